@@ -1,0 +1,67 @@
+# ciam — the two commands are `make run` and `make test`; the rest serve them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+NPM ?= npm
+APT_PACKAGES_TEST := chromium postgresql gcc
+
+.PHONY: run test build generate check-generated vet deps-run deps-test pg-start pg-stop clean
+
+## run: build and start everything with demo data on http://localhost:8080
+run: deps-run build
+	./bin/ciam dev
+
+## test: install what the tests need, check generated code, vet, and run every test
+test: deps-test check-generated vet build
+	@url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url="$$(./bin/ciam pg start)"; fi; \
+	echo "tests use $${url%%\?*}"; \
+	DATABASE_URL="$$url" CIAM_ROOT="$(CURDIR)" $(GO) test -race -count=1 -timeout 15m ./...
+
+build:
+	$(GO) build -o bin/ciam ./cmd/ciam
+
+node_modules: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch node_modules
+
+deps-run: node_modules
+
+# Installs from the OS packages what the tests need and is missing.
+deps-test: node_modules
+	@missing=""; \
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing="$$missing chromium"; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$${DATABASE_URL:-}" ]; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  $$sudo apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+## generate: regenerate templ views, sqlc queries, the vendored htmx and the CSS
+generate: node_modules
+	$(GO) tool templ generate
+	$(GO) tool sqlc generate
+	cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
+	npx --no-install tailwindcss -c tailwind.config.js -i static/src/app.css -o static/css/app.css --minify 2>/dev/null
+
+## check-generated: fail when committed generated code is stale
+check-generated: generate
+	@if [ -n "$$(git status --porcelain -- views db static)" ]; then \
+	  echo "generated code is out of date; run make generate and commit:"; git status --porcelain -- views db static; exit 1; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd db internal web views static)" || { echo "gofmt needed:"; gofmt -l cmd db internal web views static; exit 1; }
+
+pg-start: build
+	./bin/ciam pg start
+
+pg-stop: build
+	./bin/ciam pg stop
+
+clean:
+	rm -rf bin

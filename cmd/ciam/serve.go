@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/web"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	return serve(ctx, cfg, logger, !*noMigrate, stdout)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(w, opts)
+	} else {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(web.LogHandler(h))
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool, stdout io.Writer) error {
+	if migrate {
+		res, err := db.Migrate(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			logger.Info("migration applied", slog.Int64("version", r.Source.Version), slog.Duration("took", r.Duration))
+		}
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, cfg.DatabaseAppRole)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = pool.Ping(pingCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+
+	handler := web.NewServer(web.Deps{
+		Config:  cfg,
+		Logger:  logger,
+		Pool:    pool,
+		Tenants: tenant.NewService(pool),
+		Staff:   staff.NewService(pool),
+		Audit:   audit.NewService(pool),
+		OIDC:    web.NewOIDC(cfg.OIDC, nil),
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	logger.Info("listening", slog.String("addr", addr.String()), slog.String("public_url", cfg.PublicURL.String()))
+	fmt.Fprintf(stdout, "ciam: listening on http://%s\n", hostPort(addr))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func hostPort(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", a.Port)
+	}
+	return a.String()
+}

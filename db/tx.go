@@ -1,0 +1,115 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultAppRole is the database role the server acts as. It owns no table
+// and is subject to row-level security.
+const DefaultAppRole = "ciam_app"
+
+// Open connects a pool to url. When appRole is not empty every connection
+// switches to it, so that row-level security applies even when url logs in
+// as the tables' owner or a superuser.
+func Open(ctx context.Context, url, appRole string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
+	}
+	if appRole != "" {
+		role := pgx.Identifier{appRole}.Sanitize()
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, "SET ROLE "+role)
+			return err
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open: %w", err)
+	}
+	return pool, nil
+}
+
+// Beginner is what starts a transaction: a pool, a connection or an outer
+// transaction.
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// InTx runs fn in a transaction that acts for no tenant: tenant-owned rows
+// are invisible to it. It commits when fn returns nil and rolls back
+// otherwise.
+func InTx(ctx context.Context, b Beginner, fn func(q *Queries) error) error {
+	return inTx(ctx, b, uuid.Nil, fn)
+}
+
+// InTenantTx runs fn in a transaction that acts for tenant: row-level
+// security lets it see and write only that tenant's rows.
+func InTenantTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
+	if tenant == uuid.Nil {
+		return errors.New("db: InTenantTx without a tenant")
+	}
+	return inTx(ctx, b, tenant, fn)
+}
+
+// Serialization failures and deadlocks are retried this many times.
+const maxAttempts = 4
+
+func inTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = runTx(ctx, b, tenant, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func runTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
+	tx, err := b.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after commit this is a no-op
+	if tenant != uuid.Nil {
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
+			return fmt.Errorf("db: set tenant: %w", err)
+		}
+	}
+	if err := fn(New(tx)); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// IsNotFound reports whether err says a query found no row.
+func IsNotFound(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// IsUniqueViolation reports whether err is a unique constraint failure,
+// optionally of the named constraint or index.
+func IsUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return constraint == "" || pgErr.ConstraintName == constraint
+	}
+	return false
+}

@@ -1,0 +1,149 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/apperr"
+)
+
+// Record is one audit record as people read it.
+type Record struct {
+	ID         uuid.UUID
+	Seq        int64
+	OccurredAt time.Time
+	ActorType  string
+	ActorID    string
+	ActorName  string
+	TraceID    string
+	Action     string
+	EntityType string
+	EntityID   string
+	ReasonCode string
+	Before     json.RawMessage
+	After      json.RawMessage
+}
+
+// Filter narrows a listing. Zero values match everything.
+type Filter struct {
+	Actor      string // part of the actor's name, or the exact actor id
+	Action     string // an action or its prefix, e.g. "staff."
+	EntityType string
+	EntityID   string
+	Since      *time.Time
+	Until      *time.Time
+	BeforeSeq  int64 // keyset cursor: records older than this one
+	Limit      int
+}
+
+// Page is one page of records, newest first.
+type Page struct {
+	Records []Record
+	Total   int64
+	// NextBeforeSeq is the cursor of the next (older) page; 0 when none.
+	NextBeforeSeq int64
+}
+
+// Service reads a tenant's audit trail.
+type Service struct {
+	pool *pgxpool.Pool
+}
+
+// NewService returns a Service on pool.
+func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
+
+// List returns a page of tenant's records matching f.
+func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter) (Page, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var page Page
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var before *int64
+		if f.BeforeSeq > 0 {
+			before = &f.BeforeSeq
+		}
+		rows, err := q.ListAudit(ctx, db.ListAuditParams{
+			TenantID: tenant, Actor: f.Actor, Action: f.Action, EntityType: f.EntityType, EntityID: f.EntityID,
+			Since: f.Since, Until: f.Until, BeforeSeq: before, MaxRows: int32(f.Limit + 1),
+		})
+		if err != nil {
+			return err
+		}
+		total, err := q.CountAudit(ctx, db.CountAuditParams{
+			TenantID: tenant, Actor: f.Actor, Action: f.Action, EntityType: f.EntityType, EntityID: f.EntityID,
+			Since: f.Since, Until: f.Until,
+		})
+		if err != nil {
+			return err
+		}
+		page.Total = total
+		if len(rows) > f.Limit {
+			rows = rows[:f.Limit]
+			page.NextBeforeSeq = rows[len(rows)-1].Seq
+		}
+		for _, r := range rows {
+			page.Records = append(page.Records, Record(r))
+		}
+		return nil
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("audit: list: %w", err)
+	}
+	return page, nil
+}
+
+// Get returns one of tenant's records.
+func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (Record, error) {
+	var rec Record
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		r, err := q.AuditByID(ctx, db.AuditByIDParams{TenantID: tenant, ID: id})
+		if err != nil {
+			return err
+		}
+		rec = Record(r)
+		return nil
+	})
+	if db.IsNotFound(err) {
+		return Record{}, apperr.New(apperr.NotFound, "no such audit record")
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("audit: get: %w", err)
+	}
+	return rec, nil
+}
+
+// DayCount is how many records a day of the tenant's calendar has.
+type DayCount struct {
+	Day   time.Time
+	Count int64
+}
+
+// PerDay counts tenant's records for each of the last days days, in loc's
+// calendar, oldest first; days without records count zero.
+func (s *Service) PerDay(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time, days int) ([]DayCount, error) {
+	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+	first := today.AddDate(0, 0, -(days - 1))
+	counts := map[string]int64{}
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.AuditPerDay(ctx, db.AuditPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: first})
+		for _, r := range rows {
+			counts[r.Day.Format(time.DateOnly)] = r.Records
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: per day: %w", err)
+	}
+	out := make([]DayCount, 0, days)
+	for d := first; !d.After(today); d = d.AddDate(0, 0, 1) {
+		out = append(out, DayCount{Day: d, Count: counts[d.Format(time.DateOnly)]})
+	}
+	return out, nil
+}

@@ -1,0 +1,239 @@
+// Package config reads the server's typed configuration from the environment
+// and validates it at start, naming every variable that is wrong.
+package config
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything the server needs to know about its surroundings.
+type Config struct {
+	HTTPAddr        string
+	PublicURL       *url.URL
+	DatabaseURL     string
+	DatabaseAppRole string
+	SessionKeys     []SessionKey
+	SessionIdle     time.Duration
+	SessionMaxAge   time.Duration
+	OIDC            OIDC
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// OIDC is how employees sign in.
+type OIDC struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string
+	Scopes       []string
+	GroupsClaim  string
+	// RoleMap turns a group of the IdP's groups claim into a role.
+	RoleMap map[string]string
+}
+
+// SessionKey signs and encrypts the portal's session cookie.
+type SessionKey struct {
+	Hash  []byte
+	Block []byte
+}
+
+// Secure reports whether the portal is served over TLS, which decides the
+// cookie's Secure flag and HSTS.
+func (c Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
+
+// Var describes one environment variable, for validation and for the README.
+type Var struct {
+	Name     string
+	Default  string
+	Required bool
+	Doc      string
+}
+
+// Vars is every variable the server reads.
+var Vars = []Var{
+	{Name: "HTTP_ADDR", Default: ":8080", Doc: "address the HTTP server listens on"},
+	{Name: "PUBLIC_URL", Default: "http://localhost:8080", Doc: "the URL people and customer apps reach the server at; https turns on Secure cookies and HSTS"},
+	{Name: "DATABASE_URL", Required: true, Doc: "PostgreSQL connection URL of the tables' owner (migrations run as it); `make run` starts a private cluster when it is empty"},
+	{Name: "DATABASE_APP_ROLE", Default: "ciam_app", Doc: "role the server switches to after connecting, so row-level security applies; `none` when DATABASE_URL already logs in as a non-owner role"},
+	{Name: "SESSION_KEYS", Required: true, Doc: "comma-separated base64 secrets of at least 32 bytes; the first signs and encrypts new session cookies, the others are still accepted (rotation)"},
+	{Name: "SESSION_IDLE_TIMEOUT", Default: "30m", Doc: "a portal session ends after this long without a request"},
+	{Name: "SESSION_MAX_AGE", Default: "12h", Doc: "a portal session ends this long after sign-in, however active"},
+	{Name: "OIDC_ISSUER", Required: true, Doc: "issuer URL of the employees' OpenID Connect provider; `make run` starts a local one when it is empty"},
+	{Name: "OIDC_CLIENT_ID", Required: true, Doc: "the portal's client id at the provider"},
+	{Name: "OIDC_CLIENT_SECRET", Required: true, Doc: "the portal's client secret at the provider"},
+	{Name: "OIDC_REDIRECT_URL", Doc: "callback registered at the provider; default PUBLIC_URL + /auth/callback"},
+	{Name: "OIDC_SCOPES", Default: "openid email profile", Doc: "space-separated scopes asked of the provider"},
+	{Name: "OIDC_GROUPS_CLAIM", Default: "groups", Doc: "ID token claim holding the employee's groups"},
+	{Name: "OIDC_ROLE_MAP", Doc: "comma-separated group=ROLE pairs granting roles from the groups claim, e.g. `kyc-analysts=ANALYST`"},
+	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
+	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
+	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
+}
+
+// Roles an OIDC_ROLE_MAP may grant.
+var knownRoles = map[string]bool{
+	"ANALYST": true, "SENIOR_REVIEWER": true, "TENANT_ADMIN": true,
+	"AUDITOR": true, "SUPPORT": true, "PLATFORM_OPERATOR": true,
+}
+
+// Load reads the configuration through getenv. Its error names every bad
+// variable, one per line.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range Vars {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			bad(name, "want a positive duration such as 30m, got %q", get(name))
+		}
+		return d
+	}
+
+	var c Config
+	c.HTTPAddr = get("HTTP_ADDR")
+	pub, err := url.Parse(get("PUBLIC_URL"))
+	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
+		bad("PUBLIC_URL", "want an absolute http or https URL, got %q", get("PUBLIC_URL"))
+	} else {
+		pub.Path = strings.TrimSuffix(pub.Path, "/")
+		c.PublicURL = pub
+	}
+	c.DatabaseURL = get("DATABASE_URL")
+	if c.DatabaseURL == "" {
+		bad("DATABASE_URL", "required: a PostgreSQL URL such as postgres://user@host:5432/ciam")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("DATABASE_URL", "want a postgres:// URL")
+	}
+	c.DatabaseAppRole = get("DATABASE_APP_ROLE")
+	if c.DatabaseAppRole == "none" {
+		c.DatabaseAppRole = ""
+	}
+
+	if raw := get("SESSION_KEYS"); raw == "" {
+		bad("SESSION_KEYS", "required: at least one base64 secret of 32 bytes or more (openssl rand -base64 48)")
+	} else {
+		for i, part := range strings.Split(raw, ",") {
+			secret, err := base64.StdEncoding.DecodeString(strings.TrimSpace(part))
+			if err != nil || len(secret) < 32 {
+				bad("SESSION_KEYS", "secret %d is not base64 of at least 32 bytes", i+1)
+				continue
+			}
+			k, err := DeriveSessionKey(secret)
+			if err != nil {
+				bad("SESSION_KEYS", "secret %d: %v", i+1, err)
+				continue
+			}
+			c.SessionKeys = append(c.SessionKeys, k)
+		}
+	}
+	c.SessionIdle = duration("SESSION_IDLE_TIMEOUT")
+	c.SessionMaxAge = duration("SESSION_MAX_AGE")
+	if c.SessionIdle > 0 && c.SessionMaxAge > 0 && c.SessionIdle > c.SessionMaxAge {
+		bad("SESSION_IDLE_TIMEOUT", "must not be longer than SESSION_MAX_AGE")
+	}
+
+	c.OIDC.Issuer = get("OIDC_ISSUER")
+	if c.OIDC.Issuer == "" {
+		bad("OIDC_ISSUER", "required: the issuer URL of the employees' OpenID Connect provider")
+	} else if u, err := url.Parse(c.OIDC.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("OIDC_ISSUER", "want an absolute http or https URL, got %q", c.OIDC.Issuer)
+	}
+	c.OIDC.ClientID = get("OIDC_CLIENT_ID")
+	if c.OIDC.ClientID == "" {
+		bad("OIDC_CLIENT_ID", "required")
+	}
+	c.OIDC.ClientSecret = get("OIDC_CLIENT_SECRET")
+	if c.OIDC.ClientSecret == "" {
+		bad("OIDC_CLIENT_SECRET", "required")
+	}
+	c.OIDC.RedirectURL = get("OIDC_REDIRECT_URL")
+	if c.OIDC.RedirectURL == "" && c.PublicURL != nil {
+		c.OIDC.RedirectURL = c.PublicURL.String() + "/auth/callback"
+	}
+	c.OIDC.Scopes = strings.Fields(get("OIDC_SCOPES"))
+	if !contains(c.OIDC.Scopes, "openid") {
+		bad("OIDC_SCOPES", "must include openid")
+	}
+	c.OIDC.GroupsClaim = get("OIDC_GROUPS_CLAIM")
+	c.OIDC.RoleMap = map[string]string{}
+	if raw := get("OIDC_ROLE_MAP"); raw != "" {
+		for _, pair := range strings.Split(raw, ",") {
+			group, role, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			role = strings.ToUpper(strings.TrimSpace(role))
+			if !ok || strings.TrimSpace(group) == "" || !knownRoles[role] {
+				bad("OIDC_ROLE_MAP", "want group=ROLE pairs with a known role, got %q", pair)
+				continue
+			}
+			c.OIDC.RoleMap[strings.TrimSpace(group)] = role
+		}
+	}
+
+	switch strings.ToLower(get("LOG_LEVEL")) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", get("LOG_LEVEL"))
+	}
+	c.LogFormat = strings.ToLower(get("LOG_FORMAT"))
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("LOG_FORMAT", "want json or text, got %q", get("LOG_FORMAT"))
+	}
+	c.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT")
+
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration:\n%w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// DeriveSessionKey turns one secret into the cookie's signing and
+// encryption keys, so operators handle a single value per key.
+func DeriveSessionKey(secret []byte) (SessionKey, error) {
+	hash, err := hkdf.Key(sha256.New, secret, nil, "ciam session cookie signing", 64)
+	if err != nil {
+		return SessionKey{}, err
+	}
+	block, err := hkdf.Key(sha256.New, secret, nil, "ciam session cookie encryption", 32)
+	if err != nil {
+		return SessionKey{}, err
+	}
+	return SessionKey{Hash: hash, Block: block}, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

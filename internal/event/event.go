@@ -1,0 +1,51 @@
+// Package event writes business events to the transactional outbox, in the
+// same transaction as the change they describe, and reads them back for
+// replay and delivery.
+package event
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/actor"
+)
+
+// Event is a business event about to be written.
+type Event struct {
+	TenantID   uuid.UUID
+	Type       string // e.g. customer.registered
+	Version    int32  // schema version of Payload; 1 when zero
+	EntityType string
+	EntityID   string
+	Payload    any
+}
+
+// Write appends ev to the outbox inside q's transaction and returns its id.
+func Write(ctx context.Context, q *db.Queries, ev Event) (uuid.UUID, error) {
+	payload, err := json.Marshal(ev.Payload)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("event: %s: payload: %w", ev.Type, err)
+	}
+	if ev.Version == 0 {
+		ev.Version = 1
+	}
+	id := uuid.New()
+	_, err = q.InsertEvent(ctx, db.InsertEventParams{
+		ID:         id,
+		TenantID:   ev.TenantID,
+		Type:       ev.Type,
+		Version:    ev.Version,
+		EntityType: ev.EntityType,
+		EntityID:   ev.EntityID,
+		TraceID:    actor.Trace(ctx),
+		Payload:    payload,
+	})
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("event: %s: %w", ev.Type, err)
+	}
+	return id, nil
+}

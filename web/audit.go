@@ -1,0 +1,233 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/views/components"
+	auditv "github.com/ciamhq/ciam/views/audit"
+)
+
+func (s *server) handleAuditList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		view := auditv.List{
+			Filter: auditv.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"), Since: q.Get("since"), Until: q.Get("until")},
+			Loc:    t.Location(), Now: s.Now(), Errors: map[string]string{},
+		}
+		f := audit.Filter{Actor: strings.TrimSpace(view.Filter.Actor), Action: strings.TrimSpace(view.Filter.Action), Limit: 50}
+		if e := strings.TrimSpace(view.Filter.Entity); e != "" {
+			f.EntityType, f.EntityID, _ = strings.Cut(e, ":")
+		}
+		parseDay := func(field, v string, addDay bool) *time.Time {
+			if v == "" {
+				return nil
+			}
+			d, err := time.ParseInLocation(time.DateOnly, v, t.Location())
+			if err != nil {
+				view.Errors[field] = "use a date such as 2026-01-31"
+				return nil
+			}
+			if addDay {
+				d = d.AddDate(0, 0, 1)
+			}
+			return &d
+		}
+		f.Since = parseDay("since", view.Filter.Since, false)
+		f.Until = parseDay("until", view.Filter.Until, true)
+		if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
+			view.Errors["until"] = "must be on or after the start date"
+		}
+		if b := q.Get("before"); b != "" {
+			n, err := strconv.ParseInt(b, 10, 64)
+			if err != nil || n <= 0 {
+				s.fail(w, r, apperr.New(apperr.Malformed, "the page cursor is not valid"))
+				return
+			}
+			f.BeforeSeq = n
+		}
+		status := http.StatusOK
+		if len(view.Errors) > 0 {
+			status = http.StatusUnprocessableEntity
+		} else {
+			page, err := s.Audit.List(r.Context(), emp.TenantID, f)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, rec := range page.Records {
+				view.Rows = append(view.Rows, auditRow(rec))
+			}
+			view.Pager = pagerFor(r.URL, page, len(page.Records))
+		}
+		s.page(w, r, status, "Audit trail", "audit", auditv.ListPage(view))
+	})
+}
+
+// pagerFor builds keyset pagination links that keep the filters.
+func pagerFor(u *url.URL, page audit.Page, n int) components.Pager {
+	p := components.Pager{Total: page.Total}
+	q := u.Query()
+	if q.Get("before") != "" {
+		first := cloneValues(q)
+		first.Del("before")
+		p.FirstURL = u.Path + "?" + first.Encode()
+	}
+	if page.NextBeforeSeq > 0 {
+		next := cloneValues(q)
+		next.Set("before", strconv.FormatInt(page.NextBeforeSeq, 10))
+		p.NextURL = u.Path + "?" + next.Encode()
+	}
+	if n > 0 {
+		// Records newer than the first on this page come before it.
+		p.From = 1
+		if off, err := strconv.Atoi(q.Get("offset")); err == nil && off > 0 {
+			p.From = int64(off) + 1
+		}
+		p.To = p.From + int64(n) - 1
+	}
+	if p.NextURL != "" {
+		next, _ := url.Parse(p.NextURL)
+		nq := next.Query()
+		nq.Set("offset", strconv.FormatInt(p.To, 10))
+		p.NextURL = next.Path + "?" + nq.Encode()
+	}
+	return p
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func auditRow(rec audit.Record) auditv.Row {
+	entity := rec.EntityType
+	if rec.EntityID != "" {
+		entity += ":" + rec.EntityID
+	}
+	actorName := rec.ActorName
+	if actorName == "" {
+		actorName = rec.ActorID
+	}
+	return auditv.Row{ID: rec.ID.String(), Seq: rec.Seq, At: rec.OccurredAt, Actor: actorName, ActorType: rec.ActorType,
+		Action: rec.Action, Entity: entity, ReasonCode: rec.ReasonCode, TraceID: rec.TraceID}
+}
+
+func (s *server) handleAuditShow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, apperr.New(apperr.NotFound, "no such audit record"))
+			return
+		}
+		rec, err := s.Audit.Get(r.Context(), emp.TenantID, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d := auditv.Detail{Row: auditRow(rec), Changes: diffJSON(rec.Before, rec.After),
+			Before: pretty(rec.Before), After: pretty(rec.After), Loc: t.Location()}
+		s.page(w, r, http.StatusOK, "Audit record", "audit", auditv.DetailPage(d))
+	})
+}
+
+func pretty(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "null"
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return buf.String()
+}
+
+// diffJSON lists the leaves that differ between two JSON documents.
+func diffJSON(before, after json.RawMessage) []auditv.Change {
+	b, a := map[string]string{}, map[string]string{}
+	flatten("", decode(before), b)
+	flatten("", decode(after), a)
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	var out []auditv.Change
+	for k := range keys {
+		bv, inB := b[k]
+		av, inA := a[k]
+		switch {
+		case inB && !inA:
+			out = append(out, auditv.Change{Path: k, Before: bv, After: "—", Kind: "removed"})
+		case !inB && inA:
+			out = append(out, auditv.Change{Path: k, Before: "—", After: av, Kind: "added"})
+		case bv != av:
+			out = append(out, auditv.Change{Path: k, Before: bv, After: av, Kind: "changed"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func decode(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	return v
+}
+
+// flatten turns nested objects into dotted paths; arrays stay whole, as
+// their order is meaningful (a role list reads better as one value).
+func flatten(prefix string, v any, out map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			flatten(p, child, out)
+		}
+	case nil:
+		if prefix != "" {
+			out[prefix] = "null"
+		}
+	default:
+		b, _ := json.Marshal(t)
+		if prefix == "" {
+			prefix = "(value)"
+		}
+		out[prefix] = string(b)
+	}
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/views/components"
+	"github.com/ciamhq/ciam/views/pages"
+)
+
+// handleHome sends the employee to the first page their role opens.
+func (s *server) handleHome() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		for _, g := range navGroups {
+			for _, e := range g.entries {
+				if s.mayOpen(emp, "GET "+e.href) {
+					http.Redirect(w, r, e.href, http.StatusSeeOther)
+					return
+				}
+			}
+		}
+		s.fail(w, r, errForbidden)
+	})
+}
+
+func (s *server) handleDashboard() http.Handler {
+	queues := []pages.Queue{
+		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", ArrivesWith: "KYC verification"},
+		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", ArrivesWith: "AML monitoring"},
+		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", ArrivesWith: "sanctions and PEP screening"},
+		{Key: "approvals", Label: "Approvals pending", Href: "/approvals", ArrivesWith: "four-eyes configuration"},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		now := s.Now()
+		d := pages.Dashboard{Name: emp.Name, TenantName: t.Name, Loc: t.Location(), Now: now}
+		for _, q := range queues {
+			if s.mayOpen(emp, "GET "+q.Href) {
+				d.Queues = append(d.Queues, q)
+			}
+		}
+		if emp.Can(staff.PermAuditRead) {
+			days, err := s.Audit.PerDay(r.Context(), emp.TenantID, t.Location(), now, 14)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			chart := components.BarChart{ID: "activity", Title: "Changes recorded per day, last 14 days"}
+			var total int64
+			for _, day := range days {
+				chart.Bars = append(chart.Bars, components.Bar{Label: day.Day.Format("2"), Title: day.Day.Format("Mon 2 Jan 2006"), Value: day.Count})
+				total += day.Count
+			}
+			chart.Summary = components.Count(total) + " audit records in the last 14 days."
+			d.Activity = &chart
+			recent, err := s.Audit.List(r.Context(), emp.TenantID, audit.Filter{Limit: 8})
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, rec := range recent.Records {
+				d.Recent = append(d.Recent, pages.ActivityLine{At: rec.OccurredAt, Actor: rec.ActorName, Action: rec.Action, Href: "/audit/" + rec.ID.String()})
+			}
+		}
+		s.page(w, r, http.StatusOK, "Dashboard", "dashboard", pages.DashboardBody(d))
+	})
+}
+
+// handleNotBuilt is the honest page of an area that does not exist yet.
+func (s *server) handleNotBuilt(navKey, title, arrivesWith string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.page(w, r, http.StatusOK, title, navKey, pages.NotBuilt(title, arrivesWith))
+	})
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/ciamhq/ciam/internal/staff"
+)
+
+// Access says who may use a route: anyone (AccessPublic), any signed-in
+// employee (AccessSignedIn), or an employee holding a permission.
+type Access string
+
+const (
+	// AccessPublic routes need no session: sign-in, health, assets.
+	AccessPublic Access = "public"
+	// AccessSignedIn routes need a session and no particular permission.
+	AccessSignedIn Access = "signed-in"
+)
+
+func need(p staff.Permission) Access { return Access(p) }
+
+type route struct {
+	Pattern string
+	Access  Access
+	Handler http.Handler
+}
+
+// routes is every route the server answers, each with the access it needs.
+// A test walks this table: a route without an Access fails it.
+func (s *server) routes() []route {
+	return []route{
+		// Operability and assets.
+		{"GET /healthz", AccessPublic, s.handleHealthz()},
+		{"GET /readyz", AccessPublic, s.handleReadyz()},
+		{"GET /static/", AccessPublic, s.handleStatic()},
+
+		// Sign-in and sign-out.
+		{"GET /login", AccessPublic, s.handleLogin()},
+		{"GET /auth/callback", AccessPublic, s.handleCallback()},
+		{"POST /logout", AccessSignedIn, s.handleLogout()},
+
+		// Portal.
+		{"GET /{$}", AccessSignedIn, s.handleHome()},
+		{"GET /dashboard", need(staff.PermDashboard), s.handleDashboard()},
+
+		{"GET /customers", need(staff.PermCustomersRead), s.handleNotBuilt("customers", "Customer search", "the customer onboarding work (issue 3)")},
+		{"GET /reviews", need(staff.PermReviewsRead), s.handleNotBuilt("reviews", "The verification review queue", "the KYC verification work (issue 5)")},
+		{"GET /alerts", need(staff.PermAlertsRead), s.handleNotBuilt("alerts", "The AML alert queue", "the AML monitoring work (issue 7)")},
+		{"GET /screening", need(staff.PermScreeningRead), s.handleNotBuilt("screening", "Screening hits", "the sanctions and PEP screening work (issue 4)")},
+		{"GET /screening/lists", need(staff.PermScreeningRead), s.handleNotBuilt("lists", "Screening lists", "the sanctions and PEP screening work (issue 4)")},
+		{"GET /aml/rules", need(staff.PermAMLRulesRead), s.handleNotBuilt("aml-rules", "AML rules", "the AML monitoring work (issue 7)")},
+		{"GET /approvals", need(staff.PermApprovalsRead), s.handleNotBuilt("approvals", "Four-eyes approvals", "the configuration work (issue 6)")},
+		{"GET /config/fees", need(staff.PermConfigRead), s.handleNotBuilt("fees", "Fees and charges", "the configuration work (issue 6)")},
+		{"GET /config/branches", need(staff.PermConfigRead), s.handleNotBuilt("branches", "Branches and pay points", "the configuration work (issue 6)")},
+		{"GET /config/connectors", need(staff.PermConfigRead), s.handleNotBuilt("connectors", "Connectors", "the configuration work (issue 6)")},
+		{"GET /config/preferences", need(staff.PermConfigRead), s.handleNotBuilt("preferences", "Organisation preferences", "the configuration work (issue 6)")},
+		{"GET /config/password-policy", need(staff.PermConfigRead), s.handleNotBuilt("password-policy", "Password policy", "the configuration work (issue 6)")},
+		{"GET /config/kyc-requirements", need(staff.PermConfigRead), s.handleNotBuilt("kyc-requirements", "KYC requirements", "the KYC verification work (issue 5)")},
+		{"GET /config/categories", need(staff.PermConfigRead), s.handleNotBuilt("categories", "Customer categories", "the customer onboarding work (issue 3)")},
+		{"GET /api-clients", need(staff.PermAPIClients), s.handleNotBuilt("api-clients", "API clients", "the customer onboarding work (issue 3)")},
+		{"GET /webhooks", need(staff.PermWebhooks), s.handleNotBuilt("webhooks", "Webhooks", "the KYC verification work (issue 5)")},
+
+		{"GET /staff", need(staff.PermStaffRead), s.handleStaffList()},
+		{"POST /staff", need(staff.PermStaffManage), s.handleStaffCreate()},
+		{"POST /staff/{id}/roles", need(staff.PermStaffManage), s.handleStaffRoleGrant()},
+		{"POST /staff/{id}/roles/{role}/revoke", need(staff.PermStaffManage), s.handleStaffRoleRevoke()},
+		{"POST /staff/{id}/status", need(staff.PermStaffManage), s.handleStaffStatus()},
+
+		{"GET /audit", need(staff.PermAuditRead), s.handleAuditList()},
+		{"GET /audit/{id}", need(staff.PermAuditRead), s.handleAuditShow()},
+
+		{"GET /platform/tenants", need(staff.PermTenantsManage), s.handleTenantList()},
+		{"POST /platform/tenants", need(staff.PermTenantsManage), s.handleTenantCreate()},
+	}
+}

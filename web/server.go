@@ -1,0 +1,72 @@
+// Package web is the HTTP side of ciam: the portal's handlers, sign-in
+// through OpenID Connect, sessions, middleware and the one route table
+// (routes.go) that names the permission every route needs.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/static"
+)
+
+// Deps is everything the server needs; NewServer takes nothing from
+// globals.
+type Deps struct {
+	Config  config.Config
+	Logger  *slog.Logger
+	Pool    *pgxpool.Pool
+	Tenants *tenant.Service
+	Staff   *staff.Service
+	Audit   *audit.Service
+	// OIDC signs employees in; NewOIDC builds it from the configuration.
+	OIDC *OIDC
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+type server struct {
+	Deps
+	store        *sessions.CookieStore
+	assetVersion string
+	routeAccess  map[string]Access
+	crossOrigin  *http.CrossOriginProtection
+}
+
+// NewServer builds the whole HTTP handler: portal, sign-in, health checks
+// and static assets, with middleware around them.
+func NewServer(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &server{
+		Deps:         d,
+		store:        newSessionStore(d.Config),
+		assetVersion: static.Version(),
+		crossOrigin:  http.NewCrossOriginProtection(),
+	}
+	s.crossOrigin.SetDenyHandler(http.HandlerFunc(s.handleCrossOriginDenied))
+	mux := http.NewServeMux()
+	s.routeAccess = map[string]Access{}
+	for _, rt := range s.routes() {
+		s.routeAccess[rt.Pattern] = rt.Access
+		mux.Handle(rt.Pattern, s.guard(rt))
+	}
+	var h http.Handler = mux
+	h = s.securityHeaders(h)
+	h = s.logRequests(h)
+	h = s.recoverPanics(h)
+	h = s.traceRequests(h)
+	return h
+}

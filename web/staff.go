@@ -1,0 +1,162 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/staff"
+	staffv "github.com/ciamhq/ciam/views/staff"
+)
+
+func (s *server) staffPage(w http.ResponseWriter, r *http.Request, status int, form staffv.NewForm) {
+	emp, _ := employeeFrom(r.Context())
+	list, err := s.Staff.List(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := staffv.Page{CanManage: emp.Can(staff.PermStaffManage), Form: form, Loc: t.Location(), Now: s.Now()}
+	for _, role := range staff.Roles {
+		if role == staff.PlatformOperator && !emp.Perms.Has(staff.PermTenantsManage) {
+			continue // only operators hand out the operator role
+		}
+		p.Roles = append(p.Roles, staffv.RoleOption{Name: string(role), Info: staff.RoleInfo[role]})
+	}
+	for _, e := range list {
+		row := staffv.Employee{ID: e.ID.String(), Name: e.Name, Email: e.Email, Status: e.Status, LastLogin: e.LastLoginAt, IsSelf: e.ID == emp.ID}
+		for _, role := range e.Roles {
+			row.Roles = append(row.Roles, string(role))
+		}
+		p.Employees = append(p.Employees, row)
+	}
+	s.page(w, r, status, "Staff", "staff", staffv.List(p))
+}
+
+func (s *server) handleStaffList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.staffPage(w, r, http.StatusOK, staffv.NewForm{Roles: map[string]bool{}, Errors: map[string]string{}})
+	})
+}
+
+func (s *server) handleStaffCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		form := staffv.NewForm{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Roles: map[string]bool{}, Errors: map[string]string{}}
+		var roles []staff.Role
+		for _, v := range r.PostForm["roles"] {
+			form.Roles[v] = true
+			roles = append(roles, staff.Role(v))
+		}
+		created, err := s.Staff.Create(r.Context(), emp.TenantID, staff.CreateParams{Email: form.Email, Name: form.Name, Roles: roles})
+		if fieldErrors(err, form.Errors) {
+			s.staffPage(w, r, http.StatusUnprocessableEntity, form)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", created.Name+" was added. They can sign in with "+created.Email+".")
+		http.Redirect(w, r, "/staff", http.StatusSeeOther)
+	})
+}
+
+// fieldErrors copies a validation error's fields into errs and reports
+// whether err was one.
+func fieldErrors(err error, errs map[string]string) bool {
+	e, ok := apperr.As(err)
+	if !ok || e.Code != apperr.Invalid {
+		return false
+	}
+	for _, f := range e.Fields {
+		if errs[f.Field] == "" {
+			errs[f.Field] = f.Issue
+		}
+	}
+	return true
+}
+
+func (s *server) staffTarget(w http.ResponseWriter, r *http.Request) (staff.Employee, uuid.UUID, bool) {
+	emp, _ := employeeFrom(r.Context())
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, apperr.New(apperr.NotFound, "no such employee"))
+		return emp, uuid.Nil, false
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		return emp, uuid.Nil, false
+	}
+	return emp, id, true
+}
+
+// afterStaffChange reports the outcome of a change on the staff page.
+func (s *server) afterStaffChange(w http.ResponseWriter, r *http.Request, err error, okMsg string) {
+	if err != nil {
+		if c := apperr.CodeOf(err); c == apperr.Internal || c == apperr.NotFound {
+			s.fail(w, r, err)
+			return
+		}
+		e, _ := apperr.As(err)
+		msg := e.Message
+		if len(e.Fields) > 0 {
+			msg = e.Fields[0].Issue
+		}
+		s.flash(w, r, "error", msg)
+	} else {
+		s.flash(w, r, "success", okMsg)
+	}
+	http.Redirect(w, r, "/staff", http.StatusSeeOther)
+}
+
+func (s *server) handleStaffRoleGrant() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, id, ok := s.staffTarget(w, r)
+		if !ok {
+			return
+		}
+		role := staff.Role(strings.TrimSpace(r.PostForm.Get("role")))
+		err := s.Staff.GrantRole(r.Context(), emp.TenantID, id, role, "GRANTED_IN_PORTAL")
+		s.afterStaffChange(w, r, err, string(role)+" granted.")
+	})
+}
+
+func (s *server) handleStaffRoleRevoke() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, id, ok := s.staffTarget(w, r)
+		if !ok {
+			return
+		}
+		role := staff.Role(r.PathValue("role"))
+		err := s.Staff.RevokeRole(r.Context(), emp.TenantID, id, role, "REVOKED_IN_PORTAL")
+		s.afterStaffChange(w, r, err, string(role)+" removed.")
+	})
+}
+
+func (s *server) handleStaffStatus() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, id, ok := s.staffTarget(w, r)
+		if !ok {
+			return
+		}
+		status := r.PostForm.Get("status")
+		msg := "The employee was reactivated."
+		if status == staff.StatusDeactivated {
+			msg = "The employee was deactivated; their sessions have ended."
+		}
+		err := s.Staff.SetStatus(r.Context(), emp.TenantID, id, status, "CHANGED_IN_PORTAL")
+		s.afterStaffChange(w, r, err, msg)
+	})
+}
