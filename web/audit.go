@@ -14,8 +14,8 @@ import (
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
-	"github.com/ciamhq/ciam/views/components"
 	auditv "github.com/ciamhq/ciam/views/audit"
+	"github.com/ciamhq/ciam/views/components"
 )
 
 func (s *server) handleAuditList() http.Handler {

@@ -44,6 +44,11 @@ type server struct {
 // NewServer builds the whole HTTP handler: portal, sign-in, health checks
 // and static assets, with middleware around them.
 func NewServer(d Deps) http.Handler {
+	_, h := newServer(d)
+	return h
+}
+
+func newServer(d Deps) (*server, http.Handler) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -68,5 +73,5 @@ func NewServer(d Deps) http.Handler {
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)
 	h = s.traceRequests(h)
-	return h
+	return s, h
 }

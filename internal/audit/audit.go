@@ -43,7 +43,7 @@ func Write(ctx context.Context, q *db.Queries, e Entry) error {
 	if e.TenantID != uuid.Nil {
 		tenant = &e.TenantID
 	}
-	_, err = q.InsertAudit(ctx, db.InsertAuditParams{
+	err = q.InsertAudit(ctx, db.InsertAuditParams{
 		ID:         uuid.New(),
 		TenantID:   tenant,
 		ActorType:  string(a.Kind),

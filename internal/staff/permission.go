@@ -35,6 +35,15 @@ const (
 	PermTenantsManage Permission = "tenants.manage"
 )
 
+// AllPermissions lists every permission.
+var AllPermissions = []Permission{
+	PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermDocumentsView,
+	PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
+	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
+	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
+	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage,
+}
+
 // Role is a named set of permissions granted to an employee.
 type Role string
 

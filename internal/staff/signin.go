@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/google/uuid"
@@ -125,12 +126,15 @@ func (s *Service) SignIn(ctx context.Context, id Identity, roleMap map[string]st
 }
 
 // RecordSignInFailure audits a sign-in that failed before an identity was
-// established (bad state, bad token); tenant is uuid.Nil when unknown.
+// established (bad state, bad token), in the trail of no tenant.
 func (s *Service) RecordSignInFailure(ctx context.Context, reason string, details map[string]any) {
 	ctx = actor.With(ctx, actor.Actor{Kind: actor.Anonymous, Name: "unknown"})
-	_ = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
 		return audit.Write(ctx, q, audit.Entry{Action: "auth.signin.failed", ReasonCode: reason, After: details})
 	})
+	if err != nil {
+		slog.ErrorContext(ctx, "audit a failed sign-in", slog.Any("error", err))
+	}
 }
 
 func (s *Service) recordFailure(ctx context.Context, tenant uuid.UUID, id Identity, reason string) {
@@ -141,10 +145,14 @@ func (s *Service) recordFailure(ctx context.Context, tenant uuid.UUID, id Identi
 			After: map[string]any{"issuer": id.Issuer, "subject": id.Subject, "email": id.Email},
 		})
 	}
+	var err error
 	if tenant == uuid.Nil {
-		_ = db.InTx(ctx, s.pool, write)
+		err = db.InTx(ctx, s.pool, write)
 	} else {
-		_ = db.InTenantTx(ctx, s.pool, tenant, write)
+		err = db.InTenantTx(ctx, s.pool, tenant, write)
+	}
+	if err != nil {
+		slog.ErrorContext(ctx, "audit a failed sign-in", slog.Any("error", err))
 	}
 }
 

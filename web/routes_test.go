@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/staff"
+)
+
+// Every route states who may use it, and only the routes below are open to
+// everyone.
+func TestEveryRouteNamesItsAccess(t *testing.T) {
+	h := newHarness(t)
+	wantPublic := []string{"GET /auth/callback", "GET /healthz", "GET /login", "GET /readyz", "GET /static/"}
+	var public []string
+	for _, rt := range h.s.routes() {
+		switch rt.Access {
+		case "":
+			t.Errorf("route %q has no access rule", rt.Pattern)
+		case AccessPublic:
+			public = append(public, rt.Pattern)
+		case AccessSignedIn:
+		default:
+			if !slices.Contains(staff.AllPermissions, staff.Permission(rt.Access)) {
+				t.Errorf("route %q needs unknown permission %q", rt.Pattern, rt.Access)
+			}
+		}
+	}
+	sort.Strings(public)
+	if !slices.Equal(public, wantPublic) {
+		t.Errorf("public routes = %v; want exactly %v", public, wantPublic)
+	}
+}
+
+// A route added without access is refused, not served.
+func TestRouteWithoutAccessIsDenied(t *testing.T) {
+	h := newHarness(t)
+	called := false
+	g := h.s.guard(route{Pattern: "GET /x", Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })})
+	rec := newRecorder()
+	g.ServeHTTP(rec, newRequest("GET", "/x"))
+	if called || rec.Code != http.StatusForbidden {
+		t.Fatalf("route without access: called=%v status=%d; want not called, 403", called, rec.Code)
+	}
+}
+
+const (
+	an = staff.Analyst
+	sr = staff.SeniorReviewer
+	ad = staff.TenantAdmin
+	au = staff.Auditor
+	su = staff.Support
+	op = staff.PlatformOperator
+)
+
+// allowed is, for every non-public route, the roles that may use it. It
+// is written out by hand: the test compares it with what the server does.
+var allowed = map[string][]staff.Role{
+	"POST /logout":                         {an, sr, ad, au, su, op},
+	"GET /{$}":                             {an, sr, ad, au, su, op},
+	"GET /dashboard":                       {an, sr, ad, au, su, op},
+	"GET /customers":                       {an, sr, ad, au, su},
+	"GET /reviews":                         {an, sr, au},
+	"GET /alerts":                          {an, sr, au},
+	"GET /screening":                       {an, sr, au, op},
+	"GET /screening/lists":                 {an, sr, au, op},
+	"GET /aml/rules":                       {an, sr, ad, au},
+	"GET /approvals":                       {an, sr, ad, au},
+	"GET /config/fees":                     {ad, au},
+	"GET /config/branches":                 {ad, au},
+	"GET /config/connectors":               {ad, au},
+	"GET /config/preferences":              {ad, au},
+	"GET /config/password-policy":          {ad, au},
+	"GET /config/kyc-requirements":         {ad, au},
+	"GET /config/categories":               {ad, au},
+	"GET /api-clients":                     {ad},
+	"GET /webhooks":                        {ad},
+	"GET /staff":                           {ad, au},
+	"POST /staff":                          {ad},
+	"POST /staff/{id}/roles":               {ad},
+	"POST /staff/{id}/roles/{role}/revoke": {ad},
+	"POST /staff/{id}/status":              {ad},
+	"GET /audit":                           {ad, au},
+	"GET /audit/{id}":                      {ad, au},
+	"GET /platform/tenants":                {op},
+	"POST /platform/tenants":               {op},
+}
+
+var wildcard = regexp.MustCompile(`\{[^}]+\}`)
+
+// concrete turns a route pattern into a request path.
+func concrete(pattern string) (method, path string) {
+	method, path, _ = strings.Cut(pattern, " ")
+	path = strings.ReplaceAll(path, "{$}", "")
+	path = wildcard.ReplaceAllStringFunc(path, func(w string) string {
+		if w == "{role}" {
+			return "AUDITOR"
+		}
+		return uuid.NewString()
+	})
+	return method, path
+}
+
+func TestEveryRoleAgainstEveryRoute(t *testing.T) {
+	h := newHarness(t)
+	cookies := map[staff.Role]*http.Cookie{}
+	for _, r := range staff.Roles {
+		_, cookies[r] = h.signIn(r)
+	}
+	for _, rt := range h.s.routes() {
+		if rt.Access == AccessPublic {
+			continue
+		}
+		want, ok := allowed[rt.Pattern]
+		if !ok {
+			t.Errorf("route %q is missing from the allowed table", rt.Pattern)
+			continue
+		}
+		method, path := concrete(rt.Pattern)
+		for _, role := range staff.Roles {
+			resp := h.do(method, path, map[string][]string{}, nil, cookies[role])
+			got := resp.StatusCode != http.StatusForbidden
+			if got != slices.Contains(want, role) {
+				t.Errorf("%s %s as %s: status %d; want allowed=%v", method, path, role, resp.StatusCode, !got)
+			}
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s %s as %s: status %d", method, path, role, resp.StatusCode)
+			}
+		}
+		// Without a session nothing but sign-in is reachable.
+		if resp := h.do(method, path, map[string][]string{}, nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("%s %s signed out: status %d to %q; want 303 to /login", method, path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
+
+// Navigation shows a link exactly when its page would open.
+func TestNavigationFollowsPermissions(t *testing.T) {
+	h := newHarness(t)
+	for _, role := range staff.Roles {
+		_, c := h.signIn(role)
+		d := doc(t, h.get("/dashboard", c))
+		for _, g := range navGroups {
+			for _, e := range g.entries {
+				shown := d.Find(`[data-testid="nav-`+e.key+`"]`).Length() == 1
+				if want := slices.Contains(allowed["GET "+e.href], role); shown != want {
+					t.Errorf("%s: nav %s shown=%v; want %v", role, e.key, shown, want)
+				}
+			}
+		}
+	}
+}
