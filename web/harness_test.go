@@ -80,7 +80,9 @@ func newFakeIdP(t *testing.T) *fakeIdP {
 			return
 		}
 		if build == nil {
-			build = func(f *fakeIdP, nonce string) map[string]any { return f.validClaims(nonce, "alice", "alice@example.com") }
+			build = func(f *fakeIdP, nonce string) map[string]any {
+				return f.validClaims(nonce, "alice", "alice@example.com")
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -134,6 +135,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	slog.SetDefault(logger)
 	if _, err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}

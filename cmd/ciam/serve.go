@@ -31,6 +31,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	slog.SetDefault(logger)
 	return serve(ctx, cfg, logger, !*noMigrate, stdout)
 }
 

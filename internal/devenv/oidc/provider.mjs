@@ -44,7 +44,7 @@ const provider = new Provider(issuer, {
       // Sign-out needs no confirmation here: the form submits itself.
       logoutSource: async (ctx, form) => {
         ctx.body = `<!doctype html><html><head><title>Signing out</title></head><body>
-          <p>Signing out…</p>${form}<script>document.forms[0].submit()</script>
+          <p>Signing out…</p>${form}<script>var f=document.forms[0],i=document.createElement("input");i.type="hidden";i.name="logout";i.value="yes";f.appendChild(i);f.submit()</script>
           <noscript><button form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button></noscript></body></html>`;
       },
     },

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/db/dbtest"
+	"github.com/ciamhq/ciam/internal/demo"
+	"github.com/ciamhq/ciam/internal/devenv"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/tenant"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Run(m)) }
+
+// projectRoot is the folder with go.mod (and node_modules).
+func projectRoot(t *testing.T) string {
+	t.Helper()
+	if r := os.Getenv("CIAM_ROOT"); r != "" {
+		return r
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("Chromium is not installed; `make test` installs it from the OS packages")
+	return ""
+}
+
+// syncBuffer collects a process's output for the failure message.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startProduct runs the real binary's serve command against the test
+// database, signing employees in through the real local provider.
+func startProduct(t *testing.T) (baseURL string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	root := projectRoot(t)
+	appPort, idpPort := freePort(t), freePort(t)
+	base := fmt.Sprintf("http://localhost:%d", appPort)
+	logs := &syncBuffer{}
+
+	idp := &devenv.OIDCProvider{Root: root, Port: idpPort, Log: logs,
+		RedirectURL: base + "/auth/callback", PostLogoutURL: base + "/login?reason=signed_out"}
+	if err := idp.Start(ctx); err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+
+	pool, err := db.Open(ctx, dbtest.URL(t), db.DefaultAppRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool)); err != nil {
+		t.Fatal(err)
+	}
+	pool.Close()
+
+	env := map[string]string{
+		"HTTP_ADDR":          fmt.Sprintf("127.0.0.1:%d", appPort),
+		"PUBLIC_URL":         base,
+		"DATABASE_URL":       dbtest.URL(t),
+		"SESSION_KEYS":       "YnJvd3Nlci10ZXN0LWJyb3dzZXItdGVzdC1icm93c2VyLXRlc3QtYnJvd3Nlcg==",
+		"OIDC_ISSUER":        idp.Issuer(),
+		"OIDC_CLIENT_ID":     idp.ClientID,
+		"OIDC_CLIENT_SECRET": idp.ClientSecret,
+		"LOG_FORMAT":         "text",
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"ciam", "serve"}, func(k string) string { return env[k] }, logs, logs)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		idp.Stop()
+		if t.Failed() {
+			t.Logf("server and provider output:\n%s", logs)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v\n%s", err, logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// signInAt fills the local provider's form.
+func signInAt(login string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), login),
+		chromedp.SendKeys(chromedp.ID("password"), "demo"),
+		chromedp.Click(chromedp.ID("submit")),
+	}
+}
+
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	u, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("CIAM_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+}
+
+func tid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// The whole sign-in story in a real browser: sign in through the real
+// provider, see the dashboard, be refused a page the role lacks, sign out.
+func TestBrowserSignInDenySignOut(t *testing.T) {
+	base := startProduct(t)
+	ctx := newBrowser(t)
+	d := demo.Load()
+	analyst := d.Employees[0]
+
+	do(t, ctx, chromedp.Navigate(base+"/dashboard"))
+	do(t, ctx, signInAt(analyst.Login)...)
+	do(t, ctx, chromedp.WaitVisible(tid("user-name")))
+	screenshot(t, ctx, "dashboard")
+	user, tenantName, title, url := textOf(t, ctx, `[data-testid="user-name"]`), textOf(t, ctx, `[data-testid="tenant-name"]`), textOf(t, ctx, "h1"), location(t, ctx)
+	if user != analyst.Name || tenantName != d.Tenant.Name || title != "Dashboard" || url != base+"/dashboard" {
+		t.Fatalf("after sign-in: user %q, tenant %q, title %q at %s", user, tenantName, title, url)
+	}
+
+	staffLinks, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="nav-staff"]').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.Navigate(base+"/staff"), chromedp.WaitVisible(tid("error-title")))
+	screenshot(t, ctx, "denied")
+	if errTitle := textOf(t, ctx, `[data-testid="error-title"]`); staffLinks != 0 || errTitle != "Not allowed" {
+		t.Fatalf("analyst on /staff: nav links %d, page %q; want no link and Not allowed", staffLinks, errTitle)
+	}
+
+	do(t, ctx,
+		chromedp.Navigate(base+"/dashboard"),
+		chromedp.WaitVisible(tid("sign-out")),
+		chromedp.Click(tid("sign-out")),
+		chromedp.WaitVisible(tid("signin-message")),
+	)
+	if msg, url := textOf(t, ctx, `[data-testid="signin-message"]`), location(t, ctx); !strings.Contains(msg, "signed out") || !strings.HasPrefix(url, base+"/login") {
+		t.Fatalf("after sign-out: %q at %s", msg, url)
+	}
+	// The session is gone here and at the provider: the dashboard asks for
+	// a sign-in again.
+	do(t, ctx, chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.ID("login")))
+}
+
+func TestBrowserUnknownUserGetsNoAccessPage(t *testing.T) {
+	base := startProduct(t)
+	ctx := newBrowser(t)
+	do(t, ctx, chromedp.Navigate(base+"/"))
+	do(t, ctx, signInAt(demo.Load().Outsiders[0].Login)...)
+	do(t, ctx, chromedp.WaitVisible(tid("error-title")))
+	if title, msg := textOf(t, ctx, `[data-testid="error-title"]`), textOf(t, ctx, `[data-testid="error-message"]`); title != "No access to the back office" || !strings.Contains(msg, "no organisation") {
+		t.Fatalf("outsider sees %q: %q", title, msg)
+	}
+}

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func valid() map[string]string {
+	return map[string]string{
+		"DATABASE_URL":       "postgres://u@localhost/ciam",
+		"SESSION_KEYS":       "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+		"OIDC_ISSUER":        "https://idp.example",
+		"OIDC_CLIENT_ID":     "portal",
+		"OIDC_CLIENT_SECRET": "s",
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.SessionIdle != 30*time.Minute || c.SessionMaxAge != 12*time.Hour ||
+		c.DatabaseAppRole != "ciam_app" || c.OIDC.RedirectURL != "http://localhost:8080/auth/callback" || c.Secure() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	m := valid()
+	m["PUBLIC_URL"] = "https://back.example/"
+	m["DATABASE_APP_ROLE"] = "none"
+	m["OIDC_ROLE_MAP"] = "kyc=ANALYST, auditors=auditor"
+	c, err = Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() || c.DatabaseAppRole != "" || c.OIDC.RoleMap["auditors"] != "AUDITOR" || c.OIDC.RedirectURL != "https://back.example/auth/callback" {
+		t.Fatalf("overrides: %+v", c)
+	}
+}
+
+// Every bad variable is named, all at once.
+func TestEveryBadVariableIsNamed(t *testing.T) {
+	m := map[string]string{
+		"PUBLIC_URL":           "localhost",
+		"SESSION_KEYS":         "short",
+		"SESSION_IDLE_TIMEOUT": "soon",
+		"OIDC_ISSUER":          "not a url",
+		"OIDC_ROLE_MAP":        "x=KING",
+		"OIDC_SCOPES":          "email",
+		"LOG_LEVEL":            "loud",
+		"LOG_FORMAT":           "xml",
+	}
+	_, err := Load(env(m))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"PUBLIC_URL", "DATABASE_URL", "SESSION_KEYS", "SESSION_IDLE_TIMEOUT", "OIDC_ISSUER",
+		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT"} {
+		if !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+// The README documents every variable.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	readme := readFile(t, "../../README.md")
+	for _, v := range Vars {
+		if !strings.Contains(readme, "`"+v.Name+"`") {
+			t.Errorf("README does not document %s", v.Name)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
