@@ -14,7 +14,7 @@ run: deps-run build
 ## test: install what the tests need, check generated code, vet, and run every test
 test: deps-test check-generated vet build
 	@url="$${DATABASE_URL:-}"; \
-	if [ -z "$$url" ]; then url="$$(./bin/ciam pg start)"; fi; \
+	if [ -z "$$url" ]; then url="$$(./bin/ciam pg start)"; trap './bin/ciam pg stop' EXIT; fi; \
 	echo "tests use $${url%%\?*}"; \
 	DATABASE_URL="$$url" CIAM_ROOT="$(CURDIR)" $(GO) test -race -count=1 -timeout 15m ./...
 

@@ -272,3 +272,84 @@ func TestBrowserUnknownUserGetsNoAccessPage(t *testing.T) {
 		t.Fatalf("outsider sees %q: %q", title, msg)
 	}
 }
+
+// `make run` runs `ciam dev`: on a machine with no PostgreSQL running it
+// makes a private cluster, starts the provider and the server, and a person
+// reaches a signed-in dashboard; Ctrl-C stops everything it started.
+func TestDevCommandReachesSignedInDashboard(t *testing.T) {
+	data := t.TempDir()
+	// As root the cluster runs as the postgres user, who must reach it.
+	for _, d := range []string{filepath.Dir(data), data} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appPort := freePort(t)
+	base := fmt.Sprintf("http://localhost:%d", appPort)
+	env := map[string]string{
+		"DATA_DIR":      data,
+		"DEV_PG_PORT":   fmt.Sprint(freePort(t)),
+		"DEV_OIDC_PORT": fmt.Sprint(freePort(t)),
+		"HTTP_ADDR":     fmt.Sprintf("127.0.0.1:%d", appPort),
+		"PUBLIC_URL":    base,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"ciam", "dev", "--root", projectRoot(t)}, func(k string) string { return env[k] }, out, out)
+	}()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("ciam dev: %v\n%s", err, out)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(out.String(), "ciam: listening on") {
+		select {
+		case err := <-done:
+			stopped = true
+			t.Fatalf("ciam dev ended: %v\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ciam dev did not start:\n%s", out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, want := range []string{"demo tenant: Finsei Ltd", "fh_api_finsei_ltd_7f957f77", "admin     TENANT_ADMIN", base} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+
+	bctx := newBrowser(t)
+	do(t, bctx, chromedp.Navigate(base+"/"))
+	do(t, bctx, signInAt("admin")...)
+	do(t, bctx, chromedp.WaitVisible(tid("chart-activity")))
+	screenshot(t, bctx, "dev-dashboard-admin")
+	if user := textOf(t, bctx, `[data-testid="user-name"]`); user != "Tia Admin" {
+		t.Fatalf("signed in as %q", user)
+	}
+	do(t, bctx, chromedp.Click(tid("nav-staff")), chromedp.WaitVisible(tid("staff-table")))
+	screenshot(t, bctx, "dev-staff")
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="staff-row"]').length`)); err != nil || n != 6 {
+		t.Errorf("staff page lists %d employees (%v); want the 6 demo employees", n, err)
+	}
+	do(t, bctx, chromedp.Click(tid("nav-audit")), chromedp.WaitVisible(tid("audit-table")))
+	screenshot(t, bctx, "dev-audit")
+
+	stop()
+	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Errorf("the private cluster still runs after ciam dev stopped (%v)", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("the server still answers after ciam dev stopped")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -86,6 +87,11 @@ func (p *Postgres) Start(ctx context.Context, mayInstall bool) (started bool, er
 	if p.running(ctx) {
 		p.logf("already running on port %d", p.Port)
 	} else {
+		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port)); err != nil {
+			return false, fmt.Errorf("postgres: port %d is taken by another program; stop it or set DEV_PG_PORT", p.Port)
+		} else {
+			ln.Close()
+		}
 		p.logf("starting on 127.0.0.1:%d", p.Port)
 		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", p.Port)
 		out, err := p.cmd(ctx, p.runAs, filepath.Join(p.bin, "pg_ctl"), "-D", p.Dir, "-l", filepath.Join(p.Dir, "server.log"),
