@@ -11,6 +11,22 @@ import (
 	"github.com/google/uuid"
 )
 
+type ApiClient struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	ClientID   string
+	Name       string
+	Scopes     []string
+	SecretHash []byte
+	SecretHint string
+	Status     string
+	CreatedBy  *uuid.UUID
+	CreatedAt  time.Time
+	RotatedAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
 type AuditChainHead struct {
 	ChainID uuid.UUID
 	Seq     int64
@@ -48,6 +64,28 @@ type Event struct {
 	TraceID    string
 	Payload    json.RawMessage
 	OccurredAt time.Time
+}
+
+type IdempotencyKey struct {
+	TenantID        uuid.UUID
+	Key             string
+	RequestHash     []byte
+	State           string
+	StatusCode      *int32
+	ResponseHeaders json.RawMessage
+	ResponseBody    []byte
+	CreatedAt       time.Time
+	CompletedAt     *time.Time
+}
+
+type SigningKey struct {
+	Kid         string
+	Alg         string
+	PrivateKey  []byte
+	PublicJwk   json.RawMessage
+	CreatedAt   time.Time
+	ActiveUntil time.Time
+	ExpiresAt   time.Time
 }
 
 type Staff struct {

@@ -25,8 +25,10 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Run(m)) }
@@ -149,12 +151,13 @@ func (c *clock) set(t time.Time) {
 func testConfig(t *testing.T, issuer string) config.Config {
 	t.Helper()
 	env := map[string]string{
-		"DATABASE_URL":       dbtest.URL(t),
-		"SESSION_KEYS":       "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
-		"OIDC_ISSUER":        issuer,
-		"OIDC_CLIENT_ID":     idpClientID,
-		"OIDC_CLIENT_SECRET": "shh",
-		"PUBLIC_URL":         "http://ciam.test",
+		"DATABASE_URL":          dbtest.URL(t),
+		"SESSION_KEYS":          "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+		"OIDC_ISSUER":           issuer,
+		"OIDC_CLIENT_ID":        idpClientID,
+		"OIDC_CLIENT_SECRET":    "shh",
+		"PUBLIC_URL":            "http://ciam.test",
+		"FIELD_ENCRYPTION_KEYS": "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -169,15 +172,22 @@ func newHarness(t *testing.T) *harness {
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tenants := tenant.NewService(pool)
+	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), clk.now)
+	clients := credential.NewAPIClients(pool, keys)
 	s, h := newServer(Deps{
-		Config:  cfg,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Pool:    pool,
-		Tenants: tenant.NewService(pool),
-		Staff:   staff.NewService(pool),
-		Audit:   audit.NewService(pool),
-		OIDC:    NewOIDC(cfg.OIDC, idp.srv.Client()),
-		Now:     clk.now,
+		Config:     cfg,
+		Logger:     logger,
+		Pool:       pool,
+		Tenants:    tenants,
+		Staff:      staff.NewService(pool),
+		Audit:      audit.NewService(pool),
+		OIDC:       NewOIDC(cfg.OIDC, idp.srv.Client()),
+		Now:        clk.now,
+		Keys:       keys,
+		APIClients: clients,
+		API:        api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: clk.now}),
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // Access says who may use a route: anyone (AccessPublic), any signed-in
@@ -19,10 +21,47 @@ const (
 
 func need(p staff.Permission) Access { return Access(p) }
 
+// API access rules (see api.Access).
+const (
+	// AccessAPIPublic API routes need no token: the token endpoint, the
+	// signing keys and the API description.
+	AccessAPIPublic Access = "api-public"
+	// AccessCustomer routes take a customer's token.
+	AccessCustomer Access = "customer"
+)
+
+// scope is an API route for admin tokens holding sc.
+func scope(sc string) Access { return Access("scope:" + sc) }
+
+// scopeOrCustomer is an API route for an admin token holding sc or a
+// customer token (acting on its own customer only).
+func scopeOrCustomer(sc string) Access { return Access("scope:" + sc + "|customer") }
+
+func (a Access) isAPI() bool {
+	return a == AccessAPIPublic || a == AccessCustomer || strings.HasPrefix(string(a), "scope:")
+}
+
 type route struct {
 	Pattern string
 	Access  Access
 	Handler http.Handler
+}
+
+// bodyLimited is a handler that takes bodies larger than api.MaxBody.
+type bodyLimited struct {
+	http.Handler
+	limit int64
+}
+
+// withBodyLimit lets h's requests carry up to limit bytes.
+func withBodyLimit(limit int64, h http.Handler) http.Handler { return bodyLimited{h, limit} }
+
+// BodyLimit is the route's body limit.
+func (rt route) BodyLimit() int64 {
+	if b, ok := rt.Handler.(bodyLimited); ok {
+		return b.limit
+	}
+	return api.MaxBody
 }
 
 // routes is every route the server answers, each with the access it needs.
@@ -57,7 +96,10 @@ func (s *server) routes() []route {
 		{"GET /config/password-policy", need(staff.PermConfigRead), s.handleNotBuilt("password-policy", "Password policy", "the configuration work (issue 6)")},
 		{"GET /config/kyc-requirements", need(staff.PermConfigRead), s.handleNotBuilt("kyc-requirements", "KYC requirements", "the KYC verification work (issue 5)")},
 		{"GET /config/categories", need(staff.PermConfigRead), s.handleNotBuilt("categories", "Customer categories", "the customer onboarding work (issue 3)")},
-		{"GET /api-clients", need(staff.PermAPIClients), s.handleNotBuilt("api-clients", "API clients", "the customer onboarding work (issue 3)")},
+		{"GET /api-clients", need(staff.PermAPIClients), s.handleAPIClientList()},
+		{"POST /api-clients", need(staff.PermAPIClients), s.handleAPIClientCreate()},
+		{"POST /api-clients/{id}/rotate", need(staff.PermAPIClients), s.handleAPIClientRotate()},
+		{"POST /api-clients/{id}/revoke", need(staff.PermAPIClients), s.handleAPIClientRevoke()},
 		{"GET /webhooks", need(staff.PermWebhooks), s.handleNotBuilt("webhooks", "Webhooks", "the KYC verification work (issue 5)")},
 
 		{"GET /staff", need(staff.PermStaffRead), s.handleStaffList()},
@@ -71,5 +113,21 @@ func (s *server) routes() []route {
 
 		{"GET /platform/tenants", need(staff.PermTenantsManage), s.handleTenantList()},
 		{"POST /platform/tenants", need(staff.PermTenantsManage), s.handleTenantCreate()},
+
+		// The customer API (web/api), documented at /api/v2.1/openapi.json.
+		{"POST /oauth/token", AccessAPIPublic, s.API.HandleToken()},
+		{"GET /.well-known/jwks.json", AccessAPIPublic, s.API.HandleJWKS()},
+		{"GET " + api.Prefix + "/openapi.json", AccessAPIPublic, s.API.HandleOpenAPI(s.apiRoutes, s.Config.PublicURL.String())},
 	}
+}
+
+// apiRoutes lists the API's routes for its OpenAPI description.
+func (s *server) apiRoutes() []api.RouteInfo {
+	var out []api.RouteInfo
+	for _, rt := range s.routes() {
+		if rt.Access.isAPI() {
+			out = append(out, api.RouteInfo{Pattern: rt.Pattern, Access: api.Access(rt.Access)})
+		}
+	}
+	return out
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // Every route states who may use it, and only the routes below are open to
@@ -18,6 +20,8 @@ import (
 func TestEveryRouteNamesItsAccess(t *testing.T) {
 	h := newHarness(t)
 	wantPublic := []string{"GET /auth/callback", "GET /healthz", "GET /login", "GET /readyz", "GET /static/"}
+	wantAPIPublic := []string{"GET /.well-known/jwks.json", "GET /api/v2.1/openapi.json", "POST /oauth/token"}
+	var apiPublic []string
 	var public []string
 	for _, rt := range h.s.routes() {
 		switch rt.Access {
@@ -25,8 +29,17 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 			t.Errorf("route %q has no access rule", rt.Pattern)
 		case AccessPublic:
 			public = append(public, rt.Pattern)
-		case AccessSignedIn:
+		case AccessAPIPublic:
+			apiPublic = append(apiPublic, rt.Pattern)
+		case AccessSignedIn, AccessCustomer:
 		default:
+			if rt.Access.isAPI() {
+				sc, _ := api.Access(rt.Access).Parse()
+				if !credential.ValidScope(sc) {
+					t.Errorf("API route %q needs unknown scope %q", rt.Pattern, sc)
+				}
+				continue
+			}
 			if !slices.Contains(staff.AllPermissions, staff.Permission(rt.Access)) {
 				t.Errorf("route %q needs unknown permission %q", rt.Pattern, rt.Access)
 			}
@@ -35,6 +48,10 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 	sort.Strings(public)
 	if !slices.Equal(public, wantPublic) {
 		t.Errorf("public routes = %v; want exactly %v", public, wantPublic)
+	}
+	sort.Strings(apiPublic)
+	if !slices.Equal(apiPublic, wantAPIPublic) {
+		t.Errorf("public API routes = %v; want exactly %v", apiPublic, wantAPIPublic)
 	}
 }
 
@@ -80,6 +97,9 @@ var allowed = map[string][]staff.Role{
 	"GET /config/kyc-requirements":         {ad, au},
 	"GET /config/categories":               {ad, au},
 	"GET /api-clients":                     {ad},
+	"POST /api-clients":                    {ad},
+	"POST /api-clients/{id}/rotate":        {ad},
+	"POST /api-clients/{id}/revoke":        {ad},
 	"GET /webhooks":                        {ad},
 	"GET /staff":                           {ad, au},
 	"POST /staff":                          {ad},
@@ -114,8 +134,8 @@ func TestEveryRoleAgainstEveryRoute(t *testing.T) {
 		_, cookies[r] = h.signIn(r)
 	}
 	for _, rt := range h.s.routes() {
-		if rt.Access == AccessPublic {
-			continue
+		if rt.Access == AccessPublic || rt.Access.isAPI() {
+			continue // API routes: see api_test.go
 		}
 		want, ok := allowed[rt.Pattern]
 		if !ok {

@@ -13,9 +13,11 @@ import (
 
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // Deps is everything the server needs; NewServer takes nothing from
@@ -29,6 +31,10 @@ type Deps struct {
 	Audit   *audit.Service
 	// OIDC signs employees in; NewOIDC builds it from the configuration.
 	OIDC *OIDC
+	// API serves the customer API.
+	API        *api.API
+	Keys       *credential.KeyRing
+	APIClients *credential.APIClients
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -113,14 +113,15 @@ func startProduct(t *testing.T) (baseURL string) {
 	pool.Close()
 
 	env := map[string]string{
-		"HTTP_ADDR":          fmt.Sprintf("127.0.0.1:%d", appPort),
-		"PUBLIC_URL":         base,
-		"DATABASE_URL":       dbtest.URL(t),
-		"SESSION_KEYS":       "YnJvd3Nlci10ZXN0LWJyb3dzZXItdGVzdC1icm93c2VyLXRlc3QtYnJvd3Nlcg==",
-		"OIDC_ISSUER":        idp.Issuer(),
-		"OIDC_CLIENT_ID":     idp.ClientID,
-		"OIDC_CLIENT_SECRET": idp.ClientSecret,
-		"LOG_FORMAT":         "text",
+		"HTTP_ADDR":             fmt.Sprintf("127.0.0.1:%d", appPort),
+		"PUBLIC_URL":            base,
+		"DATABASE_URL":          dbtest.URL(t),
+		"SESSION_KEYS":          "YnJvd3Nlci10ZXN0LWJyb3dzZXItdGVzdC1icm93c2VyLXRlc3QtYnJvd3Nlcg==",
+		"OIDC_ISSUER":           idp.Issuer(),
+		"OIDC_CLIENT_ID":        idp.ClientID,
+		"OIDC_CLIENT_SECRET":    idp.ClientSecret,
+		"LOG_FORMAT":            "text",
+		"FIELD_ENCRYPTION_KEYS": "b1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	}
 	done := make(chan error, 1)
 	go func() {

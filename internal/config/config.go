@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
 )
 
 // Config is everything the server needs to know about its surroundings.
@@ -21,6 +23,8 @@ type Config struct {
 	DatabaseURL     string
 	DatabaseAppRole string
 	SessionKeys     []SessionKey
+	// FieldKeys seal sensitive fields, documents and signing keys.
+	FieldKeys       *fieldcrypt.Keys
 	SessionIdle     time.Duration
 	SessionMaxAge   time.Duration
 	OIDC            OIDC
@@ -66,6 +70,7 @@ var Vars = []Var{
 	{Name: "DATABASE_URL", Required: true, Doc: "PostgreSQL connection URL of the tables' owner (migrations run as it); `make run` starts a private cluster when it is empty"},
 	{Name: "DATABASE_APP_ROLE", Default: "ciam_app", Doc: "role the server switches to after connecting, so row-level security applies; `none` when DATABASE_URL already logs in as a non-owner role"},
 	{Name: "SESSION_KEYS", Required: true, Doc: "comma-separated base64 secrets of at least 32 bytes; the first signs and encrypts new session cookies, the others are still accepted (rotation)"},
+	{Name: "FIELD_ENCRYPTION_KEYS", Required: true, Doc: "comma-separated id:base64 AES-256 keys (32 bytes each) sealing sensitive fields, documents and token signing keys; the first seals new data, the others still open old data (rotation)"},
 	{Name: "SESSION_IDLE_TIMEOUT", Default: "30m", Doc: "a portal session ends after this long without a request"},
 	{Name: "SESSION_MAX_AGE", Default: "12h", Doc: "a portal session ends this long after sign-in, however active"},
 	{Name: "OIDC_ISSUER", Required: true, Doc: "issuer URL of the employees' OpenID Connect provider; `make run` starts a local one when it is empty"},
@@ -148,6 +153,13 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			c.SessionKeys = append(c.SessionKeys, k)
 		}
+	}
+	if raw := get("FIELD_ENCRYPTION_KEYS"); raw == "" {
+		bad("FIELD_ENCRYPTION_KEYS", "required: e.g. k1:$(openssl rand -base64 32)")
+	} else if keys, err := fieldcrypt.Parse(raw); err != nil {
+		bad("FIELD_ENCRYPTION_KEYS", "%v", err)
+	} else {
+		c.FieldKeys = keys
 	}
 	c.SessionIdle = duration("SESSION_IDLE_TIMEOUT")
 	c.SessionMaxAge = duration("SESSION_MAX_AGE")

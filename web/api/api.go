@@ -1,0 +1,48 @@
+// Package api is the customer API under /api/v2.1/ and the OAuth token
+// endpoint: its own authentication (bearer JWTs), tenant resolution from
+// X-Tenant-ID, the error envelope, hardened JSON decoding, idempotency and
+// the DTOs of API.md. Routes are listed in web/routes.go.
+package api
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/tenant"
+)
+
+// Prefix is where the versioned API lives.
+const Prefix = "/api/v2.1"
+
+// Deps is what the API needs.
+type Deps struct {
+	Logger  *slog.Logger
+	Pool    *pgxpool.Pool
+	Tenants *tenant.Service
+	Keys    *credential.KeyRing
+	Clients *credential.APIClients
+	// CustomerSession, when set, says whether a customer token's customer
+	// and session are still good (a LOCKED or CLOSED customer, or a
+	// revoked session, is refused at once).
+	CustomerSession CustomerSessionCheck
+	Now             func() time.Time
+}
+
+// API serves the JSON API.
+type API struct {
+	Deps
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &API{Deps: d}
+}
