@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 )
 
 type ApiClient struct {
@@ -53,6 +55,104 @@ type AuditLog struct {
 	Hash       []byte
 }
 
+type CategoryFeature struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Code        string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+type CategoryFeatureLink struct {
+	TenantID   uuid.UUID
+	CategoryID uuid.UUID
+	FeatureID  uuid.UUID
+}
+
+type Customer struct {
+	ID                   uuid.UUID
+	TenantID             uuid.UUID
+	Email                string
+	FirstName            string
+	MiddleName           string
+	LastName             string
+	DateOfBirth          time.Time
+	PlaceOfBirth         string
+	Nationality          string
+	PhoneNumber          string
+	AlternatePhoneNumber string
+	Address              json.RawMessage
+	Occupation           string
+	EmployerName         string
+	AnnualIncome         decimal.NullDecimal
+	SourceOfFunds        string
+	Status               string
+	PreviousStatus       *string
+	Permission           string
+	PreviousPermission   *string
+	RiskLevel            string
+	RiskReasons          []string
+	CategoryID           *uuid.UUID
+	Categorization       json.RawMessage
+	EmailVerifiedAt      *time.Time
+	RegistrationIp       string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+type CustomerCategory struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Name        string
+	Description string
+	RiskLevel   *string
+	IsActive    bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type CustomerCredential struct {
+	ID                uuid.UUID
+	TenantID          uuid.UUID
+	CustomerID        uuid.UUID
+	PasswordHash      string
+	PasswordChangedAt time.Time
+	Status            string
+	FailedLogins      int32
+	LockedUntil       *time.Time
+	LastLoginAt       *time.Time
+	PinHash           *string
+	PinSetAt          *time.Time
+	PinFailures       int32
+	PinLocked         bool
+	TotpSecret        []byte
+	TotpConfirmedAt   *time.Time
+	CreatedAt         time.Time
+}
+
+type CustomerSession struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	CustomerID    uuid.UUID
+	CreatedAt     time.Time
+	LastUsedAt    time.Time
+	ExpiresAt     time.Time
+	RevokedAt     *time.Time
+	RevokedReason *string
+	Ip            string
+	UserAgent     string
+}
+
+type EmailVerificationToken struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	TokenHash  []byte
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	CreatedAt  time.Time
+}
+
 type Event struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -66,6 +166,16 @@ type Event struct {
 	OccurredAt time.Time
 }
 
+type FeatureParameter struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	FeatureID     uuid.UUID
+	Name          string
+	Mandatory     bool
+	AllowedValues []string
+	Position      int32
+}
+
 type IdempotencyKey struct {
 	TenantID        uuid.UUID
 	Key             string
@@ -76,6 +186,35 @@ type IdempotencyKey struct {
 	ResponseBody    []byte
 	CreatedAt       time.Time
 	CompletedAt     *time.Time
+}
+
+type OtpChallenge struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	CustomerID  uuid.UUID
+	Purpose     string
+	Channel     string
+	CodeHash    []byte
+	Attempts    int32
+	MaxAttempts int32
+	ExpiresAt   time.Time
+	ConsumedAt  *time.Time
+	CreatedAt   time.Time
+}
+
+type PasswordHistory struct {
+	TenantID     uuid.UUID
+	CredentialID uuid.UUID
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+type RefreshToken struct {
+	TokenHash []byte
+	TenantID  uuid.UUID
+	SessionID uuid.UUID
+	CreatedAt time.Time
+	UsedAt    *time.Time
 }
 
 type SigningKey struct {
@@ -123,4 +262,47 @@ type Tenant struct {
 	TimeZone  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type TenantSetting struct {
+	TenantID         uuid.UUID
+	MinCustomerAge   int32
+	LoginOtpRequired bool
+	LoginMaxFailures int32
+	LoginLockout     pgtype.Interval
+	PasswordPolicy   json.RawMessage
+	PinLength        int32
+	PinMaxFailures   int32
+	OtpTtl           pgtype.Interval
+	OtpMaxAttempts   int32
+	AccessTokenTtl   pgtype.Interval
+	RefreshTokenTtl  pgtype.Interval
+	Country          string
+	Currency         string
+	BankCode         string
+	UpdatedAt        time.Time
+}
+
+type VerificationRequest struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	Status     string
+	RiskLevel  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type Wallet struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	CustomerID            uuid.UUID
+	Status                string
+	Currency              *string
+	Iban                  *string
+	DailyLimit            decimal.NullDecimal
+	RequiresApprovalAbove decimal.NullDecimal
+	LimitsSource          *string
+	CreatedAt             time.Time
+	ActivatedAt           *time.Time
 }

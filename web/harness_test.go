@@ -26,6 +26,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -176,6 +177,8 @@ func newHarness(t *testing.T) *harness {
 	tenants := tenant.NewService(pool)
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), clk.now)
 	clients := credential.NewAPIClients(pool, keys)
+	customers := customer.NewService(pool, clk.now)
+	customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
 	s, h := newServer(Deps{
 		Config:     cfg,
 		Logger:     logger,
@@ -187,7 +190,9 @@ func newHarness(t *testing.T) *harness {
 		Now:        clk.now,
 		Keys:       keys,
 		APIClients: clients,
-		API:        api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: clk.now}),
+		Customers:  customers,
+		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: clk.now,
+			Customers: customers, CustomerSession: customers.SessionCheck}),
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -346,4 +351,11 @@ func updated(c *http.Cookie, resp *http.Response) *http.Cookie {
 		return n
 	}
 	return c
+}
+
+// with is h for a subtest: helpers fail and take contexts from t.
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -118,6 +119,12 @@ func (s *server) routes() []route {
 		{"POST /oauth/token", AccessAPIPublic, s.API.HandleToken()},
 		{"GET /.well-known/jwks.json", AccessAPIPublic, s.API.HandleJWKS()},
 		{"GET " + api.Prefix + "/openapi.json", AccessAPIPublic, s.API.HandleOpenAPI(s.apiRoutes, s.Config.PublicURL.String())},
+
+		{"GET " + api.Prefix + "/customer/individual/categorization/hierarchy/{tenantId}", scope(credential.ScopeCustomersRead), s.API.HandleCategoryHierarchy()},
+		{"POST " + api.Prefix + "/customer/individual/registration", scope(credential.ScopeCustomersWrite), s.API.HandleRegistration()},
+		{"POST " + api.Prefix + "/customer/individual/email/verification", scope(credential.ScopeCustomersWrite), s.API.HandleVerifyEmail()},
+		{"GET " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersRead), s.API.HandleGetCustomer()},
+		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -35,6 +36,7 @@ type Deps struct {
 	API        *api.API
 	Keys       *credential.KeyRing
 	APIClients *credential.APIClients
+	Customers  *customer.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

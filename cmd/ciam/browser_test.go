@@ -18,6 +18,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/devenv"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -107,7 +108,7 @@ func startProduct(t *testing.T) (baseURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool)); err != nil {
+	if _, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customer.NewService(pool, nil)); err != nil {
 		t.Fatal(err)
 	}
 	pool.Close()

@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/devenv"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -151,7 +152,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool))
+	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customer.NewService(pool, nil))
 	pool.Close()
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web"
@@ -116,6 +117,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool) web.Dep
 	tenants := tenant.NewService(pool)
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), nil)
 	clients := credential.NewAPIClients(pool, keys)
+	customers := customer.NewService(pool, nil)
 	return web.Deps{
 		Config:     cfg,
 		Logger:     logger,
@@ -126,7 +128,9 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool) web.Dep
 		OIDC:       web.NewOIDC(cfg.OIDC, nil),
 		Keys:       keys,
 		APIClients: clients,
-		API:        api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients}),
+		Customers:  customers,
+		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients,
+			Customers: customers, CustomerSession: customers.SessionCheck}),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -76,7 +77,7 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer pool.Close()
-	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool))
+	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customer.NewService(pool, nil))
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,14 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -28,7 +30,11 @@ type Deps struct {
 	// and session are still good (a LOCKED or CLOSED customer, or a
 	// revoked session, is refused at once).
 	CustomerSession CustomerSessionCheck
-	Now             func() time.Time
+	Customers       *customer.Service
+	// Documents, when set, gives a customer's document slots (the KYC
+	// capability); otherwise the defaults per risk level show as MISSING.
+	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
+	Now       func() time.Time
 }
 
 // API serves the JSON API.
