@@ -70,6 +70,29 @@ type CategoryFeatureLink struct {
 	FeatureID  uuid.UUID
 }
 
+type ChangeRequest struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	Kind           string
+	TargetType     string
+	TargetID       string
+	Title          string
+	Payload        json.RawMessage
+	Before         json.RawMessage
+	After          json.RawMessage
+	TargetVersion  string
+	Status         string
+	MakerType      string
+	MakerID        string
+	MakerName      string
+	MakerReason    string
+	CheckerID      *string
+	CheckerName    *string
+	DecisionReason *string
+	CreatedAt      time.Time
+	DecidedAt      *time.Time
+}
+
 type Customer struct {
 	ID                   uuid.UUID
 	TenantID             uuid.UUID

@@ -23,13 +23,10 @@ import (
 
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
-	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
-	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
-	"github.com/ciamhq/ciam/web/api"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Run(m)) }
@@ -173,27 +170,10 @@ func newHarness(t *testing.T) *harness {
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tenants := tenant.NewService(pool)
-	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), clk.now)
-	clients := credential.NewAPIClients(pool, keys)
-	customers := customer.NewService(pool, clk.now)
-	customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
-	s, h := newServer(Deps{
-		Config:     cfg,
-		Logger:     logger,
-		Pool:       pool,
-		Tenants:    tenants,
-		Staff:      staff.NewService(pool),
-		Audit:      audit.NewService(pool),
-		OIDC:       NewOIDC(cfg.OIDC, idp.srv.Client()),
-		Now:        clk.now,
-		Keys:       keys,
-		APIClients: clients,
-		Customers:  customers,
-		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: clk.now,
-			Customers: customers, CustomerSession: customers.SessionCheck}),
-	})
+	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, clk.now)
+	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
+	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
+	s, h := newServer(deps)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tn, err := s.Tenants.Create(t.Context(), tenant.CreateParams{Slug: "w-" + uuid.NewString()[:8], Name: "Web Test Ltd"}, nil)
@@ -359,3 +339,5 @@ func (h *harness) with(t *testing.T) *harness {
 	c.t = t
 	return &c
 }
+
+func dbOwner(t *testing.T) *pgxpool.Pool { return dbtest.OwnerPool(t) }

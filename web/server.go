@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -37,6 +38,7 @@ type Deps struct {
 	Keys       *credential.KeyRing
 	APIClients *credential.APIClients
 	Customers  *customer.Service
+	Approvals  *approval.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
