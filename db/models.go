@@ -329,3 +329,31 @@ type Wallet struct {
 	CreatedAt             time.Time
 	ActivatedAt           *time.Time
 }
+
+type WebhookDelivery struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	SubscriptionID uuid.UUID
+	EventID        uuid.UUID
+	Status         string
+	Attempts       int32
+	LastStatusCode *int32
+	LastError      string
+	LastAttemptAt  *time.Time
+	DeliveredAt    *time.Time
+	ResendOf       *uuid.UUID
+	EnqueuedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+type WebhookSubscription struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Url         string
+	Description string
+	EventTypes  []string
+	Secret      []byte
+	Status      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}

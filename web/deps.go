@@ -11,6 +11,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -27,6 +28,8 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
 	clients := credential.NewAPIClients(pool, keys)
 	customers := customer.NewService(pool, now)
+	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
+	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate
 	approvals := approval.NewService(pool)
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
@@ -43,7 +46,8 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		APIClients: clients,
 		Customers:  customers,
 		Approvals:  approvals,
+		Webhooks:   webhooks,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: now,
-			Customers: customers, CustomerSession: customers.SessionCheck}),
+			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool)}),
 	}
 }

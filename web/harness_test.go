@@ -341,3 +341,14 @@ func (h *harness) with(t *testing.T) *harness {
 }
 
 func dbOwner(t *testing.T) *pgxpool.Pool { return dbtest.OwnerPool(t) }
+
+// employeeOf adds an employee with roles to tenant.
+func (h *harness) employeeOf(tenant uuid.UUID, roles ...staff.Role) staff.Employee {
+	h.t.Helper()
+	ctx := actor.With(h.t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	e, err := h.s.Staff.Create(ctx, tenant, staff.CreateParams{Email: "e-" + uuid.NewString()[:8] + "@example.com", Name: "Emp", Roles: roles})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return e
+}

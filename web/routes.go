@@ -104,7 +104,11 @@ func (s *server) routes() []route {
 		{"POST /api-clients", need(staff.PermAPIClients), s.handleAPIClientCreate()},
 		{"POST /api-clients/{id}/rotate", need(staff.PermAPIClients), s.handleAPIClientRotate()},
 		{"POST /api-clients/{id}/revoke", need(staff.PermAPIClients), s.handleAPIClientRevoke()},
-		{"GET /webhooks", need(staff.PermWebhooks), s.handleNotBuilt("webhooks", "Webhooks", "the KYC verification work (issue 5)")},
+		{"GET /webhooks", need(staff.PermWebhooks), s.handleWebhookList()},
+		{"POST /webhooks", need(staff.PermWebhooks), s.handleWebhookCreate()},
+		{"GET /webhooks/{id}", need(staff.PermWebhooks), s.handleWebhookShow()},
+		{"POST /webhooks/{id}/status", need(staff.PermWebhooks), s.handleWebhookStatus()},
+		{"POST /webhooks/{id}/deliveries/{delivery}/resend", need(staff.PermWebhooks), s.handleWebhookResend()},
 
 		{"GET /staff", need(staff.PermStaffRead), s.handleStaffList()},
 		{"POST /staff", need(staff.PermStaffManage), s.handleStaffCreate()},
@@ -128,6 +132,7 @@ func (s *server) routes() []route {
 		{"POST " + api.Prefix + "/customer/individual/email/verification", scope(credential.ScopeCustomersWrite), s.API.HandleVerifyEmail()},
 		{"GET " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersRead), s.API.HandleGetCustomer()},
 		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
+		{"GET " + api.Prefix + "/events", scope(credential.ScopeEventsRead), s.API.HandleEvents()},
 	}
 }
 

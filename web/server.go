@@ -16,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -39,6 +40,7 @@ type Deps struct {
 	APIClients *credential.APIClients
 	Customers  *customer.Service
 	Approvals  *approval.Service
+	Webhooks   *event.Webhooks
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

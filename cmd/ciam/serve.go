@@ -13,6 +13,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/web"
 )
 
@@ -66,7 +67,22 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 		return fmt.Errorf("database: %w", err)
 	}
 
-	handler := web.NewServer(web.NewDeps(cfg, logger, pool, nil))
+	deps := web.NewDeps(cfg, logger, pool, nil)
+	handler := web.NewServer(deps)
+	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks})
+	if err != nil {
+		return err
+	}
+	if err := runner.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := runner.Stop(sctx); err != nil {
+			logger.Warn("jobs did not stop cleanly", slog.Any("error", err))
+		}
+	}()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
