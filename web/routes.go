@@ -133,6 +133,10 @@ func (s *server) routes() []route {
 		{"GET " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersRead), s.API.HandleGetCustomer()},
 		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
 		{"GET " + api.Prefix + "/events", scope(credential.ScopeEventsRead), s.API.HandleEvents()},
+
+		{"POST " + api.Prefix + "/verification/documents/upload", scopeOrCustomer(credential.ScopeVerificationWrite), withBodyLimit(api.MaxUploadBody, s.API.HandleDocumentUpload())},
+		{"GET " + api.Prefix + "/verification/status/{id}", scopeOrCustomer(credential.ScopeVerificationWrite), s.API.HandleVerificationStatus()},
+		{"GET " + api.Prefix + "/compliance/requirements", scope(credential.ScopeCatalogRead), s.API.HandleComplianceRequirements()},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -33,6 +34,7 @@ type Deps struct {
 	CustomerSession CustomerSessionCheck
 	Customers       *customer.Service
 	Events          *event.Service
+	KYC             *kyc.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
