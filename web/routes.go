@@ -83,7 +83,10 @@ func (s *server) routes() []route {
 		{"GET /{$}", AccessSignedIn, s.handleHome()},
 		{"GET /dashboard", need(staff.PermDashboard), s.handleDashboard()},
 
-		{"GET /customers", need(staff.PermCustomersRead), s.handleNotBuilt("customers", "Customer search", "the customer onboarding work (issue 3)")},
+		{"GET /customers", need(staff.PermCustomersRead), s.handleCustomerSearch()},
+		{"GET /customers/{id}", need(staff.PermCustomersRead), s.handleCustomerShow()},
+		{"POST /customers/{id}/reveal", need(staff.PermCustomersPII), s.handleCustomerReveal()},
+		{"POST /customers/{id}/standing", need(staff.PermCustomersEdit), s.handleCustomerStanding()},
 		{"GET /reviews", need(staff.PermReviewsRead), s.handleNotBuilt("reviews", "The verification review queue", "the KYC verification work (issue 5)")},
 		{"GET /alerts", need(staff.PermAlertsRead), s.handleNotBuilt("alerts", "The AML alert queue", "the AML monitoring work (issue 7)")},
 		{"GET /screening", need(staff.PermScreeningRead), s.handleNotBuilt("screening", "Screening hits", "the sanctions and PEP screening work (issue 4)")},
