@@ -12,6 +12,51 @@ import (
 	"github.com/google/uuid"
 )
 
+const countCustomerMatches = `-- name: CountCustomerMatches :one
+SELECT count(*) FROM customers c
+WHERE c.tenant_id = $1
+  AND ($2::text = '' OR c.status = $2::text)
+  AND ($3::text = '' OR c.risk_level = $3::text)
+  AND ($4::text = '' OR c.permission = $4::text)
+  AND c.id IN (
+        SELECT $5::uuid WHERE $6::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
+`
+
+type CountCustomerMatchesParams struct {
+	TenantID   uuid.UUID
+	Status     string
+	RiskLevel  string
+	Permission string
+	ID         uuid.UUID
+	ByID       bool
+	Pattern    string
+	ByText     bool
+	ByIban     bool
+	Iban       string
+}
+
+func (q *Queries) CountCustomerMatches(ctx context.Context, arg CountCustomerMatchesParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countCustomerMatches,
+		arg.TenantID,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+		arg.ID,
+		arg.ByID,
+		arg.Pattern,
+		arg.ByText,
+		arg.ByIban,
+		arg.Iban,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countCustomerSessions = `-- name: CountCustomerSessions :one
 SELECT count(*) FROM customer_sessions WHERE tenant_id = $1 AND customer_id = $2
 `
@@ -29,17 +74,11 @@ func (q *Queries) CountCustomerSessions(ctx context.Context, arg CountCustomerSe
 }
 
 const countCustomers = `-- name: CountCustomers :one
-SELECT count(*)
-FROM customers c
+SELECT count(*) FROM customers c
 WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
-  AND (NOT $5::boolean
-       OR ($6::boolean AND c.id = $7::uuid)
-       OR ($8::boolean AND lower(c.first_name || ' ' || c.middle_name || ' ' || c.last_name || ' ' || c.first_name || ' ' || c.email || ' '
-             || c.phone_number || ' ' || c.alternate_phone_number || ' ' || c.id::text) LIKE $9::text)
-       OR ($10::boolean AND c.id IN (SELECT w.customer_id FROM wallets w WHERE w.tenant_id = $1 AND w.iban = $11::text)))
 `
 
 type CountCustomersParams struct {
@@ -47,13 +86,6 @@ type CountCustomersParams struct {
 	Status     string
 	RiskLevel  string
 	Permission string
-	Search     bool
-	ByID       bool
-	ID         uuid.UUID
-	ByText     bool
-	Pattern    string
-	ByIban     bool
-	Iban       string
 }
 
 func (q *Queries) CountCustomers(ctx context.Context, arg CountCustomersParams) (int64, error) {
@@ -62,13 +94,6 @@ func (q *Queries) CountCustomers(ctx context.Context, arg CountCustomersParams) 
 		arg.Status,
 		arg.RiskLevel,
 		arg.Permission,
-		arg.Search,
-		arg.ByID,
-		arg.ID,
-		arg.ByText,
-		arg.Pattern,
-		arg.ByIban,
-		arg.Iban,
 	)
 	var count int64
 	err := row.Scan(&count)
@@ -82,11 +107,15 @@ SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
 
 // The portal's customer search and the 360 page's reads.
 //
-// The three search queries share one WHERE clause. Each optional part is
-// switched by a boolean, so that with plan_cache_mode = force_custom_plan
-// (CustomerSearchPlans) the planner folds the unused parts away and
-// picks the index that fits: the trigram index for text, the primary key
-// for an id, wallets' IBAN index, or (tenant_id, created_at) for none.
+// Listing (no search text) and searching are separate queries: a search
+// first collects the matching ids (by id, by text through
+// customer_search_matches, by IBAN) and the planner joins them to the
+// customers, which an OR with "everything" would prevent. Each optional
+// part is switched by a boolean, so that with plan_cache_mode =
+// force_custom_plan (CustomerSearchPlans) the planner folds the unused
+// parts away. Text goes through customer_search_matches because the
+// trigram index cannot serve a LIKE under row-level security (migration
+// 00005); filters and both sort orders use plain indexes.
 func (q *Queries) CustomerSearchPlans(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, customerSearchPlans)
 	return err
@@ -146,7 +175,7 @@ func (q *Queries) CustomerSessionList(ctx context.Context, arg CustomerSessionLi
 	return items, nil
 }
 
-const searchCustomersByName = `-- name: SearchCustomersByName :many
+const listCustomersByName = `-- name: ListCustomersByName :many
 SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
        coalesce(c.address->>'country', '')::text AS address_country,
        c.status, c.permission, c.risk_level, c.created_at
@@ -156,15 +185,175 @@ WHERE c.tenant_id = $1
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
   AND (NOT $5::boolean
-       OR ($6::boolean AND c.id = $7::uuid)
-       OR ($8::boolean AND lower(c.first_name || ' ' || c.middle_name || ' ' || c.last_name || ' ' || c.first_name || ' ' || c.email || ' '
-             || c.phone_number || ' ' || c.alternate_phone_number || ' ' || c.id::text) LIKE $9::text)
-       OR ($10::boolean AND c.id IN (SELECT w.customer_id FROM wallets w WHERE w.tenant_id = $1 AND w.iban = $11::text)))
-  AND (NOT $12::boolean
        OR (lower(c.last_name), lower(c.first_name), c.id) >
-          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $13::uuid))
+          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $6::uuid))
 ORDER BY lower(c.last_name), lower(c.first_name), c.id
-LIMIT $14
+LIMIT $7
+`
+
+type ListCustomersByNameParams struct {
+	TenantID   uuid.UUID
+	Status     string
+	RiskLevel  string
+	Permission string
+	Paged      bool
+	After      uuid.UUID
+	MaxRows    int32
+}
+
+type ListCustomersByNameRow struct {
+	ID             uuid.UUID
+	FirstName      string
+	MiddleName     string
+	LastName       string
+	Email          string
+	Nationality    string
+	AddressCountry string
+	Status         string
+	Permission     string
+	RiskLevel      string
+	CreatedAt      time.Time
+}
+
+func (q *Queries) ListCustomersByName(ctx context.Context, arg ListCustomersByNameParams) ([]ListCustomersByNameRow, error) {
+	rows, err := q.db.Query(ctx, listCustomersByName,
+		arg.TenantID,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+		arg.Paged,
+		arg.After,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListCustomersByNameRow{}
+	for rows.Next() {
+		var i ListCustomersByNameRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FirstName,
+			&i.MiddleName,
+			&i.LastName,
+			&i.Email,
+			&i.Nationality,
+			&i.AddressCountry,
+			&i.Status,
+			&i.Permission,
+			&i.RiskLevel,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCustomersNewest = `-- name: ListCustomersNewest :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = $1
+  AND ($2::text = '' OR c.status = $2::text)
+  AND ($3::text = '' OR c.risk_level = $3::text)
+  AND ($4::text = '' OR c.permission = $4::text)
+  AND (NOT $5::boolean
+       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $6::uuid))
+ORDER BY c.created_at DESC, c.id DESC
+LIMIT $7
+`
+
+type ListCustomersNewestParams struct {
+	TenantID   uuid.UUID
+	Status     string
+	RiskLevel  string
+	Permission string
+	Paged      bool
+	After      uuid.UUID
+	MaxRows    int32
+}
+
+type ListCustomersNewestRow struct {
+	ID             uuid.UUID
+	FirstName      string
+	MiddleName     string
+	LastName       string
+	Email          string
+	Nationality    string
+	AddressCountry string
+	Status         string
+	Permission     string
+	RiskLevel      string
+	CreatedAt      time.Time
+}
+
+func (q *Queries) ListCustomersNewest(ctx context.Context, arg ListCustomersNewestParams) ([]ListCustomersNewestRow, error) {
+	rows, err := q.db.Query(ctx, listCustomersNewest,
+		arg.TenantID,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+		arg.Paged,
+		arg.After,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListCustomersNewestRow{}
+	for rows.Next() {
+		var i ListCustomersNewestRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FirstName,
+			&i.MiddleName,
+			&i.LastName,
+			&i.Email,
+			&i.Nationality,
+			&i.AddressCountry,
+			&i.Status,
+			&i.Permission,
+			&i.RiskLevel,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchCustomersByName = `-- name: SearchCustomersByName :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = $1
+  AND ($2::text = '' OR c.status = $2::text)
+  AND ($3::text = '' OR c.risk_level = $3::text)
+  AND ($4::text = '' OR c.permission = $4::text)
+  AND c.id IN (
+        SELECT $5::uuid WHERE $6::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
+  AND (NOT $11::boolean
+       OR (lower(c.last_name), lower(c.first_name), c.id) >
+          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
+ORDER BY lower(c.last_name), lower(c.first_name), c.id
+LIMIT $13
 `
 
 type SearchCustomersByNameParams struct {
@@ -172,11 +361,10 @@ type SearchCustomersByNameParams struct {
 	Status     string
 	RiskLevel  string
 	Permission string
-	Search     bool
-	ByID       bool
 	ID         uuid.UUID
-	ByText     bool
+	ByID       bool
 	Pattern    string
+	ByText     bool
 	ByIban     bool
 	Iban       string
 	Paged      bool
@@ -204,11 +392,10 @@ func (q *Queries) SearchCustomersByName(ctx context.Context, arg SearchCustomers
 		arg.Status,
 		arg.RiskLevel,
 		arg.Permission,
-		arg.Search,
-		arg.ByID,
 		arg.ID,
-		arg.ByText,
+		arg.ByID,
 		arg.Pattern,
+		arg.ByText,
 		arg.ByIban,
 		arg.Iban,
 		arg.Paged,
@@ -254,15 +441,16 @@ WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
-  AND (NOT $5::boolean
-       OR ($6::boolean AND c.id = $7::uuid)
-       OR ($8::boolean AND lower(c.first_name || ' ' || c.middle_name || ' ' || c.last_name || ' ' || c.first_name || ' ' || c.email || ' '
-             || c.phone_number || ' ' || c.alternate_phone_number || ' ' || c.id::text) LIKE $9::text)
-       OR ($10::boolean AND c.id IN (SELECT w.customer_id FROM wallets w WHERE w.tenant_id = $1 AND w.iban = $11::text)))
-  AND (NOT $12::boolean
-       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $13::uuid))
+  AND c.id IN (
+        SELECT $5::uuid WHERE $6::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
+  AND (NOT $11::boolean
+       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
 ORDER BY c.created_at DESC, c.id DESC
-LIMIT $14
+LIMIT $13
 `
 
 type SearchCustomersNewestParams struct {
@@ -270,11 +458,10 @@ type SearchCustomersNewestParams struct {
 	Status     string
 	RiskLevel  string
 	Permission string
-	Search     bool
-	ByID       bool
 	ID         uuid.UUID
-	ByText     bool
+	ByID       bool
 	Pattern    string
+	ByText     bool
 	ByIban     bool
 	Iban       string
 	Paged      bool
@@ -302,11 +489,10 @@ func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomers
 		arg.Status,
 		arg.RiskLevel,
 		arg.Permission,
-		arg.Search,
-		arg.ByID,
 		arg.ID,
-		arg.ByText,
+		arg.ByID,
 		arg.Pattern,
+		arg.ByText,
 		arg.ByIban,
 		arg.Iban,
 		arg.Paged,

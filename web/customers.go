@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -66,6 +67,9 @@ func (s *server) handleCustomerSearch() http.Handler {
 		} else if err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		if res.QueryIgnored {
+			view.QueryHint = fmt.Sprintf("Type at least %d characters of a name, e-mail address or phone number; until then every customer is listed.", customer.MinQueryLength)
 		}
 		reveal := emp.Can(staff.PermCustomersPII)
 		for _, c := range res.Customers {

@@ -123,7 +123,10 @@ func TestCustomerSearch(t *testing.T) {
 		{"by risk", url.Values{"risk": {"HIGH"}}, []string{bruno}},
 		{"by status and text", url.Values{"status": {"PENDING_VERIFICATION"}, "q": {"lopez"}}, []string{carla, ana}},
 		{"no match", url.Values{"q": {"zebra"}}, nil},
-		{"like wildcards are literal", url.Values{"q": {"%"}}, nil},
+		{"too short to search by", url.Values{"q": {"lo"}}, []string{carla, bruno, ana}},
+		{"short words with a long one", url.Values{"q": {"ana lo"}}, []string{ana}},
+		{"like wildcards are literal", url.Values{"q": {"lo_ez"}}, nil},
+		{"a percent sign is literal too", url.Values{"q": {"%%%"}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,6 +139,9 @@ func TestCustomerSearch(t *testing.T) {
 			}
 			if len(tc.want) == 0 && !strings.Contains(d.Find(`[data-testid="empty"]`).Text(), "No match") {
 				t.Errorf("no results without the no-match state")
+			}
+			if hint := d.Find("#q-hint").Text(); (tc.name == "too short to search by") != strings.Contains(hint, "at least 3 characters") {
+				t.Errorf("hint = %q", hint)
 			}
 		})
 	}

@@ -69,7 +69,15 @@ type SearchResult struct {
 	Total int64
 	// Next is the cursor of the next page; uuid.Nil on the last.
 	Next uuid.UUID
+	// QueryIgnored is set when the search text was too short to search
+	// by (see MinQueryLength); the result is then the filtered list.
+	QueryIgnored bool
 }
+
+// MinQueryLength is how long at least one word of a text search must be.
+// Shorter words match too much, and no index can find them: two letters
+// would read every customer of the tenant.
+const MinQueryLength = 3
 
 // MaxSearchLimit is the largest page a search returns.
 const MaxSearchLimit = 200
@@ -99,34 +107,13 @@ func (s *Service) Search(ctx context.Context, tenant uuid.UUID, f SearchFilter) 
 		f.Limit = 50
 	}
 	m := matcherFor(f.Query)
-	var out SearchResult
+	out := SearchResult{QueryIgnored: m.tooShort}
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		if err := q.CustomerSearchPlans(ctx); err != nil {
 			return err
 		}
 		var err error
-		out.Total, err = q.CountCustomers(ctx, db.CountCustomersParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-			Permission: f.Permission, Search: m.search, ByID: m.byID, ID: m.id, ByText: m.byText, Pattern: m.pattern, ByIban: m.byIBAN, Iban: m.iban})
-		if err != nil {
-			return err
-		}
-		max := int32(f.Limit + 1)
-		paged := f.After != uuid.Nil
-		if f.Sort == SortName {
-			rows, err := q.SearchCustomersByName(ctx, db.SearchCustomersByNameParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-				Permission: f.Permission, Search: m.search, ByID: m.byID, ID: m.id, ByText: m.byText, Pattern: m.pattern, ByIban: m.byIBAN,
-				Iban: m.iban, Paged: paged, After: f.After, MaxRows: max})
-			for _, r := range rows {
-				out.Customers = append(out.Customers, Summary(r))
-			}
-			return err
-		}
-		rows, err := q.SearchCustomersNewest(ctx, db.SearchCustomersNewestParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-			Permission: f.Permission, Search: m.search, ByID: m.byID, ID: m.id, ByText: m.byText, Pattern: m.pattern, ByIban: m.byIBAN,
-			Iban: m.iban, Paged: paged, After: f.After, MaxRows: max})
-		for _, r := range rows {
-			out.Customers = append(out.Customers, Summary(r))
-		}
+		out.Customers, out.Total, err = search(ctx, q, tenant, f, m)
 		return err
 	})
 	if err != nil {
@@ -139,8 +126,63 @@ func (s *Service) Search(ctx context.Context, tenant uuid.UUID, f SearchFilter) 
 	return out, nil
 }
 
+// search runs the query that fits: a listing when there is no search
+// text, a search otherwise; by newest or by name.
+func search(ctx context.Context, q *db.Queries, tenant uuid.UUID, f SearchFilter, m matcher) ([]Summary, int64, error) {
+	var (
+		out   []Summary
+		total int64
+		err   error
+	)
+	max, paged := int32(f.Limit+1), f.After != uuid.Nil
+	switch {
+	case !m.search:
+		total, err = q.CountCustomers(ctx, db.CountCustomersParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel, Permission: f.Permission})
+		if err != nil || total == 0 {
+			return nil, total, err
+		}
+		if f.Sort == SortName {
+			rows, err := q.ListCustomersByName(ctx, db.ListCustomersByNameParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
+				Permission: f.Permission, Paged: paged, After: f.After, MaxRows: max})
+			for _, r := range rows {
+				out = append(out, Summary(r))
+			}
+			return out, total, err
+		}
+		rows, err := q.ListCustomersNewest(ctx, db.ListCustomersNewestParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
+			Permission: f.Permission, Paged: paged, After: f.After, MaxRows: max})
+		for _, r := range rows {
+			out = append(out, Summary(r))
+		}
+		return out, total, err
+	default:
+		total, err = q.CountCustomerMatches(ctx, db.CountCustomerMatchesParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
+			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban})
+		if err != nil || total == 0 {
+			return nil, total, err
+		}
+		if f.Sort == SortName {
+			rows, err := q.SearchCustomersByName(ctx, db.SearchCustomersByNameParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
+				Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban,
+				Paged: paged, After: f.After, MaxRows: max})
+			for _, r := range rows {
+				out = append(out, Summary(r))
+			}
+			return out, total, err
+		}
+		rows, err := q.SearchCustomersNewest(ctx, db.SearchCustomersNewestParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
+			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban,
+			Paged: paged, After: f.After, MaxRows: max})
+		for _, r := range rows {
+			out = append(out, Summary(r))
+		}
+		return out, total, err
+	}
+}
+
 // matcher is how a query string is looked for.
 type matcher struct {
+	tooShort      bool
 	search        bool
 	byID, byText  bool
 	byIBAN        bool
@@ -148,20 +190,20 @@ type matcher struct {
 	pattern, iban string
 }
 
-// matcherFor reads a query: a whole UUID is looked up by id; something
-// shaped like an IBAN also in wallets; a phone number by its digits
-// (leading zeros dropped, so a national 07911 123456 finds +447911123456);
-// anything else as words that must appear in this order in the name,
-// e-mail address, phone numbers or id.
+// matcherFor reads a query: a whole UUID is looked up by id alone;
+// something shaped like an IBAN also in wallets; a phone number by its
+// digits (leading zeros dropped, so a national 07911 123456 finds
+// +447911123456); anything else as words that must appear in this order
+// in the name, e-mail address, phone numbers or id.
 func matcherFor(q string) matcher {
 	q = strings.Join(strings.Fields(q), " ")
 	if q == "" {
 		return matcher{}
 	}
-	m := matcher{search: true, byText: true}
 	if id, err := uuid.Parse(q); err == nil {
-		m.byID, m.id = true, id
+		return matcher{search: true, byID: true, id: id}
 	}
+	m := matcher{search: true, byText: true}
 	compact := strings.ToUpper(strings.ReplaceAll(q, " ", ""))
 	if looksLikeIBAN(compact) {
 		m.byIBAN, m.iban = true, compact
@@ -169,6 +211,8 @@ func matcherFor(q string) matcher {
 	words := strings.Fields(strings.ToLower(q))
 	if digits, ok := phoneDigits(q); ok {
 		words = []string{digits}
+	} else if !m.byIBAN && !slices.ContainsFunc(words, func(w string) bool { return len([]rune(w)) >= MinQueryLength }) {
+		return matcher{tooShort: true}
 	}
 	for i, w := range words {
 		words[i] = escapeLike(w)
@@ -198,8 +242,10 @@ func looksLikeIBAN(s string) bool {
 
 // phoneDigits returns the digits of something typed as a phone number
 // (digits with +, spaces, dashes, dots or brackets, at least six digits),
-// without leading zeros.
+// without leading zeros and without a bracketed trunk zero, as in
+// +44 (0)7911 123456.
 func phoneDigits(q string) (string, bool) {
+	q = strings.ReplaceAll(q, "(0)", "")
 	var b strings.Builder
 	for _, r := range q {
 		switch {
