@@ -162,6 +162,26 @@ func TestCustomerSearch(t *testing.T) {
 		}
 	})
 
+	t.Run("another tenant's customers never match", func(t *testing.T) {
+		h := h.with(t)
+		dt := h.demoTenant()
+		dtok := h.adminToken(dt, credential.ScopeCustomersWrite)
+		body := variant(t, func(m map[string]any) { m["firstName"], m["lastName"] = "Ana", "Lopez" })
+		if resp, out := h.apiCall("POST", registerPath, dt.Slug, dtok, body, nil); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("register in the demo tenant: %d %v", resp.StatusCode, out)
+		}
+		_, d := search(t, url.Values{"q": {"ana lopez"}}, analyst)
+		if got := rowIDs(d.Selection); len(got) != 1 || got[0] != ana {
+			t.Errorf("rows = %v; want only this tenant's Ana Lopez", got)
+		}
+		// The search function applies the tenant itself: without one it
+		// finds nothing.
+		var n int
+		if err := h.pool.QueryRow(t.Context(), "SELECT count(*) FROM customer_search_matches('%')").Scan(&n); err != nil || n != 0 {
+			t.Errorf("customer_search_matches without a tenant: %d rows, %v; want none", n, err)
+		}
+	})
+
 	t.Run("a filter value that does not exist", func(t *testing.T) {
 		resp, d := search(t, url.Values{"status": {"HAPPY"}}, analyst)
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(d.Find(`[data-testid="error-f-status"]`).Text(), "must be one of") {
