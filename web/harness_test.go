@@ -27,6 +27,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -127,6 +128,27 @@ type harness struct {
 	idp    *fakeIdP
 	clock  *clock
 	tenant tenant.Tenant
+	// logs is everything the server logged, for tests that make sure no
+	// secret reaches the log.
+	logs *logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent requests.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 type clock struct {
@@ -173,26 +195,30 @@ func newHarness(t *testing.T) *harness {
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	tenants := tenant.NewService(pool)
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), clk.now)
 	clients := credential.NewAPIClients(pool, keys)
 	customers := customer.NewService(pool, clk.now)
 	customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
+	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, clk.now)
+	auth.HashParams = customers.HashParams
 	s, h := newServer(Deps{
-		Config:     cfg,
-		Logger:     logger,
-		Pool:       pool,
-		Tenants:    tenants,
-		Staff:      staff.NewService(pool),
-		Audit:      audit.NewService(pool),
-		OIDC:       NewOIDC(cfg.OIDC, idp.srv.Client()),
-		Now:        clk.now,
-		Keys:       keys,
-		APIClients: clients,
-		Customers:  customers,
+		Config:       cfg,
+		Logger:       logger,
+		Pool:         pool,
+		Tenants:      tenants,
+		Staff:        staff.NewService(pool),
+		Audit:        audit.NewService(pool),
+		OIDC:         NewOIDC(cfg.OIDC, idp.srv.Client()),
+		Now:          clk.now,
+		Keys:         keys,
+		APIClients:   clients,
+		Customers:    customers,
+		CustomerAuth: auth,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: clk.now,
-			Customers: customers, CustomerSession: customers.SessionCheck}),
+			Customers: customers, Auth: auth, CustomerSession: customers.SessionCheck}),
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -200,7 +226,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, s: s, srv: srv, pool: pool, idp: idp, clock: clk, tenant: tn}
+	return &harness{t: t, s: s, srv: srv, pool: pool, idp: idp, clock: clk, tenant: tn, logs: logs}
 }
 
 // employee adds an employee with roles to the harness tenant.

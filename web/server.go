@@ -15,6 +15,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -37,6 +38,9 @@ type Deps struct {
 	Keys       *credential.KeyRing
 	APIClients *credential.APIClients
 	Customers  *customer.Service
+	// CustomerAuth signs customers in and runs their PINs and one-time
+	// codes (the portal resets PINs with it).
+	CustomerAuth *customerauth.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web"
@@ -118,19 +119,21 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool) web.Dep
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), nil)
 	clients := credential.NewAPIClients(pool, keys)
 	customers := customer.NewService(pool, nil)
+	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, nil)
 	return web.Deps{
-		Config:     cfg,
-		Logger:     logger,
-		Pool:       pool,
-		Tenants:    tenants,
-		Staff:      staff.NewService(pool),
-		Audit:      audit.NewService(pool),
-		OIDC:       web.NewOIDC(cfg.OIDC, nil),
-		Keys:       keys,
-		APIClients: clients,
-		Customers:  customers,
+		Config:       cfg,
+		Logger:       logger,
+		Pool:         pool,
+		Tenants:      tenants,
+		Staff:        staff.NewService(pool),
+		Audit:        audit.NewService(pool),
+		OIDC:         web.NewOIDC(cfg.OIDC, nil),
+		Keys:         keys,
+		APIClients:   clients,
+		Customers:    customers,
+		CustomerAuth: auth,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients,
-			Customers: customers, CustomerSession: customers.SessionCheck}),
+			Customers: customers, Auth: auth, CustomerSession: customers.SessionCheck}),
 	}
 }
 

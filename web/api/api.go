@@ -13,6 +13,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	// revoked session, is refused at once).
 	CustomerSession CustomerSessionCheck
 	Customers       *customer.Service
+	// Auth signs customers in and runs their PINs and one-time codes.
+	Auth *customerauth.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
