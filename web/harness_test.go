@@ -192,6 +192,9 @@ func testConfig(t *testing.T, issuer string) config.Config {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	pool := dbtest.Pool(t)
+	// Give the connections back when the test ends: a package runs many
+	// harnesses against a server other packages use too.
+	t.Cleanup(pool.Close)
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
