@@ -27,6 +27,21 @@ func (q *Queries) ClearPIN(ctx context.Context, arg ClearPINParams) error {
 	return err
 }
 
+const clearTOTP = `-- name: ClearTOTP :exec
+UPDATE customer_credentials SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = NULL
+WHERE tenant_id = $1 AND id = $2
+`
+
+type ClearTOTPParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) ClearTOTP(ctx context.Context, arg ClearTOTPParams) error {
+	_, err := q.db.Exec(ctx, clearTOTP, arg.TenantID, arg.ID)
+	return err
+}
+
 const confirmTOTP = `-- name: ConfirmTOTP :exec
 UPDATE customer_credentials SET totp_confirmed_at = $1::timestamptz, totp_last_step = $2::bigint
 WHERE tenant_id = $3 AND id = $4

@@ -126,3 +126,7 @@ WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: SetTOTPLastStep :exec
 UPDATE customer_credentials SET totp_last_step = @step::bigint WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ClearTOTP :exec
+UPDATE customer_credentials SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = NULL
+WHERE tenant_id = @tenant_id AND id = @id;

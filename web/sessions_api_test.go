@@ -768,6 +768,26 @@ func TestTOTPEnrolmentAndCodes(t *testing.T) {
 		t.Fatalf("sign-in with the app's code: %d %v", resp.StatusCode, out)
 	}
 	h.assertSecretKept(d["secret"].(string))
+
+	// A lost phone: an employee removes the app, with a reason; the
+	// customer enrols a new one.
+	emp := h.employee(staff.Support)
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.Employee, ID: emp.ID.String(), Name: emp.Name, TenantID: h.tenant.ID})
+	if err := h.s.CustomerAuth.RemoveTOTP(ctx, h.tenant.ID, uuid.MustParse(id), ""); err == nil {
+		t.Fatal("removed without a reason")
+	}
+	if err := h.s.CustomerAuth.RemoveTOTP(ctx, h.tenant.ID, uuid.MustParse(id), "customer lost their phone"); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count("SELECT count(*) FROM audit_log WHERE action = 'customer.totp_removed' AND actor_id = $1", emp.ID.String()); n != 1 {
+		t.Errorf("%d customer.totp_removed audit records by the employee; want 1", n)
+	}
+	if resp, out := post(ctok, "/security/otp/send", `{"channel":"TOTP","purpose":"HIGH_VALUE_ACTION"}`); resp.StatusCode != 422 {
+		t.Fatalf("TOTP challenge after removal: %d %v", resp.StatusCode, out)
+	}
+	if resp, out := post(ctok, "/security/totp", ""); resp.StatusCode != 200 {
+		t.Fatalf("enrol again: %d %v", resp.StatusCode, out)
+	}
 }
 
 func base32NoPad(s string) ([]byte, error) {

@@ -41,7 +41,7 @@ func (s *Service) openTOTP(st db.CustomerAuthStateRow) ([]byte, error) {
 // returns it once for the authenticator app; ConfirmTOTP with a first code
 // completes the enrolment. issuer names the tenant in the app. Starting
 // again before confirming replaces the secret; a confirmed app must be
-// removed by an employee first.
+// removed by an employee first (RemoveTOTP).
 func (s *Service) BeginTOTP(ctx context.Context, tenant, customerID uuid.UUID, issuer string) (Enrolment, error) {
 	var out Enrolment
 	err := s.inTx(ctx, tenant, "begin TOTP", func(q *db.Queries, _ func(error)) error {
@@ -103,6 +103,39 @@ func (s *Service) ConfirmTOTP(ctx context.Context, tenant, customerID uuid.UUID,
 		}
 		_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: "customer.totp.enrolled", EntityType: "customer",
 			EntityID: customerID.String(), Payload: map[string]any{"customerId": customerID, "timestamp": stamp(now)}})
+		return err
+	})
+}
+
+// RemoveTOTP removes customer's authenticator app (confirmed or not) on an
+// employee's word (the actor in ctx), with a reason for the audit trail —
+// say, a lost phone. The customer can then enrol a new one; open TOTP
+// challenges can no longer be answered.
+func (s *Service) RemoveTOTP(ctx context.Context, tenant, customerID uuid.UUID, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return apperr.Validation(apperr.FieldError{Field: "reason", Issue: "is required: say why, for the audit trail"})
+	}
+	if len([]rune(reason)) > 500 {
+		return apperr.Validation(apperr.FieldError{Field: "reason", Issue: "must be at most 500 characters"})
+	}
+	return s.inTx(ctx, tenant, "remove TOTP", func(q *db.Queries, _ func(error)) error {
+		st, err := authState(ctx, q, tenant, customerID)
+		if err != nil {
+			return err
+		}
+		if len(st.TotpSecret) == 0 {
+			return apperr.New(apperr.Conflict, "the customer has no authenticator app").WithAPI("TOTP_NOT_ENROLLED")
+		}
+		if err := q.ClearTOTP(ctx, db.ClearTOTPParams{TenantID: tenant, ID: st.CredentialID}); err != nil {
+			return err
+		}
+		if err := writeAudit(ctx, q, tenant, customerID, "customer.totp_removed", "TOTP_REMOVED",
+			map[string]any{"confirmed": st.TotpConfirmedAt != nil}, map[string]any{"enrolled": false, "reason": reason}); err != nil {
+			return err
+		}
+		_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: "customer.totp.removed", EntityType: "customer",
+			EntityID: customerID.String(), Payload: map[string]any{"customerId": customerID, "timestamp": stamp(s.now())}})
 		return err
 	})
 }

@@ -61,7 +61,7 @@ func init() {
 		Tag: "Security", Summary: "Start enrolling an authenticator app (TOTP)",
 		Description: "Customer token only. Returns a new secret once, as text and as an otpauth:// URI for a QR code (RFC 6238: SHA-1, " +
 			"6 digits, 30-second steps). Confirm with the app's first code at POST /security/totp/confirm. Starting again before " +
-			"confirming replaces the secret; a confirmed app is 409 TOTP_ALREADY_ENROLLED.",
+			"confirming replaces the secret; a confirmed app is 409 TOTP_ALREADY_ENROLLED until an employee removes it (a lost phone).",
 		Response: obj(map[string]any{"secret": str("base32"), "otpauthUri": str("otpauth://totp/..."), "algorithm": str("SHA1"),
 			"digits": integer(""), "period": integer("seconds")}, "secret", "otpauthUri"),
 		Errors: []int{409},
