@@ -70,6 +70,29 @@ type CategoryFeatureLink struct {
 	FeatureID  uuid.UUID
 }
 
+type ChangeRequest struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	Kind           string
+	TargetType     string
+	TargetID       string
+	Title          string
+	Payload        json.RawMessage
+	Before         json.RawMessage
+	After          json.RawMessage
+	TargetVersion  string
+	Status         string
+	MakerType      string
+	MakerID        string
+	MakerName      string
+	MakerReason    string
+	CheckerID      *string
+	CheckerName    *string
+	DecisionReason *string
+	CreatedAt      time.Time
+	DecidedAt      *time.Time
+}
+
 type Customer struct {
 	ID                   uuid.UUID
 	TenantID             uuid.UUID
@@ -306,4 +329,32 @@ type Wallet struct {
 	LimitsSource          *string
 	CreatedAt             time.Time
 	ActivatedAt           *time.Time
+}
+
+type WebhookDelivery struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	SubscriptionID uuid.UUID
+	EventID        uuid.UUID
+	Status         string
+	Attempts       int32
+	LastStatusCode *int32
+	LastError      string
+	LastAttemptAt  *time.Time
+	DeliveredAt    *time.Time
+	ResendOf       *uuid.UUID
+	EnqueuedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+type WebhookSubscription struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Url         string
+	Description string
+	EventTypes  []string
+	Secret      []byte
+	Status      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }

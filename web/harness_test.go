@@ -23,14 +23,10 @@ import (
 
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
-	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
-	"github.com/ciamhq/ciam/internal/customer"
-	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
-	"github.com/ciamhq/ciam/web/api"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Run(m)) }
@@ -192,37 +188,15 @@ func testConfig(t *testing.T, issuer string) config.Config {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	pool := dbtest.Pool(t)
-	// Give the connections back when the test ends: a package runs many
-	// harnesses against a server other packages use too.
-	t.Cleanup(pool.Close)
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
 	logs := &logBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	tenants := tenant.NewService(pool)
-	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), clk.now)
-	clients := credential.NewAPIClients(pool, keys)
-	customers := customer.NewService(pool, clk.now)
-	customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
-	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, clk.now)
-	auth.HashParams = customers.HashParams
-	s, h := newServer(Deps{
-		Config:       cfg,
-		Logger:       logger,
-		Pool:         pool,
-		Tenants:      tenants,
-		Staff:        staff.NewService(pool),
-		Audit:        audit.NewService(pool),
-		OIDC:         NewOIDC(cfg.OIDC, idp.srv.Client()),
-		Now:          clk.now,
-		Keys:         keys,
-		APIClients:   clients,
-		Customers:    customers,
-		CustomerAuth: auth,
-		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: clk.now,
-			Customers: customers, Auth: auth, CustomerSession: customers.SessionCheck}),
-	})
+	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now)
+	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
+	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
+	deps.CustomerAuth.HashParams = deps.Customers.HashParams
+	s, h := newServer(deps)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tn, err := s.Tenants.Create(t.Context(), tenant.CreateParams{Slug: "w-" + uuid.NewString()[:8], Name: "Web Test Ltd"}, nil)
@@ -387,4 +361,17 @@ func (h *harness) with(t *testing.T) *harness {
 	c := *h
 	c.t = t
 	return &c
+}
+
+func dbOwner(t *testing.T) *pgxpool.Pool { return dbtest.OwnerPool(t) }
+
+// employeeOf adds an employee with roles to tenant.
+func (h *harness) employeeOf(tenant uuid.UUID, roles ...staff.Role) staff.Employee {
+	h.t.Helper()
+	ctx := actor.With(h.t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	e, err := h.s.Staff.Create(ctx, tenant, staff.CreateParams{Email: "e-" + uuid.NewString()[:8] + "@example.com", Name: "Emp", Roles: roles})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return e
 }

@@ -11,11 +11,13 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -41,6 +43,8 @@ type Deps struct {
 	// CustomerAuth signs customers in and runs their PINs and one-time
 	// codes (the portal resets PINs with it).
 	CustomerAuth *customerauth.Service
+	Approvals    *approval.Service
+	Webhooks     *event.Webhooks
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

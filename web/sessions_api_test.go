@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
@@ -28,19 +27,6 @@ const (
 	refreshPath  = api.Prefix + "/customer/session/refresh"
 	examplePass  = "SecureP@ss123" // docs/examples/registration.json
 )
-
-var (
-	ownerOnce sync.Once
-	owner     *pgxpool.Pool
-)
-
-// ownerPool is one pool past row-level security for the whole package,
-// so that helpers called often do not each open connections.
-func ownerPool(tb testing.TB) *pgxpool.Pool {
-	tb.Helper()
-	ownerOnce.Do(func() { owner = dbtest.OwnerPool(tb) })
-	return owner
-}
 
 // sessionHarness is the harness with an admin token of its own tenant,
 // whose settings the session tests change freely.
@@ -68,7 +54,7 @@ func (h *harness) newCustomer(admin string) (id, email string) {
 // settings changes the harness tenant's settings, e.g. "login_otp_required = true".
 func (h *harness) settings(set string) {
 	h.t.Helper()
-	pool := ownerPool(h.t)
+	pool := dbtest.OwnerPool(h.t)
 	if _, err := pool.Exec(h.t.Context(), "INSERT INTO tenant_settings (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", h.tenant.ID); err != nil {
 		h.t.Fatal(err)
 	}
@@ -97,7 +83,7 @@ func (h *harness) customerTokens(email string) (access, refresh string) {
 func (h *harness) sentCode(challengeID string) string {
 	h.t.Helper()
 	var code string
-	err := ownerPool(h.t).QueryRow(h.t.Context(),
+	err := dbtest.OwnerPool(h.t).QueryRow(h.t.Context(),
 		"SELECT payload->>'code' FROM events WHERE type = 'customer.otp.requested' AND payload->>'challengeId' = $1", challengeID).Scan(&code)
 	if err != nil {
 		h.t.Fatalf("no code sent for challenge %s: %v", challengeID, err)
@@ -110,7 +96,7 @@ func (h *harness) sentCode(challengeID string) string {
 func (h *harness) assertSecretKept(secret string) {
 	h.t.Helper()
 	var n int
-	err := ownerPool(h.t).QueryRow(h.t.Context(), `
+	err := dbtest.OwnerPool(h.t).QueryRow(h.t.Context(), `
 		SELECT count(*) FROM audit_log
 		WHERE tenant_id = $1 AND (coalesce(before::text, '') ~ ('\m' || $2 || '\M') OR coalesce(after::text, '') ~ ('\m' || $2 || '\M'))`,
 		h.tenant.ID, secret).Scan(&n)
@@ -128,7 +114,7 @@ func (h *harness) assertSecretKept(secret string) {
 func (h *harness) count(query string, args ...any) int {
 	h.t.Helper()
 	var n int
-	if err := ownerPool(h.t).QueryRow(h.t.Context(), query, args...).Scan(&n); err != nil {
+	if err := dbtest.OwnerPool(h.t).QueryRow(h.t.Context(), query, args...).Scan(&n); err != nil {
 		h.t.Fatal(err)
 	}
 	return n
@@ -155,7 +141,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 		t.Fatalf("customer token reads self: %d %v", resp.StatusCode, out)
 	}
 	var storedHash []byte
-	if err := ownerPool(t).QueryRow(t.Context(), "SELECT token_hash FROM refresh_tokens rt JOIN customer_sessions s ON s.id = rt.session_id WHERE s.customer_id = $1", id).Scan(&storedHash); err != nil || strings.Contains(string(storedHash), refresh) {
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT token_hash FROM refresh_tokens rt JOIN customer_sessions s ON s.id = rt.session_id WHERE s.customer_id = $1", id).Scan(&storedHash); err != nil || strings.Contains(string(storedHash), refresh) {
 		t.Fatalf("refresh token stored as %x (%v); want only its hash", storedHash, err)
 	}
 
@@ -307,7 +293,7 @@ func TestLoginWithOneTimeCode(t *testing.T) {
 	ch := challenge()
 	code := h.sentCode(ch)
 	var dest string
-	_ = ownerPool(t).QueryRow(t.Context(), "SELECT payload->>'destination' FROM events WHERE payload->>'challengeId' = $1", ch).Scan(&dest)
+	_ = dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT payload->>'destination' FROM events WHERE payload->>'challengeId' = $1", ch).Scan(&dest)
 	if dest != "+447911123456" {
 		t.Errorf("code sent to %q; want the customer's phone", dest)
 	}
@@ -503,7 +489,7 @@ func TestPINLockoutAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	var actorType, actorID string
-	if err := ownerPool(t).QueryRow(t.Context(), "SELECT actor_type, actor_id FROM audit_log WHERE action = 'customer.pin_reset' AND entity_id = $1", id).Scan(&actorType, &actorID); err != nil ||
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT actor_type, actor_id FROM audit_log WHERE action = 'customer.pin_reset' AND entity_id = $1", id).Scan(&actorType, &actorID); err != nil ||
 		actorType != "EMPLOYEE" || actorID != emp.ID.String() {
 		t.Fatalf("reset audited as %s %s (%v); want the employee", actorType, actorID, err)
 	}
@@ -614,7 +600,7 @@ func TestOneTimeCodes(t *testing.T) {
 		t.Fatalf("code %q; want 6 digits", code)
 	}
 	var stored []byte
-	if err := ownerPool(t).QueryRow(t.Context(), "SELECT code_hash FROM otp_challenges WHERE id = $1", ch).Scan(&stored); err != nil || strings.Contains(string(stored), code) || len(stored) != 32 {
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT code_hash FROM otp_challenges WHERE id = $1", ch).Scan(&stored); err != nil || strings.Contains(string(stored), code) || len(stored) != 32 {
 		t.Fatalf("code stored as %x (%v); want a 32-byte hash", stored, err)
 	}
 	if resp, out := verify(admin, ch, fmt.Sprintf("%06d", (atoi(code)+7)%1_000_000)); resp.StatusCode != 422 || errCode(out) != "INVALID_OTP" {
@@ -716,7 +702,7 @@ func TestTOTPEnrolmentAndCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sealed []byte
-	if err := ownerPool(t).QueryRow(t.Context(), "SELECT totp_secret FROM customer_credentials WHERE customer_id = $1", id).Scan(&sealed); err != nil ||
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT totp_secret FROM customer_credentials WHERE customer_id = $1", id).Scan(&sealed); err != nil ||
 		strings.Contains(string(sealed), string(secret)) || strings.Contains(string(sealed), d["secret"].(string)) {
 		t.Fatalf("TOTP secret stored in clear (%v)", err)
 	}

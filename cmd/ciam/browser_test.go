@@ -355,3 +355,50 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 		t.Error("the server still answers after ciam dev stopped")
 	}
 }
+
+// A full four-eyes round in two browsers: the administrator asks for a role
+// grant, a senior reviewer approves it, the administrator sees it applied.
+func TestBrowserFourEyesRound(t *testing.T) {
+	base := startProduct(t)
+	admin, senior := newBrowser(t), newBrowser(t)
+	const row = `tr[data-email="ana.analyst@finsei.example"]`
+
+	do(t, admin, chromedp.Navigate(base+"/staff"))
+	do(t, admin, signInAt("admin")...)
+	do(t, admin,
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.SetValue(chromedp.CSS(row+` select[name="role"]`), "AUDITOR"),
+		chromedp.Click(chromedp.CSS(row+` form[action$="/roles"] button`)),
+		chromedp.WaitVisible(tid("pending-approval")),
+	)
+	if f := textOf(t, admin, `[data-testid="flash"]`); !strings.Contains(f, "awaits a second employee") {
+		t.Fatalf("after the request the administrator sees %q", f)
+	}
+	screenshot(t, admin, "four-eyes-requested")
+
+	do(t, senior, chromedp.Navigate(base+"/approvals"))
+	do(t, senior, signInAt("senior")...)
+	do(t, senior,
+		chromedp.WaitVisible(tid("approval-row")),
+		chromedp.Click(chromedp.CSS(`[data-testid="approval-row"] a`)),
+		chromedp.WaitVisible(tid("decision-form")),
+	)
+	screenshot(t, senior, "four-eyes-decide")
+	do(t, senior,
+		chromedp.SendKeys(chromedp.ID("decision-reason"), "Ana covers the audit desk this quarter"),
+		chromedp.Click(tid("approve")),
+		chromedp.WaitVisible(tid("flash")),
+	)
+	if f := textOf(t, senior, `[data-testid="flash"]`); !strings.Contains(f, "Approved and applied") {
+		t.Fatalf("after approving the reviewer sees %q", f)
+	}
+	if st := textOf(t, senior, `[data-testid="approval-status"]`); st != "APPROVED" {
+		t.Fatalf("status %q", st)
+	}
+
+	do(t, admin, chromedp.Navigate(base+"/staff"), chromedp.WaitVisible(chromedp.CSS(row)))
+	roles := textOf(t, admin, row)
+	if !strings.Contains(roles, "AUDITOR") || strings.Contains(roles, "Pending approval") {
+		t.Fatalf("Ana's row after approval: %q", roles)
+	}
+}

@@ -82,7 +82,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	defaults := map[string]string{"LOG_FORMAT": "text"}
+	defaults := map[string]string{"LOG_FORMAT": "text", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true"}
 	if err := os.MkdirAll(dataDir(getenv), 0o755); err != nil {
 		return err
 	}

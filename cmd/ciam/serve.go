@@ -11,18 +11,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/ciamhq/ciam/db"
-	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
-	"github.com/ciamhq/ciam/internal/credential"
-	"github.com/ciamhq/ciam/internal/customer"
-	"github.com/ciamhq/ciam/internal/customerauth"
-	"github.com/ciamhq/ciam/internal/staff"
-	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/web"
-	"github.com/ciamhq/ciam/web/api"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -75,7 +67,22 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 		return fmt.Errorf("database: %w", err)
 	}
 
-	handler := web.NewServer(newDeps(cfg, logger, pool))
+	deps := web.NewDeps(cfg, logger, pool, nil)
+	handler := web.NewServer(deps)
+	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks})
+	if err != nil {
+		return err
+	}
+	if err := runner.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := runner.Stop(sctx); err != nil {
+			logger.Warn("jobs did not stop cleanly", slog.Any("error", err))
+		}
+	}()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -111,30 +118,6 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// newDeps builds every service the server needs on pool.
-func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool) web.Deps {
-	tenants := tenant.NewService(pool)
-	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), nil)
-	clients := credential.NewAPIClients(pool, keys)
-	customers := customer.NewService(pool, nil)
-	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, nil)
-	return web.Deps{
-		Config:       cfg,
-		Logger:       logger,
-		Pool:         pool,
-		Tenants:      tenants,
-		Staff:        staff.NewService(pool),
-		Audit:        audit.NewService(pool),
-		OIDC:         web.NewOIDC(cfg.OIDC, nil),
-		Keys:         keys,
-		APIClients:   clients,
-		Customers:    customers,
-		CustomerAuth: auth,
-		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients,
-			Customers: customers, Auth: auth, CustomerSession: customers.SessionCheck}),
-	}
 }
 
 func hostPort(a *net.TCPAddr) string {

@@ -24,13 +24,16 @@ type Config struct {
 	DatabaseAppRole string
 	SessionKeys     []SessionKey
 	// FieldKeys seal sensitive fields, documents and signing keys.
-	FieldKeys       *fieldcrypt.Keys
-	SessionIdle     time.Duration
-	SessionMaxAge   time.Duration
-	OIDC            OIDC
-	LogLevel        slog.Level
-	LogFormat       string
-	ShutdownTimeout time.Duration
+	FieldKeys     *fieldcrypt.Keys
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
+	OIDC          OIDC
+	// WebhookAllowPrivate lets webhook subscriptions reach loopback and
+	// private networks (development only).
+	WebhookAllowPrivate bool
+	LogLevel            slog.Level
+	LogFormat           string
+	ShutdownTimeout     time.Duration
 }
 
 // OIDC is how employees sign in.
@@ -80,6 +83,7 @@ var Vars = []Var{
 	{Name: "OIDC_SCOPES", Default: "openid email profile", Doc: "space-separated scopes asked of the provider"},
 	{Name: "OIDC_GROUPS_CLAIM", Default: "groups", Doc: "ID token claim holding the employee's groups"},
 	{Name: "OIDC_ROLE_MAP", Doc: "comma-separated group=ROLE pairs granting roles from the groups claim, e.g. `kyc-analysts=ANALYST`"},
+	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions point at loopback and private addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
@@ -203,6 +207,13 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	switch strings.ToLower(get("WEBHOOK_ALLOW_PRIVATE_NETWORKS")) {
+	case "true", "1", "yes":
+		c.WebhookAllowPrivate = true
+	case "false", "0", "no":
+	default:
+		bad("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "want true or false, got %q", get("WEBHOOK_ALLOW_PRIVATE_NETWORKS"))
+	}
 	switch strings.ToLower(get("LOG_LEVEL")) {
 	case "debug":
 		c.LogLevel = slog.LevelDebug

@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -32,6 +33,7 @@ type Deps struct {
 	// revoked session, is refused at once).
 	CustomerSession CustomerSessionCheck
 	Customers       *customer.Service
+	Events          *event.Service
 	// Auth signs customers in and runs their PINs and one-time codes.
 	Auth *customerauth.Service
 	// Documents, when set, gives a customer's document slots (the KYC
