@@ -329,7 +329,7 @@ func (q *Queries) CreateFeatureParameter(ctx context.Context, arg CreateFeatureP
 const createVerificationRequest = `-- name: CreateVerificationRequest :one
 INSERT INTO verification_requests (id, tenant_id, customer_id, status, risk_level)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version
 `
 
 type CreateVerificationRequestParams struct {
@@ -357,6 +357,22 @@ func (q *Queries) CreateVerificationRequest(ctx context.Context, arg CreateVerif
 		&i.RiskLevel,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerificationMethod,
+		&i.ReasonsForReview,
+		&i.AssignedTo,
+		&i.AssigneeID,
+		&i.AssignedAt,
+		&i.RejectedUploads,
+		&i.Locked,
+		&i.ChecksState,
+		&i.Decision,
+		&i.DecidedBy,
+		&i.DecidedByName,
+		&i.ReviewerNotes,
+		&i.AdditionalChecks,
+		&i.RiskMitigation,
+		&i.CompletedAt,
+		&i.Version,
 	)
 	return i, err
 }
@@ -579,7 +595,7 @@ func (q *Queries) CustomerStanding(ctx context.Context, arg CustomerStandingPara
 }
 
 const customerVerificationRequests = `-- name: CustomerVerificationRequests :many
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at FROM verification_requests WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version FROM verification_requests WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC
 `
 
 type CustomerVerificationRequestsParams struct {
@@ -604,6 +620,22 @@ func (q *Queries) CustomerVerificationRequests(ctx context.Context, arg Customer
 			&i.RiskLevel,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.VerificationMethod,
+			&i.ReasonsForReview,
+			&i.AssignedTo,
+			&i.AssigneeID,
+			&i.AssignedAt,
+			&i.RejectedUploads,
+			&i.Locked,
+			&i.ChecksState,
+			&i.Decision,
+			&i.DecidedBy,
+			&i.DecidedByName,
+			&i.ReviewerNotes,
+			&i.AdditionalChecks,
+			&i.RiskMitigation,
+			&i.CompletedAt,
+			&i.Version,
 		); err != nil {
 			return nil, err
 		}
@@ -809,7 +841,7 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 }
 
 const tenantSettings = `-- name: TenantSettings :one
-SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at FROM tenant_settings WHERE tenant_id = $1
+SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval FROM tenant_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (TenantSetting, error) {
@@ -832,6 +864,7 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.Currency,
 		&i.BankCode,
 		&i.UpdatedAt,
+		&i.SelfieUncheckedBlocksApproval,
 	)
 	return i, err
 }

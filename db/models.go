@@ -168,6 +168,34 @@ type CustomerSession struct {
 	UserAgent     string
 }
 
+type Document struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	VerificationRequestID uuid.UUID
+	CustomerID            uuid.UUID
+	Type                  string
+	SubType               string
+	FileName              string
+	DeclaredMime          string
+	Mime                  string
+	SizeBytes             int64
+	Sha256                []byte
+	Width                 *int32
+	Height                *int32
+	Pages                 *int32
+	Metadata              json.RawMessage
+	Status                string
+	Storage               string
+	KeyID                 string
+	CreatedAt             time.Time
+}
+
+type DocumentBlob struct {
+	DocumentID uuid.UUID
+	TenantID   uuid.UUID
+	Content    []byte
+}
+
 type EmailVerificationToken struct {
 	TenantID   uuid.UUID
 	CustomerID uuid.UUID
@@ -210,6 +238,18 @@ type IdempotencyKey struct {
 	ResponseBody    []byte
 	CreatedAt       time.Time
 	CompletedAt     *time.Time
+}
+
+type KycRequirement struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	Country    string
+	RiskLevel  string
+	DocType    string
+	SubTypes   []string
+	Required   bool
+	MaxAgeDays *int32
+	UpdatedAt  time.Time
 }
 
 type OtpChallenge struct {
@@ -289,32 +329,60 @@ type Tenant struct {
 }
 
 type TenantSetting struct {
-	TenantID         uuid.UUID
-	MinCustomerAge   int32
-	LoginOtpRequired bool
-	LoginMaxFailures int32
-	LoginLockout     pgtype.Interval
-	PasswordPolicy   json.RawMessage
-	PinLength        int32
-	PinMaxFailures   int32
-	OtpTtl           pgtype.Interval
-	OtpMaxAttempts   int32
-	AccessTokenTtl   pgtype.Interval
-	RefreshTokenTtl  pgtype.Interval
-	Country          string
-	Currency         string
-	BankCode         string
-	UpdatedAt        time.Time
+	TenantID                      uuid.UUID
+	MinCustomerAge                int32
+	LoginOtpRequired              bool
+	LoginMaxFailures              int32
+	LoginLockout                  pgtype.Interval
+	PasswordPolicy                json.RawMessage
+	PinLength                     int32
+	PinMaxFailures                int32
+	OtpTtl                        pgtype.Interval
+	OtpMaxAttempts                int32
+	AccessTokenTtl                pgtype.Interval
+	RefreshTokenTtl               pgtype.Interval
+	Country                       string
+	Currency                      string
+	BankCode                      string
+	UpdatedAt                     time.Time
+	SelfieUncheckedBlocksApproval bool
+}
+
+type VerificationCheck struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	VerificationRequestID uuid.UUID
+	Kind                  string
+	Status                string
+	Score                 decimal.NullDecimal
+	Evidence              json.RawMessage
+	CreatedAt             time.Time
 }
 
 type VerificationRequest struct {
-	ID         uuid.UUID
-	TenantID   uuid.UUID
-	CustomerID uuid.UUID
-	Status     string
-	RiskLevel  string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID                 uuid.UUID
+	TenantID           uuid.UUID
+	CustomerID         uuid.UUID
+	Status             string
+	RiskLevel          string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	VerificationMethod *string
+	ReasonsForReview   []string
+	AssignedTo         *string
+	AssigneeID         *uuid.UUID
+	AssignedAt         *time.Time
+	RejectedUploads    int32
+	Locked             bool
+	ChecksState        string
+	Decision           *string
+	DecidedBy          *uuid.UUID
+	DecidedByName      *string
+	ReviewerNotes      *string
+	AdditionalChecks   json.RawMessage
+	RiskMitigation     json.RawMessage
+	CompletedAt        *time.Time
+	Version            int32
 }
 
 type Wallet struct {

@@ -137,6 +137,10 @@ func (s *server) routes() []route {
 		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
 		{"GET " + api.Prefix + "/events", scope(credential.ScopeEventsRead), s.API.HandleEvents()},
 
+		{"POST " + api.Prefix + "/verification/documents/upload", scopeOrCustomer(credential.ScopeVerificationWrite), withBodyLimit(api.MaxUploadBody, s.API.HandleDocumentUpload())},
+		{"GET " + api.Prefix + "/verification/status/{id}", scopeOrCustomer(credential.ScopeVerificationWrite), s.API.HandleVerificationStatus()},
+		{"GET " + api.Prefix + "/compliance/requirements", scope(credential.ScopeCatalogRead), s.API.HandleComplianceRequirements()},
+
 		{"POST " + api.Prefix + "/customer/session", AccessTenantPublic, s.API.HandleLogin()},
 		{"POST " + api.Prefix + "/customer/session/otp", AccessTenantPublic, s.API.HandleLoginOTP()},
 		{"POST " + api.Prefix + "/customer/session/refresh", AccessTenantPublic, s.API.HandleRefresh()},

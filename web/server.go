@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -45,6 +46,7 @@ type Deps struct {
 	CustomerAuth *customerauth.Service
 	Approvals    *approval.Service
 	Webhooks     *event.Webhooks
+	KYC          *kyc.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -28,6 +28,9 @@ type Config struct {
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
 	OIDC          OIDC
+	// DocumentStorage is "postgres" or "folder"; DocumentDir the folder.
+	DocumentStorage string
+	DocumentDir     string
 	// WebhookAllowPrivate lets webhook subscriptions reach loopback and
 	// private networks (development only).
 	WebhookAllowPrivate bool
@@ -83,6 +86,8 @@ var Vars = []Var{
 	{Name: "OIDC_SCOPES", Default: "openid email profile", Doc: "space-separated scopes asked of the provider"},
 	{Name: "OIDC_GROUPS_CLAIM", Default: "groups", Doc: "ID token claim holding the employee's groups"},
 	{Name: "OIDC_ROLE_MAP", Doc: "comma-separated group=ROLE pairs granting roles from the groups claim, e.g. `kyc-analysts=ANALYST`"},
+	{Name: "DOCUMENT_STORAGE", Default: "postgres", Doc: "where sealed KYC documents are kept: postgres (in the database) or folder"},
+	{Name: "DOCUMENT_STORAGE_DIR", Default: ".data/documents", Doc: "the folder of DOCUMENT_STORAGE=folder"},
 	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions point at loopback and private addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
@@ -207,6 +212,11 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	c.DocumentStorage = strings.ToLower(get("DOCUMENT_STORAGE"))
+	if c.DocumentStorage != "postgres" && c.DocumentStorage != "folder" {
+		bad("DOCUMENT_STORAGE", "want postgres or folder, got %q", get("DOCUMENT_STORAGE"))
+	}
+	c.DocumentDir = get("DOCUMENT_STORAGE_DIR")
 	switch strings.ToLower(get("WEBHOOK_ALLOW_PRIVATE_NETWORKS")) {
 	case "true", "1", "yes":
 		c.WebhookAllowPrivate = true

@@ -235,6 +235,9 @@ type Settings struct {
 	Country          string
 	Currency         string
 	BankCode         string
+	// SelfieUncheckedBlocks stops automatic approval when no connector
+	// could match the selfie.
+	SelfieUncheckedBlocks bool
 }
 
 // LoadSettings reads tenant's settings inside q's transaction, creating
@@ -259,5 +262,6 @@ func LoadSettings(ctx context.Context, q *db.Queries, tenant uuid.UUID) (Setting
 		LoginLockout: db.Duration(row.LoginLockout), Password: policy, PINLength: int(row.PinLength), PINMaxFailures: int(row.PinMaxFailures),
 		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
 		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), Country: row.Country, Currency: row.Currency, BankCode: row.BankCode,
+		SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval,
 	}, nil
 }

@@ -16,12 +16,14 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
 )
 
 // Config says what runs.
 type Config struct {
 	Logger   *slog.Logger
 	Webhooks *event.Webhooks
+	KYC      *kyc.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -47,6 +49,7 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
 	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
+	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger: c.Logger,
 		Queues: map[string]river.QueueConfig{
@@ -66,6 +69,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if c.KYC != nil {
+		c.KYC.Jobs = client
 	}
 	return &Runner{Client: client}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -34,6 +35,7 @@ type Deps struct {
 	CustomerSession CustomerSessionCheck
 	Customers       *customer.Service
 	Events          *event.Service
+	KYC             *kyc.Service
 	// Auth signs customers in and runs their PINs and one-time codes.
 	Auth *customerauth.Service
 	// Documents, when set, gives a customer's document slots (the KYC

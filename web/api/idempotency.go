@@ -63,18 +63,32 @@ func (a *API) Idempotent(limit int64, h http.Handler) http.Handler {
 			return
 		}
 		p, _ := PrincipalFrom(r.Context())
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		// The body is spooled to disk as it is hashed, so a large upload
+		// with a key costs no more memory than one without.
+		sw, err := newSpool(limit)
 		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		if _, err := io.Copy(sw, http.MaxBytesReader(w, r.Body, limit)); err != nil {
+			sw.discard()
 			a.WriteError(w, r, tooLarge(limit))
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		blob, err := sw.blob()
+		if err != nil {
+			sw.discard()
+			a.WriteError(w, r, err)
+			return
+		}
+		defer blob.Close()
+		r.Body = io.NopCloser(blob.File)
 		hash := sha256.New()
 		for _, part := range []string{r.Method, r.URL.Path, p.Kind, p.ClientID.String(), p.CustomerID.String()} {
 			hash.Write([]byte(part))
 			hash.Write([]byte{0})
 		}
-		hash.Write(body)
+		hash.Write(blob.SHA256)
 		sum := hash.Sum(nil)
 
 		ctx := r.Context()
