@@ -453,7 +453,7 @@ func (q *Queries) CustomerByID(ctx context.Context, arg CustomerByIDParams) (Cus
 }
 
 const customerCredential = `-- name: CustomerCredential :one
-SELECT id, tenant_id, customer_id, password_hash, password_changed_at, status, failed_logins, locked_until, last_login_at, pin_hash, pin_set_at, pin_failures, pin_locked, totp_secret, totp_confirmed_at, created_at FROM customer_credentials WHERE tenant_id = $1 AND customer_id = $2
+SELECT id, tenant_id, customer_id, password_hash, password_changed_at, status, failed_logins, locked_until, last_login_at, pin_hash, pin_set_at, pin_failures, pin_locked, totp_secret, totp_confirmed_at, created_at, totp_last_step FROM customer_credentials WHERE tenant_id = $1 AND customer_id = $2
 `
 
 type CustomerCredentialParams struct {
@@ -481,6 +481,7 @@ func (q *Queries) CustomerCredential(ctx context.Context, arg CustomerCredential
 		&i.TotpSecret,
 		&i.TotpConfirmedAt,
 		&i.CreatedAt,
+		&i.TotpLastStep,
 	)
 	return i, err
 }

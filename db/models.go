@@ -152,6 +152,7 @@ type CustomerCredential struct {
 	TotpSecret        []byte
 	TotpConfirmedAt   *time.Time
 	CreatedAt         time.Time
+	TotpLastStep      *int64
 }
 
 type CustomerSession struct {

@@ -124,6 +124,27 @@ type harness struct {
 	idp    *fakeIdP
 	clock  *clock
 	tenant tenant.Tenant
+	// logs is everything the server logged, for tests that make sure no
+	// secret reaches the log.
+	logs *logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent requests.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 type clock struct {
@@ -170,9 +191,11 @@ func newHarness(t *testing.T) *harness {
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
-	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, clk.now)
+	logs := &logBuffer{}
+	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now)
 	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
 	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
+	deps.CustomerAuth.HashParams = deps.Customers.HashParams
 	s, h := newServer(deps)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -180,7 +203,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, s: s, srv: srv, pool: pool, idp: idp, clock: clk, tenant: tn}
+	return &harness{t: t, s: s, srv: srv, pool: pool, idp: idp, clock: clk, tenant: tn, logs: logs}
 }
 
 // employee adds an employee with roles to the harness tenant.

@@ -29,6 +29,9 @@ const (
 	AccessAPIPublic Access = "api-public"
 	// AccessCustomer routes take a customer's token.
 	AccessCustomer Access = "customer"
+	// AccessTenantPublic API routes need X-Tenant-ID and no token: the
+	// customer's app signing in or refreshing its session.
+	AccessTenantPublic Access = Access(api.AccessTenantPublic)
 )
 
 // scope is an API route for admin tokens holding sc.
@@ -39,7 +42,7 @@ func scope(sc string) Access { return Access("scope:" + sc) }
 func scopeOrCustomer(sc string) Access { return Access("scope:" + sc + "|customer") }
 
 func (a Access) isAPI() bool {
-	return a == AccessAPIPublic || a == AccessCustomer || strings.HasPrefix(string(a), "scope:")
+	return a == AccessAPIPublic || a == AccessTenantPublic || a == AccessCustomer || strings.HasPrefix(string(a), "scope:")
 }
 
 type route struct {
@@ -148,6 +151,19 @@ func (s *server) routes() []route {
 		{"POST " + api.Prefix + "/verification/documents/upload", scopeOrCustomer(credential.ScopeVerificationWrite), withBodyLimit(api.MaxUploadBody, s.API.HandleDocumentUpload())},
 		{"GET " + api.Prefix + "/verification/status/{id}", scopeOrCustomer(credential.ScopeVerificationWrite), s.API.HandleVerificationStatus()},
 		{"GET " + api.Prefix + "/compliance/requirements", scope(credential.ScopeCatalogRead), s.API.HandleComplianceRequirements()},
+
+		{"POST " + api.Prefix + "/customer/session", AccessTenantPublic, s.API.HandleLogin()},
+		{"POST " + api.Prefix + "/customer/session/otp", AccessTenantPublic, s.API.HandleLoginOTP()},
+		{"POST " + api.Prefix + "/customer/session/refresh", AccessTenantPublic, s.API.HandleRefresh()},
+		{"DELETE " + api.Prefix + "/customer/session", AccessCustomer, s.API.HandleLogout()},
+
+		{"POST " + api.Prefix + "/security/pin", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINSet()},
+		{"POST " + api.Prefix + "/security/pin/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINVerify()},
+		{"POST " + api.Prefix + "/security/pin/reset", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINReset()},
+		{"POST " + api.Prefix + "/security/otp/send", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPSend()},
+		{"POST " + api.Prefix + "/security/otp/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPVerify()},
+		{"POST " + api.Prefix + "/security/totp", AccessCustomer, s.API.HandleTOTPBegin()},
+		{"POST " + api.Prefix + "/security/totp/confirm", AccessCustomer, s.API.HandleTOTPConfirm()},
 	}
 }
 

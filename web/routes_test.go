@@ -21,7 +21,9 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 	h := newHarness(t)
 	wantPublic := []string{"GET /auth/callback", "GET /healthz", "GET /login", "GET /readyz", "GET /static/"}
 	wantAPIPublic := []string{"GET /.well-known/jwks.json", "GET /api/v2.1/openapi.json", "POST /oauth/token"}
-	var apiPublic []string
+	// Without a token but for one tenant: signing a customer in.
+	wantTenantPublic := []string{"POST /api/v2.1/customer/session", "POST /api/v2.1/customer/session/otp", "POST /api/v2.1/customer/session/refresh"}
+	var apiPublic, tenantPublic []string
 	var public []string
 	for _, rt := range h.s.routes() {
 		switch rt.Access {
@@ -31,6 +33,8 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 			public = append(public, rt.Pattern)
 		case AccessAPIPublic:
 			apiPublic = append(apiPublic, rt.Pattern)
+		case AccessTenantPublic:
+			tenantPublic = append(tenantPublic, rt.Pattern)
 		case AccessSignedIn, AccessCustomer:
 		default:
 			if rt.Access.isAPI() {
@@ -52,6 +56,10 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 	sort.Strings(apiPublic)
 	if !slices.Equal(apiPublic, wantAPIPublic) {
 		t.Errorf("public API routes = %v; want exactly %v", apiPublic, wantAPIPublic)
+	}
+	sort.Strings(tenantPublic)
+	if !slices.Equal(tenantPublic, wantTenantPublic) {
+		t.Errorf("tenant-public API routes = %v; want exactly %v", tenantPublic, wantTenantPublic)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -35,6 +36,8 @@ type Deps struct {
 	Customers       *customer.Service
 	Events          *event.Service
 	KYC             *kyc.Service
+	// Auth signs customers in and runs their PINs and one-time codes.
+	Auth *customerauth.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
