@@ -204,6 +204,36 @@ func (s *server) handleCustomerStanding() http.Handler {
 			http.Redirect(w, r, back, http.StatusSeeOther)
 			return
 		}
+		if form.Action == customer.ActionUnlock {
+			// Unlocking is a four-eyes change: it waits for a second employee.
+			c, err := s.Customers.Get(r.Context(), emp.TenantID, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			_, err = s.Approvals.Propose(r.Context(), emp.TenantID, customer.KindUnlock, id.String(), "Unlock "+c.FullName(),
+				customer.UnlockRequest{Reason: form.Reason}, form.Reason)
+			if fieldErrors(err, form.Errors) {
+				d, derr := s.Customers.GetDetail(r.Context(), emp.TenantID, id)
+				if derr != nil {
+					s.fail(w, r, derr)
+					return
+				}
+				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+				return
+			}
+			if apperr.CodeOf(err) == apperr.Conflict {
+				e, _ := apperr.As(err)
+				s.flash(w, r, "error", "Not changed: "+e.Message+".")
+			} else if err != nil {
+				s.fail(w, r, err)
+				return
+			} else {
+				s.flash(w, r, "success", "Unlocking "+c.FullName()+" awaits a second employee's approval.")
+			}
+			http.Redirect(w, r, back, http.StatusSeeOther)
+			return
+		}
 		updated, err := s.Customers.ChangeStanding(r.Context(), emp.TenantID, id, form.Action, form.Reason)
 		switch {
 		case fieldErrors(err, form.Errors):

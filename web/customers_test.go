@@ -478,13 +478,23 @@ func TestCustomerStanding(t *testing.T) {
 		t.Errorf("unknown action: %d, flash %q", resp.StatusCode, got)
 	}
 
-	// Unlock restores; close is final.
-	for _, a := range []string{"UNLOCK", "CLOSE"} {
-		resp = h.post(page+"/standing", url.Values{"action": {a}, "reason": {"checked with the customer"}}, support)
-		support = updated(support, resp)
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("%s: %d", a, resp.StatusCode)
-		}
+	// Unlock is four-eyes: proposed here, applied when another employee approves.
+	resp = h.post(page+"/standing", url.Values{"action": {"UNLOCK"}, "reason": {"checked with the customer"}}, support)
+	support = updated(support, resp)
+	if got := text(view(&support), `[data-testid="flash"]`); !strings.Contains(got, "awaits a second employee") {
+		t.Fatalf("unlock: flash %q", got)
+	}
+	pending, err := h.s.Approvals.List(t.Context(), h.tenant.ID, "PENDING", "customer.unlock", 10, 0)
+	if err != nil || pending.Total != 1 {
+		t.Fatalf("pending unlocks = %d (%v)", pending.Total, err)
+	}
+	_, senior := h.signIn(staff.SeniorReviewer)
+	h.approve(pending.Requests[0].ID.String(), senior)
+	// Close is final.
+	resp = h.post(page+"/standing", url.Values{"action": {"CLOSE"}, "reason": {"checked with the customer"}}, support)
+	support = updated(support, resp)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("CLOSE: %d", resp.StatusCode)
 	}
 	d = view(&support)
 	if st := d.Find(`[data-testid="customer-status"] [data-testid="badge"]`); !strings.Contains(st.Text(), "CLOSED") || st.AttrOr("data-icon", "") != "closed" {

@@ -42,6 +42,7 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals := approval.NewService(pool)
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
+	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
@@ -58,8 +59,8 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Approvals:    approvals,
 		Webhooks:     webhooks,
 		KYC:          verifications,
-		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: now,
-			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications,
+		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
+			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
 			Documents: customerDocuments(verifications), Auth: auth}),
 	}
 }
