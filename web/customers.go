@@ -181,7 +181,19 @@ var standingActions = map[string]customersv.Action{
 	customer.ActionClose: {Code: customer.ActionClose, Label: "Close", Danger: true,
 		Help:    "Permanent: status and permission become CLOSED and every session ends. A closed customer cannot be reopened.",
 		Confirm: "Close this customer for good? This cannot be undone."},
+	actionResetPIN: {Code: actionResetPIN, Label: "Reset PIN",
+		Help:    "Removes the transaction PIN and its lock; the customer sets a new one in their app.",
+		Confirm: "Reset this customer's PIN?"},
+	actionRemoveTOTP: {Code: actionRemoveTOTP, Label: "Remove authenticator",
+		Help:    "For a lost phone: removes the authenticator app; the customer enrols again.",
+		Confirm: "Remove this customer's authenticator app?"},
 }
+
+// Security actions share the standing form: a reason, audited.
+const (
+	actionResetPIN   = "RESET_PIN"
+	actionRemoveTOTP = "REMOVE_TOTP"
+)
 
 func (s *server) handleCustomerStanding() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -201,6 +213,36 @@ func (s *server) handleCustomerStanding() http.Handler {
 		act, known := standingActions[form.Action]
 		if !known {
 			s.flash(w, r, "error", "Choose one of the standing actions the page offers.")
+			http.Redirect(w, r, back, http.StatusSeeOther)
+			return
+		}
+		if form.Action == actionResetPIN || form.Action == actionRemoveTOTP {
+			var err error
+			done := "The PIN was reset; the customer sets a new one."
+			if form.Action == actionResetPIN {
+				err = s.CustomerAuth.ResetPIN(r.Context(), emp.TenantID, id, form.Reason)
+			} else {
+				err = s.CustomerAuth.RemoveTOTP(r.Context(), emp.TenantID, id, form.Reason)
+				done = "The authenticator app was removed; the customer may enrol again."
+			}
+			if fieldErrors(err, form.Errors) {
+				d, derr := s.Customers.GetDetail(r.Context(), emp.TenantID, id)
+				if derr != nil {
+					s.fail(w, r, derr)
+					return
+				}
+				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+				return
+			}
+			if c := apperr.CodeOf(err); c == apperr.Conflict || c == apperr.NotFound {
+				e, _ := apperr.As(err)
+				s.flash(w, r, "error", "Not changed: "+e.Message+".")
+			} else if err != nil {
+				s.fail(w, r, err)
+				return
+			} else {
+				s.flash(w, r, "success", done)
+			}
 			http.Redirect(w, r, back, http.StatusSeeOther)
 			return
 		}
@@ -362,6 +404,9 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 			if c.Allowed(code) {
 				v.Actions = append(v.Actions, standingActions[code])
 			}
+		}
+		if c.Status != customer.StatusClosed {
+			v.Actions = append(v.Actions, standingActions[actionResetPIN], standingActions[actionRemoveTOTP])
 		}
 	}
 	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))

@@ -415,7 +415,7 @@ func TestCustomerStanding(t *testing.T) {
 		})
 		return out
 	}
-	if got := strings.Join(actions(&support), " "); got != "standing-deactivate standing-lock standing-close" {
+	if got := strings.Join(actions(&support), " "); got != "standing-deactivate standing-lock standing-close standing-reset_pin standing-remove_totp" {
 		t.Errorf("actions for a pending customer = %q", got)
 	}
 	if got := actions(&analyst); len(got) != 0 {
@@ -454,7 +454,7 @@ func TestCustomerStanding(t *testing.T) {
 	if got := text(d, `[data-testid="customer-audit-row"][data-action="customer.lock"] [data-testid="audit-reason"]`); !strings.Contains(got, "Card reported stolen") {
 		t.Errorf("history reason = %q", got)
 	}
-	if got := strings.Join(actions(&support), " "); got != "standing-unlock standing-close" {
+	if got := strings.Join(actions(&support), " "); got != "standing-unlock standing-close standing-reset_pin standing-remove_totp" {
 		t.Errorf("actions for a locked customer = %q", got)
 	}
 	if acts := h.auditActions(h.tenant.ID, "customer.lock"); len(acts) != 1 || acts[0].Reason != "STANDING_LOCK" {
