@@ -12,7 +12,7 @@ import (
 // person is a demo customer.
 type person struct {
 	first, middle, last, dob, nationality, phone, city, street, postal, country, occupation, income string
-	category                                                                                          bool
+	category                                                                                        bool
 }
 
 // demoCustomers are made up; their variety shows every risk level and
@@ -58,7 +58,7 @@ func SeedCustomers(ctx context.Context, customers *customer.Service, d Data) (in
 			Password: "Demo-Passw0rd!", MatchingPassword: "Demo-Passw0rd!",
 			FirstName: p.first, MiddleName: p.middle, LastName: p.last, DateOfBirth: p.dob, Nationality: p.nationality,
 			PhoneNumber: p.phone, Occupation: p.occupation, AnnualIncome: p.income, SourceOfFunds: "EMPLOYMENT",
-			Address: customer.Address{Street: p.street, City: p.city, PostalCode: p.postal, Country: p.country, AddressType: "RESIDENTIAL"},
+			Address:        customer.Address{Street: p.street, City: p.city, PostalCode: p.postal, Country: p.country, AddressType: "RESIDENTIAL"},
 			RegistrationIP: fmt.Sprintf("198.51.100.%d", 10+i),
 		}
 		if p.category {
