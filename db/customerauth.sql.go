@@ -12,6 +12,37 @@ import (
 	"github.com/google/uuid"
 )
 
+const addPasswordHistory = `-- name: AddPasswordHistory :exec
+INSERT INTO password_history (tenant_id, credential_id, password_hash) VALUES ($1, $2, $3)
+`
+
+type AddPasswordHistoryParams struct {
+	TenantID     uuid.UUID
+	CredentialID uuid.UUID
+	PasswordHash string
+}
+
+func (q *Queries) AddPasswordHistory(ctx context.Context, arg AddPasswordHistoryParams) error {
+	_, err := q.db.Exec(ctx, addPasswordHistory, arg.TenantID, arg.CredentialID, arg.PasswordHash)
+	return err
+}
+
+const changePassword = `-- name: ChangePassword :exec
+UPDATE customer_credentials SET password_hash = $1, password_changed_at = now()
+WHERE tenant_id = $2 AND id = $3
+`
+
+type ChangePasswordParams struct {
+	PasswordHash string
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+}
+
+func (q *Queries) ChangePassword(ctx context.Context, arg ChangePasswordParams) error {
+	_, err := q.db.Exec(ctx, changePassword, arg.PasswordHash, arg.TenantID, arg.ID)
+	return err
+}
+
 const clearPIN = `-- name: ClearPIN :exec
 UPDATE customer_credentials SET pin_hash = NULL, pin_set_at = NULL, pin_failures = 0, pin_locked = false
 WHERE tenant_id = $1 AND id = $2
@@ -233,7 +264,7 @@ func (q *Queries) CustomerAuthState(ctx context.Context, arg CustomerAuthStatePa
 const loginCredential = `-- name: LoginCredential :one
 
 SELECT cr.id, cr.customer_id, cr.password_hash, cr.status AS credential_status,
-       c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at
+       c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at, cr.password_changed_at
 FROM customer_credentials cr
 JOIN customers c ON c.tenant_id = cr.tenant_id AND c.id = cr.customer_id
 WHERE cr.tenant_id = $1 AND lower(c.email) = lower($2)
@@ -245,14 +276,15 @@ type LoginCredentialParams struct {
 }
 
 type LoginCredentialRow struct {
-	ID               uuid.UUID
-	CustomerID       uuid.UUID
-	PasswordHash     string
-	CredentialStatus string
-	CustomerStatus   string
-	Email            string
-	PhoneNumber      string
-	TotpConfirmedAt  *time.Time
+	ID                uuid.UUID
+	CustomerID        uuid.UUID
+	PasswordHash      string
+	CredentialStatus  string
+	CustomerStatus    string
+	Email             string
+	PhoneNumber       string
+	TotpConfirmedAt   *time.Time
+	PasswordChangedAt time.Time
 }
 
 // Customer authentication: sign-in with lockout, sessions (refresh-token
@@ -269,6 +301,7 @@ func (q *Queries) LoginCredential(ctx context.Context, arg LoginCredentialParams
 		&i.Email,
 		&i.PhoneNumber,
 		&i.TotpConfirmedAt,
+		&i.PasswordChangedAt,
 	)
 	return i, err
 }
@@ -374,6 +407,65 @@ type PINSucceededParams struct {
 func (q *Queries) PINSucceeded(ctx context.Context, arg PINSucceededParams) error {
 	_, err := q.db.Exec(ctx, pINSucceeded, arg.TenantID, arg.ID)
 	return err
+}
+
+const passwordCredential = `-- name: PasswordCredential :one
+SELECT cr.id, cr.password_hash, c.email
+FROM customer_credentials cr
+JOIN customers c ON c.tenant_id = cr.tenant_id AND c.id = cr.customer_id
+WHERE cr.tenant_id = $1 AND cr.customer_id = $2
+FOR UPDATE OF cr
+`
+
+type PasswordCredentialParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+type PasswordCredentialRow struct {
+	ID           uuid.UUID
+	PasswordHash string
+	Email        string
+}
+
+func (q *Queries) PasswordCredential(ctx context.Context, arg PasswordCredentialParams) (PasswordCredentialRow, error) {
+	row := q.db.QueryRow(ctx, passwordCredential, arg.TenantID, arg.CustomerID)
+	var i PasswordCredentialRow
+	err := row.Scan(&i.ID, &i.PasswordHash, &i.Email)
+	return i, err
+}
+
+const passwordHistory = `-- name: PasswordHistory :many
+SELECT password_hash FROM password_history
+WHERE tenant_id = $1 AND credential_id = $2
+ORDER BY created_at DESC
+LIMIT $3
+`
+
+type PasswordHistoryParams struct {
+	TenantID     uuid.UUID
+	CredentialID uuid.UUID
+	MaxRows      int32
+}
+
+func (q *Queries) PasswordHistory(ctx context.Context, arg PasswordHistoryParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, passwordHistory, arg.TenantID, arg.CredentialID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var password_hash string
+		if err := rows.Scan(&password_hash); err != nil {
+			return nil, err
+		}
+		items = append(items, password_hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const recentOTPChallenges = `-- name: RecentOTPChallenges :one

@@ -841,7 +841,7 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 }
 
 const tenantSettings = `-- name: TenantSettings :one
-SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval FROM tenant_settings WHERE tenant_id = $1
+SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale FROM tenant_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (TenantSetting, error) {
@@ -865,6 +865,7 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.BankCode,
 		&i.UpdatedAt,
 		&i.SelfieUncheckedBlocksApproval,
+		&i.Locale,
 	)
 	return i, err
 }

@@ -346,6 +346,7 @@ type TenantSetting struct {
 	BankCode                      string
 	UpdatedAt                     time.Time
 	SelfieUncheckedBlocksApproval bool
+	Locale                        string
 }
 
 type VerificationCheck struct {

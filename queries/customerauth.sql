@@ -3,7 +3,7 @@
 
 -- name: LoginCredential :one
 SELECT cr.id, cr.customer_id, cr.password_hash, cr.status AS credential_status,
-       c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at
+       c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at, cr.password_changed_at
 FROM customer_credentials cr
 JOIN customers c ON c.tenant_id = cr.tenant_id AND c.id = cr.customer_id
 WHERE cr.tenant_id = @tenant_id AND lower(c.email) = lower(@email);
@@ -130,3 +130,23 @@ UPDATE customer_credentials SET totp_last_step = @step::bigint WHERE tenant_id =
 -- name: ClearTOTP :exec
 UPDATE customer_credentials SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = NULL
 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: PasswordCredential :one
+SELECT cr.id, cr.password_hash, c.email
+FROM customer_credentials cr
+JOIN customers c ON c.tenant_id = cr.tenant_id AND c.id = cr.customer_id
+WHERE cr.tenant_id = @tenant_id AND cr.customer_id = @customer_id
+FOR UPDATE OF cr;
+
+-- name: PasswordHistory :many
+SELECT password_hash FROM password_history
+WHERE tenant_id = @tenant_id AND credential_id = @credential_id
+ORDER BY created_at DESC
+LIMIT @max_rows;
+
+-- name: ChangePassword :exec
+UPDATE customer_credentials SET password_hash = @password_hash, password_changed_at = now()
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: AddPasswordHistory :exec
+INSERT INTO password_history (tenant_id, credential_id, password_hash) VALUES (@tenant_id, @credential_id, @password_hash);

@@ -43,6 +43,7 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
 	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
+	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
@@ -57,6 +58,7 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Customers:    customers,
 		CustomerAuth: auth,
 		Approvals:    approvals,
+		Preferences:  tenant.NewPreferenceService(pool, tenants),
 		Webhooks:     webhooks,
 		KYC:          verifications,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,

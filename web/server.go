@@ -45,8 +45,10 @@ type Deps struct {
 	// codes (the portal resets PINs with it).
 	CustomerAuth *customerauth.Service
 	Approvals    *approval.Service
-	Webhooks     *event.Webhooks
-	KYC          *kyc.Service
+	// Preferences are the organisation settings and the password policy.
+	Preferences *tenant.PreferenceService
+	Webhooks    *event.Webhooks
+	KYC         *kyc.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

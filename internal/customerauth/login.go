@@ -35,6 +35,9 @@ type Tokens struct {
 	ExpiresIn  int
 	CustomerID uuid.UUID
 	SessionID  uuid.UUID
+	// PasswordChangeRequired is set when the password is past the
+	// policy's maximum age: the app should ask for a new one.
+	PasswordChangeRequired bool
 }
 
 // LoginResult is either Tokens, or, when the tenant requires a one-time
@@ -192,6 +195,7 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 	if err != nil {
 		return LoginResult{}, err
 	}
+	tokens.PasswordChangeRequired = PasswordExpired(settings.Password, cred.PasswordChangedAt, now)
 	return LoginResult{Tokens: &tokens}, nil
 }
 

@@ -8,13 +8,17 @@ import (
 )
 
 func tokensDTO(t customerauth.Tokens) map[string]any {
-	return map[string]any{
+	out := map[string]any{
 		"accessToken":  t.AccessToken,
 		"refreshToken": t.RefreshToken,
 		"tokenType":    "Bearer",
 		"expiresIn":    t.ExpiresIn,
 		"customerId":   t.CustomerID,
 	}
+	if t.PasswordChangeRequired {
+		out["passwordChangeRequired"] = true
+	}
+	return out
 }
 
 // HandleLogin is POST /customer/session: e-mail and password → tokens, or
@@ -97,5 +101,39 @@ func (a *API) HandleLogout() http.Handler {
 			return
 		}
 		WriteData(w, http.StatusOK, map[string]any{"sessionId": p.SessionID, "loggedOut": true})
+	})
+}
+
+// HandleChangePassword is POST /customer/password: a signed-in customer
+// replaces their password under the tenant's policy and history.
+func (a *API) HandleChangePassword() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		p, _ := PrincipalFrom(r.Context())
+		var req struct {
+			CurrentPassword  string `json:"currentPassword"`
+			NewPassword      string `json:"newPassword"`
+			MatchingPassword string `json:"matchingPassword"`
+		}
+		if err := Decode(w, r, &req, MaxBody); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		if err := a.Auth.ChangePassword(r.Context(), t.ID, p.CustomerID, req.CurrentPassword, req.NewPassword, req.MatchingPassword); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		WriteData(w, http.StatusOK, map[string]any{"customerId": p.CustomerID, "passwordChanged": true})
+	})
+}
+
+func init() {
+	Document("POST "+Prefix+"/customer/password", Operation{
+		Tag: "Sessions", Summary: "Change the signed-in customer's password",
+		Description: "The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.",
+		Request: obj(map[string]any{"currentPassword": str(""), "newPassword": str(""), "matchingPassword": str("")},
+			"currentPassword", "newPassword", "matchingPassword"),
+		Response: obj(map[string]any{"customerId": uuidStr(""), "passwordChanged": boolean("")}),
+		Errors:   []int{422},
 	})
 }
