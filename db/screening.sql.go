@@ -163,6 +163,7 @@ type EnsureScreeningSourceParams struct {
 }
 
 // Lists (platform data, no tenant).
+// For a refused load: the source is recorded if new, as far as it is known.
 func (q *Queries) EnsureScreeningSource(ctx context.Context, arg EnsureScreeningSourceParams) error {
 	_, err := q.db.Exec(ctx, ensureScreeningSource,
 		arg.ID,
@@ -825,4 +826,28 @@ func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeni
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const upsertScreeningSource = `-- name: UpsertScreeningSource :exec
+INSERT INTO screening_sources (id, name, kind, format)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, format = excluded.format
+`
+
+type UpsertScreeningSourceParams struct {
+	ID     string
+	Name   string
+	Kind   string
+	Format string
+}
+
+// For a load: a list's name and kind are as its latest version says.
+func (q *Queries) UpsertScreeningSource(ctx context.Context, arg UpsertScreeningSourceParams) error {
+	_, err := q.db.Exec(ctx, upsertScreeningSource,
+		arg.ID,
+		arg.Name,
+		arg.Kind,
+		arg.Format,
+	)
+	return err
 }

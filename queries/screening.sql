@@ -1,9 +1,16 @@
 -- Lists (platform data, no tenant).
 
 -- name: EnsureScreeningSource :exec
+-- For a refused load: the source is recorded if new, as far as it is known.
 INSERT INTO screening_sources (id, name, kind, format)
 VALUES (@id, @name, @kind, @format)
 ON CONFLICT (id) DO NOTHING;
+
+-- name: UpsertScreeningSource :exec
+-- For a load: a list's name and kind are as its latest version says.
+INSERT INTO screening_sources (id, name, kind, format)
+VALUES (@id, @name, @kind, @format)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, format = excluded.format;
 
 -- name: ListScreeningSources :many
 SELECT * FROM screening_sources ORDER BY id;

@@ -65,8 +65,8 @@ CREATE TABLE screening_entry_changes (
     PRIMARY KEY (version_id, source_entry_id)
 );
 
-GRANT SELECT, INSERT ON screening_sources, screening_entries, screening_entry_changes TO ciam_app;
-GRANT SELECT, INSERT, UPDATE ON screening_list_versions TO ciam_app;
+GRANT SELECT, INSERT ON screening_entries, screening_entry_changes TO ciam_app;
+GRANT SELECT, INSERT, UPDATE ON screening_sources, screening_list_versions TO ciam_app;
 
 -- Per tenant: which sources it screens against (a source with no row is
 -- screened), its thresholds, and the hits on its customers.

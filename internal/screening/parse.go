@@ -74,7 +74,8 @@ func (e *FormatError) Error() string {
 
 // Parse reads the list at path in format: for OFAC a folder holding
 // sdn.csv, alt.csv, add.csv and optionally sdn_comments.csv; otherwise one
-// file.
+// file. When it fails, the Parsed it returns has no entries but still names
+// the source if that was known, so that the refusal can be recorded.
 func Parse(format Format, path string) (Parsed, error) {
 	var p Parsed
 	var err error
@@ -89,17 +90,17 @@ func Parse(format Format, path string) (Parsed, error) {
 		return Parsed{}, fmt.Errorf("screening: unknown list format %q", format)
 	}
 	if err != nil {
-		return Parsed{}, err
+		return Parsed{Source: p.Source, FileName: p.FileName}, err
 	}
 	if len(p.Entries) == 0 {
-		return Parsed{}, &FormatError{File: p.FileName, Msg: "no entries"}
+		return Parsed{Source: p.Source, FileName: p.FileName}, &FormatError{File: p.FileName, Msg: "no entries"}
 	}
 	seen := make(map[string]int, len(p.Entries))
 	for i := range p.Entries {
 		e := &p.Entries[i]
 		e.tidy()
 		if j, dup := seen[e.ID]; dup {
-			return Parsed{}, &FormatError{File: p.FileName, Msg: fmt.Sprintf("entry id %q appears twice (entries %d and %d)", e.ID, j+1, i+1)}
+			return Parsed{Source: p.Source, FileName: p.FileName}, &FormatError{File: p.FileName, Msg: fmt.Sprintf("entry id %q appears twice (entries %d and %d)", e.ID, j+1, i+1)}
 		}
 		seen[e.ID] = i
 	}

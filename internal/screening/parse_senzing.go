@@ -53,7 +53,6 @@ func parseSenzing(path string) (Parsed, error) {
 	p := Parsed{FileName: name, Checksum: hexSum(sum)}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64<<10), maxSenzingLine)
-	pep := false
 	for line := 1; sc.Scan(); line++ {
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
@@ -61,32 +60,30 @@ func parseSenzing(path string) (Parsed, error) {
 		}
 		var r senzingRecord
 		if err := json.Unmarshal(text, &r); err != nil {
-			return Parsed{}, &FormatError{File: name, Line: line, Msg: "broken JSON: " + err.Error()}
+			return p, &FormatError{File: name, Line: line, Msg: "broken JSON: " + err.Error()}
 		}
 		e, err := r.entry()
 		if err != nil {
-			return Parsed{}, &FormatError{File: name, Line: line, Msg: err.Error()}
+			return p, &FormatError{File: name, Line: line, Msg: err.Error()}
 		}
 		src := sourceID(r.DataSource)
 		switch {
 		case src == "":
-			return Parsed{}, &FormatError{File: name, Line: line, Msg: "no DATA_SOURCE"}
+			return p, &FormatError{File: name, Line: line, Msg: "no DATA_SOURCE"}
 		case p.Source.ID == "":
-			p.Source = Source{ID: src, Name: strings.TrimSpace(r.DataSource), Format: FormatSenzing}
+			p.Source = Source{ID: src, Name: strings.TrimSpace(r.DataSource), Kind: KindSanctions, Format: FormatSenzing}
 		case p.Source.ID != src:
-			return Parsed{}, &FormatError{File: name, Line: line, Msg: fmt.Sprintf("DATA_SOURCE %q differs from the file's first record (%q): load one source at a time", r.DataSource, p.Source.Name)}
+			return p, &FormatError{File: name, Line: line, Msg: fmt.Sprintf("DATA_SOURCE %q differs from the file's first record (%q): load one source at a time", r.DataSource, p.Source.Name)}
 		}
 		for _, risk := range r.Risks {
-			pep = pep || strings.HasPrefix(risk.Topic, "role.pep")
+			if strings.HasPrefix(risk.Topic, "role.pep") {
+				p.Source.Kind = KindPEP
+			}
 		}
 		p.Entries = append(p.Entries, e)
 	}
 	if err := sc.Err(); err != nil {
-		return Parsed{}, &FormatError{File: name, Msg: err.Error()}
-	}
-	p.Source.Kind = KindSanctions
-	if pep {
-		p.Source.Kind = KindPEP
+		return p, &FormatError{File: name, Msg: err.Error()}
 	}
 	return p, nil
 }
