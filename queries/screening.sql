@@ -86,7 +86,7 @@ LEFT JOIN screening_entries cur ON cur.version_id = c.version_id AND cur.source_
 LEFT JOIN screening_entries prev ON prev.version_id = v.previous_version_id AND prev.source_entry_id = c.source_entry_id
 WHERE c.version_id = @version_id
   AND (@change::text = '' OR c.change = @change)
-ORDER BY c.change, c.source_entry_id
+ORDER BY c.change, length(c.source_entry_id), c.source_entry_id
 LIMIT @max_rows;
 
 -- Tenant settings.

@@ -1,6 +1,6 @@
 // Command ciam is the back office and customer API server, and its
-// operator's tools: migrations, demo data, the audit verifier, tenants and
-// the development environment.
+// operator's tools: migrations, demo data, the audit verifier, tenants,
+// sanctions and PEP lists, and the development environment.
 package main
 
 import (
@@ -32,6 +32,9 @@ commands:
   audit verify       check the audit trail's hash chains
   tenants create     create a tenant (--slug, --name, --time-zone, --admin)
   tenants list       list tenants
+  screening load     load a sanctions or PEP list as a new version
+                     (--source ofac|un|senzing [--allow-shrink] PATH)
+  screening versions list the lists' versions (--source ID)
   pg start|stop|url  manage the private PostgreSQL cluster under .data/
 `
 
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAudit(ctx, rest, getenv, stdout)
 	case "tenants":
 		return cmdTenants(ctx, rest, getenv, stdout)
+	case "screening":
+		return cmdScreening(ctx, rest, getenv, stdout)
 	case "pg":
 		return cmdPG(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
