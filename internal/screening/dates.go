@@ -121,7 +121,10 @@ func listDate(s string) (string, bool) {
 		return prefix + a + "/" + b, true
 	}
 	d, ok := oneListDate(s)
-	return prefix + d, ok
+	if !ok {
+		return "", false
+	}
+	return prefix + d, true
 }
 
 func oneListDate(s string) (string, bool) {

@@ -57,6 +57,9 @@ type indexedName struct {
 	text  string
 	toks  []token
 	wsum  float64
+	// looseW is the weight of the words no retrieval reaches (initials,
+	// particles, legal forms), which may still pair when the name is scored.
+	looseW float64
 }
 
 // wordIndex indexes the words of the names of one entry type.
@@ -73,6 +76,7 @@ type wordIndex struct {
 type posting struct {
 	name      int32
 	pos, span uint8
+	list      uint16 // the name's list, so that a search can skip lists without looking the name up
 }
 
 // Words this short get no deletion keys: one edit turns them into too many
@@ -148,11 +152,14 @@ func (ix *Index) addEntry(list int32, e Entry) {
 		for pos, tok := range toks {
 			n.wsum += tok.weight
 			id := wi.add(tok)
-			wi.postings[id] = append(wi.postings[id], posting{name: nameID, pos: uint8(pos), span: 1})
+			if tok.kind != kindWord && tok.kind != kindGeneric {
+				n.looseW += tok.weight
+			}
+			wi.postings[id] = append(wi.postings[id], posting{name: nameID, pos: uint8(pos), span: 1, list: uint16(list)})
 			for span := 2; span <= 3; span++ {
 				if j, ok := join(toks, pos, span); ok {
 					id := wi.add(j)
-					wi.postings[id] = append(wi.postings[id], posting{name: nameID, pos: uint8(pos), span: uint8(span)})
+					wi.postings[id] = append(wi.postings[id], posting{name: nameID, pos: uint8(pos), span: uint8(span), list: uint16(list)})
 				}
 			}
 		}

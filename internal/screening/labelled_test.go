@@ -27,7 +27,7 @@ type labelledCase struct {
 	EntryName string `json:"entryName"`
 }
 
-func readLabelled(t *testing.T) []labelledCase {
+func readLabelled(t testing.TB) []labelledCase {
 	t.Helper()
 	f, err := os.Open("testdata/labelled.jsonl")
 	if err != nil {

@@ -24,7 +24,7 @@ func operatorCtx(t *testing.T) context.Context {
 	return actor.With(t.Context(), actor.Actor{Kind: actor.Employee, ID: "op-1", Name: "Platform Operator"})
 }
 
-func newTenant(t *testing.T) uuid.UUID {
+func newTenant(t testing.TB) uuid.UUID {
 	t.Helper()
 	tn, err := tenant.NewService(dbtest.Pool(t)).Create(t.Context(), tenant.CreateParams{
 		Slug: "scr-" + uuid.NewString()[:8], Name: "Screening test"}, nil)

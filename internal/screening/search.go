@@ -3,6 +3,7 @@ package screening
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ type TokenPair struct {
 
 // Factor is one contribution to a score.
 type Factor struct {
-	Factor       string  `json:"factor"` // name, dateOfBirth or country
+	Factor       string  `json:"factor"` // name, dateOfBirth, country, or bounds when the sum left 0..1
 	Detail       string  `json:"detail"`
 	Contribution float64 `json:"contribution"`
 }
@@ -175,9 +176,12 @@ type pairRec struct {
 
 func spanMask(first, span uint8) uint32 { return (uint32(1)<<span - 1) << first }
 
+// candName is a name a search met, with its recorded pairs and the words
+// on each side they cover.
 type candName struct {
-	name  int32
-	first int32
+	name         int32
+	first        int32
+	qMask, nMask uint32
 }
 
 type entryBest struct {
@@ -225,6 +229,7 @@ type queryUnit struct {
 type preparedQuery struct {
 	toks      []token
 	wsum      float64
+	looseW    float64     // weight of the words that find no candidates
 	retrieve  []bool      // words that find candidates (the others pair when names are scored)
 	units     []queryUnit // what candidates are looked up by
 	dob       *dateRange
@@ -258,6 +263,11 @@ func prepare(q Query) (preparedQuery, bool) {
 	}
 	if !found {
 		return p, false
+	}
+	for i, t := range p.toks {
+		if !p.retrieve[i] {
+			p.looseW += t.weight
+		}
 	}
 	for i, t := range p.toks {
 		if p.retrieve[i] {
@@ -309,11 +319,12 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 	}
 	// The factors add at most maxBoost: names below this cannot make it.
 	floor := opts.PossibleThreshold - maxBoost
-	for _, c := range s.cands {
-		if ix.upperBound(s, &p, c) < floor {
+	for i := range s.cands {
+		c := &s.cands[i]
+		if ix.upperBound(&p, c) < floor {
 			continue
 		}
-		score := ix.scoreName(s, &p, c, nil)
+		score := ix.scoreName(s, &p, *c, nil)
 		if score < floor {
 			continue
 		}
@@ -361,14 +372,15 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 			if sim < pairMin {
 				continue
 			}
+			qm := spanMask(u.first, u.span)
 			for _, post := range wi.postings[id] {
 				if u.span > 1 && post.span > 1 {
 					continue // two joined pairs say what their words say
 				}
-				n := post.name
-				if !allowed[ix.entries[ix.names[n].entry].list] {
+				if !allowed[post.list] {
 					continue
 				}
+				n := post.name
 				if s.nameStamp[n] != s.gen {
 					s.nameStamp[n] = s.gen
 					s.nameSlot[n] = int32(len(s.cands))
@@ -380,6 +392,8 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 					sim: float32(sim), jw: float32(jw), phon: phon, next: c.first,
 				})
 				c.first = int32(len(s.pairs) - 1)
+				c.qMask |= qm
+				c.nMask |= spanMask(post.pos, post.span)
 			}
 		}
 	}
@@ -388,22 +402,15 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 // upperBound is the most a candidate name could score: as if every word
 // that could still pair (in a recorded pair, or a word that takes no part
 // in retrieval) paired perfectly.
-func (ix *Index) upperBound(s *scratch, p *preparedQuery, c candName) float64 {
+func (ix *Index) upperBound(p *preparedQuery, c *candName) float64 {
 	n := &ix.names[c.name]
-	var qMask, nMask uint32
-	for i := c.first; i >= 0; i = s.pairs[i].next {
-		r := &s.pairs[i]
-		qMask |= spanMask(r.q, r.qSpan)
-		nMask |= spanMask(r.pos, r.nSpan)
+	qw := p.looseW
+	for m := c.qMask; m != 0; m &= m - 1 {
+		qw += p.toks[bits.TrailingZeros32(m)].weight
 	}
-	var qw, nw float64
-	for i, t := range p.toks {
-		if qMask&(1<<i) != 0 || !p.retrieve[i] {
-			qw += t.weight
-		}
-	}
-	for i, t := range n.toks {
-		if nMask&(1<<i) != 0 || (t.kind != kindWord && t.kind != kindGeneric) {
+	nw := n.looseW
+	for m := c.nMask; m != 0; m &= m - 1 {
+		if t := &n.toks[bits.TrailingZeros32(m)]; t.kind == kindWord || t.kind == kindGeneric {
 			nw += t.weight
 		}
 	}
@@ -542,7 +549,11 @@ func (ix *Index) match(s *scratch, p *preparedQuery, b entryBest, opts SearchOpt
 			factors = append(factors, Factor{Factor: "country", Detail: p.country + " is not among the entry's countries (" + strings.Join(ie.countries, ", ") + ")", Contribution: countryDifferent})
 		}
 	}
-	score = round3(math.Max(0, math.Min(1, score)))
+	if bounded := math.Max(0, math.Min(1, score)); bounded != score {
+		factors = append(factors, Factor{Factor: "bounds", Detail: "a score lies between 0 and 1", Contribution: round3(bounded - score)})
+		score = bounded
+	}
+	score = round3(score)
 	if score < opts.PossibleThreshold {
 		return Match{}, false
 	}
