@@ -39,6 +39,9 @@ type Index struct {
 	lists   []ListRef
 	entries []indexedEntry
 	names   []indexedName
+	// weights holds each name's weights apart from the names, so that
+	// bounding thousands of candidates reads little memory.
+	weights []nameWeights
 	byType  [len(entryTypes)]*wordIndex
 	scratch sync.Pool
 }
@@ -49,6 +52,10 @@ type indexedEntry struct {
 	hash      []byte
 	dobs      []dateRange
 	countries []string
+}
+
+type nameWeights struct {
+	wsum, looseW float32
 }
 
 type indexedName struct {
@@ -104,8 +111,7 @@ func BuildIndex(lists []List) *Index {
 	nNames, nEntries := len(ix.names), len(ix.entries)
 	ix.scratch.New = func() any {
 		return &scratch{
-			nameStamp:  make([]uint32, nNames),
-			nameSlot:   make([]int32, nNames),
+			nameSlots:  make([]stampedSlot, nNames),
 			entryStamp: make([]uint32, nEntries),
 			entrySlot:  make([]int32, nEntries),
 		}
@@ -164,6 +170,7 @@ func (ix *Index) addEntry(list int32, e Entry) {
 			}
 		}
 		ix.names = append(ix.names, n)
+		ix.weights = append(ix.weights, nameWeights{wsum: float32(n.wsum), looseW: float32(n.looseW)})
 	}
 }
 

@@ -42,6 +42,7 @@ func (k tokenKind) weight() float64 {
 	}
 }
 
+// String names the kind in explanations and test failures.
 func (k tokenKind) String() string {
 	switch k {
 	case kindInitial:

@@ -65,6 +65,7 @@ type FormatError struct {
 	Msg  string
 }
 
+// Error names the file and line, then the problem.
 func (e *FormatError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s line %d: %s", e.File, e.Line, e.Msg)

@@ -195,8 +195,7 @@ type entryBest struct {
 // search, so nothing needs clearing between searches.
 type scratch struct {
 	gen        uint32
-	nameStamp  []uint32
-	nameSlot   []int32
+	nameSlots  []stampedSlot
 	entryStamp []uint32
 	entrySlot  []int32
 	cands      []candName
@@ -206,10 +205,17 @@ type scratch struct {
 	matrix     []pairRec
 }
 
+// stampedSlot is a slot of the current search when its stamp is the
+// search's generation.
+type stampedSlot struct {
+	stamp uint32
+	slot  int32
+}
+
 func (s *scratch) reset() {
 	s.gen++
 	if s.gen == 0 { // wrapped: old stamps could collide
-		clear(s.nameStamp)
+		clear(s.nameSlots)
 		clear(s.entryStamp)
 		s.gen = 1
 	}
@@ -381,12 +387,12 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 					continue
 				}
 				n := post.name
-				if s.nameStamp[n] != s.gen {
-					s.nameStamp[n] = s.gen
-					s.nameSlot[n] = int32(len(s.cands))
+				ns := &s.nameSlots[n]
+				if ns.stamp != s.gen {
+					ns.stamp, ns.slot = s.gen, int32(len(s.cands))
 					s.cands = append(s.cands, candName{name: n, first: -1})
 				}
-				c := &s.cands[s.nameSlot[n]]
+				c := &s.cands[ns.slot]
 				s.pairs = append(s.pairs, pairRec{
 					q: u.first, qSpan: u.span, pos: post.pos, nSpan: post.span,
 					sim: float32(sim), jw: float32(jw), phon: phon, next: c.first,
@@ -401,20 +407,16 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 
 // upperBound is the most a candidate name could score: as if every word
 // that could still pair (in a recorded pair, or a word that takes no part
-// in retrieval) paired perfectly.
+// in retrieval) paired perfectly, each of the name's paired words counting
+// the most a word weighs.
 func (ix *Index) upperBound(p *preparedQuery, c *candName) float64 {
-	n := &ix.names[c.name]
+	w := ix.weights[c.name]
 	qw := p.looseW
 	for m := c.qMask; m != 0; m &= m - 1 {
 		qw += p.toks[bits.TrailingZeros32(m)].weight
 	}
-	nw := n.looseW
-	for m := c.nMask; m != 0; m &= m - 1 {
-		if t := &n.toks[bits.TrailingZeros32(m)]; t.kind == kindWord || t.kind == kindGeneric {
-			nw += t.weight
-		}
-	}
-	return (qw/p.wsum + nw/n.wsum) / 2
+	nw := math.Min(float64(w.wsum), float64(w.looseW)+float64(bits.OnesCount32(c.nMask))*weightWord)
+	return (qw/p.wsum + nw/float64(w.wsum)) / 2
 }
 
 func spanWeight(toks []token, first, span uint8) float64 {
@@ -583,10 +585,10 @@ func (ix *Index) match(s *scratch, p *preparedQuery, b entryBest, opts SearchOpt
 }
 
 func (ix *Index) firstPair(s *scratch, name int32) int32 {
-	if s.nameStamp[name] != s.gen {
-		return -1
+	if ns := s.nameSlots[name]; ns.stamp == s.gen {
+		return s.cands[ns.slot].first
 	}
-	return s.cands[s.nameSlot[name]].first
+	return -1
 }
 
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
