@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -578,5 +579,43 @@ func TestDecideHit(t *testing.T) {
 	want := []string{"screening.hit.confirmed by Platform Operator", "screening.hit.created by Platform Operator"}
 	if !slices.Equal(records, want) {
 		t.Errorf("audit = %v; want %v", records, want)
+	}
+}
+
+// TestSearchWhileLoading searches on while a new version loads: searches
+// keep using the index they started with, and the new one replaces it
+// whole.
+func TestSearchWhileLoading(t *testing.T) {
+	ctx := operatorCtx(t)
+	svc := NewService(dbtest.Pool(t))
+	tn := newTenant(t)
+	mustLoad(t, svc, FormatUN, dataPath(t, "un/consolidated.xml"), LoadOptions{AllowShrink: true})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := svc.Search(ctx, tn, Query{Name: "Eric Badege", Type: Individual})
+				if err != nil || len(res.Matches) == 0 {
+					t.Errorf("search during a load: %v, %d matches", err, len(res.Matches))
+					return
+				}
+			}
+		})
+	}
+	second := mustLoad(t, svc, FormatUN, dataPath(t, "un/consolidated.xml"), LoadOptions{})
+	close(stop)
+	wg.Wait()
+	res, err := svc.Search(ctx, tn, Query{Name: "Eric Badege", Type: Individual})
+	if err != nil || len(res.Matches) == 0 || res.Matches[0].ListVersion != second.Version.Seq {
+		t.Errorf("after the load: %v, %+v; want a match from version %d", err, res.Matches, second.Version.Seq)
+	}
+	if len(second.Diff.Added)+len(second.Diff.Removed)+len(second.Diff.Changed) != 0 {
+		t.Errorf("loading the same file again changed %+v", second.Diff)
 	}
 }
