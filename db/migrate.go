@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -50,7 +53,42 @@ func Migrate(ctx context.Context, url string) ([]*goose.MigrationResult, error) 
 	if err != nil {
 		return res, fmt.Errorf("db: migrate: %w", err)
 	}
+	if err := migrateRiver(ctx, url); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// migrateRiver applies the job queue's own migrations (River's) and lets
+// the application role use its tables.
+func migrateRiver(ctx context.Context, url string) error {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("db: migrate jobs: %w", err)
+	}
+	defer pool.Close()
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("db: migrate jobs: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("db: migrate jobs: %w", err)
+	}
+	_, err = pool.Exec(ctx, `DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'river\_%' LOOP
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO ciam_app', r.tablename);
+    END LOOP;
+    FOR r IN SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema() AND sequence_name LIKE 'river\_%' LOOP
+        EXECUTE format('GRANT USAGE, SELECT, UPDATE ON SEQUENCE %I TO ciam_app', r.sequence_name);
+    END LOOP;
+END
+$$`)
+	if err != nil {
+		return fmt.Errorf("db: grant job tables: %w", err)
+	}
+	return nil
 }
 
 // LatestMigration is the version of the newest embedded migration.

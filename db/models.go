@@ -9,7 +9,25 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 )
+
+type ApiClient struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	ClientID   string
+	Name       string
+	Scopes     []string
+	SecretHash []byte
+	SecretHint string
+	Status     string
+	CreatedBy  *uuid.UUID
+	CreatedAt  time.Time
+	RotatedAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
 
 type AuditChainHead struct {
 	ChainID uuid.UUID
@@ -37,6 +55,156 @@ type AuditLog struct {
 	Hash       []byte
 }
 
+type CategoryFeature struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Code        string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+type CategoryFeatureLink struct {
+	TenantID   uuid.UUID
+	CategoryID uuid.UUID
+	FeatureID  uuid.UUID
+}
+
+type ChangeRequest struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	Kind           string
+	TargetType     string
+	TargetID       string
+	Title          string
+	Payload        json.RawMessage
+	Before         json.RawMessage
+	After          json.RawMessage
+	TargetVersion  string
+	Status         string
+	MakerType      string
+	MakerID        string
+	MakerName      string
+	MakerReason    string
+	CheckerID      *string
+	CheckerName    *string
+	DecisionReason *string
+	CreatedAt      time.Time
+	DecidedAt      *time.Time
+}
+
+type Customer struct {
+	ID                   uuid.UUID
+	TenantID             uuid.UUID
+	Email                string
+	FirstName            string
+	MiddleName           string
+	LastName             string
+	DateOfBirth          time.Time
+	PlaceOfBirth         string
+	Nationality          string
+	PhoneNumber          string
+	AlternatePhoneNumber string
+	Address              json.RawMessage
+	Occupation           string
+	EmployerName         string
+	AnnualIncome         decimal.NullDecimal
+	SourceOfFunds        string
+	Status               string
+	PreviousStatus       *string
+	Permission           string
+	PreviousPermission   *string
+	RiskLevel            string
+	RiskReasons          []string
+	CategoryID           *uuid.UUID
+	Categorization       json.RawMessage
+	EmailVerifiedAt      *time.Time
+	RegistrationIp       string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+type CustomerCategory struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Name        string
+	Description string
+	RiskLevel   *string
+	IsActive    bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type CustomerCredential struct {
+	ID                uuid.UUID
+	TenantID          uuid.UUID
+	CustomerID        uuid.UUID
+	PasswordHash      string
+	PasswordChangedAt time.Time
+	Status            string
+	FailedLogins      int32
+	LockedUntil       *time.Time
+	LastLoginAt       *time.Time
+	PinHash           *string
+	PinSetAt          *time.Time
+	PinFailures       int32
+	PinLocked         bool
+	TotpSecret        []byte
+	TotpConfirmedAt   *time.Time
+	CreatedAt         time.Time
+	TotpLastStep      *int64
+}
+
+type CustomerSession struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	CustomerID    uuid.UUID
+	CreatedAt     time.Time
+	LastUsedAt    time.Time
+	ExpiresAt     time.Time
+	RevokedAt     *time.Time
+	RevokedReason *string
+	Ip            string
+	UserAgent     string
+}
+
+type Document struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	VerificationRequestID uuid.UUID
+	CustomerID            uuid.UUID
+	Type                  string
+	SubType               string
+	FileName              string
+	DeclaredMime          string
+	Mime                  string
+	SizeBytes             int64
+	Sha256                []byte
+	Width                 *int32
+	Height                *int32
+	Pages                 *int32
+	Metadata              json.RawMessage
+	Status                string
+	Storage               string
+	KeyID                 string
+	CreatedAt             time.Time
+}
+
+type DocumentBlob struct {
+	DocumentID uuid.UUID
+	TenantID   uuid.UUID
+	Content    []byte
+}
+
+type EmailVerificationToken struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	TokenHash  []byte
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	CreatedAt  time.Time
+}
+
 type Event struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -48,6 +216,69 @@ type Event struct {
 	TraceID    string
 	Payload    json.RawMessage
 	OccurredAt time.Time
+}
+
+type FeatureParameter struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	FeatureID     uuid.UUID
+	Name          string
+	Mandatory     bool
+	AllowedValues []string
+	Position      int32
+}
+
+type IdempotencyKey struct {
+	TenantID        uuid.UUID
+	Key             string
+	RequestHash     []byte
+	State           string
+	StatusCode      *int32
+	ResponseHeaders json.RawMessage
+	ResponseBody    []byte
+	CreatedAt       time.Time
+	CompletedAt     *time.Time
+}
+
+type KycRequirement struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	Country    string
+	RiskLevel  string
+	DocType    string
+	SubTypes   []string
+	Required   bool
+	MaxAgeDays *int32
+	UpdatedAt  time.Time
+}
+
+type OtpChallenge struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	CustomerID  uuid.UUID
+	Purpose     string
+	Channel     string
+	CodeHash    []byte
+	Attempts    int32
+	MaxAttempts int32
+	ExpiresAt   time.Time
+	ConsumedAt  *time.Time
+	CreatedAt   time.Time
+}
+
+type PasswordHistory struct {
+	TenantID     uuid.UUID
+	CredentialID uuid.UUID
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+type RefreshToken struct {
+	TokenHash []byte
+	TenantID  uuid.UUID
+	SessionID uuid.UUID
+	CreatedAt time.Time
+	UsedAt    *time.Time
 }
 
 type ScreeningEntry struct {
@@ -131,6 +362,16 @@ type ScreeningTenantSource struct {
 	UpdatedAt time.Time
 }
 
+type SigningKey struct {
+	Kid         string
+	Alg         string
+	PrivateKey  []byte
+	PublicJwk   json.RawMessage
+	CreatedAt   time.Time
+	ActiveUntil time.Time
+	ExpiresAt   time.Time
+}
+
 type Staff struct {
 	ID          uuid.UUID
 	TenantID    uuid.UUID
@@ -166,4 +407,103 @@ type Tenant struct {
 	TimeZone  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type TenantSetting struct {
+	TenantID                      uuid.UUID
+	MinCustomerAge                int32
+	LoginOtpRequired              bool
+	LoginMaxFailures              int32
+	LoginLockout                  pgtype.Interval
+	PasswordPolicy                json.RawMessage
+	PinLength                     int32
+	PinMaxFailures                int32
+	OtpTtl                        pgtype.Interval
+	OtpMaxAttempts                int32
+	AccessTokenTtl                pgtype.Interval
+	RefreshTokenTtl               pgtype.Interval
+	Country                       string
+	Currency                      string
+	BankCode                      string
+	UpdatedAt                     time.Time
+	SelfieUncheckedBlocksApproval bool
+}
+
+type VerificationCheck struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	VerificationRequestID uuid.UUID
+	Kind                  string
+	Status                string
+	Score                 decimal.NullDecimal
+	Evidence              json.RawMessage
+	CreatedAt             time.Time
+}
+
+type VerificationRequest struct {
+	ID                 uuid.UUID
+	TenantID           uuid.UUID
+	CustomerID         uuid.UUID
+	Status             string
+	RiskLevel          string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	VerificationMethod *string
+	ReasonsForReview   []string
+	AssignedTo         *string
+	AssigneeID         *uuid.UUID
+	AssignedAt         *time.Time
+	RejectedUploads    int32
+	Locked             bool
+	ChecksState        string
+	Decision           *string
+	DecidedBy          *uuid.UUID
+	DecidedByName      *string
+	ReviewerNotes      *string
+	AdditionalChecks   json.RawMessage
+	RiskMitigation     json.RawMessage
+	CompletedAt        *time.Time
+	Version            int32
+}
+
+type Wallet struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	CustomerID            uuid.UUID
+	Status                string
+	Currency              *string
+	Iban                  *string
+	DailyLimit            decimal.NullDecimal
+	RequiresApprovalAbove decimal.NullDecimal
+	LimitsSource          *string
+	CreatedAt             time.Time
+	ActivatedAt           *time.Time
+}
+
+type WebhookDelivery struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	SubscriptionID uuid.UUID
+	EventID        uuid.UUID
+	Status         string
+	Attempts       int32
+	LastStatusCode *int32
+	LastError      string
+	LastAttemptAt  *time.Time
+	DeliveredAt    *time.Time
+	ResendOf       *uuid.UUID
+	EnqueuedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+type WebhookSubscription struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Url         string
+	Description string
+	EventTypes  []string
+	Secret      []byte
+	Status      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }

@@ -59,6 +59,22 @@ func InTenantTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Qu
 	return inTx(ctx, b, tenant, fn)
 }
 
+// InTenantTxPgx is InTenantTx that also hands fn the transaction itself,
+// for libraries that take a pgx.Tx (the job queue's transactional inserts).
+func InTenantTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx pgx.Tx, q *Queries) error) error {
+	if tenant == uuid.Nil {
+		return errors.New("db: InTenantTxPgx without a tenant")
+	}
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = runTxPgx(ctx, b, tenant, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
 // Serialization failures and deadlocks are retried this many times.
 const maxAttempts = 4
 
@@ -74,6 +90,10 @@ func inTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries)
 }
 
 func runTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
+	return runTxPgx(ctx, b, tenant, func(_ pgx.Tx, q *Queries) error { return fn(q) })
+}
+
+func runTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx pgx.Tx, q *Queries) error) error {
 	tx, err := b.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
@@ -84,7 +104,7 @@ func runTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries
 			return fmt.Errorf("db: set tenant: %w", err)
 		}
 	}
-	if err := fn(New(tx)); err != nil {
+	if err := fn(tx, New(tx)); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -117,7 +117,7 @@ func TestSignInRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h.t = t
+			h := h.with(t)
 			h.claims(tc.claims)
 			flow, state, _ := h.startLogin()
 			q := "code=good-code&state=" + url.QueryEscape(state)

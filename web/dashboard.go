@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -30,7 +31,7 @@ func (s *server) handleDashboard() http.Handler {
 		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", ArrivesWith: "KYC verification"},
 		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", ArrivesWith: "AML monitoring"},
 		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", ArrivesWith: "sanctions and PEP screening"},
-		{Key: "approvals", Label: "Approvals pending", Href: "/approvals", ArrivesWith: "four-eyes configuration"},
+		{Key: "approvals", Label: "Approvals pending", Href: "/approvals?status=PENDING", Built: true},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
@@ -42,9 +43,19 @@ func (s *server) handleDashboard() http.Handler {
 		now := s.Now()
 		d := pages.Dashboard{Name: emp.Name, TenantName: t.Name, Loc: t.Location(), Now: now}
 		for _, q := range queues {
-			if s.mayOpen(emp, "GET "+q.Href) {
-				d.Queues = append(d.Queues, q)
+			path, _, _ := strings.Cut(q.Href, "?")
+			if !s.mayOpen(emp, "GET "+path) {
+				continue
 			}
+			if q.Key == "approvals" {
+				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = n, oldest
+			}
+			d.Queues = append(d.Queues, q)
 		}
 		if emp.Can(staff.PermAuditRead) {
 			days, err := s.Audit.PerDay(r.Context(), emp.TenantID, t.Location(), now, 14)

@@ -23,8 +23,8 @@ import (
 
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
-	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -124,6 +124,27 @@ type harness struct {
 	idp    *fakeIdP
 	clock  *clock
 	tenant tenant.Tenant
+	// logs is everything the server logged, for tests that make sure no
+	// secret reaches the log.
+	logs *logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent requests.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 type clock struct {
@@ -149,12 +170,13 @@ func (c *clock) set(t time.Time) {
 func testConfig(t *testing.T, issuer string) config.Config {
 	t.Helper()
 	env := map[string]string{
-		"DATABASE_URL":       dbtest.URL(t),
-		"SESSION_KEYS":       "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
-		"OIDC_ISSUER":        issuer,
-		"OIDC_CLIENT_ID":     idpClientID,
-		"OIDC_CLIENT_SECRET": "shh",
-		"PUBLIC_URL":         "http://ciam.test",
+		"DATABASE_URL":          dbtest.URL(t),
+		"SESSION_KEYS":          "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+		"OIDC_ISSUER":           issuer,
+		"OIDC_CLIENT_ID":        idpClientID,
+		"OIDC_CLIENT_SECRET":    "shh",
+		"PUBLIC_URL":            "http://ciam.test",
+		"FIELD_ENCRYPTION_KEYS": "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -169,23 +191,19 @@ func newHarness(t *testing.T) *harness {
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
-	s, h := newServer(Deps{
-		Config:  cfg,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Pool:    pool,
-		Tenants: tenant.NewService(pool),
-		Staff:   staff.NewService(pool),
-		Audit:   audit.NewService(pool),
-		OIDC:    NewOIDC(cfg.OIDC, idp.srv.Client()),
-		Now:     clk.now,
-	})
+	logs := &logBuffer{}
+	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now)
+	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
+	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
+	deps.CustomerAuth.HashParams = deps.Customers.HashParams
+	s, h := newServer(deps)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tn, err := s.Tenants.Create(t.Context(), tenant.CreateParams{Slug: "w-" + uuid.NewString()[:8], Name: "Web Test Ltd"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, s: s, srv: srv, pool: pool, idp: idp, clock: clk, tenant: tn}
+	return &harness{t: t, s: s, srv: srv, pool: pool, idp: idp, clock: clk, tenant: tn, logs: logs}
 }
 
 // employee adds an employee with roles to the harness tenant.
@@ -336,4 +354,24 @@ func updated(c *http.Cookie, resp *http.Response) *http.Cookie {
 		return n
 	}
 	return c
+}
+
+// with is h for a subtest: helpers fail and take contexts from t.
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
+func dbOwner(t *testing.T) *pgxpool.Pool { return dbtest.OwnerPool(t) }
+
+// employeeOf adds an employee with roles to tenant.
+func (h *harness) employeeOf(tenant uuid.UUID, roles ...staff.Role) staff.Employee {
+	h.t.Helper()
+	ctx := actor.With(h.t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	e, err := h.s.Staff.Create(ctx, tenant, staff.CreateParams{Email: "e-" + uuid.NewString()[:8] + "@example.com", Name: "Emp", Roles: roles})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return e
 }

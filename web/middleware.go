@@ -18,6 +18,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 var traceparentRE = regexp.MustCompile(`^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$`)
@@ -135,6 +136,14 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 // protection for the portal, a valid session, and the permission.
 func (s *server) guard(rt route) http.Handler {
 	h := rt.Handler
+	if rt.Access.isAPI() {
+		// The API authenticates with bearer tokens, never cookies, so
+		// cross-origin requests are not a forgery risk there.
+		if method, _, _ := strings.Cut(rt.Pattern, " "); method == http.MethodPost && rt.Access != AccessAPIPublic {
+			h = s.API.Idempotent(rt.BodyLimit(), h)
+		}
+		return s.API.Guard(api.Access(rt.Access), h)
+	}
 	switch rt.Access {
 	case AccessPublic:
 		return s.crossOrigin.Handler(h)

@@ -79,11 +79,14 @@ func TestDashboardIsHonestAboutWhatIsNotBuilt(t *testing.T) {
 	h := newHarness(t)
 	_, c := h.signIn(staff.Analyst)
 	d := doc(t, h.get("/dashboard", c))
-	for _, q := range []string{"reviews", "alerts", "screening", "approvals"} {
+	for _, q := range []string{"reviews", "alerts", "screening"} {
 		tile := d.Find(`[data-testid="queue-` + q + `"]`)
 		if tile.Length() != 1 || !strings.Contains(tile.Text(), "Not built yet") {
 			t.Errorf("queue %s tile = %q; want it to say it is not built", q, tile.Text())
 		}
+	}
+	if got := text(d, `[data-testid="queue-count-approvals"]`); got != "0" {
+		t.Errorf("approvals queue count = %q; want 0", got)
 	}
 	if d.Find(`[data-testid="chart-activity"]`).Length() != 0 {
 		t.Error("an analyst (no audit.read) sees the audit activity chart")
@@ -110,17 +113,17 @@ func TestDashboardActivityForAuditors(t *testing.T) {
 
 func TestAuditListFiltersAndShowsDiff(t *testing.T) {
 	h := newHarness(t)
-	admin, c := h.signIn(staff.TenantAdmin)
+	_, c := h.signIn(staff.TenantAdmin)
+	checker, cc := h.signIn(staff.SeniorReviewer)
 	target := h.employee(staff.Analyst)
-	if resp := h.post("/staff/"+target.ID.String()+"/roles", url.Values{"role": {"AUDITOR"}}, c); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("grant: %d", resp.StatusCode)
-	}
+	h.approve(h.proposeGrant(c, target.ID.String(), "AUDITOR"), cc)
 
 	d := doc(t, h.get("/audit?action=staff.role.", c))
 	rows := d.Find(`[data-testid="audit-row"]`)
-	if rows.Length() != 1 || !strings.Contains(rows.Text(), "staff.role.granted") || !strings.Contains(rows.Text(), admin.Name) {
+	if rows.Length() != 1 || !strings.Contains(rows.Text(), "staff.role.granted") || !strings.Contains(rows.Text(), checker.Name) {
 		t.Fatalf("filtered rows = %q", rows.Text())
 	}
+	admin := checker
 	if got := text(d, `[data-testid="page-count"]`); got != "1–1 of 1" {
 		t.Errorf("count = %q", got)
 	}
@@ -158,11 +161,11 @@ func TestAuditPagination(t *testing.T) {
 	h := newHarness(t)
 	_, c := h.signIn(staff.TenantAdmin)
 	target := h.employee(staff.Analyst)
-	for i := 0; i < 30; i++ { // 60 records: grant and revoke
-		h.post("/staff/"+target.ID.String()+"/roles", url.Values{"role": {"AUDITOR"}}, c)
-		h.post("/staff/"+target.ID.String()+"/roles/AUDITOR/revoke", nil, c)
+	for i := 0; i < 30; i++ { // 60 records: deactivate and reactivate
+		h.post("/staff/"+target.ID.String()+"/status", url.Values{"status": {"DEACTIVATED"}}, c)
+		h.post("/staff/"+target.ID.String()+"/status", url.Values{"status": {"ACTIVE"}}, c)
 	}
-	d := doc(t, h.get("/audit?action=staff.role.", c))
+	d := doc(t, h.get("/audit?action=staff.&entity=staff:"+target.ID.String()+"&actor=Emp+TENANT_ADMIN", c))
 	if n := d.Find(`[data-testid="audit-row"]`).Length(); n != 50 {
 		t.Fatalf("first page has %d rows; want 50", n)
 	}

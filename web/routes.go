@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // Access says who may use a route: anyone (AccessPublic), any signed-in
@@ -19,10 +22,50 @@ const (
 
 func need(p staff.Permission) Access { return Access(p) }
 
+// API access rules (see api.Access).
+const (
+	// AccessAPIPublic API routes need no token: the token endpoint, the
+	// signing keys and the API description.
+	AccessAPIPublic Access = "api-public"
+	// AccessCustomer routes take a customer's token.
+	AccessCustomer Access = "customer"
+	// AccessTenantPublic API routes need X-Tenant-ID and no token: the
+	// customer's app signing in or refreshing its session.
+	AccessTenantPublic Access = Access(api.AccessTenantPublic)
+)
+
+// scope is an API route for admin tokens holding sc.
+func scope(sc string) Access { return Access("scope:" + sc) }
+
+// scopeOrCustomer is an API route for an admin token holding sc or a
+// customer token (acting on its own customer only).
+func scopeOrCustomer(sc string) Access { return Access("scope:" + sc + "|customer") }
+
+func (a Access) isAPI() bool {
+	return a == AccessAPIPublic || a == AccessTenantPublic || a == AccessCustomer || strings.HasPrefix(string(a), "scope:")
+}
+
 type route struct {
 	Pattern string
 	Access  Access
 	Handler http.Handler
+}
+
+// bodyLimited is a handler that takes bodies larger than api.MaxBody.
+type bodyLimited struct {
+	http.Handler
+	limit int64
+}
+
+// withBodyLimit lets h's requests carry up to limit bytes.
+func withBodyLimit(limit int64, h http.Handler) http.Handler { return bodyLimited{h, limit} }
+
+// BodyLimit is the route's body limit.
+func (rt route) BodyLimit() int64 {
+	if b, ok := rt.Handler.(bodyLimited); ok {
+		return b.limit
+	}
+	return api.MaxBody
 }
 
 // routes is every route the server answers, each with the access it needs.
@@ -43,22 +86,43 @@ func (s *server) routes() []route {
 		{"GET /{$}", AccessSignedIn, s.handleHome()},
 		{"GET /dashboard", need(staff.PermDashboard), s.handleDashboard()},
 
-		{"GET /customers", need(staff.PermCustomersRead), s.handleNotBuilt("customers", "Customer search", "the customer onboarding work (issue 3)")},
+		{"GET /customers", need(staff.PermCustomersRead), s.handleCustomerSearch()},
+		{"GET /customers/{id}", need(staff.PermCustomersRead), s.handleCustomerShow()},
+		{"POST /customers/{id}/reveal", need(staff.PermCustomersPII), s.handleCustomerReveal()},
+		{"POST /customers/{id}/standing", need(staff.PermCustomersEdit), s.handleCustomerStanding()},
 		{"GET /reviews", need(staff.PermReviewsRead), s.handleNotBuilt("reviews", "The verification review queue", "the KYC verification work (issue 5)")},
 		{"GET /alerts", need(staff.PermAlertsRead), s.handleNotBuilt("alerts", "The AML alert queue", "the AML monitoring work (issue 7)")},
 		{"GET /screening", need(staff.PermScreeningRead), s.handleNotBuilt("screening", "Screening hits", "the sanctions and PEP screening work (issue 4)")},
 		{"GET /screening/lists", need(staff.PermScreeningRead), s.handleNotBuilt("lists", "Screening lists", "the sanctions and PEP screening work (issue 4)")},
 		{"GET /aml/rules", need(staff.PermAMLRulesRead), s.handleNotBuilt("aml-rules", "AML rules", "the AML monitoring work (issue 7)")},
-		{"GET /approvals", need(staff.PermApprovalsRead), s.handleNotBuilt("approvals", "Four-eyes approvals", "the configuration work (issue 6)")},
+		{"GET /approvals", need(staff.PermApprovalsRead), s.handleApprovalList()},
+		{"GET /approvals/{id}", need(staff.PermApprovalsRead), s.handleApprovalShow()},
+		{"POST /approvals/{id}/decide", need(staff.PermApprovalsDo), s.handleApprovalDecide()},
+		{"POST /approvals/{id}/cancel", AccessSignedIn, s.handleApprovalCancel()},
 		{"GET /config/fees", need(staff.PermConfigRead), s.handleNotBuilt("fees", "Fees and charges", "the configuration work (issue 6)")},
 		{"GET /config/branches", need(staff.PermConfigRead), s.handleNotBuilt("branches", "Branches and pay points", "the configuration work (issue 6)")},
 		{"GET /config/connectors", need(staff.PermConfigRead), s.handleNotBuilt("connectors", "Connectors", "the configuration work (issue 6)")},
 		{"GET /config/preferences", need(staff.PermConfigRead), s.handleNotBuilt("preferences", "Organisation preferences", "the configuration work (issue 6)")},
 		{"GET /config/password-policy", need(staff.PermConfigRead), s.handleNotBuilt("password-policy", "Password policy", "the configuration work (issue 6)")},
 		{"GET /config/kyc-requirements", need(staff.PermConfigRead), s.handleNotBuilt("kyc-requirements", "KYC requirements", "the KYC verification work (issue 5)")},
-		{"GET /config/categories", need(staff.PermConfigRead), s.handleNotBuilt("categories", "Customer categories", "the customer onboarding work (issue 3)")},
-		{"GET /api-clients", need(staff.PermAPIClients), s.handleNotBuilt("api-clients", "API clients", "the customer onboarding work (issue 3)")},
-		{"GET /webhooks", need(staff.PermWebhooks), s.handleNotBuilt("webhooks", "Webhooks", "the KYC verification work (issue 5)")},
+		{"GET /config/categories", need(staff.PermConfigRead), s.handleCategoryList()},
+		{"POST /config/categories", need(staff.PermConfigEdit), s.handleCategoryCreate()},
+		{"POST /config/categories/{id}", need(staff.PermConfigEdit), s.handleCategoryUpdate()},
+		{"POST /config/categories/{id}/status", need(staff.PermConfigEdit), s.handleCategoryStatus()},
+		{"POST /config/categories/{id}/features", need(staff.PermConfigEdit), s.handleCategoryFeatureAttach()},
+		{"POST /config/categories/{id}/features/{feature}/detach", need(staff.PermConfigEdit), s.handleCategoryFeatureDetach()},
+		{"POST /config/features", need(staff.PermConfigEdit), s.handleFeatureCreate()},
+		{"POST /config/features/{id}/parameters", need(staff.PermConfigEdit), s.handleParameterAdd()},
+		{"POST /config/features/{id}/parameters/{param}/delete", need(staff.PermConfigEdit), s.handleParameterRemove()},
+		{"GET /api-clients", need(staff.PermAPIClients), s.handleAPIClientList()},
+		{"POST /api-clients", need(staff.PermAPIClients), s.handleAPIClientCreate()},
+		{"POST /api-clients/{id}/rotate", need(staff.PermAPIClients), s.handleAPIClientRotate()},
+		{"POST /api-clients/{id}/revoke", need(staff.PermAPIClients), s.handleAPIClientRevoke()},
+		{"GET /webhooks", need(staff.PermWebhooks), s.handleWebhookList()},
+		{"POST /webhooks", need(staff.PermWebhooks), s.handleWebhookCreate()},
+		{"GET /webhooks/{id}", need(staff.PermWebhooks), s.handleWebhookShow()},
+		{"POST /webhooks/{id}/status", need(staff.PermWebhooks), s.handleWebhookStatus()},
+		{"POST /webhooks/{id}/deliveries/{delivery}/resend", need(staff.PermWebhooks), s.handleWebhookResend()},
 
 		{"GET /staff", need(staff.PermStaffRead), s.handleStaffList()},
 		{"POST /staff", need(staff.PermStaffManage), s.handleStaffCreate()},
@@ -71,5 +135,45 @@ func (s *server) routes() []route {
 
 		{"GET /platform/tenants", need(staff.PermTenantsManage), s.handleTenantList()},
 		{"POST /platform/tenants", need(staff.PermTenantsManage), s.handleTenantCreate()},
+
+		// The customer API (web/api), documented at /api/v2.1/openapi.json.
+		{"POST /oauth/token", AccessAPIPublic, s.API.HandleToken()},
+		{"GET /.well-known/jwks.json", AccessAPIPublic, s.API.HandleJWKS()},
+		{"GET " + api.Prefix + "/openapi.json", AccessAPIPublic, s.API.HandleOpenAPI(s.apiRoutes, s.Config.PublicURL.String())},
+
+		{"GET " + api.Prefix + "/customer/individual/categorization/hierarchy/{tenantId}", scope(credential.ScopeCustomersRead), s.API.HandleCategoryHierarchy()},
+		{"POST " + api.Prefix + "/customer/individual/registration", scope(credential.ScopeCustomersWrite), s.API.HandleRegistration()},
+		{"POST " + api.Prefix + "/customer/individual/email/verification", scope(credential.ScopeCustomersWrite), s.API.HandleVerifyEmail()},
+		{"GET " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersRead), s.API.HandleGetCustomer()},
+		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
+		{"GET " + api.Prefix + "/events", scope(credential.ScopeEventsRead), s.API.HandleEvents()},
+
+		{"POST " + api.Prefix + "/verification/documents/upload", scopeOrCustomer(credential.ScopeVerificationWrite), withBodyLimit(api.MaxUploadBody, s.API.HandleDocumentUpload())},
+		{"GET " + api.Prefix + "/verification/status/{id}", scopeOrCustomer(credential.ScopeVerificationWrite), s.API.HandleVerificationStatus()},
+		{"GET " + api.Prefix + "/compliance/requirements", scope(credential.ScopeCatalogRead), s.API.HandleComplianceRequirements()},
+
+		{"POST " + api.Prefix + "/customer/session", AccessTenantPublic, s.API.HandleLogin()},
+		{"POST " + api.Prefix + "/customer/session/otp", AccessTenantPublic, s.API.HandleLoginOTP()},
+		{"POST " + api.Prefix + "/customer/session/refresh", AccessTenantPublic, s.API.HandleRefresh()},
+		{"DELETE " + api.Prefix + "/customer/session", AccessCustomer, s.API.HandleLogout()},
+
+		{"POST " + api.Prefix + "/security/pin", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINSet()},
+		{"POST " + api.Prefix + "/security/pin/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINVerify()},
+		{"POST " + api.Prefix + "/security/pin/reset", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINReset()},
+		{"POST " + api.Prefix + "/security/otp/send", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPSend()},
+		{"POST " + api.Prefix + "/security/otp/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPVerify()},
+		{"POST " + api.Prefix + "/security/totp", AccessCustomer, s.API.HandleTOTPBegin()},
+		{"POST " + api.Prefix + "/security/totp/confirm", AccessCustomer, s.API.HandleTOTPConfirm()},
 	}
+}
+
+// apiRoutes lists the API's routes for its OpenAPI description.
+func (s *server) apiRoutes() []api.RouteInfo {
+	var out []api.RouteInfo
+	for _, rt := range s.routes() {
+		if rt.Access.isAPI() {
+			out = append(out, api.RouteInfo{Pattern: rt.Pattern, Access: api.Access(rt.Access)})
+		}
+	}
+	return out
 }

@@ -11,11 +11,18 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // Deps is everything the server needs; NewServer takes nothing from
@@ -29,6 +36,17 @@ type Deps struct {
 	Audit   *audit.Service
 	// OIDC signs employees in; NewOIDC builds it from the configuration.
 	OIDC *OIDC
+	// API serves the customer API.
+	API        *api.API
+	Keys       *credential.KeyRing
+	APIClients *credential.APIClients
+	Customers  *customer.Service
+	// CustomerAuth signs customers in and runs their PINs and one-time
+	// codes (the portal resets PINs with it).
+	CustomerAuth *customerauth.Service
+	Approvals    *approval.Service
+	Webhooks     *event.Webhooks
+	KYC          *kyc.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

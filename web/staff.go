@@ -30,10 +30,22 @@ func (s *server) staffPage(w http.ResponseWriter, r *http.Request, status int, f
 		}
 		p.Roles = append(p.Roles, staffv.RoleOption{Name: string(role), Info: staff.RoleInfo[role]})
 	}
+	ids := make([]string, 0, len(list))
+	for _, e := range list {
+		ids = append(ids, e.ID.String())
+	}
+	pending, err := s.Approvals.PendingFor(r.Context(), emp.TenantID, "staff", ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, e := range list {
 		row := staffv.Employee{ID: e.ID.String(), Name: e.Name, Email: e.Email, Status: e.Status, LastLogin: e.LastLoginAt, IsSelf: e.ID == emp.ID}
 		for _, role := range e.Roles {
 			row.Roles = append(row.Roles, string(role))
+		}
+		for _, req := range pending[e.ID.String()] {
+			row.Pending = append(row.Pending, staffv.Pending{ID: req.ID.String(), Title: req.Title})
 		}
 		p.Employees = append(p.Employees, row)
 	}
@@ -121,6 +133,8 @@ func (s *server) afterStaffChange(w http.ResponseWriter, r *http.Request, err er
 	http.Redirect(w, r, "/staff", http.StatusSeeOther)
 }
 
+// Role grants and revokes are four-eyes changes: the handlers propose them
+// and another employee approves them on /approvals.
 func (s *server) handleStaffRoleGrant() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, id, ok := s.staffTarget(w, r)
@@ -128,8 +142,9 @@ func (s *server) handleStaffRoleGrant() http.Handler {
 			return
 		}
 		role := staff.Role(strings.TrimSpace(r.PostForm.Get("role")))
-		err := s.Staff.GrantRole(r.Context(), emp.TenantID, id, role, "GRANTED_IN_PORTAL")
-		s.afterStaffChange(w, r, err, string(role)+" granted.")
+		_, err := s.Approvals.Propose(r.Context(), emp.TenantID, staff.KindRoleGrant, id.String(),
+			"Grant "+string(role)+" to "+s.staffName(r, emp.TenantID, id), staff.RoleChange{Role: role}, r.PostForm.Get("reason"))
+		s.afterStaffChange(w, r, err, "Granting "+string(role)+" awaits a second employee's approval.")
 	})
 }
 
@@ -140,9 +155,17 @@ func (s *server) handleStaffRoleRevoke() http.Handler {
 			return
 		}
 		role := staff.Role(r.PathValue("role"))
-		err := s.Staff.RevokeRole(r.Context(), emp.TenantID, id, role, "REVOKED_IN_PORTAL")
-		s.afterStaffChange(w, r, err, string(role)+" removed.")
+		_, err := s.Approvals.Propose(r.Context(), emp.TenantID, staff.KindRoleRevoke, id.String(),
+			"Remove "+string(role)+" from "+s.staffName(r, emp.TenantID, id), staff.RoleChange{Role: role}, r.PostForm.Get("reason"))
+		s.afterStaffChange(w, r, err, "Removing "+string(role)+" awaits a second employee's approval.")
 	})
+}
+
+func (s *server) staffName(r *http.Request, tenant, id uuid.UUID) string {
+	if e, err := s.Staff.Load(r.Context(), tenant, id, nil); err == nil {
+		return e.Name
+	}
+	return "an employee"
 }
 
 func (s *server) handleStaffStatus() http.Handler {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/devenv"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -107,20 +108,21 @@ func startProduct(t *testing.T) (baseURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool)); err != nil {
+	if _, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customer.NewService(pool, nil)); err != nil {
 		t.Fatal(err)
 	}
 	pool.Close()
 
 	env := map[string]string{
-		"HTTP_ADDR":          fmt.Sprintf("127.0.0.1:%d", appPort),
-		"PUBLIC_URL":         base,
-		"DATABASE_URL":       dbtest.URL(t),
-		"SESSION_KEYS":       "YnJvd3Nlci10ZXN0LWJyb3dzZXItdGVzdC1icm93c2VyLXRlc3QtYnJvd3Nlcg==",
-		"OIDC_ISSUER":        idp.Issuer(),
-		"OIDC_CLIENT_ID":     idp.ClientID,
-		"OIDC_CLIENT_SECRET": idp.ClientSecret,
-		"LOG_FORMAT":         "text",
+		"HTTP_ADDR":             fmt.Sprintf("127.0.0.1:%d", appPort),
+		"PUBLIC_URL":            base,
+		"DATABASE_URL":          dbtest.URL(t),
+		"SESSION_KEYS":          "YnJvd3Nlci10ZXN0LWJyb3dzZXItdGVzdC1icm93c2VyLXRlc3QtYnJvd3Nlcg==",
+		"OIDC_ISSUER":           idp.Issuer(),
+		"OIDC_CLIENT_ID":        idp.ClientID,
+		"OIDC_CLIENT_SECRET":    idp.ClientSecret,
+		"LOG_FORMAT":            "text",
+		"FIELD_ENCRYPTION_KEYS": "b1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -344,6 +346,12 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 	}
 	do(t, bctx, chromedp.Click(tid("nav-audit")), chromedp.WaitVisible(tid("audit-table")))
 	screenshot(t, bctx, "dev-audit")
+	// Demo customers fill the customer list.
+	do(t, bctx, chromedp.Click(tid("nav-customers")), chromedp.WaitVisible(tid("customer-row")))
+	screenshot(t, bctx, "dev-customers")
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="customer-row"]').length`)); err != nil || n != 20 {
+		t.Errorf("customer list shows %d demo customers (%v); want 20", n, err)
+	}
 
 	stop()
 	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !os.IsNotExist(err) {
@@ -351,5 +359,52 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("the server still answers after ciam dev stopped")
+	}
+}
+
+// A full four-eyes round in two browsers: the administrator asks for a role
+// grant, a senior reviewer approves it, the administrator sees it applied.
+func TestBrowserFourEyesRound(t *testing.T) {
+	base := startProduct(t)
+	admin, senior := newBrowser(t), newBrowser(t)
+	const row = `tr[data-email="ana.analyst@finsei.example"]`
+
+	do(t, admin, chromedp.Navigate(base+"/staff"))
+	do(t, admin, signInAt("admin")...)
+	do(t, admin,
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.SetValue(chromedp.CSS(row+` select[name="role"]`), "AUDITOR"),
+		chromedp.Click(chromedp.CSS(row+` form[action$="/roles"] button`)),
+		chromedp.WaitVisible(tid("pending-approval")),
+	)
+	if f := textOf(t, admin, `[data-testid="flash"]`); !strings.Contains(f, "awaits a second employee") {
+		t.Fatalf("after the request the administrator sees %q", f)
+	}
+	screenshot(t, admin, "four-eyes-requested")
+
+	do(t, senior, chromedp.Navigate(base+"/approvals"))
+	do(t, senior, signInAt("senior")...)
+	do(t, senior,
+		chromedp.WaitVisible(tid("approval-row")),
+		chromedp.Click(chromedp.CSS(`[data-testid="approval-row"] a`)),
+		chromedp.WaitVisible(tid("decision-form")),
+	)
+	screenshot(t, senior, "four-eyes-decide")
+	do(t, senior,
+		chromedp.SendKeys(chromedp.ID("decision-reason"), "Ana covers the audit desk this quarter"),
+		chromedp.Click(tid("approve")),
+		chromedp.WaitVisible(tid("flash")),
+	)
+	if f := textOf(t, senior, `[data-testid="flash"]`); !strings.Contains(f, "Approved and applied") {
+		t.Fatalf("after approving the reviewer sees %q", f)
+	}
+	if st := textOf(t, senior, `[data-testid="approval-status"]`); st != "APPROVED" {
+		t.Fatalf("status %q", st)
+	}
+
+	do(t, admin, chromedp.Navigate(base+"/staff"), chromedp.WaitVisible(chromedp.CSS(row)))
+	roles := textOf(t, admin, row)
+	if !strings.Contains(roles, "AUDITOR") || strings.Contains(roles, "Pending approval") {
+		t.Fatalf("Ana's row after approval: %q", roles)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/devenv"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -81,7 +82,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	defaults := map[string]string{"LOG_FORMAT": "text"}
+	defaults := map[string]string{"LOG_FORMAT": "text", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true"}
 	if err := os.MkdirAll(dataDir(getenv), 0o755); err != nil {
 		return err
 	}
@@ -103,11 +104,19 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 
 	if getenv("SESSION_KEYS") == "" {
-		key, err := devSessionKey(filepath.Join(dataDir(getenv), "session.key"))
+		key, err := devSecret(filepath.Join(dataDir(getenv), "session.key"), 48)
 		if err != nil {
 			return err
 		}
 		defaults["SESSION_KEYS"] = key
+	}
+
+	if getenv("FIELD_ENCRYPTION_KEYS") == "" {
+		key, err := devSecret(filepath.Join(dataDir(getenv), "field.key"), 32)
+		if err != nil {
+			return err
+		}
+		defaults["FIELD_ENCRYPTION_KEYS"] = "dev1:" + key
 	}
 
 	publicURL := overlay(getenv, map[string]string{"PUBLIC_URL": "http://localhost:8080"})("PUBLIC_URL")
@@ -143,7 +152,11 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool))
+	customers := customer.NewService(pool, nil)
+	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customers)
+	if err == nil {
+		_, err = demo.SeedCustomers(ctx, customers, d)
+	}
 	pool.Close()
 	if err != nil {
 		return err
@@ -170,17 +183,17 @@ func printBanner(w io.Writer, cfg config.Config, d demo.Data, localIdP bool) {
 	fmt.Fprintln(w)
 }
 
-// devSessionKey keeps one session secret in the data folder, so that
-// sessions survive restarts during development.
-func devSessionKey(path string) (string, error) {
+// devSecret keeps a random secret of n bytes in the data folder, so that
+// sessions and sealed data survive restarts during development.
+func devSecret(path string, n int) (string, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}
-	var k [48]byte
-	_, _ = rand.Read(k[:])
-	key := base64.StdEncoding.EncodeToString(k[:])
+	k := make([]byte, n)
+	_, _ = rand.Read(k)
+	key := base64.StdEncoding.EncodeToString(k)
 	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("session key: %w", err)
+		return "", fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return key, nil
 }

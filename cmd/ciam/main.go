@@ -32,6 +32,8 @@ commands:
   audit verify       check the audit trail's hash chains
   tenants create     create a tenant (--slug, --name, --time-zone, --admin)
   tenants list       list tenants
+  api-clients create create an API client (--tenant, --name, --scopes, --json)
+  api-clients list   list a tenant's API clients (--tenant)
   screening load     load a sanctions or PEP list as a new version
                      (--source ofac|un|senzing [--allow-shrink] PATH)
   screening versions list the lists' versions (--source ID)
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAudit(ctx, rest, getenv, stdout)
 	case "tenants":
 		return cmdTenants(ctx, rest, getenv, stdout)
+	case "api-clients":
+		return cmdAPIClients(ctx, rest, getenv, stdout)
 	case "screening":
 		return cmdScreening(ctx, rest, getenv, stdout)
 	case "pg":

@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/ciamhq/ciam/db"
-	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
-	"github.com/ciamhq/ciam/internal/staff"
-	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/web"
 )
 
@@ -69,15 +67,22 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 		return fmt.Errorf("database: %w", err)
 	}
 
-	handler := web.NewServer(web.Deps{
-		Config:  cfg,
-		Logger:  logger,
-		Pool:    pool,
-		Tenants: tenant.NewService(pool),
-		Staff:   staff.NewService(pool),
-		Audit:   audit.NewService(pool),
-		OIDC:    web.NewOIDC(cfg.OIDC, nil),
-	})
+	deps := web.NewDeps(cfg, logger, pool, nil)
+	handler := web.NewServer(deps)
+	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC})
+	if err != nil {
+		return err
+	}
+	if err := runner.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := runner.Stop(sctx); err != nil {
+			logger.Warn("jobs did not stop cleanly", slog.Any("error", err))
+		}
+	}()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -76,11 +77,16 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer pool.Close()
-	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool))
+	customers := customer.NewService(pool, nil)
+	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customers)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees\n", d.Tenant.Slug, d.Tenant.ID, len(d.Employees))
+	n, err := demo.SeedCustomers(ctx, customers, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees; %d customers added\n", d.Tenant.Slug, d.Tenant.ID, len(d.Employees), n)
 	return nil
 }
 

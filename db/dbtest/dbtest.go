@@ -25,12 +25,14 @@ import (
 )
 
 var (
-	mu      sync.Mutex
-	pkgURL  string
-	pkgName string
-	adminDB string
-	pools   []*pgxpool.Pool
+	mu     sync.Mutex
+	pkgURL string
+	pools  = map[string]*pgxpool.Pool{}
 )
+
+// maxConns bounds each shared pool: test packages run side by side on one
+// server.
+const maxConns = 8
 
 // Run is a TestMain: it creates the package's database, runs the tests and
 // drops the database again.
@@ -48,7 +50,7 @@ func Run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "dbtest:", err)
 		return 2
 	}
-	adminDB, pkgName, pkgURL = admin, name, withDatabase(admin, name)
+	pkgURL = withDatabase(admin, name)
 	code := m.Run()
 	for _, p := range pools {
 		p.Close()
@@ -82,15 +84,26 @@ func OwnerPool(tb testing.TB) *pgxpool.Pool {
 	return open(tb, "")
 }
 
+// open returns the package's shared pool acting as role.
 func open(tb testing.TB, role string) *pgxpool.Pool {
 	tb.Helper()
-	p, err := db.Open(context.Background(), URL(tb), role)
+	mu.Lock()
+	defer mu.Unlock()
+	if p, ok := pools[role]; ok {
+		return p
+	}
+	u, err := url.Parse(URL(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	mu.Lock()
-	pools = append(pools, p)
-	mu.Unlock()
+	q := u.Query()
+	q.Set("pool_max_conns", fmt.Sprint(maxConns))
+	u.RawQuery = q.Encode()
+	p, err := db.Open(context.Background(), u.String(), role)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pools[role] = p
 	return p
 }
 
@@ -106,6 +119,8 @@ func withDatabase(u, name string) string {
 // templateName changes whenever a migration does.
 func templateName() (string, error) {
 	h := sha256.New()
+	// The job queue's migrations come with its module version.
+	h.Write([]byte("river v0.51.1"))
 	err := fs.WalkDir(db.MigrationFS(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
 )
 
 // Config is everything the server needs to know about its surroundings.
@@ -21,12 +23,20 @@ type Config struct {
 	DatabaseURL     string
 	DatabaseAppRole string
 	SessionKeys     []SessionKey
-	SessionIdle     time.Duration
-	SessionMaxAge   time.Duration
-	OIDC            OIDC
-	LogLevel        slog.Level
-	LogFormat       string
-	ShutdownTimeout time.Duration
+	// FieldKeys seal sensitive fields, documents and signing keys.
+	FieldKeys     *fieldcrypt.Keys
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
+	OIDC          OIDC
+	// DocumentStorage is "postgres" or "folder"; DocumentDir the folder.
+	DocumentStorage string
+	DocumentDir     string
+	// WebhookAllowPrivate lets webhook subscriptions reach loopback and
+	// private networks (development only).
+	WebhookAllowPrivate bool
+	LogLevel            slog.Level
+	LogFormat           string
+	ShutdownTimeout     time.Duration
 }
 
 // OIDC is how employees sign in.
@@ -66,6 +76,7 @@ var Vars = []Var{
 	{Name: "DATABASE_URL", Required: true, Doc: "PostgreSQL connection URL of the tables' owner (migrations run as it); `make run` starts a private cluster when it is empty"},
 	{Name: "DATABASE_APP_ROLE", Default: "ciam_app", Doc: "role the server switches to after connecting, so row-level security applies; `none` when DATABASE_URL already logs in as a non-owner role"},
 	{Name: "SESSION_KEYS", Required: true, Doc: "comma-separated base64 secrets of at least 32 bytes; the first signs and encrypts new session cookies, the others are still accepted (rotation)"},
+	{Name: "FIELD_ENCRYPTION_KEYS", Required: true, Doc: "comma-separated id:base64 AES-256 keys (32 bytes each) sealing sensitive fields, documents and token signing keys; the first seals new data, the others still open old data (rotation)"},
 	{Name: "SESSION_IDLE_TIMEOUT", Default: "30m", Doc: "a portal session ends after this long without a request"},
 	{Name: "SESSION_MAX_AGE", Default: "12h", Doc: "a portal session ends this long after sign-in, however active"},
 	{Name: "OIDC_ISSUER", Required: true, Doc: "issuer URL of the employees' OpenID Connect provider; `make run` starts a local one when it is empty"},
@@ -75,6 +86,9 @@ var Vars = []Var{
 	{Name: "OIDC_SCOPES", Default: "openid email profile", Doc: "space-separated scopes asked of the provider"},
 	{Name: "OIDC_GROUPS_CLAIM", Default: "groups", Doc: "ID token claim holding the employee's groups"},
 	{Name: "OIDC_ROLE_MAP", Doc: "comma-separated group=ROLE pairs granting roles from the groups claim, e.g. `kyc-analysts=ANALYST`"},
+	{Name: "DOCUMENT_STORAGE", Default: "postgres", Doc: "where sealed KYC documents are kept: postgres (in the database) or folder"},
+	{Name: "DOCUMENT_STORAGE_DIR", Default: ".data/documents", Doc: "the folder of DOCUMENT_STORAGE=folder"},
+	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions point at loopback and private addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
@@ -149,6 +163,13 @@ func Load(getenv func(string) string) (Config, error) {
 			c.SessionKeys = append(c.SessionKeys, k)
 		}
 	}
+	if raw := get("FIELD_ENCRYPTION_KEYS"); raw == "" {
+		bad("FIELD_ENCRYPTION_KEYS", "required: e.g. k1:$(openssl rand -base64 32)")
+	} else if keys, err := fieldcrypt.Parse(raw); err != nil {
+		bad("FIELD_ENCRYPTION_KEYS", "%v", err)
+	} else {
+		c.FieldKeys = keys
+	}
 	c.SessionIdle = duration("SESSION_IDLE_TIMEOUT")
 	c.SessionMaxAge = duration("SESSION_MAX_AGE")
 	if c.SessionIdle > 0 && c.SessionMaxAge > 0 && c.SessionIdle > c.SessionMaxAge {
@@ -191,6 +212,18 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	c.DocumentStorage = strings.ToLower(get("DOCUMENT_STORAGE"))
+	if c.DocumentStorage != "postgres" && c.DocumentStorage != "folder" {
+		bad("DOCUMENT_STORAGE", "want postgres or folder, got %q", get("DOCUMENT_STORAGE"))
+	}
+	c.DocumentDir = get("DOCUMENT_STORAGE_DIR")
+	switch strings.ToLower(get("WEBHOOK_ALLOW_PRIVATE_NETWORKS")) {
+	case "true", "1", "yes":
+		c.WebhookAllowPrivate = true
+	case "false", "0", "no":
+	default:
+		bad("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "want true or false, got %q", get("WEBHOOK_ALLOW_PRIVATE_NETWORKS"))
+	}
 	switch strings.ToLower(get("LOG_LEVEL")) {
 	case "debug":
 		c.LogLevel = slog.LevelDebug

@@ -11,11 +11,12 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func valid() map[string]string {
 	return map[string]string{
-		"DATABASE_URL":       "postgres://u@localhost/ciam",
-		"SESSION_KEYS":       "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
-		"OIDC_ISSUER":        "https://idp.example",
-		"OIDC_CLIENT_ID":     "portal",
-		"OIDC_CLIENT_SECRET": "s",
+		"DATABASE_URL":          "postgres://u@localhost/ciam",
+		"SESSION_KEYS":          "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+		"OIDC_ISSUER":           "https://idp.example",
+		"OIDC_CLIENT_ID":        "portal",
+		"OIDC_CLIENT_SECRET":    "s",
+		"FIELD_ENCRYPTION_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	}
 }
 
@@ -44,21 +45,22 @@ func TestDefaults(t *testing.T) {
 // Every bad variable is named, all at once.
 func TestEveryBadVariableIsNamed(t *testing.T) {
 	m := map[string]string{
-		"PUBLIC_URL":           "localhost",
-		"SESSION_KEYS":         "short",
-		"SESSION_IDLE_TIMEOUT": "soon",
-		"OIDC_ISSUER":          "not a url",
-		"OIDC_ROLE_MAP":        "x=KING",
-		"OIDC_SCOPES":          "email",
-		"LOG_LEVEL":            "loud",
-		"LOG_FORMAT":           "xml",
+		"PUBLIC_URL":            "localhost",
+		"SESSION_KEYS":          "short",
+		"SESSION_IDLE_TIMEOUT":  "soon",
+		"OIDC_ISSUER":           "not a url",
+		"OIDC_ROLE_MAP":         "x=KING",
+		"OIDC_SCOPES":           "email",
+		"LOG_LEVEL":             "loud",
+		"LOG_FORMAT":            "xml",
+		"FIELD_ENCRYPTION_KEYS": "k1:short",
 	}
 	_, err := Load(env(m))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PUBLIC_URL", "DATABASE_URL", "SESSION_KEYS", "SESSION_IDLE_TIMEOUT", "OIDC_ISSUER",
-		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT"} {
+		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "FIELD_ENCRYPTION_KEYS", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -50,8 +51,9 @@ func Load() Data {
 	return d
 }
 
-// Seed creates the demo tenant and employees that do not exist yet.
-func Seed(ctx context.Context, tenants *tenant.Service, employees *staff.Service) (Data, error) {
+// Seed creates the demo tenant, its employees and its categorisation where
+// they do not exist yet.
+func Seed(ctx context.Context, tenants *tenant.Service, employees *staff.Service, customers *customer.Service) (Data, error) {
 	d := Load()
 	ctx = actor.With(ctx, actor.Actor{Kind: actor.System, Name: "demo seed"})
 	if _, err := tenants.Get(ctx, d.Tenant.ID); apperr.CodeOf(err) == apperr.NotFound {
@@ -77,6 +79,9 @@ func Seed(ctx context.Context, tenants *tenant.Service, employees *staff.Service
 		if err != nil {
 			return d, fmt.Errorf("demo: employee %s: %w", p.Email, err)
 		}
+	}
+	if err := customers.DefineCategories(ctx, d.Tenant.ID, Categories()); err != nil {
+		return d, fmt.Errorf("demo: categories: %w", err)
 	}
 	return d, nil
 }

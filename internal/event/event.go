@@ -47,5 +47,10 @@ func Write(ctx context.Context, q *db.Queries, ev Event) (uuid.UUID, error) {
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("event: %s: %w", ev.Type, err)
 	}
+	// The deliveries to the tenant's subscriptions are made in the same
+	// transaction: the event cannot exist without them, nor they without it.
+	if _, err := q.CreateDeliveriesForEvent(ctx, db.CreateDeliveriesForEventParams{TenantID: ev.TenantID, EventID: id, EventType: ev.Type}); err != nil {
+		return uuid.Nil, fmt.Errorf("event: %s: deliveries: %w", ev.Type, err)
+	}
 	return id, nil
 }

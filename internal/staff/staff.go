@@ -268,25 +268,7 @@ func (s *Service) RevokeRole(ctx context.Context, tenant, id uuid.UUID, role Rol
 
 func (s *Service) changeRoles(ctx context.Context, tenant, id uuid.UUID, action, reason string, change func(q *db.Queries) (int64, error)) error {
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		if _, err := q.StaffByID(ctx, db.StaffByIDParams{TenantID: tenant, ID: id}); err != nil {
-			return err
-		}
-		before, err := q.StaffRoles(ctx, db.StaffRolesParams{TenantID: tenant, StaffID: id})
-		if err != nil {
-			return err
-		}
-		n, err := change(q)
-		if err != nil || n == 0 {
-			return err // nothing changed: nothing to audit
-		}
-		after, err := q.StaffRoles(ctx, db.StaffRolesParams{TenantID: tenant, StaffID: id})
-		if err != nil {
-			return err
-		}
-		return audit.Write(ctx, q, audit.Entry{
-			TenantID: tenant, Action: action, EntityType: "staff", EntityID: id.String(), ReasonCode: reason,
-			Before: map[string]any{"roles": before}, After: map[string]any{"roles": after},
-		})
+		return changeRolesInTx(ctx, q, tenant, id, action, reason, change)
 	})
 	if db.IsNotFound(err) {
 		return apperr.New(apperr.NotFound, "no such employee")
@@ -295,6 +277,28 @@ func (s *Service) changeRoles(ctx context.Context, tenant, id uuid.UUID, action,
 		return fmt.Errorf("staff: %s: %w", action, err)
 	}
 	return nil
+}
+
+func changeRolesInTx(ctx context.Context, q *db.Queries, tenant, id uuid.UUID, action, reason string, change func(q *db.Queries) (int64, error)) error {
+	if _, err := q.StaffByID(ctx, db.StaffByIDParams{TenantID: tenant, ID: id}); err != nil {
+		return err
+	}
+	before, err := q.StaffRoles(ctx, db.StaffRolesParams{TenantID: tenant, StaffID: id})
+	if err != nil {
+		return err
+	}
+	n, err := change(q)
+	if err != nil || n == 0 {
+		return err // nothing changed: nothing to audit
+	}
+	after, err := q.StaffRoles(ctx, db.StaffRolesParams{TenantID: tenant, StaffID: id})
+	if err != nil {
+		return err
+	}
+	return audit.Write(ctx, q, audit.Entry{
+		TenantID: tenant, Action: action, EntityType: "staff", EntityID: id.String(), ReasonCode: reason,
+		Before: map[string]any{"roles": before}, After: map[string]any{"roles": after},
+	})
 }
 
 // SetStatus deactivates or reactivates employee id, with an audit record.

@@ -1,0 +1,276 @@
+// Package customer owns individual customers: registration with its
+// validation and categorisation, risk level, standing (status and the
+// network permission model), wallets, and the reads the API and the portal
+// make of them.
+package customer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/credential"
+)
+
+// Statuses.
+const (
+	StatusPendingVerification = "PENDING_VERIFICATION"
+	StatusActive              = "ACTIVE"
+	StatusInactive            = "INACTIVE"
+	StatusLocked              = "LOCKED"
+	StatusClosed              = "CLOSED"
+)
+
+// Permissions (the network model of API.md).
+const (
+	PermissionUnverified     = "UNVERIFIED"
+	PermissionReceive        = "RECEIVE"
+	PermissionSendAndReceive = "SEND-AND-RECEIVE"
+	PermissionLocked         = "LOCKED"
+	PermissionClosed         = "CLOSED"
+)
+
+// Address is a postal address as the API carries it.
+type Address struct {
+	Street       string `json:"street"`
+	StreetNumber string `json:"streetNumber"`
+	Apartment    string `json:"apartment"`
+	City         string `json:"city"`
+	State        string `json:"state"`
+	PostalCode   string `json:"postalCode"`
+	Country      string `json:"country"`
+	AddressType  string `json:"addressType"`
+}
+
+// Customer is an individual customer.
+type Customer struct {
+	ID                   uuid.UUID
+	TenantID             uuid.UUID
+	Email                string
+	FirstName            string
+	MiddleName           string
+	LastName             string
+	DateOfBirth          time.Time
+	PlaceOfBirth         string
+	Nationality          string
+	PhoneNumber          string
+	AlternatePhoneNumber string
+	Address              Address
+	Occupation           string
+	EmployerName         string
+	AnnualIncome         *decimal.Decimal
+	SourceOfFunds        string
+	Status               string
+	Permission           string
+	RiskLevel            string
+	RiskReasons          []string
+	CategoryID           *uuid.UUID
+	Categorization       json.RawMessage
+	EmailVerifiedAt      *time.Time
+	RegistrationIP       string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// FullName is first, middle and last name.
+func (c Customer) FullName() string {
+	n := c.FirstName
+	if c.MiddleName != "" {
+		n += " " + c.MiddleName
+	}
+	return n + " " + c.LastName
+}
+
+func fromRow(r db.Customer) Customer {
+	c := Customer{ID: r.ID, TenantID: r.TenantID, Email: r.Email, FirstName: r.FirstName, MiddleName: r.MiddleName,
+		LastName: r.LastName, DateOfBirth: r.DateOfBirth, PlaceOfBirth: r.PlaceOfBirth, Nationality: r.Nationality,
+		PhoneNumber: r.PhoneNumber, AlternatePhoneNumber: r.AlternatePhoneNumber, Occupation: r.Occupation,
+		EmployerName: r.EmployerName, SourceOfFunds: r.SourceOfFunds, Status: r.Status, Permission: r.Permission,
+		RiskLevel: r.RiskLevel, RiskReasons: r.RiskReasons, CategoryID: r.CategoryID, Categorization: r.Categorization,
+		EmailVerifiedAt: r.EmailVerifiedAt, RegistrationIP: r.RegistrationIp, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	_ = json.Unmarshal(r.Address, &c.Address)
+	if r.AnnualIncome.Valid {
+		d := r.AnnualIncome.Decimal
+		c.AnnualIncome = &d
+	}
+	return c
+}
+
+// Wallet is a customer's wallet.
+type Wallet struct {
+	ID                    uuid.UUID
+	Status                string
+	Currency              string
+	IBAN                  string
+	DailyLimit            *decimal.Decimal
+	RequiresApprovalAbove *decimal.Decimal
+	CreatedAt             time.Time
+}
+
+// Verification is a verification request as the customer record shows it.
+type Verification struct {
+	ID        uuid.UUID
+	Status    string
+	RiskLevel string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Service manages customers.
+type Service struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+	// HashParams are argon2id's parameters for new passwords.
+	HashParams credential.Argon2Params
+}
+
+// NewService returns a Service on pool.
+func NewService(pool *pgxpool.Pool, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{pool: pool, now: now, HashParams: credential.DefaultArgon2}
+}
+
+func errNotFound() error {
+	return apperr.New(apperr.NotFound, "no such customer").WithAPI("CUSTOMER_NOT_FOUND")
+}
+
+// Get returns a customer of tenant.
+func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (Customer, error) {
+	var c Customer
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: id})
+		c = fromRow(row)
+		return err
+	})
+	if db.IsNotFound(err) {
+		return Customer{}, errNotFound()
+	}
+	if err != nil {
+		return Customer{}, fmt.Errorf("customer: get: %w", err)
+	}
+	return c, nil
+}
+
+// Detail is a customer with their wallets and verifications.
+type Detail struct {
+	Customer      Customer
+	Wallets       []Wallet
+	Verifications []Verification
+	UserID        uuid.UUID
+}
+
+// GetDetail returns a customer with wallets and verification requests.
+func (s *Service) GetDetail(ctx context.Context, tenant, id uuid.UUID) (Detail, error) {
+	var d Detail
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		d, err = detail(ctx, q, tenant, id)
+		return err
+	})
+	if db.IsNotFound(err) {
+		return Detail{}, errNotFound()
+	}
+	if err != nil {
+		return Detail{}, fmt.Errorf("customer: get: %w", err)
+	}
+	return d, nil
+}
+
+// detail reads a customer with wallets and verification requests inside
+// q's transaction.
+func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, error) {
+	var d Detail
+	row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: id})
+	if err != nil {
+		return d, err
+	}
+	d.Customer = fromRow(row)
+	cred, err := q.CustomerCredential(ctx, db.CustomerCredentialParams{TenantID: tenant, CustomerID: id})
+	if err != nil && !db.IsNotFound(err) {
+		return d, err
+	}
+	d.UserID = cred.ID
+	ws, err := q.CustomerWallets(ctx, db.CustomerWalletsParams{TenantID: tenant, CustomerID: id})
+	if err != nil {
+		return d, err
+	}
+	for _, w := range ws {
+		wallet := Wallet{ID: w.ID, Status: w.Status, CreatedAt: w.CreatedAt}
+		if w.Currency != nil {
+			wallet.Currency = *w.Currency
+		}
+		if w.Iban != nil {
+			wallet.IBAN = *w.Iban
+		}
+		if w.DailyLimit.Valid {
+			v := w.DailyLimit.Decimal
+			wallet.DailyLimit = &v
+		}
+		if w.RequiresApprovalAbove.Valid {
+			v := w.RequiresApprovalAbove.Decimal
+			wallet.RequiresApprovalAbove = &v
+		}
+		d.Wallets = append(d.Wallets, wallet)
+	}
+	vs, err := q.CustomerVerificationRequests(ctx, db.CustomerVerificationRequestsParams{TenantID: tenant, CustomerID: id})
+	for _, v := range vs {
+		d.Verifications = append(d.Verifications, Verification{ID: v.ID, Status: v.Status, RiskLevel: v.RiskLevel, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt})
+	}
+	return d, err
+}
+
+// Settings are the tenant settings customer flows read.
+type Settings struct {
+	MinAge           int
+	LoginOTPRequired bool
+	LoginMaxFailures int
+	LoginLockout     time.Duration
+	Password         credential.PasswordPolicy
+	PINLength        int
+	PINMaxFailures   int
+	OTPTTL           time.Duration
+	OTPMaxAttempts   int
+	AccessTokenTTL   time.Duration
+	RefreshTokenTTL  time.Duration
+	Country          string
+	Currency         string
+	BankCode         string
+	// SelfieUncheckedBlocks stops automatic approval when no connector
+	// could match the selfie.
+	SelfieUncheckedBlocks bool
+}
+
+// LoadSettings reads tenant's settings inside q's transaction, creating
+// the defaults on first use.
+func LoadSettings(ctx context.Context, q *db.Queries, tenant uuid.UUID) (Settings, error) {
+	row, err := q.TenantSettings(ctx, tenant)
+	if db.IsNotFound(err) {
+		if err := q.EnsureTenantSettings(ctx, tenant); err != nil {
+			return Settings{}, err
+		}
+		row, err = q.TenantSettings(ctx, tenant)
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("customer: settings: %w", err)
+	}
+	policy, err := credential.ParsePasswordPolicy(row.PasswordPolicy)
+	if err != nil {
+		return Settings{}, err
+	}
+	return Settings{
+		MinAge: int(row.MinCustomerAge), LoginOTPRequired: row.LoginOtpRequired, LoginMaxFailures: int(row.LoginMaxFailures),
+		LoginLockout: db.Duration(row.LoginLockout), Password: policy, PINLength: int(row.PinLength), PINMaxFailures: int(row.PinMaxFailures),
+		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
+		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), Country: row.Country, Currency: row.Currency, BankCode: row.BankCode,
+		SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval,
+	}, nil
+}

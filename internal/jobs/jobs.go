@@ -1,0 +1,83 @@
+// Package jobs runs the background work of every capability on a
+// PostgreSQL-backed queue (River): webhook deliveries and, as they arrive,
+// verification checks and re-screening. Jobs are inserted in the same
+// transaction as the change that needs them.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
+)
+
+// Config says what runs.
+type Config struct {
+	Logger   *slog.Logger
+	Webhooks *event.Webhooks
+	KYC      *kyc.Service
+	// PumpEvery is how often unqueued webhook deliveries are queued.
+	PumpEvery time.Duration
+	// Workers is how many jobs run at once per queue.
+	Workers int
+}
+
+// Runner is the started queue.
+type Runner struct {
+	Client *river.Client[pgx.Tx]
+}
+
+// New builds the queue's client on pool; Start runs it.
+func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
+	if c.PumpEvery <= 0 {
+		c.PumpEvery = time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = 10
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
+	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
+	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger: c.Logger,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: c.Workers},
+			event.Queue:        {MaxWorkers: c.Workers},
+		},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(c.PumpEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return event.PumpArgs{}, &river.InsertOpts{MaxAttempts: 1}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
+		JobTimeout:                  time.Minute,
+		FetchCooldown:               50 * time.Millisecond,
+		FetchPollInterval:           250 * time.Millisecond,
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if c.KYC != nil {
+		c.KYC.Jobs = client
+	}
+	return &Runner{Client: client}, nil
+}
+
+// Start runs the workers until Stop.
+func (r *Runner) Start(ctx context.Context) error { return r.Client.Start(ctx) }
+
+// Stop lets running jobs finish, up to ctx's deadline.
+func (r *Runner) Stop(ctx context.Context) error { return r.Client.Stop(ctx) }

@@ -1,0 +1,117 @@
+// Package kyc owns verification: requirements per country and risk level,
+// document upload (judged by its bytes, sealed at rest), the automated
+// checks and their evidence, risk-based routing to automatic approval or
+// to people, reviewers' decisions, and activation.
+package kyc
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
+)
+
+// Verification statuses.
+const (
+	StatusAwaitingDocuments = customer.VerificationAwaitingDocuments
+	StatusDocumentsReceived = "DOCUMENTS_RECEIVED"
+	StatusInProgress        = "IN_PROGRESS"
+	StatusPendingReview     = "PENDING_REVIEW"
+	StatusApproved          = "APPROVED"
+	StatusRejected          = "REJECTED"
+	StatusMoreInfoRequired  = "MORE_INFO_REQUIRED"
+)
+
+// Document statuses, as the customer record shows them.
+const (
+	DocReviewing = "SUBMITTED|REVIEWING"
+	DocValid     = "SUBMITTED|VALID"
+	DocInvalid   = "SUBMITTED|INVALID"
+	DocMissing   = "MISSING"
+)
+
+// Limits, documented in the README.
+const (
+	// MaxDocumentBytes is the largest file accepted.
+	MaxDocumentBytes = 10 << 20
+	// MinImageSide is the smallest width and height of a readable image.
+	MinImageSide = 300
+	// MinSelfieSide is the same for selfies.
+	MinSelfieSide = 200
+	// MaxRejectedUploads locks a verification after so many refused uploads.
+	MaxRejectedUploads = 5
+	// ProofOfAddressMaxAge is how recent a proof of address must be.
+	ProofOfAddressMaxAge = 90 * 24 * time.Hour
+)
+
+// Screener screens a person against sanctions and PEP lists; the
+// screening capability provides it. Without one, the checks say
+// NOT_CHECKED, never CLEAR.
+type Screener interface {
+	ScreenPerson(ctx context.Context, tenant uuid.UUID, p Person) (ScreeningResult, error)
+}
+
+// Person is who is screened.
+type Person struct {
+	CustomerID  uuid.UUID
+	Name        string
+	DateOfBirth time.Time
+	Country     string
+}
+
+// ScreeningResult is what screening said.
+type ScreeningResult struct {
+	Sanctions    string // CLEAR, POSSIBLE_MATCH or MATCH
+	PEP          string // NOT_PEP, POSSIBLE_PEP or PEP
+	ListsChecked []string
+	Evidence     any
+}
+
+// FaceMatcher compares a selfie with the identity document's photo; a
+// KYC-provider connector provides it. Without one, face match, liveness
+// and forgery checks say NOT_CHECKED.
+type FaceMatcher interface {
+	MatchFace(ctx context.Context, tenant uuid.UUID, selfie, identity []byte) (score float64, evidence any, err error)
+}
+
+// JobInserter queues a job inside a transaction (the River client).
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Service runs verifications.
+type Service struct {
+	pool      *pgxpool.Pool
+	crypt     *fieldcrypt.Keys
+	store     Storage
+	customers *customer.Service
+	now       func() time.Time
+	// Jobs queues the checks; set once the queue runs.
+	Jobs JobInserter
+	// Screener and Faces are optional capabilities.
+	Screener Screener
+	Faces    FaceMatcher
+	// sealSlots bounds how many documents are sealed at once, which bounds
+	// upload memory (see PERFORMANCE.md).
+	sealSlots chan struct{}
+}
+
+// NewService returns the verification service.
+func NewService(pool *pgxpool.Pool, crypt *fieldcrypt.Keys, store Storage, customers *customer.Service, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now, sealSlots: make(chan struct{}, 4)}
+}
+
+func errNotFound() error {
+	return apperr.New(apperr.NotFound, "no such verification request").WithAPI("VERIFICATION_NOT_FOUND")
+}

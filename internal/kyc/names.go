@@ -1,0 +1,71 @@
+package kyc
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+var stripMarks = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// nameTokens normalises a name for comparison: accents, case and
+// punctuation are ignored and the order does not matter.
+func nameTokens(s string) []string {
+	out, _, err := transform.String(stripMarks, s)
+	if err != nil {
+		out = s
+	}
+	out = strings.ToLower(out)
+	return strings.FieldsFunc(out, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// NameMatch compares a document's name with the registered one: the
+// Sørensen–Dice overlap of their tokens (0..1), and whether the first and
+// last names both appear on the document.
+func NameMatch(document, first, middle, last string) (score float64, firstAndLast bool) {
+	doc := nameTokens(document)
+	reg := nameTokens(first + " " + middle + " " + last)
+	if len(doc) == 0 || len(reg) == 0 {
+		return 0, false
+	}
+	have := map[string]int{}
+	for _, t := range doc {
+		have[t]++
+	}
+	common := 0
+	for _, t := range reg {
+		if have[t] > 0 {
+			have[t]--
+			common++
+		}
+	}
+	contains := func(part string) bool {
+		toks := nameTokens(part)
+		if len(toks) == 0 {
+			return false
+		}
+		set := map[string]bool{}
+		for _, t := range doc {
+			set[t] = true
+		}
+		for _, t := range toks {
+			if !set[t] {
+				return false
+			}
+		}
+		return true
+	}
+	return 2 * float64(common) / float64(len(doc)+len(reg)), contains(first) && contains(last)
+}
+
+// addressTokens normalises an address for comparison.
+func addressTokens(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, t := range nameTokens(s) {
+		set[t] = true
+	}
+	return set
+}

@@ -1,0 +1,168 @@
+package kyc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/db"
+)
+
+// StoredCheck is a check as stored.
+type StoredCheck struct {
+	Kind     string
+	Status   string
+	Score    *float64
+	Evidence map[string]any
+	At       time.Time
+}
+
+// DocumentInfo is a document's record, without its content.
+type DocumentInfo struct {
+	ID        uuid.UUID
+	Type      string
+	SubType   string
+	FileName  string
+	MIME      string
+	SizeBytes int64
+	Width     int
+	Height    int
+	Pages     int
+	Status    string
+	Metadata  Metadata
+	CreatedAt time.Time
+}
+
+// Verification is a verification request with its checks and documents.
+type Verification struct {
+	ID               uuid.UUID
+	CustomerID       uuid.UUID
+	Status           string
+	RiskLevel        string
+	Method           string
+	ReasonsForReview []string
+	AssignedTo       string
+	AssigneeID       *uuid.UUID
+	AssignedAt       *time.Time
+	ChecksState      string
+	Locked           bool
+	RejectedUploads  int
+	Decision         string
+	DecidedByName    string
+	ReviewerNotes    string
+	RiskMitigation   json.RawMessage
+	CompletedAt      *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Version          int
+	Checks           []StoredCheck
+	Documents        []DocumentInfo
+}
+
+func verificationFrom(r db.VerificationRequest) Verification {
+	v := Verification{ID: r.ID, CustomerID: r.CustomerID, Status: r.Status, RiskLevel: r.RiskLevel, ReasonsForReview: r.ReasonsForReview,
+		AssigneeID: r.AssigneeID, AssignedAt: r.AssignedAt, ChecksState: r.ChecksState, Locked: r.Locked, RejectedUploads: int(r.RejectedUploads),
+		RiskMitigation: r.RiskMitigation, CompletedAt: r.CompletedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: int(r.Version)}
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	v.Method, v.AssignedTo, v.Decision = deref(r.VerificationMethod), deref(r.AssignedTo), deref(r.Decision)
+	v.DecidedByName, v.ReviewerNotes = deref(r.DecidedByName), deref(r.ReviewerNotes)
+	return v
+}
+
+func docInfo(d db.Document) DocumentInfo {
+	i := DocumentInfo{ID: d.ID, Type: d.Type, SubType: d.SubType, FileName: d.FileName, MIME: d.Mime, SizeBytes: d.SizeBytes,
+		Status: d.Status, CreatedAt: d.CreatedAt}
+	if d.Width != nil {
+		i.Width = int(*d.Width)
+	}
+	if d.Height != nil {
+		i.Height = int(*d.Height)
+	}
+	if d.Pages != nil {
+		i.Pages = int(*d.Pages)
+	}
+	_ = json.Unmarshal(d.Metadata, &i.Metadata)
+	return i
+}
+
+// Get returns verification vr with its checks and documents; with
+// customerOnly set, another customer's verification is not found.
+func (s *Service) Get(ctx context.Context, tenant, vr uuid.UUID, customerOnly *uuid.UUID) (Verification, error) {
+	var v Verification
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		row, err := q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr})
+		if err != nil {
+			return err
+		}
+		v = verificationFrom(row)
+		checks, err := q.RequestChecks(ctx, db.RequestChecksParams{TenantID: tenant, VerificationRequestID: vr})
+		if err != nil {
+			return err
+		}
+		for _, c := range checks {
+			sc := StoredCheck{Kind: c.Kind, Status: c.Status, At: c.CreatedAt}
+			if c.Score.Valid {
+				f, _ := c.Score.Decimal.Float64()
+				sc.Score = &f
+			}
+			_ = json.Unmarshal(c.Evidence, &sc.Evidence)
+			v.Checks = append(v.Checks, sc)
+		}
+		docs, err := q.RequestDocuments(ctx, db.RequestDocumentsParams{TenantID: tenant, VerificationRequestID: vr})
+		for _, d := range docs {
+			v.Documents = append(v.Documents, docInfo(d))
+		}
+		return err
+	})
+	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != v.CustomerID) {
+		return Verification{}, errNotFound()
+	}
+	if err != nil {
+		return Verification{}, fmt.Errorf("kyc: get: %w", err)
+	}
+	return v, nil
+}
+
+// Check returns the check of kind, if run.
+func (v Verification) Check(kind string) (StoredCheck, bool) {
+	for _, c := range v.Checks {
+		if c.Kind == kind {
+			return c, true
+		}
+	}
+	return StoredCheck{}, false
+}
+
+// CustomerDocuments gives a customer's document slots for GET /customers:
+// the latest document of each type with its status, and the required
+// ones not given yet as MISSING.
+func (s *Service) CustomerDocuments(ctx context.Context, tenant, customerID uuid.UUID, risk, country string) ([]DocumentInfo, []Requirement, error) {
+	var (
+		docs []db.Document
+		rows []db.KycRequirement
+	)
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		if docs, err = q.CustomerDocuments(ctx, db.CustomerDocumentsParams{TenantID: tenant, CustomerID: customerID}); err != nil {
+			return err
+		}
+		rows, err = q.KYCRequirements(ctx, tenant)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("kyc: customer documents: %w", err)
+	}
+	var out []DocumentInfo
+	for _, d := range docs {
+		out = append(out, docInfo(d))
+	}
+	return out, requirementsFor(rows, country, risk), nil
+}

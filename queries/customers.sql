@@ -1,0 +1,111 @@
+-- name: TenantSettings :one
+SELECT * FROM tenant_settings WHERE tenant_id = @tenant_id;
+
+-- name: EnsureTenantSettings :exec
+INSERT INTO tenant_settings (tenant_id) VALUES (@tenant_id) ON CONFLICT (tenant_id) DO NOTHING;
+
+-- name: CategoryHierarchy :many
+SELECT c.id AS category_id, c.name AS category_name, c.description AS category_description,
+       c.risk_level, c.is_active,
+       f.id AS feature_id, f.code AS feature_code, f.name AS feature_name,
+       p.id AS parameter_id, p.name AS parameter_name, p.mandatory, p.allowed_values
+FROM customer_categories c
+LEFT JOIN category_feature_links l ON l.category_id = c.id
+LEFT JOIN category_features f ON f.id = l.feature_id
+LEFT JOIN feature_parameters p ON p.feature_id = f.id
+WHERE c.tenant_id = @tenant_id
+ORDER BY c.name, f.code, p.position, p.name;
+
+-- name: CreateCategory :one
+INSERT INTO customer_categories (id, tenant_id, name, description, risk_level, is_active)
+VALUES (@id, @tenant_id, @name, @description, @risk_level, @is_active)
+RETURNING *;
+
+-- name: CreateFeature :one
+INSERT INTO category_features (id, tenant_id, code, name, description)
+VALUES (@id, @tenant_id, @code, @name, @description)
+RETURNING *;
+
+-- name: LinkCategoryFeature :exec
+INSERT INTO category_feature_links (tenant_id, category_id, feature_id)
+VALUES (@tenant_id, @category_id, @feature_id)
+ON CONFLICT DO NOTHING;
+
+-- name: CreateFeatureParameter :one
+INSERT INTO feature_parameters (id, tenant_id, feature_id, name, mandatory, allowed_values, position)
+VALUES (@id, @tenant_id, @feature_id, @name, @mandatory, @allowed_values, @position)
+RETURNING *;
+
+-- name: CustomerEmailTaken :one
+SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = @tenant_id AND lower(email) = lower(@email));
+
+-- name: CreateCustomer :one
+INSERT INTO customers (id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth,
+    nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income,
+    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip)
+VALUES (@id, @tenant_id, @email, @first_name, @middle_name, @last_name, @date_of_birth, @place_of_birth,
+    @nationality, @phone_number, @alternate_phone_number, @address, @occupation, @employer_name, @annual_income,
+    @source_of_funds, @status, @permission, @risk_level, @risk_reasons, @category_id, @categorization, @registration_ip)
+RETURNING *;
+
+-- name: CreateCredential :exec
+INSERT INTO customer_credentials (id, tenant_id, customer_id, password_hash)
+VALUES (@id, @tenant_id, @customer_id, @password_hash);
+
+-- name: CreateWallet :one
+INSERT INTO wallets (id, tenant_id, customer_id, status) VALUES (@id, @tenant_id, @customer_id, 'INACTIVE')
+RETURNING *;
+
+-- name: CreateVerificationRequest :one
+INSERT INTO verification_requests (id, tenant_id, customer_id, status, risk_level)
+VALUES (@id, @tenant_id, @customer_id, @status, @risk_level)
+RETURNING *;
+
+-- name: CreateEmailVerificationToken :exec
+INSERT INTO email_verification_tokens (tenant_id, customer_id, token_hash, expires_at)
+VALUES (@tenant_id, @customer_id, @token_hash, @expires_at);
+
+-- name: UseEmailVerificationToken :one
+UPDATE email_verification_tokens SET used_at = now()
+WHERE tenant_id = @tenant_id AND token_hash = @token_hash AND used_at IS NULL AND expires_at > now()
+RETURNING customer_id;
+
+-- name: MarkEmailVerified :one
+UPDATE customers SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: CustomerByID :one
+SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CustomerForUpdate :one
+SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: CustomerCredential :one
+SELECT * FROM customer_credentials WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
+
+-- name: CustomerWallets :many
+SELECT * FROM wallets WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at;
+
+-- name: CustomerVerificationRequests :many
+SELECT * FROM verification_requests WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at DESC;
+
+-- name: SetCustomerStanding :one
+UPDATE customers
+SET status = @status, permission = @permission, previous_status = @previous_status,
+    previous_permission = @previous_permission, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: CustomerStanding :one
+SELECT status, permission FROM customers WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CustomerSessionState :one
+SELECT c.status, s.revoked_at, s.expires_at
+FROM customers c
+LEFT JOIN customer_sessions s ON s.tenant_id = c.tenant_id AND s.customer_id = c.id AND s.id = sqlc.narg(session_id)::uuid
+WHERE c.tenant_id = @tenant_id AND c.id = @customer_id;
+
+-- name: RevokeCustomerSessions :execrows
+UPDATE customer_sessions SET revoked_at = now(), revoked_reason = @reason
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND revoked_at IS NULL;

@@ -1,0 +1,82 @@
+-- name: VerificationRequestForUpdate :one
+SELECT * FROM verification_requests WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: VerificationRequest :one
+SELECT * FROM verification_requests WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CountRejectedUpload :one
+UPDATE verification_requests
+SET rejected_uploads = rejected_uploads + 1, locked = (rejected_uploads + 1 >= @max_rejections::int), updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING rejected_uploads, locked;
+
+-- name: SetVerificationStatus :one
+UPDATE verification_requests
+SET status = @status, checks_state = @checks_state, verification_method = sqlc.narg(verification_method),
+    reasons_for_review = @reasons_for_review, assigned_to = sqlc.narg(assigned_to),
+    completed_at = sqlc.narg(completed_at), updated_at = now(), version = version + 1
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: SetChecksState :exec
+UPDATE verification_requests SET checks_state = @checks_state, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: KYCRequirements :many
+SELECT * FROM kyc_requirements WHERE tenant_id = @tenant_id ORDER BY country, risk_level, doc_type;
+
+-- name: UpsertKYCRequirement :one
+INSERT INTO kyc_requirements (id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days)
+VALUES (@id, @tenant_id, @country, @risk_level, @doc_type, @sub_types, @required, @max_age_days)
+ON CONFLICT (tenant_id, country, risk_level, doc_type)
+DO UPDATE SET sub_types = excluded.sub_types, required = excluded.required, max_age_days = excluded.max_age_days, updated_at = now()
+RETURNING *;
+
+-- name: DeleteKYCRequirement :execrows
+DELETE FROM kyc_requirements WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: DocumentHashExists :one
+SELECT EXISTS (SELECT 1 FROM documents WHERE tenant_id = @tenant_id AND verification_request_id = @verification_request_id AND sha256 = @sha256);
+
+-- name: InsertDocument :one
+INSERT INTO documents (id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime,
+    size_bytes, sha256, width, height, pages, metadata, storage, key_id)
+VALUES (@id, @tenant_id, @verification_request_id, @customer_id, @type, @sub_type, @file_name, @declared_mime, @mime,
+    @size_bytes, @sha256, @width, @height, @pages, @metadata, @storage, @key_id)
+RETURNING *;
+
+-- name: InsertDocumentBlob :exec
+INSERT INTO document_blobs (document_id, tenant_id, content) VALUES (@document_id, @tenant_id, @content);
+
+-- name: DocumentBlob :one
+SELECT content FROM document_blobs WHERE tenant_id = @tenant_id AND document_id = @document_id;
+
+-- name: UpdateDocumentBlob :exec
+UPDATE document_blobs SET content = @content WHERE tenant_id = @tenant_id AND document_id = @document_id;
+
+-- name: SetDocumentKey :exec
+UPDATE documents SET key_id = @key_id WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: RequestDocuments :many
+SELECT * FROM documents WHERE tenant_id = @tenant_id AND verification_request_id = @verification_request_id ORDER BY created_at;
+
+-- name: CustomerDocuments :many
+SELECT * FROM documents WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at DESC;
+
+-- name: Document :one
+SELECT * FROM documents WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: SetDocumentsStatus :exec
+UPDATE documents SET status = @status WHERE tenant_id = @tenant_id AND verification_request_id = @verification_request_id;
+
+-- name: UpsertCheck :exec
+INSERT INTO verification_checks (id, tenant_id, verification_request_id, kind, status, score, evidence)
+VALUES (@id, @tenant_id, @verification_request_id, @kind, @status, @score, @evidence)
+ON CONFLICT (verification_request_id, kind)
+DO UPDATE SET status = excluded.status, score = excluded.score, evidence = excluded.evidence, created_at = now();
+
+-- name: RequestChecks :many
+SELECT * FROM verification_checks WHERE tenant_id = @tenant_id AND verification_request_id = @verification_request_id ORDER BY kind;
+
+-- name: DocumentsByKey :many
+SELECT id, tenant_id, storage FROM documents WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;

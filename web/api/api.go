@@ -1,0 +1,67 @@
+// Package api is the customer API under /api/v2.1/ and the OAuth token
+// endpoint: its own authentication (bearer JWTs), tenant resolution from
+// X-Tenant-ID, the error envelope, hardened JSON decoding, idempotency and
+// the DTOs of API.md. Routes are listed in web/routes.go.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ciamhq/ciam/internal/approval"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/tenant"
+)
+
+// Prefix is where the versioned API lives.
+const Prefix = "/api/v2.1"
+
+// Deps is what the API needs.
+type Deps struct {
+	Logger  *slog.Logger
+	Pool    *pgxpool.Pool
+	Tenants *tenant.Service
+	Keys    *credential.KeyRing
+	// Crypt seals stored idempotent responses: they may hold tokens.
+	Crypt   *fieldcrypt.Keys
+	Clients *credential.APIClients
+	// CustomerSession, when set, says whether a customer token's customer
+	// and session are still good (a LOCKED or CLOSED customer, or a
+	// revoked session, is refused at once).
+	CustomerSession CustomerSessionCheck
+	Customers       *customer.Service
+	Events          *event.Service
+	// Approvals holds four-eyes changes (customer unlocks).
+	Approvals *approval.Service
+	KYC       *kyc.Service
+	// Auth signs customers in and runs their PINs and one-time codes.
+	Auth *customerauth.Service
+	// Documents, when set, gives a customer's document slots (the KYC
+	// capability); otherwise the defaults per risk level show as MISSING.
+	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
+	Now       func() time.Time
+}
+
+// API serves the JSON API.
+type API struct {
+	Deps
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &API{Deps: d}
+}

@@ -1,0 +1,379 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/customer"
+)
+
+// flexNumber accepts a JSON number or a numeric string, so that "numeric
+// income" can be validated with a field error rather than a type error.
+type flexNumber string
+
+func (f *flexNumber) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		*f = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexNumber(s)
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*f = flexNumber(n.String())
+	}
+	return nil
+}
+
+type addressDTO struct {
+	Street       string `json:"street"`
+	StreetNumber string `json:"streetNumber"`
+	Apartment    string `json:"apartment"`
+	City         string `json:"city"`
+	State        string `json:"state"`
+	PostalCode   string `json:"postalCode"`
+	Country      string `json:"country"`
+	AddressType  string `json:"addressType"`
+}
+
+type registrationRequest struct {
+	TenantID           string `json:"tenantId"`
+	Email              string `json:"email"`
+	Password           string `json:"password"`
+	MatchingPassword   string `json:"matchingPassword"`
+	FirstName          string `json:"firstName"`
+	LastName           string `json:"lastName"`
+	IndividualCustomer struct {
+		MiddleName           string     `json:"middleName"`
+		DateOfBirth          string     `json:"dateOfBirth"`
+		PlaceOfBirth         string     `json:"placeOfBirth"`
+		Nationality          string     `json:"nationality"`
+		PhoneNumber          string     `json:"phoneNumber"`
+		AlternatePhoneNumber string     `json:"alternatePhoneNumber"`
+		Address              addressDTO `json:"address"`
+		Occupation           string     `json:"occupation"`
+		EmployerName         string     `json:"employerName"`
+		AnnualIncome         flexNumber `json:"annualIncome"`
+		SourceOfFunds        string     `json:"sourceOfFunds"`
+	} `json:"individualCustomer"`
+	Categorization *categorizationDTO `json:"categorization"`
+}
+
+type categorizationDTO struct {
+	ID                       string `json:"id"`
+	Name                     string `json:"name"`
+	IsActive                 *bool  `json:"isActive"`
+	CategoryFeatureRelations []struct {
+		Feature struct {
+			ID   string `json:"id"`
+			Code string `json:"code"`
+		} `json:"feature"`
+		Enabled         bool `json:"enabled"`
+		Parametrization []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"parametrization"`
+	} `json:"categoryFeatureRelations"`
+}
+
+// clientIP is the address the registration came from: the first hop of
+// X-Forwarded-For when present (recorded, as API.md asks), else the peer.
+func clientIP(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		first, _, _ := strings.Cut(xff, ",")
+		if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+			return ip.String()
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// HandleRegistration is POST /customer/individual/registration.
+func (a *API) HandleRegistration() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		var req registrationRequest
+		if err := Decode(w, r, &req, MaxBody); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		ic := req.IndividualCustomer
+		in := customer.RegisterInput{
+			Email: req.Email, Password: req.Password, MatchingPassword: req.MatchingPassword,
+			FirstName: req.FirstName, LastName: req.LastName, MiddleName: ic.MiddleName, DateOfBirth: ic.DateOfBirth,
+			PlaceOfBirth: ic.PlaceOfBirth, Nationality: ic.Nationality, PhoneNumber: ic.PhoneNumber,
+			AlternatePhoneNumber: ic.AlternatePhoneNumber, Address: customer.Address(ic.Address), Occupation: ic.Occupation,
+			EmployerName: ic.EmployerName, AnnualIncome: string(ic.AnnualIncome), SourceOfFunds: ic.SourceOfFunds,
+			RegistrationIP: clientIP(r),
+		}
+		if c := req.Categorization; c != nil {
+			in.Categorization = &customer.CategorizationInput{ID: c.ID, Name: c.Name, IsActive: c.IsActive}
+			for _, rel := range c.CategoryFeatureRelations {
+				fr := customer.FeatureRelation{FeatureID: rel.Feature.ID, FeatureCode: rel.Feature.Code, Enabled: rel.Enabled}
+				for _, p := range rel.Parametrization {
+					fr.Parameters = append(fr.Parameters, customer.ParameterValue{Name: p.Name, Value: p.Value})
+				}
+				in.Categorization.Relations = append(in.Categorization.Relations, fr)
+			}
+		}
+		reg, err := a.Customers.Register(r.Context(), t.ID, in)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", Prefix+"/customers/"+reg.Customer.ID.String())
+		WriteData(w, http.StatusCreated, map[string]any{
+			"customerId":            reg.Customer.ID,
+			"userId":                reg.UserID,
+			"walletId":              reg.WalletID,
+			"status":                reg.Customer.Status,
+			"walletStatus":          reg.WalletStatus,
+			"verificationRequestId": reg.VerificationRequestID,
+			"riskLevel":             reg.Customer.RiskLevel,
+			"categorization":        reg.Categorization,
+		})
+	})
+}
+
+// HandleCategoryHierarchy is GET /customer/individual/categorization/hierarchy/{tenantId}.
+func (a *API) HandleCategoryHierarchy() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		ref := r.PathValue("tenantId")
+		if ref != t.Slug && ref != t.ID.String() {
+			pt, err := a.Tenants.Resolve(r.Context(), ref)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			if pt.ID != t.ID {
+				a.WriteError(w, r, errWrongTenat)
+				return
+			}
+		}
+		cats, err := a.Customers.Hierarchy(r.Context(), t.ID)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		out := []map[string]any{}
+		for _, c := range cats {
+			feats := []map[string]any{}
+			for _, f := range c.Features {
+				params := []map[string]any{}
+				for _, p := range f.Parameters {
+					allowed := p.AllowedValues
+					if allowed == nil {
+						allowed = []string{}
+					}
+					params = append(params, map[string]any{"id": p.ID, "name": p.Name, "mandatory": p.Mandatory, "allowedValues": allowed})
+				}
+				feats = append(feats, map[string]any{"id": f.ID, "code": f.Code, "name": f.Name, "parameters": params})
+			}
+			var risk any
+			if c.RiskLevel != "" {
+				risk = c.RiskLevel
+			}
+			out = append(out, map[string]any{"id": c.ID, "name": c.Name, "description": c.Description, "isActive": c.IsActive,
+				"riskLevel": risk, "features": feats})
+		}
+		WriteData(w, http.StatusOK, out)
+	})
+}
+
+// HandleVerifyEmail is POST /customer/individual/email/verification.
+func (a *API) HandleVerifyEmail() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		var req struct {
+			Token string `json:"token"`
+		}
+		if err := Decode(w, r, &req, MaxBody); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		c, err := a.Customers.VerifyEmail(r.Context(), t.ID, req.Token)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		WriteData(w, http.StatusOK, map[string]any{"customerId": c.ID, "email": c.Email, "emailVerified": true, "emailVerifiedAt": c.EmailVerifiedAt})
+	})
+}
+
+// Default documents per risk level (API.md), until KYC records say more.
+var requiredDocuments = map[string][]string{
+	"LOW":    {"IDENTITY_DOCUMENT"},
+	"MEDIUM": {"IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS", "SELFIE"},
+	"HIGH":   {"IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS", "SELFIE", "SOURCE_OF_FUNDS"},
+}
+
+// DocumentStatus is what a customer's document slot says; the KYC
+// capability supplies real ones through Deps.Documents.
+type DocumentStatus struct {
+	Type        string
+	Status      string // SUBMITTED|REVIEWING, SUBMITTED|VALID, SUBMITTED|INVALID, MISSING
+	LastUpdated time.Time
+}
+
+func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
+	c := d.Customer
+	var income any
+	if c.AnnualIncome != nil {
+		income = c.AnnualIncome.StringFixed(2)
+	}
+	wallets := []map[string]any{}
+	for _, w := range d.Wallets {
+		var cur, iban any
+		if w.Currency != "" {
+			cur = w.Currency
+		}
+		if w.IBAN != "" {
+			iban = w.IBAN
+		}
+		wallets = append(wallets, map[string]any{"walletId": w.ID, "status": w.Status, "currency": cur, "iban": iban})
+	}
+	var verification any
+	if len(d.Verifications) > 0 {
+		v := d.Verifications[0]
+		verification = map[string]any{"verificationRequestId": v.ID, "status": v.Status, "riskLevel": v.RiskLevel}
+	}
+	documents := []map[string]any{}
+	for _, doc := range docs {
+		documents = append(documents, map[string]any{"type": doc.Type, "status": doc.Status, "last_updated": doc.LastUpdated.UnixMilli()})
+	}
+	var categorization any
+	if len(c.Categorization) > 0 {
+		categorization = json.RawMessage(c.Categorization)
+	}
+	return map[string]any{
+		"id":          c.ID,
+		"customerId":  c.ID,
+		"userId":      d.UserID,
+		"tenantId":    c.TenantID,
+		"status":      c.Status,
+		"permission":  c.Permission,
+		"riskLevel":   c.RiskLevel,
+		"riskReasons": c.RiskReasons,
+		"profile": map[string]any{
+			"email": c.Email, "emailVerified": c.EmailVerifiedAt != nil, "firstName": c.FirstName, "middleName": c.MiddleName,
+			"lastName": c.LastName, "dateOfBirth": c.DateOfBirth.Format(time.DateOnly), "placeOfBirth": c.PlaceOfBirth,
+			"nationality": c.Nationality, "phoneNumber": c.PhoneNumber, "alternatePhoneNumber": c.AlternatePhoneNumber,
+			"address": c.Address, "occupation": c.Occupation, "employerName": c.EmployerName, "annualIncome": income,
+			"sourceOfFunds": c.SourceOfFunds,
+		},
+		"categorization": categorization,
+		"wallets":        wallets,
+		"verification":   verification,
+		"documents":      documents,
+		"createdAt":      c.CreatedAt.UTC().Format(time.RFC3339),
+		"updatedAt":      c.UpdatedAt.UTC().Format(time.RFC3339),
+		"_links":         map[string]any{"self": map[string]any{"href": Prefix + "/customers/" + c.ID.String()}},
+	}
+}
+
+func (a *API) documents(r *http.Request, d customer.Detail) ([]DocumentStatus, error) {
+	if a.Documents != nil {
+		return a.Documents(r.Context(), d.Customer)
+	}
+	var out []DocumentStatus
+	for _, t := range requiredDocuments[d.Customer.RiskLevel] {
+		out = append(out, DocumentStatus{Type: t, Status: "MISSING", LastUpdated: d.Customer.UpdatedAt})
+	}
+	return out, nil
+}
+
+func customerID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, apperr.New(apperr.NotFound, "no such customer").WithAPI("CUSTOMER_NOT_FOUND")
+	}
+	if err := OwnCustomer(r.Context(), id); err != nil {
+		return uuid.Nil, err
+	}
+	return id, nil
+}
+
+// HandleGetCustomer is GET /customers/{id}.
+func (a *API) HandleGetCustomer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		id, err := customerID(r)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		d, err := a.Customers.GetDetail(r.Context(), t.ID, id)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		docs, err := a.documents(r, d)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		WriteData(w, http.StatusOK, customerDTO(d, docs))
+	})
+}
+
+// HandleCustomerStanding is POST /customers/{id}/standing.
+func (a *API) HandleCustomerStanding() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		id, err := customerID(r)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		var req struct {
+			Action string `json:"action"`
+			Reason string `json:"reason"`
+		}
+		if err := Decode(w, r, &req, MaxBody); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		if strings.EqualFold(strings.TrimSpace(req.Action), customer.ActionUnlock) && a.Approvals != nil {
+			// Unlocking waits for an employee's approval (four-eyes).
+			c, err := a.Customers.Get(r.Context(), t.ID, id)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			cr, err := a.Approvals.Propose(r.Context(), t.ID, customer.KindUnlock, id.String(), "Unlock "+c.FullName(),
+				customer.UnlockRequest{Reason: req.Reason}, req.Reason)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			WriteData(w, http.StatusAccepted, map[string]any{"customerId": id, "status": c.Status, "permission": c.Permission,
+				"pendingApproval": map[string]any{"changeRequestId": cr.ID, "status": cr.Status}})
+			return
+		}
+		c, err := a.Customers.ChangeStanding(r.Context(), t.ID, id, req.Action, req.Reason)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		WriteData(w, http.StatusOK, map[string]any{"customerId": c.ID, "status": c.Status, "permission": c.Permission})
+	})
+}

@@ -1,0 +1,98 @@
+package api
+
+// The OpenAPI documentation of the customer routes.
+
+var addressSchema = obj(map[string]any{
+	"street": str(""), "streetNumber": str(""), "apartment": str(""), "city": str(""), "state": str(""),
+	"postalCode": str(""), "country": str("ISO 3166 alpha-2"), "addressType": strEnum("", "RESIDENTIAL", "MAILING", "BUSINESS", "OTHER"),
+}, "street", "city", "postalCode", "country")
+
+var categorizationSchema = obj(map[string]any{
+	"id": uuidStr("a category of the tenant's hierarchy"), "name": str("the category's name"), "isActive": boolean(""),
+	"categoryFeatureRelations": array(obj(map[string]any{
+		"feature":         obj(map[string]any{"id": uuidStr(""), "code": str("")}),
+		"enabled":         boolean(""),
+		"parametrization": array(obj(map[string]any{"name": str(""), "value": str("one of the parameter's allowedValues when it has any")}, "name", "value")),
+	})),
+})
+
+var customerSchema = obj(map[string]any{
+	"id": uuidStr(""), "customerId": uuidStr(""), "userId": uuidStr(""), "tenantId": uuidStr(""),
+	"status":      strEnum("", "PENDING_VERIFICATION", "ACTIVE", "INACTIVE", "LOCKED", "CLOSED"),
+	"permission":  strEnum("", "UNVERIFIED", "RECEIVE", "SEND-AND-RECEIVE", "LOCKED", "CLOSED", "MAKE-IT-GO-AWAY"),
+	"riskLevel":   strEnum("", "LOW", "MEDIUM", "HIGH"),
+	"riskReasons": array(str("")),
+	"profile": obj(map[string]any{
+		"email": str(""), "emailVerified": boolean(""), "firstName": str(""), "middleName": str(""), "lastName": str(""),
+		"dateOfBirth": str("YYYY-MM-DD"), "placeOfBirth": str(""), "nationality": str(""), "phoneNumber": str("E.164"),
+		"alternatePhoneNumber": str("E.164"), "address": addressSchema, "occupation": str(""), "employerName": str(""),
+		"annualIncome": str("decimal"), "sourceOfFunds": str(""),
+	}),
+	"categorization": categorizationSchema,
+	"wallets":        array(obj(map[string]any{"walletId": uuidStr(""), "status": str(""), "currency": str(""), "iban": str("")})),
+	"verification":   obj(map[string]any{"verificationRequestId": uuidStr(""), "status": str(""), "riskLevel": str("")}),
+	"documents": array(obj(map[string]any{
+		"type":         str("IDENTITY_DOCUMENT, PROOF_OF_ADDRESS, SELFIE, SOURCE_OF_FUNDS, ..."),
+		"status":       strEnum("", "SUBMITTED|REVIEWING", "SUBMITTED|VALID", "SUBMITTED|INVALID", "MISSING"),
+		"last_updated": integer("unix milliseconds"),
+	})),
+	"createdAt": str("RFC 3339"), "updatedAt": str("RFC 3339"),
+	"_links": obj(map[string]any{"self": obj(map[string]any{"href": str("")})}),
+})
+
+func init() {
+	Document("POST "+Prefix+"/customer/individual/registration", Operation{
+		Tag: "Onboarding", Summary: "Register an individual customer",
+		Description: "Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.",
+		Request: obj(map[string]any{
+			"tenantId": str("ignored: X-Tenant-ID decides"), "email": str(""), "password": str("the tenant's password policy applies"),
+			"matchingPassword": str(""), "firstName": str(""), "lastName": str(""),
+			"individualCustomer": obj(map[string]any{
+				"middleName": str(""), "dateOfBirth": str("YYYY-MM-DD"), "placeOfBirth": str(""), "nationality": str("ISO 3166 alpha-2"),
+				"phoneNumber": str("E.164"), "alternatePhoneNumber": str("E.164"), "address": addressSchema,
+				"occupation": str(""), "employerName": str(""),
+				"annualIncome":  map[string]any{"type": []string{"number", "string"}, "description": "decimal"},
+				"sourceOfFunds": str(""),
+			}, "dateOfBirth", "nationality", "phoneNumber", "address"),
+			"categorization": categorizationSchema,
+		}, "email", "password", "matchingPassword", "firstName", "lastName", "individualCustomer"),
+		Status: 201,
+		Response: obj(map[string]any{
+			"customerId": uuidStr(""), "userId": uuidStr(""), "walletId": uuidStr(""),
+			"status": strEnum("", "PENDING_VERIFICATION"), "walletStatus": strEnum("", "INACTIVE"),
+			"verificationRequestId": uuidStr(""), "riskLevel": strEnum("", "LOW", "MEDIUM", "HIGH"),
+			"categorization": categorizationSchema,
+		}, "customerId", "userId", "walletId", "status", "walletStatus", "verificationRequestId", "riskLevel"),
+		Errors: []int{409, 413, 415, 422},
+	})
+	Document("GET "+Prefix+"/customer/individual/categorization/hierarchy/{tenantId}", Operation{
+		Tag: "Onboarding", Summary: "The tenant's categories, features and parameters",
+		Response: array(obj(map[string]any{
+			"id": uuidStr(""), "name": str(""), "description": str(""), "isActive": boolean(""), "riskLevel": str("LOW, MEDIUM, HIGH or null"),
+			"features": array(obj(map[string]any{
+				"id": uuidStr(""), "code": str(""), "name": str(""),
+				"parameters": array(obj(map[string]any{"id": uuidStr(""), "name": str(""), "mandatory": boolean(""),
+					"allowedValues": array(str("empty: any value"))})),
+			})),
+		})),
+	})
+	Document("POST "+Prefix+"/customer/individual/email/verification", Operation{
+		Tag: "Onboarding", Summary: "Verify a customer's e-mail address",
+		Description: "With the 64-character token of the customer.registered event. A token works once.",
+		Request:     obj(map[string]any{"token": str("64 hex characters")}, "token"),
+		Response:    obj(map[string]any{"customerId": uuidStr(""), "email": str(""), "emailVerified": boolean(""), "emailVerifiedAt": str("")}),
+		Errors:      []int{422},
+	})
+	Document("GET "+Prefix+"/customers/{id}", Operation{
+		Tag: "Customers", Summary: "A customer's profile, standing and documents",
+		Description: "A customer token may read only its own customer; another id is 404.",
+		Response:    customerSchema,
+	})
+	Document("POST "+Prefix+"/customers/{id}/standing", Operation{
+		Tag: "Customers", Summary: "Deactivate, reactivate, lock, unlock or close a customer",
+		Description: "LOCK and CLOSE end the customer's sessions: their tokens stop working at once. UNLOCK is a four-eyes change: it answers 202 with the change request an employee must approve in the portal.",
+		Request:     obj(map[string]any{"action": strEnum("", "DEACTIVATE", "REACTIVATE", "LOCK", "UNLOCK", "CLOSE"), "reason": str("why, for the audit trail")}, "action", "reason"),
+		Response:    obj(map[string]any{"customerId": uuidStr(""), "status": str(""), "permission": str("")}),
+		Errors:      []int{409, 422},
+	})
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+)
+
+// MaxBody is the default limit of a JSON request body.
+const MaxBody = 1 << 20
+
+// Decode reads one JSON object from r's body into v: at most limit bytes,
+// no unknown fields, nothing after the object. Problems become domain
+// errors naming the field where one can be named.
+func Decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return apperr.New(apperr.Unsupported, "send the body as application/json")
+		}
+	}
+	if limit <= 0 {
+		limit = MaxBody
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	return decodeJSON(body, v, limit)
+}
+
+// DecodeBytes is Decode for a body already read.
+func DecodeBytes(b []byte, v any) error {
+	return decodeJSON(bytes.NewReader(b), v, int64(len(b))+1)
+}
+
+func decodeJSON(body io.Reader, v any, limit int64) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			var maxErr *http.MaxBytesError
+			if errors.As(extra, &maxErr) {
+				return tooLarge(limit)
+			}
+			return malformed("the body must hold a single JSON object and nothing after it")
+		}
+		return nil
+	}
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		return tooLarge(limit)
+	case errors.As(err, &syntaxErr):
+		return malformed(fmt.Sprintf("the body is not valid JSON (at byte %d)", syntaxErr.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed("the body is not valid JSON (it ends too early)")
+	case errors.Is(err, io.EOF):
+		return malformed("the body is empty; send a JSON object")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return malformed(fmt.Sprintf("the body must be a JSON object, not %s", typeErr.Value))
+		}
+		e := malformed(fmt.Sprintf("field %s must be %s, not %s", field, jsonType(typeErr.Type.Kind().String()), typeErr.Value))
+		e.Fields = []apperr.FieldError{{Field: field, Issue: fmt.Sprintf("must be %s, not %s", jsonType(typeErr.Type.Kind().String()), typeErr.Value)}}
+		return e
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e := malformed(fmt.Sprintf("unknown field %q", field))
+		e.Fields = []apperr.FieldError{{Field: field, Issue: "is not a field of this request"}}
+		return e
+	default:
+		return malformed("the body could not be read: " + err.Error())
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	default:
+		return "another type"
+	}
+}
+
+func malformed(msg string) *apperr.Error {
+	return apperr.New(apperr.Malformed, "%s", msg).WithAPI("INVALID_REQUEST")
+}
+
+func tooLarge(limit int64) error {
+	return apperr.New(apperr.TooLarge, "the body is larger than %d bytes", limit).WithAPI("PAYLOAD_TOO_LARGE")
+}

@@ -1,0 +1,356 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/kyc"
+)
+
+// MaxUploadBody bounds an upload request: several documents of up to
+// 10 MB each, base64 in JSON.
+const MaxUploadBody = 80 << 20
+
+type uploadDocDTO struct {
+	Type     string          `json:"type"`
+	SubType  string          `json:"subType"`
+	Content  string          `json:"content"`
+	FileName string          `json:"fileName"`
+	MimeType string          `json:"mimeType"`
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+type uploadRequest struct {
+	VerificationRequestID string         `json:"verificationRequestId"`
+	Documents             []uploadDocDTO `json:"documents"`
+}
+
+func (a *API) customerScope(r *http.Request) *uuid.UUID {
+	p, _ := PrincipalFrom(r.Context())
+	if p.Kind == credential.KindCustomer {
+		return &p.CustomerID
+	}
+	return nil
+}
+
+// HandleDocumentUpload is POST /verification/documents/upload, as JSON
+// with base64 content or as multipart/form-data. Content streams to
+// temporary files; memory stays bounded whatever the size.
+func (a *API) HandleDocumentUpload() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		body := http.MaxBytesReader(w, r.Body, MaxUploadBody)
+		mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		var (
+			req   uploadRequest
+			blobs []*Blob
+			err   error
+		)
+		switch mt {
+		case "multipart/form-data":
+			req, blobs, err = readMultipartUpload(body, params["boundary"])
+		case "application/json", "":
+			f := newBlobFilter(body, kyc.MaxDocumentBytes)
+			err = decodeJSON(f, &req, MaxUploadBody)
+			blobs = f.blobs
+			if f.err != nil && !errors.Is(f.err, io.EOF) {
+				err = f.err
+			}
+		default:
+			err = apperr.New(apperr.Unsupported, "send the documents as application/json or multipart/form-data")
+		}
+		defer func() {
+			for _, b := range blobs {
+				b.Close()
+			}
+		}()
+		vr, perr := uuid.Parse(strings.TrimSpace(req.VerificationRequestID))
+		if err != nil {
+			if errors.Is(err, errBlobTooLarge) {
+				if perr == nil {
+					a.KYC.RecordRejection(r.Context(), t.ID, vr)
+				}
+				field, _, _ := strings.Cut(err.Error(), ":")
+				e := apperr.New(apperr.TooLarge, "a file is larger than %d MB", kyc.MaxDocumentBytes>>20).WithAPI("DOCUMENT_TOO_LARGE")
+				e.Fields = []apperr.FieldError{{Field: field, Issue: fmt.Sprintf("must be at most %d MB", kyc.MaxDocumentBytes>>20)}}
+				a.WriteError(w, r, e)
+				return
+			}
+			if errors.Is(err, errBadBase64) {
+				field, _, _ := strings.Cut(err.Error(), ":")
+				e := malformed("a document's content is not valid base64")
+				e.Fields = []apperr.FieldError{{Field: field, Issue: "must be base64 (RFC 4648)"}}
+				a.WriteError(w, r, e)
+				return
+			}
+			if _, ok := apperr.As(err); !ok {
+				var maxErr *http.MaxBytesError
+				if errors.As(err, &maxErr) {
+					err = tooLarge(MaxUploadBody)
+				} else {
+					err = malformed("the upload could not be read: " + err.Error())
+				}
+			}
+			a.WriteError(w, r, err)
+			return
+		}
+		if perr != nil {
+			a.WriteError(w, r, apperr.Validation(apperr.FieldError{Field: "verificationRequestId", Issue: "must be the id from the registration"}))
+			return
+		}
+		var docs []kyc.UploadDoc
+		var fe apperr.Fields
+		for i, d := range req.Documents {
+			ud := kyc.UploadDoc{Type: d.Type, SubType: d.SubType, FileName: d.FileName, DeclaredMIME: d.MimeType}
+			if len(d.Metadata) > 0 && string(d.Metadata) != "null" {
+				if err := DecodeBytes(d.Metadata, &ud.Metadata); err != nil {
+					fe.Add(fmt.Sprintf("documents[%d].metadata", i), "%s", strings.TrimPrefix(err.Error(), "malformed: "))
+					continue
+				}
+			}
+			n, ok := blobRef(d.Content)
+			if !ok || n >= len(blobs) {
+				fe.Add(fmt.Sprintf("documents[%d].content", i), "is required: the file, base64-encoded")
+				continue
+			}
+			b := blobs[n]
+			ud.Content = kyc.Content{R: b.File, Size: b.Size, SHA256: b.SHA256}
+			docs = append(docs, ud)
+		}
+		if err := fe.Err(); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		res, err := a.KYC.Upload(r.Context(), t.ID, vr, a.customerScope(r), docs)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		details := map[string]any{}
+		if id := res.Identity; id != nil {
+			details["identityDocument"] = map[string]any{"status": id.Status, "extractedData": map[string]any{
+				"documentNumber": id.DocumentNumber, "fullName": id.FullName, "dateOfBirth": id.DateOfBirth, "matchScore": id.MatchScore}}
+		}
+		if poa := res.ProofOfAddress; poa != nil {
+			details["proofOfAddress"] = map[string]any{"status": poa.Status, "addressVerified": poa.AddressVerified}
+		}
+		WriteData(w, http.StatusOK, map[string]any{"verificationRequestId": res.VerificationRequestID, "documentsProcessed": res.DocumentsProcessed,
+			"status": res.Status, "processingDetails": details, "nextStep": res.NextStep})
+	})
+}
+
+func blobRef(s string) (int, bool) {
+	rest, ok := strings.CutPrefix(s, "blob:")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0
+}
+
+var partName = regexp.MustCompile(`^documents\[(\d{1,2})\]\.(type|subType|fileName|mimeType|metadata|content)$`)
+
+// readMultipartUpload reads the same fields from multipart/form-data:
+// verificationRequestId, and documents[i].type, .subType, .metadata (JSON)
+// and the file documents[i].content.
+func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blob, error) {
+	var req uploadRequest
+	var blobs []*Blob
+	if boundary == "" {
+		return req, nil, malformed("the multipart body has no boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return req, blobs, malformed("the multipart body could not be read")
+		}
+		name := part.FormName()
+		if name == "verificationRequestId" {
+			b, _ := io.ReadAll(io.LimitReader(part, 100))
+			req.VerificationRequestID = string(b)
+			continue
+		}
+		m := partName.FindStringSubmatch(name)
+		if m == nil {
+			return req, blobs, malformed(fmt.Sprintf("unknown form field %q", name))
+		}
+		i, _ := strconv.Atoi(m[1])
+		for len(req.Documents) <= i {
+			req.Documents = append(req.Documents, uploadDocDTO{})
+		}
+		d := &req.Documents[i]
+		if m[2] == "content" {
+			sw, err := newSpool(kyc.MaxDocumentBytes)
+			if err != nil {
+				return req, blobs, err
+			}
+			if _, err := io.Copy(sw, part); err != nil {
+				sw.discard()
+				if errors.Is(err, errBlobTooLarge) {
+					return req, blobs, fmt.Errorf("documents[%d].content: %w", i, errBlobTooLarge)
+				}
+				return req, blobs, malformed("the multipart body could not be read")
+			}
+			blob, err := sw.blob()
+			if err != nil {
+				return req, blobs, err
+			}
+			d.Content = "blob:" + strconv.Itoa(len(blobs))
+			blobs = append(blobs, blob)
+			if d.FileName == "" {
+				d.FileName = part.FileName()
+			}
+			if d.MimeType == "" {
+				d.MimeType = part.Header.Get("Content-Type")
+			}
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		if err != nil {
+			return req, blobs, malformed("the multipart body could not be read")
+		}
+		switch m[2] {
+		case "type":
+			d.Type = string(b)
+		case "subType":
+			d.SubType = string(b)
+		case "fileName":
+			d.FileName = string(b)
+		case "mimeType":
+			d.MimeType = string(b)
+		case "metadata":
+			d.Metadata = json.RawMessage(b)
+		}
+	}
+	return req, blobs, nil
+}
+
+// HandleVerificationStatus is GET /verification/status/{id}.
+func (a *API) HandleVerificationStatus() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			a.WriteError(w, r, apperr.New(apperr.NotFound, "no such verification request").WithAPI("VERIFICATION_NOT_FOUND"))
+			return
+		}
+		v, err := a.KYC.Get(r.Context(), t.ID, id, a.customerScope(r))
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		WriteData(w, http.StatusOK, verificationDTO(v))
+	})
+}
+
+func verificationDTO(v kyc.Verification) map[string]any {
+	out := map[string]any{"verificationRequestId": v.ID, "customerId": v.CustomerID, "status": v.Status, "riskLevel": v.RiskLevel,
+		"checksState": v.ChecksState, "documentsReceived": len(v.Documents)}
+	if v.Method != "" {
+		out["verificationMethod"] = v.Method
+	}
+	if v.CompletedAt != nil {
+		out["completedAt"] = v.CompletedAt.UTC().Format(time.RFC3339)
+	}
+	if v.Status == kyc.StatusPendingReview {
+		if len(v.ReasonsForReview) > 0 {
+			out["reasonForReview"] = v.ReasonsForReview[0]
+		}
+		out["reasonsForReview"] = v.ReasonsForReview
+		out["assignedTo"] = v.AssignedTo
+	}
+	if v.Locked {
+		out["locked"] = true
+	}
+	checks := map[string]any{}
+	if c, ok := v.Check(kyc.CheckIdentity); ok {
+		checks["identity"] = map[string]any{"status": c.Status, "confidence": c.Score}
+	}
+	if c, ok := v.Check(kyc.CheckAddress); ok {
+		checks["address"] = map[string]any{"status": c.Status, "verified": c.Evidence["verified"] == true}
+	}
+	if c, ok := v.Check(kyc.CheckSanctions); ok {
+		st := map[string]string{kyc.Passed: "CLEAR", kyc.PossibleMatch: "POSSIBLE_MATCH", kyc.Match: "MATCH"}[c.Status]
+		if st == "" {
+			st = c.Status
+		}
+		checks["sanctions"] = map[string]any{"status": st, "listsChecked": orEmpty(c.Evidence["listsChecked"])}
+	}
+	if c, ok := v.Check(kyc.CheckPEP); ok {
+		st := map[string]string{kyc.Passed: "NOT_PEP", kyc.PossibleMatch: "POSSIBLE_PEP", kyc.Match: "PEP"}[c.Status]
+		if st == "" {
+			st = c.Status
+		}
+		checks["pep"] = map[string]any{"status": st, "checked": c.Status != kyc.NotChecked}
+	}
+	if c, ok := v.Check(kyc.CheckAge); ok {
+		checks["ageVerification"] = map[string]any{"status": c.Status, "age": c.Evidence["age"]}
+	}
+	if c, ok := v.Check(kyc.CheckSelfie); ok {
+		checks["selfie"] = map[string]any{"status": c.Status}
+	}
+	if c, ok := v.Check(kyc.CheckRequirements); ok {
+		checks["requirements"] = map[string]any{"status": c.Status, "missing": orEmpty(c.Evidence["missing"])}
+	}
+	out["checks"] = checks
+	return out
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return []any{}
+	}
+	return v
+}
+
+// HandleComplianceRequirements is GET /compliance/requirements.
+func (a *API) HandleComplianceRequirements() http.Handler {
+	mandatory := []string{"email", "password", "matchingPassword", "firstName", "lastName", "individualCustomer.dateOfBirth",
+		"individualCustomer.nationality", "individualCustomer.phoneNumber", "individualCustomer.address.street",
+		"individualCustomer.address.city", "individualCustomer.address.postalCode", "individualCustomer.address.country"}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TenantFrom(r.Context())
+		q := r.URL.Query()
+		reqs, err := a.KYC.Requirements(r.Context(), t.ID, q.Get("country"), q.Get("riskLevel"))
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		docs := []map[string]any{}
+		for _, rq := range reqs {
+			d := map[string]any{"type": rq.Type, "subTypes": orEmptyStrings(rq.SubTypes), "required": rq.Required}
+			if rq.MaxAgeDays > 0 {
+				d["maxAgeDays"] = rq.MaxAgeDays
+			} else {
+				d["maxAgeDays"] = nil
+			}
+			docs = append(docs, d)
+		}
+		WriteData(w, http.StatusOK, map[string]any{"country": strings.ToUpper(q.Get("country")), "riskLevel": strings.ToUpper(q.Get("riskLevel")),
+			"mandatoryFields": mandatory, "documents": docs})
+	})
+}
+
+func orEmptyStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

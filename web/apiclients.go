@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/views/apiclients"
+)
+
+func (s *server) apiClientsPage(w http.ResponseWriter, r *http.Request, status int, form apiclients.Form, revealed *apiclients.Revealed) {
+	emp, _ := employeeFrom(r.Context())
+	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.APIClients.List(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := apiclients.Page{Form: form, Revealed: revealed, Loc: t.Location(), Now: s.Now()}
+	if revealed != nil {
+		revealed.TokenURL = s.Config.PublicURL.String() + "/oauth/token"
+		revealed.Tenant = t.Slug
+	}
+	for _, sc := range credential.Scopes {
+		p.Scopes = append(p.Scopes, apiclients.ScopeOption{Name: sc.Name, Info: sc.Info})
+	}
+	for _, c := range list {
+		p.Clients = append(p.Clients, apiclients.Client{ID: c.ID.String(), ClientID: c.ClientID, Name: c.Name, Scopes: c.Scopes,
+			SecretHint: c.SecretHint, Status: c.Status, CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt})
+	}
+	s.page(w, r, status, "API clients", "api-clients", apiclients.List(p))
+}
+
+func (s *server) handleAPIClientList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.apiClientsPage(w, r, http.StatusOK, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}}, nil)
+	})
+}
+
+// handleAPIClientCreate shows the new secret in its own response: it never
+// travels in a redirect or a cookie, and is not stored in clear.
+func (s *server) handleAPIClientCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		form := apiclients.Form{Name: r.PostForm.Get("name"), Scopes: map[string]bool{}, Errors: map[string]string{}}
+		for _, sc := range r.PostForm["scopes"] {
+			form.Scopes[sc] = true
+		}
+		c, secret, err := s.APIClients.Create(r.Context(), emp.TenantID, form.Name, r.PostForm["scopes"])
+		if fieldErrors(err, form.Errors) {
+			s.apiClientsPage(w, r, http.StatusUnprocessableEntity, form, nil)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.apiClientsPage(w, r, http.StatusCreated, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}},
+			&apiclients.Revealed{ClientID: c.ClientID, Name: c.Name, Secret: secret})
+	})
+}
+
+func (s *server) handleAPIClientRotate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, apperr.New(apperr.NotFound, "no such API client"))
+			return
+		}
+		c, secret, err := s.APIClients.Rotate(r.Context(), emp.TenantID, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.apiClientsPage(w, r, http.StatusOK, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}},
+			&apiclients.Revealed{ClientID: c.ClientID, Name: c.Name, Secret: secret})
+	})
+}
+
+func (s *server) handleAPIClientRevoke() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, apperr.New(apperr.NotFound, "no such API client"))
+			return
+		}
+		if err := s.APIClients.Revoke(r.Context(), emp.TenantID, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "The client was revoked; its tokens no longer work.")
+		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
+	})
+}

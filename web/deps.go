@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ciamhq/ciam/internal/approval"
+	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/config"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/web/api"
+)
+
+// NewDeps builds every service the server needs on pool, wired together:
+// the one place that knows which package provides what. now is the clock
+// (time.Now when nil).
+func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now func() time.Time) Deps {
+	if now == nil {
+		now = time.Now
+	}
+	tenants := tenant.NewService(pool)
+	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
+	clients := credential.NewAPIClients(pool, keys)
+	customers := customer.NewService(pool, now)
+	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, now)
+	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
+	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate
+	var store kyc.Storage = kyc.PostgresStorage{}
+	if cfg.DocumentStorage == "folder" {
+		store = kyc.FolderStorage{Dir: cfg.DocumentDir}
+	}
+	verifications := kyc.NewService(pool, cfg.FieldKeys, store, customers, now)
+	approvals := approval.NewService(pool)
+	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
+	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
+	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
+	return Deps{
+		Config:       cfg,
+		Logger:       logger,
+		Pool:         pool,
+		Now:          now,
+		Tenants:      tenants,
+		Staff:        staff.NewService(pool),
+		Audit:        audit.NewService(pool),
+		OIDC:         NewOIDC(cfg.OIDC, nil),
+		Keys:         keys,
+		APIClients:   clients,
+		Customers:    customers,
+		CustomerAuth: auth,
+		Approvals:    approvals,
+		Webhooks:     webhooks,
+		KYC:          verifications,
+		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
+			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
+			Documents: customerDocuments(verifications), Auth: auth}),
+	}
+}
+
+// customerDocuments gives GET /customers/{id} its document slots: the
+// latest document of each type, and each required type not given yet as
+// MISSING.
+func customerDocuments(k *kyc.Service) func(ctx context.Context, c customer.Customer) ([]api.DocumentStatus, error) {
+	return func(ctx context.Context, c customer.Customer) ([]api.DocumentStatus, error) {
+		country := c.Address.Country
+		if country == "" {
+			country = c.Nationality
+		}
+		docs, reqs, err := k.CustomerDocuments(ctx, c.TenantID, c.ID, c.RiskLevel, country)
+		if err != nil {
+			return nil, err
+		}
+		var out []api.DocumentStatus
+		seen := map[string]bool{}
+		for _, d := range docs { // newest first
+			if !seen[d.Type] {
+				seen[d.Type] = true
+				out = append(out, api.DocumentStatus{Type: d.Type, Status: d.Status, LastUpdated: d.CreatedAt})
+			}
+		}
+		for _, r := range reqs {
+			if r.Required && !seen[r.Type] {
+				out = append(out, api.DocumentStatus{Type: r.Type, Status: kyc.DocMissing, LastUpdated: c.CreatedAt})
+			}
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,336 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"mime/multipart"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/web/api"
+)
+
+// Real files, made here.
+
+func picture(w, h int, shade uint8) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x * 7), shade, uint8(y * 3), 255})
+		}
+	}
+	return img
+}
+
+func jpegBytes(t *testing.T, w, h int, shade uint8) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, picture(w, h, shade), &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func pngBytes(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, picture(w, h, 99)); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func gifBytes(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := gif.Encode(&b, picture(400, 400, 1), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// pdfBytes is a one-page PDF with a correct cross-reference table.
+func pdfBytes(text string) []byte {
+	var b bytes.Buffer
+	var offsets []int
+	obj := func(s string) {
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), s)
+	}
+	b.WriteString("%PDF-1.4\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
+	stream := "BT /F1 12 Tf 72 720 Td (" + text + ") Tj ET"
+	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream))
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	return b.Bytes()
+}
+
+type upDoc struct {
+	Type, SubType string
+	Content       []byte
+	Metadata      map[string]any
+}
+
+func uploadBody(vr string, docs ...upDoc) string {
+	var ds []map[string]any
+	for i, d := range docs {
+		ds = append(ds, map[string]any{"type": d.Type, "subType": d.SubType, "fileName": fmt.Sprintf("file%d", i),
+			"mimeType": "image/jpeg", "content": base64.StdEncoding.EncodeToString(d.Content), "metadata": d.Metadata})
+	}
+	b, _ := json.Marshal(map[string]any{"verificationRequestId": vr, "documents": ds})
+	return string(b)
+}
+
+const uploadPath = api.Prefix + "/verification/documents/upload"
+
+// onboarded registers a customer from the example with change applied and
+// returns its ids.
+func (h *harness) onboarded(t tenant.Tenant, tok string, change func(m map[string]any)) (customerID, vr string) {
+	h.t.Helper()
+	resp, out := h.apiCall("POST", registerPath, t.Slug, tok, variant(h.t, change), nil)
+	if resp.StatusCode != 201 {
+		h.t.Fatalf("register: %d %v", resp.StatusCode, out)
+	}
+	d := out["data"].(map[string]any)
+	return d["customerId"].(string), d["verificationRequestId"].(string)
+}
+
+func passport(t *testing.T, meta map[string]any) upDoc {
+	m := map[string]any{"documentNumber": "123456789", "issuingCountry": "GB", "expiryDate": time.Now().AddDate(3, 0, 0).Format(time.DateOnly),
+		"extractedData": map[string]any{"fullName": "Michael Doe John", "dateOfBirth": "1990-05-15"}}
+	for k, v := range meta {
+		m[k] = v
+	}
+	return upDoc{"IDENTITY_DOCUMENT", "PASSPORT", jpegBytes(t, 640, 480, 10), m}
+}
+
+func utilityBill(issued time.Time) upDoc {
+	return upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", pdfBytes("Electricity bill " + issued.Format(time.DateOnly)),
+		map[string]any{"issueDate": issued.Format(time.DateOnly), "issuer": "London Power", "address": "221B Baker Street, London NW1 6XE"}}
+}
+
+func selfie(t *testing.T) upDoc { return upDoc{"SELFIE", "", pngBytes(t, 400, 400), nil} }
+
+func noCategory(m map[string]any) { delete(m, "categorization") }
+
+func TestUploadErrorCodes(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	big := make([]byte, 11<<20)
+	_, _ = rand.Read(big)
+	copy(big, jpegBytes(t, 400, 400, 3))
+
+	tests := []struct {
+		name   string
+		docs   []upDoc
+		status int
+		code   string
+		field  string
+	}{
+		{"a GIF named .jpg", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", gifBytes(t), nil}}, 400, "INVALID_DOCUMENT_FORMAT", "documents[0].content"},
+		{"an 11 MB file", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", big, nil}}, 413, "DOCUMENT_TOO_LARGE", "documents[0].content"},
+		{"a tiny JPEG", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", jpegBytes(t, 60, 40, 1), nil}}, 422, "POOR_IMAGE_QUALITY", "documents[0].content"},
+		{"a broken PDF", []upDoc{{"IDENTITY_DOCUMENT", "NATIONAL_ID", []byte("%PDF-1.4\nnot really a pdf"), nil}}, 400, "INVALID_DOCUMENT_FORMAT", "documents[0].content"},
+		{"an expired passport", []upDoc{passport(t, map[string]any{"expiryDate": "2020-01-31"})}, 422, "EXPIRED_DOCUMENT", "documents[0].metadata.expiryDate"},
+		{"a wrong date of birth", []upDoc{passport(t, map[string]any{"extractedData": map[string]any{"fullName": "John Doe", "dateOfBirth": "1991-05-15"}})}, 422, "DATA_MISMATCH", "documents[0].metadata.extractedData.dateOfBirth"},
+		{"another person's name", []upDoc{passport(t, map[string]any{"extractedData": map[string]any{"fullName": "Jane Roe"}})}, 422, "DATA_MISMATCH", "documents[0].metadata.extractedData.fullName"},
+		{"a type the requirements refuse", []upDoc{{"SOURCE_OF_FUNDS", "PAYSLIP", pdfBytes("payslip"), nil}}, 422, "UNSUPPORTED_DOCUMENT", "documents[0].type"},
+		{"the same file twice", []upDoc{passport(t, nil), passport(t, nil)}, 409, "DUPLICATE_UPLOAD", "documents[1].content"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := h.with(t)
+			_, vr := h.onboarded(dt, tok, noCategory) // LOW: identity document and an optional selfie
+			resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, tc.docs...), nil)
+			if resp.StatusCode != tc.status || errCode(out) != tc.code || len(details(out)) == 0 || !strings.HasPrefix(details(out)[0], tc.field+":") {
+				t.Fatalf("%d %s %v; want %d %s on %s", resp.StatusCode, errCode(out), details(out), tc.status, tc.code, tc.field)
+			}
+		})
+	}
+
+	t.Run("the same file in a second upload", func(t *testing.T) {
+		h := h.with(t)
+		_, vr := h.onboarded(dt, tok, noCategory)
+		p := passport(t, nil)
+		if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, p), nil); resp.StatusCode != 200 {
+			t.Fatalf("first upload: %d %v", resp.StatusCode, out)
+		}
+		if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, p), nil); resp.StatusCode != 409 || errCode(out) != "DUPLICATE_UPLOAD" {
+			t.Fatalf("second upload: %d %v", resp.StatusCode, out)
+		}
+	})
+
+	t.Run("too many attempts", func(t *testing.T) {
+		h := h.with(t)
+		_, vr := h.onboarded(dt, tok, noCategory)
+		for i := range 5 {
+			resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, upDoc{"IDENTITY_DOCUMENT", "PASSPORT", jpegBytes(t, 50, 50, uint8(i)), nil}), nil)
+			if errCode(out) != "POOR_IMAGE_QUALITY" {
+				t.Fatalf("attempt %d: %d %v", i, resp.StatusCode, out)
+			}
+		}
+		resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil)), nil)
+		if resp.StatusCode != 423 || errCode(out) != "VERIFICATION_LOCKED" {
+			t.Fatalf("after five refusals: %d %v", resp.StatusCode, out)
+		}
+	})
+}
+
+func TestUploadMultipartAndStatus(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, vr := h.onboarded(dt, tok, noCategory)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("verificationRequestId", vr)
+	_ = mw.WriteField("documents[0].type", "IDENTITY_DOCUMENT")
+	_ = mw.WriteField("documents[0].subType", "PASSPORT")
+	meta, _ := json.Marshal(passport(t, nil).Metadata)
+	_ = mw.WriteField("documents[0].metadata", string(meta))
+	fw, _ := mw.CreateFormFile("documents[0].content", "passport.jpg")
+	_, _ = fw.Write(jpegBytes(t, 500, 500, 50))
+	_ = mw.Close()
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, body.String(), map[string]string{"Content-Type": mw.FormDataContentType()})
+	if resp.StatusCode != 200 {
+		t.Fatalf("multipart: %d %v", resp.StatusCode, out)
+	}
+	data := out["data"].(map[string]any)
+	id := data["processingDetails"].(map[string]any)["identityDocument"].(map[string]any)
+	if data["status"] != "DOCUMENTS_RECEIVED" || id["status"] != "VALIDATED" || id["extractedData"].(map[string]any)["matchScore"].(float64) < 0.8 {
+		t.Fatalf("answer %v", data)
+	}
+	_, st := h.apiCall("GET", api.Prefix+"/verification/status/"+vr, dt.Slug, tok, "", nil)
+	if s := st["data"].(map[string]any); s["status"] != "DOCUMENTS_RECEIVED" || s["documentsReceived"].(float64) != 1 {
+		t.Fatalf("status %v", st)
+	}
+}
+
+func (h *harness) waitStatus(t tenant.Tenant, tok, vr, want string) map[string]any {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, st := h.apiCall("GET", api.Prefix+"/verification/status/"+vr, t.Slug, tok, "", nil)
+		data, _ := st["data"].(map[string]any)
+		if data["status"] == want && data["checksState"] == "DONE" {
+			return data
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("verification %s: %v; want %s", vr, st, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestKYCMediumCustomerApprovedAutomatically(t *testing.T) {
+	h := newHarness(t)
+	h.s.Webhooks.AllowPrivateNetworks = true
+	dt := h.demoTenant()
+	rc := newReceiver(t, 0)
+	secret := h.subscribe(h.cookieFor(h.employeeOf(dt.ID, "TENANT_ADMIN")), rc.srv.URL, "verification.status.changed")
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeCustomersRead, credential.ScopeVerificationWrite)
+	cust, vr := h.onboarded(dt, tok, func(m map[string]any) {
+		noCategory(m)
+		ic(m)["annualIncome"] = "300000" // a high declared income makes the customer MEDIUM
+	})
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), utilityBill(time.Now().AddDate(0, -1, 0)), selfie(t)), nil)
+	if resp.StatusCode != 200 || out["data"].(map[string]any)["processingDetails"].(map[string]any)["proofOfAddress"].(map[string]any)["addressVerified"] != true {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	st := h.waitStatus(dt, tok, vr, "APPROVED")
+	checks := st["checks"].(map[string]any)
+	if st["riskLevel"] != "MEDIUM" || st["verificationMethod"] != "AUTOMATED" || st["completedAt"] == nil ||
+		checks["identity"].(map[string]any)["status"] != "PASSED" || checks["address"].(map[string]any)["verified"] != true ||
+		checks["ageVerification"].(map[string]any)["age"].(float64) < 18 {
+		t.Fatalf("status %v", st)
+	}
+	// The customer record shows the documents as valid.
+	_, c := h.apiCall("GET", api.Prefix+"/customers/"+cust, dt.Slug, tok, "", nil)
+	for _, d := range c["data"].(map[string]any)["documents"].([]any) {
+		if d.(map[string]any)["status"] != "SUBMITTED|VALID" {
+			t.Errorf("document %v", d)
+		}
+	}
+	// The receiver got both status changes, signed.
+	deadline := time.Now().Add(15 * time.Second)
+	var statuses []string
+	for time.Now().Before(deadline) && len(statuses) < 2 {
+		statuses = nil
+		for _, call := range rc.calls() {
+			if !verifySig(secret, call) {
+				t.Fatalf("bad signature %s", call.Signature)
+			}
+			var b struct {
+				Event string
+				Data  struct{ VerificationRequestID, CustomerID, PreviousStatus, CurrentStatus, Timestamp string }
+			}
+			_ = json.Unmarshal(call.Body, &b)
+			if b.Data.VerificationRequestID == vr && b.Data.CustomerID == cust && b.Data.Timestamp != "" {
+				statuses = append(statuses, b.Data.PreviousStatus+">"+b.Data.CurrentStatus)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	slices.Sort(statuses) // deliveries are independent: their order is not promised
+	if strings.Join(statuses, ",") != "AWAITING_DOCUMENTS>DOCUMENTS_RECEIVED,DOCUMENTS_RECEIVED>APPROVED" {
+		t.Fatalf("webhooks carried %v", statuses)
+	}
+}
+
+func TestKYCHighRiskGoesToReview(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, vr := h.onboarded(dt, tok, nil) // the example's HIGH_RISK_INDIVIDUAL category
+	fundsDoc := upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", pdfBytes("payslip"), nil}
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), utilityBill(time.Now().AddDate(0, 0, -10)), selfie(t), fundsDoc), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	st := h.waitStatus(dt, tok, vr, "PENDING_REVIEW")
+	if st["riskLevel"] != "HIGH" || st["reasonForReview"] != "HIGH_RISK_CATEGORY" || st["assignedTo"] != "COMPLIANCE_TEAM" {
+		t.Fatalf("status %v", st)
+	}
+}
+
+func TestKYCWaitsForMissingDocuments(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, vr := h.onboarded(dt, tok, func(m map[string]any) { noCategory(m); ic(m)["annualIncome"] = "300000" })
+	if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil)), nil); resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	st := h.waitStatus(dt, tok, vr, "DOCUMENTS_RECEIVED")
+	req := st["checks"].(map[string]any)["requirements"].(map[string]any)
+	if req["status"] != "FAILED" || len(req["missing"].([]any)) != 2 {
+		t.Fatalf("requirements %v", req)
+	}
+}
+
+func verifySig(secret string, c received) bool {
+	return eventVerify(secret, c.Signature, c.Body)
+}

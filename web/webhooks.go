@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/views/webhooks"
+)
+
+func (s *server) webhooksPage(w http.ResponseWriter, r *http.Request, status int, form webhooks.Form, secret, secretFor string) {
+	emp, _ := employeeFrom(r.Context())
+	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	subs, err := s.Webhooks.Subscriptions(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := webhooks.Page{EventTypes: event.KnownEventTypes, Form: form, Secret: secret, SecretFor: secretFor, Loc: t.Location(), Now: s.Now()}
+	for _, sub := range subs {
+		p.Subscriptions = append(p.Subscriptions, webhooks.Subscription{ID: sub.ID.String(), URL: sub.URL, Description: sub.Description,
+			EventTypes: sub.EventTypes, Status: sub.Status, CreatedAt: sub.CreatedAt})
+	}
+	s.page(w, r, status, "Webhooks", "webhooks", webhooks.List(p))
+}
+
+func emptyWebhookForm() webhooks.Form {
+	return webhooks.Form{Types: map[string]bool{}, Errors: map[string]string{}}
+}
+
+func (s *server) handleWebhookList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.webhooksPage(w, r, http.StatusOK, emptyWebhookForm(), "", "")
+	})
+}
+
+func (s *server) handleWebhookCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		form := webhooks.Form{URL: r.PostForm.Get("url"), Description: r.PostForm.Get("description"), Types: map[string]bool{}, Errors: map[string]string{}}
+		for _, t := range r.PostForm["eventTypes"] {
+			form.Types[t] = true
+		}
+		sub, secret, err := s.Webhooks.CreateSubscription(r.Context(), emp.TenantID, form.URL, form.Description, r.PostForm["eventTypes"])
+		if fieldErrors(err, form.Errors) {
+			s.webhooksPage(w, r, http.StatusUnprocessableEntity, form, "", "")
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.webhooksPage(w, r, http.StatusCreated, emptyWebhookForm(), secret, sub.URL)
+	})
+}
+
+func (s *server) webhookID(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, apperr.New(apperr.NotFound, "no such webhook subscription"))
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+func (s *server) handleWebhookShow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, ok := s.webhookID(w, r)
+		if !ok {
+			return
+		}
+		sub, err := s.Webhooks.Subscription(r.Context(), emp.TenantID, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ds, err := s.Webhooks.Deliveries(r.Context(), emp.TenantID, id, 100)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d := webhooks.Detail{Subscription: webhooks.Subscription{ID: sub.ID.String(), URL: sub.URL, Description: sub.Description,
+			EventTypes: sub.EventTypes, Status: sub.Status, CreatedAt: sub.CreatedAt}, Loc: t.Location(), Now: s.Now()}
+		for _, x := range ds {
+			d.Deliveries = append(d.Deliveries, webhooks.Delivery{ID: x.ID.String(), EventID: x.EventID.String(), EventType: x.EventType,
+				Status: x.Status, Attempts: x.Attempts, LastStatusCode: x.LastStatusCode, LastError: x.LastError,
+				LastAttemptAt: x.LastAttemptAt, CreatedAt: x.CreatedAt, Resend: x.ResendOf != nil})
+		}
+		s.page(w, r, http.StatusOK, "Webhook", "webhooks", webhooks.DetailPage(d))
+	})
+}
+
+func (s *server) handleWebhookStatus() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, ok := s.webhookID(w, r)
+		if !ok {
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		if err := s.Webhooks.SetStatus(r.Context(), emp.TenantID, id, r.PostForm.Get("status")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "The endpoint is now "+r.PostForm.Get("status")+".")
+		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+	})
+}
+
+func (s *server) handleWebhookResend() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, ok := s.webhookID(w, r)
+		if !ok {
+			return
+		}
+		did, err := uuid.Parse(r.PathValue("delivery"))
+		if err != nil {
+			s.fail(w, r, apperr.New(apperr.NotFound, "no such delivery"))
+			return
+		}
+		if _, err := s.Webhooks.Resend(r.Context(), emp.TenantID, did); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "The event will be delivered again, with the same event id.")
+		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+	})
+}
