@@ -9,10 +9,11 @@ import (
 	"testing"
 )
 
-// DataDir is the folder of real lists (../shared/data/screening beside the
-// repository): CIAM_SCREENING_DATA when set, otherwise found by walking up
-// from CIAM_ROOT and from the test's folder, looking for
-// shared/data/screening in each folder and beside it. Without it the test
+// DataDir is the folder of real lists: CIAM_SCREENING_DATA when set,
+// otherwise internal/screening/lists in the repository (a copy of the
+// product's shared lists, so that a clone is enough), found by walking up
+// from CIAM_ROOT and from the test's folder; failing that shared/data/screening
+// in or beside an ancestor. Without it the test
 // fails: the tests that call it are about the real lists.
 func DataDir(tb testing.TB) string {
 	tb.Helper()
@@ -32,6 +33,7 @@ func DataDir(tb testing.TB) string {
 	for _, start := range starts {
 		for dir := start; ; dir = filepath.Dir(dir) {
 			for _, c := range []string{
+				filepath.Join(dir, "internal", "screening", "lists"),
 				filepath.Join(dir, "shared", "data", "screening"),
 				filepath.Join(dir, "..", "shared", "data", "screening"),
 			} {
