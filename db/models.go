@@ -190,8 +190,9 @@ type Document struct {
 	CreatedAt             time.Time
 }
 
-type DocumentBlob struct {
+type DocumentChunk struct {
 	DocumentID uuid.UUID
+	Seq        int32
 	TenantID   uuid.UUID
 	Content    []byte
 }
