@@ -83,3 +83,4 @@ SELECT * FROM verification_checks WHERE tenant_id = @tenant_id AND verification_
 
 -- name: DocumentsByKey :many
 SELECT id, tenant_id, storage FROM documents WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;
+

@@ -37,10 +37,10 @@ type ChunkWriter interface {
 	Close() error
 }
 
-// chunkAAD binds a sealed chunk to its document, its place and whether it
+// ChunkAAD binds a sealed chunk to its document, its place and whether it
 // is the last: chunks cannot be reordered, swapped between documents or
 // cut off.
-func chunkAAD(doc uuid.UUID, seq int, last bool) []byte {
+func ChunkAAD(doc uuid.UUID, seq int, last bool) []byte {
 	end := "more"
 	if last {
 		end = "last"
@@ -67,7 +67,7 @@ func sealTo(crypt *fieldcrypt.Keys, doc uuid.UUID, r io.Reader, w ChunkWriter) e
 				last = true
 			}
 		}
-		if werr := w.WriteChunk(seq, crypt.Seal(buf[:n], chunkAAD(doc, seq, last))); werr != nil {
+		if werr := w.WriteChunk(seq, crypt.Seal(buf[:n], ChunkAAD(doc, seq, last))); werr != nil {
 			return werr
 		}
 		if last {
@@ -88,10 +88,10 @@ func openFrom(ctx context.Context, crypt *fieldcrypt.Keys, s Storage, q *db.Quer
 		if err != nil {
 			return err
 		}
-		plain, lastErr := crypt.Open(sealed, chunkAAD(doc, seq, true))
+		plain, lastErr := crypt.Open(sealed, ChunkAAD(doc, seq, true))
 		last := lastErr == nil
 		if !last {
-			if plain, err = crypt.Open(sealed, chunkAAD(doc, seq, false)); err != nil {
+			if plain, err = crypt.Open(sealed, ChunkAAD(doc, seq, false)); err != nil {
 				return fmt.Errorf("kyc: document %s chunk %d: %w", doc, seq, err)
 			}
 		}
