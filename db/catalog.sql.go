@@ -279,6 +279,33 @@ func (q *Queries) FeeRuleByID(ctx context.Context, arg FeeRuleByIDParams) (FeeRu
 	return i, err
 }
 
+const feeRuleSuperseded = `-- name: FeeRuleSuperseded :one
+SELECT EXISTS (
+    SELECT 1 FROM fee_rules o
+    WHERE o.tenant_id = f.tenant_id AND o.id <> f.id AND o.status = 'ACTIVE'
+      AND o.transaction_type = f.transaction_type AND o.country = f.country AND o.currency = f.currency
+      AND o.channel = f.channel AND o.customer_category = f.customer_category
+      AND o.effective_from <= $1::timestamptz
+      AND (o.effective_from, o.created_at) > (f.effective_from, f.created_at)
+)::bool AS superseded
+FROM fee_rules f WHERE f.tenant_id = $2 AND f.id = $3
+`
+
+type FeeRuleSupersededParams struct {
+	At       time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// FeeRuleSuperseded says whether a later rule with the same dimensions
+// is in effect at @at.
+func (q *Queries) FeeRuleSuperseded(ctx context.Context, arg FeeRuleSupersededParams) (bool, error) {
+	row := q.db.QueryRow(ctx, feeRuleSuperseded, arg.At, arg.TenantID, arg.ID)
+	var superseded bool
+	err := row.Scan(&superseded)
+	return superseded, err
+}
+
 const feeTiersOf = `-- name: FeeTiersOf :many
 SELECT id, tenant_id, rule_id, position, from_amount, up_to, fixed_amount, percentage FROM fee_tiers WHERE tenant_id = $1 AND rule_id = ANY($2::uuid[]) ORDER BY rule_id, position
 `

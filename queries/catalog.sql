@@ -18,6 +18,19 @@ RETURNING *;
 -- name: FeeRuleByID :one
 SELECT * FROM fee_rules WHERE tenant_id = @tenant_id AND id = @id;
 
+-- FeeRuleSuperseded says whether a later rule with the same dimensions
+-- is in effect at @at.
+-- name: FeeRuleSuperseded :one
+SELECT EXISTS (
+    SELECT 1 FROM fee_rules o
+    WHERE o.tenant_id = f.tenant_id AND o.id <> f.id AND o.status = 'ACTIVE'
+      AND o.transaction_type = f.transaction_type AND o.country = f.country AND o.currency = f.currency
+      AND o.channel = f.channel AND o.customer_category = f.customer_category
+      AND o.effective_from <= @at::timestamptz
+      AND (o.effective_from, o.created_at) > (f.effective_from, f.created_at)
+)::bool AS superseded
+FROM fee_rules f WHERE f.tenant_id = @tenant_id AND f.id = @id;
+
 -- name: DeleteFeeTiers :exec
 DELETE FROM fee_tiers WHERE tenant_id = @tenant_id AND rule_id = @rule_id;
 

@@ -658,13 +658,32 @@ func (s *Service) FeeRules(ctx context.Context, tenant uuid.UUID, f FeeFilter) (
 	return p, nil
 }
 
-// FeeRule returns one rule with its tiers.
+// FeeRule returns one rule with its tiers and its state now.
 func (s *Service) FeeRule(ctx context.Context, tenant, id uuid.UUID) (FeeRule, error) {
 	var out FeeRule
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		out, err = loadFeeRule(ctx, q, tenant, id)
-		return err
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case out.Status == FeeInactive:
+			out.State = StateInactive
+		case out.EffectiveFrom.After(now):
+			out.State = StateScheduled
+		default:
+			superseded, err := q.FeeRuleSuperseded(ctx, db.FeeRuleSupersededParams{TenantID: tenant, ID: id, At: now})
+			if err != nil {
+				return err
+			}
+			out.State = StateInEffect
+			if superseded {
+				out.State = StateSuperseded
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
