@@ -577,7 +577,7 @@ func ListPage(l List) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = components.Field("f-type", "Transaction type", "", "").Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = components.Field("f-type", "Type", "", "").Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -919,14 +919,14 @@ func Results(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "\" class=\"font-medium text-indigo-700 hover:underline\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "\" class=\"whitespace-nowrap font-medium text-indigo-700 hover:underline\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var47 string
 				templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinStringErrs(r.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 248, Col: 135}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 248, Col: 153}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var47))
 				if templ_7745c5c3_Err != nil {
@@ -1084,7 +1084,7 @@ func Results(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "</time></td><td data-testid=\"fee-state\" class=\"px-3 py-2\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "</time></td><td data-testid=\"fee-state\" class=\"whitespace-nowrap px-3 py-2\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2612,7 +2612,7 @@ func RulePage(p FormPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 187, "<table data-testid=\"tier-table\" class=\"min-w-full\"><thead class=\"text-left text-xs uppercase tracking-wide text-slate-500\"><tr><th scope=\"col\" class=\"px-1 py-1 font-medium\">From</th><th scope=\"col\" class=\"px-1 py-1 font-medium\">Up to</th><th scope=\"col\" class=\"px-1 py-1 font-medium\">Fixed</th><th scope=\"col\" class=\"px-1 py-1 font-medium\">Percent</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 187, "<table data-testid=\"tier-table\" class=\"min-w-full table-fixed\"><thead class=\"text-left text-xs uppercase tracking-wide text-slate-500\"><tr><th scope=\"col\" class=\"px-1 py-1 font-medium\">From</th><th scope=\"col\" class=\"px-1 py-1 font-medium\">Up to</th><th scope=\"col\" class=\"px-1 py-1 font-medium\">Fixed</th><th scope=\"col\" class=\"px-1 py-1 font-medium\">Percent</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2857,7 +2857,7 @@ func RulePage(p FormPage) templ.Component {
 					var templ_7745c5c3_Var154 string
 					templ_7745c5c3_Var154, templ_7745c5c3_Err = templ.JoinStringErrs(d)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 557, Col: 33}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 558, Col: 33}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var154))
 					if templ_7745c5c3_Err != nil {
@@ -2876,7 +2876,7 @@ func RulePage(p FormPage) templ.Component {
 			var templ_7745c5c3_Var155 string
 			templ_7745c5c3_Var155, templ_7745c5c3_Err = templ.JoinStringErrs(p.Rule.Summary)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 562, Col: 145}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 563, Col: 145}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var155))
 			if templ_7745c5c3_Err != nil {
@@ -2894,7 +2894,7 @@ func RulePage(p FormPage) templ.Component {
 				var templ_7745c5c3_Var156 string
 				templ_7745c5c3_Var156, templ_7745c5c3_Err = templ.JoinStringErrs(t)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 564, Col: 140}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 565, Col: 140}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var156))
 				if templ_7745c5c3_Err != nil {
@@ -2912,7 +2912,7 @@ func RulePage(p FormPage) templ.Component {
 			var templ_7745c5c3_Var157 string
 			templ_7745c5c3_Var157, templ_7745c5c3_Err = templ.JoinStringErrs(date(p.Rule.EffectiveFrom, p.Loc))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 566, Col: 152}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 567, Col: 152}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var157))
 			if templ_7745c5c3_Err != nil {
