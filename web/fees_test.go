@@ -195,6 +195,34 @@ func TestFeeRulesPageFourEyes(t *testing.T) {
 		t.Errorf("after approval fixed = %q", v)
 	}
 
+	t.Run("two changes to the same rule: the second is stale", func(t *testing.T) {
+		h := h.with(t)
+		a, b := goodFee("GB transfers"), goodFee("GB transfers")
+		a.Set("fixed", "0.80")
+		b.Set("fixed", "0.90")
+		h.submit(&mc, ruleHref, a, http.StatusSeeOther)
+		h.submit(&mc, ruleHref, b, http.StatusSeeOther)
+		links := doc(t, h.get(ruleHref, mc)).Find(`[data-testid="pending-list"] a`)
+		if links.Length() != 2 {
+			t.Fatalf("pending = %d", links.Length())
+		}
+		first := strings.TrimPrefix(links.Eq(0).AttrOr("href", ""), "/approvals/")
+		second := strings.TrimPrefix(links.Eq(1).AttrOr("href", ""), "/approvals/")
+		h.approve(first, cc)
+		resp := h.decide(second, "APPROVE", "also fine", cc)
+		if !strings.Contains(text(doc(t, h.get("/approvals/"+second, updated(cc, resp))), `[data-testid="flash"]`), "target changed") {
+			t.Error("the second change was not refused as stale")
+		}
+		var fixed string
+		_ = dbOwner(t).QueryRow(t.Context(), "SELECT fixed_amount::text FROM fee_rules WHERE id = $1", ruleID).Scan(&fixed)
+		if fixed != "0.8000" {
+			t.Errorf("fixed = %q; want the first change's 0.80", fixed)
+		}
+		if n := len(h.auditActions(h.tenant.ID, "approval.stale")); n != 1 {
+			t.Errorf("stale audited %d times", n)
+		}
+	})
+
 	t.Run("auditors read, others may not", func(t *testing.T) {
 		h := h.with(t)
 		_, ac := h.signIn(staff.Auditor)
