@@ -10,7 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/tenant"
 )
 
 // newConnector adds a connector through the portal and returns its page.
@@ -230,4 +235,43 @@ func TestConnectorsPageSecretsAndHealth(t *testing.T) {
 			t.Errorf("analyst GET: %d", resp.StatusCode)
 		}
 	})
+}
+
+// An id of another tenant's branch, connector or fee rule is not found.
+func TestCatalogOfAnotherTenantIsNotFoundConnectorBranchFee(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.TenantAdmin)
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	other, err := h.s.Tenants.Create(ctx, tenant.CreateParams{Slug: "o-" + uuid.NewString()[:8], Name: "Other Ltd"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.s.Catalog.CreateBranch(ctx, other.ID, catalog.BranchInput{Code: "THEIRS", Name: "Theirs", Type: catalog.TypeDigital})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn, err := h.s.Catalog.CreateConnector(ctx, other.ID, catalog.ConnectorInput{Type: catalog.ConnWebhook, Name: "Theirs",
+		Config: map[string]string{catalog.BaseURLKey: "https://example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ method, path string }{
+		{"GET", branchesPath + "/" + b.ID.String()},
+		{"POST", branchesPath + "/" + b.ID.String() + "/status"},
+		{"GET", connectorsPath + "/" + cn.ID.String()},
+		{"POST", connectorsPath + "/" + cn.ID.String() + "/secret"},
+		{"POST", connectorsPath + "/" + cn.ID.String() + "/test"},
+		{"GET", feesPath + "/" + uuid.NewString()},
+	} {
+		form := url.Values{"status": {"INACTIVE"}, "secret": {"a-long-enough-secret"}, "reason": {"x"}}
+		if tc.method == "GET" {
+			form = nil
+		}
+		if resp := h.do(tc.method, tc.path, form, nil, c); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s: %d; want 404", tc.method, tc.path, resp.StatusCode)
+		}
+	}
+	if n := h.count("SELECT count(*) FROM change_requests WHERE tenant_id = $1", h.tenant.ID); n != 0 {
+		t.Errorf("%d change requests were made on another tenant's connector", n)
+	}
 }

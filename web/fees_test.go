@@ -435,6 +435,13 @@ func TestFeeQuoteAPI(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("without catalog:read: %d", resp.StatusCode)
 		}
+		path := "/api/v2.1/fees/quote?transactionType=TRANSFER&currency=GBP&amount=1"
+		if resp, _ := h.with(t).apiCall("GET", path, h.tenant.Slug, "", "", nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("without a token: %d", resp.StatusCode)
+		}
+		if resp, _ := h.with(t).apiCall("GET", path, h.demoTenant().Slug, tok, "", nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("another tenant's token: %d", resp.StatusCode)
+		}
 	})
 }
 
