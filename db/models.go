@@ -55,6 +55,26 @@ type AuditLog struct {
 	Hash       []byte
 }
 
+type Branch struct {
+	ID           uuid.UUID
+	TenantID     uuid.UUID
+	Code         string
+	Name         string
+	Type         string
+	Status       string
+	Street       string
+	City         string
+	Region       string
+	PostalCode   string
+	Country      string
+	Latitude     *float64
+	Longitude    *float64
+	OpeningHours json.RawMessage
+	Services     []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type CategoryFeature struct {
 	ID          uuid.UUID
 	TenantID    uuid.UUID
@@ -91,6 +111,24 @@ type ChangeRequest struct {
 	DecisionReason *string
 	CreatedAt      time.Time
 	DecidedAt      *time.Time
+}
+
+type Connector struct {
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	Type            string
+	Name            string
+	Config          json.RawMessage
+	Status          string
+	Secret          []byte
+	SecretHint      string
+	SecretSetAt     *time.Time
+	Health          string
+	HealthCheckedAt *time.Time
+	HealthLatencyMs *int32
+	HealthDetail    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 type Customer struct {
@@ -227,6 +265,36 @@ type FeatureParameter struct {
 	Mandatory     bool
 	AllowedValues []string
 	Position      int32
+}
+
+type FeeRule struct {
+	ID               uuid.UUID
+	TenantID         uuid.UUID
+	Name             string
+	TransactionType  string
+	Country          string
+	Currency         string
+	Channel          string
+	CustomerCategory string
+	FixedAmount      decimal.Decimal
+	Percentage       decimal.Decimal
+	MinimumFee       decimal.NullDecimal
+	MaximumFee       decimal.NullDecimal
+	EffectiveFrom    time.Time
+	Status           string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type FeeTier struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	RuleID      uuid.UUID
+	Position    int32
+	FromAmount  decimal.Decimal
+	UpTo        decimal.NullDecimal
+	FixedAmount decimal.Decimal
+	Percentage  decimal.Decimal
 }
 
 type IdempotencyKey struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -44,6 +45,11 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
 	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
 	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
+	cat := catalog.NewService(pool, cfg.FieldKeys, now)
+	cat.AllowPrivateNetworks = cfg.WebhookAllowPrivate
+	approvals.Register(catalog.KindFeeCreate, catalog.FeeTarget, catalog.FeeApplier{Create: true})
+	approvals.Register(catalog.KindFeeUpdate, catalog.FeeTarget, catalog.FeeApplier{})
+	approvals.Register(catalog.KindConnectorSecret, catalog.ConnectorTarget, catalog.SecretApplier{Keys: cfg.FieldKeys, Now: now})
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
@@ -61,9 +67,10 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Preferences:  tenant.NewPreferenceService(pool, tenants),
 		Webhooks:     webhooks,
 		KYC:          verifications,
+		Catalog:      cat,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat}),
 	}
 }
 

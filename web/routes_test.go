@@ -140,6 +140,23 @@ var allowed = map[string][]staff.Role{
 	"POST /config/features":                                  {ad},
 	"POST /config/features/{id}/parameters":                  {ad},
 	"POST /config/features/{id}/parameters/{param}/delete":   {ad},
+	"GET /config/fees/quote":                                 {ad, au},
+	"GET /config/fees/new":                                   {ad},
+	"POST /config/fees":                                      {ad},
+	"GET /config/fees/{id}":                                  {ad, au},
+	"POST /config/fees/{id}":                                 {ad},
+	"GET /config/branches/new":                               {ad},
+	"POST /config/branches":                                  {ad},
+	"GET /config/branches/{id}":                              {ad, au},
+	"POST /config/branches/{id}":                             {ad},
+	"POST /config/branches/{id}/status":                      {ad},
+	"GET /config/connectors/new":                             {ad},
+	"POST /config/connectors":                                {ad},
+	"GET /config/connectors/{id}":                            {ad, au},
+	"POST /config/connectors/{id}":                           {ad},
+	"POST /config/connectors/{id}/status":                    {ad},
+	"POST /config/connectors/{id}/secret":                    {ad},
+	"POST /config/connectors/{id}/test":                      {ad},
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]+\}`)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -49,6 +50,8 @@ type Deps struct {
 	Preferences *tenant.PreferenceService
 	Webhooks    *event.Webhooks
 	KYC         *kyc.Service
+	// Catalog holds fees, branches and pay points, and connectors.
+	Catalog *catalog.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ciamhq/ciam/internal/approval"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
@@ -44,6 +45,8 @@ type Deps struct {
 	KYC       *kyc.Service
 	// Auth signs customers in and runs their PINs and one-time codes.
 	Auth *customerauth.Service
+	// Catalog prices transactions and finds branches and pay points.
+	Catalog *catalog.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
