@@ -455,9 +455,10 @@ func statusChanged(ctx context.Context, q *db.Queries, tenant, vr, cust uuid.UUI
 	return err
 }
 
-// Open returns a document's content, for the viewer; every call is an
-// audited view.
-func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (db.Document, []byte, error) {
+// Open returns a document's record and content, for the viewer; every
+// call is an audited view (the record names the document, never its
+// content).
+func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (DocumentInfo, []byte, error) {
 	var (
 		doc    db.Document
 		sealed []byte
@@ -471,17 +472,21 @@ func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (db.Document, 
 			return err
 		}
 		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "document.viewed", EntityType: "document", EntityID: id.String(),
-			After: map[string]any{"verificationRequestId": doc.VerificationRequestID, "type": doc.Type}})
+			After: map[string]any{"verificationRequestId": doc.VerificationRequestID, "customerId": doc.CustomerID, "type": doc.Type}})
 	})
 	if db.IsNotFound(err) {
-		return db.Document{}, nil, apperr.New(apperr.NotFound, "no such document")
+		return DocumentInfo{}, nil, errDocumentNotFound()
 	}
 	if err != nil {
-		return db.Document{}, nil, fmt.Errorf("kyc: open document: %w", err)
+		return DocumentInfo{}, nil, fmt.Errorf("kyc: open document: %w", err)
 	}
 	content, err := s.crypt.Open(sealed, docAAD(id))
 	if err != nil {
-		return db.Document{}, nil, fmt.Errorf("kyc: open document %s: %w", id, err)
+		return DocumentInfo{}, nil, fmt.Errorf("kyc: open document %s: %w", id, err)
 	}
-	return doc, content, nil
+	return docInfo(doc), content, nil
+}
+
+func errDocumentNotFound() error {
+	return apperr.New(apperr.NotFound, "no such document").WithAPI("DOCUMENT_NOT_FOUND")
 }
