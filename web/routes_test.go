@@ -117,6 +117,13 @@ var allowed = map[string][]staff.Role{
 	"GET /audit/{id}":                      {ad, au},
 	"GET /platform/tenants":                {op},
 	"POST /platform/tenants":               {op},
+
+	"GET /reviews/{id}":           {an, sr, au},
+	"POST /reviews/{id}/assign":   {an, sr},
+	"POST /reviews/{id}/decide":   {an, sr},
+	"POST /reviews/{id}/activate": {an, sr},
+	"GET /documents/{id}":         {an, sr, au},
+	"GET /documents/{id}/content": {an, sr, au},
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]+\}`)
