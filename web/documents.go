@@ -116,8 +116,9 @@ func (s *server) handleDocumentView() http.Handler {
 		if emp.Can(staff.PermReviewsRead) {
 			view.ReviewURL = "/reviews/" + v.ID.String()
 		}
-		for _, c := range v.ChecksUsing(doc.ID) {
-			view.Checks = append(view.Checks, checkView(c))
+		names := docNames(v.Documents)
+		for _, c := range sortedChecks(v.ChecksUsing(doc.ID)) {
+			view.Checks = append(view.Checks, checkView(c, names))
 		}
 		s.page(w, r, http.StatusOK, view.Title+" · "+c.FullName(), "reviews", documents.ViewerPage(view))
 	})

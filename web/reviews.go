@@ -30,8 +30,10 @@ func ageBadge(queued, now time.Time) reviews.Age {
 	d := now.Sub(queued)
 	var n string
 	switch {
+	case d < time.Minute:
+		n = "just now"
 	case d < time.Hour:
-		n = fmt.Sprintf("%d min", max(int(d.Minutes()), 0))
+		n = fmt.Sprintf("%d min", int(d.Minutes()))
 	case d < 48*time.Hour:
 		n = fmt.Sprintf("%d h", int(d.Hours()))
 	default:
@@ -209,8 +211,9 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	d.Comparison = comparison(c, v)
-	for _, chk := range v.Checks {
-		cv := checkView(chk)
+	names := docNames(v.Documents)
+	for _, chk := range sortedChecks(v.Checks) {
+		cv := checkView(chk, names)
 		if chk.Kind == kyc.CheckSanctions || chk.Kind == kyc.CheckPEP {
 			d.Screening = append(d.Screening, cv)
 		} else {
@@ -223,7 +226,10 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 			Status: doc.Status, Uploaded: doc.CreatedAt, Details: docMetadata(doc), CanView: canView})
 	}
 	if v.Decision != "" {
-		last := &reviews.Decided{Decision: v.Decision, By: v.DecidedByName, Notes: v.ReviewerNotes, At: v.CompletedAt}
+		last := &reviews.Decided{Decision: v.Decision, By: v.DecidedByName, Notes: v.ReviewerNotes}
+		if v.CompletedAt != nil {
+			last.At = v.CompletedAt.In(t.Location()).Format("2006-01-02 15:04 MST")
+		}
 		for _, ac := range kyc.ParseAdditionalChecks(v.AdditionalChecks) {
 			last.AdditionalChecks = append(last.AdditionalChecks, components.KV{Key: ac.Type, Value: ac.Result + " (" + ac.PerformedAt.In(t.Location()).Format("2006-01-02 15:04") + ")"})
 		}
@@ -389,8 +395,38 @@ func checkTone(status string) string {
 	}
 }
 
-// checkView turns a stored check into something a reviewer reads.
-func checkView(c kyc.StoredCheck) components.Check {
+// checkOrder is the order a reviewer reads checks in: who, where, how
+// old, what else.
+var checkOrder = []string{kyc.CheckIdentity, kyc.CheckAddress, kyc.CheckAge, kyc.CheckSelfie, kyc.CheckRequirements, kyc.CheckSanctions, kyc.CheckPEP}
+
+func sortedChecks(cs []kyc.StoredCheck) []kyc.StoredCheck {
+	out := slices.Clone(cs)
+	rank := func(k string) int {
+		if i := slices.Index(checkOrder, k); i >= 0 {
+			return i
+		}
+		return len(checkOrder)
+	}
+	slices.SortStableFunc(out, func(a, b kyc.StoredCheck) int { return rank(a.Kind) - rank(b.Kind) })
+	return out
+}
+
+// docNames names each document by its id, for evidence that points at one.
+func docNames(docs []kyc.DocumentInfo) map[string]string {
+	out := map[string]string{}
+	for _, d := range docs {
+		name := docLabel(d)
+		if d.FileName != "" {
+			name += " (" + d.FileName + ")"
+		}
+		out[d.ID.String()] = name
+	}
+	return out
+}
+
+// checkView turns a stored check into something a reviewer reads; names
+// replaces document ids in the evidence.
+func checkView(c kyc.StoredCheck, names map[string]string) components.Check {
 	label := checkLabels[c.Kind]
 	if label == "" {
 		label = humanise(c.Kind)
@@ -403,6 +439,11 @@ func checkView(c kyc.StoredCheck) components.Check {
 		cv.DocumentID = id
 	}
 	cv.Evidence = evidenceRows("", c.Evidence)
+	for i, kv := range cv.Evidence {
+		if n, ok := names[kv.Value]; ok {
+			cv.Evidence[i].Value = n
+		}
+	}
 	if raw, err := json.MarshalIndent(c.Evidence, "", "  "); err == nil && len(c.Evidence) > 0 {
 		cv.Raw = string(raw)
 	}
