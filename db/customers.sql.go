@@ -454,7 +454,7 @@ func (q *Queries) CustomerByID(ctx context.Context, arg CustomerByIDParams) (Cus
 }
 
 const customerCredential = `-- name: CustomerCredential :one
-SELECT id, tenant_id, customer_id, password_hash, password_changed_at, status, failed_logins, locked_until, last_login_at, pin_hash, pin_set_at, pin_failures, pin_locked, totp_secret, totp_confirmed_at, created_at FROM customer_credentials WHERE tenant_id = $1 AND customer_id = $2
+SELECT id, tenant_id, customer_id, password_hash, password_changed_at, status, failed_logins, locked_until, last_login_at, pin_hash, pin_set_at, pin_failures, pin_locked, totp_secret, totp_confirmed_at, created_at, totp_last_step FROM customer_credentials WHERE tenant_id = $1 AND customer_id = $2
 `
 
 type CustomerCredentialParams struct {
@@ -482,6 +482,7 @@ func (q *Queries) CustomerCredential(ctx context.Context, arg CustomerCredential
 		&i.TotpSecret,
 		&i.TotpConfirmedAt,
 		&i.CreatedAt,
+		&i.TotpLastStep,
 	)
 	return i, err
 }
@@ -842,7 +843,7 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 }
 
 const tenantSettings = `-- name: TenantSettings :one
-SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval FROM tenant_settings WHERE tenant_id = $1
+SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale FROM tenant_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (TenantSetting, error) {
@@ -866,6 +867,7 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.BankCode,
 		&i.UpdatedAt,
 		&i.SelfieUncheckedBlocksApproval,
+		&i.Locale,
 	)
 	return i, err
 }

@@ -141,20 +141,37 @@ func (q *Queries) Document(ctx context.Context, arg DocumentParams) (Document, e
 	return i, err
 }
 
-const documentBlob = `-- name: DocumentBlob :one
-SELECT content FROM document_blobs WHERE tenant_id = $1 AND document_id = $2
+const documentChunk = `-- name: DocumentChunk :one
+SELECT content FROM document_chunks WHERE tenant_id = $1 AND document_id = $2 AND seq = $3
 `
 
-type DocumentBlobParams struct {
+type DocumentChunkParams struct {
+	TenantID   uuid.UUID
+	DocumentID uuid.UUID
+	Seq        int32
+}
+
+func (q *Queries) DocumentChunk(ctx context.Context, arg DocumentChunkParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, documentChunk, arg.TenantID, arg.DocumentID, arg.Seq)
+	var content []byte
+	err := row.Scan(&content)
+	return content, err
+}
+
+const documentChunkCount = `-- name: DocumentChunkCount :one
+SELECT count(*) FROM document_chunks WHERE tenant_id = $1 AND document_id = $2
+`
+
+type DocumentChunkCountParams struct {
 	TenantID   uuid.UUID
 	DocumentID uuid.UUID
 }
 
-func (q *Queries) DocumentBlob(ctx context.Context, arg DocumentBlobParams) ([]byte, error) {
-	row := q.db.QueryRow(ctx, documentBlob, arg.TenantID, arg.DocumentID)
-	var content []byte
-	err := row.Scan(&content)
-	return content, err
+func (q *Queries) DocumentChunkCount(ctx context.Context, arg DocumentChunkCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, documentChunkCount, arg.TenantID, arg.DocumentID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const documentHashExists = `-- name: DocumentHashExists :one
@@ -282,18 +299,24 @@ func (q *Queries) InsertDocument(ctx context.Context, arg InsertDocumentParams) 
 	return i, err
 }
 
-const insertDocumentBlob = `-- name: InsertDocumentBlob :exec
-INSERT INTO document_blobs (document_id, tenant_id, content) VALUES ($1, $2, $3)
+const insertDocumentChunk = `-- name: InsertDocumentChunk :exec
+INSERT INTO document_chunks (document_id, seq, tenant_id, content) VALUES ($1, $2, $3, $4)
 `
 
-type InsertDocumentBlobParams struct {
+type InsertDocumentChunkParams struct {
 	DocumentID uuid.UUID
+	Seq        int32
 	TenantID   uuid.UUID
 	Content    []byte
 }
 
-func (q *Queries) InsertDocumentBlob(ctx context.Context, arg InsertDocumentBlobParams) error {
-	_, err := q.db.Exec(ctx, insertDocumentBlob, arg.DocumentID, arg.TenantID, arg.Content)
+func (q *Queries) InsertDocumentChunk(ctx context.Context, arg InsertDocumentChunkParams) error {
+	_, err := q.db.Exec(ctx, insertDocumentChunk,
+		arg.DocumentID,
+		arg.Seq,
+		arg.TenantID,
+		arg.Content,
+	)
 	return err
 }
 
@@ -526,18 +549,24 @@ func (q *Queries) SetVerificationStatus(ctx context.Context, arg SetVerification
 	return i, err
 }
 
-const updateDocumentBlob = `-- name: UpdateDocumentBlob :exec
-UPDATE document_blobs SET content = $1 WHERE tenant_id = $2 AND document_id = $3
+const updateDocumentChunk = `-- name: UpdateDocumentChunk :exec
+UPDATE document_chunks SET content = $1 WHERE tenant_id = $2 AND document_id = $3 AND seq = $4
 `
 
-type UpdateDocumentBlobParams struct {
+type UpdateDocumentChunkParams struct {
 	Content    []byte
 	TenantID   uuid.UUID
 	DocumentID uuid.UUID
+	Seq        int32
 }
 
-func (q *Queries) UpdateDocumentBlob(ctx context.Context, arg UpdateDocumentBlobParams) error {
-	_, err := q.db.Exec(ctx, updateDocumentBlob, arg.Content, arg.TenantID, arg.DocumentID)
+func (q *Queries) UpdateDocumentChunk(ctx context.Context, arg UpdateDocumentChunkParams) error {
+	_, err := q.db.Exec(ctx, updateDocumentChunk,
+		arg.Content,
+		arg.TenantID,
+		arg.DocumentID,
+		arg.Seq,
+	)
 	return err
 }
 

@@ -152,6 +152,7 @@ type CustomerCredential struct {
 	TotpSecret        []byte
 	TotpConfirmedAt   *time.Time
 	CreatedAt         time.Time
+	TotpLastStep      *int64
 }
 
 type CustomerSession struct {
@@ -189,8 +190,9 @@ type Document struct {
 	CreatedAt             time.Time
 }
 
-type DocumentBlob struct {
+type DocumentChunk struct {
 	DocumentID uuid.UUID
+	Seq        int32
 	TenantID   uuid.UUID
 	Content    []byte
 }
@@ -280,6 +282,87 @@ type RefreshToken struct {
 	UsedAt    *time.Time
 }
 
+type ScreeningEntry struct {
+	VersionID     uuid.UUID
+	SourceEntryID string
+	Type          string
+	PrimaryName   string
+	Aliases       []string
+	DatesOfBirth  []string
+	Countries     []string
+	Programs      []string
+	Remarks       string
+	ContentHash   []byte
+}
+
+type ScreeningEntryChange struct {
+	VersionID     uuid.UUID
+	SourceEntryID string
+	Change        string
+}
+
+type ScreeningHit struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	SubjectID     uuid.UUID
+	SubjectName   string
+	SourceID      string
+	SourceEntryID string
+	VersionID     uuid.UUID
+	EntryHash     []byte
+	EntryName     string
+	EntryType     string
+	MatchedName   string
+	Score         float64
+	MatchStatus   string
+	Explanation   json.RawMessage
+	Status        string
+	DecidedBy     string
+	DecidedAt     *time.Time
+	Note          string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type ScreeningListVersion struct {
+	ID                uuid.UUID
+	SourceID          string
+	Seq               int32
+	PreviousVersionID *uuid.UUID
+	Status            string
+	LoadedAt          time.Time
+	LoadedBy          string
+	FileName          string
+	Checksum          string
+	EntryCount        int32
+	Added             int32
+	Removed           int32
+	Changed           int32
+	Error             string
+}
+
+type ScreeningSetting struct {
+	TenantID          uuid.UUID
+	MatchThreshold    float64
+	PossibleThreshold float64
+	UpdatedAt         time.Time
+}
+
+type ScreeningSource struct {
+	ID        string
+	Name      string
+	Kind      string
+	Format    string
+	CreatedAt time.Time
+}
+
+type ScreeningTenantSource struct {
+	TenantID  uuid.UUID
+	SourceID  string
+	Enabled   bool
+	UpdatedAt time.Time
+}
+
 type SigningKey struct {
 	Kid         string
 	Alg         string
@@ -345,6 +428,7 @@ type TenantSetting struct {
 	BankCode                      string
 	UpdatedAt                     time.Time
 	SelfieUncheckedBlocksApproval bool
+	Locale                        string
 }
 
 type VerificationCheck struct {

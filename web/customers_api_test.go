@@ -86,7 +86,7 @@ func (h *harness) apiCall(method, path, tenantRef, token, body string, extra map
 	return resp, out
 }
 
-func exampleBody(t *testing.T) map[string]any {
+func exampleBody(t testing.TB) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile("../docs/examples/registration.json")
 	if err != nil {
@@ -100,7 +100,7 @@ func exampleBody(t *testing.T) map[string]any {
 }
 
 // variant is the example with a fresh e-mail address and change applied.
-func variant(t *testing.T, change func(m map[string]any)) string {
+func variant(t testing.TB, change func(m map[string]any)) string {
 	t.Helper()
 	m := exampleBody(t)
 	m["email"] = "c-" + uuid.NewString()[:8] + "@example.com"
@@ -537,9 +537,18 @@ func TestCustomerStandingStopsTokens(t *testing.T) {
 	if resp, out := h.apiCall("POST", standing, dt.Slug, tok, `{"action":"LOCK","reason":"again"}`, nil); resp.StatusCode != 409 {
 		t.Fatalf("lock twice: %d %v", resp.StatusCode, out)
 	}
-	if resp, out := h.apiCall("POST", standing, dt.Slug, tok, `{"action":"UNLOCK","reason":"customer verified by phone"}`, nil); resp.StatusCode != 200 ||
-		out["data"].(map[string]any)["status"] != "PENDING_VERIFICATION" || out["data"].(map[string]any)["permission"] != "UNVERIFIED" {
-		t.Fatalf("unlock restores the standing before: %d %v", resp.StatusCode, out)
+	// Unlocking is four-eyes: the API client proposes, an employee approves.
+	resp, out := h.apiCall("POST", standing, dt.Slug, tok, `{"action":"UNLOCK","reason":"customer verified by phone"}`, nil)
+	pending, _ := out["data"].(map[string]any)["pendingApproval"].(map[string]any)
+	if resp.StatusCode != 202 || pending == nil || out["data"].(map[string]any)["status"] != "LOCKED" {
+		t.Fatalf("unlock over the API: %d %v", resp.StatusCode, out)
+	}
+	if resp, _ := h.apiCall("GET", get, dt.Slug, ctok, "", nil); resp.StatusCode != 401 {
+		t.Fatalf("still locked until approved, but the token works: %d", resp.StatusCode)
+	}
+	h.approve(pending["changeRequestId"].(string), h.cookieFor(h.employeeOf(dt.ID, staff.SeniorReviewer)))
+	if c, err := h.s.Customers.Get(t.Context(), dt.ID, uuid.MustParse(id)); err != nil || c.Status != "PENDING_VERIFICATION" || c.Permission != "UNVERIFIED" {
+		t.Fatalf("after approval: %+v %v; want the standing before the lock", c, err)
 	}
 	if resp, _ := h.apiCall("GET", get, dt.Slug, ctok, "", nil); resp.StatusCode != 200 {
 		t.Fatalf("unlocked customer's token: %d", resp.StatusCode)
@@ -564,5 +573,4 @@ func TestCustomerStandingStopsTokens(t *testing.T) {
 	if resp, _ := h.apiCall("POST", standing, dt.Slug, ctok, `{"action":"REACTIVATE","reason":"x"}`, nil); resp.StatusCode != 401 && resp.StatusCode != 403 {
 		t.Fatalf("customer token on standing: %d", resp.StatusCode)
 	}
-	_ = staff.Analyst
 }

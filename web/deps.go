@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -30,6 +31,7 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
 	clients := credential.NewAPIClients(pool, keys)
 	customers := customer.NewService(pool, now)
+	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, now)
 	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
 	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate
 	var store kyc.Storage = kyc.PostgresStorage{}
@@ -40,24 +42,28 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals := approval.NewService(pool)
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
+	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
+	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
 	return Deps{
-		Config:     cfg,
-		Logger:     logger,
-		Pool:       pool,
-		Now:        now,
-		Tenants:    tenants,
-		Staff:      staff.NewService(pool),
-		Audit:      audit.NewService(pool),
-		OIDC:       NewOIDC(cfg.OIDC, nil),
-		Keys:       keys,
-		APIClients: clients,
-		Customers:  customers,
-		Approvals:  approvals,
-		Webhooks:   webhooks,
-		KYC:        verifications,
-		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Clients: clients, Now: now,
-			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications,
-			Documents: customerDocuments(verifications)}),
+		Config:       cfg,
+		Logger:       logger,
+		Pool:         pool,
+		Now:          now,
+		Tenants:      tenants,
+		Staff:        staff.NewService(pool),
+		Audit:        audit.NewService(pool),
+		OIDC:         NewOIDC(cfg.OIDC, nil),
+		Keys:         keys,
+		APIClients:   clients,
+		Customers:    customers,
+		CustomerAuth: auth,
+		Approvals:    approvals,
+		Preferences:  tenant.NewPreferenceService(pool, tenants),
+		Webhooks:     webhooks,
+		KYC:          verifications,
+		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
+			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
+			Documents: customerDocuments(verifications), Auth: auth}),
 	}
 }
 

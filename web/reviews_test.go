@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/iban"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -42,16 +43,17 @@ func fundsDoc() upDoc { return upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", pdfBytes("pay
 func (h *harness) toReview(tok, risk string) (cust, vr string) {
 	h.t.Helper()
 	t := h.tenant
+	tt := h.t.(*testing.T) // the document makers take a test
 	var docs []upDoc
 	switch risk {
 	case "HIGH":
 		cust, vr = h.onboarded(t, tok, highRisk)
-		docs = []upDoc{passport(h.t, nil), utilityBill(time.Now().AddDate(0, 0, -10)), selfie(h.t), fundsDoc()}
+		docs = []upDoc{passport(tt, nil), utilityBill(time.Now().AddDate(0, 0, -10)), selfie(tt), fundsDoc()}
 	case "MEDIUM":
 		cust, vr = h.onboarded(t, tok, mediumRisk)
 		bill := utilityBill(time.Now().AddDate(0, 0, -10))
 		bill.Metadata["address"] = "1 Other Road, Leeds LS1 1AA"
-		docs = []upDoc{passport(h.t, nil), bill, selfie(h.t)}
+		docs = []upDoc{passport(tt, nil), bill, selfie(tt)}
 	default:
 		h.t.Fatalf("toReview: risk %s", risk)
 	}
@@ -67,7 +69,7 @@ func (h *harness) toReview(tok, risk string) (cust, vr string) {
 func (h *harness) approvedLow(tok string) (cust, vr string) {
 	h.t.Helper()
 	cust, vr = h.onboarded(h.tenant, tok, noCategory)
-	if resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, tok, uploadBody(vr, passport(h.t, nil)), nil); resp.StatusCode != 200 {
+	if resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, tok, uploadBody(vr, passport(h.t.(*testing.T), nil)), nil); resp.StatusCode != 200 {
 		h.t.Fatalf("upload: %d %v", resp.StatusCode, out)
 	}
 	h.waitStatus(h.tenant, tok, vr, "APPROVED")
@@ -102,7 +104,7 @@ func queueIDs(t *testing.T, resp *http.Response) []string {
 // eventsOf lists the payloads of events of type about entity, oldest first.
 func (h *harness) eventsOf(typ, entity string) []map[string]any {
 	h.t.Helper()
-	rows, err := dbOwner(h.t).Query(h.t.Context(), "SELECT payload FROM events WHERE type = $1 AND entity_id = $2 ORDER BY position", typ, entity)
+	rows, err := dbtest.OwnerPool(h.t).Query(h.t.Context(), "SELECT payload FROM events WHERE type = $1 AND entity_id = $2 ORDER BY position", typ, entity)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -29,6 +29,9 @@ const (
 	AccessAPIPublic Access = "api-public"
 	// AccessCustomer routes take a customer's token.
 	AccessCustomer Access = "customer"
+	// AccessTenantPublic API routes need X-Tenant-ID and no token: the
+	// customer's app signing in or refreshing its session.
+	AccessTenantPublic Access = Access(api.AccessTenantPublic)
 )
 
 // scope is an API route for admin tokens holding sc.
@@ -39,7 +42,7 @@ func scope(sc string) Access { return Access("scope:" + sc) }
 func scopeOrCustomer(sc string) Access { return Access("scope:" + sc + "|customer") }
 
 func (a Access) isAPI() bool {
-	return a == AccessAPIPublic || a == AccessCustomer || strings.HasPrefix(string(a), "scope:")
+	return a == AccessAPIPublic || a == AccessTenantPublic || a == AccessCustomer || strings.HasPrefix(string(a), "scope:")
 }
 
 type route struct {
@@ -83,7 +86,10 @@ func (s *server) routes() []route {
 		{"GET /{$}", AccessSignedIn, s.handleHome()},
 		{"GET /dashboard", need(staff.PermDashboard), s.handleDashboard()},
 
-		{"GET /customers", need(staff.PermCustomersRead), s.handleNotBuilt("customers", "Customer search", "the customer onboarding work (issue 3)")},
+		{"GET /customers", need(staff.PermCustomersRead), s.handleCustomerSearch()},
+		{"GET /customers/{id}", need(staff.PermCustomersRead), s.handleCustomerShow()},
+		{"POST /customers/{id}/reveal", need(staff.PermCustomersPII), s.handleCustomerReveal()},
+		{"POST /customers/{id}/standing", need(staff.PermCustomersEdit), s.handleCustomerStanding()},
 		{"GET /reviews", need(staff.PermReviewsRead), s.handleReviewList()},
 		{"GET /reviews/{id}", need(staff.PermReviewsRead), s.handleReviewShow()},
 		{"POST /reviews/{id}/assign", need(staff.PermReviewsDecide), s.handleReviewAssign()},
@@ -103,10 +109,22 @@ func (s *server) routes() []route {
 		{"GET /config/fees", need(staff.PermConfigRead), s.handleNotBuilt("fees", "Fees and charges", "the configuration work (issue 6)")},
 		{"GET /config/branches", need(staff.PermConfigRead), s.handleNotBuilt("branches", "Branches and pay points", "the configuration work (issue 6)")},
 		{"GET /config/connectors", need(staff.PermConfigRead), s.handleNotBuilt("connectors", "Connectors", "the configuration work (issue 6)")},
-		{"GET /config/preferences", need(staff.PermConfigRead), s.handleNotBuilt("preferences", "Organisation preferences", "the configuration work (issue 6)")},
-		{"GET /config/password-policy", need(staff.PermConfigRead), s.handleNotBuilt("password-policy", "Password policy", "the configuration work (issue 6)")},
-		{"GET /config/kyc-requirements", need(staff.PermConfigRead), s.handleNotBuilt("kyc-requirements", "KYC requirements", "the KYC verification work (issue 5)")},
-		{"GET /config/categories", need(staff.PermConfigRead), s.handleNotBuilt("categories", "Customer categories", "the customer onboarding work (issue 3)")},
+		{"GET /config/preferences", need(staff.PermConfigRead), s.handlePreferences()},
+		{"POST /config/preferences", need(staff.PermConfigEdit), s.handlePreferencesSave()},
+		{"GET /config/password-policy", need(staff.PermConfigRead), s.handlePasswordPolicy()},
+		{"POST /config/password-policy", need(staff.PermConfigEdit), s.handlePasswordPolicyPropose()},
+		{"GET /config/kyc-requirements", need(staff.PermConfigRead), s.handleRequirements()},
+		{"POST /config/kyc-requirements", need(staff.PermConfigEdit), s.handleRequirementSave()},
+		{"POST /config/kyc-requirements/{id}/delete", need(staff.PermConfigEdit), s.handleRequirementDelete()},
+		{"GET /config/categories", need(staff.PermConfigRead), s.handleCategoryList()},
+		{"POST /config/categories", need(staff.PermConfigEdit), s.handleCategoryCreate()},
+		{"POST /config/categories/{id}", need(staff.PermConfigEdit), s.handleCategoryUpdate()},
+		{"POST /config/categories/{id}/status", need(staff.PermConfigEdit), s.handleCategoryStatus()},
+		{"POST /config/categories/{id}/features", need(staff.PermConfigEdit), s.handleCategoryFeatureAttach()},
+		{"POST /config/categories/{id}/features/{feature}/detach", need(staff.PermConfigEdit), s.handleCategoryFeatureDetach()},
+		{"POST /config/features", need(staff.PermConfigEdit), s.handleFeatureCreate()},
+		{"POST /config/features/{id}/parameters", need(staff.PermConfigEdit), s.handleParameterAdd()},
+		{"POST /config/features/{id}/parameters/{param}/delete", need(staff.PermConfigEdit), s.handleParameterRemove()},
 		{"GET /api-clients", need(staff.PermAPIClients), s.handleAPIClientList()},
 		{"POST /api-clients", need(staff.PermAPIClients), s.handleAPIClientCreate()},
 		{"POST /api-clients/{id}/rotate", need(staff.PermAPIClients), s.handleAPIClientRotate()},
@@ -144,6 +162,20 @@ func (s *server) routes() []route {
 		{"POST " + api.Prefix + "/verification/documents/upload", scopeOrCustomer(credential.ScopeVerificationWrite), withBodyLimit(api.MaxUploadBody, s.API.HandleDocumentUpload())},
 		{"GET " + api.Prefix + "/verification/status/{id}", scopeOrCustomer(credential.ScopeVerificationWrite), s.API.HandleVerificationStatus()},
 		{"GET " + api.Prefix + "/compliance/requirements", scope(credential.ScopeCatalogRead), s.API.HandleComplianceRequirements()},
+
+		{"POST " + api.Prefix + "/customer/session", AccessTenantPublic, s.API.HandleLogin()},
+		{"POST " + api.Prefix + "/customer/session/otp", AccessTenantPublic, s.API.HandleLoginOTP()},
+		{"POST " + api.Prefix + "/customer/session/refresh", AccessTenantPublic, s.API.HandleRefresh()},
+		{"DELETE " + api.Prefix + "/customer/session", AccessCustomer, s.API.HandleLogout()},
+		{"POST " + api.Prefix + "/customer/password", AccessCustomer, s.API.HandleChangePassword()},
+
+		{"POST " + api.Prefix + "/security/pin", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINSet()},
+		{"POST " + api.Prefix + "/security/pin/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINVerify()},
+		{"POST " + api.Prefix + "/security/pin/reset", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePINReset()},
+		{"POST " + api.Prefix + "/security/otp/send", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPSend()},
+		{"POST " + api.Prefix + "/security/otp/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPVerify()},
+		{"POST " + api.Prefix + "/security/totp", AccessCustomer, s.API.HandleTOTPBegin()},
+		{"POST " + api.Prefix + "/security/totp/confirm", AccessCustomer, s.API.HandleTOTPConfirm()},
 		// HIGH risk also needs credential.ScopeVerificationReviewHigh, checked with the risk.
 		{"POST " + api.Prefix + "/admin/verification/review", scope(credential.ScopeVerificationReview), s.API.HandleReviewDecision()},
 		{"POST " + api.Prefix + "/customer/individual/activate", scope(credential.ScopeVerificationReview), s.API.HandleActivate()},

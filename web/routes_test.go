@@ -21,7 +21,9 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 	h := newHarness(t)
 	wantPublic := []string{"GET /auth/callback", "GET /healthz", "GET /login", "GET /readyz", "GET /static/"}
 	wantAPIPublic := []string{"GET /.well-known/jwks.json", "GET /api/v2.1/openapi.json", "POST /oauth/token"}
-	var apiPublic []string
+	// Without a token but for one tenant: signing a customer in.
+	wantTenantPublic := []string{"POST /api/v2.1/customer/session", "POST /api/v2.1/customer/session/otp", "POST /api/v2.1/customer/session/refresh"}
+	var apiPublic, tenantPublic []string
 	var public []string
 	for _, rt := range h.s.routes() {
 		switch rt.Access {
@@ -31,6 +33,8 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 			public = append(public, rt.Pattern)
 		case AccessAPIPublic:
 			apiPublic = append(apiPublic, rt.Pattern)
+		case AccessTenantPublic:
+			tenantPublic = append(tenantPublic, rt.Pattern)
 		case AccessSignedIn, AccessCustomer:
 		default:
 			if rt.Access.isAPI() {
@@ -52,6 +56,10 @@ func TestEveryRouteNamesItsAccess(t *testing.T) {
 	sort.Strings(apiPublic)
 	if !slices.Equal(apiPublic, wantAPIPublic) {
 		t.Errorf("public API routes = %v; want exactly %v", apiPublic, wantAPIPublic)
+	}
+	sort.Strings(tenantPublic)
+	if !slices.Equal(tenantPublic, wantTenantPublic) {
+		t.Errorf("tenant-public API routes = %v; want exactly %v", tenantPublic, wantTenantPublic)
 	}
 }
 
@@ -79,44 +87,59 @@ const (
 // allowed is, for every non-public route, the roles that may use it. It
 // is written out by hand: the test compares it with what the server does.
 var allowed = map[string][]staff.Role{
-	"POST /logout":                  {an, sr, ad, au, su, op},
-	"GET /{$}":                      {an, sr, ad, au, su, op},
-	"GET /dashboard":                {an, sr, ad, au, su, op},
-	"GET /customers":                {an, sr, ad, au, su},
-	"GET /reviews":                  {an, sr, au},
-	"GET /alerts":                   {an, sr, au},
-	"GET /screening":                {an, sr, au, op},
-	"GET /screening/lists":          {an, sr, au, op},
-	"GET /aml/rules":                {an, sr, ad, au},
-	"GET /approvals":                {an, sr, ad, au},
-	"GET /approvals/{id}":           {an, sr, ad, au},
-	"POST /approvals/{id}/decide":   {sr, ad},
-	"POST /approvals/{id}/cancel":   {an, sr, ad, au, su, op},
-	"GET /config/fees":              {ad, au},
-	"GET /config/branches":          {ad, au},
-	"GET /config/connectors":        {ad, au},
-	"GET /config/preferences":       {ad, au},
-	"GET /config/password-policy":   {ad, au},
-	"GET /config/kyc-requirements":  {ad, au},
-	"GET /config/categories":        {ad, au},
-	"GET /api-clients":              {ad},
-	"POST /api-clients":             {ad},
-	"POST /api-clients/{id}/rotate": {ad},
-	"POST /api-clients/{id}/revoke": {ad},
-	"GET /webhooks":                 {ad},
-	"POST /webhooks":                {ad},
-	"GET /webhooks/{id}":            {ad},
-	"POST /webhooks/{id}/status":    {ad},
+	"POST /logout":                                     {an, sr, ad, au, su, op},
+	"GET /{$}":                                         {an, sr, ad, au, su, op},
+	"GET /dashboard":                                   {an, sr, ad, au, su, op},
+	"GET /customers":                                   {an, sr, ad, au, su},
+	"GET /reviews":                                     {an, sr, au},
+	"GET /alerts":                                      {an, sr, au},
+	"GET /screening":                                   {an, sr, au, op},
+	"GET /screening/lists":                             {an, sr, au, op},
+	"GET /aml/rules":                                   {an, sr, ad, au},
+	"GET /approvals":                                   {an, sr, ad, au},
+	"GET /approvals/{id}":                              {an, sr, ad, au},
+	"POST /approvals/{id}/decide":                      {sr, ad},
+	"POST /approvals/{id}/cancel":                      {an, sr, ad, au, su, op},
+	"GET /config/fees":                                 {ad, au},
+	"GET /config/branches":                             {ad, au},
+	"GET /config/connectors":                           {ad, au},
+	"GET /config/preferences":                          {ad, au},
+	"POST /config/preferences":                         {ad},
+	"GET /config/password-policy":                      {ad, au},
+	"POST /config/password-policy":                     {ad},
+	"GET /config/kyc-requirements":                     {ad, au},
+	"POST /config/kyc-requirements":                    {ad},
+	"POST /config/kyc-requirements/{id}/delete":        {ad},
+	"GET /config/categories":                           {ad, au},
+	"GET /api-clients":                                 {ad},
+	"POST /api-clients":                                {ad},
+	"POST /api-clients/{id}/rotate":                    {ad},
+	"POST /api-clients/{id}/revoke":                    {ad},
+	"GET /webhooks":                                    {ad},
+	"POST /webhooks":                                   {ad},
+	"GET /webhooks/{id}":                               {ad},
+	"POST /webhooks/{id}/status":                       {ad},
 	"POST /webhooks/{id}/deliveries/{delivery}/resend": {ad},
-	"GET /staff":                           {ad, au},
-	"POST /staff":                          {ad},
-	"POST /staff/{id}/roles":               {ad},
-	"POST /staff/{id}/roles/{role}/revoke": {ad},
-	"POST /staff/{id}/status":              {ad},
-	"GET /audit":                           {ad, au},
-	"GET /audit/{id}":                      {ad, au},
-	"GET /platform/tenants":                {op},
-	"POST /platform/tenants":               {op},
+	"GET /staff":                                       {ad, au},
+	"POST /staff":                                      {ad},
+	"POST /staff/{id}/roles":                           {ad},
+	"POST /staff/{id}/roles/{role}/revoke":             {ad},
+	"POST /staff/{id}/status":                          {ad},
+	"GET /audit":                                       {ad, au},
+	"GET /audit/{id}":                                  {ad, au},
+	"GET /platform/tenants":                            {op},
+	"POST /platform/tenants":                           {op},
+	"GET /customers/{id}":                              {an, sr, ad, au, su},
+	"POST /customers/{id}/reveal":                      {sr},
+	"POST /customers/{id}/standing":                    {sr, su},
+	"POST /config/categories":                          {ad},
+	"POST /config/categories/{id}":                     {ad},
+	"POST /config/categories/{id}/status":              {ad},
+	"POST /config/categories/{id}/features":            {ad},
+	"POST /config/categories/{id}/features/{feature}/detach": {ad},
+	"POST /config/features":                                  {ad},
+	"POST /config/features/{id}/parameters":                  {ad},
+	"POST /config/features/{id}/parameters/{param}/delete":   {ad},
 
 	"GET /reviews/{id}":           {an, sr, au},
 	"POST /reviews/{id}/assign":   {an, sr},

@@ -16,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -40,9 +41,14 @@ type Deps struct {
 	Keys       *credential.KeyRing
 	APIClients *credential.APIClients
 	Customers  *customer.Service
-	Approvals  *approval.Service
-	Webhooks   *event.Webhooks
-	KYC        *kyc.Service
+	// CustomerAuth signs customers in and runs their PINs and one-time
+	// codes (the portal resets PINs with it).
+	CustomerAuth *customerauth.Service
+	Approvals    *approval.Service
+	// Preferences are the organisation settings and the password policy.
+	Preferences *tenant.PreferenceService
+	Webhooks    *event.Webhooks
+	KYC         *kyc.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

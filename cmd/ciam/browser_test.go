@@ -346,6 +346,12 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 	}
 	do(t, bctx, chromedp.Click(tid("nav-audit")), chromedp.WaitVisible(tid("audit-table")))
 	screenshot(t, bctx, "dev-audit")
+	// Demo customers fill the customer list.
+	do(t, bctx, chromedp.Click(tid("nav-customers")), chromedp.WaitVisible(tid("customer-row")))
+	screenshot(t, bctx, "dev-customers")
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="customer-row"]').length`)); err != nil || n != 20 {
+		t.Errorf("customer list shows %d demo customers (%v); want 20", n, err)
+	}
 
 	stop()
 	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !os.IsNotExist(err) {

@@ -152,7 +152,11 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customer.NewService(pool, nil))
+	customers := customer.NewService(pool, nil)
+	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customers)
+	if err == nil {
+		_, err = demo.SeedCustomers(ctx, customers, d)
+	}
 	pool.Close()
 	if err != nil {
 		return err

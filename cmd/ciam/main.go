@@ -1,6 +1,6 @@
 // Command ciam is the back office and customer API server, and its
-// operator's tools: migrations, demo data, the audit verifier, tenants and
-// the development environment.
+// operator's tools: migrations, demo data, the audit verifier, tenants,
+// sanctions and PEP lists, and the development environment.
 package main
 
 import (
@@ -34,6 +34,10 @@ commands:
   tenants list       list tenants
   api-clients create create an API client (--tenant, --name, --scopes, --json)
   api-clients list   list a tenant's API clients (--tenant)
+  screening load     load a sanctions or PEP list as a new version
+                     (--source ofac|un|senzing [--allow-shrink] PATH)
+  screening versions list the lists' versions (--source ID)
+  keys reseal        re-seal documents and secrets under the first FIELD_ENCRYPTION_KEYS key
   pg start|stop|url  manage the private PostgreSQL cluster under .data/
 `
 
@@ -59,6 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdTenants(ctx, rest, getenv, stdout)
 	case "api-clients":
 		return cmdAPIClients(ctx, rest, getenv, stdout)
+	case "screening":
+		return cmdScreening(ctx, rest, getenv, stdout)
+	case "keys":
+		return cmdKeys(ctx, rest, getenv, stdout)
 	case "pg":
 		return cmdPG(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -77,11 +77,16 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer pool.Close()
-	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customer.NewService(pool, nil))
+	customers := customer.NewService(pool, nil)
+	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customers)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees\n", d.Tenant.Slug, d.Tenant.ID, len(d.Employees))
+	n, err := demo.SeedCustomers(ctx, customers, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees; %d customers added\n", d.Tenant.Slug, d.Tenant.ID, len(d.Employees), n)
 	return nil
 }
 

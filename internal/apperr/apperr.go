@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code says what kind of failure an error is, independent of transport.
@@ -42,6 +43,9 @@ type Error struct {
 	// Message is safe to show to the caller.
 	Message string
 	Fields  []FieldError
+	// RetryAfter, when set, tells the caller when trying again can succeed
+	// (a lock that ends, a rate limit that resets).
+	RetryAfter time.Duration
 	// Err is the cause, for logs only.
 	Err error
 }
@@ -64,6 +68,12 @@ func New(code Code, format string, args ...any) *Error {
 // WithAPI sets the contract's error code.
 func (e *Error) WithAPI(apiCode string) *Error {
 	e.APICode = apiCode
+	return e
+}
+
+// WithRetryAfter says when trying again can succeed.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	e.RetryAfter = d
 	return e
 }
 

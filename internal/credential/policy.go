@@ -127,3 +127,25 @@ func IsCommonPassword(p string) bool {
 	trimmed := strings.TrimRight(l, "!.0123456789")
 	return len(trimmed) >= 6 && commonPasswords[trimmed]
 }
+
+// Validate says, by field, what is wrong with a policy.
+func (p PasswordPolicy) Validate() error {
+	var fe apperr.Fields
+	check := func(field string, v, lo, hi int) {
+		if v < lo || v > hi {
+			fe.Add(field, "must be between %d and %d", lo, hi)
+		}
+	}
+	check("minLength", p.MinLength, 8, 128)
+	check("maxLength", p.MaxLength, 16, 1024)
+	if p.MaxLength > 0 && p.MaxLength < p.MinLength {
+		fe.Add("maxLength", "must not be below the minimum length")
+	}
+	check("minUpper", p.MinUpper, 0, 10)
+	check("minLower", p.MinLower, 0, 10)
+	check("minDigits", p.MinDigits, 0, 10)
+	check("minSpecial", p.MinSpecial, 0, 10)
+	check("historyCount", p.HistoryCount, 0, 24)
+	check("maxAgeDays", p.MaxAgeDays, 0, 3650)
+	return fe.Err()
+}

@@ -172,42 +172,8 @@ type Detail struct {
 func (s *Service) GetDetail(ctx context.Context, tenant, id uuid.UUID) (Detail, error) {
 	var d Detail
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: id})
-		if err != nil {
-			return err
-		}
-		d.Customer = fromRow(row)
-		cred, err := q.CustomerCredential(ctx, db.CustomerCredentialParams{TenantID: tenant, CustomerID: id})
-		if err != nil && !db.IsNotFound(err) {
-			return err
-		}
-		d.UserID = cred.ID
-		ws, err := q.CustomerWallets(ctx, db.CustomerWalletsParams{TenantID: tenant, CustomerID: id})
-		if err != nil {
-			return err
-		}
-		for _, w := range ws {
-			wallet := Wallet{ID: w.ID, Status: w.Status, CreatedAt: w.CreatedAt}
-			if w.Currency != nil {
-				wallet.Currency = *w.Currency
-			}
-			if w.Iban != nil {
-				wallet.IBAN = *w.Iban
-			}
-			if w.DailyLimit.Valid {
-				v := w.DailyLimit.Decimal
-				wallet.DailyLimit = &v
-			}
-			if w.RequiresApprovalAbove.Valid {
-				v := w.RequiresApprovalAbove.Decimal
-				wallet.RequiresApprovalAbove = &v
-			}
-			d.Wallets = append(d.Wallets, wallet)
-		}
-		vs, err := q.CustomerVerificationRequests(ctx, db.CustomerVerificationRequestsParams{TenantID: tenant, CustomerID: id})
-		for _, v := range vs {
-			d.Verifications = append(d.Verifications, Verification{ID: v.ID, Status: v.Status, RiskLevel: v.RiskLevel, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt})
-		}
+		var err error
+		d, err = detail(ctx, q, tenant, id)
 		return err
 	})
 	if db.IsNotFound(err) {
@@ -217,6 +183,49 @@ func (s *Service) GetDetail(ctx context.Context, tenant, id uuid.UUID) (Detail, 
 		return Detail{}, fmt.Errorf("customer: get: %w", err)
 	}
 	return d, nil
+}
+
+// detail reads a customer with wallets and verification requests inside
+// q's transaction.
+func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, error) {
+	var d Detail
+	row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: id})
+	if err != nil {
+		return d, err
+	}
+	d.Customer = fromRow(row)
+	cred, err := q.CustomerCredential(ctx, db.CustomerCredentialParams{TenantID: tenant, CustomerID: id})
+	if err != nil && !db.IsNotFound(err) {
+		return d, err
+	}
+	d.UserID = cred.ID
+	ws, err := q.CustomerWallets(ctx, db.CustomerWalletsParams{TenantID: tenant, CustomerID: id})
+	if err != nil {
+		return d, err
+	}
+	for _, w := range ws {
+		wallet := Wallet{ID: w.ID, Status: w.Status, CreatedAt: w.CreatedAt}
+		if w.Currency != nil {
+			wallet.Currency = *w.Currency
+		}
+		if w.Iban != nil {
+			wallet.IBAN = *w.Iban
+		}
+		if w.DailyLimit.Valid {
+			v := w.DailyLimit.Decimal
+			wallet.DailyLimit = &v
+		}
+		if w.RequiresApprovalAbove.Valid {
+			v := w.RequiresApprovalAbove.Decimal
+			wallet.RequiresApprovalAbove = &v
+		}
+		d.Wallets = append(d.Wallets, wallet)
+	}
+	vs, err := q.CustomerVerificationRequests(ctx, db.CustomerVerificationRequestsParams{TenantID: tenant, CustomerID: id})
+	for _, v := range vs {
+		d.Verifications = append(d.Verifications, Verification{ID: v.ID, Status: v.Status, RiskLevel: v.RiskLevel, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt})
+	}
+	return d, err
 }
 
 // Settings are the tenant settings customer flows read.

@@ -68,13 +68,32 @@ func (s *Service) ChangeStanding(ctx context.Context, tenant, id uuid.UUID, acti
 	}
 	var out Customer
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		out, err = changeStandingInTx(ctx, q, tenant, id, action, reason, s.now())
+		return err
+	})
+	if db.IsNotFound(err) {
+		return Customer{}, errNotFound()
+	}
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return Customer{}, err
+		}
+		return Customer{}, fmt.Errorf("customer: standing: %w", err)
+	}
+	return out, nil
+}
+
+func changeStandingInTx(ctx context.Context, q *db.Queries, tenant, id uuid.UUID, action, reason string, now time.Time) (Customer, error) {
+	var out Customer
+	err := func() error {
 		row, err := q.CustomerForUpdate(ctx, db.CustomerForUpdateParams{TenantID: tenant, ID: id})
 		if err != nil {
 			return err
 		}
 		before := fromRow(row)
 		if !before.Allowed(action) {
-			return apperr.New(apperr.Conflict, "a %s customer cannot be %s", strings.ToLower(before.Status), pastTense(action)).WithAPI("INVALID_STATUS_TRANSITION")
+			return apperr.New(apperr.Conflict, "a customer whose status is %s cannot be %s", before.Status, pastTense(action)).WithAPI("INVALID_STATUS_TRANSITION")
 		}
 		p := db.SetCustomerStandingParams{TenantID: tenant, ID: id, PreviousStatus: row.PreviousStatus, PreviousPermission: row.PreviousPermission}
 		remember := func() {
@@ -123,19 +142,10 @@ func (s *Service) ChangeStanding(ctx context.Context, tenant, id uuid.UUID, acti
 		}
 		_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: "customer.standing.changed", EntityType: "customer", EntityID: id.String(),
 			Payload: map[string]any{"customerId": id, "action": action, "previousStatus": before.Status, "currentStatus": out.Status,
-				"previousPermission": before.Permission, "currentPermission": out.Permission, "timestamp": s.now().UTC().Format(time.RFC3339)}})
+				"previousPermission": before.Permission, "currentPermission": out.Permission, "timestamp": now.UTC().Format(time.RFC3339)}})
 		return err
-	})
-	if db.IsNotFound(err) {
-		return Customer{}, errNotFound()
-	}
-	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return Customer{}, err
-		}
-		return Customer{}, fmt.Errorf("customer: standing: %w", err)
-	}
-	return out, nil
+	}()
+	return out, err
 }
 
 func pastTense(action string) string {

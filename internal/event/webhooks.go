@@ -77,7 +77,10 @@ func subFrom(r db.WebhookSubscription) Subscription {
 		Status: r.Status, CreatedAt: r.CreatedAt}
 }
 
-func (w *Webhooks) aad(id uuid.UUID) []byte { return []byte("webhook_subscription:" + id.String()) }
+func (w *Webhooks) aad(id uuid.UUID) []byte { return SubscriptionAAD(id) }
+
+// SubscriptionAAD binds a sealed subscription secret to its subscription.
+func SubscriptionAAD(id uuid.UUID) []byte { return []byte("webhook_subscription:" + id.String()) }
 
 // KnownEventTypes are the business events a subscription may pick.
 var KnownEventTypes = []string{

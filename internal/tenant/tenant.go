@@ -94,6 +94,16 @@ func (s *Service) Resolve(ctx context.Context, ref string) (Tenant, error) {
 	return t, nil
 }
 
+// Forget drops a tenant from the resolution cache after it changed.
+func (s *Service) Forget(id uuid.UUID) {
+	s.cache.Range(func(k, v any) bool {
+		if v.(cached).t.ID == id {
+			s.cache.Delete(k)
+		}
+		return true
+	})
+}
+
 // Get returns the tenant with id.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
 	return s.Resolve(ctx, id.String())

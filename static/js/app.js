@@ -27,9 +27,17 @@
   });
 
   // Keyboard: "/" focuses the search box; in lists marked data-keynav,
-  // j and k move between rows and Enter opens the current one.
+  // j and k move between rows and Enter opens the current one. From a
+  // search box marked data-keynav-entry, the down arrow enters the list.
   document.addEventListener("keydown", function (e) {
-    if (e.metaKey || e.ctrlKey || e.altKey || isTyping(document.activeElement)) return;
+    if (e.metaKey || e.ctrlKey || e.altKey) return;
+    var active = document.activeElement;
+    if (e.key === "ArrowDown" && active && active.hasAttribute("data-keynav-entry")) {
+      var first = document.querySelector("[data-keynav] [data-keynav-row]");
+      if (first) { e.preventDefault(); first.focus(); }
+      return;
+    }
+    if (isTyping(active)) return;
     if (e.key === "/") {
       var s = document.getElementById("global-search");
       if (s) { e.preventDefault(); s.focus(); }

@@ -11,9 +11,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -27,6 +30,8 @@ type Deps struct {
 	Pool    *pgxpool.Pool
 	Tenants *tenant.Service
 	Keys    *credential.KeyRing
+	// Crypt seals stored idempotent responses: they may hold tokens.
+	Crypt   *fieldcrypt.Keys
 	Clients *credential.APIClients
 	// CustomerSession, when set, says whether a customer token's customer
 	// and session are still good (a LOCKED or CLOSED customer, or a
@@ -34,7 +39,11 @@ type Deps struct {
 	CustomerSession CustomerSessionCheck
 	Customers       *customer.Service
 	Events          *event.Service
-	KYC             *kyc.Service
+	// Approvals holds four-eyes changes (customer unlocks).
+	Approvals *approval.Service
+	KYC       *kyc.Service
+	// Auth signs customers in and runs their PINs and one-time codes.
+	Auth *customerauth.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)

@@ -43,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	keys := credential.NewKeyRing(pool, crypt, "http://ciam.test", nil)
 	tenants := tenant.NewService(pool)
-	a := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool, Tenants: tenants, Keys: keys,
+	a := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool, Tenants: tenants, Keys: keys, Crypt: crypt,
 		Clients: credential.NewAPIClients(pool, keys)})
 	tn, err := tenants.Create(t.Context(), tenant.CreateParams{Slug: "api-" + uuid.NewString()[:8], Name: "API Test"}, nil)
 	if err != nil {
@@ -296,6 +296,13 @@ func TestIdempotency(t *testing.T) {
 	wg.Wait()
 	if runs.Load() != 1 {
 		t.Fatalf("%d of 20 concurrent duplicates ran; want exactly 1", runs.Load())
+	}
+	var stored []byte
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT response_body FROM idempotency_keys WHERE key = $1", key).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(stored, []byte(`"b":true`)) {
+		t.Error("the stored response is in clear text")
 	}
 	for i := range 20 {
 		if codes[i] != 201 || bodies[i] != bodies[0] {

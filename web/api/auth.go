@@ -19,7 +19,9 @@ type CustomerSessionCheck func(ctx context.Context, tenant, customer uuid.UUID, 
 
 // Principal is who is calling.
 type Principal struct {
-	Kind     string // credential.KindClient or credential.KindCustomer
+	// Kind is credential.KindClient or credential.KindCustomer; empty on
+	// tenant-public routes, where nobody is authenticated yet.
+	Kind     string
 	TenantID uuid.UUID
 	// ClientID is the api_clients.id of an admin token.
 	ClientID uuid.UUID
@@ -47,10 +49,18 @@ func TenantFrom(ctx context.Context) (tenant.Tenant, bool) {
 // Access rules of API routes, as web/routes.go writes them:
 //
 //	"api-public"               no token, no tenant (token endpoint, keys, spec)
+//	"tenant-public"            X-Tenant-ID and no token: the customer's app
+//	                           signing in (the guard ignores any token)
 //	"scope:S"                  an admin token holding scope S
 //	"customer"                 a customer token
 //	"scope:S|customer"         either
 type Access string
+
+// Access rules without a token.
+const (
+	AccessPublic       Access = "api-public"
+	AccessTenantPublic Access = "tenant-public"
+)
 
 // Parse splits an access rule into the scope an admin token needs ("" for
 // none accepted) and whether a customer token is accepted.
@@ -72,25 +82,45 @@ var (
 	errWrongTenat = apperr.New(apperr.Forbidden, "this token was issued for another tenant").WithAPI("FORBIDDEN")
 )
 
+// tenantOf resolves the request's X-Tenant-ID to an active tenant.
+func (a *API) tenantOf(r *http.Request) (tenant.Tenant, error) {
+	ref := strings.TrimSpace(r.Header.Get("X-Tenant-ID"))
+	if ref == "" {
+		return tenant.Tenant{}, errNoTenant
+	}
+	t, err := a.Tenants.Resolve(r.Context(), ref)
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	if t.Status != "ACTIVE" {
+		return tenant.Tenant{}, apperr.New(apperr.Forbidden, "this tenant is suspended").WithAPI("TENANT_SUSPENDED")
+	}
+	return t, nil
+}
+
 // Guard wraps h with tenant resolution and token checks for access.
 func (a *API) Guard(access Access, h http.Handler) http.Handler {
-	if access == "api-public" {
+	switch access {
+	case AccessPublic:
 		return h
+	case AccessTenantPublic:
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, err := a.tenantOf(r)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			ctx := actor.With(r.Context(), actor.Actor{Kind: actor.Anonymous, Name: "customer app", TenantID: t.ID})
+			ctx = context.WithValue(ctx, tenantKey{}, t)
+			ctx = context.WithValue(ctx, principalKey{}, Principal{TenantID: t.ID})
+			h.ServeHTTP(w, r.WithContext(ctx))
+		})
 	}
 	scope, customerOK := access.Parse()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ref := strings.TrimSpace(r.Header.Get("X-Tenant-ID"))
-		if ref == "" {
-			a.WriteError(w, r, errNoTenant)
-			return
-		}
-		t, err := a.Tenants.Resolve(r.Context(), ref)
+		t, err := a.tenantOf(r)
 		if err != nil {
 			a.WriteError(w, r, err)
-			return
-		}
-		if t.Status != "ACTIVE" {
-			a.WriteError(w, r, apperr.New(apperr.Forbidden, "this tenant is suspended").WithAPI("TENANT_SUSPENDED"))
 			return
 		}
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -352,6 +352,23 @@ func (a *API) HandleCustomerStanding() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
+		if strings.EqualFold(strings.TrimSpace(req.Action), customer.ActionUnlock) && a.Approvals != nil {
+			// Unlocking waits for an employee's approval (four-eyes).
+			c, err := a.Customers.Get(r.Context(), t.ID, id)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			cr, err := a.Approvals.Propose(r.Context(), t.ID, customer.KindUnlock, id.String(), "Unlock "+c.FullName(),
+				customer.UnlockRequest{Reason: req.Reason}, req.Reason)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			WriteData(w, http.StatusAccepted, map[string]any{"customerId": id, "status": c.Status, "permission": c.Permission,
+				"pendingApproval": map[string]any{"changeRequestId": cr.ID, "status": cr.Status}})
+			return
+		}
 		c, err := a.Customers.ChangeStanding(r.Context(), t.ID, id, req.Action, req.Reason)
 		if err != nil {
 			a.WriteError(w, r, err)

@@ -90,7 +90,7 @@ func init() {
 	})
 	Document("POST "+Prefix+"/customers/{id}/standing", Operation{
 		Tag: "Customers", Summary: "Deactivate, reactivate, lock, unlock or close a customer",
-		Description: "LOCK and CLOSE end the customer's sessions: their tokens stop working at once.",
+		Description: "LOCK and CLOSE end the customer's sessions: their tokens stop working at once. UNLOCK is a four-eyes change: it answers 202 with the change request an employee must approve in the portal.",
 		Request:     obj(map[string]any{"action": strEnum("", "DEACTIVATE", "REACTIVATE", "LOCK", "UNLOCK", "CLOSE"), "reason": str("why, for the audit trail")}, "action", "reason"),
 		Response:    obj(map[string]any{"customerId": uuidStr(""), "status": str(""), "permission": str("")}),
 		Errors:      []int{409, 422},

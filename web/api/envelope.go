@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
@@ -92,6 +93,10 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		for _, f := range e.Fields {
 			body.Details = append(body.Details, FieldDetail{Field: f.Field, Issue: f.Issue})
+		}
+		if e.RetryAfter > 0 {
+			// Whole seconds, rounded up: never invite a retry that is refused.
+			w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
 		}
 	} else {
 		body.Message = "something went wrong on our side; quote the trace id if you report it"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -122,14 +123,20 @@ func (a *API) Idempotent(limit int64, h http.Handler) http.Handler {
 			}
 		}
 		hb, _ := json.Marshal(headers)
+		// Responses may carry tokens or secrets shown once: stored sealed.
+		stored := a.Crypt.Seal(cw.body.Bytes(), idempotencyAAD(p, key))
 		err = db.InTenantTx(context.WithoutCancel(ctx), a.Pool, p.TenantID, func(q *db.Queries) error {
 			return q.CompleteIdempotencyKey(ctx, db.CompleteIdempotencyKeyParams{TenantID: p.TenantID, Key: key,
-				StatusCode: int32p(cw.status), ResponseHeaders: hb, ResponseBody: cw.body.Bytes()})
+				StatusCode: int32p(cw.status), ResponseHeaders: hb, ResponseBody: stored})
 		})
 		if err != nil {
 			a.Logger.ErrorContext(ctx, "store idempotent response", "error", err)
 		}
 	})
+}
+
+func idempotencyAAD(p Principal, key string) []byte {
+	return []byte("idempotency:" + p.TenantID.String() + ":" + key)
 }
 
 func int32p(v int) *int32 {
@@ -179,15 +186,20 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, p Principal, key st
 			return
 		}
 		if rec.State == "DONE" && rec.StatusCode != nil {
+			body, err := a.Crypt.Open(rec.ResponseBody, idempotencyAAD(p, key))
+			if err != nil {
+				a.WriteError(w, r, fmt.Errorf("api: idempotent response: %w", err))
+				return
+			}
 			var headers map[string]string
 			_ = json.Unmarshal(rec.ResponseHeaders, &headers)
 			for k, v := range headers {
 				w.Header().Set(k, v)
 			}
 			w.Header().Set("Idempotent-Replayed", "true")
-			w.Header().Set("Content-Length", strconv.Itoa(len(rec.ResponseBody)))
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(int(*rec.StatusCode))
-			_, _ = w.Write(rec.ResponseBody)
+			_, _ = w.Write(body)
 			return
 		}
 		if time.Since(rec.CreatedAt) > idempotencyStale {

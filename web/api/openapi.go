@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -109,10 +109,10 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 		for _, q := range op.Query {
 			params = append(params, map[string]any{"name": q.Name, "in": "query", "required": q.Required, "schema": q.Schema, "description": q.Doc})
 		}
-		if rt.Access != "api-public" {
+		if rt.Access != AccessPublic {
 			params = append(params, map[string]any{"$ref": "#/components/parameters/TenantID"})
 			scope, customer := rt.Access.Parse()
-			var sec []any
+			sec := []any{} // tenant-public: no token
 			if scope != "" {
 				sec = append(sec, map[string]any{"adminToken": []string{scope}})
 			}
@@ -150,10 +150,14 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 		}
 		responses[itoa(status)] = ok200
 		errs := append([]int{}, op.Errors...)
-		if rt.Access != "api-public" {
+		switch rt.Access {
+		case AccessPublic:
+		case AccessTenantPublic:
+			errs = append(errs, 400, 403, 404)
+		default:
 			errs = append(errs, 400, 401, 403, 404)
 		}
-		sort.Ints(errs)
+		errs = slices.Compact(slices.Sorted(slices.Values(errs)))
 		for _, e := range errs {
 			responses[itoa(e)] = map[string]any{"$ref": "#/components/responses/Error"}
 		}
@@ -168,7 +172,7 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 		"info": map[string]any{
 			"title":       "ciam customer API",
 			"version":     "2.1",
-			"description": "Registration, sessions, KYC, screening and configuration for a fintech's customer apps. Every call but the token endpoint sends X-Tenant-ID and a bearer token.",
+			"description": "Registration, sessions, KYC, screening and configuration for a fintech's customer apps. Every call but the token endpoint sends X-Tenant-ID; every call but sign-in and refresh also sends a bearer token.",
 		},
 		"servers": []any{map[string]any{"url": serverURL}},
 		"paths":   paths,

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Load test of the customer API on loopback with real HTTP load tools (wrk
+# for throughput, hey for latency at a fixed rate). It starts its own server
+# on the private PostgreSQL cluster, makes a tenant, an API client and
+# customers, and prints:
+#   token issuance/s, registrations/s, password logins/s, and GET customer
+#   latency percentiles at a fixed 1,000 requests/s.
+# Usage: bash docs/load/api.sh   (from the project folder; `make load` runs it)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-15s}
+PORT=${LOAD_PORT:-18080}
+BASE="http://127.0.0.1:$PORT"
+
+need() {
+  command -v "$1" >/dev/null && return
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
+  else echo "install $2 (apt-get install $2)" >&2; exit 1; fi
+}
+need wrk wrk
+need hey hey
+need curl curl
+need jq jq
+
+go build -o bin/ciam ./cmd/ciam
+export DATABASE_URL="${DATABASE_URL:-$(./bin/ciam pg start)}"
+./bin/ciam migrate >/dev/null
+
+export HTTP_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" LOG_LEVEL=warn
+export SESSION_KEYS="$(head -c 48 /dev/urandom | base64 -w0)"
+export FIELD_ENCRYPTION_KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
+export OIDC_ISSUER="http://127.0.0.1:1" OIDC_CLIENT_ID=unused OIDC_CLIENT_SECRET=unused
+./bin/ciam serve --no-migrate >/tmp/ciam-load.log 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+
+SLUG="load_$(date +%s)"
+./bin/ciam tenants create --slug "$SLUG" --name "Load test" >/dev/null
+CLIENT=$(./bin/ciam api-clients create --tenant "$SLUG" --name load --scopes "customers:read customers:write" --json)
+CID=$(jq -r .clientId <<<"$CLIENT"); SECRET=$(jq -r .clientSecret <<<"$CLIENT")
+TOKEN=$(curl -fs -u "$CID:$SECRET" -d grant_type=client_credentials "$BASE/oauth/token" | jq -r .access_token)
+
+WORK=$(mktemp -d)
+cat >"$WORK/token.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "grant_type=client_credentials&client_id=$CID&client_secret=$SECRET"
+LUA
+cat >"$WORK/register.lua" <<LUA
+local n = 0
+local body = [[$(jq -c 'del(.categorization)' docs/examples/registration.json)]]
+request = function()
+  n = n + 1
+  local email = string.format("load-%d-%d@example.com", math.random(1, 1000000000), n)
+  local b = body:gsub("john.doe@example.com", email)
+  return wrk.format("POST", "/api/v2.1/customer/individual/registration",
+    {["Content-Type"] = "application/json", ["X-Tenant-ID"] = "$SLUG", ["Authorization"] = "Bearer $TOKEN"}, b)
+end
+LUA
+
+rate() { awk '/Requests\/sec/ {print $2}' "$1"; }
+lat() { awk -v p="$2" '$1 == p"%" || $1 == p".00%" {print $2}' "$1"; }
+
+echo "== token issuance (wrk, 2 threads, 32 connections, $DURATION)"
+wrk -t2 -c32 -d"$DURATION" --latency -s "$WORK/token.lua" "$BASE/oauth/token" >"$WORK/token.out"
+grep -E "Requests/sec|Non-2xx|50%|99%" "$WORK/token.out"
+
+echo "== registrations (wrk, 2 threads, 8 connections, $DURATION)"
+wrk -t2 -c8 -d"$DURATION" --latency -s "$WORK/register.lua" "$BASE/" >"$WORK/register.out"
+grep -E "Requests/sec|Non-2xx|50%|99%" "$WORK/register.out"
+
+# A customer to read, and one to log in as.
+CUST=$(curl -fs -X POST "$BASE/api/v2.1/customer/individual/registration" -H "Content-Type: application/json" \
+  -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" \
+  --data "$(jq -c 'del(.categorization) | .email = "reader@example.com"' docs/examples/registration.json)" | jq -r .data.customerId)
+
+echo "== GET customer at a fixed 1000 requests/s (hey, 50 workers x 20/s, $DURATION)"
+hey -z "$DURATION" -c 50 -q 20 -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" "$BASE/api/v2.1/customers/$CUST" >"$WORK/get.out"
+grep -E "Requests/sec|50% in|90% in|99% in|\[200\]|\[[45][0-9][0-9]\]" "$WORK/get.out"
+
+if curl -fs "$BASE/api/v2.1/openapi.json" | jq -e '.paths["/api/v2.1/customer/session"]' >/dev/null; then
+  cat >"$WORK/login.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Tenant-ID"] = "$SLUG"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.body = '{"email":"reader@example.com","password":"SecureP@ss123"}'
+LUA
+  echo "== password logins (wrk, 2 threads, 8 connections, $DURATION)"
+  wrk -t2 -c8 -d"$DURATION" --latency -s "$WORK/login.lua" "$BASE/api/v2.1/customer/session" >"$WORK/login.out"
+  grep -E "Requests/sec|Non-2xx|50%|99%" "$WORK/login.out"
+fi
+
+echo
+echo "summary: tokens/s=$(rate "$WORK/token.out") registrations/s=$(rate "$WORK/register.out") logins/s=$( [ -f "$WORK/login.out" ] && rate "$WORK/login.out" || echo n/a)"
+echo "GET customer at 1000/s: p50=$(awk '/50% in/ {print $3}' "$WORK/get.out")s p99=$(awk '/99% in/ {print $3}' "$WORK/get.out")s"

@@ -1,0 +1,168 @@
+package screening
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/audit"
+)
+
+// Settings are a tenant's screening settings.
+type Settings struct {
+	MatchThreshold    float64
+	PossibleThreshold float64
+	// Sources lists every known source and whether the tenant screens
+	// against it. A source the tenant never chose about is screened.
+	Sources []SourceSetting
+}
+
+// SourceSetting is one source and whether a tenant screens against it.
+type SourceSetting struct {
+	ID      string
+	Name    string
+	Kind    string
+	Enabled bool
+}
+
+// SettingsUpdate changes a tenant's settings; nil fields stay as they are.
+type SettingsUpdate struct {
+	MatchThreshold    *float64
+	PossibleThreshold *float64
+	// Sources turns sources on (true) or off (false) by id.
+	Sources map[string]bool
+}
+
+// Settings returns the tenant's settings.
+func (s *Service) Settings(ctx context.Context, tenantID uuid.UUID) (Settings, error) {
+	var out Settings
+	err := db.InTenantTx(ctx, s.pool, tenantID, func(q *db.Queries) error {
+		var err error
+		out, err = readSettings(ctx, q, tenantID)
+		return err
+	})
+	if err != nil {
+		return Settings{}, fmt.Errorf("screening: settings: %w", err)
+	}
+	return out, nil
+}
+
+func readSettings(ctx context.Context, q *db.Queries, tenantID uuid.UUID) (Settings, error) {
+	out := Settings{MatchThreshold: DefaultMatchThreshold, PossibleThreshold: DefaultPossibleThreshold}
+	row, err := q.ScreeningSettings(ctx, tenantID)
+	switch {
+	case err == nil:
+		out.MatchThreshold, out.PossibleThreshold = row.MatchThreshold, row.PossibleThreshold
+	case !db.IsNotFound(err):
+		return Settings{}, err
+	}
+	sources, err := q.ListScreeningSources(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	chosen, err := q.ScreeningTenantSources(ctx, tenantID)
+	if err != nil {
+		return Settings{}, err
+	}
+	for _, src := range sources {
+		enabled := true
+		for _, c := range chosen {
+			if c.SourceID == src.ID {
+				enabled = c.Enabled
+			}
+		}
+		out.Sources = append(out.Sources, SourceSetting{ID: src.ID, Name: src.Name, Kind: src.Kind, Enabled: enabled})
+	}
+	return out, nil
+}
+
+// UpdateSettings changes the tenant's thresholds and sources, audited.
+func (s *Service) UpdateSettings(ctx context.Context, tenantID uuid.UUID, u SettingsUpdate) (Settings, error) {
+	var out Settings
+	err := db.InTenantTx(ctx, s.pool, tenantID, func(q *db.Queries) error {
+		before, err := readSettings(ctx, q, tenantID)
+		if err != nil {
+			return err
+		}
+		match, possible := before.MatchThreshold, before.PossibleThreshold
+		if u.MatchThreshold != nil {
+			match = *u.MatchThreshold
+		}
+		if u.PossibleThreshold != nil {
+			possible = *u.PossibleThreshold
+		}
+		var fe apperr.Fields
+		if match <= 0 || match > 1 {
+			fe.Add("matchThreshold", "use a number above 0 and at most 1")
+		}
+		if possible <= 0 || possible > 1 {
+			fe.Add("possibleThreshold", "use a number above 0 and at most 1")
+		}
+		if !fe.Has("matchThreshold") && !fe.Has("possibleThreshold") && possible > match {
+			fe.Add("possibleThreshold", "must not be above the match threshold")
+		}
+		for id := range u.Sources {
+			if !slices.ContainsFunc(before.Sources, func(src SourceSetting) bool { return src.ID == id }) {
+				fe.Add("sources", "no list %q", id)
+			}
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		if _, err := q.UpsertScreeningSettings(ctx, db.UpsertScreeningSettingsParams{
+			TenantID: tenantID, MatchThreshold: match, PossibleThreshold: possible,
+		}); err != nil {
+			return err
+		}
+		for id, enabled := range u.Sources {
+			if err := q.SetScreeningTenantSource(ctx, db.SetScreeningTenantSourceParams{TenantID: tenantID, SourceID: id, Enabled: enabled}); err != nil {
+				return err
+			}
+		}
+		if out, err = readSettings(ctx, q, tenantID); err != nil {
+			return err
+		}
+		return audit.Write(ctx, q, audit.Entry{
+			TenantID: tenantID, Action: "screening.settings.updated", EntityType: "screening_settings",
+			EntityID: tenantID.String(), Before: before, After: out,
+		})
+	})
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return Settings{}, err
+		}
+		return Settings{}, fmt.Errorf("screening: update settings: %w", err)
+	}
+	s.options.Delete(tenantID)
+	return out, nil
+}
+
+// searchOptions are the tenant's settings as a search uses them, cached
+// briefly: they are read on every search.
+func (s *Service) searchOptions(ctx context.Context, tenantID uuid.UUID) (SearchOptions, error) {
+	if c, ok := s.options.Load(tenantID); ok && time.Now().Before(c.(cachedOptions).expires) {
+		return c.(cachedOptions).opts, nil
+	}
+	st, err := s.Settings(ctx, tenantID)
+	if err != nil {
+		return SearchOptions{}, err
+	}
+	opts := optionsOf(st)
+	s.options.Store(tenantID, cachedOptions{opts: opts, expires: time.Now().Add(s.optionsTTL)})
+	return opts, nil
+}
+
+func optionsOf(st Settings) SearchOptions {
+	opts := SearchOptions{MatchThreshold: st.MatchThreshold, PossibleThreshold: st.PossibleThreshold, Sources: map[string]bool{}}
+	for _, src := range st.Sources {
+		if src.Enabled {
+			opts.Sources[src.ID] = true
+		}
+	}
+	return opts
+}

@@ -1,0 +1,114 @@
+-- The portal's customer search and the 360 page's reads.
+--
+-- Listing (no search text) and searching are separate queries: a search
+-- first collects the matching ids (by id, by text through
+-- customer_search_matches, by IBAN) and the planner joins them to the
+-- customers, which an OR with "everything" would prevent. Each optional
+-- part is switched by a boolean, so that with plan_cache_mode =
+-- force_custom_plan (CustomerSearchPlans) the planner folds the unused
+-- parts away. Text goes through customer_search_matches because the
+-- trigram index cannot serve a LIKE under row-level security (migration
+-- 00005); filters and both sort orders use plain indexes.
+
+-- name: CustomerSearchPlans :exec
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+
+-- name: ListCustomersNewest :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = @tenant_id
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text)
+  AND (NOT @paged::boolean
+       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = @tenant_id AND a.id = @after::uuid))
+ORDER BY c.created_at DESC, c.id DESC
+LIMIT @max_rows;
+
+-- name: ListCustomersByName :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = @tenant_id
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text)
+  AND (NOT @paged::boolean
+       OR (lower(c.last_name), lower(c.first_name), c.id) >
+          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = @tenant_id AND a.id = @after::uuid))
+ORDER BY lower(c.last_name), lower(c.first_name), c.id
+LIMIT @max_rows;
+
+-- name: CountCustomers :one
+SELECT count(*) FROM customers c
+WHERE c.tenant_id = @tenant_id
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text);
+
+-- name: SearchCustomersNewest :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = @tenant_id
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text)
+  AND c.id IN (
+        SELECT @id::uuid WHERE @by_id::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_matches(@pattern::text) AS m(m) WHERE @by_text::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE @by_iban::boolean AND w.tenant_id = @tenant_id AND w.iban = @iban::text)
+  AND (NOT @paged::boolean
+       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = @tenant_id AND a.id = @after::uuid))
+ORDER BY c.created_at DESC, c.id DESC
+LIMIT @max_rows;
+
+-- name: SearchCustomersByName :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = @tenant_id
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text)
+  AND c.id IN (
+        SELECT @id::uuid WHERE @by_id::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_matches(@pattern::text) AS m(m) WHERE @by_text::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE @by_iban::boolean AND w.tenant_id = @tenant_id AND w.iban = @iban::text)
+  AND (NOT @paged::boolean
+       OR (lower(c.last_name), lower(c.first_name), c.id) >
+          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = @tenant_id AND a.id = @after::uuid))
+ORDER BY lower(c.last_name), lower(c.first_name), c.id
+LIMIT @max_rows;
+
+-- name: CountCustomerMatches :one
+SELECT count(*) FROM customers c
+WHERE c.tenant_id = @tenant_id
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text)
+  AND c.id IN (
+        SELECT @id::uuid WHERE @by_id::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_matches(@pattern::text) AS m(m) WHERE @by_text::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE @by_iban::boolean AND w.tenant_id = @tenant_id AND w.iban = @iban::text);
+
+-- name: CustomerSessionList :many
+SELECT id, created_at, last_used_at, expires_at, revoked_at, revoked_reason, ip, user_agent
+FROM customer_sessions
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id
+ORDER BY created_at DESC
+LIMIT @max_rows;
+
+-- name: CountCustomerSessions :one
+SELECT count(*) FROM customer_sessions WHERE tenant_id = @tenant_id AND customer_id = @customer_id;

@@ -1,0 +1,146 @@
+-- Lists (platform data, no tenant).
+
+-- name: EnsureScreeningSource :exec
+-- For a refused load: the source is recorded if new, as far as it is known.
+INSERT INTO screening_sources (id, name, kind, format)
+VALUES (@id, @name, @kind, @format)
+ON CONFLICT (id) DO NOTHING;
+
+-- name: UpsertScreeningSource :exec
+-- For a load: a list's name and kind are as its latest version says.
+INSERT INTO screening_sources (id, name, kind, format)
+VALUES (@id, @name, @kind, @format)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, format = excluded.format;
+
+-- name: ListScreeningSources :many
+SELECT * FROM screening_sources ORDER BY id;
+
+-- name: LockScreeningSource :exec
+-- Serialises loads of one source until the transaction ends.
+SELECT pg_advisory_xact_lock(hashtextextended('screening source ' || @source_id::text, 0));
+
+-- name: CurrentScreeningVersion :one
+SELECT * FROM screening_list_versions
+WHERE source_id = @source_id AND status = 'CURRENT';
+
+-- name: CurrentScreeningVersions :many
+SELECT * FROM screening_list_versions
+WHERE status = 'CURRENT'
+ORDER BY source_id;
+
+-- name: ScreeningVersionByID :one
+SELECT * FROM screening_list_versions WHERE id = @id;
+
+-- name: ListScreeningVersions :many
+SELECT * FROM screening_list_versions
+WHERE (@source_id::text = '' OR source_id = @source_id)
+ORDER BY loaded_at DESC, seq DESC
+LIMIT @max_rows;
+
+-- name: NextScreeningVersionSeq :one
+SELECT (coalesce(max(seq), 0) + 1)::int FROM screening_list_versions WHERE source_id = @source_id;
+
+-- name: InsertScreeningVersion :one
+INSERT INTO screening_list_versions (id, source_id, seq, previous_version_id, status, loaded_by,
+                                     file_name, checksum, entry_count, added, removed, changed, error)
+VALUES (@id, @source_id, @seq, @previous_version_id, @status, @loaded_by,
+        @file_name, @checksum, @entry_count, @added, @removed, @changed, @error)
+RETURNING *;
+
+-- name: SupersedeScreeningVersion :exec
+UPDATE screening_list_versions SET status = 'SUPERSEDED'
+WHERE id = @id AND status = 'CURRENT';
+
+-- name: CopyScreeningEntries :copyfrom
+INSERT INTO screening_entries (version_id, source_entry_id, type, primary_name, aliases,
+                               dates_of_birth, countries, programs, remarks, content_hash)
+VALUES (@version_id, @source_entry_id, @type, @primary_name, @aliases,
+        @dates_of_birth, @countries, @programs, @remarks, @content_hash);
+
+-- name: ScreeningEntryHashes :many
+SELECT source_entry_id, content_hash FROM screening_entries WHERE version_id = @version_id;
+
+-- name: CopyScreeningChanges :copyfrom
+INSERT INTO screening_entry_changes (version_id, source_entry_id, change)
+VALUES (@version_id, @source_entry_id, @change);
+
+-- name: ScreeningEntriesOfVersion :many
+SELECT * FROM screening_entries WHERE version_id = @version_id ORDER BY source_entry_id;
+
+-- name: ScreeningChangedEntries :many
+-- The entries a version added or changed: what re-screening looks at.
+SELECT e.* FROM screening_entries e
+JOIN screening_entry_changes c ON c.version_id = e.version_id AND c.source_entry_id = e.source_entry_id
+WHERE e.version_id = @version_id AND c.change IN ('ADDED', 'CHANGED')
+ORDER BY e.source_entry_id;
+
+-- name: ScreeningVersionChanges :many
+-- A version's changes with the entry's name: from this version for added and
+-- changed entries, from the previous one for removed entries.
+SELECT c.change, c.source_entry_id,
+       coalesce(cur.primary_name, prev.primary_name, '')::text AS primary_name,
+       coalesce(cur.type, prev.type, '')::text AS type
+FROM screening_entry_changes c
+JOIN screening_list_versions v ON v.id = c.version_id
+LEFT JOIN screening_entries cur ON cur.version_id = c.version_id AND cur.source_entry_id = c.source_entry_id
+LEFT JOIN screening_entries prev ON prev.version_id = v.previous_version_id AND prev.source_entry_id = c.source_entry_id
+WHERE c.version_id = @version_id
+  AND (@change::text = '' OR c.change = @change)
+ORDER BY c.change, length(c.source_entry_id), c.source_entry_id
+LIMIT @max_rows;
+
+-- Tenant settings.
+
+-- name: ScreeningSettings :one
+SELECT * FROM screening_settings WHERE tenant_id = @tenant_id;
+
+-- name: UpsertScreeningSettings :one
+INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold)
+VALUES (@tenant_id, @match_threshold, @possible_threshold)
+ON CONFLICT (tenant_id) DO UPDATE
+SET match_threshold = excluded.match_threshold,
+    possible_threshold = excluded.possible_threshold,
+    updated_at = now()
+RETURNING *;
+
+-- name: ScreeningTenantSources :many
+SELECT * FROM screening_tenant_sources WHERE tenant_id = @tenant_id ORDER BY source_id;
+
+-- name: SetScreeningTenantSource :exec
+INSERT INTO screening_tenant_sources (tenant_id, source_id, enabled)
+VALUES (@tenant_id, @source_id, @enabled)
+ON CONFLICT (tenant_id, source_id) DO UPDATE SET enabled = excluded.enabled, updated_at = now();
+
+-- Hits.
+
+-- name: InsertScreeningHit :one
+-- Nothing is inserted (and no row returned) when the subject already has a
+-- hit on this entry with this content, whatever its status.
+INSERT INTO screening_hits (id, tenant_id, subject_id, subject_name, source_id, source_entry_id,
+                            version_id, entry_hash, entry_name, entry_type, matched_name, score,
+                            match_status, explanation)
+VALUES (@id, @tenant_id, @subject_id, @subject_name, @source_id, @source_entry_id,
+        @version_id, @entry_hash, @entry_name, @entry_type, @matched_name, @score,
+        @match_status, @explanation)
+ON CONFLICT (tenant_id, subject_id, source_id, source_entry_id, entry_hash) DO NOTHING
+RETURNING *;
+
+-- name: ScreeningHitByID :one
+SELECT * FROM screening_hits WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: LockScreeningHit :one
+SELECT * FROM screening_hits WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: DecideScreeningHit :one
+UPDATE screening_hits
+SET status = @status, note = @note, decided_by = @decided_by, decided_at = now(), updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: ListScreeningHits :many
+SELECT * FROM screening_hits
+WHERE tenant_id = @tenant_id
+  AND (@status::text = '' OR status = @status)
+  AND (sqlc.narg(subject_id)::uuid IS NULL OR subject_id = sqlc.narg(subject_id))
+ORDER BY created_at DESC, id
+LIMIT @max_rows;

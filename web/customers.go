@@ -1,0 +1,472 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/views/components"
+	customersv "github.com/ciamhq/ciam/views/customers"
+)
+
+// customerPageSize is how many customers a search page lists.
+const customerPageSize = 50
+
+func options(values []string) []customersv.Option {
+	out := make([]customersv.Option, 0, len(values))
+	for _, v := range values {
+		out = append(out, customersv.Option{Value: v, Label: v})
+	}
+	return out
+}
+
+func (s *server) handleCustomerSearch() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		view := customersv.Search{
+			Filter: customersv.Filter{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Risk: q.Get("risk"),
+				Permission: q.Get("permission"), Sort: q.Get("sort")},
+			Errors:   map[string]string{},
+			Statuses: options(customer.Statuses), Risks: options(customer.RiskLevels), Permissions: options(customer.Permissions),
+			Sorts: []customersv.Option{{Value: customer.SortNewest, Label: "Newest first"}, {Value: customer.SortName, Label: "Name (A–Z)"}},
+			Loc:   t.Location(), Now: s.Now(),
+		}
+		if view.Filter.Sort == "" {
+			view.Filter.Sort = customer.SortNewest
+		}
+		f := customer.SearchFilter{Query: view.Filter.Q, Status: view.Filter.Status, RiskLevel: view.Filter.Risk,
+			Permission: view.Filter.Permission, Sort: view.Filter.Sort, Limit: customerPageSize}
+		if a := q.Get("after"); a != "" {
+			id, err := uuid.Parse(a)
+			if err != nil {
+				s.fail(w, r, apperr.New(apperr.Malformed, "the page cursor is not valid"))
+				return
+			}
+			f.After = id
+		}
+		status := http.StatusOK
+		res, err := s.Customers.Search(r.Context(), emp.TenantID, f)
+		if fieldErrors(err, view.Errors) {
+			status = http.StatusUnprocessableEntity
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if res.QueryIgnored {
+			view.QueryHint = fmt.Sprintf("Type at least %d characters of a name, e-mail address or phone number; until then every customer is listed.", customer.MinQueryLength)
+		}
+		reveal := emp.Can(staff.PermCustomersPII)
+		for _, c := range res.Customers {
+			email := c.Email
+			if !reveal {
+				email = fieldcrypt.MaskEmail(email)
+			}
+			view.Rows = append(view.Rows, customersv.Row{ID: c.ID.String(), ShortID: c.ID.String()[:8], Name: c.FullName(), Email: email,
+				Country: c.Nationality, CountryName: "Nationality: " + customer.CountryName(c.Nationality), Status: c.Status,
+				Risk: c.RiskLevel, Permission: c.Permission, Created: c.CreatedAt})
+		}
+		view.Pager = customerPager(r.URL, res, len(view.Rows), view.Filter.Sort)
+		s.page(w, r, status, "Customers", "customers", customersv.SearchPage(view))
+	})
+}
+
+// customerPager builds keyset pagination links that keep the search. The
+// offset parameter only numbers the rows ("51–100 of 1,204"); the cursor
+// decides what the page holds.
+func customerPager(u *url.URL, res customer.SearchResult, n int, sort string) components.Pager {
+	p := components.Pager{Total: res.Total, FirstLabel: "First page", NextLabel: "Next →"}
+	q := u.Query()
+	if q.Get("after") != "" {
+		first := cloneValues(q)
+		first.Del("after")
+		first.Del("offset")
+		p.FirstURL = u.Path + "?" + first.Encode()
+	}
+	if n > 0 {
+		p.From = 1
+		if off, err := strconv.ParseInt(q.Get("offset"), 10, 64); err == nil && off > 0 && q.Get("after") != "" {
+			p.From = off + 1
+		}
+		p.To = p.From + int64(n) - 1
+		if p.To > p.Total {
+			// Customers registered between pages; the count is of now.
+			p.Total = p.To
+		}
+	}
+	if res.Next != uuid.Nil {
+		next := cloneValues(q)
+		next.Set("after", res.Next.String())
+		next.Set("offset", strconv.FormatInt(p.To, 10))
+		p.NextURL = u.Path + "?" + next.Encode()
+	}
+	return p
+}
+
+// customerID reads the {id} of a customer route; anything that is not an
+// id is a customer that does not exist.
+func customerID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, apperr.New(apperr.NotFound, "no such customer")
+	}
+	return id, nil
+}
+
+func (s *server) handleCustomerShow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := customerID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d, err := s.Customers.GetDetail(r.Context(), emp.TenantID, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.customerPage(w, r, http.StatusOK, d, false, customersv.StandingForm{})
+	})
+}
+
+// handleCustomerReveal shows the sensitive values unmasked, once, and
+// records that the employee saw them. The answer is the page itself, not a
+// redirect: the values are never kept anywhere to be shown later.
+func (s *server) handleCustomerReveal() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := customerID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d, err := s.Customers.RevealPII(r.Context(), emp.TenantID, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.customerPage(w, r, http.StatusOK, d, true, customersv.StandingForm{})
+	})
+}
+
+// standingActions describes each standing change for the people who make
+// it; the destructive ones ask for confirmation.
+var standingActions = map[string]customersv.Action{
+	customer.ActionDeactivate: {Code: customer.ActionDeactivate, Label: "Deactivate", Danger: true,
+		Help:    "Status becomes INACTIVE. Sending stops; receiving continues. Reactivate restores the standing.",
+		Confirm: "Deactivate this customer? They can no longer send money."},
+	customer.ActionReactivate: {Code: customer.ActionReactivate, Label: "Reactivate",
+		Help: "Restores the status and permission the customer had before deactivation."},
+	customer.ActionLock: {Code: customer.ActionLock, Label: "Lock", Danger: true,
+		Help:    "Status and permission become LOCKED. Every session of the customer ends at once.",
+		Confirm: "Lock this customer? Their sessions end at once and nothing works until unlocked."},
+	customer.ActionUnlock: {Code: customer.ActionUnlock, Label: "Unlock",
+		Help: "Restores the status and permission the customer had before the lock. They sign in again."},
+	customer.ActionClose: {Code: customer.ActionClose, Label: "Close", Danger: true,
+		Help:    "Permanent: status and permission become CLOSED and every session ends. A closed customer cannot be reopened.",
+		Confirm: "Close this customer for good? This cannot be undone."},
+	actionResetPIN: {Code: actionResetPIN, Label: "Reset PIN",
+		Help:    "Removes the transaction PIN and its lock; the customer sets a new one in their app.",
+		Confirm: "Reset this customer's PIN?"},
+	actionRemoveTOTP: {Code: actionRemoveTOTP, Label: "Remove authenticator",
+		Help:    "For a lost phone: removes the authenticator app; the customer enrols again.",
+		Confirm: "Remove this customer's authenticator app?"},
+}
+
+// Security actions share the standing form: a reason, audited.
+const (
+	actionResetPIN   = "RESET_PIN"
+	actionRemoveTOTP = "REMOVE_TOTP"
+)
+
+func (s *server) handleCustomerStanding() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := customerID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		form := customersv.StandingForm{Action: strings.ToUpper(strings.TrimSpace(r.PostForm.Get("action"))),
+			Reason: r.PostForm.Get("reason"), Errors: map[string]string{}}
+		back := "/customers/" + id.String()
+		act, known := standingActions[form.Action]
+		if !known {
+			s.flash(w, r, "error", "Choose one of the standing actions the page offers.")
+			http.Redirect(w, r, back, http.StatusSeeOther)
+			return
+		}
+		if form.Action == actionResetPIN || form.Action == actionRemoveTOTP {
+			var err error
+			done := "The PIN was reset; the customer sets a new one."
+			if form.Action == actionResetPIN {
+				err = s.CustomerAuth.ResetPIN(r.Context(), emp.TenantID, id, form.Reason)
+			} else {
+				err = s.CustomerAuth.RemoveTOTP(r.Context(), emp.TenantID, id, form.Reason)
+				done = "The authenticator app was removed; the customer may enrol again."
+			}
+			if fieldErrors(err, form.Errors) {
+				d, derr := s.Customers.GetDetail(r.Context(), emp.TenantID, id)
+				if derr != nil {
+					s.fail(w, r, derr)
+					return
+				}
+				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+				return
+			}
+			if c := apperr.CodeOf(err); c == apperr.Conflict || c == apperr.NotFound {
+				e, _ := apperr.As(err)
+				s.flash(w, r, "error", "Not changed: "+e.Message+".")
+			} else if err != nil {
+				s.fail(w, r, err)
+				return
+			} else {
+				s.flash(w, r, "success", done)
+			}
+			http.Redirect(w, r, back, http.StatusSeeOther)
+			return
+		}
+		if form.Action == customer.ActionUnlock {
+			// Unlocking is a four-eyes change: it waits for a second employee.
+			c, err := s.Customers.Get(r.Context(), emp.TenantID, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			_, err = s.Approvals.Propose(r.Context(), emp.TenantID, customer.KindUnlock, id.String(), "Unlock "+c.FullName(),
+				customer.UnlockRequest{Reason: form.Reason}, form.Reason)
+			if fieldErrors(err, form.Errors) {
+				d, derr := s.Customers.GetDetail(r.Context(), emp.TenantID, id)
+				if derr != nil {
+					s.fail(w, r, derr)
+					return
+				}
+				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+				return
+			}
+			if apperr.CodeOf(err) == apperr.Conflict {
+				e, _ := apperr.As(err)
+				s.flash(w, r, "error", "Not changed: "+e.Message+".")
+			} else if err != nil {
+				s.fail(w, r, err)
+				return
+			} else {
+				s.flash(w, r, "success", "Unlocking "+c.FullName()+" awaits a second employee's approval.")
+			}
+			http.Redirect(w, r, back, http.StatusSeeOther)
+			return
+		}
+		updated, err := s.Customers.ChangeStanding(r.Context(), emp.TenantID, id, form.Action, form.Reason)
+		switch {
+		case fieldErrors(err, form.Errors):
+			d, derr := s.Customers.GetDetail(r.Context(), emp.TenantID, id)
+			if derr != nil {
+				s.fail(w, r, derr)
+				return
+			}
+			s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+		case apperr.CodeOf(err) == apperr.Conflict:
+			// The page was older than the customer's standing.
+			msg := "Not changed: " + act.Label + " does not apply to this customer now."
+			if c, gerr := s.Customers.Get(r.Context(), emp.TenantID, id); gerr == nil {
+				msg = "Not changed: " + act.Label + " does not apply to a customer whose status is " + c.Status + "."
+			}
+			s.flash(w, r, "error", msg)
+			http.Redirect(w, r, back, http.StatusSeeOther)
+		case err != nil:
+			s.fail(w, r, err)
+		default:
+			s.flash(w, r, "success", standingDone(form.Action, updated))
+			http.Redirect(w, r, back, http.StatusSeeOther)
+		}
+	})
+}
+
+func standingDone(action string, c customer.Customer) string {
+	name := c.FullName()
+	switch action {
+	case customer.ActionDeactivate:
+		return name + " was deactivated: status " + c.Status + ", permission " + c.Permission + "."
+	case customer.ActionReactivate:
+		return name + " was reactivated: status " + c.Status + ", permission " + c.Permission + "."
+	case customer.ActionLock:
+		return name + " was locked; their sessions have ended."
+	case customer.ActionUnlock:
+		return name + " was unlocked: status " + c.Status + ", permission " + c.Permission + "."
+	default:
+		return name + " was closed; their sessions have ended."
+	}
+}
+
+// customerPage renders the 360 page of d. revealed shows the sensitive
+// values: only handleCustomerReveal, which audits it, passes true.
+func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm) {
+	emp, _ := employeeFrom(r.Context())
+	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c := d.Customer
+	sess, sessTotal, err := s.Customers.Sessions(r.Context(), emp.TenantID, c.ID, 20)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	trail, err := s.Audit.List(r.Context(), emp.TenantID, audit.Filter{EntityType: "customer", EntityID: c.ID.String(), Limit: 20})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := customersv.Detail{
+		ID: c.ID.String(), Name: c.FullName(), Status: c.Status, Risk: c.RiskLevel, RiskReasons: c.RiskReasons,
+		Permission: c.Permission, EmailVerified: c.EmailVerifiedAt, Created: c.CreatedAt, Updated: c.UpdatedAt,
+		CanReveal: emp.Can(staff.PermCustomersPII), Revealed: revealed, Profile: profileFields(c, revealed),
+		SessionTotal: sessTotal, AuditTotal: trail.Total, Standing: form, Loc: t.Location(), Now: s.Now(),
+	}
+	if d.UserID != uuid.Nil {
+		v.UserID = d.UserID.String()
+	}
+	for _, wl := range d.Wallets {
+		row := customersv.Wallet{ID: wl.ID.String(), Status: wl.Status, Currency: wl.Currency, IBAN: wl.IBAN, Created: wl.CreatedAt}
+		if row.IBAN != "" && !revealed {
+			row.IBAN = fieldcrypt.Mask(row.IBAN, 4)
+		}
+		if wl.DailyLimit != nil {
+			row.DailyLimit = wl.DailyLimit.StringFixed(2)
+		}
+		if wl.RequiresApprovalAbove != nil {
+			row.RequiresApprovalAbove = wl.RequiresApprovalAbove.StringFixed(2)
+		}
+		v.Wallets = append(v.Wallets, row)
+	}
+	for _, vr := range d.Verifications {
+		v.Verifications = append(v.Verifications, customersv.Verification{ID: vr.ID.String(), Status: vr.Status, Risk: vr.RiskLevel,
+			Created: vr.CreatedAt, Updated: vr.UpdatedAt})
+	}
+	applied, ok, err := c.Applied()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok {
+		cat := &customersv.Categorisation{Name: applied.Name, Risk: applied.RiskLevel, Active: applied.IsActive}
+		for _, rel := range applied.CategoryFeatureRelations {
+			f := customersv.CategoryFeature{Code: rel.Feature.Code, Enabled: rel.Enabled}
+			for _, p := range rel.Parametrization {
+				f.Params = append(f.Params, customersv.Param{Name: p.Name, Value: p.Value})
+			}
+			cat.Features = append(cat.Features, f)
+		}
+		v.Categorisation = cat
+	}
+	for _, ss := range sess {
+		v.Sessions = append(v.Sessions, customersv.Session{Created: ss.CreatedAt, LastUsed: ss.LastUsedAt, Expires: ss.ExpiresAt,
+			Revoked: ss.RevokedAt, RevokedReason: ss.RevokedReason, IP: ss.IP, UserAgent: ss.UserAgent})
+	}
+	mayAudit := s.mayOpen(emp, "GET /audit/{id}")
+	if mayAudit {
+		v.AuditURL = "/audit?" + url.Values{"entity": {"customer:" + c.ID.String()}}.Encode()
+	}
+	for _, rec := range trail.Records {
+		e := customersv.AuditEntry{ID: rec.ID.String(), At: rec.OccurredAt, Actor: rec.ActorName, Action: rec.Action,
+			Code: rec.ReasonCode, Reason: reasonOf(rec.After)}
+		if e.Actor == "" {
+			e.Actor = rec.ActorType
+		}
+		if mayAudit {
+			e.Href = "/audit/" + e.ID
+		}
+		v.Audit = append(v.Audit, e)
+	}
+	if s.mayOpen(emp, "POST /customers/{id}/standing") {
+		for _, code := range customer.StandingActions {
+			if c.Allowed(code) {
+				v.Actions = append(v.Actions, standingActions[code])
+			}
+		}
+		if c.Status != customer.StatusClosed {
+			v.Actions = append(v.Actions, standingActions[actionResetPIN], standingActions[actionRemoveTOTP])
+		}
+	}
+	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))
+}
+
+// reasonOf is the free-text reason an audit record's after state carries,
+// as standing changes record it.
+func reasonOf(after json.RawMessage) string {
+	var v struct {
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(after, &v)
+	return v.Reason
+}
+
+// profileFields lists the profile, masking the sensitive values unless
+// revealed.
+func profileFields(c customer.Customer, revealed bool) []customersv.Field {
+	mask := func(v string, masked string) string {
+		if revealed || v == "" {
+			return v
+		}
+		return masked
+	}
+	addr := c.Address
+	var lines []string
+	for _, part := range []string{strings.TrimSpace(addr.StreetNumber + " " + addr.Street), addr.Apartment, addr.City, addr.State, addr.PostalCode, addr.Country} {
+		if part != "" {
+			lines = append(lines, part)
+		}
+	}
+	address := strings.Join(lines, ", ")
+	maskedAddress := "••••"
+	if addr.Country != "" {
+		maskedAddress = "••••, " + addr.Country
+	}
+	income := ""
+	if c.AnnualIncome != nil {
+		income = c.AnnualIncome.StringFixed(2)
+	}
+	dob := ""
+	if !c.DateOfBirth.IsZero() {
+		dob = c.DateOfBirth.Format("2006-01-02")
+	}
+	nationality := c.Nationality
+	if nationality != "" {
+		nationality += " · " + customer.CountryName(c.Nationality)
+	}
+	return []customersv.Field{
+		{Key: "email", Label: "E-mail", Value: mask(c.Email, fieldcrypt.MaskEmail(c.Email)), Sensitive: true},
+		{Key: "phone", Label: "Phone", Value: mask(c.PhoneNumber, fieldcrypt.Mask(c.PhoneNumber, 4)), Sensitive: true},
+		{Key: "alternate-phone", Label: "Alternate phone", Value: mask(c.AlternatePhoneNumber, fieldcrypt.Mask(c.AlternatePhoneNumber, 4)), Sensitive: true},
+		{Key: "date-of-birth", Label: "Date of birth", Value: mask(dob, "••••-••-••"), Sensitive: true},
+		{Key: "address", Label: "Address", Value: mask(address, maskedAddress), Sensitive: true},
+		{Key: "income", Label: "Annual income", Value: mask(income, "••••"), Sensitive: true},
+		{Key: "nationality", Label: "Nationality", Value: nationality},
+		{Key: "place-of-birth", Label: "Place of birth", Value: c.PlaceOfBirth},
+		{Key: "occupation", Label: "Occupation", Value: c.Occupation},
+		{Key: "employer", Label: "Employer", Value: c.EmployerName},
+		{Key: "source-of-funds", Label: "Source of funds", Value: c.SourceOfFunds},
+		{Key: "registration-ip", Label: "Registered from IP", Value: c.RegistrationIP},
+	}
+}

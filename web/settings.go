@@ -1,0 +1,280 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/views/settings"
+)
+
+func prefsForm(p tenant.Preferences) settings.Preferences {
+	return settings.Preferences{
+		Values: map[string]string{
+			"locale": p.Locale, "timeZone": p.TimeZone, "currency": p.Currency, "country": p.Country, "bankCode": p.BankCode,
+			"minCustomerAge": strconv.Itoa(p.MinCustomerAge), "loginMaxFailures": strconv.Itoa(p.LoginMaxFailures),
+			"loginLockout": p.LoginLockout.String(), "accessTokenTtl": p.AccessTokenTTL.String(), "refreshTokenTtl": p.RefreshTokenTTL.String(),
+			"pinLength": strconv.Itoa(p.PINLength), "pinMaxFailures": strconv.Itoa(p.PINMaxFailures), "otpTtl": p.OTPTTL.String(),
+			"otpMaxAttempts": strconv.Itoa(p.OTPMaxAttempts),
+		},
+		Checks: map[string]bool{"loginOtpRequired": p.LoginOTPRequired, "selfieUncheckedBlocksApproval": p.SelfieUncheckedBlocks},
+		Errors: map[string]string{},
+	}
+}
+
+func (s *server) handlePreferences() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		p, err := s.Preferences.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		form := prefsForm(p)
+		form.CanEdit = emp.Can(staff.PermConfigEdit)
+		s.page(w, r, http.StatusOK, "Organisation preferences", "preferences", settings.PreferencesPage(form))
+	})
+}
+
+// formInt and formDuration read form values, noting what does not parse.
+func formInt(f map[string][]string, errs map[string]string, name string) int {
+	v := strings.TrimSpace(first(f[name]))
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		errs[name] = "enter a whole number"
+	}
+	return n
+}
+
+func formDuration(f map[string][]string, errs map[string]string, name string) time.Duration {
+	d, err := time.ParseDuration(strings.TrimSpace(first(f[name])))
+	if err != nil {
+		errs[name] = "enter a duration such as 15m or 720h"
+	}
+	return d
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func (s *server) handlePreferencesSave() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		f := r.PostForm
+		errs := map[string]string{}
+		p := tenant.Preferences{
+			Locale: strings.TrimSpace(f.Get("locale")), TimeZone: strings.TrimSpace(f.Get("timeZone")),
+			Currency: strings.ToUpper(strings.TrimSpace(f.Get("currency"))), Country: strings.ToUpper(strings.TrimSpace(f.Get("country"))),
+			BankCode:       strings.ToUpper(strings.TrimSpace(f.Get("bankCode"))),
+			MinCustomerAge: formInt(f, errs, "minCustomerAge"), LoginMaxFailures: formInt(f, errs, "loginMaxFailures"),
+			LoginLockout: formDuration(f, errs, "loginLockout"), AccessTokenTTL: formDuration(f, errs, "accessTokenTtl"),
+			RefreshTokenTTL: formDuration(f, errs, "refreshTokenTtl"), PINLength: formInt(f, errs, "pinLength"),
+			PINMaxFailures: formInt(f, errs, "pinMaxFailures"), OTPTTL: formDuration(f, errs, "otpTtl"),
+			OTPMaxAttempts: formInt(f, errs, "otpMaxAttempts"), LoginOTPRequired: f.Get("loginOtpRequired") == "on",
+			SelfieUncheckedBlocks: f.Get("selfieUncheckedBlocksApproval") == "on",
+		}
+		var err error
+		if len(errs) == 0 {
+			_, err = s.Preferences.Update(r.Context(), emp.TenantID, p)
+		} else {
+			fieldErrors(p.Validate(), errs) // every other problem too, in one go
+		}
+		if len(errs) > 0 || fieldErrors(err, errs) {
+			form := prefsForm(p)
+			for k := range form.Values {
+				form.Values[k] = strings.TrimSpace(f.Get(k))
+			}
+			form.Errors, form.CanEdit = errs, true
+			s.page(w, r, http.StatusUnprocessableEntity, "Organisation preferences", "preferences", settings.PreferencesPage(form))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "Preferences saved.")
+		http.Redirect(w, r, "/config/preferences", http.StatusSeeOther)
+	})
+}
+
+func policyForm(p credential.PasswordPolicy) settings.Policy {
+	return settings.Policy{
+		Values: map[string]string{"minLength": strconv.Itoa(p.MinLength), "maxLength": strconv.Itoa(p.MaxLength),
+			"minUpper": strconv.Itoa(p.MinUpper), "minLower": strconv.Itoa(p.MinLower), "minDigits": strconv.Itoa(p.MinDigits),
+			"minSpecial": strconv.Itoa(p.MinSpecial), "historyCount": strconv.Itoa(p.HistoryCount), "maxAgeDays": strconv.Itoa(p.MaxAgeDays)},
+		Checks: map[string]bool{"forbidUsername": p.ForbidUsername, "forbidEmail": p.ForbidEmail, "rejectCommon": p.RejectCommon},
+		Errors: map[string]string{},
+	}
+}
+
+func (s *server) policyPage(w http.ResponseWriter, r *http.Request, status int, form settings.Policy) {
+	emp, _ := employeeFrom(r.Context())
+	form.CanEdit = emp.Can(staff.PermConfigEdit)
+	pending, err := s.Approvals.PendingFor(r.Context(), emp.TenantID, "tenant", []string{emp.TenantID.String()})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, req := range pending[emp.TenantID.String()] {
+		if req.Kind == tenant.KindPasswordPolicy {
+			form.PendingID, form.PendingTitle = req.ID.String(), req.Title
+		}
+	}
+	s.page(w, r, status, "Password policy", "password-policy", settings.PolicyPage(form))
+}
+
+func (s *server) handlePasswordPolicy() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		p, err := s.Preferences.PasswordPolicy(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.policyPage(w, r, http.StatusOK, policyForm(p))
+	})
+}
+
+// handlePasswordPolicyPropose asks for a policy change: four-eyes.
+func (s *server) handlePasswordPolicyPropose() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		f := r.PostForm
+		errs := map[string]string{}
+		p := credential.PasswordPolicy{
+			MinLength: formInt(f, errs, "minLength"), MaxLength: formInt(f, errs, "maxLength"), MinUpper: formInt(f, errs, "minUpper"),
+			MinLower: formInt(f, errs, "minLower"), MinDigits: formInt(f, errs, "minDigits"), MinSpecial: formInt(f, errs, "minSpecial"),
+			HistoryCount: formInt(f, errs, "historyCount"), MaxAgeDays: formInt(f, errs, "maxAgeDays"),
+			ForbidUsername: f.Get("forbidUsername") == "on", ForbidEmail: f.Get("forbidEmail") == "on", RejectCommon: f.Get("rejectCommon") == "on",
+		}
+		var err error
+		if len(errs) == 0 {
+			_, err = s.Approvals.Propose(r.Context(), emp.TenantID, tenant.KindPasswordPolicy, emp.TenantID.String(),
+				"Change the password policy", p, f.Get("reason"))
+		}
+		if len(errs) > 0 || fieldErrors(err, errs) {
+			form := policyForm(p)
+			for k := range form.Values {
+				form.Values[k] = strings.TrimSpace(f.Get(k))
+			}
+			form.Errors = errs
+			s.policyPage(w, r, http.StatusUnprocessableEntity, form)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "The new password policy awaits a second employee's approval.")
+		http.Redirect(w, r, "/config/password-policy", http.StatusSeeOther)
+	})
+}
+
+func reqRow(r kyc.Requirement, isDefault bool) settings.Requirement {
+	return settings.Requirement{ID: r.ID.String(), Country: r.Country, RiskLevel: r.RiskLevel, Type: r.Type, SubTypes: r.SubTypes,
+		Required: r.Required, MaxAgeDays: r.MaxAgeDays, Default: isDefault}
+}
+
+func (s *server) requirementsPage(w http.ResponseWriter, r *http.Request, status int, form, errs map[string]string) {
+	emp, _ := employeeFrom(r.Context())
+	rows, err := s.KYC.AllRequirements(r.Context(), emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := settings.Requirements{Types: kyc.DocumentTypes, Form: form, Errors: errs, CanEdit: emp.Can(staff.PermConfigEdit)}
+	for _, row := range rows {
+		p.Rows = append(p.Rows, reqRow(row, false))
+	}
+	for _, risk := range []string{"LOW", "MEDIUM", "HIGH"} {
+		for _, d := range kyc.DefaultRequirements(risk) {
+			p.Defaults = append(p.Defaults, reqRow(d, true))
+		}
+	}
+	s.page(w, r, status, "KYC requirements", "kyc-requirements", settings.RequirementsPage(p))
+}
+
+func (s *server) handleRequirements() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requirementsPage(w, r, http.StatusOK, map[string]string{"country": "*", "riskLevel": "MEDIUM"}, map[string]string{})
+	})
+}
+
+func (s *server) handleRequirementSave() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		f := r.PostForm
+		form := map[string]string{"country": f.Get("country"), "riskLevel": f.Get("riskLevel"), "type": f.Get("type"),
+			"subTypes": f.Get("subTypes"), "maxAgeDays": f.Get("maxAgeDays"), "required": "off"}
+		if f.Get("required") == "on" {
+			form["required"] = "on"
+		}
+		errs := map[string]string{}
+		maxAge := 0
+		if v := strings.TrimSpace(f.Get("maxAgeDays")); v != "" {
+			maxAge = formInt(f, errs, "maxAgeDays")
+		}
+		var subs []string
+		for _, st := range strings.Split(f.Get("subTypes"), ",") {
+			if st = strings.ToUpper(strings.TrimSpace(st)); st != "" {
+				subs = append(subs, st)
+			}
+		}
+		var err error
+		if len(errs) == 0 {
+			_, err = s.KYC.SetRequirement(r.Context(), emp.TenantID, kyc.Requirement{Country: f.Get("country"), RiskLevel: f.Get("riskLevel"),
+				Type: f.Get("type"), SubTypes: subs, Required: form["required"] == "on", MaxAgeDays: maxAge})
+		}
+		if len(errs) > 0 || fieldErrors(err, errs) {
+			s.requirementsPage(w, r, http.StatusUnprocessableEntity, form, errs)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "Requirement saved.")
+		http.Redirect(w, r, "/config/kyc-requirements", http.StatusSeeOther)
+	})
+}
+
+func (s *server) handleRequirementDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, apperr.New(apperr.NotFound, "no such requirement"))
+			return
+		}
+		if err := s.KYC.DeleteRequirement(r.Context(), emp.TenantID, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "Requirement removed.")
+		http.Redirect(w, r, "/config/kyc-requirements", http.StatusSeeOther)
+	})
+}
