@@ -2,6 +2,8 @@ package web
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"path"
@@ -133,9 +135,10 @@ const (
 	pdfDocumentCSP   = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; object-src 'self'; script-src 'none'; frame-ancestors 'self'"
 )
 
-// handleDocumentContent serves a document's bytes for the viewer. Every
-// request is an audited view (kyc.Open). The type is the one the bytes
-// were judged to be at upload, and the browser may not guess another.
+// handleDocumentContent serves a document's bytes for the viewer,
+// streamed a chunk at a time. Every request is an audited view
+// (kyc.OpenTo). The type is the one the bytes were judged to be at
+// upload, and the browser may not guess another.
 func (s *server) handleDocumentContent() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
@@ -144,30 +147,59 @@ func (s *server) handleDocumentContent() http.Handler {
 			s.fail(w, r, apperr.New(apperr.NotFound, "no such document"))
 			return
 		}
-		doc, content, err := s.KYC.Open(r.Context(), emp.TenantID, id)
+		doc, err := s.KYC.Document(r.Context(), emp.TenantID, id)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", doc.MIME)
-		h.Set("Content-Length", strconv.Itoa(len(content)))
-		h.Set("Content-Disposition", contentDisposition(doc))
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store, private")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "SAMEORIGIN")
-		if doc.MIME == "application/pdf" {
-			h.Set("Content-Security-Policy", pdfDocumentCSP)
-		} else {
-			h.Set("Content-Security-Policy", imageDocumentCSP)
+		docHeaders := map[string]string{
+			"Content-Type":                 doc.MIME,
+			"Content-Length":               strconv.FormatInt(doc.SizeBytes, 10),
+			"Content-Disposition":          contentDisposition(doc),
+			"X-Content-Type-Options":       "nosniff",
+			"Cache-Control":                "no-store, private",
+			"Cross-Origin-Resource-Policy": "same-origin",
+			"Referrer-Policy":              "no-referrer",
+			"X-Frame-Options":              "SAMEORIGIN",
+			"Content-Security-Policy":      imageDocumentCSP,
 		}
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			_, _ = w.Write(content)
+		if doc.MIME == "application/pdf" {
+			docHeaders["Content-Security-Policy"] = pdfDocumentCSP
+		}
+		portal := http.Header{} // the portal's own values, for an error page
+		for k, v := range docHeaders {
+			portal[k] = h.Values(k)
+			h.Set(k, v)
+		}
+		cw := &countingWriter{w: w}
+		if _, err := s.KYC.OpenTo(r.Context(), emp.TenantID, id, cw); err != nil {
+			if cw.n > 0 {
+				// Too late for an error page: the client sees a short body.
+				s.Logger.ErrorContext(r.Context(), "document content", slog.Any("error", err), slog.String("document", id.String()))
+				return
+			}
+			for k := range docHeaders {
+				h.Del(k)
+				for _, v := range portal[k] {
+					h.Add(k, v)
+				}
+			}
+			s.fail(w, r, err)
 		}
 	})
+}
+
+// countingWriter counts what reached the client.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // contentDisposition shows a document inline under a safe file name: the

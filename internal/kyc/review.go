@@ -551,6 +551,24 @@ func (s *Service) Decide(ctx context.Context, tenant, vr uuid.UUID, in ReviewInp
 	return out, nil
 }
 
+// Document is a document's record, without its content and without
+// counting as a view.
+func (s *Service) Document(ctx context.Context, tenant, id uuid.UUID) (DocumentInfo, error) {
+	var doc db.Document
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		doc, err = q.Document(ctx, db.DocumentParams{TenantID: tenant, ID: id})
+		return err
+	})
+	if db.IsNotFound(err) {
+		return DocumentInfo{}, errDocumentNotFound()
+	}
+	if err != nil {
+		return DocumentInfo{}, fmt.Errorf("kyc: document: %w", err)
+	}
+	return docInfo(doc), nil
+}
+
 // DocumentView is a document's record with the verification it belongs
 // to, for the viewer. Its content is read, and the view audited, by Open.
 func (s *Service) DocumentView(ctx context.Context, tenant, id uuid.UUID) (DocumentInfo, Verification, error) {
