@@ -199,29 +199,14 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		reqs []Requirement
 		now  = s.now()
 	)
+	var rows []db.KycRequirement
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		if req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr}); err != nil {
 			return err
 		}
-		row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: req.CustomerID})
-		if err != nil {
-			return err
-		}
-		cust, err = s.customers.Get(ctx, tenant, row.ID)
-		if err != nil {
-			return err
-		}
-		rows, err := q.KYCRequirements(ctx, tenant)
-		if err != nil {
-			return err
-		}
-		country := cust.Address.Country
-		if country == "" {
-			country = cust.Nationality
-		}
-		reqs = requirementsFor(rows, country, cust.RiskLevel)
-		return nil
+		rows, err = q.KYCRequirements(ctx, tenant)
+		return err
 	})
 	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != req.CustomerID) {
 		return UploadResult{}, errNotFound()
@@ -229,6 +214,16 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	if err != nil {
 		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
 	}
+	// Read outside the transaction above: a second connection taken while
+	// holding the first deadlocks a small pool under concurrent uploads.
+	if cust, err = s.customers.Get(ctx, tenant, req.CustomerID); err != nil {
+		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+	}
+	country := cust.Address.Country
+	if country == "" {
+		country = cust.Nationality
+	}
+	reqs = requirementsFor(rows, country, cust.RiskLevel)
 	if req.Locked {
 		return UploadResult{}, apperr.New(apperr.Locked, "this verification is locked after too many refused uploads; ask the compliance team").WithAPI("VERIFICATION_LOCKED")
 	}
