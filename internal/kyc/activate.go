@@ -194,6 +194,9 @@ func (s *Service) activateWallet(ctx context.Context, tx pgx.Tx, q *db.Queries, 
 	cur := opt.WalletCurrency
 	if cur == "" {
 		cur = settings.Currency
+		if !currency.Valid(cur) {
+			return apperr.New(apperr.Conflict, "the organisation's currency %q is not a circulating ISO 4217 currency; send walletCurrency", cur).WithAPI("CURRENCY_NOT_SUPPORTED")
+		}
 	}
 	p := db.ActivateWalletParams{TenantID: tenant, ID: walletID, Currency: &cur}
 	if opt.ApplyRiskMitigation && rm != nil && (rm.TransactionLimits.DailyLimit != nil || rm.TransactionLimits.RequiresApprovalAbove != nil) {
