@@ -491,9 +491,10 @@ const setVerificationStatus = `-- name: SetVerificationStatus :one
 UPDATE verification_requests
 SET status = $1, checks_state = $2, verification_method = $3,
     reasons_for_review = $4, assigned_to = $5,
-    completed_at = $6, updated_at = now(), version = version + 1
+    completed_at = $6, updated_at = now(), version = version + 1,
+    review_queued_at = CASE WHEN $1 = 'PENDING_REVIEW' AND status <> 'PENDING_REVIEW' THEN now() ELSE review_queued_at END
 WHERE tenant_id = $7 AND id = $8
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
 `
 
 type SetVerificationStatusParams struct {
@@ -543,6 +544,7 @@ func (q *Queries) SetVerificationStatus(ctx context.Context, arg SetVerification
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }
@@ -644,7 +646,7 @@ func (q *Queries) UpsertKYCRequirement(ctx context.Context, arg UpsertKYCRequire
 }
 
 const verificationRequest = `-- name: VerificationRequest :one
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version FROM verification_requests WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND id = $2
 `
 
 type VerificationRequestParams struct {
@@ -679,12 +681,13 @@ func (q *Queries) VerificationRequest(ctx context.Context, arg VerificationReque
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }
 
 const verificationRequestForUpdate = `-- name: VerificationRequestForUpdate :one
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version FROM verification_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type VerificationRequestForUpdateParams struct {
@@ -719,6 +722,7 @@ func (q *Queries) VerificationRequestForUpdate(ctx context.Context, arg Verifica
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }

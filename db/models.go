@@ -534,6 +534,7 @@ type VerificationRequest struct {
 	RiskMitigation     json.RawMessage
 	CompletedAt        *time.Time
 	Version            int32
+	ReviewQueuedAt     *time.Time
 }
 
 type Wallet struct {

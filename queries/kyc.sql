@@ -14,7 +14,8 @@ RETURNING rejected_uploads, locked;
 UPDATE verification_requests
 SET status = @status, checks_state = @checks_state, verification_method = sqlc.narg(verification_method),
     reasons_for_review = @reasons_for_review, assigned_to = sqlc.narg(assigned_to),
-    completed_at = sqlc.narg(completed_at), updated_at = now(), version = version + 1
+    completed_at = sqlc.narg(completed_at), updated_at = now(), version = version + 1,
+    review_queued_at = CASE WHEN @status = 'PENDING_REVIEW' AND status <> 'PENDING_REVIEW' THEN now() ELSE review_queued_at END
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 

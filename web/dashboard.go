@@ -28,7 +28,7 @@ func (s *server) handleHome() http.Handler {
 
 func (s *server) handleDashboard() http.Handler {
 	queues := []pages.Queue{
-		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", ArrivesWith: "KYC verification"},
+		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", Built: true},
 		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", ArrivesWith: "AML monitoring"},
 		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", ArrivesWith: "sanctions and PEP screening"},
 		{Key: "approvals", Label: "Approvals pending", Href: "/approvals?status=PENDING", Built: true},
@@ -46,6 +46,14 @@ func (s *server) handleDashboard() http.Handler {
 			path, _, _ := strings.Cut(q.Href, "?")
 			if !s.mayOpen(emp, "GET "+path) {
 				continue
+			}
+			if q.Key == "reviews" {
+				c, err := s.KYC.QueueSummary(r.Context(), emp.TenantID, emp.ID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = c.Total, c.Oldest
 			}
 			if q.Key == "approvals" {
 				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)

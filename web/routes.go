@@ -90,7 +90,14 @@ func (s *server) routes() []route {
 		{"GET /customers/{id}", need(staff.PermCustomersRead), s.handleCustomerShow()},
 		{"POST /customers/{id}/reveal", need(staff.PermCustomersPII), s.handleCustomerReveal()},
 		{"POST /customers/{id}/standing", need(staff.PermCustomersEdit), s.handleCustomerStanding()},
-		{"GET /reviews", need(staff.PermReviewsRead), s.handleNotBuilt("reviews", "The verification review queue", "the KYC verification work (issue 5)")},
+		{"GET /reviews", need(staff.PermReviewsRead), s.handleReviewList()},
+		{"GET /reviews/{id}", need(staff.PermReviewsRead), s.handleReviewShow()},
+		{"POST /reviews/{id}/assign", need(staff.PermReviewsDecide), s.handleReviewAssign()},
+		// HIGH risk also needs staff.PermReviewsHigh, checked with the risk.
+		{"POST /reviews/{id}/decide", need(staff.PermReviewsDecide), s.handleReviewDecide()},
+		{"POST /reviews/{id}/activate", need(staff.PermReviewsDecide), s.handleReviewActivate()},
+		{"GET /documents/{id}", need(staff.PermDocumentsView), s.handleDocumentView()},
+		{"GET /documents/{id}/content", need(staff.PermDocumentsView), s.handleDocumentContent()},
 		{"GET /alerts", need(staff.PermAlertsRead), s.handleNotBuilt("alerts", "The AML alert queue", "the AML monitoring work (issue 7)")},
 		{"GET /screening", need(staff.PermScreeningRead), s.handleNotBuilt("screening", "Screening hits", "the sanctions and PEP screening work (issue 4)")},
 		{"GET /screening/lists", need(staff.PermScreeningRead), s.handleNotBuilt("lists", "Screening lists", "the sanctions and PEP screening work (issue 4)")},
@@ -188,6 +195,9 @@ func (s *server) routes() []route {
 		{"POST " + api.Prefix + "/security/otp/verify", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandleOTPVerify()},
 		{"POST " + api.Prefix + "/security/totp", AccessCustomer, s.API.HandleTOTPBegin()},
 		{"POST " + api.Prefix + "/security/totp/confirm", AccessCustomer, s.API.HandleTOTPConfirm()},
+		// HIGH risk also needs credential.ScopeVerificationReviewHigh, checked with the risk.
+		{"POST " + api.Prefix + "/admin/verification/review", scope(credential.ScopeVerificationReview), s.API.HandleReviewDecision()},
+		{"POST " + api.Prefix + "/customer/individual/activate", scope(credential.ScopeVerificationReview), s.API.HandleActivate()},
 	}
 }
 

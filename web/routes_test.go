@@ -157,6 +157,13 @@ var allowed = map[string][]staff.Role{
 	"POST /config/connectors/{id}/status":                    {ad},
 	"POST /config/connectors/{id}/secret":                    {ad},
 	"POST /config/connectors/{id}/test":                      {ad},
+
+	"GET /reviews/{id}":           {an, sr, au},
+	"POST /reviews/{id}/assign":   {an, sr},
+	"POST /reviews/{id}/decide":   {an, sr},
+	"POST /reviews/{id}/activate": {an, sr},
+	"GET /documents/{id}":         {an, sr, au},
+	"GET /documents/{id}/content": {an, sr, au},
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]+\}`)

@@ -87,6 +87,7 @@ var KnownEventTypes = []string{
 	"customer.registered", "customer.email.verified", "customer.standing.changed", "customer.activated",
 	"verification.status.changed", "screening.hit.created", "aml.alert.created", "config.changed",
 	"customer.otp.requested",
+	"customer.welcome_email.requested",
 }
 
 // CreateSubscription adds a subscription and returns its signing secret,

@@ -199,29 +199,14 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		reqs []Requirement
 		now  = s.now()
 	)
+	var rows []db.KycRequirement
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		if req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr}); err != nil {
 			return err
 		}
-		row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: req.CustomerID})
-		if err != nil {
-			return err
-		}
-		cust, err = s.customers.Get(ctx, tenant, row.ID)
-		if err != nil {
-			return err
-		}
-		rows, err := q.KYCRequirements(ctx, tenant)
-		if err != nil {
-			return err
-		}
-		country := cust.Address.Country
-		if country == "" {
-			country = cust.Nationality
-		}
-		reqs = requirementsFor(rows, country, cust.RiskLevel)
-		return nil
+		rows, err = q.KYCRequirements(ctx, tenant)
+		return err
 	})
 	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != req.CustomerID) {
 		return UploadResult{}, errNotFound()
@@ -229,6 +214,16 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	if err != nil {
 		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
 	}
+	// Read outside the transaction above: a second connection taken while
+	// holding the first deadlocks a small pool under concurrent uploads.
+	if cust, err = s.customers.Get(ctx, tenant, req.CustomerID); err != nil {
+		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+	}
+	country := cust.Address.Country
+	if country == "" {
+		country = cust.Nationality
+	}
+	reqs = requirementsFor(rows, country, cust.RiskLevel)
 	if req.Locked {
 		return UploadResult{}, apperr.New(apperr.Locked, "this verification is locked after too many refused uploads; ask the compliance team").WithAPI("VERIFICATION_LOCKED")
 	}
@@ -449,8 +444,9 @@ func statusChanged(ctx context.Context, q *db.Queries, tenant, vr, cust uuid.UUI
 }
 
 // OpenTo writes a document's content to w, a chunk at a time, for the
-// viewer; every call is an audited view.
-func (s *Service) OpenTo(ctx context.Context, tenant, id uuid.UUID, w io.Writer) (db.Document, error) {
+// viewer; every call is an audited view (the record names the document,
+// never its content).
+func (s *Service) OpenTo(ctx context.Context, tenant, id uuid.UUID, w io.Writer) (DocumentInfo, error) {
 	var doc db.Document
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
@@ -458,24 +454,28 @@ func (s *Service) OpenTo(ctx context.Context, tenant, id uuid.UUID, w io.Writer)
 			return err
 		}
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "document.viewed", EntityType: "document", EntityID: id.String(),
-			After: map[string]any{"verificationRequestId": doc.VerificationRequestID, "type": doc.Type}}); err != nil {
+			After: map[string]any{"verificationRequestId": doc.VerificationRequestID, "customerId": doc.CustomerID, "type": doc.Type}}); err != nil {
 			return err
 		}
 		return openFrom(ctx, s.crypt, s.store, q, tenant, id, w)
 	})
 	if db.IsNotFound(err) {
-		return db.Document{}, apperr.New(apperr.NotFound, "no such document")
+		return DocumentInfo{}, errDocumentNotFound()
 	}
 	if err != nil {
-		return db.Document{}, fmt.Errorf("kyc: open document: %w", err)
+		return DocumentInfo{}, fmt.Errorf("kyc: open document: %w", err)
 	}
-	return doc, nil
+	return docInfo(doc), nil
 }
 
 // Open returns a document's content whole (at most MaxDocumentBytes), for
 // checks that need it all; every call is an audited view.
-func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (db.Document, []byte, error) {
+func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (DocumentInfo, []byte, error) {
 	var buf bytes.Buffer
 	doc, err := s.OpenTo(ctx, tenant, id, &buf)
 	return doc, buf.Bytes(), err
+}
+
+func errDocumentNotFound() error {
+	return apperr.New(apperr.NotFound, "no such document").WithAPI("DOCUMENT_NOT_FOUND")
 }
