@@ -140,6 +140,15 @@ var allowed = map[string][]staff.Role{
 	"POST /config/features":                                  {ad},
 	"POST /config/features/{id}/parameters":                  {ad},
 	"POST /config/features/{id}/parameters/{param}/delete":   {ad},
+	"GET /screening/hits/{id}":                               {an, sr, au, op},
+	"POST /screening/hits/{id}/decide":                       {an, sr},
+	"GET /screening/search":                                  {an, sr, au, op},
+	"GET /screening/lists/versions/{id}":                     {an, sr, au, op},
+	"GET /screening/lists/upload":                            {op},
+	"POST /screening/lists/upload":                           {op},
+	"GET /screening/lists/uploads/{id}":                      {op},
+	"GET /config/screening":                                  {ad, au},
+	"POST /config/screening":                                 {ad},
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]+\}`)

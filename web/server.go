@@ -19,6 +19,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -49,6 +50,8 @@ type Deps struct {
 	Preferences *tenant.PreferenceService
 	Webhooks    *event.Webhooks
 	KYC         *kyc.Service
+	// Screening screens names, keeps the hits queue and loads the lists.
+	Screening *screening.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
