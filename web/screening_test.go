@@ -131,7 +131,7 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 	if n := doc(t, h.get("/screening?source=UN_CONSOLIDATED", analyst)).Find(`[data-testid="hit-row"]`).Length(); n != 0 {
 		t.Errorf("UN filter shows %d OFAC hits", n)
 	}
-	if n := doc(t, h.get("/screening?source=OFAC_SDN&minScore=0.9", analyst)).Find(`[data-hit-id="`+hit.ID.String()+`"]`).Length(); n != 1 {
+	if n := doc(t, h.get("/screening?source=OFAC_SDN&minScore=0.9", analyst)).Find(`[data-hit-id="` + hit.ID.String() + `"]`).Length(); n != 1 {
 		t.Errorf("OFAC filter at 0.9 hides the hit")
 	}
 	resp := h.get("/screening?minScore=lots", analyst)
@@ -195,7 +195,7 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 	if err != nil || newHitOn(again, "4108") != nil {
 		t.Errorf("screening again: %v, new hits %+v", err, again.NewHits)
 	}
-	if n := doc(t, h.get("/screening?status=DISMISSED", analyst)).Find(`[data-hit-id="`+hit.ID.String()+`"]`).Length(); n != 1 {
+	if n := doc(t, h.get("/screening?status=DISMISSED", analyst)).Find(`[data-hit-id="` + hit.ID.String() + `"]`).Length(); n != 1 {
 		t.Error("the dismissed hit is not under Dismissed")
 	}
 
