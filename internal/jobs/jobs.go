@@ -97,3 +97,14 @@ func (r *Runner) Start(ctx context.Context) error { return r.Client.Start(ctx) }
 
 // Stop lets running jobs finish, up to ctx's deadline.
 func (r *Runner) Stop(ctx context.Context) error { return r.Client.Stop(ctx) }
+
+// NewInserter is a client of the queue that only inserts jobs, for a
+// process that runs no workers (the command line): the jobs it queues are
+// worked by a running server on the same database.
+func NewInserter(pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return client, nil
+}
