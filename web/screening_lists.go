@@ -88,8 +88,11 @@ func entrySummary(e *screening.Entry) []string {
 		return nil
 	}
 	var out []string
-	if len(e.Aliases) > 0 {
-		out = append(out, strconv.Itoa(len(e.Aliases))+" aliases")
+	switch n := len(e.Aliases); {
+	case n == 1:
+		out = append(out, "1 alias")
+	case n > 1:
+		out = append(out, strconv.Itoa(n)+" aliases")
 	}
 	if len(e.DatesOfBirth) > 0 {
 		out = append(out, "born "+strings.Join(e.DatesOfBirth, ", "))
