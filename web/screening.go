@@ -118,7 +118,13 @@ func (s *server) hitPage(w http.ResponseWriter, r *http.Request, status int, id 
 		CanDecide: emp.Can(staff.PermScreeningDo), Error: formErr, Draft: draft, Loc: t.Location(), Now: s.Now(),
 	}
 	if c, err := s.Customers.Get(r.Context(), emp.TenantID, d.SubjectID); err == nil {
-		view.Customer = screeningv.Customer{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: c.DateOfBirth.Format(time.DateOnly),
+		// Deciding a hit needs the date of birth beside the entry's; whoever
+		// may not decide sees it masked, as on the customer's page.
+		dob := "••••-••-••"
+		if emp.Can(staff.PermScreeningDo) || emp.Can(staff.PermCustomersPII) {
+			dob = c.DateOfBirth.Format(time.DateOnly)
+		}
+		view.Customer = screeningv.Customer{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: dob,
 			Nationality: c.Nationality, Country: c.Address.Country, Status: c.Status, Risk: c.RiskLevel, Found: true}
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		s.fail(w, r, err)

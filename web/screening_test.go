@@ -160,8 +160,8 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 
 	// An auditor reads, and may not decide.
 	_, auditor := h.signIn(staff.Auditor)
-	if d := doc(t, h.get(page, auditor)); d.Find(`[data-testid="decision-form"]`).Length() != 0 {
-		t.Error("an auditor sees the decision form")
+	if d := doc(t, h.get(page, auditor)); d.Find(`[data-testid="decision-form"]`).Length() != 0 || text(d, `[data-testid="customer-dob"]`) != "••••-••-••" {
+		t.Errorf("an auditor sees the decision form or the date of birth (%q)", text(d, `[data-testid="customer-dob"]`))
 	}
 	if resp := h.post(page+"/decide", url.Values{"decision": {"DISMISSED"}, "note": {"x"}}, auditor); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("auditor decides: %d", resp.StatusCode)
@@ -498,7 +498,11 @@ func TestScreeningUploadPage(t *testing.T) {
 	}
 
 	// A good file loads as a new version.
-	resp = h.upload(op, "senzing", map[string][]byte{"file": read("../pep/us_congress_senzing.jsonl")})
+	pep, err := os.ReadFile(screeningtest.Path(t, "pep/us_congress_senzing.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp = h.upload(op, "senzing", map[string][]byte{"file": pep})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("upload: %d", resp.StatusCode)
 	}
