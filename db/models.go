@@ -431,6 +431,29 @@ type ScreeningTenantSource struct {
 	UpdatedAt time.Time
 }
 
+type ScreeningUpload struct {
+	ID          uuid.UUID
+	Format      string
+	Status      string
+	Stage       string
+	Done        int32
+	Total       int32
+	FileNames   []string
+	SizeBytes   int64
+	AllowShrink bool
+	VersionID   *uuid.UUID
+	Error       string
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ScreeningUploadFile struct {
+	UploadID uuid.UUID
+	Name     string
+	Content  []byte
+}
+
 type SigningKey struct {
 	Kid         string
 	Alg         string

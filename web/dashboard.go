@@ -30,7 +30,7 @@ func (s *server) handleDashboard() http.Handler {
 	queues := []pages.Queue{
 		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", Built: true},
 		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", ArrivesWith: "AML monitoring"},
-		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", ArrivesWith: "sanctions and PEP screening"},
+		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", Built: true},
 		{Key: "approvals", Label: "Approvals pending", Href: "/approvals?status=PENDING", Built: true},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +57,14 @@ func (s *server) handleDashboard() http.Handler {
 			}
 			if q.Key == "approvals" {
 				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = n, oldest
+			}
+			if q.Key == "screening" {
+				n, oldest, err := s.Screening.OpenHits(r.Context(), emp.TenantID)
 				if err != nil {
 					s.fail(w, r, err)
 					return

@@ -16,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -25,6 +26,15 @@ import (
 // the one place that knows which package provides what. now is the clock
 // (time.Now when nil).
 func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now func() time.Time) Deps {
+	return newDeps(cfg, logger, pool, now, nil)
+}
+
+// newDeps is NewDeps with a screening service to share (nil: a new one).
+// The service holds the lists' index in memory, so tests share one.
+func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now func() time.Time, lists *screening.Service) Deps {
+	if lists == nil {
+		lists = screening.NewService(pool)
+	}
 	if now == nil {
 		now = time.Now
 	}
@@ -40,6 +50,7 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		store = kyc.FolderStorage{Dir: cfg.DocumentDir}
 	}
 	verifications := kyc.NewService(pool, cfg.FieldKeys, store, customers, now)
+	verifications.Screener = kyc.ListScreener{Lists: lists}
 	approvals := approval.NewService(pool)
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
@@ -68,9 +79,10 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Webhooks:     webhooks,
 		KYC:          verifications,
 		Catalog:      cat,
+		Screening:    lists,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists}),
 	}
 }
 

@@ -192,7 +192,7 @@ func newHarness(t testing.TB) *harness {
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
 	logs := &logBuffer{}
-	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now)
+	deps := newDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now, sharedLists(t))
 	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
 	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
 	deps.CustomerAuth.HashParams = deps.Customers.HashParams

@@ -158,12 +158,21 @@ var allowed = map[string][]staff.Role{
 	"POST /config/connectors/{id}/secret":                    {ad},
 	"POST /config/connectors/{id}/test":                      {ad},
 
-	"GET /reviews/{id}":           {an, sr, au},
-	"POST /reviews/{id}/assign":   {an, sr},
-	"POST /reviews/{id}/decide":   {an, sr},
-	"POST /reviews/{id}/activate": {an, sr},
-	"GET /documents/{id}":         {an, sr, au},
-	"GET /documents/{id}/content": {an, sr, au},
+	"GET /reviews/{id}":                  {an, sr, au},
+	"POST /reviews/{id}/assign":          {an, sr},
+	"POST /reviews/{id}/decide":          {an, sr},
+	"POST /reviews/{id}/activate":        {an, sr},
+	"GET /documents/{id}":                {an, sr, au},
+	"GET /documents/{id}/content":        {an, sr, au},
+	"GET /screening/hits/{id}":           {an, sr, au, op},
+	"POST /screening/hits/{id}/decide":   {an, sr},
+	"GET /screening/search":              {an, sr, au, op},
+	"GET /screening/lists/versions/{id}": {an, sr, au, op},
+	"GET /screening/lists/upload":        {op},
+	"POST /screening/lists/upload":       {op},
+	"GET /screening/lists/uploads/{id}":  {op},
+	"GET /config/screening":              {ad, au},
+	"POST /config/screening":             {ad},
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]+\}`)

@@ -20,6 +20,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -52,6 +53,8 @@ type Deps struct {
 	KYC         *kyc.Service
 	// Catalog holds fees, branches and pay points, and connectors.
 	Catalog *catalog.Service
+	// Screening screens names, keeps the hits queue and loads the lists.
+	Screening *screening.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -50,6 +51,8 @@ type Deps struct {
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
+	// Screening screens names against the sanctions and PEP lists.
+	Screening *screening.Service
 	Now       func() time.Time
 }
 
