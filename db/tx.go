@@ -106,17 +106,37 @@ func runTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries
 	return runTxPgx(ctx, b, tenant, func(_ pgx.Tx, q *Queries) error { return fn(q) })
 }
 
+// txBeginner is a pool or a connection: what can begin a transaction with
+// a statement of its own.
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
 func runTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx pgx.Tx, q *Queries) error) error {
-	tx, err := b.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after commit this is a no-op
-	if tenant != uuid.Nil {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-			return fmt.Errorf("db: set tenant: %w", err)
+	var (
+		tx  pgx.Tx
+		err error
+	)
+	if tb, ok := b.(txBeginner); ok && tenant != uuid.Nil {
+		// One round trip begins the transaction and sets its tenant: the
+		// UUID's text is hexadecimal digits and dashes only, so it is
+		// safe to write into the statement.
+		tx, err = tb.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN; SELECT set_config('app.tenant_id', '" + tenant.String() + "', true)"})
+		if err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+	} else {
+		if tx, err = b.Begin(ctx); err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		if tenant != uuid.Nil {
+			if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
+				tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+				return fmt.Errorf("db: set tenant: %w", err)
+			}
 		}
 	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after commit this is a no-op
 	if err := fn(tx, New(tx)); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,11 +91,22 @@ type APIClients struct {
 	keys *KeyRing
 	// TokenTTL is the life of an admin token.
 	TokenTTL time.Duration
+	// StatusTTL is how long Active remembers a client's status. A
+	// revocation made through this service takes effect here at once; one
+	// made by another server takes effect here within StatusTTL.
+	StatusTTL time.Duration
+	status    sync.Map // uuid.UUID → clientStatus
+	revoked   sync.Map // uuid.UUID → struct{}: revoked here; never active again
+}
+
+type clientStatus struct {
+	active  bool
+	expires time.Time
 }
 
 // NewAPIClients returns the service.
 func NewAPIClients(pool *pgxpool.Pool, keys *KeyRing) *APIClients {
-	return &APIClients{pool: pool, keys: keys, TokenTTL: 15 * time.Minute}
+	return &APIClients{pool: pool, keys: keys, TokenTTL: 15 * time.Minute, StatusTTL: 2 * time.Second}
 }
 
 func newSecret() (secret string, hash []byte, hint string) {
@@ -237,6 +249,7 @@ func (s *APIClients) Revoke(ctx context.Context, tenant, id uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("credential: revoke api client: %w", err)
 	}
+	s.revoked.Store(id, struct{}{})
 	return nil
 }
 
@@ -286,6 +299,20 @@ func (s *APIClients) Token(ctx context.Context, clientID, secret string, request
 
 // Active reports whether client id of tenant may still call the API.
 func (s *APIClients) Active(ctx context.Context, tenant, id uuid.UUID) (bool, error) {
+	if _, gone := s.revoked.Load(id); gone {
+		return false, nil
+	}
+	if c, ok := s.status.Load(id); ok && time.Now().Before(c.(clientStatus).expires) {
+		return c.(clientStatus).active, nil
+	}
+	active, err := s.active(ctx, tenant, id)
+	if err == nil && s.StatusTTL > 0 {
+		s.status.Store(id, clientStatus{active: active, expires: time.Now().Add(s.StatusTTL)})
+	}
+	return active, err
+}
+
+func (s *APIClients) active(ctx context.Context, tenant, id uuid.UUID) (bool, error) {
 	var status string
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
