@@ -1,0 +1,108 @@
+package aml
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func compiler(t testing.TB) *Compiler {
+	t.Helper()
+	c, err := NewCompiler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Every kind of the form editor, with its defaults, generates a condition
+// that compiles.
+func TestEveryFormKindCompiles(t *testing.T) {
+	c := compiler(t)
+	for _, k := range FormKinds {
+		t.Run(k.Kind, func(t *testing.T) {
+			f := DefaultForm(k.Kind)
+			if k.Kind == KindList {
+				f.Params["lists"] = "Blocked accounts"
+			}
+			expr, err := f.Expression()
+			if err != nil {
+				t.Fatalf("expression: %v", err)
+			}
+			if iss := c.Check(expr); iss != nil {
+				t.Fatalf("%s: %v", expr, iss)
+			}
+		})
+	}
+}
+
+func TestFormExpressions(t *testing.T) {
+	tests := []struct {
+		kind   string
+		params map[string]string
+		want   string
+	}{
+		{KindAmount, map[string]string{"threshold": "1000", "currency": "EUR", "direction": "OUT"},
+			`tx.direction == "OUT" && amount_in("EUR") >= 1000`},
+		{KindVelocity, map[string]string{"measure": "count", "by": "customer", "window_hours": "24", "limit": "5", "currency": "EUR", "min_amount": "1000", "direction": "OUT"},
+			`count_over(duration("24h"), {"direction": "OUT", "currency": "EUR", "at_least": 1000}) > 5`},
+		{KindVelocity, map[string]string{"measure": "sum", "by": "counterparty", "window_hours": "168", "limit": "25000.50", "currency": "USD"},
+			`sum_over(duration("168h"), "USD", {"by": "counterparty"}) > dec("25000.5")`},
+		{KindStructuring, map[string]string{"threshold": "10000", "currency": "EUR", "margin_percent": "10", "window_hours": "72", "min_count": "3"},
+			`amount_in("EUR") >= 9000 && amount_in("EUR") < 10000 && count_over(duration("72h"), {"currency": "EUR", "at_least": 9000, "below": 10000}) >= 3`},
+		{KindNewHighRisk, map[string]string{"countries": "ir, kp"}, `new_counterparty() && counterparty.country in ["IR", "KP"]`},
+		{KindList, map[string]string{"sanctions": "no", "lists": "Mules, Blocked"}, `on_list("Mules") || on_list("Blocked")`},
+	}
+	for _, tc := range tests {
+		got, err := Form{Kind: tc.kind, Params: tc.params}.Expression()
+		if err != nil || got != tc.want {
+			t.Errorf("%s %v:\n got  %s (%v)\n want %s", tc.kind, tc.params, got, err, tc.want)
+		}
+	}
+	if _, err := (Form{Kind: KindAmount, Params: map[string]string{"threshold": "-5", "currency": "EURO"}}).Expression(); err == nil ||
+		!strings.Contains(err.Error(), "some fields") {
+		t.Errorf("bad parameters: %v", err)
+	}
+}
+
+// Problems are reported where they are, one-based.
+func TestCompileIssuesHaveTheirPosition(t *testing.T) {
+	c := compiler(t)
+	tests := []struct {
+		expr      string
+		line, col int
+		says      string
+	}{
+		{"tx.amount > 1000 &&\n  tx.amount > \"x\"", 2, 13, "no matching overload"},
+		{"tx.amont > 5", 1, 1, "undeclared reference"},
+		{`count_over(duration("24h"), {"direction": "SIDEWAYS"}) > 1`, 1, 43, `"direction" is "IN" or "OUT"`},
+		{`count_over(duration("24h"), {"colour": "red"}) > 1`, 1, 30, "unknown filter key"},
+		{`count_over(duration("2400h")) > 1`, 1, 20, "at most 90 days"},
+		{`count_over(tx.time - tx.time) > 1`, 1, 20, "constant"},
+		{`amount_in("EURO") > 1`, 1, 11, "ISO 4217"},
+		{`tx.amount + 1`, 1, 1, "true or false"},
+		{`tx.amount > 1000.0`, 1, 11, "no matching overload"},
+	}
+	for _, tc := range tests {
+		iss := c.Check(tc.expr)
+		if len(iss) == 0 {
+			t.Errorf("%q compiled", tc.expr)
+			continue
+		}
+		if iss[0].Line != tc.line || iss[0].Column != tc.col || !strings.Contains(iss[0].Message, tc.says) {
+			t.Errorf("%q: %v; want line %d column %d ~ %q", tc.expr, iss[0], tc.line, tc.col, tc.says)
+		}
+	}
+}
+
+// The analysis finds the windows one read must cover.
+func TestWindowsAreKnownAtCompileTime(t *testing.T) {
+	c := compiler(t)
+	p, iss := c.compiled(`count_over(duration("24h")) > 1 || sum_over(duration("720h"), "EUR", {"by": "counterparty"}) > 5 || count_over(duration("48h"), {"by": "country"}) > 2`)
+	if iss != nil {
+		t.Fatal(iss)
+	}
+	if p.window != 48*time.Hour || p.cpWindow != 720*time.Hour {
+		t.Errorf("window %v, counterparty window %v", p.window, p.cpWindow)
+	}
+}
