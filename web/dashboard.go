@@ -29,7 +29,7 @@ func (s *server) handleHome() http.Handler {
 func (s *server) handleDashboard() http.Handler {
 	queues := []pages.Queue{
 		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", ArrivesWith: "KYC verification"},
-		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", ArrivesWith: "AML monitoring"},
+		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", Built: true},
 		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", ArrivesWith: "sanctions and PEP screening"},
 		{Key: "approvals", Label: "Approvals pending", Href: "/approvals?status=PENDING", Built: true},
 	}
@@ -46,6 +46,14 @@ func (s *server) handleDashboard() http.Handler {
 			path, _, _ := strings.Cut(q.Href, "?")
 			if !s.mayOpen(emp, "GET "+path) {
 				continue
+			}
+			if q.Key == "alerts" {
+				n, oldest, err := s.AML.AlertQueue(r.Context(), emp.TenantID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = n, oldest
 			}
 			if q.Key == "approvals" {
 				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)

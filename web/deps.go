@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
@@ -15,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -44,6 +46,11 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
 	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
 	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
+	monitoring := aml.NewService(pool, approvals, now)
+	monitoring.Screener = aml.SanctionsScreener{S: screening.NewService(pool)}
+	for kind, a := range monitoring.Appliers() {
+		approvals.Register(kind, aml.TargetType, a)
+	}
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
@@ -61,9 +68,10 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Preferences:  tenant.NewPreferenceService(pool, tenants),
 		Webhooks:     webhooks,
 		KYC:          verifications,
+		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth}),
+			Documents: customerDocuments(verifications), Auth: auth, AML: monitoring}),
 	}
 }
 

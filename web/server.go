@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/config"
@@ -49,6 +50,8 @@ type Deps struct {
 	Preferences *tenant.PreferenceService
 	Webhooks    *event.Webhooks
 	KYC         *kyc.Service
+	// AML is transaction monitoring: rules, screening, alerts.
+	AML *aml.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -69,7 +69,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 
 	deps := web.NewDeps(cfg, logger, pool, nil)
 	handler := web.NewServer(deps)
-	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC})
+	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC, AML: deps.AML})
 	if err != nil {
 		return err
 	}

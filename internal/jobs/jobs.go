@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 )
@@ -24,6 +25,8 @@ type Config struct {
 	Logger   *slog.Logger
 	Webhooks *event.Webhooks
 	KYC      *kyc.Service
+	// AML runs shadow runs of rules.
+	AML *aml.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -50,6 +53,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
 	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
 	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
+	if c.AML != nil {
+		river.AddWorker(workers, &aml.ShadowWorker{S: c.AML})
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger: c.Logger,
 		Queues: map[string]river.QueueConfig{
@@ -72,6 +78,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	}
 	if c.KYC != nil {
 		c.KYC.Jobs = client
+	}
+	if c.AML != nil {
+		c.AML.Jobs = client
 	}
 	return &Runner{Client: client}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -42,6 +43,8 @@ type Deps struct {
 	// Approvals holds four-eyes changes (customer unlocks).
 	Approvals *approval.Service
 	KYC       *kyc.Service
+	// AML screens transactions against the tenant's rules.
+	AML *aml.Service
 	// Auth signs customers in and runs their PINs and one-time codes.
 	Auth *customerauth.Service
 	// Documents, when set, gives a customer's document slots (the KYC
