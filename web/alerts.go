@@ -87,7 +87,7 @@ func (s *server) handleAlertQueue() http.Handler {
 			for _, a := range page.Alerts {
 				view.Rows = append(view.Rows, alerts.Row{ID: a.ID.String(), CustomerID: a.CustomerID.String(), CustomerName: a.CustomerName,
 					Severity: a.Severity, Decision: string(a.Decision), Status: a.Status, Rules: strings.Join(a.Rules, ", "),
-					Amount: money(a.Amount.StringFixed(2), a.Currency), Assignee: a.AssigneeName, Created: a.CreatedAt})
+					Amount: money(a.Amount.StringFixed(2), a.Currency), Assignee: orDash(a.AssigneeName), Created: a.CreatedAt})
 				if f.CustomerID != nil {
 					view.Filter.CustomerName = a.CustomerName
 				}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -521,8 +522,13 @@ func (s *server) handleAMLShadowShow() http.Handler {
 		}
 		view.Chart = components.BarChart{ID: "shadow-days", Title: "Would have triggered, per day (UTC)",
 			Summary: fmt.Sprintf("%s hits over %d days.", components.Count(int64(run.Hits)), run.Days)}
+		hits := map[string]int{}
 		for _, d := range run.ByDay {
-			view.Chart.Bars = append(view.Chart.Bars, components.Bar{Label: d.Day[8:], Title: d.Day, Value: int64(d.Hits)})
+			hits[d.Day] = d.Hits
+		}
+		for day := run.From.UTC().Truncate(24 * time.Hour); !day.After(run.To); day = day.AddDate(0, 0, 1) {
+			key := day.Format(time.DateOnly)
+			view.Chart.Bars = append(view.Chart.Bars, components.Bar{Label: day.Format("2"), Title: day.Format("Mon 2 Jan 2006"), Value: int64(hits[key])})
 		}
 		for _, ex := range run.Examples {
 			view.Examples = append(view.Examples, amlrules.Example{TransactionID: ex.TransactionID, CustomerID: ex.CustomerID.String(),
