@@ -516,11 +516,7 @@ func (q *Queries) AMLCounterpartySeen(ctx context.Context, arg AMLCounterpartySe
 }
 
 const aMLCounterpartyWindow = `-- name: AMLCounterpartyWindow :many
-SELECT occurred_at, direction, type, channel, currency,
-       (amount * 10000)::bigint AS amount_units,
-       (amount_ref IS NOT NULL)::boolean AS has_ref,
-       (coalesce(amount_ref, 0) * 10000)::bigint AS ref_units,
-       counterparty_key, counterparty_country
+SELECT occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
 FROM aml_transactions
 WHERE tenant_id = $1 AND counterparty_key = $2 AND counterparty_key <> ''
   AND occurred_at >= $3 AND occurred_at < $4
@@ -541,9 +537,7 @@ type AMLCounterpartyWindowRow struct {
 	Channel             string
 	Currency            string
 	AmountUnits         int64
-	HasRef              bool
-	RefUnits            int64
-	CounterpartyKey     string
+	AmountRefUnits      *int64
 	CounterpartyCountry string
 }
 
@@ -569,9 +563,63 @@ func (q *Queries) AMLCounterpartyWindow(ctx context.Context, arg AMLCounterparty
 			&i.Channel,
 			&i.Currency,
 			&i.AmountUnits,
-			&i.HasRef,
-			&i.RefUnits,
-			&i.CounterpartyKey,
+			&i.AmountRefUnits,
+			&i.CounterpartyCountry,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const aMLCustomerAfter = `-- name: AMLCustomerAfter :many
+SELECT seq, occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
+FROM aml_transactions
+WHERE tenant_id = $1 AND customer_id = $2 AND seq > $3
+ORDER BY seq
+`
+
+type AMLCustomerAfterParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	After      int64
+}
+
+type AMLCustomerAfterRow struct {
+	Seq                 int64
+	OccurredAt          time.Time
+	Direction           string
+	Type                string
+	Channel             string
+	Currency            string
+	AmountUnits         int64
+	AmountRefUnits      *int64
+	CounterpartyCountry string
+}
+
+// A customer's transactions added after seq.
+func (q *Queries) AMLCustomerAfter(ctx context.Context, arg AMLCustomerAfterParams) ([]AMLCustomerAfterRow, error) {
+	rows, err := q.db.Query(ctx, aMLCustomerAfter, arg.TenantID, arg.CustomerID, arg.After)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AMLCustomerAfterRow{}
+	for rows.Next() {
+		var i AMLCustomerAfterRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.OccurredAt,
+			&i.Direction,
+			&i.Type,
+			&i.Channel,
+			&i.Currency,
+			&i.AmountUnits,
+			&i.AmountRefUnits,
 			&i.CounterpartyCountry,
 		); err != nil {
 			return nil, err
@@ -628,14 +676,26 @@ func (q *Queries) AMLCustomerAlerts(ctx context.Context, arg AMLCustomerAlertsPa
 	return items, nil
 }
 
+const aMLCustomerLastSeq = `-- name: AMLCustomerLastSeq :one
+SELECT (coalesce(max(seq), 0))::bigint AS seq FROM aml_transactions WHERE tenant_id = $1 AND customer_id = $2
+`
+
+type AMLCustomerLastSeqParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+func (q *Queries) AMLCustomerLastSeq(ctx context.Context, arg AMLCustomerLastSeqParams) (int64, error) {
+	row := q.db.QueryRow(ctx, aMLCustomerLastSeq, arg.TenantID, arg.CustomerID)
+	var seq int64
+	err := row.Scan(&seq)
+	return seq, err
+}
+
 const aMLCustomerWindow = `-- name: AMLCustomerWindow :many
-SELECT occurred_at, direction, type, channel, currency,
-       (amount * 10000)::bigint AS amount_units,
-       (amount_ref IS NOT NULL)::boolean AS has_ref,
-       (coalesce(amount_ref, 0) * 10000)::bigint AS ref_units,
-       counterparty_key, counterparty_country
+SELECT seq, occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
 FROM aml_transactions
-WHERE tenant_id = $1 AND customer_id = $2 AND occurred_at >= $3 AND occurred_at < $4
+WHERE tenant_id = $1 AND customer_id = $2 AND occurred_at >= $3
 ORDER BY occurred_at
 `
 
@@ -643,32 +703,24 @@ type AMLCustomerWindowParams struct {
 	TenantID   uuid.UUID
 	CustomerID uuid.UUID
 	Since      time.Time
-	Until      time.Time
 }
 
 type AMLCustomerWindowRow struct {
+	Seq                 int64
 	OccurredAt          time.Time
 	Direction           string
 	Type                string
 	Channel             string
 	Currency            string
 	AmountUnits         int64
-	HasRef              bool
-	RefUnits            int64
-	CounterpartyKey     string
+	AmountRefUnits      *int64
 	CounterpartyCountry string
 }
 
-// A customer's transactions in [since, until): one index range, never the
-// whole history. Amounts come as integers of 1/10,000 of a unit, which is
-// exact for numeric(24, 4).
+// A customer's transactions from since on: one index range, never the
+// whole history, and only the columns aggregates read.
 func (q *Queries) AMLCustomerWindow(ctx context.Context, arg AMLCustomerWindowParams) ([]AMLCustomerWindowRow, error) {
-	rows, err := q.db.Query(ctx, aMLCustomerWindow,
-		arg.TenantID,
-		arg.CustomerID,
-		arg.Since,
-		arg.Until,
-	)
+	rows, err := q.db.Query(ctx, aMLCustomerWindow, arg.TenantID, arg.CustomerID, arg.Since)
 	if err != nil {
 		return nil, err
 	}
@@ -677,15 +729,14 @@ func (q *Queries) AMLCustomerWindow(ctx context.Context, arg AMLCustomerWindowPa
 	for rows.Next() {
 		var i AMLCustomerWindowRow
 		if err := rows.Scan(
+			&i.Seq,
 			&i.OccurredAt,
 			&i.Direction,
 			&i.Type,
 			&i.Channel,
 			&i.Currency,
 			&i.AmountUnits,
-			&i.HasRef,
-			&i.RefUnits,
-			&i.CounterpartyKey,
+			&i.AmountRefUnits,
 			&i.CounterpartyCountry,
 		); err != nil {
 			return nil, err
@@ -878,32 +929,6 @@ func (q *Queries) AMLInsertAlertComment(ctx context.Context, arg AMLInsertAlertC
 	return i, err
 }
 
-const aMLInsertHits = `-- name: AMLInsertHits :exec
-INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
-SELECT $1, unnest($2::text[]), unnest($3::int[]), $4, unnest($5::text[]), $6
-`
-
-type AMLInsertHitsParams struct {
-	TenantID      uuid.UUID
-	RuleKeys      []string
-	Versions      []int32
-	TransactionID uuid.UUID
-	Outcomes      []string
-	CreatedAt     time.Time
-}
-
-func (q *Queries) AMLInsertHits(ctx context.Context, arg AMLInsertHitsParams) error {
-	_, err := q.db.Exec(ctx, aMLInsertHits,
-		arg.TenantID,
-		arg.RuleKeys,
-		arg.Versions,
-		arg.TransactionID,
-		arg.Outcomes,
-		arg.CreatedAt,
-	)
-	return err
-}
-
 const aMLInsertList = `-- name: AMLInsertList :one
 INSERT INTO aml_lists (id, tenant_id, name, description) VALUES ($1, $2, $3, $4)
 RETURNING id, tenant_id, name, description, created_at
@@ -994,32 +1019,6 @@ func (q *Queries) AMLInsertRule(ctx context.Context, arg AMLInsertRuleParams) er
 	return err
 }
 
-const aMLInsertRuleErrors = `-- name: AMLInsertRuleErrors :exec
-INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
-SELECT $1, unnest($2::uuid[]), unnest($3::int[]), $4, unnest($5::text[]), $6
-`
-
-type AMLInsertRuleErrorsParams struct {
-	TenantID      uuid.UUID
-	RuleIds       []uuid.UUID
-	Versions      []int32
-	TransactionID *uuid.UUID
-	Messages      []string
-	CreatedAt     time.Time
-}
-
-func (q *Queries) AMLInsertRuleErrors(ctx context.Context, arg AMLInsertRuleErrorsParams) error {
-	_, err := q.db.Exec(ctx, aMLInsertRuleErrors,
-		arg.TenantID,
-		arg.RuleIds,
-		arg.Versions,
-		arg.TransactionID,
-		arg.Messages,
-		arg.CreatedAt,
-	)
-	return err
-}
-
 const aMLInsertShadowRun = `-- name: AMLInsertShadowRun :one
 
 INSERT INTO aml_shadow_runs (id, tenant_id, rule_id, version, days, status, period_from, period_to, active_version, requested_by)
@@ -1080,13 +1079,28 @@ func (q *Queries) AMLInsertShadowRun(ctx context.Context, arg AMLInsertShadowRun
 	return i, err
 }
 
-const aMLInsertTransaction = `-- name: AMLInsertTransaction :exec
-INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
-    amount_ref, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account, counterparty_key,
-    decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-    $10, $11, $12, $13, $14, $15, $16,
-    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+const aMLInsertTransaction = `-- name: AMLInsertTransaction :one
+WITH t AS (
+    INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
+        amount_units, amount_ref_units, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account,
+        counterparty_key, decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+        $10, $11, $12, $13, $14, $15, $16,
+        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+    ON CONFLICT (tenant_id, transaction_ref) DO NOTHING
+    RETURNING id
+), hits AS (
+    INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
+    SELECT $2, h.rule_key, h.version, t.id, h.outcome, $27
+    FROM t, (SELECT unnest($28::text[]) AS rule_key, unnest($29::int[]) AS version,
+                    unnest($30::text[]) AS outcome) h
+), failures AS (
+    INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
+    SELECT $2, e.rule_id, e.version, t.id, e.message, $27
+    FROM t, (SELECT unnest($31::uuid[]) AS rule_id, unnest($32::int[]) AS version,
+                    unnest($33::text[]) AS message) e
+)
+SELECT count(*) AS stored FROM t
 `
 
 type AMLInsertTransactionParams struct {
@@ -1099,7 +1113,8 @@ type AMLInsertTransactionParams struct {
 	Direction           string
 	Amount              decimal.Decimal
 	Currency            string
-	AmountRef           decimal.NullDecimal
+	AmountUnits         int64
+	AmountRefUnits      *int64
 	Channel             string
 	OccurredAt          time.Time
 	CounterpartyName    string
@@ -1116,10 +1131,19 @@ type AMLInsertTransactionParams struct {
 	TraceID             string
 	ScreenedBy          string
 	CreatedAt           time.Time
+	HitKeys             []string
+	HitVersions         []int32
+	HitOutcomes         []string
+	FailedRules         []uuid.UUID
+	FailedVersions      []int32
+	FailedMessages      []string
 }
 
-func (q *Queries) AMLInsertTransaction(ctx context.Context, arg AMLInsertTransactionParams) error {
-	_, err := q.db.Exec(ctx, aMLInsertTransaction,
+// The screened transaction with its hits and failures, in one statement;
+// nothing is inserted (stored = 0) when the transactionId was screened
+// before.
+func (q *Queries) AMLInsertTransaction(ctx context.Context, arg AMLInsertTransactionParams) (int64, error) {
+	row := q.db.QueryRow(ctx, aMLInsertTransaction,
 		arg.ID,
 		arg.TenantID,
 		arg.CustomerID,
@@ -1129,7 +1153,8 @@ func (q *Queries) AMLInsertTransaction(ctx context.Context, arg AMLInsertTransac
 		arg.Direction,
 		arg.Amount,
 		arg.Currency,
-		arg.AmountRef,
+		arg.AmountUnits,
+		arg.AmountRefUnits,
 		arg.Channel,
 		arg.OccurredAt,
 		arg.CounterpartyName,
@@ -1146,8 +1171,16 @@ func (q *Queries) AMLInsertTransaction(ctx context.Context, arg AMLInsertTransac
 		arg.TraceID,
 		arg.ScreenedBy,
 		arg.CreatedAt,
+		arg.HitKeys,
+		arg.HitVersions,
+		arg.HitOutcomes,
+		arg.FailedRules,
+		arg.FailedVersions,
+		arg.FailedMessages,
 	)
-	return err
+	var stored int64
+	err := row.Scan(&stored)
+	return stored, err
 }
 
 const aMLInsertVersion = `-- name: AMLInsertVersion :one
@@ -1387,19 +1420,66 @@ func (q *Queries) AMLLists(ctx context.Context, tenantID uuid.UUID) ([]AMLListsR
 	return items, nil
 }
 
-const aMLLockCustomer = `-- name: AMLLockCustomer :exec
-
-
-SELECT pg_advisory_xact_lock($1::bigint)
+const aMLLockSubject = `-- name: AMLLockSubject :one
+SELECT pg_advisory_xact_lock($1::bigint)::text AS locked, c.id, c.status, c.risk_level, c.nationality,
+       (coalesce(c.address ->> 'country', ''))::text AS country,
+       w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
+       (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
+       t.time_zone
+FROM customers c
+JOIN tenants t ON t.id = c.tenant_id
+LEFT JOIN LATERAL (
+    SELECT wl.daily_limit, wl.requires_approval_above, wl.currency
+    FROM wallets wl
+    WHERE wl.tenant_id = c.tenant_id AND wl.customer_id = c.id
+      AND (wl.daily_limit IS NOT NULL OR wl.requires_approval_above IS NOT NULL)
+    ORDER BY (wl.status = 'ACTIVE') DESC, wl.activated_at DESC NULLS LAST
+    LIMIT 1
+) w ON true
+WHERE c.tenant_id = $2 AND c.id = $3
 `
 
-// AML transaction monitoring (internal/aml).
-// ---------------------------------------------------------------- screening
-// Screenings of one customer run one after the other, so that two
-// transfers sent at once cannot each miss the other in a velocity rule.
-func (q *Queries) AMLLockCustomer(ctx context.Context, key int64) error {
-	_, err := q.db.Exec(ctx, aMLLockCustomer, key)
-	return err
+type AMLLockSubjectParams struct {
+	Key      int64
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type AMLLockSubjectRow struct {
+	Locked                string
+	ID                    uuid.UUID
+	Status                string
+	RiskLevel             string
+	Nationality           string
+	Country               string
+	DailyLimit            decimal.NullDecimal
+	RequiresApprovalAbove decimal.NullDecimal
+	WalletCurrency        *string
+	Revision              int64
+	TimeZone              string
+}
+
+// AMLSubject that also takes the customer's lock: screenings of one
+// customer run one after the other, so that two transfers sent at once
+// cannot each miss the other in a velocity rule. What the rules read of the
+// customer's history is read after it, by later statements.
+func (q *Queries) AMLLockSubject(ctx context.Context, arg AMLLockSubjectParams) (AMLLockSubjectRow, error) {
+	row := q.db.QueryRow(ctx, aMLLockSubject, arg.Key, arg.TenantID, arg.ID)
+	var i AMLLockSubjectRow
+	err := row.Scan(
+		&i.Locked,
+		&i.ID,
+		&i.Status,
+		&i.RiskLevel,
+		&i.Nationality,
+		&i.Country,
+		&i.DailyLimit,
+		&i.RequiresApprovalAbove,
+		&i.WalletCurrency,
+		&i.Revision,
+		&i.TimeZone,
+	)
+	return i, err
 }
 
 const aMLMarkPublished = `-- name: AMLMarkPublished :exec
@@ -1783,10 +1863,7 @@ func (q *Queries) AMLShadowCount(ctx context.Context, arg AMLShadowCountParams) 
 }
 
 const aMLShadowCustomerTransactions = `-- name: AMLShadowCustomerTransactions :many
-SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at,
-       (amount * 10000)::bigint AS amount_units,
-       (amount_ref IS NOT NULL)::boolean AS has_ref,
-       (coalesce(amount_ref, 0) * 10000)::bigint AS ref_units,
+SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at, amount_units, amount_ref_units,
        counterparty_name, counterparty_country, counterparty_account, counterparty_key
 FROM aml_transactions
 WHERE tenant_id = $1 AND customer_id = $2 AND occurred_at >= $3 AND occurred_at < $4
@@ -1810,8 +1887,7 @@ type AMLShadowCustomerTransactionsRow struct {
 	Channel             string
 	OccurredAt          time.Time
 	AmountUnits         int64
-	HasRef              bool
-	RefUnits            int64
+	AmountRefUnits      *int64
 	CounterpartyName    string
 	CounterpartyCountry string
 	CounterpartyAccount string
@@ -1844,8 +1920,7 @@ func (q *Queries) AMLShadowCustomerTransactions(ctx context.Context, arg AMLShad
 			&i.Channel,
 			&i.OccurredAt,
 			&i.AmountUnits,
-			&i.HasRef,
-			&i.RefUnits,
+			&i.AmountRefUnits,
 			&i.CounterpartyName,
 			&i.CounterpartyCountry,
 			&i.CounterpartyAccount,
@@ -2087,6 +2162,8 @@ func (q *Queries) AMLShadowStart(ctx context.Context, arg AMLShadowStartParams) 
 }
 
 const aMLSubject = `-- name: AMLSubject :one
+
+
 SELECT c.id, c.status, c.risk_level, c.nationality, (coalesce(c.address ->> 'country', ''))::text AS country,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
        (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
@@ -2122,6 +2199,8 @@ type AMLSubjectRow struct {
 	TimeZone              string
 }
 
+// AML transaction monitoring (internal/aml).
+// ---------------------------------------------------------------- screening
 // The customer as the rules see them, their limits from activation, the
 // tenant's time zone and AML revision.
 func (q *Queries) AMLSubject(ctx context.Context, arg AMLSubjectParams) (AMLSubjectRow, error) {

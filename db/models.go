@@ -152,6 +152,7 @@ type AmlState struct {
 
 type AmlTransaction struct {
 	ID                  uuid.UUID
+	Seq                 int64
 	TenantID            uuid.UUID
 	CustomerID          uuid.UUID
 	TransactionRef      string
@@ -160,7 +161,8 @@ type AmlTransaction struct {
 	Direction           string
 	Amount              decimal.Decimal
 	Currency            string
-	AmountRef           decimal.NullDecimal
+	AmountUnits         int64
+	AmountRefUnits      *int64
 	Channel             string
 	OccurredAt          time.Time
 	CounterpartyName    string

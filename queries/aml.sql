@@ -2,15 +2,32 @@
 
 -- ---------------------------------------------------------------- screening
 
--- name: AMLLockCustomer :exec
--- Screenings of one customer run one after the other, so that two
--- transfers sent at once cannot each miss the other in a velocity rule.
-SELECT pg_advisory_xact_lock(@key::bigint);
-
 -- name: AMLSubject :one
 -- The customer as the rules see them, their limits from activation, the
 -- tenant's time zone and AML revision.
 SELECT c.id, c.status, c.risk_level, c.nationality, (coalesce(c.address ->> 'country', ''))::text AS country,
+       w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
+       (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
+       t.time_zone
+FROM customers c
+JOIN tenants t ON t.id = c.tenant_id
+LEFT JOIN LATERAL (
+    SELECT wl.daily_limit, wl.requires_approval_above, wl.currency
+    FROM wallets wl
+    WHERE wl.tenant_id = c.tenant_id AND wl.customer_id = c.id
+      AND (wl.daily_limit IS NOT NULL OR wl.requires_approval_above IS NOT NULL)
+    ORDER BY (wl.status = 'ACTIVE') DESC, wl.activated_at DESC NULLS LAST
+    LIMIT 1
+) w ON true
+WHERE c.tenant_id = @tenant_id AND c.id = @id;
+
+-- name: AMLLockSubject :one
+-- AMLSubject that also takes the customer's lock: screenings of one
+-- customer run one after the other, so that two transfers sent at once
+-- cannot each miss the other in a velocity rule. What the rules read of the
+-- customer's history is read after it, by later statements.
+SELECT pg_advisory_xact_lock(@key::bigint)::text AS locked, c.id, c.status, c.risk_level, c.nationality,
+       (coalesce(c.address ->> 'country', ''))::text AS country,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
        (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
        t.time_zone
@@ -31,25 +48,26 @@ SELECT id, request_hash, decision, score, triggered, alert_id
 FROM aml_transactions WHERE tenant_id = @tenant_id AND transaction_ref = @transaction_ref;
 
 -- name: AMLCustomerWindow :many
--- A customer's transactions in [since, until): one index range, never the
--- whole history. Amounts come as integers of 1/10,000 of a unit, which is
--- exact for numeric(24, 4).
-SELECT occurred_at, direction, type, channel, currency,
-       (amount * 10000)::bigint AS amount_units,
-       (amount_ref IS NOT NULL)::boolean AS has_ref,
-       (coalesce(amount_ref, 0) * 10000)::bigint AS ref_units,
-       counterparty_key, counterparty_country
+-- A customer's transactions from since on: one index range, never the
+-- whole history, and only the columns aggregates read.
+SELECT seq, occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
 FROM aml_transactions
-WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND occurred_at >= @since AND occurred_at < @until
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND occurred_at >= @since
 ORDER BY occurred_at;
+
+-- name: AMLCustomerAfter :many
+-- A customer's transactions added after seq.
+SELECT seq, occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
+FROM aml_transactions
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND seq > @after
+ORDER BY seq;
+
+-- name: AMLCustomerLastSeq :one
+SELECT (coalesce(max(seq), 0))::bigint AS seq FROM aml_transactions WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
 
 -- name: AMLCounterpartyWindow :many
 -- Every customer's transactions with one counterparty in [since, until).
-SELECT occurred_at, direction, type, channel, currency,
-       (amount * 10000)::bigint AS amount_units,
-       (amount_ref IS NOT NULL)::boolean AS has_ref,
-       (coalesce(amount_ref, 0) * 10000)::bigint AS ref_units,
-       counterparty_key, counterparty_country
+SELECT occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
 FROM aml_transactions
 WHERE tenant_id = @tenant_id AND counterparty_key = @counterparty_key AND counterparty_key <> ''
   AND occurred_at >= @since AND occurred_at < @until
@@ -67,21 +85,31 @@ SELECT EXISTS (
       AND counterparty_key <> '' AND occurred_at < @before
 );
 
--- name: AMLInsertTransaction :exec
-INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
-    amount_ref, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account, counterparty_key,
-    decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
-VALUES (@id, @tenant_id, @customer_id, @transaction_ref, @request_hash, @type, @direction, @amount, @currency,
-    @amount_ref, @channel, @occurred_at, @counterparty_name, @counterparty_country, @counterparty_account, @counterparty_key,
-    @decision, @score, @triggered, @notes, @rules_evaluated, @rules_failed, @alert_id, @trace_id, @screened_by, @created_at);
-
--- name: AMLInsertHits :exec
-INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
-SELECT @tenant_id, unnest(@rule_keys::text[]), unnest(@versions::int[]), @transaction_id, unnest(@outcomes::text[]), @created_at;
-
--- name: AMLInsertRuleErrors :exec
-INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
-SELECT @tenant_id, unnest(@rule_ids::uuid[]), unnest(@versions::int[]), sqlc.narg(transaction_id), unnest(@messages::text[]), @created_at;
+-- name: AMLInsertTransaction :one
+-- The screened transaction with its hits and failures, in one statement;
+-- nothing is inserted (stored = 0) when the transactionId was screened
+-- before.
+WITH t AS (
+    INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
+        amount_units, amount_ref_units, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account,
+        counterparty_key, decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
+    VALUES (@id, @tenant_id, @customer_id, @transaction_ref, @request_hash, @type, @direction, @amount, @currency,
+        @amount_units, @amount_ref_units, @channel, @occurred_at, @counterparty_name, @counterparty_country, @counterparty_account,
+        @counterparty_key, @decision, @score, @triggered, @notes, @rules_evaluated, @rules_failed, @alert_id, @trace_id, @screened_by, @created_at)
+    ON CONFLICT (tenant_id, transaction_ref) DO NOTHING
+    RETURNING id
+), hits AS (
+    INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
+    SELECT @tenant_id, h.rule_key, h.version, t.id, h.outcome, @created_at
+    FROM t, (SELECT unnest(@hit_keys::text[]) AS rule_key, unnest(@hit_versions::int[]) AS version,
+                    unnest(@hit_outcomes::text[]) AS outcome) h
+), failures AS (
+    INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
+    SELECT @tenant_id, e.rule_id, e.version, t.id, e.message, @created_at
+    FROM t, (SELECT unnest(@failed_rules::uuid[]) AS rule_id, unnest(@failed_versions::int[]) AS version,
+                    unnest(@failed_messages::text[]) AS message) e
+)
+SELECT count(*) AS stored FROM t;
 
 -- name: AMLInsertAlert :one
 INSERT INTO aml_alerts (id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, created_at, updated_at)
@@ -247,10 +275,7 @@ ORDER BY customer_id;
 -- name: AMLShadowCustomerTransactions :many
 -- One customer's stored transactions in [since, until), oldest first, as
 -- a shadow run replays them.
-SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at,
-       (amount * 10000)::bigint AS amount_units,
-       (amount_ref IS NOT NULL)::boolean AS has_ref,
-       (coalesce(amount_ref, 0) * 10000)::bigint AS ref_units,
+SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at, amount_units, amount_ref_units,
        counterparty_name, counterparty_country, counterparty_account, counterparty_key
 FROM aml_transactions
 WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND occurred_at >= @since AND occurred_at < @until

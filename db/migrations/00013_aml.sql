@@ -53,12 +53,19 @@ CREATE TABLE aml_rule_versions (
     PRIMARY KEY (rule_id, version)
 );
 
--- Transactions screened through the API, each with its decision. amount_ref
--- is the amount in the reference currency (EUR) at the rate of the day it
--- was screened, NULL when the tenant had no rate for its currency: it is
--- what sums across currencies add up.
+-- Transactions screened through the API, each with its decision.
+-- amount_units is the amount in 1/10,000 of its currency (exact: amounts
+-- have at most four places) and amount_ref_units the amount in 1/10,000 of
+-- a euro at the rate of the day it was screened, NULL when the tenant had
+-- no rate for its currency: velocity reads these integers, which is what
+-- keeps reading a window of history cheap, and sums across currencies add
+-- the euro amounts.
 CREATE TABLE aml_transactions (
     id                   uuid PRIMARY KEY,
+    -- Insertion order. One customer's screenings run one at a time, so
+    -- within a customer it is also commit order: a server that has read a
+    -- customer's rows up to seq n reads only what came after.
+    seq                  bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
     tenant_id            uuid NOT NULL REFERENCES tenants(id),
     customer_id          uuid NOT NULL REFERENCES customers(id),
     transaction_ref      text NOT NULL,
@@ -67,7 +74,8 @@ CREATE TABLE aml_transactions (
     direction            text NOT NULL CHECK (direction IN ('IN', 'OUT')),
     amount               numeric(24, 4) NOT NULL CHECK (amount > 0),
     currency             text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-    amount_ref           numeric(24, 4),
+    amount_units         bigint NOT NULL,
+    amount_ref_units     bigint,
     channel              text NOT NULL DEFAULT '',
     occurred_at          timestamptz NOT NULL,
     counterparty_name    text NOT NULL DEFAULT '',
@@ -88,8 +96,10 @@ CREATE TABLE aml_transactions (
     created_at           timestamptz NOT NULL DEFAULT now(),
     UNIQUE (tenant_id, transaction_ref)
 );
--- Velocity reads one customer's window of time: never the whole history.
+-- Velocity reads one customer's window of time, never the whole history,
+-- and once it has, only the rows added since.
 CREATE INDEX aml_transactions_customer_time ON aml_transactions (tenant_id, customer_id, occurred_at);
+CREATE INDEX aml_transactions_customer_seq ON aml_transactions (tenant_id, customer_id, seq);
 CREATE INDEX aml_transactions_counterparty_time ON aml_transactions (tenant_id, counterparty_key, occurred_at)
     WHERE counterparty_key <> '';
 CREATE INDEX aml_transactions_customer_counterparty ON aml_transactions (tenant_id, customer_id, counterparty_key, occurred_at)

@@ -2,11 +2,14 @@ package aml
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
@@ -170,9 +173,39 @@ type Compiled struct {
 	analysis
 }
 
-// costLimit stops a condition that would run away (a comprehension over a
-// huge literal): it fails, reported, and the other rules run on.
+// costLimit refuses a condition that could run away (nested
+// comprehensions over long literals).
 const costLimit = 100_000
+
+// maxStringSize bounds the strings a condition reads (names, accounts,
+// codes), for the cost estimate.
+const maxStringSize = 256
+
+// costEstimator tells CEL's cost estimate what it cannot know: how long the
+// variables' strings can be, and that the context functions are one step
+// for the condition (their work is bounded by the window, in Go).
+type costEstimator struct{}
+
+func (costEstimator) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	if len(n.Path()) > 0 {
+		return &checker.SizeEstimate{Min: 0, Max: maxStringSize}
+	}
+	return nil
+}
+
+func (costEstimator) EstimateCallCost(function, _ string, target *checker.AstNode, _ []checker.AstNode) *checker.CallEstimate {
+	if target != nil && slices.Contains(contextFuncs, function) {
+		return &checker.CallEstimate{CostEstimate: checker.CostEstimate{Min: 1, Max: 1}}
+	}
+	return nil
+}
+
+func costText(n uint64, err error) string {
+	if err != nil || n == math.MaxUint64 {
+		return "unbounded"
+	}
+	return strconv.FormatUint(n, 10)
+}
 
 // compile checks and plans a condition.
 func compile(env *cel.Env, src string) (*Compiled, Issues) {
@@ -197,7 +230,13 @@ func compile(env *cel.Env, src string) (*Compiled, Issues) {
 	if len(out) > 0 {
 		return nil, out
 	}
-	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(costLimit))
+	// The worst case is bounded when the rule is written, not tracked at
+	// every evaluation: that costs a quarter of the evaluation time.
+	est, err := env.EstimateCost(checked, costEstimator{})
+	if err != nil || est.Max > costLimit {
+		return nil, Issues{{Line: 1, Column: 1, Message: fmt.Sprintf("the condition could take too long to evaluate (worst case %s steps, at most %d): loop over fewer values", costText(est.Max, err), costLimit)}}
+	}
+	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, Issues{{Message: err.Error()}}
 	}

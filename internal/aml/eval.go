@@ -228,6 +228,9 @@ func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src
 	}
 	var res Result
 	country := in.Customer.scopeCountry()
+	// Values are collected in one scratch map, copied for the rules that
+	// trigger.
+	scratch := map[string]any{}
 	for _, r := range rs.Rules {
 		if !r.Def.Scope.Matches(country, tx.Type, in.Customer.RiskLevel, tx.Channel) {
 			continue
@@ -237,16 +240,21 @@ func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src
 			res.Failures = append(res.Failures, Failure{RuleID: r.ID, Name: r.Def.Name, Version: r.Version, Err: r.compileErr})
 			continue
 		}
-		e.rec = map[string]any{}
+		clear(scratch)
+		e.rec = scratch
 		out, _, err := r.prog.prg.Eval(e)
 		if err == nil {
 			if b, ok := out.(types.Bool); ok {
 				if b {
+					values := make(map[string]any, len(scratch)+len(r.prog.vars))
+					for k, v := range scratch {
+						values[k] = v
+					}
 					for _, name := range r.prog.vars {
-						e.rec[name] = plain(e.vars[name])
+						values[name] = plain(e.vars[name])
 					}
 					res.Hits = append(res.Hits, Hit{RuleKey: r.ID.String(), RuleID: r.ID, Name: r.Def.Name, Version: r.Version,
-						Outcome: r.Def.Outcome, Score: r.Def.Score, Values: e.rec})
+						Outcome: r.Def.Outcome, Score: r.Def.Score, Values: values})
 				}
 				continue
 			}
@@ -816,6 +824,8 @@ func (e *evaluation) newCounterparty([]ref.Val) ref.Val {
 	}
 	var isNew bool
 	if e.cpKey != "" {
+		// A shadow run's window knows its counterparties; live screening
+		// reads fewer columns and asks the index.
 		seen := slices.ContainsFunc(e.in.Window, func(p Past) bool { return p.CPKey == e.cpKey })
 		if !seen {
 			var err error

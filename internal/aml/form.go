@@ -194,7 +194,7 @@ func lit(d decimal.Decimal) string {
 	return fmt.Sprintf("dec(%q)", d.String())
 }
 
-func window(hours int) string { return fmt.Sprintf("duration(\"%dh\")", hours) }
+func hoursWindow(hours int) string { return fmt.Sprintf("duration(\"%dh\")", hours) }
 
 // Expression is the condition the form generates, or the parameters'
 // problems (fields named form.<parameter>).
@@ -234,7 +234,7 @@ func (f Form) Expression() (string, error) {
 			if len(keys) > 0 {
 				filter = ", {" + strings.Join(keys, ", ") + "}"
 			}
-			expr = fmt.Sprintf("count_over(%s%s) > %d", window(hours), filter, limit)
+			expr = fmt.Sprintf("count_over(%s%s) > %d", hoursWindow(hours), filter, limit)
 		} else if measure == "sum" {
 			limit := r.amount("limit", false)
 			if minAmt != nil {
@@ -245,7 +245,7 @@ func (f Form) Expression() (string, error) {
 				filter = ", {" + strings.Join(keys, ", ") + "}"
 			}
 			if limit != nil {
-				expr = fmt.Sprintf("sum_over(%s, %q%s) > %s", window(hours), cur, filter, lit(*limit))
+				expr = fmt.Sprintf("sum_over(%s, %q%s) > %s", hoursWindow(hours), cur, filter, lit(*limit))
 			}
 		}
 	case KindStructuring:
@@ -256,7 +256,7 @@ func (f Form) Expression() (string, error) {
 		if t != nil && margin > 0 {
 			lo := t.Mul(decimal.NewFromInt(int64(100 - margin))).Div(decimal.NewFromInt(100)).Round(4)
 			expr = fmt.Sprintf(`amount_in(%q) >= %s && amount_in(%q) < %s && count_over(%s, {"currency": %q, "at_least": %s, "below": %s}) >= %d`,
-				cur, lit(lo), cur, lit(*t), window(hours), cur, lit(lo), lit(*t), n)
+				cur, lit(lo), cur, lit(*t), hoursWindow(hours), cur, lit(lo), lit(*t), n)
 		}
 	case KindRound:
 		minAmt, cur, unit := r.amount("min_amount", false), r.currency(), r.amount("unit", false)
@@ -268,7 +268,7 @@ func (f Form) Expression() (string, error) {
 		share := r.integer("share_percent", 1, 100)
 		minAmt, cur := r.amount("min_amount", false), r.currency()
 		if minAmt != nil {
-			in := fmt.Sprintf(`sum_over(%s, %q, {"direction": "IN"})`, window(hours), cur)
+			in := fmt.Sprintf(`sum_over(%s, %q, {"direction": "IN"})`, hoursWindow(hours), cur)
 			ratio := decimal.NewFromInt(int64(share)).Div(decimal.NewFromInt(100))
 			expr = fmt.Sprintf(`tx.direction == "OUT" && %s >= %s && amount_in(%q) >= %s * %s`, in, lit(*minAmt), cur, in, fmt.Sprintf("dec(%q)", ratio.String()))
 		}

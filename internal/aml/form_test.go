@@ -1,6 +1,7 @@
 package aml
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,7 @@ func TestCompileIssuesHaveTheirPosition(t *testing.T) {
 		{`amount_in("EURO") > 1`, 1, 11, "ISO 4217"},
 		{`tx.amount + 1`, 1, 1, "true or false"},
 		{`tx.amount > 1000.0`, 1, 11, "no matching overload"},
+		{nested(5), 1, 1, "too long to evaluate"},
 	}
 	for _, tc := range tests {
 		iss := c.Check(tc.expr)
@@ -91,6 +93,30 @@ func TestCompileIssuesHaveTheirPosition(t *testing.T) {
 		}
 		if iss[0].Line != tc.line || iss[0].Column != tc.col || !strings.Contains(iss[0].Message, tc.says) {
 			t.Errorf("%q: %v; want line %d column %d ~ %q", tc.expr, iss[0], tc.line, tc.col, tc.says)
+		}
+	}
+}
+
+// nested is n comprehensions inside each other over ten values each.
+func nested(n int) string {
+	list := "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+	e := "v0 >= 0"
+	for i := n - 1; i >= 0; i-- {
+		e = fmt.Sprintf("%s.all(v%d, %s)", list, i, e)
+	}
+	return e
+}
+
+// Conditions with the usual string functions and a small loop compile.
+func TestOrdinaryConditionsAreNotTooCostly(t *testing.T) {
+	c := compiler(t)
+	for _, e := range []string{
+		`counterparty.name.contains("LTD") && counterparty.name.startsWith("A") && customer.country != counterparty.country`,
+		`["IR", "KP", "MM", "SY"].exists(c, counterparty.country == c) && amount_in("EUR") > 100`,
+		nested(2),
+	} {
+		if iss := c.Check(e); iss != nil {
+			t.Errorf("%s: %v", e, iss)
 		}
 	}
 }

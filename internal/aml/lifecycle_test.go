@@ -3,12 +3,14 @@ package aml
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/approval"
@@ -311,5 +313,45 @@ func TestAlertWork(t *testing.T) {
 	_ = dbtest.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND action LIKE 'aml.alert.%' AND action <> 'aml.alert.created'`, f.tenant).Scan(&audits)
 	if audits != 3+1+1+1+1+1 { // assigned ×3, commented, closed, escalated, SAR, unassigned
 		t.Errorf("%d audit records of alert work", audits)
+	}
+}
+
+// The copy of a customer's window a server keeps always equals a fresh
+// read, whatever order transactions arrive in, and when copies are
+// forgotten for room.
+func TestWindowCopiesStayExact(t *testing.T) {
+	f := newFixture(t)
+	f.rule(expr(`count_over(duration("240h")) > 1000`))
+	f.s.windows = newWindows(40) // forces forgetting
+	customers := []uuid.UUID{f.customer("LOW", "GB"), f.customer("LOW", "GB")}
+	now := time.Now().Add(-time.Minute)
+	ctx := context.Background()
+	for i := range 60 {
+		c := customers[i%2]
+		ago := time.Duration((i*7919)%(12*24)) * time.Hour // up to 12 days back, out of order
+		f.screen(tx{customer: c, at: now.Add(-ago), amount: fmt.Sprintf("%d", 10+i)})
+		err := db.InTenantTx(ctx, f.pool, f.tenant, func(q *db.Queries) error {
+			since, until := now.Add(-240*time.Hour), now.Add(time.Second)
+			got, err := f.s.windows.read(ctx, q, f.tenant, c, since, until)
+			if err != nil {
+				return err
+			}
+			want, err := newWindows(windowRows).read(ctx, q, f.tenant, c, since, until)
+			if err != nil {
+				return err
+			}
+			if len(got) != len(want) {
+				return fmt.Errorf("step %d: copy has %d rows, a fresh read %d", i, len(got), len(want))
+			}
+			for k := range got {
+				if !got[k].At.Equal(want[k].At) || got[k].Units != want[k].Units {
+					return fmt.Errorf("step %d row %d: %+v vs %+v", i, k, got[k], want[k])
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -212,26 +212,14 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 	var out Screening
 	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		out = Screening{}
-		if err := q.AMLLockCustomer(ctx, lockKey(v.customer)); err != nil {
-			return err
-		}
-		subject, err := q.AMLSubject(ctx, db.AMLSubjectParams{TenantID: tenant, ID: v.customer})
+		locked, err := q.AMLLockSubject(ctx, db.AMLLockSubjectParams{Key: lockKey(v.customer), TenantID: tenant, ID: v.customer})
+		subject := db.AMLSubjectRow{ID: locked.ID, Status: locked.Status, RiskLevel: locked.RiskLevel, Nationality: locked.Nationality,
+			Country: locked.Country, DailyLimit: locked.DailyLimit, RequiresApprovalAbove: locked.RequiresApprovalAbove,
+			WalletCurrency: locked.WalletCurrency, Revision: locked.Revision, TimeZone: locked.TimeZone}
 		if db.IsNotFound(err) {
 			return apperr.Validation(apperr.FieldError{Field: "customerId", Issue: "no such customer"})
 		}
 		if err != nil {
-			return err
-		}
-		prev, err := q.AMLTransactionByRef(ctx, db.AMLTransactionByRefParams{TenantID: tenant, TransactionRef: v.tx.ID})
-		switch {
-		case err == nil:
-			if !bytes.Equal(prev.RequestHash, v.hash) {
-				return apperr.New(apperr.Conflict, "transaction %q was screened before with other details", v.tx.ID).WithAPI("TRANSACTION_ALREADY_SCREENED")
-			}
-			out = Screening{ID: prev.ID, Decision: Outcome(prev.Decision), Score: int(prev.Score), Hits: hitsFromJSON(prev.Triggered),
-				AlertID: prev.AlertID, Replayed: true}
-			return nil
-		case !db.IsNotFound(err):
 			return err
 		}
 		rs, err := s.ruleSet(ctx, q, tenant, subject.Revision)
@@ -242,13 +230,28 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 		src := querySource{q: q, tenant: tenant}
 		input := &Input{Tx: v.tx, Customer: cust}
 		if since := windowSince(rs, cust, v.tx.At); since.Before(v.tx.At) {
-			if input.Window, err = src.customerWindow(ctx, cust.ID, since, v.tx.At); err != nil {
+			if input.Window, err = s.windows.read(ctx, q, tenant, cust.ID, since, v.tx.At); err != nil {
 				return err
 			}
 		}
 		res := Evaluate(ctx, tenant, rs, input, src, s.Screener)
 		out = Screening{ID: uuid.New(), Decision: res.Decision, Score: res.Score, Hits: res.Hits, Failures: res.Failures, Notes: res.Notes}
-		return s.store(ctx, q, tenant, v, rs, res, &out)
+		stored, err := s.store(ctx, q, tenant, v, rs, res, &out)
+		if err != nil || stored {
+			return err
+		}
+		// Screened before: the first decision, when it was the same
+		// transaction.
+		prev, err := q.AMLTransactionByRef(ctx, db.AMLTransactionByRefParams{TenantID: tenant, TransactionRef: v.tx.ID})
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(prev.RequestHash, v.hash) {
+			return apperr.New(apperr.Conflict, "transaction %q was screened before with other details", v.tx.ID).WithAPI("TRANSACTION_ALREADY_SCREENED")
+		}
+		out = Screening{ID: prev.ID, Decision: Outcome(prev.Decision), Score: int(prev.Score), Hits: hitsFromJSON(prev.Triggered),
+			AlertID: prev.AlertID, Replayed: true}
+		return nil
 	})
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
@@ -263,8 +266,10 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 }
 
 // store writes the screened transaction, its hits and failures, and the
-// alert a REVIEW or BLOCK raises, with its audit record and event.
-func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v validated, rs *RuleSet, res Result, out *Screening) error {
+// alert a REVIEW or BLOCK raises, with its audit record and event. It
+// writes nothing and reports false when the transactionId was screened
+// before.
+func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v validated, rs *RuleSet, res Result, out *Screening) (bool, error) {
 	now := s.now()
 	tx := v.tx
 	stored := make([]storedHit, 0, len(res.Hits))
@@ -273,53 +278,46 @@ func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v 
 	}
 	triggered, err := json.Marshal(stored)
 	if err != nil {
-		return err
+		return false, err
 	}
 	notes, _ := json.Marshal(append([]string{}, res.Notes...))
-	var ref decimal.NullDecimal
+	var ref *int64
 	if d, ok := rs.Rates.Convert(tx.Amount, tx.Currency, ReferenceCurrency); ok {
-		ref = decimal.NullDecimal{Decimal: d, Valid: true}
+		u := unitsOf(d)
+		ref = &u
 	}
 	if res.Decision == Review || res.Decision == Block {
 		id := uuid.New()
 		out.AlertID = &id
 	}
 	who := actor.From(ctx)
-	err = q.AMLInsertTransaction(ctx, db.AMLInsertTransactionParams{
+	p := db.AMLInsertTransactionParams{
 		ID: out.ID, TenantID: tenant, CustomerID: v.customer, TransactionRef: tx.ID, RequestHash: v.hash, Type: tx.Type,
-		Direction: tx.Direction, Amount: tx.Amount, Currency: tx.Currency, AmountRef: ref, Channel: tx.Channel, OccurredAt: tx.At,
-		CounterpartyName: tx.Counterparty.Name, CounterpartyCountry: tx.Counterparty.Country, CounterpartyAccount: tx.Counterparty.Account,
-		CounterpartyKey: tx.Counterparty.Key(), Decision: string(res.Decision), Score: int32(res.Score), Triggered: triggered, Notes: notes,
-		RulesEvaluated: int32(res.Evaluated), RulesFailed: int32(len(res.Failures)), AlertID: out.AlertID, TraceID: actor.Trace(ctx),
-		ScreenedBy: who.ID, CreatedAt: now,
-	})
-	if err != nil {
-		return err
+		Direction: tx.Direction, Amount: tx.Amount, Currency: tx.Currency, AmountUnits: unitsOf(tx.Amount), AmountRefUnits: ref, Channel: tx.Channel,
+		OccurredAt: tx.At, CounterpartyName: tx.Counterparty.Name, CounterpartyCountry: tx.Counterparty.Country,
+		CounterpartyAccount: tx.Counterparty.Account, CounterpartyKey: tx.Counterparty.Key(), Decision: string(res.Decision),
+		Score: int32(res.Score), Triggered: triggered, Notes: notes, RulesEvaluated: int32(res.Evaluated), RulesFailed: int32(len(res.Failures)),
+		AlertID: out.AlertID, TraceID: actor.Trace(ctx), ScreenedBy: who.ID, CreatedAt: now,
+		HitKeys: []string{}, HitVersions: []int32{}, HitOutcomes: []string{},
+		FailedRules: []uuid.UUID{}, FailedVersions: []int32{}, FailedMessages: []string{},
 	}
-	if len(res.Hits) > 0 {
-		p := db.AMLInsertHitsParams{TenantID: tenant, TransactionID: out.ID, CreatedAt: now}
-		for _, h := range res.Hits {
-			p.RuleKeys = append(p.RuleKeys, h.RuleKey)
-			p.Versions = append(p.Versions, int32(h.Version))
-			p.Outcomes = append(p.Outcomes, string(h.Outcome))
-		}
-		if err := q.AMLInsertHits(ctx, p); err != nil {
-			return err
-		}
+	for _, h := range res.Hits {
+		p.HitKeys = append(p.HitKeys, h.RuleKey)
+		p.HitVersions = append(p.HitVersions, int32(h.Version))
+		p.HitOutcomes = append(p.HitOutcomes, string(h.Outcome))
 	}
-	if len(res.Failures) > 0 {
-		p := db.AMLInsertRuleErrorsParams{TenantID: tenant, TransactionID: &out.ID, CreatedAt: now}
-		for _, f := range res.Failures {
-			p.RuleIds = append(p.RuleIds, f.RuleID)
-			p.Versions = append(p.Versions, int32(f.Version))
-			p.Messages = append(p.Messages, truncate(f.Err, 2000))
-		}
-		if err := q.AMLInsertRuleErrors(ctx, p); err != nil {
-			return err
-		}
+	for _, f := range res.Failures {
+		p.FailedRules = append(p.FailedRules, f.RuleID)
+		p.FailedVersions = append(p.FailedVersions, int32(f.Version))
+		p.FailedMessages = append(p.FailedMessages, truncate(f.Err, 2000))
+	}
+	n, err := q.AMLInsertTransaction(ctx, p)
+	if err != nil || n == 0 {
+		out.AlertID = nil
+		return false, err
 	}
 	if out.AlertID == nil {
-		return nil
+		return true, nil
 	}
 	var names []string
 	for _, h := range res.Hits {
@@ -329,17 +327,17 @@ func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v 
 	alert, err := q.AMLInsertAlert(ctx, db.AMLInsertAlertParams{ID: *out.AlertID, TenantID: tenant, CustomerID: v.customer, TransactionID: out.ID,
 		Decision: string(res.Decision), Severity: sev, Score: int32(res.Score), RuleNames: names, Amount: tx.Amount, Currency: tx.Currency, CreatedAt: now})
 	if err != nil {
-		return err
+		return false, err
 	}
 	after := map[string]any{"customerId": v.customer, "transactionId": tx.ID, "decision": res.Decision, "severity": sev,
 		"score": res.Score, "rules": names, "amount": tx.Amount.String(), "currency": tx.Currency}
 	if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "aml.alert.created", EntityType: "aml_alert",
 		EntityID: alert.ID.String(), ReasonCode: string(res.Decision), After: after}); err != nil {
-		return err
+		return false, err
 	}
 	after["alertId"] = alert.ID
 	_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: "aml.alert.created", EntityType: "aml_alert", EntityID: alert.ID.String(), Payload: after})
-	return err
+	return err == nil, err
 }
 
 func truncate(s string, n int) string {

@@ -39,6 +39,9 @@ type Service struct {
 
 	mu   sync.Mutex
 	sets map[uuid.UUID]*RuleSet
+	// windows are the recent histories of the customers this server
+	// screens.
+	windows *windows
 }
 
 // NewService returns the service on pool; proposals of rule changes go
@@ -51,7 +54,7 @@ func NewService(pool *pgxpool.Pool, approvals *approval.Service, now func() time
 	if err != nil {
 		panic(err) // the condition language is fixed at build time
 	}
-	return &Service{pool: pool, now: now, compiler: c, approvals: approvals, sets: map[uuid.UUID]*RuleSet{}}
+	return &Service{pool: pool, now: now, compiler: c, approvals: approvals, sets: map[uuid.UUID]*RuleSet{}, windows: newWindows(windowRows)}
 }
 
 // Appliers are the four-eyes changes of this package, to register with
@@ -150,21 +153,12 @@ type querySource struct {
 	tenant uuid.UUID
 }
 
-func pastOf(at time.Time, direction, typ, channel, currency string, units int64, hasRef bool, refUnits int64, key, country string) Past {
-	return Past{At: at, Direction: direction, Type: typ, Channel: channel, Currency: currency, Units: units,
-		HasRef: hasRef, RefUnits: refUnits, CPKey: key, CPCountry: country}
-}
-
-func (s querySource) customerWindow(ctx context.Context, customer uuid.UUID, since, until time.Time) ([]Past, error) {
-	rows, err := s.q.AMLCustomerWindow(ctx, db.AMLCustomerWindowParams{TenantID: s.tenant, CustomerID: customer, Since: since, Until: until})
-	if err != nil {
-		return nil, err
+func pastOf(at time.Time, direction, typ, channel, currency string, units int64, refUnits *int64, key, country string) Past {
+	p := Past{At: at, Direction: direction, Type: typ, Channel: channel, Currency: currency, Units: units, CPKey: key, CPCountry: country}
+	if refUnits != nil {
+		p.RefUnits, p.HasRef = *refUnits, true
 	}
-	out := make([]Past, len(rows))
-	for i, r := range rows {
-		out[i] = pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.HasRef, r.RefUnits, r.CounterpartyKey, r.CounterpartyCountry)
-	}
-	return out, nil
+	return p
 }
 
 // CounterpartyWindow implements Source.
@@ -175,7 +169,7 @@ func (s querySource) CounterpartyWindow(ctx context.Context, key string, since, 
 	}
 	out := make([]Past, len(rows))
 	for i, r := range rows {
-		out[i] = pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.HasRef, r.RefUnits, r.CounterpartyKey, r.CounterpartyCountry)
+		out[i] = pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, "", r.CounterpartyCountry)
 	}
 	return out, nil
 }

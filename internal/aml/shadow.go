@@ -317,7 +317,7 @@ func (s *Service) shadowCustomer(ctx context.Context, q *db.Queries, tenant uuid
 	}
 	past := make([]Past, len(rows))
 	for i, r := range rows {
-		past[i] = pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.HasRef, r.RefUnits, r.CounterpartyKey, r.CounterpartyCountry)
+		past[i] = pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, r.CounterpartyKey, r.CounterpartyCountry)
 	}
 	src := querySource{q: q, tenant: tenant}
 	hit := false
