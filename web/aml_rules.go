@@ -319,9 +319,14 @@ func (s *server) handleAMLRuleEdit() http.Handler {
 			f.kind, f.params = v.Form.Kind, v.Form.Params
 		}
 		e := s.editorView(f, id.String())
-		if d.Draft != nil {
+		switch p := d.Pending(); {
+		case p != nil:
+			what := map[string]string{aml.KindPublish: "publication", aml.KindRollback: "rollback", aml.KindDeactivate: "deactivation"}[p.Kind]
+			e.Subtitle = fmt.Sprintf("Pending approval: the %s of version %d. Saving makes version %d; the proposal stays as it is.",
+				what, p.Version, d.Latest.Version+1)
+		case d.Draft != nil:
 			e.Subtitle = fmt.Sprintf("Editing draft version %d.", v.Version)
-		} else {
+		default:
 			e.Subtitle = fmt.Sprintf("Saving makes version %d; version %d stays as it is.", v.Version+1, v.Version)
 		}
 		s.page(w, r, http.StatusOK, "Edit AML rule", "aml-rules", amlrules.EditorPage(e))

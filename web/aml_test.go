@@ -128,11 +128,20 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	if !strings.Contains(row.Find(`[data-testid="rule-status"]`).Text(), "pending approval") {
 		t.Fatalf("list status: %q", row.Find(`[data-testid="rule-status"]`).Text())
 	}
+	if d := doc(t, h.get("/aml/rules/"+ruleID, mc)); d.Find(`[data-testid="pending-approval"]`).Length() != 1 {
+		t.Error("the rule page does not say it is pending approval")
+	}
+	if d := doc(t, h.get("/aml/rules/"+ruleID+"/edit", mc)); !strings.Contains(d.Find("main").Text(), "Pending approval") {
+		t.Error("the editor does not say the rule is pending approval")
+	}
 	reqs, err := h.s.Approvals.List(t.Context(), h.tenant.ID, "PENDING", aml.KindPublish, 10, 0)
 	if err != nil || len(reqs.Requests) != 1 || reqs.Requests[0].MakerID != maker.ID.String() {
 		t.Fatalf("change requests: %+v %v", reqs, err)
 	}
 	reqID := reqs.Requests[0].ID.String()
+	if d := doc(t, h.get("/approvals/"+reqID, cc)); !strings.Contains(d.Find(`[data-testid="approval-diff"]`).Text(), `at_least`) {
+		t.Errorf("the change request does not show the condition: %s", d.Find(`[data-testid="approval-diff"]`).Text())
+	}
 	h.decide(reqID, "APPROVE", "mine", mc)
 	if r, _ := h.s.Approvals.Get(t.Context(), h.tenant.ID, reqs.Requests[0].ID); r.Status != "PENDING" {
 		t.Fatalf("the maker approved their own change: %s", r.Status)
@@ -235,6 +244,14 @@ func TestAMLScreenRefusesBadInput(t *testing.T) {
 		strings.Replace(screenBody(customer, "n1", "X", "EUR", now.Format(time.RFC3339), nil), `"X"`, `1234.5678`, 1), nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("amount as a number: %d %v", resp.StatusCode, out)
+	}
+	// Idempotency-Key works as on every POST.
+	key := map[string]string{"Idempotency-Key": uuid.NewString()}
+	ik := screenBody(customer, "ik1", "10", "EUR", now.Format(time.RFC3339), nil)
+	first, out1 := h.apiCall("POST", screenPath, h.tenant.Slug, tok, ik, key)
+	again, out2 := h.apiCall("POST", screenPath, h.tenant.Slug, tok, ik, key)
+	if first.StatusCode != 200 || again.Header.Get("Idempotent-Replayed") != "true" || fmt.Sprint(out1) != fmt.Sprint(out2) {
+		t.Fatalf("idempotency key: %d %q", again.StatusCode, again.Header.Get("Idempotent-Replayed"))
 	}
 	// Without the scope: 403.
 	other := h.adminToken(h.tenant, credential.ScopeCustomersRead)
