@@ -41,7 +41,7 @@ func (s *server) handleAMLRuleList() http.Handler {
 				row.ActiveVersion = *rs.ActiveVersion
 			}
 			if rs.BuiltIn {
-				row.Scope = "Customers with limits, money going out"
+				row.Scope = rs.Doc
 			}
 			view.Rules = append(view.Rules, row)
 		}

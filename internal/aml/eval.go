@@ -101,9 +101,12 @@ type Source interface {
 type SanctionsResult struct {
 	// Checked is false when the name could not be screened; Reason says
 	// why. An unchecked counterparty never counts as a match.
-	Checked  bool
-	Reason   string
+	Checked bool
+	Reason  string
+	// Matched is a match; Possible a possible match (at or above the
+	// tenant's possible-match threshold).
 	Matched  bool
+	Possible bool
 	Score    float64
 	Evidence any
 }
@@ -147,12 +150,16 @@ type Result struct {
 	Notes []string
 }
 
-// Built-in rules: the customer's limits from activation.
+// Built-in rules: the customer's limits from activation, and the
+// screening of a named counterparty against sanctions lists.
 const (
 	LimitDailyKey    = "limit:daily"
 	LimitApprovalKey = "limit:approval"
+	SanctionsKey     = "sanctions:counterparty"
 	limitDailyScore  = 80
 	limitReviewScore = 50
+	sanctionsScore   = 100
+	possibleScore    = 60
 )
 
 // evaluation is one screening in progress; it is the value of the hidden
@@ -265,6 +272,9 @@ func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src
 	e.rec = nil
 	if rs.withLimits {
 		res.Hits = append(res.Hits, e.limits()...)
+		if h := e.sanctionsCheck(); h != nil {
+			res.Hits = append(res.Hits, *h)
+		}
 	}
 	res.Decision = Allow
 	for _, h := range res.Hits {
@@ -337,6 +347,31 @@ func (e *evaluation) limits() []Hit {
 		}
 	}
 	return hits
+}
+
+// sanctionsCheck screens a named counterparty: a match blocks, a possible
+// match is reviewed. A counterparty that could not be screened is said so
+// in the notes, never taken for a match.
+func (e *evaluation) sanctionsCheck() *Hit {
+	cp := e.in.Tx.Counterparty
+	if strings.TrimSpace(cp.Name) == "" {
+		return nil
+	}
+	r, err := e.screen()
+	if err != nil {
+		e.note("sanctions not checked: " + err.Error())
+		return nil
+	}
+	if !r.Checked || (!r.Matched && !r.Possible) {
+		return nil
+	}
+	h := &Hit{RuleKey: SanctionsKey, Name: "Counterparty on a sanctions list", Version: 1, Outcome: Block, Score: sanctionsScore,
+		Values: map[string]any{"counterparty": cp.Name, "status": "MATCH", "score": r.Score, "evidence": r.Evidence}}
+	if !r.Matched {
+		h.Name, h.Outcome, h.Score = "Counterparty possibly on a sanctions list", Review, possibleScore
+		h.Values["status"] = "POSSIBLE_MATCH"
+	}
+	return h
 }
 
 // sumUnits adds up the rows of win at or after since that keep passes, in

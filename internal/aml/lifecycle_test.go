@@ -213,18 +213,54 @@ func TestShadowRunReplaysHistoryAsItWas(t *testing.T) {
 // fakeScreener stands in for the screening capability, outside this
 // package.
 type fakeScreener struct {
-	matches map[string]bool
-	err     error
+	matches  map[string]bool
+	possible map[string]bool
+	err      error
 }
 
 func (s fakeScreener) ScreenCounterparty(_ context.Context, _ uuid.UUID, name, _ string) (SanctionsResult, error) {
-	if s.err != nil {
+	switch {
+	case s.err != nil:
 		return SanctionsResult{}, s.err
-	}
-	if s.matches[name] {
+	case s.matches[name]:
 		return SanctionsResult{Checked: true, Matched: true, Score: 0.97, Evidence: map[string]any{"entryId": "SDN-1"}}, nil
+	case s.possible[name]:
+		return SanctionsResult{Checked: true, Possible: true, Score: 0.86, Evidence: map[string]any{"entryId": "SDN-2"}}, nil
 	}
 	return SanctionsResult{Checked: true, Score: 0.2}, nil
+}
+
+// A named counterparty is screened on every transaction, with or without a
+// rule asking: a match blocks, a possible match is reviewed.
+func TestNamedCounterpartiesAreScreened(t *testing.T) {
+	f := newFixture(t)
+	f.s.Screener = fakeScreener{matches: map[string]bool{"Bad Actor Shipping": true}, possible: map[string]bool{"Bad Actor Shiping": true}}
+	c := f.customer("LOW", "GB")
+	now := time.Now().Add(-time.Minute)
+	tests := []struct {
+		name     string
+		decision Outcome
+	}{{"Bad Actor Shipping", Block}, {"Bad Actor Shiping", Review}, {"Corner Shop", Allow}}
+	for _, tc := range tests {
+		s := f.screen(tx{customer: c, at: now, amount: "10", cp: &Counterparty{Name: tc.name}})
+		h := hitOf(s, SanctionsKey)
+		if s.Decision != tc.decision || (tc.decision != Allow) != (h != nil) {
+			t.Errorf("%s: %s %+v", tc.name, s.Decision, s.Hits)
+		}
+		if h != nil && h.Values["evidence"] == nil {
+			t.Errorf("%s: no evidence: %+v", tc.name, h.Values)
+		}
+	}
+	// No name, nothing to screen; a screener that fails is a note, not a
+	// match and not a failure of the screening.
+	if s := f.screen(tx{customer: c, at: now, amount: "10"}); s.Decision != Allow || len(s.Notes) != 0 {
+		t.Errorf("no counterparty: %+v", s)
+	}
+	f.s.Screener = fakeScreener{err: errors.New("screening is down")}
+	if s := f.screen(tx{customer: c, at: now, amount: "10", cp: &Counterparty{Name: "Bad Actor Shipping"}}); s.Decision != Allow ||
+		len(s.Notes) != 1 || !strings.Contains(s.Notes[0], "screening is down") {
+		t.Errorf("screener down: %+v", s)
+	}
 }
 
 // Without a screener, a sanctions condition is "not checked": false, and

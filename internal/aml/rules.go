@@ -389,8 +389,11 @@ type RuleSummary struct {
 	// NewerDraft is true when a version newer than the active one waits.
 	NewerDraft bool
 	Pending    bool
-	// BuiltIn marks the customers' limits from activation.
+	// BuiltIn marks the rules every tenant has: the customers' limits
+	// from activation and the screening of counterparties; Doc says what
+	// they look at.
 	BuiltIn bool
+	Doc     string
 	Hits7   int64
 	Hits30  int64
 	// Daily are the hits of each of the last 30 days, oldest first.
@@ -398,6 +401,22 @@ type RuleSummary struct {
 	Errors7     int64
 	LastError   string
 	LastErrorAt *time.Time
+}
+
+// BuiltIn is a rule every tenant has.
+type BuiltIn struct {
+	Key     string
+	Name    string
+	Outcome Outcome
+	Score   int
+	Doc     string
+}
+
+// BuiltIns are the rules every tenant has, beside its own.
+var BuiltIns = []BuiltIn{
+	{LimitDailyKey, "Daily limit (from activation)", Block, limitDailyScore, "Customers with a daily limit, money going out"},
+	{LimitApprovalKey, "Requires approval above (from activation)", Review, limitReviewScore, "Customers with an approval threshold, money going out"},
+	{SanctionsKey, "Counterparty on a sanctions list", Block, sanctionsScore, "Every named counterparty; a possible match is REVIEW, score 60"},
 }
 
 // DayDecisions counts a day's decisions.
@@ -487,13 +506,11 @@ func (s *Service) Overview(ctx context.Context, tenant uuid.UUID, loc *time.Loca
 			}
 			ov.Rules = append(ov.Rules, rs)
 		}
-		for _, b := range []struct{ key, name string }{{LimitDailyKey, "Daily limit (from activation)"}, {LimitApprovalKey, "Requires approval above (from activation)"}} {
-			rs := summary(b.key)
-			rs.Name, rs.BuiltIn, rs.Status, rs.LatestVersion = b.name, true, RuleActive, 1
-			rs.Outcome, rs.Score = Block, limitDailyScore
-			if b.key == LimitApprovalKey {
-				rs.Outcome, rs.Score = Review, limitReviewScore
-			}
+		for _, b := range BuiltIns {
+			rs := summary(b.Key)
+			rs.Name, rs.BuiltIn, rs.Status, rs.LatestVersion = b.Name, true, RuleActive, 1
+			rs.Outcome, rs.Score, rs.Scope = b.Outcome, b.Score, Scope{}
+			rs.Doc = b.Doc
 			ov.Rules = append(ov.Rules, rs)
 		}
 		decisions, err := q.AMLDecisionsByDay(ctx, db.AMLDecisionsByDayParams{Tz: loc.String(), TenantID: tenant, Since: first})

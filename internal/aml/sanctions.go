@@ -10,8 +10,8 @@ import (
 )
 
 // SanctionsScreener screens counterparties with the screening capability:
-// a MATCH on a sanctions list (not a PEP list) is a match; a possible
-// match only gives its score.
+// the best entry of a sanctions list (not a PEP list) decides, a MATCH or a
+// POSSIBLE_MATCH at the tenant's thresholds.
 type SanctionsScreener struct {
 	S *screening.Service
 }
@@ -38,6 +38,7 @@ func (s SanctionsScreener) ScreenCounterparty(ctx context.Context, tenant uuid.U
 		}
 		out.Score = m.Score
 		out.Matched = m.Status == screening.StatusMatch
+		out.Possible = m.Status == screening.StatusPossibleMatch
 		out.Evidence = map[string]any{"entryId": m.EntryID, "source": m.Source, "listVersion": m.ListVersion,
 			"name": m.Name, "matchedName": m.MatchedName, "status": m.Status}
 		break

@@ -9,7 +9,8 @@ func init() {
 			"money going out only), stores the transaction with the decision, and answers the highest outcome of the rules that triggered " +
 			"(ALLOW < WARN < REVIEW < BLOCK), each with the values that made it trigger. score adds the triggered rules' scores up to 100. " +
 			"REVIEW and BLOCK raise an alert for the tenant's analysts (alertId; event aml.alert.created). A named counterparty is screened " +
-			"by the rules that ask for it; notes say what could not be checked (e.g. sanctions screening unavailable) — never a guessed match. " +
+			"against sanctions lists: a match is BLOCK (ruleId sanctions:counterparty), a possible match REVIEW; notes say what could not be " +
+			"checked (e.g. sanctions screening unavailable) — never a guessed match. " +
 			"Amounts in another currency than a rule's convert with the tenant's exchange rates. A rule that fails while it runs is reported " +
 			"to the tenant's employees and never stops the others. The same transactionId again answers the first decision " +
 			"(Idempotent-Replayed: true); with other details it is 409 TRANSACTION_ALREADY_SCREENED. Unknown customer, unknown currency, a " +
