@@ -329,7 +329,7 @@ func (q *Queries) CreateFeatureParameter(ctx context.Context, arg CreateFeatureP
 const createVerificationRequest = `-- name: CreateVerificationRequest :one
 INSERT INTO verification_requests (id, tenant_id, customer_id, status, risk_level)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
 `
 
 type CreateVerificationRequestParams struct {
@@ -373,6 +373,7 @@ func (q *Queries) CreateVerificationRequest(ctx context.Context, arg CreateVerif
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }
@@ -595,7 +596,7 @@ func (q *Queries) CustomerStanding(ctx context.Context, arg CustomerStandingPara
 }
 
 const customerVerificationRequests = `-- name: CustomerVerificationRequests :many
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version FROM verification_requests WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC
 `
 
 type CustomerVerificationRequestsParams struct {
@@ -636,6 +637,7 @@ func (q *Queries) CustomerVerificationRequests(ctx context.Context, arg Customer
 			&i.RiskMitigation,
 			&i.CompletedAt,
 			&i.Version,
+			&i.ReviewQueuedAt,
 		); err != nil {
 			return nil, err
 		}

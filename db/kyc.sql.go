@@ -141,20 +141,37 @@ func (q *Queries) Document(ctx context.Context, arg DocumentParams) (Document, e
 	return i, err
 }
 
-const documentBlob = `-- name: DocumentBlob :one
-SELECT content FROM document_blobs WHERE tenant_id = $1 AND document_id = $2
+const documentChunk = `-- name: DocumentChunk :one
+SELECT content FROM document_chunks WHERE tenant_id = $1 AND document_id = $2 AND seq = $3
 `
 
-type DocumentBlobParams struct {
+type DocumentChunkParams struct {
+	TenantID   uuid.UUID
+	DocumentID uuid.UUID
+	Seq        int32
+}
+
+func (q *Queries) DocumentChunk(ctx context.Context, arg DocumentChunkParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, documentChunk, arg.TenantID, arg.DocumentID, arg.Seq)
+	var content []byte
+	err := row.Scan(&content)
+	return content, err
+}
+
+const documentChunkCount = `-- name: DocumentChunkCount :one
+SELECT count(*) FROM document_chunks WHERE tenant_id = $1 AND document_id = $2
+`
+
+type DocumentChunkCountParams struct {
 	TenantID   uuid.UUID
 	DocumentID uuid.UUID
 }
 
-func (q *Queries) DocumentBlob(ctx context.Context, arg DocumentBlobParams) ([]byte, error) {
-	row := q.db.QueryRow(ctx, documentBlob, arg.TenantID, arg.DocumentID)
-	var content []byte
-	err := row.Scan(&content)
-	return content, err
+func (q *Queries) DocumentChunkCount(ctx context.Context, arg DocumentChunkCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, documentChunkCount, arg.TenantID, arg.DocumentID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const documentHashExists = `-- name: DocumentHashExists :one
@@ -282,18 +299,24 @@ func (q *Queries) InsertDocument(ctx context.Context, arg InsertDocumentParams) 
 	return i, err
 }
 
-const insertDocumentBlob = `-- name: InsertDocumentBlob :exec
-INSERT INTO document_blobs (document_id, tenant_id, content) VALUES ($1, $2, $3)
+const insertDocumentChunk = `-- name: InsertDocumentChunk :exec
+INSERT INTO document_chunks (document_id, seq, tenant_id, content) VALUES ($1, $2, $3, $4)
 `
 
-type InsertDocumentBlobParams struct {
+type InsertDocumentChunkParams struct {
 	DocumentID uuid.UUID
+	Seq        int32
 	TenantID   uuid.UUID
 	Content    []byte
 }
 
-func (q *Queries) InsertDocumentBlob(ctx context.Context, arg InsertDocumentBlobParams) error {
-	_, err := q.db.Exec(ctx, insertDocumentBlob, arg.DocumentID, arg.TenantID, arg.Content)
+func (q *Queries) InsertDocumentChunk(ctx context.Context, arg InsertDocumentChunkParams) error {
+	_, err := q.db.Exec(ctx, insertDocumentChunk,
+		arg.DocumentID,
+		arg.Seq,
+		arg.TenantID,
+		arg.Content,
+	)
 	return err
 }
 
@@ -468,9 +491,10 @@ const setVerificationStatus = `-- name: SetVerificationStatus :one
 UPDATE verification_requests
 SET status = $1, checks_state = $2, verification_method = $3,
     reasons_for_review = $4, assigned_to = $5,
-    completed_at = $6, updated_at = now(), version = version + 1
+    completed_at = $6, updated_at = now(), version = version + 1,
+    review_queued_at = CASE WHEN $1 = 'PENDING_REVIEW' AND status <> 'PENDING_REVIEW' THEN now() ELSE review_queued_at END
 WHERE tenant_id = $7 AND id = $8
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
 `
 
 type SetVerificationStatusParams struct {
@@ -520,22 +544,29 @@ func (q *Queries) SetVerificationStatus(ctx context.Context, arg SetVerification
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }
 
-const updateDocumentBlob = `-- name: UpdateDocumentBlob :exec
-UPDATE document_blobs SET content = $1 WHERE tenant_id = $2 AND document_id = $3
+const updateDocumentChunk = `-- name: UpdateDocumentChunk :exec
+UPDATE document_chunks SET content = $1 WHERE tenant_id = $2 AND document_id = $3 AND seq = $4
 `
 
-type UpdateDocumentBlobParams struct {
+type UpdateDocumentChunkParams struct {
 	Content    []byte
 	TenantID   uuid.UUID
 	DocumentID uuid.UUID
+	Seq        int32
 }
 
-func (q *Queries) UpdateDocumentBlob(ctx context.Context, arg UpdateDocumentBlobParams) error {
-	_, err := q.db.Exec(ctx, updateDocumentBlob, arg.Content, arg.TenantID, arg.DocumentID)
+func (q *Queries) UpdateDocumentChunk(ctx context.Context, arg UpdateDocumentChunkParams) error {
+	_, err := q.db.Exec(ctx, updateDocumentChunk,
+		arg.Content,
+		arg.TenantID,
+		arg.DocumentID,
+		arg.Seq,
+	)
 	return err
 }
 
@@ -615,7 +646,7 @@ func (q *Queries) UpsertKYCRequirement(ctx context.Context, arg UpsertKYCRequire
 }
 
 const verificationRequest = `-- name: VerificationRequest :one
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version FROM verification_requests WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND id = $2
 `
 
 type VerificationRequestParams struct {
@@ -650,12 +681,13 @@ func (q *Queries) VerificationRequest(ctx context.Context, arg VerificationReque
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }
 
 const verificationRequestForUpdate = `-- name: VerificationRequestForUpdate :one
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version FROM verification_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type VerificationRequestForUpdateParams struct {
@@ -690,6 +722,7 @@ func (q *Queries) VerificationRequestForUpdate(ctx context.Context, arg Verifica
 		&i.RiskMitigation,
 		&i.CompletedAt,
 		&i.Version,
+		&i.ReviewQueuedAt,
 	)
 	return i, err
 }

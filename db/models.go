@@ -223,6 +223,26 @@ type AuditLog struct {
 	Hash       []byte
 }
 
+type Branch struct {
+	ID           uuid.UUID
+	TenantID     uuid.UUID
+	Code         string
+	Name         string
+	Type         string
+	Status       string
+	Street       string
+	City         string
+	Region       string
+	PostalCode   string
+	Country      string
+	Latitude     *float64
+	Longitude    *float64
+	OpeningHours json.RawMessage
+	Services     []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type CategoryFeature struct {
 	ID          uuid.UUID
 	TenantID    uuid.UUID
@@ -259,6 +279,24 @@ type ChangeRequest struct {
 	DecisionReason *string
 	CreatedAt      time.Time
 	DecidedAt      *time.Time
+}
+
+type Connector struct {
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	Type            string
+	Name            string
+	Config          json.RawMessage
+	Status          string
+	Secret          []byte
+	SecretHint      string
+	SecretSetAt     *time.Time
+	Health          string
+	HealthCheckedAt *time.Time
+	HealthLatencyMs *int32
+	HealthDetail    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 type Customer struct {
@@ -358,8 +396,9 @@ type Document struct {
 	CreatedAt             time.Time
 }
 
-type DocumentBlob struct {
+type DocumentChunk struct {
 	DocumentID uuid.UUID
+	Seq        int32
 	TenantID   uuid.UUID
 	Content    []byte
 }
@@ -394,6 +433,36 @@ type FeatureParameter struct {
 	Mandatory     bool
 	AllowedValues []string
 	Position      int32
+}
+
+type FeeRule struct {
+	ID               uuid.UUID
+	TenantID         uuid.UUID
+	Name             string
+	TransactionType  string
+	Country          string
+	Currency         string
+	Channel          string
+	CustomerCategory string
+	FixedAmount      decimal.Decimal
+	Percentage       decimal.Decimal
+	MinimumFee       decimal.NullDecimal
+	MaximumFee       decimal.NullDecimal
+	EffectiveFrom    time.Time
+	Status           string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type FeeTier struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	RuleID      uuid.UUID
+	Position    int32
+	FromAmount  decimal.Decimal
+	UpTo        decimal.NullDecimal
+	FixedAmount decimal.Decimal
+	Percentage  decimal.Decimal
 }
 
 type IdempotencyKey struct {
@@ -530,6 +599,29 @@ type ScreeningTenantSource struct {
 	UpdatedAt time.Time
 }
 
+type ScreeningUpload struct {
+	ID          uuid.UUID
+	Format      string
+	Status      string
+	Stage       string
+	Done        int32
+	Total       int32
+	FileNames   []string
+	SizeBytes   int64
+	AllowShrink bool
+	VersionID   *uuid.UUID
+	Error       string
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ScreeningUploadFile struct {
+	UploadID uuid.UUID
+	Name     string
+	Content  []byte
+}
+
 type SigningKey struct {
 	Kid         string
 	Alg         string
@@ -633,6 +725,7 @@ type VerificationRequest struct {
 	RiskMitigation     json.RawMessage
 	CompletedAt        *time.Time
 	Version            int32
+	ReviewQueuedAt     *time.Time
 }
 
 type Wallet struct {

@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -29,6 +30,101 @@ type CopyScreeningEntriesParams struct {
 	Programs      []string
 	Remarks       string
 	ContentHash   []byte
+}
+
+const countOpenScreeningHits = `-- name: CountOpenScreeningHits :one
+SELECT count(*) FROM screening_hits WHERE tenant_id = $1 AND status = 'OPEN'
+`
+
+func (q *Queries) CountOpenScreeningHits(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, countOpenScreeningHits, tenantID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countScreeningHitQueue = `-- name: CountScreeningHitQueue :one
+SELECT count(*) FROM screening_hits
+WHERE tenant_id = $1
+  AND ($2::text = '' OR status = $2)
+  AND ($3::text = '' OR source_id = $3)
+  AND score >= $4::double precision
+`
+
+type CountScreeningHitQueueParams struct {
+	TenantID uuid.UUID
+	Status   string
+	SourceID string
+	MinScore float64
+}
+
+func (q *Queries) CountScreeningHitQueue(ctx context.Context, arg CountScreeningHitQueueParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countScreeningHitQueue,
+		arg.TenantID,
+		arg.Status,
+		arg.SourceID,
+		arg.MinScore,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countScreeningHitsByStatus = `-- name: CountScreeningHitsByStatus :many
+SELECT status, count(*)::bigint AS n FROM screening_hits
+WHERE tenant_id = $1
+  AND ($2::text = '' OR source_id = $2)
+  AND score >= $3::double precision
+GROUP BY status
+`
+
+type CountScreeningHitsByStatusParams struct {
+	TenantID uuid.UUID
+	SourceID string
+	MinScore float64
+}
+
+type CountScreeningHitsByStatusRow struct {
+	Status string
+	N      int64
+}
+
+// Counts per status under the queue's other filters.
+func (q *Queries) CountScreeningHitsByStatus(ctx context.Context, arg CountScreeningHitsByStatusParams) ([]CountScreeningHitsByStatusRow, error) {
+	rows, err := q.db.Query(ctx, countScreeningHitsByStatus, arg.TenantID, arg.SourceID, arg.MinScore)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CountScreeningHitsByStatusRow{}
+	for rows.Next() {
+		var i CountScreeningHitsByStatusRow
+		if err := rows.Scan(&i.Status, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const countScreeningVersionChanges = `-- name: CountScreeningVersionChanges :one
+SELECT count(*) FROM screening_entry_changes
+WHERE version_id = $1 AND ($2::text = '' OR change = $2)
+`
+
+type CountScreeningVersionChangesParams struct {
+	VersionID uuid.UUID
+	Change    string
+}
+
+func (q *Queries) CountScreeningVersionChanges(ctx context.Context, arg CountScreeningVersionChangesParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countScreeningVersionChanges, arg.VersionID, arg.Change)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const currentScreeningVersion = `-- name: CurrentScreeningVersion :one
@@ -148,6 +244,15 @@ func (q *Queries) DecideScreeningHit(ctx context.Context, arg DecideScreeningHit
 	return i, err
 }
 
+const deleteScreeningUploadFiles = `-- name: DeleteScreeningUploadFiles :exec
+DELETE FROM screening_upload_files WHERE upload_id = $1
+`
+
+func (q *Queries) DeleteScreeningUploadFiles(ctx context.Context, uploadID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteScreeningUploadFiles, uploadID)
+	return err
+}
+
 const ensureScreeningSource = `-- name: EnsureScreeningSource :exec
 
 INSERT INTO screening_sources (id, name, kind, format)
@@ -172,6 +277,47 @@ func (q *Queries) EnsureScreeningSource(ctx context.Context, arg EnsureScreening
 		arg.Format,
 	)
 	return err
+}
+
+const finishScreeningUpload = `-- name: FinishScreeningUpload :one
+UPDATE screening_uploads
+SET status = $1, version_id = $2, error = $3, updated_at = now()
+WHERE id = $4
+RETURNING id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at
+`
+
+type FinishScreeningUploadParams struct {
+	Status    string
+	VersionID *uuid.UUID
+	Error     string
+	ID        uuid.UUID
+}
+
+func (q *Queries) FinishScreeningUpload(ctx context.Context, arg FinishScreeningUploadParams) (ScreeningUpload, error) {
+	row := q.db.QueryRow(ctx, finishScreeningUpload,
+		arg.Status,
+		arg.VersionID,
+		arg.Error,
+		arg.ID,
+	)
+	var i ScreeningUpload
+	err := row.Scan(
+		&i.ID,
+		&i.Format,
+		&i.Status,
+		&i.Stage,
+		&i.Done,
+		&i.Total,
+		&i.FileNames,
+		&i.SizeBytes,
+		&i.AllowShrink,
+		&i.VersionID,
+		&i.Error,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const insertScreeningHit = `-- name: InsertScreeningHit :one
@@ -247,6 +393,67 @@ func (q *Queries) InsertScreeningHit(ctx context.Context, arg InsertScreeningHit
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const insertScreeningUpload = `-- name: InsertScreeningUpload :one
+
+INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at
+`
+
+type InsertScreeningUploadParams struct {
+	ID          uuid.UUID
+	Format      string
+	FileNames   []string
+	SizeBytes   int64
+	AllowShrink bool
+	CreatedBy   string
+}
+
+// Uploads.
+func (q *Queries) InsertScreeningUpload(ctx context.Context, arg InsertScreeningUploadParams) (ScreeningUpload, error) {
+	row := q.db.QueryRow(ctx, insertScreeningUpload,
+		arg.ID,
+		arg.Format,
+		arg.FileNames,
+		arg.SizeBytes,
+		arg.AllowShrink,
+		arg.CreatedBy,
+	)
+	var i ScreeningUpload
+	err := row.Scan(
+		&i.ID,
+		&i.Format,
+		&i.Status,
+		&i.Stage,
+		&i.Done,
+		&i.Total,
+		&i.FileNames,
+		&i.SizeBytes,
+		&i.AllowShrink,
+		&i.VersionID,
+		&i.Error,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const insertScreeningUploadFile = `-- name: InsertScreeningUploadFile :exec
+INSERT INTO screening_upload_files (upload_id, name, content) VALUES ($1, $2, $3)
+`
+
+type InsertScreeningUploadFileParams struct {
+	UploadID uuid.UUID
+	Name     string
+	Content  []byte
+}
+
+func (q *Queries) InsertScreeningUploadFile(ctx context.Context, arg InsertScreeningUploadFileParams) error {
+	_, err := q.db.Exec(ctx, insertScreeningUploadFile, arg.UploadID, arg.Name, arg.Content)
+	return err
 }
 
 const insertScreeningVersion = `-- name: InsertScreeningVersion :one
@@ -401,6 +608,45 @@ func (q *Queries) ListScreeningSources(ctx context.Context) ([]ScreeningSource, 
 	return items, nil
 }
 
+const listScreeningUploads = `-- name: ListScreeningUploads :many
+SELECT id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at FROM screening_uploads ORDER BY created_at DESC LIMIT $1
+`
+
+func (q *Queries) ListScreeningUploads(ctx context.Context, maxRows int32) ([]ScreeningUpload, error) {
+	rows, err := q.db.Query(ctx, listScreeningUploads, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningUpload{}
+	for rows.Next() {
+		var i ScreeningUpload
+		if err := rows.Scan(
+			&i.ID,
+			&i.Format,
+			&i.Status,
+			&i.Stage,
+			&i.Done,
+			&i.Total,
+			&i.FileNames,
+			&i.SizeBytes,
+			&i.AllowShrink,
+			&i.VersionID,
+			&i.Error,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listScreeningVersions = `-- name: ListScreeningVersions :many
 SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
 WHERE ($1::text = '' OR source_id = $1)
@@ -506,6 +752,18 @@ func (q *Queries) NextScreeningVersionSeq(ctx context.Context, sourceID string) 
 	return column_1, err
 }
 
+const oldestOpenScreeningHit = `-- name: OldestOpenScreeningHit :one
+SELECT created_at FROM screening_hits WHERE tenant_id = $1 AND status = 'OPEN'
+ORDER BY created_at LIMIT 1
+`
+
+func (q *Queries) OldestOpenScreeningHit(ctx context.Context, tenantID uuid.UUID) (time.Time, error) {
+	row := q.db.QueryRow(ctx, oldestOpenScreeningHit, tenantID)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
+}
+
 const screeningChangedEntries = `-- name: ScreeningChangedEntries :many
 SELECT e.version_id, e.source_entry_id, e.type, e.primary_name, e.aliases, e.dates_of_birth, e.countries, e.programs, e.remarks, e.content_hash FROM screening_entries e
 JOIN screening_entry_changes c ON c.version_id = e.version_id AND c.source_entry_id = e.source_entry_id
@@ -516,6 +774,46 @@ ORDER BY e.source_entry_id
 // The entries a version added or changed: what re-screening looks at.
 func (q *Queries) ScreeningChangedEntries(ctx context.Context, versionID uuid.UUID) ([]ScreeningEntry, error) {
 	rows, err := q.db.Query(ctx, screeningChangedEntries, versionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningEntry{}
+	for rows.Next() {
+		var i ScreeningEntry
+		if err := rows.Scan(
+			&i.VersionID,
+			&i.SourceEntryID,
+			&i.Type,
+			&i.PrimaryName,
+			&i.Aliases,
+			&i.DatesOfBirth,
+			&i.Countries,
+			&i.Programs,
+			&i.Remarks,
+			&i.ContentHash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const screeningEntriesByIDs = `-- name: ScreeningEntriesByIDs :many
+SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash FROM screening_entries WHERE version_id = $1 AND source_entry_id = ANY($2::text[])
+`
+
+type ScreeningEntriesByIDsParams struct {
+	VersionID uuid.UUID
+	Ids       []string
+}
+
+func (q *Queries) ScreeningEntriesByIDs(ctx context.Context, arg ScreeningEntriesByIDsParams) ([]ScreeningEntry, error) {
+	rows, err := q.db.Query(ctx, screeningEntriesByIDs, arg.VersionID, arg.Ids)
 	if err != nil {
 		return nil, err
 	}
@@ -578,6 +876,35 @@ func (q *Queries) ScreeningEntriesOfVersion(ctx context.Context, versionID uuid.
 		return nil, err
 	}
 	return items, nil
+}
+
+const screeningEntry = `-- name: ScreeningEntry :one
+
+SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash FROM screening_entries WHERE version_id = $1 AND source_entry_id = $2
+`
+
+type ScreeningEntryParams struct {
+	VersionID     uuid.UUID
+	SourceEntryID string
+}
+
+// Entries and diffs.
+func (q *Queries) ScreeningEntry(ctx context.Context, arg ScreeningEntryParams) (ScreeningEntry, error) {
+	row := q.db.QueryRow(ctx, screeningEntry, arg.VersionID, arg.SourceEntryID)
+	var i ScreeningEntry
+	err := row.Scan(
+		&i.VersionID,
+		&i.SourceEntryID,
+		&i.Type,
+		&i.PrimaryName,
+		&i.Aliases,
+		&i.DatesOfBirth,
+		&i.Countries,
+		&i.Programs,
+		&i.Remarks,
+		&i.ContentHash,
+	)
+	return i, err
 }
 
 const screeningEntryHashes = `-- name: ScreeningEntryHashes :many
@@ -646,6 +973,161 @@ func (q *Queries) ScreeningHitByID(ctx context.Context, arg ScreeningHitByIDPara
 	return i, err
 }
 
+const screeningHitQueue = `-- name: ScreeningHitQueue :many
+
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits
+WHERE tenant_id = $1
+  AND ($2::text = '' OR status = $2)
+  AND ($3::text = '' OR source_id = $3)
+  AND score >= $4::double precision
+ORDER BY (status = 'OPEN') DESC, created_at, id
+LIMIT $6 OFFSET $5
+`
+
+type ScreeningHitQueueParams struct {
+	TenantID uuid.UUID
+	Status   string
+	SourceID string
+	MinScore float64
+	Skip     int32
+	MaxRows  int32
+}
+
+// The hits queue.
+// Open hits first, then the others; oldest first within each.
+func (q *Queries) ScreeningHitQueue(ctx context.Context, arg ScreeningHitQueueParams) ([]ScreeningHit, error) {
+	rows, err := q.db.Query(ctx, screeningHitQueue,
+		arg.TenantID,
+		arg.Status,
+		arg.SourceID,
+		arg.MinScore,
+		arg.Skip,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningHit{}
+	for rows.Next() {
+		var i ScreeningHit
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.SubjectID,
+			&i.SubjectName,
+			&i.SourceID,
+			&i.SourceEntryID,
+			&i.VersionID,
+			&i.EntryHash,
+			&i.EntryName,
+			&i.EntryType,
+			&i.MatchedName,
+			&i.Score,
+			&i.MatchStatus,
+			&i.Explanation,
+			&i.Status,
+			&i.DecidedBy,
+			&i.DecidedAt,
+			&i.Note,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const screeningHitSources = `-- name: ScreeningHitSources :many
+SELECT DISTINCT source_id FROM screening_hits WHERE tenant_id = $1 ORDER BY source_id
+`
+
+func (q *Queries) ScreeningHitSources(ctx context.Context, tenantID uuid.UUID) ([]string, error) {
+	rows, err := q.db.Query(ctx, screeningHitSources, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var source_id string
+		if err := rows.Scan(&source_id); err != nil {
+			return nil, err
+		}
+		items = append(items, source_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const screeningHitsOnEntry = `-- name: ScreeningHitsOnEntry :many
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits
+WHERE tenant_id = $1 AND subject_id = $2
+  AND source_id = $3 AND source_entry_id = $4
+ORDER BY created_at DESC, id
+`
+
+type ScreeningHitsOnEntryParams struct {
+	TenantID      uuid.UUID
+	SubjectID     uuid.UUID
+	SourceID      string
+	SourceEntryID string
+}
+
+// A subject's hits on one entry, newest first: a hit's history.
+func (q *Queries) ScreeningHitsOnEntry(ctx context.Context, arg ScreeningHitsOnEntryParams) ([]ScreeningHit, error) {
+	rows, err := q.db.Query(ctx, screeningHitsOnEntry,
+		arg.TenantID,
+		arg.SubjectID,
+		arg.SourceID,
+		arg.SourceEntryID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningHit{}
+	for rows.Next() {
+		var i ScreeningHit
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.SubjectID,
+			&i.SubjectName,
+			&i.SourceID,
+			&i.SourceEntryID,
+			&i.VersionID,
+			&i.EntryHash,
+			&i.EntryName,
+			&i.EntryType,
+			&i.MatchedName,
+			&i.Score,
+			&i.MatchStatus,
+			&i.Explanation,
+			&i.Status,
+			&i.DecidedBy,
+			&i.DecidedAt,
+			&i.Note,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const screeningSettings = `-- name: ScreeningSettings :one
 
 SELECT tenant_id, match_threshold, possible_threshold, updated_at FROM screening_settings WHERE tenant_id = $1
@@ -693,6 +1175,56 @@ func (q *Queries) ScreeningTenantSources(ctx context.Context, tenantID uuid.UUID
 	return items, nil
 }
 
+const screeningUploadByID = `-- name: ScreeningUploadByID :one
+SELECT id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at FROM screening_uploads WHERE id = $1
+`
+
+func (q *Queries) ScreeningUploadByID(ctx context.Context, id uuid.UUID) (ScreeningUpload, error) {
+	row := q.db.QueryRow(ctx, screeningUploadByID, id)
+	var i ScreeningUpload
+	err := row.Scan(
+		&i.ID,
+		&i.Format,
+		&i.Status,
+		&i.Stage,
+		&i.Done,
+		&i.Total,
+		&i.FileNames,
+		&i.SizeBytes,
+		&i.AllowShrink,
+		&i.VersionID,
+		&i.Error,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const screeningUploadFiles = `-- name: ScreeningUploadFiles :many
+SELECT upload_id, name, content FROM screening_upload_files WHERE upload_id = $1 ORDER BY name
+`
+
+func (q *Queries) ScreeningUploadFiles(ctx context.Context, uploadID uuid.UUID) ([]ScreeningUploadFile, error) {
+	rows, err := q.db.Query(ctx, screeningUploadFiles, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningUploadFile{}
+	for rows.Next() {
+		var i ScreeningUploadFile
+		if err := rows.Scan(&i.UploadID, &i.Name, &i.Content); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const screeningVersionByID = `-- name: ScreeningVersionByID :one
 SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions WHERE id = $1
 `
@@ -717,6 +1249,50 @@ func (q *Queries) ScreeningVersionByID(ctx context.Context, id uuid.UUID) (Scree
 		&i.Error,
 	)
 	return i, err
+}
+
+const screeningVersionChangePage = `-- name: ScreeningVersionChangePage :many
+SELECT change, source_entry_id FROM screening_entry_changes
+WHERE version_id = $1 AND ($2::text = '' OR change = $2)
+ORDER BY change, length(source_entry_id), source_entry_id
+LIMIT $4 OFFSET $3
+`
+
+type ScreeningVersionChangePageParams struct {
+	VersionID uuid.UUID
+	Change    string
+	Skip      int32
+	MaxRows   int32
+}
+
+type ScreeningVersionChangePageRow struct {
+	Change        string
+	SourceEntryID string
+}
+
+func (q *Queries) ScreeningVersionChangePage(ctx context.Context, arg ScreeningVersionChangePageParams) ([]ScreeningVersionChangePageRow, error) {
+	rows, err := q.db.Query(ctx, screeningVersionChangePage,
+		arg.VersionID,
+		arg.Change,
+		arg.Skip,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningVersionChangePageRow{}
+	for rows.Next() {
+		var i ScreeningVersionChangePageRow
+		if err := rows.Scan(&i.Change, &i.SourceEntryID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const screeningVersionChanges = `-- name: ScreeningVersionChanges :many
@@ -787,6 +1363,31 @@ type SetScreeningTenantSourceParams struct {
 
 func (q *Queries) SetScreeningTenantSource(ctx context.Context, arg SetScreeningTenantSourceParams) error {
 	_, err := q.db.Exec(ctx, setScreeningTenantSource, arg.TenantID, arg.SourceID, arg.Enabled)
+	return err
+}
+
+const setScreeningUploadProgress = `-- name: SetScreeningUploadProgress :exec
+UPDATE screening_uploads
+SET status = $1, stage = $2, done = $3, total = $4, updated_at = now()
+WHERE id = $5
+`
+
+type SetScreeningUploadProgressParams struct {
+	Status string
+	Stage  string
+	Done   int32
+	Total  int32
+	ID     uuid.UUID
+}
+
+func (q *Queries) SetScreeningUploadProgress(ctx context.Context, arg SetScreeningUploadProgressParams) error {
+	_, err := q.db.Exec(ctx, setScreeningUploadProgress,
+		arg.Status,
+		arg.Stage,
+		arg.Done,
+		arg.Total,
+		arg.ID,
+	)
 	return err
 }
 

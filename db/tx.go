@@ -75,6 +75,19 @@ func InTenantTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx
 	return err
 }
 
+// InTxPgx is InTx that also hands fn the transaction itself, for libraries
+// that take a pgx.Tx (the job queue's transactional inserts).
+func InTxPgx(ctx context.Context, b Beginner, fn func(tx pgx.Tx, q *Queries) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = runTxPgx(ctx, b, uuid.Nil, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
 // Serialization failures and deadlocks are retried this many times.
 const maxAttempts = 4
 

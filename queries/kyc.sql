@@ -14,7 +14,8 @@ RETURNING rejected_uploads, locked;
 UPDATE verification_requests
 SET status = @status, checks_state = @checks_state, verification_method = sqlc.narg(verification_method),
     reasons_for_review = @reasons_for_review, assigned_to = sqlc.narg(assigned_to),
-    completed_at = sqlc.narg(completed_at), updated_at = now(), version = version + 1
+    completed_at = sqlc.narg(completed_at), updated_at = now(), version = version + 1,
+    review_queued_at = CASE WHEN @status = 'PENDING_REVIEW' AND status <> 'PENDING_REVIEW' THEN now() ELSE review_queued_at END
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
@@ -45,14 +46,17 @@ VALUES (@id, @tenant_id, @verification_request_id, @customer_id, @type, @sub_typ
     @size_bytes, @sha256, @width, @height, @pages, @metadata, @storage, @key_id)
 RETURNING *;
 
--- name: InsertDocumentBlob :exec
-INSERT INTO document_blobs (document_id, tenant_id, content) VALUES (@document_id, @tenant_id, @content);
+-- name: InsertDocumentChunk :exec
+INSERT INTO document_chunks (document_id, seq, tenant_id, content) VALUES (@document_id, @seq, @tenant_id, @content);
 
--- name: DocumentBlob :one
-SELECT content FROM document_blobs WHERE tenant_id = @tenant_id AND document_id = @document_id;
+-- name: DocumentChunk :one
+SELECT content FROM document_chunks WHERE tenant_id = @tenant_id AND document_id = @document_id AND seq = @seq;
 
--- name: UpdateDocumentBlob :exec
-UPDATE document_blobs SET content = @content WHERE tenant_id = @tenant_id AND document_id = @document_id;
+-- name: DocumentChunkCount :one
+SELECT count(*) FROM document_chunks WHERE tenant_id = @tenant_id AND document_id = @document_id;
+
+-- name: UpdateDocumentChunk :exec
+UPDATE document_chunks SET content = @content WHERE tenant_id = @tenant_id AND document_id = @document_id AND seq = @seq;
 
 -- name: SetDocumentKey :exec
 UPDATE documents SET key_id = @key_id WHERE tenant_id = @tenant_id AND id = @id;
@@ -80,3 +84,4 @@ SELECT * FROM verification_checks WHERE tenant_id = @tenant_id AND verification_
 
 -- name: DocumentsByKey :many
 SELECT id, tenant_id, storage FROM documents WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;
+

@@ -144,3 +144,98 @@ WHERE tenant_id = @tenant_id
   AND (sqlc.narg(subject_id)::uuid IS NULL OR subject_id = sqlc.narg(subject_id))
 ORDER BY created_at DESC, id
 LIMIT @max_rows;
+
+-- The hits queue.
+
+-- name: ScreeningHitQueue :many
+-- Open hits first, then the others; oldest first within each.
+SELECT * FROM screening_hits
+WHERE tenant_id = @tenant_id
+  AND (@status::text = '' OR status = @status)
+  AND (@source_id::text = '' OR source_id = @source_id)
+  AND score >= @min_score::double precision
+ORDER BY (status = 'OPEN') DESC, created_at, id
+LIMIT @max_rows OFFSET @skip;
+
+-- name: CountScreeningHitQueue :one
+SELECT count(*) FROM screening_hits
+WHERE tenant_id = @tenant_id
+  AND (@status::text = '' OR status = @status)
+  AND (@source_id::text = '' OR source_id = @source_id)
+  AND score >= @min_score::double precision;
+
+-- name: CountScreeningHitsByStatus :many
+-- Counts per status under the queue's other filters.
+SELECT status, count(*)::bigint AS n FROM screening_hits
+WHERE tenant_id = @tenant_id
+  AND (@source_id::text = '' OR source_id = @source_id)
+  AND score >= @min_score::double precision
+GROUP BY status;
+
+-- name: CountOpenScreeningHits :one
+SELECT count(*) FROM screening_hits WHERE tenant_id = @tenant_id AND status = 'OPEN';
+
+-- name: OldestOpenScreeningHit :one
+SELECT created_at FROM screening_hits WHERE tenant_id = @tenant_id AND status = 'OPEN'
+ORDER BY created_at LIMIT 1;
+
+-- name: ScreeningHitSources :many
+SELECT DISTINCT source_id FROM screening_hits WHERE tenant_id = @tenant_id ORDER BY source_id;
+
+-- name: ScreeningHitsOnEntry :many
+-- A subject's hits on one entry, newest first: a hit's history.
+SELECT * FROM screening_hits
+WHERE tenant_id = @tenant_id AND subject_id = @subject_id
+  AND source_id = @source_id AND source_entry_id = @source_entry_id
+ORDER BY created_at DESC, id;
+
+-- Entries and diffs.
+
+-- name: ScreeningEntry :one
+SELECT * FROM screening_entries WHERE version_id = @version_id AND source_entry_id = @source_entry_id;
+
+-- name: ScreeningEntriesByIDs :many
+SELECT * FROM screening_entries WHERE version_id = @version_id AND source_entry_id = ANY(@ids::text[]);
+
+-- name: ScreeningVersionChangePage :many
+SELECT change, source_entry_id FROM screening_entry_changes
+WHERE version_id = @version_id AND (@change::text = '' OR change = @change)
+ORDER BY change, length(source_entry_id), source_entry_id
+LIMIT @max_rows OFFSET @skip;
+
+-- name: CountScreeningVersionChanges :one
+SELECT count(*) FROM screening_entry_changes
+WHERE version_id = @version_id AND (@change::text = '' OR change = @change);
+
+-- Uploads.
+
+-- name: InsertScreeningUpload :one
+INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by)
+VALUES (@id, @format, @file_names, @size_bytes, @allow_shrink, @created_by)
+RETURNING *;
+
+-- name: InsertScreeningUploadFile :exec
+INSERT INTO screening_upload_files (upload_id, name, content) VALUES (@upload_id, @name, @content);
+
+-- name: ScreeningUploadByID :one
+SELECT * FROM screening_uploads WHERE id = @id;
+
+-- name: ScreeningUploadFiles :many
+SELECT * FROM screening_upload_files WHERE upload_id = @upload_id ORDER BY name;
+
+-- name: DeleteScreeningUploadFiles :exec
+DELETE FROM screening_upload_files WHERE upload_id = @upload_id;
+
+-- name: SetScreeningUploadProgress :exec
+UPDATE screening_uploads
+SET status = @status, stage = @stage, done = @done, total = @total, updated_at = now()
+WHERE id = @id;
+
+-- name: FinishScreeningUpload :one
+UPDATE screening_uploads
+SET status = @status, version_id = @version_id, error = @error, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: ListScreeningUploads :many
+SELECT * FROM screening_uploads ORDER BY created_at DESC LIMIT @max_rows;

@@ -159,13 +159,6 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 	s.page(w, r, status, "Alert", "alerts", alerts.DetailPage(view))
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
-}
-
 func (s *server) handleAlertShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := alertID(r)

@@ -335,7 +335,7 @@ func (s *server) handleAMLRuleEdit() http.Handler {
 
 // ------------------------------------------------------------- rule page
 
-func versionView(v aml.Version) amlrules.VersionView {
+func ruleVersionView(v aml.Version) amlrules.VersionView {
 	kind := "expression"
 	if v.Form != nil {
 		if k, ok := aml.FormKindOf(v.Form.Kind); ok {
@@ -364,10 +364,10 @@ func (s *server) handleAMLRuleShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		view := amlrules.Detail{ID: id.String(), Name: d.Latest.Name, Latest: versionView(d.Latest), LatestEditable: d.Draft != nil,
+		view := amlrules.Detail{ID: id.String(), Name: d.Latest.Name, Latest: ruleVersionView(d.Latest), LatestEditable: d.Draft != nil,
 			CanEdit: emp.Can(staff.PermAMLRulesEdit), Loc: t.Location(), Now: s.Now()}
 		if a := d.Active(); a != nil {
-			av := versionView(*a)
+			av := ruleVersionView(*a)
 			view.Active, view.Name = &av, a.Name
 		}
 		for _, v := range d.Versions {

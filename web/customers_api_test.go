@@ -86,7 +86,7 @@ func (h *harness) apiCall(method, path, tenantRef, token, body string, extra map
 	return resp, out
 }
 
-func exampleBody(t *testing.T) map[string]any {
+func exampleBody(t testing.TB) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile("../docs/examples/registration.json")
 	if err != nil {
@@ -100,7 +100,7 @@ func exampleBody(t *testing.T) map[string]any {
 }
 
 // variant is the example with a fresh e-mail address and change applied.
-func variant(t *testing.T, change func(m map[string]any)) string {
+func variant(t testing.TB, change func(m map[string]any)) string {
 	t.Helper()
 	m := exampleBody(t)
 	m["email"] = "c-" + uuid.NewString()[:8] + "@example.com"

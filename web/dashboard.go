@@ -28,9 +28,9 @@ func (s *server) handleHome() http.Handler {
 
 func (s *server) handleDashboard() http.Handler {
 	queues := []pages.Queue{
-		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", ArrivesWith: "KYC verification"},
+		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", Built: true},
 		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", Built: true},
-		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", ArrivesWith: "sanctions and PEP screening"},
+		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", Built: true},
 		{Key: "approvals", Label: "Approvals pending", Href: "/approvals?status=PENDING", Built: true},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +47,14 @@ func (s *server) handleDashboard() http.Handler {
 			if !s.mayOpen(emp, "GET "+path) {
 				continue
 			}
+			if q.Key == "reviews" {
+				c, err := s.KYC.QueueSummary(r.Context(), emp.TenantID, emp.ID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = c.Total, c.Oldest
+			}
 			if q.Key == "alerts" {
 				n, oldest, err := s.AML.AlertQueue(r.Context(), emp.TenantID)
 				if err != nil {
@@ -57,6 +65,14 @@ func (s *server) handleDashboard() http.Handler {
 			}
 			if q.Key == "approvals" {
 				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = n, oldest
+			}
+			if q.Key == "screening" {
+				n, oldest, err := s.Screening.OpenHits(r.Context(), emp.TenantID)
 				if err != nil {
 					s.fail(w, r, err)
 					return

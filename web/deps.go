@@ -10,6 +10,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -26,6 +27,15 @@ import (
 // the one place that knows which package provides what. now is the clock
 // (time.Now when nil).
 func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now func() time.Time) Deps {
+	return newDeps(cfg, logger, pool, now, nil)
+}
+
+// newDeps is NewDeps with a screening service to share (nil: a new one).
+// The service holds the lists' index in memory, so tests share one.
+func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now func() time.Time, lists *screening.Service) Deps {
+	if lists == nil {
+		lists = screening.NewService(pool)
+	}
 	if now == nil {
 		now = time.Now
 	}
@@ -41,13 +51,19 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		store = kyc.FolderStorage{Dir: cfg.DocumentDir}
 	}
 	verifications := kyc.NewService(pool, cfg.FieldKeys, store, customers, now)
+	verifications.Screener = kyc.ListScreener{Lists: lists}
 	approvals := approval.NewService(pool)
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
 	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
 	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
+	cat := catalog.NewService(pool, cfg.FieldKeys, now)
+	cat.AllowPrivateNetworks = cfg.WebhookAllowPrivate
+	approvals.Register(catalog.KindFeeCreate, catalog.FeeTarget, catalog.FeeApplier{Create: true})
+	approvals.Register(catalog.KindFeeUpdate, catalog.FeeTarget, catalog.FeeApplier{})
+	approvals.Register(catalog.KindConnectorSecret, catalog.ConnectorTarget, catalog.SecretApplier{Keys: cfg.FieldKeys, Now: now})
 	monitoring := aml.NewService(pool, approvals, now)
-	monitoring.Screener = aml.SanctionsScreener{S: screening.NewService(pool)}
+	monitoring.Screener = aml.SanctionsScreener{S: lists}
 	for kind, a := range monitoring.Appliers() {
 		approvals.Register(kind, aml.TargetType, a)
 	}
@@ -68,10 +84,12 @@ func NewDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Preferences:  tenant.NewPreferenceService(pool, tenants),
 		Webhooks:     webhooks,
 		KYC:          verifications,
+		Catalog:      cat,
+		Screening:    lists,
 		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, AML: monitoring}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
 	}
 }
 

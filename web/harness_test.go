@@ -48,7 +48,7 @@ type fakeIdP struct {
 
 const idpClientID = "ciam-test"
 
-func newFakeIdP(t *testing.T) *fakeIdP {
+func newFakeIdP(t testing.TB) *fakeIdP {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -103,7 +103,7 @@ func (f *fakeIdP) validClaims(nonce, sub, email string) map[string]any {
 	}
 }
 
-func (f *fakeIdP) sign(t *testing.T, claims map[string]any) string {
+func (f *fakeIdP) sign(t testing.TB, claims map[string]any) string {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: f.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func (f *fakeIdP) sign(t *testing.T, claims map[string]any) string {
 
 // harness is the real server on a real database, with the fake IdP.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	s      *server
 	srv    *httptest.Server
 	pool   *pgxpool.Pool
@@ -167,7 +167,7 @@ func (c *clock) set(t time.Time) {
 	c.mu.Unlock()
 }
 
-func testConfig(t *testing.T, issuer string) config.Config {
+func testConfig(t testing.TB, issuer string) config.Config {
 	t.Helper()
 	env := map[string]string{
 		"DATABASE_URL":          dbtest.URL(t),
@@ -185,14 +185,14 @@ func testConfig(t *testing.T, issuer string) config.Config {
 	return cfg
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	pool := dbtest.Pool(t)
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
 	clk := &clock{}
 	logs := &logBuffer{}
-	deps := NewDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now)
+	deps := newDeps(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), pool, clk.now, sharedLists(t))
 	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
 	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
 	deps.CustomerAuth.HashParams = deps.Customers.HashParams
@@ -292,7 +292,7 @@ func (h *harness) post(path string, form url.Values, cookies ...*http.Cookie) *h
 }
 
 // doc parses an HTML response.
-func doc(t *testing.T, resp *http.Response) *goquery.Document {
+func doc(t testing.TB, resp *http.Response) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(resp.Body)
 	if err != nil {

@@ -34,7 +34,7 @@ func picture(w, h int, shade uint8) image.Image {
 	return img
 }
 
-func jpegBytes(t *testing.T, w, h int, shade uint8) []byte {
+func jpegBytes(t testing.TB, w, h int, shade uint8) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, picture(w, h, shade), &jpeg.Options{Quality: 80}); err != nil {

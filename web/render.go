@@ -104,6 +104,7 @@ var navGroups = []struct {
 		{"password-policy", "Password policy", "/config/password-policy"},
 		{"kyc-requirements", "KYC requirements", "/config/kyc-requirements"},
 		{"categories", "Categories", "/config/categories"},
+		{"screening-settings", "Screening settings", "/config/screening"},
 	}},
 	{"Administration", []navEntry{
 		{"staff", "Staff", "/staff"},

@@ -14,12 +14,14 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/static"
@@ -52,6 +54,10 @@ type Deps struct {
 	KYC         *kyc.Service
 	// AML is transaction monitoring: rules, screening, alerts.
 	AML *aml.Service
+	// Catalog holds fees, branches and pay points, and connectors.
+	Catalog *catalog.Service
+	// Screening screens names, keeps the hits queue and loads the lists.
+	Screening *screening.Service
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

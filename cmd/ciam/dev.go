@@ -21,6 +21,8 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/devenv"
+	"github.com/ciamhq/ciam/internal/jobs"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -156,6 +158,12 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customers)
 	if err == nil {
 		_, err = demo.SeedCustomers(ctx, customers, d)
+	}
+	if err == nil {
+		lists := screening.NewService(pool)
+		if lists.Jobs, err = jobs.NewInserter(pool); err == nil {
+			err = loadDemoLists(ctx, lists, filepath.Join(*root, "internal", "screening", "lists"), stdout)
+		}
 	}
 	pool.Close()
 	if err != nil {

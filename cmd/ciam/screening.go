@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/internal/screening"
 )
 
@@ -43,7 +46,14 @@ func screeningService(ctx context.Context, getenv func(string) string) (*screeni
 	if err != nil {
 		return nil, nil, err
 	}
-	return screening.NewService(pool), pool.Close, nil
+	svc := screening.NewService(pool)
+	// A load queues the re-screening of every customer; a running server
+	// works it.
+	if svc.Jobs, err = jobs.NewInserter(pool); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return svc, pool.Close, nil
 }
 
 func cmdScreeningLoad(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -76,6 +86,9 @@ func cmdScreeningLoad(ctx context.Context, args []string, getenv func(string) st
 	v := res.Version
 	fmt.Fprintf(stdout, "%s version %d loaded: %d entries (checksum %s)\n", v.Source, v.Seq, v.Entries, v.Checksum[:12])
 	fmt.Fprintf(stdout, "against the version before: %d added, %d removed, %d changed\n", v.Added, v.Removed, v.Changed)
+	if res.RescreenQueued {
+		fmt.Fprintln(stdout, "re-screening of every active customer against the added and changed entries is queued; a running server works it")
+	}
 	for _, kind := range []string{"ADDED", "REMOVED", "CHANGED"} {
 		changes, err := svc.Changes(ctx, v.ID, kind, 5)
 		if err != nil {
@@ -142,4 +155,41 @@ func (p *progressBar) finish() {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+}
+
+// demoLists are the lists `make run` loads on first start, from the copy
+// in the repository, by the source each makes.
+var demoLists = []struct {
+	source string
+	format screening.Format
+	path   string
+}{
+	{"OFAC_SDN", screening.FormatOFAC, "ofac-2021"},
+	{"UN_CONSOLIDATED", screening.FormatUN, "un/consolidated.xml"},
+	{"OS_US_CONGRESS", screening.FormatSenzing, "pep/us_congress_senzing.jsonl"},
+}
+
+// loadDemoLists loads each demo list whose source has no version in use,
+// drawing its progress on stdout. Each load queues the re-screening of the
+// customers, which the server then works.
+func loadDemoLists(ctx context.Context, svc *screening.Service, dir string, stdout io.Writer) error {
+	versions, err := svc.Versions(ctx, "", 1000)
+	if err != nil {
+		return err
+	}
+	ctx = actor.With(ctx, actor.Actor{Kind: actor.System, Name: "demo lists"})
+	for _, l := range demoLists {
+		if slices.ContainsFunc(versions, func(v screening.Version) bool { return v.Source == l.source && v.Status == "CURRENT" }) {
+			continue
+		}
+		fmt.Fprintf(stdout, "loading the screening list %s from %s\n", l.source, filepath.Join(dir, l.path))
+		bar := &progressBar{w: stdout}
+		res, err := svc.Load(ctx, l.format, filepath.Join(dir, l.path), screening.LoadOptions{Progress: bar.update})
+		bar.finish()
+		if err != nil {
+			return fmt.Errorf("demo lists: %w", err)
+		}
+		fmt.Fprintf(stdout, "%s version %d: %d entries\n", res.Version.Source, res.Version.Seq, res.Version.Entries)
+	}
+	return nil
 }

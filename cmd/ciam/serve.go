@@ -69,7 +69,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 
 	deps := web.NewDeps(cfg, logger, pool, nil)
 	handler := web.NewServer(deps)
-	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC, AML: deps.AML})
+	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC,
+		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML})
 	if err != nil {
 		return err
 	}
@@ -83,6 +84,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 			logger.Warn("jobs did not stop cleanly", slog.Any("error", err))
 		}
 	}()
+	// Lists loaded by another process (the command line, another server)
+	// come into use here within the interval.
+	go deps.Screening.Watch(ctx, 30*time.Second, func(err error) {
+		logger.Warn("screening lists could not be refreshed", slog.Any("error", err))
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

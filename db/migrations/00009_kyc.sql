@@ -64,11 +64,15 @@ CREATE TABLE documents (
 CREATE INDEX documents_request ON documents (tenant_id, verification_request_id, created_at);
 CREATE INDEX documents_customer ON documents (tenant_id, customer_id, created_at DESC);
 
--- Sealed document content when documents are kept in PostgreSQL.
-CREATE TABLE document_blobs (
-    document_id uuid PRIMARY KEY REFERENCES documents(id),
+-- Sealed document content when documents are kept in PostgreSQL, in
+-- chunks each sealed on its own: a document is written and read a chunk at
+-- a time, so its size never decides the memory an upload or a view takes.
+CREATE TABLE document_chunks (
+    document_id uuid NOT NULL REFERENCES documents(id),
+    seq         int NOT NULL,
     tenant_id   uuid NOT NULL REFERENCES tenants(id),
-    content     bytea NOT NULL
+    content     bytea NOT NULL,
+    PRIMARY KEY (document_id, seq)
 );
 
 -- The automated checks of a verification, each with its evidence.
@@ -88,7 +92,7 @@ CREATE TABLE verification_checks (
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['kyc_requirements', 'documents', 'document_blobs', 'verification_checks']
+    FOREACH t IN ARRAY ARRAY['kyc_requirements', 'documents', 'document_chunks', 'verification_checks']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = current_tenant())', t);

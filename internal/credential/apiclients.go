@@ -34,6 +34,11 @@ const (
 	ScopeEventsRead         = "events:read"
 )
 
+// ScopeVerificationReviewHigh lets a client decide HIGH-risk reviews, as
+// the SENIOR_REVIEWER role lets an employee; it works with
+// ScopeVerificationReview.
+const ScopeVerificationReviewHigh = "verification:review_high_risk"
+
 // Scopes lists every scope with what it allows, in the order the portal
 // offers them.
 var Scopes = []struct{ Name, Info string }{
@@ -41,6 +46,7 @@ var Scopes = []struct{ Name, Info string }{
 	{ScopeCustomersWrite, "Register customers, change their standing, set PINs and send OTPs"},
 	{ScopeVerificationWrite, "Upload KYC documents and read verification status"},
 	{ScopeVerificationReview, "Decide verification reviews and activate customers"},
+	{ScopeVerificationReviewHigh, "Also decide HIGH-risk verification reviews (with verification:review), as a senior reviewer does"},
 	{ScopeScreening, "Screen names against sanctions and PEP lists"},
 	{ScopeAML, "Screen transactions against AML rules"},
 	{ScopeCatalogRead, "Read fees, branches, pay points and compliance requirements"},

@@ -93,7 +93,10 @@ func NewKeyRing(pool *pgxpool.Pool, crypt *fieldcrypt.Keys, issuer string, now f
 
 const reloadEvery = time.Minute
 
-func (k *KeyRing) aad(kid string) []byte { return []byte("signing_key:" + kid) }
+func (k *KeyRing) aad(kid string) []byte { return SigningKeyAAD(kid) }
+
+// SigningKeyAAD binds a sealed signing key to its key id.
+func SigningKeyAAD(kid string) []byte { return []byte("signing_key:" + kid) }
 
 func (k *KeyRing) load(ctx context.Context) error {
 	var rows []db.SigningKey

@@ -22,7 +22,8 @@ type Enrolment struct {
 	URI string
 }
 
-func totpAAD(credentialID uuid.UUID) []byte {
+// TOTPAAD binds a sealed TOTP secret to its credential.
+func TOTPAAD(credentialID uuid.UUID) []byte {
 	return []byte("customer_credentials:" + credentialID.String() + ":totp_secret")
 }
 
@@ -30,7 +31,7 @@ func (s *Service) openTOTP(st db.CustomerAuthStateRow) ([]byte, error) {
 	if len(st.TotpSecret) == 0 {
 		return nil, apperr.New(apperr.Conflict, "the customer has no authenticator app").WithAPI("TOTP_NOT_ENROLLED")
 	}
-	secret, err := s.crypt.Open(st.TotpSecret, totpAAD(st.CredentialID))
+	secret, err := s.crypt.Open(st.TotpSecret, TOTPAAD(st.CredentialID))
 	if err != nil {
 		return nil, fmt.Errorf("customerauth: open TOTP secret: %w", err)
 	}
@@ -53,7 +54,7 @@ func (s *Service) BeginTOTP(ctx context.Context, tenant, customerID uuid.UUID, i
 			return apperr.New(apperr.Conflict, "the customer already has a confirmed authenticator app").WithAPI("TOTP_ALREADY_ENROLLED")
 		}
 		secret := credential.NewTOTPSecret()
-		if err := q.SetTOTPSecret(ctx, db.SetTOTPSecretParams{TenantID: tenant, ID: st.CredentialID, TotpSecret: s.crypt.Seal(secret, totpAAD(st.CredentialID))}); err != nil {
+		if err := q.SetTOTPSecret(ctx, db.SetTOTPSecretParams{TenantID: tenant, ID: st.CredentialID, TotpSecret: s.crypt.Seal(secret, TOTPAAD(st.CredentialID))}); err != nil {
 			return err
 		}
 		out = Enrolment{Secret: credential.TOTPBase32(secret), URI: credential.TOTPURI(issuer, st.Email, secret)}

@@ -38,6 +38,12 @@ var demoCustomers = []person{
 	{"Yuki", "", "Tanaka", "1993-08-08", "JP", "+819012345678", "London", "30 Old Street", "EC1V 9HL", "GB", "Designer", "54000", false},
 	{"Ahmed", "", "Khan", "1980-02-29", "PK", "+923001234567", "Bradford", "18 Leeds Road", "BD1 5AF", "GB", "Shop Owner", "64000", true},
 	{"Elena", "", "Popescu", "1990-11-11", "RO", "+40721234567", "Leeds", "3 Briggate", "LS1 6HD", "GB", "Care Worker", "26000", false},
+	// These two bear the names of people on the real lists the demo loads,
+	// so that the screening queue has possible matches to decide: OFAC's
+	// entry 4108 (spelt as a clerk might, with the listed date of birth)
+	// and a member of the US Congress.
+	{"Migel", "Angel", "Rodrigues Orejuela", "1943-11-23", "CO", "+573001234567", "London", "5 Kensington High Street", "W8 5NP", "GB", "Retired", "90000", false},
+	{"Bernard", "", "Sanders", "1941-09-08", "US", "+12025550143", "London", "18 Grosvenor Square", "W1K 6LE", "GB", "Consultant", "110000", false},
 }
 
 // SeedCustomers registers the demo customers if the demo tenant has none,

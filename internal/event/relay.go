@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"syscall"
 	"time"
 
@@ -96,7 +97,10 @@ type DeliverWorker struct {
 	river.WorkerDefaults[DeliverArgs]
 	W      *Webhooks
 	Logger *slog.Logger
-	client *http.Client
+	// client is built once, on first use, by whichever delivery comes
+	// first: deliveries run concurrently.
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // NextRetry doubles the delay from W.RetryBase, capped at an hour.
@@ -117,8 +121,13 @@ func (d *DeliverWorker) Timeout(job *river.Job[DeliverArgs]) time.Duration {
 var errPrivate = errors.New("the address is on a private or loopback network")
 
 func (d *DeliverWorker) httpClient() *http.Client {
+	d.clientOnce.Do(d.buildClient)
+	return d.client
+}
+
+func (d *DeliverWorker) buildClient() {
 	if d.client != nil {
-		return d.client
+		return
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
 		if d.W.AllowPrivateNetworks {
@@ -139,7 +148,6 @@ func (d *DeliverWorker) httpClient() *http.Client {
 		Transport:     &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return d.client
 }
 
 // Body is what a webhook carries.

@@ -77,13 +77,17 @@ func subFrom(r db.WebhookSubscription) Subscription {
 		Status: r.Status, CreatedAt: r.CreatedAt}
 }
 
-func (w *Webhooks) aad(id uuid.UUID) []byte { return []byte("webhook_subscription:" + id.String()) }
+func (w *Webhooks) aad(id uuid.UUID) []byte { return SubscriptionAAD(id) }
+
+// SubscriptionAAD binds a sealed subscription secret to its subscription.
+func SubscriptionAAD(id uuid.UUID) []byte { return []byte("webhook_subscription:" + id.String()) }
 
 // KnownEventTypes are the business events a subscription may pick.
 var KnownEventTypes = []string{
 	"customer.registered", "customer.email.verified", "customer.standing.changed", "customer.activated",
 	"verification.status.changed", "screening.hit.created", "aml.alert.created", "aml.alert.escalated", "aml.alert.closed", "config.changed",
 	"customer.otp.requested",
+	"customer.welcome_email.requested",
 }
 
 // CreateSubscription adds a subscription and returns its signing secret,

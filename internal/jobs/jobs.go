@@ -6,6 +6,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 )
 
 // Config says what runs.
@@ -27,6 +29,10 @@ type Config struct {
 	KYC      *kyc.Service
 	// AML runs shadow runs of rules.
 	AML *aml.Service
+	// Screening loads uploaded lists and re-screens Subjects after each
+	// load; optional.
+	Screening *screening.Service
+	Subjects  screening.Subjects
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -49,12 +55,19 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Screening != nil && c.Subjects == nil {
+		return nil, errors.New("jobs: screening needs the subjects to re-screen")
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
 	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
 	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
 	if c.AML != nil {
 		river.AddWorker(workers, &aml.ShadowWorker{S: c.AML})
+	}
+	if c.Screening != nil {
+		river.AddWorker(workers, &screening.LoadWorker{S: c.Screening})
+		river.AddWorker(workers, &screening.RescreenWorker{S: c.Screening, Subjects: c.Subjects})
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger: c.Logger,
@@ -82,6 +95,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	if c.AML != nil {
 		c.AML.Jobs = client
 	}
+	if c.Screening != nil {
+		c.Screening.Jobs = client
+	}
 	return &Runner{Client: client}, nil
 }
 
@@ -90,3 +106,14 @@ func (r *Runner) Start(ctx context.Context) error { return r.Client.Start(ctx) }
 
 // Stop lets running jobs finish, up to ctx's deadline.
 func (r *Runner) Stop(ctx context.Context) error { return r.Client.Stop(ctx) }
+
+// NewInserter is a client of the queue that only inserts jobs, for a
+// process that runs no workers (the command line): the jobs it queues are
+// worked by a running server on the same database.
+func NewInserter(pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return client, nil
+}

@@ -183,6 +183,12 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 		}
 		san := map[string]string{"CLEAR": Passed, "POSSIBLE_MATCH": PossibleMatch, "MATCH": Match}[sr.Sanctions]
 		pep := map[string]string{"NOT_PEP": Passed, "POSSIBLE_PEP": PossibleMatch, "PEP": Match}[sr.PEP]
+		if san == "" { // no list of the kind was looked at
+			san = NotChecked
+		}
+		if pep == "" {
+			pep = NotChecked
+		}
 		ev := map[string]any{"listsChecked": sr.ListsChecked, "result": sr.Evidence, "sanctions": sr.Sanctions, "pep": sr.PEP}
 		results = append(results, CheckResult{Kind: CheckSanctions, Status: san, Evidence: ev}, CheckResult{Kind: CheckPEP, Status: pep, Evidence: ev})
 	}

@@ -99,9 +99,6 @@ type Service struct {
 	// Screener and Faces are optional capabilities.
 	Screener Screener
 	Faces    FaceMatcher
-	// sealSlots bounds how many documents are sealed at once, which bounds
-	// upload memory (see PERFORMANCE.md).
-	sealSlots chan struct{}
 }
 
 // NewService returns the verification service.
@@ -109,7 +106,7 @@ func NewService(pool *pgxpool.Pool, crypt *fieldcrypt.Keys, store Storage, custo
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now, sealSlots: make(chan struct{}, 4)}
+	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now}
 }
 
 func errNotFound() error {

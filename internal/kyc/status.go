@@ -22,18 +22,20 @@ type StoredCheck struct {
 
 // DocumentInfo is a document's record, without its content.
 type DocumentInfo struct {
-	ID        uuid.UUID
-	Type      string
-	SubType   string
-	FileName  string
-	MIME      string
-	SizeBytes int64
-	Width     int
-	Height    int
-	Pages     int
-	Status    string
-	Metadata  Metadata
-	CreatedAt time.Time
+	ID                    uuid.UUID
+	VerificationRequestID uuid.UUID
+	CustomerID            uuid.UUID
+	Type                  string
+	SubType               string
+	FileName              string
+	MIME                  string
+	SizeBytes             int64
+	Width                 int
+	Height                int
+	Pages                 int
+	Status                string
+	Metadata              Metadata
+	CreatedAt             time.Time
 }
 
 // Verification is a verification request with its checks and documents.
@@ -54,18 +56,22 @@ type Verification struct {
 	DecidedByName    string
 	ReviewerNotes    string
 	RiskMitigation   json.RawMessage
-	CompletedAt      *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Version          int
-	Checks           []StoredCheck
-	Documents        []DocumentInfo
+	AdditionalChecks json.RawMessage
+	// ReviewQueuedAt is when the verification last entered the review
+	// queue; its age against ReviewSLA counts from here.
+	ReviewQueuedAt *time.Time
+	CompletedAt    *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Version        int
+	Checks         []StoredCheck
+	Documents      []DocumentInfo
 }
 
 func verificationFrom(r db.VerificationRequest) Verification {
 	v := Verification{ID: r.ID, CustomerID: r.CustomerID, Status: r.Status, RiskLevel: r.RiskLevel, ReasonsForReview: r.ReasonsForReview,
 		AssigneeID: r.AssigneeID, AssignedAt: r.AssignedAt, ChecksState: r.ChecksState, Locked: r.Locked, RejectedUploads: int(r.RejectedUploads),
-		RiskMitigation: r.RiskMitigation, CompletedAt: r.CompletedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: int(r.Version)}
+		RiskMitigation: r.RiskMitigation, AdditionalChecks: r.AdditionalChecks, ReviewQueuedAt: r.ReviewQueuedAt, CompletedAt: r.CompletedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: int(r.Version)}
 	deref := func(p *string) string {
 		if p == nil {
 			return ""
@@ -78,7 +84,7 @@ func verificationFrom(r db.VerificationRequest) Verification {
 }
 
 func docInfo(d db.Document) DocumentInfo {
-	i := DocumentInfo{ID: d.ID, Type: d.Type, SubType: d.SubType, FileName: d.FileName, MIME: d.Mime, SizeBytes: d.SizeBytes,
+	i := DocumentInfo{ID: d.ID, VerificationRequestID: d.VerificationRequestID, CustomerID: d.CustomerID, Type: d.Type, SubType: d.SubType, FileName: d.FileName, MIME: d.Mime, SizeBytes: d.SizeBytes,
 		Status: d.Status, CreatedAt: d.CreatedAt}
 	if d.Width != nil {
 		i.Width = int(*d.Width)
@@ -98,28 +104,8 @@ func docInfo(d db.Document) DocumentInfo {
 func (s *Service) Get(ctx context.Context, tenant, vr uuid.UUID, customerOnly *uuid.UUID) (Verification, error) {
 	var v Verification
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		row, err := q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr})
-		if err != nil {
-			return err
-		}
-		v = verificationFrom(row)
-		checks, err := q.RequestChecks(ctx, db.RequestChecksParams{TenantID: tenant, VerificationRequestID: vr})
-		if err != nil {
-			return err
-		}
-		for _, c := range checks {
-			sc := StoredCheck{Kind: c.Kind, Status: c.Status, At: c.CreatedAt}
-			if c.Score.Valid {
-				f, _ := c.Score.Decimal.Float64()
-				sc.Score = &f
-			}
-			_ = json.Unmarshal(c.Evidence, &sc.Evidence)
-			v.Checks = append(v.Checks, sc)
-		}
-		docs, err := q.RequestDocuments(ctx, db.RequestDocumentsParams{TenantID: tenant, VerificationRequestID: vr})
-		for _, d := range docs {
-			v.Documents = append(v.Documents, docInfo(d))
-		}
+		var err error
+		v, err = loadVerification(ctx, q, tenant, vr)
 		return err
 	})
 	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != v.CustomerID) {
@@ -129,6 +115,34 @@ func (s *Service) Get(ctx context.Context, tenant, vr uuid.UUID, customerOnly *u
 		return Verification{}, fmt.Errorf("kyc: get: %w", err)
 	}
 	return v, nil
+}
+
+// loadVerification reads verification vr with its checks and documents
+// inside q's transaction.
+func loadVerification(ctx context.Context, q *db.Queries, tenant, vr uuid.UUID) (Verification, error) {
+	row, err := q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr})
+	if err != nil {
+		return Verification{}, err
+	}
+	v := verificationFrom(row)
+	checks, err := q.RequestChecks(ctx, db.RequestChecksParams{TenantID: tenant, VerificationRequestID: vr})
+	if err != nil {
+		return Verification{}, err
+	}
+	for _, c := range checks {
+		sc := StoredCheck{Kind: c.Kind, Status: c.Status, At: c.CreatedAt}
+		if c.Score.Valid {
+			f, _ := c.Score.Decimal.Float64()
+			sc.Score = &f
+		}
+		_ = json.Unmarshal(c.Evidence, &sc.Evidence)
+		v.Checks = append(v.Checks, sc)
+	}
+	docs, err := q.RequestDocuments(ctx, db.RequestDocumentsParams{TenantID: tenant, VerificationRequestID: vr})
+	for _, d := range docs {
+		v.Documents = append(v.Documents, docInfo(d))
+	}
+	return v, err
 }
 
 // Check returns the check of kind, if run.

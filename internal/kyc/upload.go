@@ -1,6 +1,7 @@
 package kyc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -198,29 +199,14 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		reqs []Requirement
 		now  = s.now()
 	)
+	var rows []db.KycRequirement
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		if req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr}); err != nil {
 			return err
 		}
-		row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: req.CustomerID})
-		if err != nil {
-			return err
-		}
-		cust, err = s.customers.Get(ctx, tenant, row.ID)
-		if err != nil {
-			return err
-		}
-		rows, err := q.KYCRequirements(ctx, tenant)
-		if err != nil {
-			return err
-		}
-		country := cust.Address.Country
-		if country == "" {
-			country = cust.Nationality
-		}
-		reqs = requirementsFor(rows, country, cust.RiskLevel)
-		return nil
+		rows, err = q.KYCRequirements(ctx, tenant)
+		return err
 	})
 	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != req.CustomerID) {
 		return UploadResult{}, errNotFound()
@@ -228,6 +214,16 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	if err != nil {
 		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
 	}
+	// Read outside the transaction above: a second connection taken while
+	// holding the first deadlocks a small pool under concurrent uploads.
+	if cust, err = s.customers.Get(ctx, tenant, req.CustomerID); err != nil {
+		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+	}
+	country := cust.Address.Country
+	if country == "" {
+		country = cust.Nationality
+	}
+	reqs = requirementsFor(rows, country, cust.RiskLevel)
 	if req.Locked {
 		return UploadResult{}, apperr.New(apperr.Locked, "this verification is locked after too many refused uploads; ask the compliance team").WithAPI("VERIFICATION_LOCKED")
 	}
@@ -335,20 +331,9 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
 	}
 
-	// Seal outside the transaction; a few at a time bounds memory.
-	sealed := make([][]byte, len(docs))
 	ids := make([]uuid.UUID, len(docs))
-	for i, d := range docs {
+	for i := range docs {
 		ids[i] = uuid.New()
-		s.sealSlots <- struct{}{}
-		buf := make([]byte, d.Content.Size)
-		_, err := d.Content.R.ReadAt(buf, 0)
-		if err != nil && err != io.EOF {
-			<-s.sealSlots
-			return UploadResult{}, fmt.Errorf("kyc: upload: read: %w", err)
-		}
-		sealed[i] = s.crypt.Seal(buf, docAAD(ids[i]))
-		<-s.sealSlots
 	}
 
 	err = db.InTenantTxPgx(ctx, s.pool, tenant, func(tx pgx.Tx, q *db.Queries) error {
@@ -369,7 +354,12 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 			if err != nil {
 				return err
 			}
-			if err := s.store.Put(ctx, q, tenant, ids[i], sealed[i]); err != nil {
+			// Sealed and stored a chunk at a time: memory stays small.
+			cw, err := s.store.Writer(ctx, q, tenant, ids[i])
+			if err != nil {
+				return err
+			}
+			if err := sealTo(s.crypt, ids[i], io.NewSectionReader(d.Content.R, 0, d.Content.Size), cw); err != nil {
 				return err
 			}
 			if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "document.uploaded", EntityType: "document", EntityID: ids[i].String(),
@@ -402,8 +392,6 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	}
 	return res, nil
 }
-
-func docAAD(id uuid.UUID) []byte { return []byte("document:" + id.String()) }
 
 func nz(v int) *int32 {
 	if v == 0 {
@@ -455,33 +443,39 @@ func statusChanged(ctx context.Context, q *db.Queries, tenant, vr, cust uuid.UUI
 	return err
 }
 
-// Open returns a document's content, for the viewer; every call is an
-// audited view.
-func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (db.Document, []byte, error) {
-	var (
-		doc    db.Document
-		sealed []byte
-	)
+// OpenTo writes a document's content to w, a chunk at a time, for the
+// viewer; every call is an audited view (the record names the document,
+// never its content).
+func (s *Service) OpenTo(ctx context.Context, tenant, id uuid.UUID, w io.Writer) (DocumentInfo, error) {
+	var doc db.Document
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		if doc, err = q.Document(ctx, db.DocumentParams{TenantID: tenant, ID: id}); err != nil {
 			return err
 		}
-		if sealed, err = s.store.Get(ctx, q, tenant, id); err != nil {
+		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "document.viewed", EntityType: "document", EntityID: id.String(),
+			After: map[string]any{"verificationRequestId": doc.VerificationRequestID, "customerId": doc.CustomerID, "type": doc.Type}}); err != nil {
 			return err
 		}
-		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "document.viewed", EntityType: "document", EntityID: id.String(),
-			After: map[string]any{"verificationRequestId": doc.VerificationRequestID, "type": doc.Type}})
+		return openFrom(ctx, s.crypt, s.store, q, tenant, id, w)
 	})
 	if db.IsNotFound(err) {
-		return db.Document{}, nil, apperr.New(apperr.NotFound, "no such document")
+		return DocumentInfo{}, errDocumentNotFound()
 	}
 	if err != nil {
-		return db.Document{}, nil, fmt.Errorf("kyc: open document: %w", err)
+		return DocumentInfo{}, fmt.Errorf("kyc: open document: %w", err)
 	}
-	content, err := s.crypt.Open(sealed, docAAD(id))
-	if err != nil {
-		return db.Document{}, nil, fmt.Errorf("kyc: open document %s: %w", id, err)
-	}
-	return doc, content, nil
+	return docInfo(doc), nil
+}
+
+// Open returns a document's content whole (at most MaxDocumentBytes), for
+// checks that need it all; every call is an audited view.
+func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (DocumentInfo, []byte, error) {
+	var buf bytes.Buffer
+	doc, err := s.OpenTo(ctx, tenant, id, &buf)
+	return doc, buf.Bytes(), err
+}
+
+func errDocumentNotFound() error {
+	return apperr.New(apperr.NotFound, "no such document").WithAPI("DOCUMENT_NOT_FOUND")
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
@@ -70,6 +72,9 @@ func (o LoadOptions) progress(stage string, done, total int) {
 type LoadResult struct {
 	Version Version
 	Diff    Diff
+	// RescreenQueued says a job to re-screen every active customer
+	// against the added and changed entries was queued.
+	RescreenQueued bool
 }
 
 // copyBatch is how many entries go to the database at a time, so that
@@ -125,7 +130,7 @@ func knownSource(format Format) (Source, bool) {
 func (s *Service) LoadParsed(ctx context.Context, p Parsed, opts LoadOptions) (LoadResult, error) {
 	var res LoadResult
 	var shrink error
-	err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err := db.InTxPgx(ctx, s.pool, func(tx pgx.Tx, q *db.Queries) error {
 		if err := q.UpsertScreeningSource(ctx, db.UpsertScreeningSourceParams{
 			ID: p.Source.ID, Name: p.Source.Name, Kind: p.Source.Kind, Format: formatNames[p.Source.Format],
 		}); err != nil {
@@ -199,6 +204,15 @@ func (s *Service) LoadParsed(ctx context.Context, p Parsed, opts LoadOptions) (L
 			return err
 		}
 		res = LoadResult{Version: versionOf(v), Diff: diff}
+		// Customers are re-screened against what changed, once the version
+		// is in use: the job is queued in this transaction, so it exists
+		// exactly when the version does.
+		if s.Jobs != nil && len(diff.Added)+len(diff.Changed) > 0 {
+			if _, err := s.Jobs.InsertTx(ctx, tx, RescreenArgs{VersionID: v.ID}, &river.InsertOpts{MaxAttempts: 5}); err != nil {
+				return err
+			}
+			res.RescreenQueued = true
+		}
 		return audit.Write(ctx, q, audit.Entry{
 			Action: "screening.list.loaded", EntityType: "screening_list_version", EntityID: v.ID.String(),
 			After: map[string]any{

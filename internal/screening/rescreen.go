@@ -1,9 +1,11 @@
 package screening
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,8 +57,30 @@ func (s *Service) Rescreen(ctx context.Context, versionID uuid.UUID, subjects Su
 				src = x
 			}
 		}
-		rows, err = q.ScreeningChangedEntries(ctx, versionID)
-		return err
+		if rows, err = q.ScreeningChangedEntries(ctx, versionID); err != nil {
+			return err
+		}
+		// A version superseded before its re-screening ran: what a later
+		// version changed again or removed is that version's to screen, or
+		// gone; only entries still as this version has them are screened.
+		if v.Status == "SUPERSEDED" {
+			cur, err := q.CurrentScreeningVersion(ctx, v.SourceID)
+			if err != nil && !db.IsNotFound(err) {
+				return err
+			}
+			now := map[string][]byte{}
+			if err == nil {
+				hashes, err := q.ScreeningEntryHashes(ctx, cur.ID)
+				if err != nil {
+					return err
+				}
+				for _, h := range hashes {
+					now[h.SourceEntryID] = h.ContentHash
+				}
+			}
+			rows = slices.DeleteFunc(rows, func(r db.ScreeningEntry) bool { return !bytes.Equal(now[r.SourceEntryID], r.ContentHash) })
+		}
+		return nil
 	})
 	if db.IsNotFound(err) {
 		return RescreenResult{}, apperr.New(apperr.NotFound, "no such list version")

@@ -28,6 +28,11 @@ type Service struct {
 
 	optionsTTL time.Duration
 	options    sync.Map // tenant id → cachedOptions
+
+	// Jobs, when set, queues the re-screening after each load (in the
+	// load's transaction) and the loads of uploaded lists. Set it once,
+	// before use: the job queue's client sets it when it is built.
+	Jobs JobInserter
 }
 
 // builtIndex is an index with the versions it was built from.

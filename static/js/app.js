@@ -52,6 +52,59 @@
     if (e.key === "k") { e.preventDefault(); rows[Math.max(i - 1, 0)].focus(); }
   });
 
+  // The document viewer: zoom, rotate and fit an image with the toolbar
+  // buttons (data-viewer-action) or the keys + - 0 (fit) r R (rotate).
+  // Whole class names are listed so the stylesheet keeps them.
+  var ZOOMS = ["viewer-zoom-50", "viewer-zoom-75", "viewer-zoom-100", "viewer-zoom-150", "viewer-zoom-200", "viewer-zoom-300", "viewer-zoom-400"];
+  var ROTATIONS = ["", "viewer-rot-90", "viewer-rot-180", "viewer-rot-270"];
+
+  function viewerState(img) {
+    var zoom = -1, rot = 0;
+    ZOOMS.forEach(function (c, i) { if (img.classList.contains(c)) zoom = i; });
+    ROTATIONS.forEach(function (c, i) { if (c && img.classList.contains(c)) rot = i; });
+    return { zoom: zoom, rot: rot };
+  }
+
+  function viewerApply(img, st) {
+    ZOOMS.forEach(function (c) { img.classList.remove(c); });
+    ROTATIONS.forEach(function (c) { if (c) img.classList.remove(c); });
+    img.classList.toggle("viewer-fit", st.zoom < 0);
+    if (st.zoom >= 0) img.classList.add(ZOOMS[st.zoom]);
+    if (ROTATIONS[st.rot]) img.classList.add(ROTATIONS[st.rot]);
+    var out = document.querySelector("[data-viewer-zoom]");
+    if (out) out.textContent = st.zoom < 0 ? "Fit" : ZOOMS[st.zoom].replace("viewer-zoom-", "") + " %";
+    var rotOut = document.querySelector("[data-viewer-rotation]");
+    if (rotOut) rotOut.textContent = (st.rot * 90) + "°";
+  }
+
+  function viewerAct(action) {
+    var img = document.querySelector("[data-viewer-img]");
+    if (!img) return false;
+    var st = viewerState(img);
+    var fitIndex = 2; // zooming from "fit" starts at the frame's width
+    switch (action) {
+      case "zoom-in": st.zoom = st.zoom < 0 ? fitIndex + 1 : Math.min(st.zoom + 1, ZOOMS.length - 1); break;
+      case "zoom-out": st.zoom = st.zoom < 0 ? fitIndex - 1 : Math.max(st.zoom - 1, 0); break;
+      case "fit": st.zoom = -1; break;
+      case "rotate-right": st.rot = (st.rot + 1) % 4; break;
+      case "rotate-left": st.rot = (st.rot + 3) % 4; break;
+      default: return false;
+    }
+    viewerApply(img, st);
+    return true;
+  }
+
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-viewer-action]");
+    if (btn && viewerAct(btn.getAttribute("data-viewer-action"))) e.preventDefault();
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.metaKey || e.ctrlKey || e.altKey || isTyping(document.activeElement)) return;
+    var keys = { "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", "0": "fit", "r": "rotate-right", "R": "rotate-left" };
+    if (keys[e.key] && viewerAct(keys[e.key])) e.preventDefault();
+  });
+
   // Buttons with data-confirm ask before their form is sent.
   document.addEventListener("submit", function (e) {
     var btn = e.submitter;

@@ -13,12 +13,14 @@ import (
 
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -47,9 +49,13 @@ type Deps struct {
 	AML *aml.Service
 	// Auth signs customers in and runs their PINs and one-time codes.
 	Auth *customerauth.Service
+	// Catalog prices transactions and finds branches and pay points.
+	Catalog *catalog.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
 	Documents func(ctx context.Context, c customer.Customer) ([]DocumentStatus, error)
+	// Screening screens names against the sanctions and PEP lists.
+	Screening *screening.Service
 	Now       func() time.Time
 }
 

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/db/dbtest"
+	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/demo"
+	"github.com/ciamhq/ciam/internal/iban"
+)
+
+// apiClient is the demo tenant's backend, talking to the running product.
+type apiClient struct {
+	t      *testing.T
+	base   string
+	tenant string
+	token  string
+}
+
+// newAPIClient creates an API client of the demo tenant with scopes and
+// takes a token for it through the token endpoint.
+func newAPIClient(t *testing.T, base string, scopes ...string) *apiClient {
+	t.Helper()
+	d := demo.Load()
+	pool, err := db.Open(t.Context(), dbtest.URL(t), db.DefaultAppRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "browser test", TenantID: d.Tenant.ID})
+	c, secret, err := credential.NewAPIClients(pool, nil).Create(ctx, d.Tenant.ID, "browser test "+uuid.NewString()[:6], scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %d %v", resp.StatusCode, err)
+	}
+	return &apiClient{t: t, base: base, tenant: d.Tenant.Slug, token: tok.AccessToken}
+}
+
+func (a *apiClient) call(method, path string, body any) (int, map[string]any) {
+	a.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(a.t.Context(), method, a.base+"/api/v2.1"+path, r)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Tenant-ID", a.tenant)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// Small real files, made here.
+
+func testJPEG(t *testing.T, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func testPNG(t *testing.T, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{40, uint8(x), uint8(y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// testPDF is a one-page PDF with a correct cross-reference table.
+func testPDF(text string) []byte {
+	var b bytes.Buffer
+	var offsets []int
+	obj := func(s string) {
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), s)
+	}
+	b.WriteString("%PDF-1.4\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
+	stream := "BT /F1 12 Tf 72 720 Td (" + text + ") Tj ET"
+	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream))
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	return b.Bytes()
+}
+
+func document(typ, subType, name string, content []byte, meta map[string]any) map[string]any {
+	return map[string]any{"type": typ, "subType": subType, "fileName": name, "content": base64.StdEncoding.EncodeToString(content), "metadata": meta}
+}
+
+// A HIGH-risk customer goes to review, a senior reviewer opens the queue,
+// the review and a document in a real browser, approves with notes and
+// limits, and the tenant's backend then activates the customer.
+func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
+	base := startProduct(t)
+	backend := newAPIClient(t, base, credential.ScopeCustomersWrite, credential.ScopeCustomersRead,
+		credential.ScopeVerificationWrite, credential.ScopeVerificationReview)
+
+	// Register the guide's example (its HIGH_RISK_INDIVIDUAL category) with a fresh e-mail.
+	raw, err := os.ReadFile(filepath.Join(projectRoot(t), "docs", "examples", "registration.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg map[string]any
+	if err := json.Unmarshal(raw, &reg); err != nil {
+		t.Fatal(err)
+	}
+	reg["email"] = "b-" + uuid.NewString()[:8] + "@example.com"
+	status, out := backend.call("POST", "/customer/individual/registration", reg)
+	if status != 201 {
+		t.Fatalf("register: %d %v", status, out)
+	}
+	data := out["data"].(map[string]any)
+	cust, vr := data["customerId"].(string), data["verificationRequestId"].(string)
+	if data["riskLevel"] != "HIGH" {
+		t.Fatalf("registered as %v", data["riskLevel"])
+	}
+	issued := time.Now().AddDate(0, 0, -10).Format(time.DateOnly)
+	status, out = backend.call("POST", "/verification/documents/upload", map[string]any{"verificationRequestId": vr, "documents": []any{
+		document("IDENTITY_DOCUMENT", "PASSPORT", "passport.jpg", testJPEG(t, 640, 480), map[string]any{"documentNumber": "123456789", "issuingCountry": "GB",
+			"expiryDate": time.Now().AddDate(4, 0, 0).Format(time.DateOnly), "extractedData": map[string]any{"fullName": "John Michael Doe", "dateOfBirth": "1990-05-15"}}),
+		document("PROOF_OF_ADDRESS", "UTILITY_BILL", "bill.pdf", testPDF("Electricity bill"), map[string]any{"issueDate": issued, "issuer": "London Power",
+			"address": "221B Baker Street, London NW1 6XE"}),
+		document("SELFIE", "", "selfie.png", testPNG(t, 400, 400), nil),
+		document("SOURCE_OF_FUNDS", "PAYSLIP", "payslip.pdf", testPDF("Payslip"), nil),
+	}})
+	if status != 200 {
+		t.Fatalf("upload: %d %v", status, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, st := backend.call("GET", "/verification/status/"+vr, nil)
+		d, _ := st["data"].(map[string]any)
+		if d["status"] == "PENDING_REVIEW" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never reached review: %v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// Not yet: activation needs the approval.
+	activation := map[string]any{"customerId": cust, "activationOptions": map[string]any{"generateIBAN": true, "createWallet": true,
+		"walletCurrency": "EUR", "sendWelcomeEmail": true, "applyRiskMitigation": true}}
+	if status, out := backend.call("POST", "/customer/individual/activate", activation); status != 409 {
+		t.Fatalf("activation before approval: %d %v", status, out)
+	}
+
+	ctx := newBrowser(t)
+	row := `[data-testid="review-row"][data-id="` + vr + `"]`
+	do(t, ctx, chromedp.Navigate(base+"/reviews"))
+	do(t, ctx, signInAt("senior")...)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(row)))
+	screenshot(t, ctx, "reviews-queue")
+	do(t, ctx, chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(tid("queue-count-reviews")))
+	screenshot(t, ctx, "reviews-dashboard")
+	if n := textOf(t, ctx, `[data-testid="queue-count-reviews"]`); n == "0" {
+		t.Fatalf("the dashboard counts %s reviews waiting", n)
+	}
+	do(t, ctx, chromedp.Click(tid("queue-reviews")), chromedp.WaitVisible(chromedp.CSS(row)))
+	if risk := textOf(t, ctx, row+` [data-testid="review-risk"]`); risk != "HIGH" {
+		t.Fatalf("queue shows risk %q", risk)
+	}
+	// The keyboard reaches the row: j focuses it, Enter opens it.
+	do(t, ctx, chromedp.KeyEvent("j"))
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.closest('[data-testid="review-row"]')?.dataset.id || ""`))
+	if err != nil || focused == "" {
+		t.Fatalf("j focused no row (%v)", err)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(row+` a[data-keynav-row]`)), chromedp.WaitVisible(tid("decision-form")))
+	screenshot(t, ctx, "review-detail")
+	if st := textOf(t, ctx, `[data-testid="review-status"]`); st != "PENDING_REVIEW" {
+		t.Fatalf("review status %q", st)
+	}
+
+	// The passport in the viewer, rotated and zoomed.
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid="document"]:first-child [data-testid="open-document"]`)),
+		chromedp.WaitVisible(tid("viewer-image")),
+	)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('[data-testid="viewer-image"]').complete`)); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-viewer-action="rotate-right"]`)),
+		chromedp.Click(chromedp.CSS(`[data-viewer-action="zoom-in"]`)),
+		chromedp.Sleep(300*time.Millisecond), // the turn is animated
+	)
+	screenshot(t, ctx, "document-viewer")
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('[data-testid="viewer-image"]').naturalWidth`))
+	if err != nil || width != 640 {
+		t.Fatalf("the passport image is %d pixels wide (%v); want it shown at 640", width, err)
+	}
+	if rot, zoom := textOf(t, ctx, `[data-testid="viewer-rotation"]`), textOf(t, ctx, `[data-testid="viewer-zoom"]`); rot != "90°" || zoom != "150 %" {
+		t.Fatalf("after rotate and zoom: rotation %q, zoom %q", rot, zoom)
+	}
+
+	// Back to the review: approve with notes and limits.
+	do(t, ctx,
+		chromedp.Click(tid("back-to-review")),
+		chromedp.WaitVisible(tid("decision-form")),
+		chromedp.SendKeys(chromedp.ID("reviewerNotes"), "Enhanced due diligence done: the minister's payslip and source of funds check out."),
+		chromedp.SendKeys(chromedp.CSS(`[id="riskMitigation.transactionLimits.dailyLimit"]`), "5000"),
+		chromedp.SendKeys(chromedp.CSS(`[id="riskMitigation.transactionLimits.requiresApprovalAbove"]`), "1000"),
+		chromedp.Click(chromedp.CSS(`[id="riskMitigation.enhancedMonitoring"]`)),
+		chromedp.Click(tid("approve")),
+		chromedp.WaitVisible(tid("flash")),
+	)
+	screenshot(t, ctx, "review-approved")
+	if f := textOf(t, ctx, `[data-testid="flash"]`); !strings.Contains(f, "APPROVED") {
+		t.Fatalf("after approving the reviewer sees %q", f)
+	}
+	if st := textOf(t, ctx, `[data-testid="review-status"]`); st != "APPROVED" {
+		t.Fatalf("status %q", st)
+	}
+
+	// The tenant's backend activates the customer.
+	status, out = backend.call("POST", "/customer/individual/activate", activation)
+	if status != 200 {
+		t.Fatalf("activate: %d %v", status, out)
+	}
+	d := out["data"].(map[string]any)
+	acct := d["accountDetails"].(map[string]any)
+	limits := acct["appliedLimits"].(map[string]any)
+	if code, _ := acct["iban"].(string); d["status"] != "ACTIVE" || !iban.Valid(code) || limits["dailyTransactionLimit"] != "5000.00" || limits["source"] != "RISK_MITIGATION" {
+		t.Fatalf("activation %v", d)
+	}
+	_, got := backend.call("GET", "/customers/"+cust, nil)
+	if c := got["data"].(map[string]any); c["permission"] != "SEND-AND-RECEIVE" || c["status"] != "ACTIVE" {
+		t.Fatalf("customer after activation %v", c)
+	}
+
+	// The reviewer's view of the passport is in the audit trail.
+	var views int
+	if err := dbtest.OwnerPool(t).QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'document.viewed' AND actor_name LIKE 'Sam Senior%'
+		AND after->>'verificationRequestId' = $1`, vr).Scan(&views); err != nil || views == 0 {
+		t.Fatalf("document views audited: %d (%v)", views, err)
+	}
+}

@@ -1,0 +1,152 @@
+// Package rekey re-seals everything sealed under an older field encryption
+// key with the active one: documents, webhook secrets, authenticator
+// secrets and token signing keys. After it runs, the old key can be
+// dropped from FIELD_ENCRYPTION_KEYS.
+package rekey
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/kyc"
+)
+
+// Report counts what was re-sealed.
+type Report struct {
+	Documents, Chunks, WebhookSecrets, TOTPSecrets, SigningKeys int
+}
+
+// Run re-seals under keys' active key, through conn as the tables' owner
+// (it reads every tenant). Document chunks kept in a folder are re-sealed
+// through store. Each item is re-sealed in its own transaction, so a run
+// can stop and start again.
+func Run(ctx context.Context, conn *pgx.Conn, keys *fieldcrypt.Keys, store kyc.Storage, progress func(Report)) (Report, error) {
+	var rep Report
+	active := keys.ActiveID()
+	reseal := func(sealed, aad []byte) ([]byte, bool, error) {
+		if fieldcrypt.KeyIDOf(sealed) == active {
+			return nil, false, nil
+		}
+		plain, err := keys.Open(sealed, aad)
+		if err != nil {
+			return nil, false, err
+		}
+		return keys.Seal(plain, aad), true, nil
+	}
+	q := db.New(conn)
+
+	// Documents: every chunk, then the document's key id.
+	for {
+		docs, err := q.DocumentsByKey(ctx, db.DocumentsByKeyParams{KeyID: active, MaxRows: 100})
+		if err != nil {
+			return rep, fmt.Errorf("rekey: documents: %w", err)
+		}
+		if len(docs) == 0 {
+			break
+		}
+		for _, d := range docs {
+			n, err := resealDocument(ctx, conn, d.ID, d.TenantID, keys, store, reseal)
+			if err != nil {
+				return rep, fmt.Errorf("rekey: document %s: %w", d.ID, err)
+			}
+			rep.Documents++
+			rep.Chunks += n
+			if progress != nil {
+				progress(rep)
+			}
+		}
+	}
+
+	subs, err := q.SealedWebhookSecrets(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("rekey: webhook secrets: %w", err)
+	}
+	for _, s := range subs {
+		out, changed, err := reseal(s.Secret, event.SubscriptionAAD(s.ID))
+		if err != nil {
+			return rep, fmt.Errorf("rekey: webhook subscription %s: %w", s.ID, err)
+		}
+		if changed {
+			if err := q.ResealWebhookSecret(ctx, db.ResealWebhookSecretParams{ID: s.ID, Secret: out}); err != nil {
+				return rep, err
+			}
+			rep.WebhookSecrets++
+		}
+	}
+
+	creds, err := q.SealedTOTPSecrets(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("rekey: authenticator secrets: %w", err)
+	}
+	for _, c := range creds {
+		out, changed, err := reseal(c.TotpSecret, customerauth.TOTPAAD(c.ID))
+		if err != nil {
+			return rep, fmt.Errorf("rekey: credential %s: %w", c.ID, err)
+		}
+		if changed {
+			if err := q.ResealTOTPSecret(ctx, db.ResealTOTPSecretParams{ID: c.ID, TotpSecret: out}); err != nil {
+				return rep, err
+			}
+			rep.TOTPSecrets++
+		}
+	}
+
+	sks, err := q.SealedSigningKeys(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("rekey: signing keys: %w", err)
+	}
+	for _, k := range sks {
+		out, changed, err := reseal(k.PrivateKey, credential.SigningKeyAAD(k.Kid))
+		if err != nil {
+			return rep, fmt.Errorf("rekey: signing key %s: %w", k.Kid, err)
+		}
+		if changed {
+			if err := q.ResealSigningKey(ctx, db.ResealSigningKeyParams{Kid: k.Kid, PrivateKey: out}); err != nil {
+				return rep, err
+			}
+			rep.SigningKeys++
+		}
+	}
+	return rep, nil
+}
+
+func resealDocument(ctx context.Context, conn *pgx.Conn, doc, tenant uuid.UUID, keys *fieldcrypt.Keys, store kyc.Storage,
+	reseal func(sealed, aad []byte) ([]byte, bool, error)) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		for seq := 0; ; seq++ {
+			sealed, err := store.Chunk(ctx, q, tenant, doc, seq)
+			if err != nil {
+				return fmt.Errorf("chunk %d: %w", seq, err) // the last chunk ends the loop before EOF
+			}
+			last := true
+			out, changed, err := reseal(sealed, kyc.ChunkAAD(doc, seq, true))
+			if err != nil {
+				last = false
+				if out, changed, err = reseal(sealed, kyc.ChunkAAD(doc, seq, false)); err != nil {
+					return fmt.Errorf("chunk %d: %w", seq, err)
+				}
+			}
+			if changed {
+				if err := store.Replace(ctx, q, tenant, doc, seq, out); err != nil {
+					return err
+				}
+				n++
+			}
+			if last {
+				break
+			}
+		}
+		return q.SetDocumentKey(ctx, db.SetDocumentKeyParams{TenantID: tenant, ID: doc, KeyID: keys.ActiveID()})
+	})
+	return n, err
+}

@@ -1,0 +1,98 @@
+package rekey
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"image"
+	"image/jpeg"
+	"os"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ciamhq/ciam/db/dbtest"
+	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/tenant"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Run(m)) }
+
+func keys(t *testing.T, spec string) *fieldcrypt.Keys {
+	t.Helper()
+	k, err := fieldcrypt.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+const (
+	keyA = "a:YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE="
+	keyB = "b:YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI="
+)
+
+func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	pool := dbtest.Pool(t)
+	old := keys(t, keyA)
+	tn, err := tenant.NewService(pool).Create(ctx, tenant.CreateParams{Slug: "rk-" + uuid.NewString()[:8], Name: "Rekey"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	customers := customer.NewService(pool, nil)
+	customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	reg, err := customers.Register(ctx, tn.ID, customer.RegisterInput{Email: "r@example.com", Password: "Str0ng!Pass", MatchingPassword: "Str0ng!Pass",
+		FirstName: "Rita", LastName: "Key", DateOfBirth: "1980-01-01", Nationality: "GB", PhoneNumber: "+447911123456",
+		Address: customer.Address{Street: "1 Road", City: "London", PostalCode: "N1 1AA", Country: "GB"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var img bytes.Buffer
+	_ = jpeg.Encode(&img, image.NewRGBA(image.Rect(0, 0, 700, 500)), nil)
+	content := append(img.Bytes(), bytes.Repeat([]byte{0}, 2*kyc.ChunkSize)...) // three chunks
+	sum := sha256.Sum256(content)
+	oldKYC := kyc.NewService(pool, old, kyc.PostgresStorage{}, customers, nil)
+	if _, err := oldKYC.Upload(ctx, tn.ID, reg.VerificationRequestID, nil, []kyc.UploadDoc{{Type: "IDENTITY_DOCUMENT", SubType: "PASSPORT",
+		Content: kyc.Content{R: bytes.NewReader(content), Size: int64(len(content)), SHA256: sum[:]}}}); err != nil {
+		t.Fatal(err)
+	}
+	hooks := event.NewWebhooks(pool, old)
+	if _, _, err := hooks.CreateSubscription(ctx, tn.ID, "https://hooks.example/x", "", nil); err != nil {
+		t.Fatal(err)
+	}
+
+	rotated := keys(t, keyB+","+keyA)
+	conn, err := pgx.Connect(t.Context(), dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	rep, err := Run(t.Context(), conn, rotated, kyc.PostgresStorage{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Documents != 1 || rep.Chunks != 3 || rep.WebhookSecrets != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	// With the old key gone, everything still opens.
+	onlyNew := keys(t, keyB)
+	newKYC := kyc.NewService(pool, onlyNew, kyc.PostgresStorage{}, customers, nil)
+	v, err := newKYC.Get(ctx, tn.ID, reg.VerificationRequestID, nil)
+	if err != nil || len(v.Documents) != 1 {
+		t.Fatalf("verification %+v %v", v, err)
+	}
+	_, got, err := newKYC.Open(ctx, tn.ID, v.Documents[0].ID)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("document after rotation: %d bytes, %v", len(got), err)
+	}
+	// A second run finds nothing left to do.
+	if rep, err := Run(t.Context(), conn, rotated, kyc.PostgresStorage{}, nil); err != nil || rep != (Report{}) {
+		t.Fatalf("second run %+v %v", rep, err)
+	}
+}

@@ -1,0 +1,13 @@
+-- Customers as screening subjects.
+
+-- name: ScreenableCustomers :many
+-- A page of a tenant's customers to re-screen: every customer not closed
+-- (one in onboarding is screened too), by id after after_id.
+SELECT id, first_name, middle_name, last_name, date_of_birth, nationality
+FROM customers
+WHERE tenant_id = @tenant_id AND status <> 'CLOSED' AND id > @after_id
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: ActiveTenantIDs :many
+SELECT id FROM tenants WHERE status = 'ACTIVE' ORDER BY id;

@@ -1,0 +1,23 @@
+-- Everything sealed with the field encryption keys, for `ciam keys reseal`.
+-- It runs as the tables' owner, across tenants.
+
+-- name: SealedWebhookSecrets :many
+SELECT id, secret FROM webhook_subscriptions ORDER BY id;
+
+-- name: ResealWebhookSecret :exec
+UPDATE webhook_subscriptions SET secret = @secret WHERE id = @id;
+
+-- name: SealedTOTPSecrets :many
+SELECT id, totp_secret FROM customer_credentials WHERE totp_secret IS NOT NULL ORDER BY id;
+
+-- name: ResealTOTPSecret :exec
+UPDATE customer_credentials SET totp_secret = @totp_secret WHERE id = @id;
+
+-- name: SealedSigningKeys :many
+SELECT kid, private_key FROM signing_keys ORDER BY kid;
+
+-- name: ResealSigningKey :exec
+UPDATE signing_keys SET private_key = @private_key WHERE kid = @kid;
+
+-- name: DocumentChunkSeqs :many
+SELECT seq FROM document_chunks WHERE document_id = @document_id ORDER BY seq;

@@ -1,0 +1,672 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/views/components"
+	"github.com/ciamhq/ciam/views/reviews"
+)
+
+// reviewPageSize is how many verifications a queue page shows.
+const reviewPageSize = 50
+
+// ageBadge says how long a verification has waited against the SLA, in
+// words and colour.
+func ageBadge(queued, now time.Time) reviews.Age {
+	d := now.Sub(queued)
+	var n string
+	switch {
+	case d < time.Minute:
+		n = "just now"
+	case d < time.Hour:
+		n = fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		n = fmt.Sprintf("%d h", int(d.Hours()))
+	default:
+		n = fmt.Sprintf("%d d", int(d.Hours()/24))
+	}
+	switch kyc.AgeBucket(queued, now) {
+	case kyc.AgeFresh:
+		return reviews.Age{Text: n + " · on time", Tone: "green"}
+	case kyc.AgeAging:
+		return reviews.Age{Text: n + " · ageing", Tone: "amber"}
+	default:
+		return reviews.Age{Text: n + " · over SLA", Tone: "red"}
+	}
+}
+
+func hours(d time.Duration) string { return strconv.Itoa(int(d.Hours())) + " h" }
+
+func (s *server) handleReviewList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		offset = max(offset, 0)
+		f := kyc.QueueFilter{Risk: q.Get("risk"), Reason: q.Get("reason"), Age: q.Get("age"), Assignee: q.Get("assignee"),
+			Me: emp.ID, Limit: reviewPageSize, Offset: offset}
+		view := reviews.List{Filter: reviews.Filter{Risk: f.Risk, Reason: f.Reason, Age: f.Age, Assignee: f.Assignee},
+			SLA: hours(kyc.ReviewSLA), CanAssign: emp.Can(staff.PermReviewsDecide), Here: r.URL.RequestURI(),
+			Errors: map[string]string{}, Loc: t.Location(), Now: s.Now()}
+		status := http.StatusOK
+		page, err := s.KYC.Queue(r.Context(), emp.TenantID, f)
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+			// Show the whole queue, and say which filter was not understood.
+			status = http.StatusUnprocessableEntity
+			for _, fe := range e.Fields {
+				view.Errors[fe.Field] = fe.Issue
+			}
+			page, err = s.KYC.Queue(r.Context(), emp.TenantID, kyc.QueueFilter{Me: emp.ID, Limit: reviewPageSize})
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		c := page.Counts
+		view.Waiting, view.Overdue = c.Total, c.Overdue
+		view.Risks = []reviews.Option{{Label: "Any risk"}, {Value: "HIGH", Label: "HIGH", Count: c.High},
+			{Value: "MEDIUM", Label: "MEDIUM", Count: c.Medium}, {Value: "LOW", Label: "LOW", Count: c.Low}}
+		view.Reasons = []reviews.Option{{Label: "Any reason"}}
+		for _, rc := range c.Reasons {
+			view.Reasons = append(view.Reasons, reviews.Option{Value: rc.Reason, Label: rc.Reason, Count: rc.N})
+		}
+		if f.Reason != "" && !slices.ContainsFunc(c.Reasons, func(rc kyc.ReasonCount) bool { return rc.Reason == f.Reason }) && view.Errors["reason"] == "" {
+			view.Reasons = append(view.Reasons, reviews.Option{Value: f.Reason, Label: f.Reason})
+		}
+		view.Ages = []reviews.Option{{Label: "Any time"}, {Value: kyc.AgeFresh, Label: "Under " + hours(kyc.ReviewFresh), Count: c.Fresh},
+			{Value: kyc.AgeAging, Label: hours(kyc.ReviewFresh) + " to " + hours(kyc.ReviewSLA), Count: c.Aging},
+			{Value: kyc.AgeOverdue, Label: "Over the SLA", Count: c.Overdue}}
+		view.Assignees = []reviews.Option{{Label: "Anyone"}, {Value: kyc.AssigneeMe, Label: "Me", Count: c.Mine},
+			{Value: kyc.AssigneeUnassigned, Label: "Unassigned", Count: c.Unassigned}}
+		for _, it := range page.Items {
+			row := reviews.Row{ID: it.VerificationID.String(), CustomerID: it.CustomerID.String(), CustomerName: it.CustomerName,
+				Email: it.Email, Nationality: it.Nationality, Risk: it.RiskLevel, Reasons: it.Reasons, QueuedAt: it.QueuedAt,
+				Age: ageBadge(it.QueuedAt, view.Now), Assignee: it.AssigneeName, Mine: it.AssigneeID != nil && *it.AssigneeID == emp.ID}
+			view.Rows = append(view.Rows, row)
+		}
+		view.Pager = offsetPager(r.URL, page.Matching, offset, len(page.Items), reviewPageSize)
+		s.page(w, r, status, "Reviews", "reviews", reviews.ListPage(view))
+	})
+}
+
+func reviewID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, apperr.New(apperr.NotFound, "no such verification request")
+	}
+	return id, nil
+}
+
+// localReviewURL is next when it is a path of the review pages, else
+// fallback: a redirect never leaves the portal.
+func localReviewURL(next, fallback string) string {
+	if strings.HasPrefix(next, "/reviews") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
+		return next
+	}
+	return fallback
+}
+
+func (s *server) handleReviewAssign() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := reviewID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		next := localReviewURL(r.PostForm.Get("next"), "/reviews/"+id.String())
+		if _, err := s.KYC.Assign(r.Context(), emp.TenantID, id); err != nil {
+			e, ok := apperr.As(err)
+			if !ok || (e.Code != apperr.Conflict && e.Code != apperr.Forbidden) {
+				s.fail(w, r, err)
+				return
+			}
+			s.flash(w, r, "error", e.Message)
+		} else {
+			s.flash(w, r, "success", "The review is assigned to you.")
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	})
+}
+
+func (s *server) handleReviewShow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := reviewID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.reviewPage(w, r, http.StatusOK, id, emptyReviewForm(), "")
+	})
+}
+
+const formCheckRows = 3
+
+func emptyReviewForm() reviews.Form {
+	return reviews.Form{Checks: make([]reviews.CheckRow, formCheckRows), Errors: map[string]string{}}
+}
+
+// reviewPage renders verification id with the decision form's values and
+// errors, and problem (an error that belongs to no field) on top.
+func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, form reviews.Form, problem string) {
+	emp, _ := employeeFrom(r.Context())
+	ctx := r.Context()
+	t, err := s.Tenants.Get(ctx, emp.TenantID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.KYC.Get(ctx, emp.TenantID, id, nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cd, err := s.Customers.GetDetail(ctx, emp.TenantID, v.CustomerID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	assignee, err := s.KYC.AssigneeName(ctx, emp.TenantID, v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.Now()
+	c := cd.Customer
+	d := reviews.Detail{ID: v.ID.String(), Status: v.Status, Risk: v.RiskLevel, Reasons: v.ReasonsForReview, Version: v.Version,
+		QueuedAt: v.ReviewQueuedAt, Assignee: assignee, Mine: v.AssigneeID != nil && *v.AssigneeID == emp.ID,
+		Customer: personOf(c, now), CanAssign: emp.Can(staff.PermReviewsDecide), CanDecide: emp.Can(staff.PermReviewsDecide),
+		Form: form, Problem: problem, Loc: t.Location(), Now: now}
+	d.NeedsSenior = d.CanDecide && v.RiskLevel == "HIGH" && !emp.Can(staff.PermReviewsHigh)
+	if v.ReviewQueuedAt != nil {
+		d.Age = ageBadge(*v.ReviewQueuedAt, now)
+	}
+	for _, wl := range cd.Wallets {
+		if wl.Status == "ACTIVE" {
+			d.Customer.WalletIBAN, d.Customer.WalletCurrency, d.Customer.WalletStatus = wl.IBAN, wl.Currency, wl.Status
+			break
+		}
+	}
+	d.Comparison = comparison(c, v)
+	names := docNames(v.Documents)
+	for _, chk := range sortedChecks(v.Checks) {
+		cv := checkView(chk, names)
+		if chk.Kind == kyc.CheckSanctions || chk.Kind == kyc.CheckPEP {
+			d.Screening = append(d.Screening, cv)
+		} else {
+			d.Checks = append(d.Checks, cv)
+		}
+	}
+	canView := emp.Can(staff.PermDocumentsView)
+	for _, doc := range v.Documents {
+		d.Documents = append(d.Documents, reviews.Doc{ID: doc.ID.String(), Label: docLabel(doc), FileName: doc.FileName, Facts: docFacts(doc),
+			Status: doc.Status, Uploaded: doc.CreatedAt, Details: docMetadata(doc), CanView: canView})
+	}
+	if v.Decision != "" {
+		last := &reviews.Decided{Decision: v.Decision, By: v.DecidedByName, Notes: v.ReviewerNotes}
+		if v.CompletedAt != nil {
+			last.At = v.CompletedAt.In(t.Location()).Format("2006-01-02 15:04 MST")
+		}
+		for _, ac := range kyc.ParseAdditionalChecks(v.AdditionalChecks) {
+			last.AdditionalChecks = append(last.AdditionalChecks, components.KV{Key: ac.Type, Value: ac.Result + " (" + ac.PerformedAt.In(t.Location()).Format("2006-01-02 15:04") + ")"})
+		}
+		if rm := kyc.ParseRiskMitigation(v.RiskMitigation); rm != nil {
+			last.RiskMitigation = riskMitigationFacts(rm)
+		}
+		d.Last = last
+	}
+	if v.Status == kyc.StatusApproved && (c.Status == customer.StatusActive || (c.Status == customer.StatusPendingVerification && d.CanDecide)) {
+		d.Activation = reviews.Activation{Show: true, CustomerActive: c.Status == customer.StatusActive, Limits: "with no limits from the review"}
+		if rm := kyc.ParseRiskMitigation(v.RiskMitigation); rm != nil && (rm.TransactionLimits.DailyLimit != nil || rm.TransactionLimits.RequiresApprovalAbove != nil) {
+			d.Activation.Limits = "with the review's limits"
+		}
+	}
+	s.page(w, r, status, "Review: "+c.FullName(), "reviews", reviews.DetailPage(d))
+}
+
+func riskMitigationFacts(rm *kyc.RiskMitigation) []components.KV {
+	yes := "no"
+	if rm.EnhancedMonitoring {
+		yes = "yes"
+	}
+	return []components.KV{{Key: "Enhanced monitoring", Value: yes},
+		{Key: "Daily limit", Value: limitText(rm.TransactionLimits.DailyLimit)},
+		{Key: "Approval above", Value: limitText(rm.TransactionLimits.RequiresApprovalAbove)}}
+}
+
+func limitText(d *decimal.Decimal) string {
+	if d == nil {
+		return "—"
+	}
+	return d.StringFixed(2)
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+func formatAddress(a customer.Address) string {
+	var parts []string
+	if line := strings.TrimSpace(a.StreetNumber + " " + a.Street); line != "" {
+		if a.Apartment != "" {
+			line = a.Apartment + ", " + line
+		}
+		parts = append(parts, line)
+	}
+	if city := strings.TrimSpace(a.City + " " + a.PostalCode); city != "" {
+		parts = append(parts, city)
+	}
+	if a.State != "" {
+		parts = append(parts, a.State)
+	}
+	if a.Country != "" {
+		parts = append(parts, a.Country)
+	}
+	return orDash(strings.Join(parts, ", "))
+}
+
+func personOf(c customer.Customer, now time.Time) reviews.Person {
+	p := reviews.Person{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: c.DateOfBirth.Format(time.DateOnly),
+		Age: strconv.Itoa(customer.Age(c.DateOfBirth, now)) + " years", PlaceOfBirth: orDash(c.PlaceOfBirth),
+		Nationality: orDash(customer.CountryName(c.Nationality) + " (" + c.Nationality + ")"), Email: c.Email, Phone: orDash(c.PhoneNumber),
+		Address: formatAddress(c.Address), Occupation: orDash(c.Occupation), Employer: orDash(c.EmployerName),
+		AnnualIncome: limitText(c.AnnualIncome), SourceOfFunds: orDash(c.SourceOfFunds), Status: c.Status, Permission: c.Permission,
+		Risk: c.RiskLevel, RiskReasons: c.RiskReasons, RegisteredAt: c.CreatedAt, CategoryName: "—"}
+	var cat struct{ Name string }
+	if json.Unmarshal(c.Categorization, &cat) == nil && cat.Name != "" {
+		p.CategoryName = cat.Name
+	}
+	return p
+}
+
+// comparison sets registration data beside what the latest identity
+// document and proof of address say, with the checks' verdicts.
+func comparison(c customer.Customer, v kyc.Verification) []reviews.Compare {
+	latest := map[string]kyc.DocumentInfo{}
+	for _, d := range v.Documents { // oldest first: the latest of each type wins
+		latest[d.Type] = d
+	}
+	identity, hasID := latest["IDENTITY_DOCUMENT"]
+	poa, hasPOA := latest["PROOF_OF_ADDRESS"]
+	idCheck, _ := v.Check(kyc.CheckIdentity)
+	failures := map[string]bool{}
+	if fs, ok := idCheck.Evidence["failures"].([]any); ok {
+		for _, f := range fs {
+			failures[fmt.Sprint(f)] = true
+		}
+	}
+	verdict := func(compared bool, failure string) string {
+		switch {
+		case !compared || idCheck.Kind == "":
+			return ""
+		case failures[failure]:
+			return "mismatch"
+		default:
+			return "match"
+		}
+	}
+	idLabel := ""
+	if hasID {
+		idLabel = docLabel(identity)
+	}
+	md := identity.Metadata
+	name := extracted(md.ExtractedData, "fullName")
+	if name == "" {
+		name = strings.TrimSpace(extracted(md.ExtractedData, "firstName") + " " + extracted(md.ExtractedData, "lastName"))
+	}
+	if name == "" {
+		if n, ok := idCheck.Evidence["nameOnDocument"].(string); ok {
+			name = n
+		}
+	}
+	dob := extracted(md.ExtractedData, "dateOfBirth")
+	rows := []reviews.Compare{
+		{Field: "Name", Registered: c.FullName(), Document: orDash(name), Source: idLabel, Verdict: verdict(hasID && name != "", "NAME_MISMATCH")},
+		{Field: "Date of birth", Registered: c.DateOfBirth.Format(time.DateOnly), Document: orDash(dob), Source: idLabel, Verdict: verdict(hasID && dob != "", "DATE_OF_BIRTH_MISMATCH")},
+		{Field: "Nationality / issuing country", Registered: c.Nationality, Document: orDash(md.IssuingCountry), Source: idLabel},
+		{Field: "Document number", Registered: "—", Document: orDash(md.DocumentNumber), Source: idLabel},
+		{Field: "Document expiry", Registered: "—", Document: orDash(md.ExpiryDate), Source: idLabel, Verdict: verdict(hasID && md.ExpiryDate != "", "EXPIRED")},
+	}
+	addr := reviews.Compare{Field: "Address", Registered: formatAddress(c.Address), Document: "—"}
+	if hasPOA {
+		addr.Source = docLabel(poa)
+		text := strings.TrimSpace(poa.Metadata.Address + " " + extracted(poa.Metadata.ExtractedData, "address"))
+		addr.Document = orDash(text)
+		if poa.Metadata.IssueDate != "" {
+			addr.Source += ", issued " + poa.Metadata.IssueDate
+		}
+		if ac, ok := v.Check(kyc.CheckAddress); ok {
+			addr.Verdict = "mismatch"
+			if ac.Evidence["verified"] == true {
+				addr.Verdict = "match"
+			}
+		}
+	}
+	return append(rows, addr)
+}
+
+func extracted(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return strings.TrimSpace(s)
+}
+
+var checkLabels = map[string]string{
+	kyc.CheckIdentity: "Identity document", kyc.CheckAddress: "Proof of address", kyc.CheckAge: "Age",
+	kyc.CheckSanctions: "Sanctions screening", kyc.CheckPEP: "PEP screening", kyc.CheckSelfie: "Selfie",
+	kyc.CheckRequirements: "Required documents",
+}
+
+func checkTone(status string) string {
+	switch status {
+	case kyc.Passed:
+		return "green"
+	case kyc.Failed, kyc.Match:
+		return "red"
+	case kyc.PossibleMatch:
+		return "amber"
+	default:
+		return "gray"
+	}
+}
+
+// checkOrder is the order a reviewer reads checks in: who, where, how
+// old, what else.
+var checkOrder = []string{kyc.CheckIdentity, kyc.CheckAddress, kyc.CheckAge, kyc.CheckSelfie, kyc.CheckRequirements, kyc.CheckSanctions, kyc.CheckPEP}
+
+func sortedChecks(cs []kyc.StoredCheck) []kyc.StoredCheck {
+	out := slices.Clone(cs)
+	rank := func(k string) int {
+		if i := slices.Index(checkOrder, k); i >= 0 {
+			return i
+		}
+		return len(checkOrder)
+	}
+	slices.SortStableFunc(out, func(a, b kyc.StoredCheck) int { return rank(a.Kind) - rank(b.Kind) })
+	return out
+}
+
+// docNames names each document by its id, for evidence that points at one.
+func docNames(docs []kyc.DocumentInfo) map[string]string {
+	out := map[string]string{}
+	for _, d := range docs {
+		name := docLabel(d)
+		if d.FileName != "" {
+			name += " (" + d.FileName + ")"
+		}
+		out[d.ID.String()] = name
+	}
+	return out
+}
+
+// checkView turns a stored check into something a reviewer reads; names
+// replaces document ids in the evidence.
+func checkView(c kyc.StoredCheck, names map[string]string) components.Check {
+	label := checkLabels[c.Kind]
+	if label == "" {
+		label = humanise(c.Kind)
+	}
+	cv := components.Check{Kind: c.Kind, Label: label, Status: c.Status, Tone: checkTone(c.Status)}
+	if c.Score != nil {
+		cv.Score = strconv.FormatFloat(*c.Score, 'f', 2, 64)
+	}
+	if id, ok := c.Evidence["documentId"].(string); ok {
+		cv.DocumentID = id
+	}
+	cv.Evidence = evidenceRows("", c.Evidence)
+	for i, kv := range cv.Evidence {
+		if n, ok := names[kv.Value]; ok {
+			cv.Evidence[i].Value = n
+		}
+	}
+	if raw, err := json.MarshalIndent(c.Evidence, "", "  "); err == nil && len(c.Evidence) > 0 {
+		cv.Raw = string(raw)
+	}
+	return cv
+}
+
+var evidenceLabels = map[string]string{
+	"documentId": "Document", "nameOnDocument": "Name on the document", "registeredName": "Registered name",
+	"matchScore": "Name match score", "failures": "Failures", "subType": "Document type", "documentNumber": "Document number",
+	"expiryDate": "Expiry date", "issueDate": "Issue date", "maxAgeDays": "Maximum age in days",
+	"documentAddress": "Address on the document", "registeredAddress": "Registered address", "verified": "Verified",
+	"age": "Age", "minimum": "Minimum age", "listsChecked": "Lists checked", "reason": "Note", "riskLevel": "Risk level",
+	"country": "Country", "missing": "Missing documents", "readable": "Readable", "faceMatch": "Face match",
+	"liveness": "Liveness", "sanctions": "Sanctions result", "pep": "PEP result", "result": "Screening result",
+	"mrz": "Machine-readable zone", "failedDigits": "Failed check digits", "valid": "Valid",
+}
+
+// humanise turns an identifier (camelCase or UPPER_SNAKE) into words.
+func humanise(k string) string {
+	if l, ok := evidenceLabels[k]; ok {
+		return l
+	}
+	var b strings.Builder
+	upper := strings.ToUpper(k) == k
+	for i, r := range k {
+		switch {
+		case r == '_':
+			b.WriteByte(' ')
+		case upper:
+			if i == 0 {
+				b.WriteRune(r)
+			} else {
+				b.WriteString(strings.ToLower(string(r)))
+			}
+		case i > 0 && r >= 'A' && r <= 'Z':
+			b.WriteByte(' ')
+			b.WriteString(strings.ToLower(string(r)))
+		case i == 0:
+			b.WriteString(strings.ToUpper(string(r)))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// evidenceRows flattens evidence into labelled lines: nested objects
+// become "Parent › child", lists of words are joined, an address reads as
+// one line.
+func evidenceRows(prefix string, m map[string]any) []components.KV {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []components.KV
+	for _, k := range keys {
+		label := humanise(k)
+		if prefix != "" {
+			label = prefix + " › " + label
+		}
+		switch v := m[k].(type) {
+		case map[string]any:
+			if strings.HasSuffix(strings.ToLower(k), "address") {
+				var a customer.Address
+				raw, _ := json.Marshal(v)
+				_ = json.Unmarshal(raw, &a)
+				out = append(out, components.KV{Key: label, Value: formatAddress(a)})
+				continue
+			}
+			out = append(out, evidenceRows(label, v)...)
+		case []any:
+			var words []string
+			nested := false
+			for i, item := range v {
+				if obj, ok := item.(map[string]any); ok {
+					nested = true
+					out = append(out, evidenceRows(label+" "+strconv.Itoa(i+1), obj)...)
+					continue
+				}
+				words = append(words, evidenceValue(item))
+			}
+			if !nested {
+				if len(words) == 0 {
+					words = []string{"none"}
+				}
+				out = append(out, components.KV{Key: label, Value: strings.Join(words, ", ")})
+			}
+		default:
+			out = append(out, components.KV{Key: label, Value: evidenceValue(v)})
+		}
+	}
+	return out
+}
+
+func evidenceValue(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "—"
+	case bool:
+		if t {
+			return "yes"
+		}
+		return "no"
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case string:
+		return orDash(t)
+	default:
+		b, _ := json.Marshal(t)
+		return string(b)
+	}
+}
+
+func (s *server) handleReviewDecide() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := reviewID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		pf := r.PostForm
+		form := emptyReviewForm()
+		form.Notes = pf.Get("reviewerNotes")
+		form.Enhanced = pf.Get("riskMitigation.enhancedMonitoring") == "true"
+		form.DailyLimit = pf.Get("riskMitigation.transactionLimits.dailyLimit")
+		form.ApprovalAbove = pf.Get("riskMitigation.transactionLimits.requiresApprovalAbove")
+		in := kyc.ReviewInput{Decision: pf.Get("decision"), Notes: form.Notes, MayDecideHighRisk: emp.Can(staff.PermReviewsHigh)}
+		in.Version, _ = strconv.Atoi(pf.Get("version"))
+		// Blank rows of the form are not checks; the rest keep their
+		// position so errors land on the right row.
+		var rows []int
+		for i := range formCheckRows {
+			typ, res := pf.Get(fmt.Sprintf("additionalChecks[%d].type", i)), pf.Get(fmt.Sprintf("additionalChecks[%d].result", i))
+			form.Checks[i] = reviews.CheckRow{Type: typ, Result: res}
+			if strings.TrimSpace(typ) != "" || strings.TrimSpace(res) != "" {
+				in.AdditionalChecks = append(in.AdditionalChecks, kyc.AdditionalCheckInput{Type: typ, Result: res})
+				rows = append(rows, i)
+			}
+		}
+		if form.Enhanced || strings.TrimSpace(form.DailyLimit) != "" || strings.TrimSpace(form.ApprovalAbove) != "" {
+			in.RiskMitigation = &kyc.RiskMitigationInput{EnhancedMonitoring: form.Enhanced, DailyLimit: form.DailyLimit, RequiresApprovalAbove: form.ApprovalAbove}
+		}
+		v, err := s.KYC.Decide(r.Context(), emp.TenantID, id, in)
+		if err != nil {
+			e, ok := apperr.As(err)
+			switch {
+			case ok && e.Code == apperr.Invalid:
+				for _, fe := range e.Fields {
+					form.Errors[formField(fe.Field, rows)] = fe.Issue
+				}
+				s.reviewPage(w, r, http.StatusUnprocessableEntity, id, form, "The decision was not recorded: see the fields marked below.")
+			case ok && (e.Code == apperr.Conflict || e.Code == apperr.Forbidden):
+				s.reviewPage(w, r, statusOf(e.Code), id, form, e.Message)
+			default:
+				s.fail(w, r, err)
+			}
+			return
+		}
+		s.flash(w, r, "success", fmt.Sprintf("Decision recorded: the verification is now %s.", v.Status))
+		http.Redirect(w, r, "/reviews/"+id.String(), http.StatusSeeOther)
+	})
+}
+
+// formField maps an error's field (a JSON path, whose check index counts
+// only the checks sent) to the form's field id.
+func formField(field string, rows []int) string {
+	var i int
+	var rest string
+	if n, _ := fmt.Sscanf(field, "additionalChecks[%d]", &i); n == 1 && i < len(rows) {
+		_, rest, _ = strings.Cut(field, "]")
+		return fmt.Sprintf("additionalChecks[%d]%s", rows[i], rest)
+	}
+	return field
+}
+
+func (s *server) handleReviewActivate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := reviewID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+			return
+		}
+		v, err := s.KYC.Get(r.Context(), emp.TenantID, id, nil)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		opt := kyc.DefaultActivation
+		opt.WalletCurrency = strings.ToUpper(strings.TrimSpace(r.PostForm.Get("activationOptions.walletCurrency")))
+		opt.SendWelcomeEmail = r.PostForm.Get("activationOptions.sendWelcomeEmail") == "true"
+		act, err := s.KYC.Activate(r.Context(), emp.TenantID, v.CustomerID, opt)
+		if err != nil {
+			e, ok := apperr.As(err)
+			form := emptyReviewForm()
+			switch {
+			case ok && e.Code == apperr.Invalid:
+				for _, fe := range e.Fields {
+					form.Errors[fe.Field] = fe.Issue
+				}
+				s.reviewPage(w, r, http.StatusUnprocessableEntity, id, form, "The customer was not activated: see the fields marked below.")
+			case ok && (e.Code == apperr.Conflict || e.Code == apperr.Forbidden || e.Code == apperr.NotFound):
+				s.reviewPage(w, r, statusOf(e.Code), id, form, e.Message)
+			default:
+				s.fail(w, r, err)
+			}
+			return
+		}
+		msg := "The customer is active"
+		if act.IBAN != "" {
+			msg += fmt.Sprintf(" with a %s wallet, IBAN %s", act.Currency, act.IBAN)
+		}
+		s.flash(w, r, "success", msg+".")
+		http.Redirect(w, r, "/reviews/"+id.String(), http.StatusSeeOther)
+	})
+}
