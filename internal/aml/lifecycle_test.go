@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
@@ -390,4 +392,57 @@ func TestWindowCopiesStayExact(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// poolScreener needs a connection of its own, as the screening service
+// does when it loads its settings.
+type poolScreener struct{ pool *pgxpool.Pool }
+
+func (s poolScreener) ScreenCounterparty(ctx context.Context, _ uuid.UUID, _, _ string) (SanctionsResult, error) {
+	var one int
+	err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+	return SanctionsResult{Checked: true}, err
+}
+
+// One screening never holds a connection while it waits for another: on a
+// pool of one, screening a named counterparty (live and in shadow) still
+// completes.
+func TestScreeningNeedsOneConnectionAtATime(t *testing.T) {
+	f := newFixture(t)
+	f.rule(expr(`sanctions_match() || count_over(duration("24h")) > 100`))
+	c := f.customer("LOW", "GB")
+	u, err := url.Parse(dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "1")
+	u.RawQuery = q.Encode()
+	pool, err := db.Open(context.Background(), u.String(), db.DefaultAppRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	s := NewService(pool, f.approvals, nil)
+	s.Screener = poolScreener{pool: pool}
+	ctx, cancel := context.WithTimeout(f.maker, 10*time.Second)
+	defer cancel()
+	_, err = s.Screen(ctx, f.tenant, ScreenInput{CustomerID: c.String(), TransactionID: "one-conn", Type: "TRANSFER", Direction: "OUT",
+		Amount: "10", Currency: "EUR", Timestamp: time.Now().UTC().Format(time.RFC3339), Counterparty: &Counterparty{Name: "Some Body"}})
+	if err != nil {
+		t.Fatalf("screen on a pool of one: %v", err)
+	}
+	d, _ := f.s.Rule(ctx, f.tenant, ruleOf(t, f))
+	if _, err := s.StartShadowRun(ctx, f.tenant, d.ID, d.Latest.Version, 1); err != nil {
+		t.Fatalf("shadow run on a pool of one: %v", err)
+	}
+}
+
+func ruleOf(t *testing.T, f *fixture) uuid.UUID {
+	t.Helper()
+	ov, err := f.s.Overview(context.Background(), f.tenant, time.UTC, time.Now())
+	if err != nil || len(ov.Rules) == 0 {
+		t.Fatal(err)
+	}
+	return ov.Rules[0].ID
 }

@@ -166,6 +166,27 @@ func (s *Service) validate(in ScreenInput) (validated, error) {
 	return v, nil
 }
 
+// screened is a counterparty already screened: it answers without I/O.
+type screened struct {
+	r   SanctionsResult
+	err error
+}
+
+func (p screened) ScreenCounterparty(context.Context, uuid.UUID, string, string) (SanctionsResult, error) {
+	return p.r, p.err
+}
+
+// prescreen screens a named counterparty with the service's screener, so
+// that evaluation reads the answer without I/O; nil when there is nothing
+// to screen or no screener (evaluation then says why).
+func (s *Service) prescreen(ctx context.Context, tenant uuid.UUID, cp Counterparty) CounterpartyScreener {
+	if s.Screener == nil || strings.TrimSpace(cp.Name) == "" {
+		return nil
+	}
+	r, err := s.Screener.ScreenCounterparty(ctx, tenant, cp.Name, cp.Country)
+	return screened{r: r, err: err}
+}
+
 // storedHit is a triggered rule as the transaction keeps it.
 type storedHit struct {
 	RuleKey string         `json:"ruleId"`
@@ -209,6 +230,10 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 	if err != nil {
 		return Screening{}, err
 	}
+	// The counterparty is screened before the transaction opens: the
+	// screening service may need a connection of its own, and one
+	// screening must never hold one connection while it waits for another.
+	screener := s.prescreen(ctx, tenant, v.tx.Counterparty)
 	var out Screening
 	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		out = Screening{}
@@ -234,7 +259,7 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 				return err
 			}
 		}
-		res := Evaluate(ctx, tenant, rs, input, src, s.Screener)
+		res := Evaluate(ctx, tenant, rs, input, src, screener)
 		out = Screening{ID: uuid.New(), Decision: res.Decision, Score: res.Score, Hits: res.Hits, Failures: res.Failures, Notes: res.Notes}
 		stored, err := s.store(ctx, q, tenant, v, rs, res, &out)
 		if err != nil || stored {

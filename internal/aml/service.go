@@ -188,6 +188,44 @@ func (s querySource) CounterpartySeen(ctx context.Context, customer uuid.UUID, k
 	return s.q.AMLCounterpartySeen(ctx, db.AMLCounterpartySeenParams{TenantID: s.tenant, CustomerID: customer, CounterpartyKey: key, Before: t})
 }
 
+// poolSource answers a shadow run's questions, each in a transaction of
+// its own.
+type poolSource struct {
+	s      *Service
+	tenant uuid.UUID
+}
+
+func (p poolSource) in(ctx context.Context, fn func(src querySource) error) error {
+	return db.InTenantTx(ctx, p.s.pool, p.tenant, func(q *db.Queries) error { return fn(querySource{q: q, tenant: p.tenant}) })
+}
+
+// CounterpartyWindow implements Source.
+func (p poolSource) CounterpartyWindow(ctx context.Context, key string, since, until time.Time) (out []Past, err error) {
+	err = p.in(ctx, func(src querySource) error {
+		out, err = src.CounterpartyWindow(ctx, key, since, until)
+		return err
+	})
+	return out, err
+}
+
+// LastBefore implements Source.
+func (p poolSource) LastBefore(ctx context.Context, customer uuid.UUID, t time.Time) (at time.Time, found bool, err error) {
+	err = p.in(ctx, func(src querySource) error {
+		at, found, err = src.LastBefore(ctx, customer, t)
+		return err
+	})
+	return at, found, err
+}
+
+// CounterpartySeen implements Source.
+func (p poolSource) CounterpartySeen(ctx context.Context, customer uuid.UUID, key string, t time.Time) (seen bool, err error) {
+	err = p.in(ctx, func(src querySource) error {
+		seen, err = src.CounterpartySeen(ctx, customer, key, t)
+		return err
+	})
+	return seen, err
+}
+
 // customerOf is the customer as rules see them.
 func customerOf(row db.AMLSubjectRow) Customer {
 	c := Customer{ID: row.ID, RiskLevel: row.RiskLevel, Country: row.Country, Nationality: row.Nationality, Status: row.Status}

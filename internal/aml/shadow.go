@@ -287,9 +287,7 @@ func (s *Service) RunShadow(ctx context.Context, tenant, id uuid.UUID) error {
 			return err
 		}
 		before := st.processed
-		err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-			return s.shadowCustomer(ctx, q, tenant, run, cust, window, draft, inForce, st)
-		})
+		err := s.shadowCustomer(ctx, tenant, run, cust, window, draft, inForce, st)
 		if err != nil {
 			st.lastError = err.Error()
 			_ = s.finishShadow(ctx, tenant, id, ShadowFailed, st, inForce != nil)
@@ -302,24 +300,33 @@ func (s *Service) RunShadow(ctx context.Context, tenant, id uuid.UUID) error {
 	return s.finishShadow(ctx, tenant, id, ShadowDone, st, inForce != nil)
 }
 
-// shadowCustomer replays one customer's transactions of the period.
-func (s *Service) shadowCustomer(ctx context.Context, q *db.Queries, tenant uuid.UUID, run db.AmlShadowRun, id uuid.UUID,
+// shadowCustomer replays one customer's transactions of the period. The
+// rows are read first; evaluation holds no transaction (what a rule looks
+// up it reads on its own, and so may the counterparty screening).
+func (s *Service) shadowCustomer(ctx context.Context, tenant uuid.UUID, run db.AmlShadowRun, id uuid.UUID,
 	window time.Duration, draft, inForce *RuleSet, st *shadowState) error {
-	subject, err := q.AMLSubject(ctx, db.AMLSubjectParams{TenantID: tenant, ID: id})
+	var (
+		subject db.AMLSubjectRow
+		rows    []db.AMLShadowCustomerTransactionsRow
+	)
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		if subject, err = q.AMLSubject(ctx, db.AMLSubjectParams{TenantID: tenant, ID: id}); err != nil {
+			return err
+		}
+		rows, err = q.AMLShadowCustomerTransactions(ctx, db.AMLShadowCustomerTransactionsParams{TenantID: tenant, CustomerID: id,
+			Since: run.PeriodFrom.Add(-window), Until: run.PeriodTo})
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	cust := customerOf(subject)
-	rows, err := q.AMLShadowCustomerTransactions(ctx, db.AMLShadowCustomerTransactionsParams{TenantID: tenant, CustomerID: id,
-		Since: run.PeriodFrom.Add(-window), Until: run.PeriodTo})
-	if err != nil {
-		return err
-	}
 	past := make([]Past, len(rows))
 	for i, r := range rows {
 		past[i] = pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, r.CounterpartyKey, r.CounterpartyCountry)
 	}
-	src := querySource{q: q, tenant: tenant}
+	src := poolSource{s: s, tenant: tenant}
 	hit := false
 	for i, r := range rows {
 		if r.OccurredAt.Before(run.PeriodFrom) {
@@ -331,7 +338,8 @@ func (s *Service) shadowCustomer(ctx context.Context, q *db.Queries, tenant uuid
 		in := &Input{Customer: cust, Window: past[:j], Tx: Transaction{ID: r.TransactionRef, Type: r.Type, Direction: r.Direction,
 			Channel: r.Channel, Currency: r.Currency, Amount: r.Amount, At: r.OccurredAt,
 			Counterparty: Counterparty{Name: r.CounterpartyName, Country: r.CounterpartyCountry, Account: r.CounterpartyAccount}}}
-		res := Evaluate(ctx, tenant, draft, in, src, s.Screener)
+		screener := s.prescreen(ctx, tenant, in.Tx.Counterparty)
+		res := Evaluate(ctx, tenant, draft, in, src, screener)
 		st.processed++
 		if len(res.Failures) > 0 {
 			st.errors++
@@ -347,7 +355,7 @@ func (s *Service) shadowCustomer(ctx context.Context, q *db.Queries, tenant uuid
 			}
 		}
 		if inForce != nil {
-			if res := Evaluate(ctx, tenant, inForce, in, src, s.Screener); len(res.Hits) > 0 {
+			if res := Evaluate(ctx, tenant, inForce, in, src, screener); len(res.Hits) > 0 {
 				st.activeHits++
 			}
 		}
