@@ -107,6 +107,9 @@ local ids = { $IDS }
 local start = os.time()
 local counter = 0
 function setup(thread) counter = counter + 1; thread:set("tid", counter) end
+-- Each thread its own sequence of customers (the same seed everywhere
+-- would send every thread to the same customer at the same moment).
+function init(args) math.randomseed(os.time() * 1000 + tid * 7919) end
 local n = 0
 local countries = { "DE", "FR", "GB", "NG", "US" }
 request = function()
