@@ -187,6 +187,9 @@ const maxStringSize = 256
 type costEstimator struct{}
 
 func (costEstimator) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	if t := n.Type(); t != nil && t.TypeName() == decimalCEL.TypeName() {
+		return &checker.SizeEstimate{Min: 1, Max: 1} // a number, compared in one step
+	}
 	if len(n.Path()) > 0 {
 		return &checker.SizeEstimate{Min: 0, Max: maxStringSize}
 	}

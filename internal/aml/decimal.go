@@ -28,10 +28,30 @@ var (
 // divisionPlaces is how many decimal places a quotient keeps.
 const divisionPlaces = 8
 
-// celDecimal is a decimal value in CEL.
-type celDecimal struct{ d decimal.Decimal }
+// celDecimal is a decimal value in CEL. Most decimals are amounts of at
+// most four places: units holds them as integers of 1/10,000 too, so that
+// comparing with an integer (tx.amount > 1000) needs no arithmetic on big
+// numbers.
+type celDecimal struct {
+	d     decimal.Decimal
+	units int64
+	exact bool // units is d exactly
+}
 
-func decVal(d decimal.Decimal) ref.Val { return celDecimal{d} }
+// maxUnits bounds units so that an integer times 10,000 cannot overflow.
+const maxUnits = 1 << 60
+
+func newDec(d decimal.Decimal) celDecimal {
+	v := celDecimal{d: d}
+	if d.Exponent() >= -4 {
+		if u := d.Shift(4); u.IsInteger() {
+			if n := u.IntPart(); n > -maxUnits && n < maxUnits {
+				v.units, v.exact = n, true
+			}
+		}
+	}
+	return v
+}
 
 // toDecimal reads a decimal or an integer operand.
 func toDecimal(v ref.Val) (decimal.Decimal, bool) {
@@ -77,6 +97,25 @@ func (v celDecimal) Value() any { return v.d }
 
 // Compare implements traits.Comparer.
 func (v celDecimal) Compare(other ref.Val) ref.Val {
+	if n, ok := other.(types.Int); ok && v.exact && n > -maxUnits/unitScale && n < maxUnits/unitScale {
+		o := int64(n) * unitScale
+		switch {
+		case v.units < o:
+			return types.IntNegOne
+		case v.units > o:
+			return types.IntOne
+		}
+		return types.IntZero
+	}
+	if o, ok := other.(celDecimal); ok && v.exact && o.exact {
+		switch {
+		case v.units < o.units:
+			return types.IntNegOne
+		case v.units > o.units:
+			return types.IntOne
+		}
+		return types.IntZero
+	}
 	o, ok := toDecimal(other)
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(other)
@@ -90,7 +129,7 @@ func (v celDecimal) Add(other ref.Val) ref.Val {
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(other)
 	}
-	return celDecimal{v.d.Add(o)}
+	return newDec(v.d.Add(o))
 }
 
 // Subtract implements traits.Subtractor.
@@ -99,7 +138,7 @@ func (v celDecimal) Subtract(other ref.Val) ref.Val {
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(other)
 	}
-	return celDecimal{v.d.Sub(o)}
+	return newDec(v.d.Sub(o))
 }
 
 // Multiply implements traits.Multiplier.
@@ -108,7 +147,7 @@ func (v celDecimal) Multiply(other ref.Val) ref.Val {
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(other)
 	}
-	return celDecimal{v.d.Mul(o)}
+	return newDec(v.d.Mul(o))
 }
 
 // Divide implements traits.Divider.
@@ -120,11 +159,11 @@ func (v celDecimal) Divide(other ref.Val) ref.Val {
 	if o.IsZero() {
 		return types.NewErr("division by zero")
 	}
-	return celDecimal{v.d.DivRound(o, divisionPlaces)}
+	return newDec(v.d.DivRound(o, divisionPlaces))
 }
 
 // Negate implements traits.Negater.
-func (v celDecimal) Negate() ref.Val { return celDecimal{v.d.Neg()} }
+func (v celDecimal) Negate() ref.Val { return newDec(v.d.Neg()) }
 
 // decimalDecls declares the decimal type's constructors, operators and
 // helpers. Operators only declare the decimal overloads: CEL's own
@@ -156,11 +195,11 @@ func decimalDecls() []cel.EnvOption {
 				if err != nil {
 					return types.NewErr("dec(%q) is not a decimal number", string(s))
 				}
-				return celDecimal{x}
+				return newDec(x)
 			})),
 			cel.Overload("dec_int", []*cel.Type{i}, d, cel.UnaryBinding(func(v ref.Val) ref.Val {
 				n, _ := v.(types.Int)
-				return celDecimal{decimal.NewFromInt(int64(n))}
+				return newDec(decimal.NewFromInt(int64(n)))
 			}))),
 		cel.Function("is_multiple_of",
 			cel.Overload("is_multiple_of_decimal_int", []*cel.Type{d, i}, b, cel.BinaryBinding(isMultipleOf)),

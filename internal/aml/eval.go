@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -175,14 +177,44 @@ type evaluation struct {
 	cpKey string
 	vars  map[string]ref.Val
 
-	memo      map[string]ref.Val
+	memo      map[memoKey]ref.Val
 	cpWindow  []Past
 	cpLoaded  bool
 	sanctions *SanctionsResult
 	notes     []string
 
-	// rec collects the values the rule being evaluated computed.
-	rec map[string]any
+	// rec collects the values the rule being evaluated computed; they
+	// are written out only for the rules that trigger.
+	rec *[]recorded
+}
+
+// memoKey names one computation of a screening: a function and its
+// arguments. Filters are interned, so their pointers compare.
+type memoKey struct {
+	fn  string
+	w   time.Duration
+	cur string
+	f   *filter
+}
+
+func (k memoKey) String() string {
+	switch k.fn {
+	case "amount_in":
+		return fmt.Sprintf("amount_in(%q)", k.cur)
+	case "count_over":
+		return fmt.Sprintf("count_over(%s, %s)", k.w, k.f.key())
+	case "sum_over":
+		return fmt.Sprintf("sum_over(%s, %s, %s)", k.w, k.cur, k.f.key())
+	}
+	return k.fn + "()"
+}
+
+// recorded is one value a rule computed, named by its memoKey or, for
+// lookups that are not memoised, by text.
+type recorded struct {
+	key  memoKey
+	text string
+	val  any
 }
 
 func (e *evaluation) ConvertToNative(reflect.Type) (any, error) {
@@ -211,10 +243,36 @@ func (e *evaluation) note(s string) {
 	}
 }
 
-func (e *evaluation) record(key string, v any) {
+func (e *evaluation) record(key memoKey, v any) {
 	if e.rec != nil {
-		e.rec[key] = v
+		*e.rec = append(*e.rec, recorded{key: key, val: v})
 	}
+}
+
+func (e *evaluation) recordText(key string, v any) {
+	if e.rec != nil {
+		*e.rec = append(*e.rec, recorded{text: key, val: v})
+	}
+}
+
+// values writes out what the rule just evaluated computed and read.
+func (e *evaluation) values(rec []recorded, vars []string) map[string]any {
+	out := make(map[string]any, len(rec)+len(vars))
+	for _, r := range rec {
+		k := r.text
+		if k == "" {
+			k = r.key.String()
+		}
+		if v, ok := r.val.(ref.Val); ok {
+			out[k] = plain(v)
+		} else {
+			out[k] = r.val
+		}
+	}
+	for _, name := range vars {
+		out[name] = plain(e.vars[name])
+	}
+	return out
 }
 
 // Evaluate runs every rule of rs and the customer's limits on in. A rule
@@ -222,9 +280,9 @@ func (e *evaluation) record(key string, v any) {
 func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src Source, screener CounterpartyScreener) Result {
 	tx := in.Tx
 	e := &evaluation{ctx: ctx, tenant: tenant, rs: rs, in: in, src: src, screener: screener,
-		cpKey: tx.Counterparty.Key(), memo: map[string]ref.Val{}}
+		cpKey: tx.Counterparty.Key(), memo: map[memoKey]ref.Val{}}
 	e.vars = map[string]ref.Val{
-		"tx.amount": celDecimal{tx.Amount}, "tx.currency": types.String(tx.Currency), "tx.type": types.String(tx.Type),
+		"tx.amount": newDec(tx.Amount), "tx.currency": types.String(tx.Currency), "tx.type": types.String(tx.Type),
 		"tx.direction": types.String(tx.Direction), "tx.channel": types.String(tx.Channel),
 		"tx.time": types.Timestamp{Time: tx.At}, "tx.id": types.String(tx.ID),
 		"counterparty.name": types.String(tx.Counterparty.Name), "counterparty.country": types.String(tx.Counterparty.Country),
@@ -235,9 +293,9 @@ func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src
 	}
 	var res Result
 	country := in.Customer.scopeCountry()
-	// Values are collected in one scratch map, copied for the rules that
-	// trigger.
-	scratch := map[string]any{}
+	// Values are collected in one scratch list, written out for the rules
+	// that trigger.
+	scratch := make([]recorded, 0, 16)
 	for _, r := range rs.Rules {
 		if !r.Def.Scope.Matches(country, tx.Type, in.Customer.RiskLevel, tx.Channel) {
 			continue
@@ -247,21 +305,14 @@ func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src
 			res.Failures = append(res.Failures, Failure{RuleID: r.ID, Name: r.Def.Name, Version: r.Version, Err: r.compileErr})
 			continue
 		}
-		clear(scratch)
-		e.rec = scratch
+		scratch = scratch[:0]
+		e.rec = &scratch
 		out, _, err := r.prog.prg.Eval(e)
 		if err == nil {
 			if b, ok := out.(types.Bool); ok {
 				if b {
-					values := make(map[string]any, len(scratch)+len(r.prog.vars))
-					for k, v := range scratch {
-						values[k] = v
-					}
-					for _, name := range r.prog.vars {
-						values[name] = plain(e.vars[name])
-					}
 					res.Hits = append(res.Hits, Hit{RuleKey: r.ID.String(), RuleID: r.ID, Name: r.Def.Name, Version: r.Version,
-						Outcome: r.Def.Outcome, Score: r.Def.Score, Values: values})
+						Outcome: r.Def.Outcome, Score: r.Def.Score, Values: e.values(scratch, r.prog.vars)})
 				}
 				continue
 			}
@@ -439,19 +490,19 @@ func contextDecls() []cel.EnvOption {
 }
 
 func (e *evaluation) amountIn(args []ref.Val) ref.Val {
-	cur := strings.ToUpper(string(args[0].(types.String)))
-	key := fmt.Sprintf("amount_in(%q)", cur)
+	cur := string(args[0].(types.String))
+	key := memoKey{fn: "amount_in", cur: cur}
 	if v, ok := e.memo[key]; ok {
-		e.record(key, plain(v))
+		e.record(key, v)
 		return v
 	}
-	v, ok := e.rs.Rates.Convert(e.in.Tx.Amount, e.in.Tx.Currency, cur)
+	v, ok := e.rs.Rates.Convert(e.in.Tx.Amount, e.in.Tx.Currency, strings.ToUpper(cur))
 	if !ok {
 		return types.NewErr("no exchange rate between %s and %s: set one on the AML rules page", e.in.Tx.Currency, cur)
 	}
-	out := celDecimal{v}
+	out := newDec(v)
 	e.memo[key] = out
-	e.record(key, v.String())
+	e.record(key, out)
 	return out
 }
 
@@ -488,6 +539,49 @@ func (f filter) key() string {
 		add("below", f.below.String()+" "+f.currency)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// filters interns parsed filters: by the filter's CEL value when it is a
+// constant of a compiled rule (the same pointer at every evaluation), and
+// by what it says, so that equal filters share one pointer. A filter built
+// from values of the transaction is new at every evaluation: past a bound
+// nothing more is interned, which only costs memoisation.
+var (
+	filters      sync.Map
+	filtersCount atomic.Int64
+)
+
+const maxInterned = 10_000
+
+type filterValue struct {
+	v   ref.Val
+	cur string
+}
+
+// filterOf is the filter of v, with defaultCurrency for sums.
+func filterOf(v ref.Val, defaultCurrency string) (*filter, error) {
+	byValue := v != nil && reflect.ValueOf(v).Kind() == reflect.Pointer
+	if byValue {
+		if f, ok := filters.Load(filterValue{v, defaultCurrency}); ok {
+			return f.(*filter), nil
+		}
+	}
+	f, err := readFilter(v, defaultCurrency)
+	if err != nil {
+		return nil, err
+	}
+	if filtersCount.Load() >= maxInterned {
+		return &f, nil
+	}
+	got, loaded := filters.LoadOrStore(f.key()+"|"+f.currency, &f)
+	if !loaded {
+		filtersCount.Add(1)
+	}
+	if byValue {
+		filters.Store(filterValue{v, defaultCurrency}, got)
+		filtersCount.Add(1)
+	}
+	return got.(*filter), nil
 }
 
 func readFilter(v ref.Val, defaultCurrency string) (filter, error) {
@@ -773,24 +867,24 @@ func (e *evaluation) countOver(args []ref.Val) ref.Val {
 	if len(args) > 1 {
 		fv = args[1]
 	}
-	f, err := readFilter(fv, "")
+	f, err := filterOf(fv, "")
 	if err != nil {
 		return types.NewErr("count_over: %v", err)
 	}
-	key := fmt.Sprintf("count_over(%s, %s)", w, f.key())
+	key := memoKey{fn: "count_over", w: w, f: f}
 	if v, ok := e.memo[key]; ok {
-		e.record(key, v.Value())
+		e.record(key, v)
 		return v
 	}
 	if w <= 0 || w > MaxWindow {
 		return types.NewErr("count_over: the window must be between 0 and %d days", int(MaxWindow.Hours()/24))
 	}
-	n, _, err := e.aggregate(w, f, "")
+	n, _, err := e.aggregate(w, *f, "")
 	if err != nil {
 		return types.NewErr("count_over: %v", err)
 	}
 	e.memo[key] = types.Int(n)
-	e.record(key, n)
+	e.record(key, types.Int(n))
 	return types.Int(n)
 }
 
@@ -801,32 +895,32 @@ func (e *evaluation) sumOver(args []ref.Val) ref.Val {
 	if len(args) > 2 {
 		fv = args[2]
 	}
-	f, err := readFilter(fv, cur)
+	f, err := filterOf(fv, cur)
 	if err != nil {
 		return types.NewErr("sum_over: %v", err)
 	}
-	key := fmt.Sprintf("sum_over(%s, %s, %s)", w, cur, f.key())
+	key := memoKey{fn: "sum_over", w: w, cur: cur, f: f}
 	if v, ok := e.memo[key]; ok {
-		e.record(key, plain(v))
+		e.record(key, v)
 		return v
 	}
 	if w <= 0 || w > MaxWindow {
 		return types.NewErr("sum_over: the window must be between 0 and %d days", int(MaxWindow.Hours()/24))
 	}
-	_, sum, err := e.aggregate(w, f, cur)
+	_, sum, err := e.aggregate(w, *f, cur)
 	if err != nil {
 		return types.NewErr("sum_over: %v", err)
 	}
-	out := celDecimal{sum}
+	out := newDec(sum)
 	e.memo[key] = out
-	e.record(key, sum.String())
+	e.record(key, out)
 	return out
 }
 
 func (e *evaluation) idleDays([]ref.Val) ref.Val {
-	const key = "idle_days()"
+	key := memoKey{fn: "idle_days"}
 	if v, ok := e.memo[key]; ok {
-		e.record(key, v.Value())
+		e.record(key, v)
 		return v
 	}
 	var (
@@ -847,14 +941,14 @@ func (e *evaluation) idleDays([]ref.Val) ref.Val {
 		days = int64(e.in.Tx.At.Sub(last) / (24 * time.Hour))
 	}
 	e.memo[key] = types.Int(days)
-	e.record(key, days)
+	e.record(key, types.Int(days))
 	return types.Int(days)
 }
 
 func (e *evaluation) newCounterparty([]ref.Val) ref.Val {
-	const key = "new_counterparty()"
+	key := memoKey{fn: "new_counterparty"}
 	if v, ok := e.memo[key]; ok {
-		e.record(key, v.Value())
+		e.record(key, v)
 		return v
 	}
 	var isNew bool
@@ -872,7 +966,7 @@ func (e *evaluation) newCounterparty([]ref.Val) ref.Val {
 		isNew = !seen
 	}
 	e.memo[key] = types.Bool(isNew)
-	e.record(key, isNew)
+	e.record(key, types.Bool(isNew))
 	return types.Bool(isNew)
 }
 
@@ -885,9 +979,9 @@ func (e *evaluation) onList(args []ref.Val) ref.Val {
 	entry, hit := l.match(e.in.Tx.Counterparty)
 	key := fmt.Sprintf("on_list(%q)", l.Name)
 	if hit {
-		e.record(key, entry)
+		e.recordText(key, entry)
 	} else {
-		e.record(key, false)
+		e.recordText(key, false)
 	}
 	return types.Bool(hit)
 }
@@ -895,11 +989,11 @@ func (e *evaluation) onList(args []ref.Val) ref.Val {
 func (e *evaluation) onAnyList([]ref.Val) ref.Val {
 	for _, l := range e.rs.Lists.all() {
 		if entry, hit := l.match(e.in.Tx.Counterparty); hit {
-			e.record("on_any_list()", l.Name+": "+entry)
+			e.recordText("on_any_list()", l.Name+": "+entry)
 			return types.True
 		}
 	}
-	e.record("on_any_list()", false)
+	e.recordText("on_any_list()", false)
 	return types.False
 }
 
@@ -933,11 +1027,11 @@ func (e *evaluation) sanctionsMatch([]ref.Val) ref.Val {
 	}
 	switch {
 	case !r.Checked:
-		e.record("sanctions_match()", "NOT_CHECKED: "+r.Reason)
+		e.recordText("sanctions_match()", "NOT_CHECKED: "+r.Reason)
 	case r.Matched:
-		e.record("sanctions_match()", map[string]any{"matched": true, "score": r.Score, "evidence": r.Evidence})
+		e.recordText("sanctions_match()", map[string]any{"matched": true, "score": r.Score, "evidence": r.Evidence})
 	default:
-		e.record("sanctions_match()", false)
+		e.recordText("sanctions_match()", false)
 	}
 	return types.Bool(r.Checked && r.Matched)
 }
@@ -948,9 +1042,9 @@ func (e *evaluation) sanctionsScore([]ref.Val) ref.Val {
 		return types.NewErr("sanctions_score: %v", err)
 	}
 	if !r.Checked {
-		e.record("sanctions_score()", "NOT_CHECKED: "+r.Reason)
+		e.recordText("sanctions_score()", "NOT_CHECKED: "+r.Reason)
 		return types.Double(0)
 	}
-	e.record("sanctions_score()", r.Score)
+	e.recordText("sanctions_score()", r.Score)
 	return types.Double(r.Score)
 }

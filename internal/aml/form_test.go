@@ -1,10 +1,14 @@
 package aml
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 )
 
 func compiler(t testing.TB) *Compiler {
@@ -130,5 +134,48 @@ func TestWindowsAreKnownAtCompileTime(t *testing.T) {
 	}
 	if p.window != 48*time.Hour || p.cpWindow != 720*time.Hour {
 		t.Errorf("window %v, counterparty window %v", p.window, p.cpWindow)
+	}
+}
+
+// Decimals compare and compute exactly, with integers and with each other,
+// whether they are amounts (four places) or results of a division.
+func TestDecimalsAreExact(t *testing.T) {
+	c := compiler(t)
+	tests := map[string]bool{
+		`tx.amount == dec("1000.10")`:                true,
+		`tx.amount > 1000 && tx.amount < 1001`:       true,
+		`tx.amount >= 1000`:                          true,
+		`tx.amount > dec("1000.1")`:                  false,
+		`tx.amount >= dec("1000.1000")`:              true,
+		`tx.amount * 3 == dec("3000.30")`:            true,
+		`tx.amount / 3 > dec("333.36666666")`:        true,
+		`tx.amount / 3 == dec("333.36666667")`:       true,
+		`-tx.amount < -1000`:                         true,
+		`dec("0.1") + dec("0.2") == dec("0.3")`:      true,
+		`dec("123456789012345678901234567890") > 1`:  true,
+		`dec("-123456789012345678901234567890") < 0`: true,
+		`is_multiple_of(tx.amount, dec("0.1"))`:      true,
+		`is_multiple_of(tx.amount, 10)`:              false,
+	}
+	var rules []ActiveRule
+	var exprs []string
+	for e := range tests {
+		exprs = append(exprs, e)
+		rules = append(rules, ActiveRule{ID: uuid.New(), Version: 1, Def: Definition{Name: e, Expression: e, Outcome: Warn}})
+	}
+	rs := c.NewRuleSet(1, rules, newRates(nil), NewLists(nil, nil))
+	in := &Input{Tx: Transaction{Type: "TRANSFER", Direction: "OUT", Currency: "EUR", Amount: decimal.RequireFromString("1000.10"), At: time.Now()}}
+	res := Evaluate(context.Background(), uuid.Nil, rs, in, nil, nil)
+	if len(res.Failures) > 0 {
+		t.Fatalf("failures: %+v", res.Failures)
+	}
+	fired := map[string]bool{}
+	for _, h := range res.Hits {
+		fired[h.Name] = true
+	}
+	for _, e := range exprs {
+		if fired[e] != tests[e] {
+			t.Errorf("%s = %v; want %v", e, fired[e], tests[e])
+		}
 	}
 }
