@@ -13,6 +13,174 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+type AmlAlert struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	CustomerID    uuid.UUID
+	TransactionID uuid.UUID
+	Decision      string
+	Severity      string
+	Score         int32
+	RuleNames     []string
+	Amount        decimal.Decimal
+	Currency      string
+	Status        string
+	AssigneeID    *uuid.UUID
+	AssigneeName  *string
+	AssignedAt    *time.Time
+	Resolution    string
+	SarNarrative  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ClosedAt      *time.Time
+}
+
+type AmlAlertComment struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	AlertID    uuid.UUID
+	AuthorID   string
+	AuthorName string
+	Body       string
+	CreatedAt  time.Time
+}
+
+type AmlFxRate struct {
+	TenantID   uuid.UUID
+	Currency   string
+	EurPerUnit decimal.Decimal
+	UpdatedBy  string
+	UpdatedAt  time.Time
+}
+
+type AmlList struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+type AmlListEntry struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	ListID     uuid.UUID
+	Kind       string
+	Value      string
+	Normalized string
+	Note       string
+	AddedBy    string
+	CreatedAt  time.Time
+}
+
+type AmlRule struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	ActiveVersion *int32
+	CreatedBy     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type AmlRuleError struct {
+	ID            int64
+	TenantID      uuid.UUID
+	RuleID        uuid.UUID
+	Version       int32
+	TransactionID *uuid.UUID
+	Message       string
+	CreatedAt     time.Time
+}
+
+type AmlRuleHit struct {
+	TenantID      uuid.UUID
+	RuleKey       string
+	Version       int32
+	TransactionID uuid.UUID
+	Outcome       string
+	CreatedAt     time.Time
+}
+
+type AmlRuleVersion struct {
+	TenantID    uuid.UUID
+	RuleID      uuid.UUID
+	Version     int32
+	Name        string
+	Description string
+	Scope       json.RawMessage
+	Form        json.RawMessage
+	Expression  string
+	Outcome     string
+	Score       int32
+	Digest      string
+	EditedBy    string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PublishedAt *time.Time
+}
+
+type AmlShadowRun struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	RuleID        uuid.UUID
+	Version       int32
+	Days          int32
+	Status        string
+	PeriodFrom    time.Time
+	PeriodTo      time.Time
+	Total         int32
+	Processed     int32
+	Hits          int32
+	Customers     int32
+	Errors        int32
+	ActiveVersion *int32
+	ActiveHits    *int32
+	ByDay         json.RawMessage
+	Examples      json.RawMessage
+	LastError     string
+	RequestedBy   string
+	CreatedAt     time.Time
+	StartedAt     *time.Time
+	FinishedAt    *time.Time
+}
+
+type AmlState struct {
+	TenantID  uuid.UUID
+	Revision  int64
+	UpdatedAt time.Time
+}
+
+type AmlTransaction struct {
+	ID                  uuid.UUID
+	Seq                 int64
+	TenantID            uuid.UUID
+	CustomerID          uuid.UUID
+	TransactionRef      string
+	RequestHash         []byte
+	Type                string
+	Direction           string
+	Amount              decimal.Decimal
+	Currency            string
+	AmountUnits         int64
+	AmountRefUnits      *int64
+	Channel             string
+	OccurredAt          time.Time
+	CounterpartyName    string
+	CounterpartyCountry string
+	CounterpartyAccount string
+	CounterpartyKey     string
+	Decision            string
+	Score               int32
+	Triggered           json.RawMessage
+	Notes               json.RawMessage
+	RulesEvaluated      int32
+	RulesFailed         int32
+	AlertID             *uuid.UUID
+	TraceID             string
+	ScreenedBy          string
+	CreatedAt           time.Time
+}
+
 type ApiClient struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID

@@ -29,7 +29,7 @@ func (s *server) handleHome() http.Handler {
 func (s *server) handleDashboard() http.Handler {
 	queues := []pages.Queue{
 		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", Built: true},
-		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", ArrivesWith: "AML monitoring"},
+		{Key: "alerts", Label: "Open AML alerts", Href: "/alerts", Built: true},
 		{Key: "screening", Label: "Screening hits to decide", Href: "/screening", Built: true},
 		{Key: "approvals", Label: "Approvals pending", Href: "/approvals?status=PENDING", Built: true},
 	}
@@ -54,6 +54,14 @@ func (s *server) handleDashboard() http.Handler {
 					return
 				}
 				q.Count, q.Oldest = c.Total, c.Oldest
+			}
+			if q.Key == "alerts" {
+				n, oldest, err := s.AML.AlertQueue(r.Context(), emp.TenantID)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				q.Count, q.Oldest = n, oldest
 			}
 			if q.Key == "approvals" {
 				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)

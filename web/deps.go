@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/catalog"
@@ -61,6 +62,11 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(catalog.KindFeeCreate, catalog.FeeTarget, catalog.FeeApplier{Create: true})
 	approvals.Register(catalog.KindFeeUpdate, catalog.FeeTarget, catalog.FeeApplier{})
 	approvals.Register(catalog.KindConnectorSecret, catalog.ConnectorTarget, catalog.SecretApplier{Keys: cfg.FieldKeys, Now: now})
+	monitoring := aml.NewService(pool, approvals, now)
+	monitoring.Screener = aml.SanctionsScreener{S: lists}
+	for kind, a := range monitoring.Appliers() {
+		approvals.Register(kind, aml.TargetType, a)
+	}
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
@@ -80,9 +86,10 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		KYC:          verifications,
 		Catalog:      cat,
 		Screening:    lists,
+		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
 	}
 }
 

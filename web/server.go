@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/catalog"
@@ -51,6 +52,8 @@ type Deps struct {
 	Preferences *tenant.PreferenceService
 	Webhooks    *event.Webhooks
 	KYC         *kyc.Service
+	// AML is transaction monitoring: rules, screening, alerts.
+	AML *aml.Service
 	// Catalog holds fees, branches and pay points, and connectors.
 	Catalog *catalog.Service
 	// Screening screens names, keeps the hits queue and loads the lists.

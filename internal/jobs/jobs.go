@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/screening"
@@ -26,6 +27,8 @@ type Config struct {
 	Logger   *slog.Logger
 	Webhooks *event.Webhooks
 	KYC      *kyc.Service
+	// AML runs shadow runs of rules.
+	AML *aml.Service
 	// Screening loads uploaded lists and re-screens Subjects after each
 	// load; optional.
 	Screening *screening.Service
@@ -59,6 +62,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
 	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
 	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
+	if c.AML != nil {
+		river.AddWorker(workers, &aml.ShadowWorker{S: c.AML})
+	}
 	if c.Screening != nil {
 		river.AddWorker(workers, &screening.LoadWorker{S: c.Screening})
 		river.AddWorker(workers, &screening.RescreenWorker{S: c.Screening, Subjects: c.Subjects})
@@ -85,6 +91,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	}
 	if c.KYC != nil {
 		c.KYC.Jobs = client
+	}
+	if c.AML != nil {
+		c.AML.Jobs = client
 	}
 	if c.Screening != nil {
 		c.Screening.Jobs = client

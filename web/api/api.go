@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -44,6 +45,8 @@ type Deps struct {
 	// Approvals holds four-eyes changes (customer unlocks).
 	Approvals *approval.Service
 	KYC       *kyc.Service
+	// AML screens transactions against the tenant's rules.
+	AML *aml.Service
 	// Auth signs customers in and runs their PINs and one-time codes.
 	Auth *customerauth.Service
 	// Catalog prices transactions and finds branches and pay points.
