@@ -74,7 +74,24 @@ type KeyRing struct {
 	mu       sync.RWMutex
 	keys     []ringKey
 	loadedAt time.Time
+
+	// verified remembers tokens whose signature checked out, so that a
+	// client calling with the same token again skips the ECDSA
+	// verification; their lifetime and key are still checked each time.
+	vmu      sync.RWMutex
+	verified map[string]verifiedToken
 }
+
+type verifiedToken struct {
+	kid    string
+	claims Claims
+}
+
+// maxVerified bounds the verified-token memory; past it, it starts again.
+const maxVerified = 20000
+
+// tokenLeeway is the clock skew Verify allows on a token's lifetime.
+const tokenLeeway = 30 * time.Second
 
 type ringKey struct {
 	kid         string
@@ -222,35 +239,61 @@ func errToken(msg string) error {
 
 // Verify checks a token's signature, issuer, audience and lifetime.
 func (k *KeyRing) Verify(ctx context.Context, raw string) (Claims, error) {
+	k.vmu.RLock()
+	v, seen := k.verified[raw]
+	k.vmu.RUnlock()
+	if seen {
+		now := k.now()
+		if _, ok := k.find(v.kid); ok && now.Before(v.claims.Expiry.Add(tokenLeeway)) && !now.Before(v.claims.IssuedAt.Add(-tokenLeeway)) {
+			return v.claims, nil
+		}
+		k.vmu.Lock()
+		delete(k.verified, raw)
+		k.vmu.Unlock()
+	}
+	c, kid, err := k.verify(ctx, raw)
+	if err != nil {
+		return c, err
+	}
+	k.vmu.Lock()
+	if k.verified == nil || len(k.verified) >= maxVerified {
+		k.verified = make(map[string]verifiedToken)
+	}
+	k.verified[raw] = verifiedToken{kid: kid, claims: c}
+	k.vmu.Unlock()
+	return c, nil
+}
+
+func (k *KeyRing) verify(ctx context.Context, raw string) (Claims, string, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil || len(tok.Headers) != 1 {
-		return Claims{}, errToken("the bearer token is not a valid JWT")
+		return Claims{}, "", errToken("the bearer token is not a valid JWT")
 	}
 	kid := tok.Headers[0].KeyID
 	key, ok := k.find(kid)
 	if !ok {
 		// Perhaps another instance rotated: reload once, then give up.
 		if err := k.load(ctx); err != nil {
-			return Claims{}, err
+			return Claims{}, "", err
 		}
 		if key, ok = k.find(kid); !ok {
-			return Claims{}, errToken("the bearer token was signed with an unknown key")
+			return Claims{}, "", errToken("the bearer token was signed with an unknown key")
 		}
 	}
 	var std jwt.Claims
 	var custom customClaims
 	if err := tok.Claims(&key.private.PublicKey, &std, &custom); err != nil {
-		return Claims{}, errToken("the bearer token's signature is not valid")
+		return Claims{}, "", errToken("the bearer token's signature is not valid")
 	}
-	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: k.issuer, AnyAudience: jwt.Audience{Audience}, Time: k.now()}, 30*time.Second); err != nil {
+	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: k.issuer, AnyAudience: jwt.Audience{Audience}, Time: k.now()}, tokenLeeway); err != nil {
 		if errors.Is(err, jwt.ErrExpired) {
-			return Claims{}, errToken("the bearer token has expired")
+			return Claims{}, "", errToken("the bearer token has expired")
 		}
-		return Claims{}, errToken("the bearer token is not valid for this API")
+		return Claims{}, "", errToken("the bearer token is not valid for this API")
 	}
 	tenant, err := uuid.Parse(custom.TenantID)
 	if err != nil || (custom.Kind != KindClient && custom.Kind != KindCustomer) {
-		return Claims{}, errToken("the bearer token is not valid for this API")
+		return Claims{}, "", errToken("the bearer token is not valid for this API")
 	}
 	c := Claims{Kind: custom.Kind, Subject: std.Subject, TenantID: tenant, Scopes: strings.Fields(custom.Scope),
 		SessionID: custom.Session, ID: std.ID}
@@ -260,7 +303,7 @@ func (k *KeyRing) Verify(ctx context.Context, raw string) (Claims, error) {
 	if std.Expiry != nil {
 		c.Expiry = std.Expiry.Time()
 	}
-	return c, nil
+	return c, kid, nil
 }
 
 func (k *KeyRing) find(kid string) (ringKey, bool) {
