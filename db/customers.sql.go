@@ -842,6 +842,46 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 	return i, err
 }
 
+const setWalletLimits = `-- name: SetWalletLimits :one
+UPDATE wallets
+SET daily_limit = $1, requires_approval_above = $2, limits_source = $3
+WHERE tenant_id = $4 AND id = $5
+RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at
+`
+
+type SetWalletLimitsParams struct {
+	DailyLimit            decimal.NullDecimal
+	RequiresApprovalAbove decimal.NullDecimal
+	LimitsSource          *string
+	TenantID              uuid.UUID
+	ID                    uuid.UUID
+}
+
+func (q *Queries) SetWalletLimits(ctx context.Context, arg SetWalletLimitsParams) (Wallet, error) {
+	row := q.db.QueryRow(ctx, setWalletLimits,
+		arg.DailyLimit,
+		arg.RequiresApprovalAbove,
+		arg.LimitsSource,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i Wallet
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.CustomerID,
+		&i.Status,
+		&i.Currency,
+		&i.Iban,
+		&i.DailyLimit,
+		&i.RequiresApprovalAbove,
+		&i.LimitsSource,
+		&i.CreatedAt,
+		&i.ActivatedAt,
+	)
+	return i, err
+}
+
 const tenantSettings = `-- name: TenantSettings :one
 SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale FROM tenant_settings WHERE tenant_id = $1
 `
@@ -888,4 +928,32 @@ func (q *Queries) UseEmailVerificationToken(ctx context.Context, arg UseEmailVer
 	var customer_id uuid.UUID
 	err := row.Scan(&customer_id)
 	return customer_id, err
+}
+
+const walletForUpdate = `-- name: WalletForUpdate :one
+SELECT id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at FROM wallets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type WalletForUpdateParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) WalletForUpdate(ctx context.Context, arg WalletForUpdateParams) (Wallet, error) {
+	row := q.db.QueryRow(ctx, walletForUpdate, arg.TenantID, arg.ID)
+	var i Wallet
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.CustomerID,
+		&i.Status,
+		&i.Currency,
+		&i.Iban,
+		&i.DailyLimit,
+		&i.RequiresApprovalAbove,
+		&i.LimitsSource,
+		&i.CreatedAt,
+		&i.ActivatedAt,
+	)
+	return i, err
 }

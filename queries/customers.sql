@@ -109,3 +109,12 @@ WHERE c.tenant_id = @tenant_id AND c.id = @customer_id;
 -- name: RevokeCustomerSessions :execrows
 UPDATE customer_sessions SET revoked_at = now(), revoked_reason = @reason
 WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND revoked_at IS NULL;
+
+-- name: WalletForUpdate :one
+SELECT * FROM wallets WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: SetWalletLimits :one
+UPDATE wallets
+SET daily_limit = @daily_limit, requires_approval_above = @requires_approval_above, limits_source = @limits_source
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;

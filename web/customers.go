@@ -141,7 +141,7 @@ func (s *server) handleCustomerShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.customerPage(w, r, http.StatusOK, d, false, customersv.StandingForm{})
+		s.customerPage(w, r, http.StatusOK, d, false, customersv.StandingForm{}, customersv.LimitsForm{})
 	})
 }
 
@@ -161,7 +161,7 @@ func (s *server) handleCustomerReveal() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.customerPage(w, r, http.StatusOK, d, true, customersv.StandingForm{})
+		s.customerPage(w, r, http.StatusOK, d, true, customersv.StandingForm{}, customersv.LimitsForm{})
 	})
 }
 
@@ -231,7 +231,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 					s.fail(w, r, derr)
 					return
 				}
-				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form, customersv.LimitsForm{})
 				return
 			}
 			if c := apperr.CodeOf(err); c == apperr.Conflict || c == apperr.NotFound {
@@ -261,7 +261,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 					s.fail(w, r, derr)
 					return
 				}
-				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+				s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form, customersv.LimitsForm{})
 				return
 			}
 			if apperr.CodeOf(err) == apperr.Conflict {
@@ -284,7 +284,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 				s.fail(w, r, derr)
 				return
 			}
-			s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form)
+			s.customerPage(w, r, http.StatusUnprocessableEntity, d, false, form, customersv.LimitsForm{})
 		case apperr.CodeOf(err) == apperr.Conflict:
 			// The page was older than the customer's standing.
 			msg := "Not changed: " + act.Label + " does not apply to this customer now."
@@ -319,8 +319,10 @@ func standingDone(action string, c customer.Customer) string {
 }
 
 // customerPage renders the 360 page of d. revealed shows the sensitive
-// values: only handleCustomerReveal, which audits it, passes true.
-func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm) {
+// values: only handleCustomerReveal, which audits it, passes true. form and
+// limits are the standing and limits forms as submitted, to show again
+// with their errors.
+func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm, limits customersv.LimitsForm) {
 	emp, _ := employeeFrom(r.Context())
 	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
 	if err != nil {
@@ -342,21 +344,33 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		ID: c.ID.String(), Name: c.FullName(), Status: c.Status, Risk: c.RiskLevel, RiskReasons: c.RiskReasons,
 		Permission: c.Permission, EmailVerified: c.EmailVerifiedAt, Created: c.CreatedAt, Updated: c.UpdatedAt,
 		CanReveal: emp.Can(staff.PermCustomersPII), Revealed: revealed, Profile: profileFields(c, revealed),
-		SessionTotal: sessTotal, AuditTotal: trail.Total, Standing: form, Loc: t.Location(), Now: s.Now(),
+		SessionTotal: sessTotal, AuditTotal: trail.Total, Standing: form, Limits: limits, Loc: t.Location(), Now: s.Now(),
 	}
 	if d.UserID != uuid.Nil {
 		v.UserID = d.UserID.String()
 	}
+	walletIDs := make([]string, 0, len(d.Wallets))
 	for _, wl := range d.Wallets {
-		row := customersv.Wallet{ID: wl.ID.String(), Status: wl.Status, Currency: wl.Currency, IBAN: wl.IBAN, Created: wl.CreatedAt}
+		walletIDs = append(walletIDs, wl.ID.String())
+	}
+	pending, err := s.Approvals.PendingFor(r.Context(), emp.TenantID, customer.WalletTarget, walletIDs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mayChangeLimits := s.mayOpen(emp, "POST /customers/{id}/wallets/{wallet}/limits")
+	for _, wl := range d.Wallets {
+		row := customersv.Wallet{ID: wl.ID.String(), Status: wl.Status, Currency: wl.Currency, IBAN: wl.IBAN, LimitsSource: wl.LimitsSource,
+			Created: wl.CreatedAt, Decimals: walletLimits.Decimals(wl.Currency), Pending: pendingViews(pending[wl.ID.String()]),
+			CanChangeLimits: mayChangeLimits && wl.Status == customer.WalletActive}
 		if row.IBAN != "" && !revealed {
 			row.IBAN = fieldcrypt.Mask(row.IBAN, 4)
 		}
 		if wl.DailyLimit != nil {
-			row.DailyLimit = wl.DailyLimit.StringFixed(2)
+			row.DailyLimit = wl.DailyLimit.StringFixed(row.Decimals)
 		}
 		if wl.RequiresApprovalAbove != nil {
-			row.RequiresApprovalAbove = wl.RequiresApprovalAbove.StringFixed(2)
+			row.RequiresApprovalAbove = wl.RequiresApprovalAbove.StringFixed(row.Decimals)
 		}
 		v.Wallets = append(v.Wallets, row)
 	}

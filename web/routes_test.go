@@ -157,6 +157,7 @@ var allowed = map[string][]staff.Role{
 	"POST /config/connectors/{id}/status":                    {ad},
 	"POST /config/connectors/{id}/secret":                    {ad},
 	"POST /config/connectors/{id}/test":                      {ad},
+	"POST /customers/{id}/wallets/{wallet}/limits":           {sr, su},
 
 	"GET /reviews/{id}":                  {an, sr, au},
 	"POST /reviews/{id}/assign":          {an, sr},

@@ -111,7 +111,11 @@ type Wallet struct {
 	IBAN                  string
 	DailyLimit            *decimal.Decimal
 	RequiresApprovalAbove *decimal.Decimal
-	CreatedAt             time.Time
+	// LimitsSource says where the limits came from: RISK_MITIGATION (the
+	// approving review) or OVERRIDE (employees, under four-eyes); "" when
+	// none were set.
+	LimitsSource string
+	CreatedAt    time.Time
 }
 
 // Verification is a verification request as the customer record shows it.
@@ -218,6 +222,9 @@ func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, e
 		if w.RequiresApprovalAbove.Valid {
 			v := w.RequiresApprovalAbove.Decimal
 			wallet.RequiresApprovalAbove = &v
+		}
+		if w.LimitsSource != nil {
+			wallet.LimitsSource = *w.LimitsSource
 		}
 		d.Wallets = append(d.Wallets, wallet)
 	}
