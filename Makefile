@@ -5,7 +5,7 @@ GO ?= go
 NPM ?= npm
 APT_PACKAGES_TEST := chromium postgresql gcc
 
-.PHONY: run test build generate check-generated vet deps-run deps-test pg-start pg-stop clean
+.PHONY: run test build generate check-generated vet deps-run deps-test pg-start pg-stop clean load load-aml
 
 ## run: build and start everything with demo data on http://localhost:8080
 run: deps-run build
@@ -20,6 +20,14 @@ test: deps-test check-generated vet build
 
 build:
 	$(GO) build -o bin/ciam ./cmd/ciam
+
+## load: drive the customer API with wrk, hey and ciam-load and print the figures (docs/PERFORMANCE.md)
+load:
+	bash docs/load/api.sh
+
+## load-aml: drive AML transaction screening with wrk and print the figures
+load-aml:
+	bash docs/load/aml.sh
 
 node_modules: package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund --loglevel=error

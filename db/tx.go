@@ -23,12 +23,17 @@ func Open(ctx context.Context, url, appRole string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
 	}
+	role := ""
 	if appRole != "" {
-		role := pgx.Identifier{appRole}.Sanitize()
-		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-			_, err := c.Exec(ctx, "SET ROLE "+role)
-			return err
+		role = pgx.Identifier{appRole}.Sanitize()
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		registerUUID(c)
+		if role == "" {
+			return nil
 		}
+		_, err := c.Exec(ctx, "SET ROLE "+role)
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
@@ -90,20 +91,20 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
+			Documents: customerDocuments(), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
 	}
 }
 
 // customerDocuments gives GET /customers/{id} its document slots: the
 // latest document of each type, and each required type not given yet as
 // MISSING.
-func customerDocuments(k *kyc.Service) func(ctx context.Context, c customer.Customer) ([]api.DocumentStatus, error) {
-	return func(ctx context.Context, c customer.Customer) ([]api.DocumentStatus, error) {
+func customerDocuments() func(ctx context.Context, q *db.Queries, c customer.Customer) ([]api.DocumentStatus, error) {
+	return func(ctx context.Context, q *db.Queries, c customer.Customer) ([]api.DocumentStatus, error) {
 		country := c.Address.Country
 		if country == "" {
 			country = c.Nationality
 		}
-		docs, reqs, err := k.CustomerDocuments(ctx, c.TenantID, c.ID, c.RiskLevel, country)
+		docs, reqs, err := kyc.CustomerDocumentsIn(ctx, q, c.TenantID, c.ID, c.RiskLevel, country)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/ciamhq/ciam/db"
@@ -98,6 +99,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.DebugAddr != "" {
+		if err := serveProfiler(ctx, cfg.DebugAddr, logger, stdout); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -131,4 +137,31 @@ func hostPort(a *net.TCPAddr) string {
 		return fmt.Sprintf("localhost:%d", a.Port)
 	}
 	return a.String()
+}
+
+// serveProfiler serves Go's profiler (net/http/pprof) on addr, a loopback
+// address, until ctx ends.
+func serveProfiler(ctx context.Context, addr string, logger *slog.Logger, stdout io.Writer) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on DEBUG_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("profiler stopped", slog.Any("error", err))
+		}
+	}()
+	fmt.Fprintf(stdout, "ciam: profiler on http://%s/debug/pprof/\n", ln.Addr())
+	return nil
 }

@@ -29,18 +29,23 @@ need jq jq
 need psql postgresql-client
 
 go build -o bin/ciam ./cmd/ciam
-export DATABASE_URL="${DATABASE_URL:-$(./bin/ciam pg start)}"
+# A database of its own, made afresh for each run and dropped after, in
+# the server DATABASE_URL names or the private cluster: the load's data and
+# keys never mix with the demo's.
+ADMIN_URL="${DATABASE_URL:-$(./bin/ciam pg start)}"
+LOAD_DB=ciam_load_aml
+psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" -c "CREATE DATABASE $LOAD_DB"
+DATABASE_URL=$(sed -E "s#/[^/?]+(\?|$)#/$LOAD_DB\1#" <<<"$ADMIN_URL")
+export DATABASE_URL
 ./bin/ciam migrate >/dev/null
 
 export HTTP_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" LOG_LEVEL=warn
 export SESSION_KEYS="$(head -c 48 /dev/urandom | base64 -w0)"
-# A fixed key, so that a second run on the same database can open the
-# signing key the first one made (a loopback test database, nothing secret).
-export FIELD_ENCRYPTION_KEYS="${FIELD_ENCRYPTION_KEYS:-load:$(printf 'ciam-aml-load-test-key-0123456789' | head -c 32 | base64 -w0)}"
+export FIELD_ENCRYPTION_KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
 export OIDC_ISSUER="http://127.0.0.1:1" OIDC_CLIENT_ID=unused OIDC_CLIENT_SECRET=unused
 ./bin/ciam serve --no-migrate >/tmp/ciam-aml-load.log 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" || true' EXIT
 for _ in $(seq 50); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
 
 SLUG="amlload_$(date +%s)"

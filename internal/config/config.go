@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -37,6 +38,8 @@ type Config struct {
 	LogLevel            slog.Level
 	LogFormat           string
 	ShutdownTimeout     time.Duration
+	// DebugAddr, when set, is a loopback address serving Go's profiler.
+	DebugAddr string
 }
 
 // OIDC is how employees sign in.
@@ -91,6 +94,7 @@ var Vars = []Var{
 	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions point at loopback and private addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
+	{Name: "DEBUG_ADDR", Doc: "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler at /debug/pprof/ for performance work; empty serves nothing"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
 }
 
@@ -241,6 +245,12 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT", "want json or text, got %q", get("LOG_FORMAT"))
 	}
 	c.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT")
+	if c.DebugAddr = get("DEBUG_ADDR"); c.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			bad("DEBUG_ADDR", "want a loopback host:port such as 127.0.0.1:6060 (the profiler must not be reachable from the network), got %q", c.DebugAddr)
+		}
+	}
 
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n%w", errors.Join(errs...))

@@ -174,11 +174,23 @@ type Detail struct {
 
 // GetDetail returns a customer with wallets and verification requests.
 func (s *Service) GetDetail(ctx context.Context, tenant, id uuid.UUID) (Detail, error) {
+	return s.GetDetailWith(ctx, tenant, id, nil)
+}
+
+// GetDetailWith is GetDetail that also runs also, when not nil, in the
+// same transaction once the customer is read: a caller that needs more
+// of the customer's rows reads them without a transaction of its own.
+func (s *Service) GetDetailWith(ctx context.Context, tenant, id uuid.UUID, also func(q *db.Queries, d Detail) error) (Detail, error) {
 	var d Detail
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
-		d, err = detail(ctx, q, tenant, id)
-		return err
+		if d, err = detail(ctx, q, tenant, id); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(q, d)
+		}
+		return nil
 	})
 	if db.IsNotFound(err) {
 		return Detail{}, errNotFound()

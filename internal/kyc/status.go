@@ -160,17 +160,25 @@ func (v Verification) Check(kind string) (StoredCheck, bool) {
 // ones not given yet as MISSING.
 func (s *Service) CustomerDocuments(ctx context.Context, tenant, customerID uuid.UUID, risk, country string) ([]DocumentInfo, []Requirement, error) {
 	var (
-		docs []db.Document
-		rows []db.KycRequirement
+		docs []DocumentInfo
+		reqs []Requirement
 	)
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
-		if docs, err = q.CustomerDocuments(ctx, db.CustomerDocumentsParams{TenantID: tenant, CustomerID: customerID}); err != nil {
-			return err
-		}
-		rows, err = q.KYCRequirements(ctx, tenant)
+		docs, reqs, err = CustomerDocumentsIn(ctx, q, tenant, customerID, risk, country)
 		return err
 	})
+	return docs, reqs, err
+}
+
+// CustomerDocumentsIn is CustomerDocuments inside the caller's
+// transaction q.
+func CustomerDocumentsIn(ctx context.Context, q *db.Queries, tenant, customerID uuid.UUID, risk, country string) ([]DocumentInfo, []Requirement, error) {
+	docs, err := q.CustomerDocuments(ctx, db.CustomerDocumentsParams{TenantID: tenant, CustomerID: customerID})
+	if err != nil {
+		return nil, nil, fmt.Errorf("kyc: customer documents: %w", err)
+	}
+	rows, err := q.KYCRequirements(ctx, tenant)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kyc: customer documents: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
 )
@@ -290,9 +291,9 @@ func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
 	}
 }
 
-func (a *API) documents(r *http.Request, d customer.Detail) ([]DocumentStatus, error) {
+func (a *API) documents(r *http.Request, q *db.Queries, d customer.Detail) ([]DocumentStatus, error) {
 	if a.Documents != nil {
-		return a.Documents(r.Context(), d.Customer)
+		return a.Documents(r.Context(), q, d.Customer)
 	}
 	var out []DocumentStatus
 	for _, t := range requiredDocuments[d.Customer.RiskLevel] {
@@ -321,12 +322,13 @@ func (a *API) HandleGetCustomer() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		d, err := a.Customers.GetDetail(r.Context(), t.ID, id)
-		if err != nil {
-			a.WriteError(w, r, err)
-			return
-		}
-		docs, err := a.documents(r, d)
+		// The customer and their documents are read in one transaction.
+		var docs []DocumentStatus
+		d, err := a.Customers.GetDetailWith(r.Context(), t.ID, id, func(q *db.Queries, d customer.Detail) error {
+			var err error
+			docs, err = a.documents(r, q, d)
+			return err
+		})
 		if err != nil {
 			a.WriteError(w, r, err)
 			return

@@ -1,0 +1,133 @@
+// Command ciam-load sends HTTP requests at a fixed rate, evenly spaced, and
+// prints latency percentiles. It is an open-loop generator: each request
+// has a scheduled time, and its latency counts from that time, so a server
+// that falls behind is charged for the wait (no coordinated omission).
+// hey's rate limit, by contrast, starts every worker's ticker at the same
+// moment, so its requests arrive in bursts of one per worker.
+//
+//	ciam-load -rate 1000 -duration 10s -H 'X-Tenant-ID: t' -H 'Authorization: Bearer …' URL
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+type headers []string
+
+func (h *headers) String() string     { return strings.Join(*h, ", ") }
+func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "ciam-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("ciam-load", flag.ContinueOnError)
+	rate := fs.Int("rate", 1000, "requests per second")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send")
+	workers := fs.Int("workers", 128, "most requests in flight at once")
+	method := fs.String("method", "GET", "HTTP method")
+	body := fs.String("body", "", "request body")
+	var hs headers
+	fs.Var(&hs, "H", "a header, Name: value (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *rate <= 0 || *workers <= 0 {
+		return fmt.Errorf("usage: ciam-load [-rate N] [-duration D] [-H 'Name: value']... URL")
+	}
+	target := fs.Arg(0)
+	header := http.Header{}
+	for _, h := range hs {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return fmt.Errorf("header %q: want Name: value", h)
+		}
+		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers}, Timeout: 30 * time.Second}
+
+	total := int(duration.Seconds() * float64(*rate))
+	interval := time.Second / time.Duration(*rate)
+	type result struct {
+		latency time.Duration
+		status  int
+	}
+	results := make([]result, total)
+	jobs := make(chan int, total)
+	var wg sync.WaitGroup
+	start := time.Now().Add(50 * time.Millisecond)
+	for range *workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				scheduled := start.Add(time.Duration(i) * interval)
+				req, err := http.NewRequestWithContext(context.Background(), *method, target, bytes.NewReader([]byte(*body)))
+				if err != nil {
+					results[i] = result{status: -1}
+					continue
+				}
+				req.Header = header.Clone()
+				resp, err := client.Do(req)
+				if err != nil {
+					results[i] = result{latency: time.Since(scheduled), status: -1}
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				results[i] = result{latency: time.Since(scheduled), status: resp.StatusCode}
+			}
+		}()
+	}
+	for i := range total {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	statuses := map[int]int{}
+	lat := make([]time.Duration, 0, total)
+	for _, r := range results {
+		statuses[r.status]++
+		lat = append(lat, r.latency)
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Fprintf(out, "  offered %d/s for %s: %d requests, %.0f/s completed\n", *rate, *duration, total, float64(total)/elapsed.Seconds())
+	fmt.Fprintf(out, "  latency from the scheduled time: p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
+		ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(0.999)), ms(lat[len(lat)-1]))
+	codes := make([]int, 0, len(statuses))
+	for c := range statuses {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	for _, c := range codes {
+		name := fmt.Sprint(c)
+		if c == -1 {
+			name = "transport error"
+		}
+		fmt.Fprintf(out, "  status %s: %d\n", name, statuses[c])
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
