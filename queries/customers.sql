@@ -81,14 +81,22 @@ SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id;
 -- name: CustomerForUpdate :one
 SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 
--- name: CustomerCredential :one
-SELECT * FROM customer_credentials WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
-
--- name: CustomerWallets :many
-SELECT * FROM wallets WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at;
-
--- name: CustomerVerificationRequests :many
-SELECT * FROM verification_requests WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at DESC;
+-- name: CustomerDetail :one
+-- A customer with their user id, wallets (oldest first) and verification
+-- requests (newest first) in one statement: a read of the customer is one
+-- round trip, not four.
+SELECT sqlc.embed(c),
+    cr.id AS user_id,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('id', w.id, 'status', w.status, 'currency', w.currency, 'iban', w.iban,
+                 'dailyLimit', w.daily_limit::text, 'requiresApprovalAbove', w.requires_approval_above::text,
+                 'limitsSource', w.limits_source, 'createdAt', w.created_at) ORDER BY w.created_at)
+              FROM wallets w WHERE w.tenant_id = c.tenant_id AND w.customer_id = c.id), '[]')::jsonb AS wallets,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'status', v.status, 'riskLevel', v.risk_level,
+                 'createdAt', v.created_at, 'updatedAt', v.updated_at) ORDER BY v.created_at DESC)
+              FROM verification_requests v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id), '[]')::jsonb AS verifications
+FROM customers c
+LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id
+WHERE c.tenant_id = @tenant_id AND c.id = @id;
 
 -- name: SetCustomerStanding :one
 UPDATE customers

@@ -42,6 +42,7 @@ func run(args []string, out io.Writer) error {
 	workers := fs.Int("workers", 128, "most requests in flight at once")
 	method := fs.String("method", "GET", "HTTP method")
 	body := fs.String("body", "", "request body")
+	timeline := fs.Bool("timeline", false, "also print p50, p99 and max for each second of sending")
 	var hs headers
 	fs.Var(&hs, "H", "a header, Name: value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -115,6 +116,17 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  offered %d/s for %s: %d requests, %.0f/s completed\n", *rate, *duration, total, float64(total)/elapsed.Seconds())
 	fmt.Fprintf(out, "  latency from the scheduled time: p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
 		ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(0.999)), ms(lat[len(lat)-1]))
+	if *timeline {
+		for sec := 0; sec*(*rate) < total; sec++ {
+			part := make([]time.Duration, 0, *rate)
+			for _, r := range results[sec*(*rate) : min(total, (sec+1)*(*rate))] {
+				part = append(part, r.latency)
+			}
+			slices.Sort(part)
+			at := func(p float64) time.Duration { return part[min(len(part)-1, int(p*float64(len(part))))] }
+			fmt.Fprintf(out, "  second %2d: p50 %s, p99 %s, max %s\n", sec+1, ms(at(0.5)), ms(at(0.99)), ms(part[len(part)-1]))
+		}
+	}
 	codes := make([]int, 0, len(statuses))
 	for c := range statuses {
 		codes = append(codes, c)

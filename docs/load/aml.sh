@@ -43,6 +43,9 @@ export HTTP_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" LOG_LEVEL=warn
 export SESSION_KEYS="$(head -c 48 /dev/urandom | base64 -w0)"
 export FIELD_ENCRYPTION_KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
 export OIDC_ISSUER="http://127.0.0.1:1" OIDC_CLIENT_ID=unused OIDC_CLIENT_SECRET=unused
+# PROFILE=FILE writes a CPU profile of the server under the main load.
+if [ -n "${PROFILE:-}" ]; then export DEBUG_ADDR=127.0.0.1:$((PORT + 1000)); fi
+profile() { [ -z "${PROFILE:-}" ] || (sleep 2; curl -fs -o "$PROFILE" "http://$DEBUG_ADDR/debug/pprof/profile?seconds=5") & }
 ./bin/ciam serve --no-migrate >/tmp/ciam-aml-load.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" || true' EXIT
@@ -142,6 +145,7 @@ lat() { awk -v p="$2" '$1 == p"%" || $1 == p".00%" {print $2}' "$1"; }
 wrk -t2 -c8 -d5s -s "$WORK/full.lua" "$BASE/" >/dev/null
 
 echo "== full load (wrk, 2 threads, 16 connections, $DURATION)"
+profile
 wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/full.lua" "$BASE/" >"$WORK/full.out"
 grep -E "Requests/sec|Non-2xx|50%|90%|99%" "$WORK/full.out" || true
 

@@ -42,6 +42,9 @@ export HTTP_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" LOG_LEVEL=warn
 export SESSION_KEYS="$(head -c 48 /dev/urandom | base64 -w0)"
 export FIELD_ENCRYPTION_KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
 export OIDC_ISSUER="http://127.0.0.1:1" OIDC_CLIENT_ID=unused OIDC_CLIENT_SECRET=unused
+# PROFILE=FILE writes a CPU profile of the server under the main load.
+if [ -n "${PROFILE:-}" ]; then export DEBUG_ADDR=127.0.0.1:$((PORT + 1000)); fi
+profile() { [ -z "${PROFILE:-}" ] || (sleep 2; curl -fs -o "$PROFILE" "http://$DEBUG_ADDR/debug/pprof/profile?seconds=5") & }
 ./bin/ciam serve --no-migrate >/tmp/ciam-load.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" || true' EXIT
@@ -116,6 +119,7 @@ CUST=$(curl -fs -X POST "$BASE/api/v2.1/customer/individual/registration" -H "Co
   --data "$(jq -c 'del(.categorization) | .email = "reader@example.com"' docs/examples/registration.json)" | jq -r .data.customerId)
 
 echo "== GET customer at a fixed 1000 requests/s, evenly spaced (ciam-load, $DURATION)"
+profile
 bin/ciam-load -rate 1000 -duration "$DURATION" -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" "$BASE/api/v2.1/customers/$CUST" | tee "$WORK/get.out"
 echo "== the same with hey (50 workers x 20/s; the workers fire together, so requests come in bursts of 50)"
 hey -z "$DURATION" -c 50 -q 20 -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" "$BASE/api/v2.1/customers/$CUST" >"$WORK/hey.out"

@@ -202,49 +202,55 @@ func (s *Service) GetDetailWith(ctx context.Context, tenant, id uuid.UUID, also 
 }
 
 // detail reads a customer with wallets and verification requests inside
-// q's transaction.
+// q's transaction, in one statement.
 func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, error) {
 	var d Detail
-	row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: id})
+	row, err := q.CustomerDetail(ctx, db.CustomerDetailParams{TenantID: tenant, ID: id})
 	if err != nil {
 		return d, err
 	}
-	d.Customer = fromRow(row)
-	cred, err := q.CustomerCredential(ctx, db.CustomerCredentialParams{TenantID: tenant, CustomerID: id})
-	if err != nil && !db.IsNotFound(err) {
-		return d, err
+	d.Customer = fromRow(row.Customer)
+	if row.UserID != nil {
+		d.UserID = *row.UserID
 	}
-	d.UserID = cred.ID
-	ws, err := q.CustomerWallets(ctx, db.CustomerWalletsParams{TenantID: tenant, CustomerID: id})
-	if err != nil {
-		return d, err
+	var ws []struct {
+		ID                    uuid.UUID
+		Status                string
+		Currency, IBAN        *string
+		DailyLimit            *string
+		RequiresApprovalAbove *string
+		LimitsSource          *string
+		CreatedAt             time.Time
+	}
+	if err := json.Unmarshal(row.Wallets, &ws); err != nil {
+		return d, fmt.Errorf("customer: wallets: %w", err)
 	}
 	for _, w := range ws {
-		wallet := Wallet{ID: w.ID, Status: w.Status, CreatedAt: w.CreatedAt}
-		if w.Currency != nil {
-			wallet.Currency = *w.Currency
+		wallet := Wallet{ID: w.ID, Status: w.Status, CreatedAt: w.CreatedAt,
+			Currency: deref(w.Currency), IBAN: deref(w.IBAN), LimitsSource: deref(w.LimitsSource)}
+		if wallet.DailyLimit, err = decimalOrNil(w.DailyLimit); err != nil {
+			return d, err
 		}
-		if w.Iban != nil {
-			wallet.IBAN = *w.Iban
-		}
-		if w.DailyLimit.Valid {
-			v := w.DailyLimit.Decimal
-			wallet.DailyLimit = &v
-		}
-		if w.RequiresApprovalAbove.Valid {
-			v := w.RequiresApprovalAbove.Decimal
-			wallet.RequiresApprovalAbove = &v
-		}
-		if w.LimitsSource != nil {
-			wallet.LimitsSource = *w.LimitsSource
+		if wallet.RequiresApprovalAbove, err = decimalOrNil(w.RequiresApprovalAbove); err != nil {
+			return d, err
 		}
 		d.Wallets = append(d.Wallets, wallet)
 	}
-	vs, err := q.CustomerVerificationRequests(ctx, db.CustomerVerificationRequestsParams{TenantID: tenant, CustomerID: id})
-	for _, v := range vs {
-		d.Verifications = append(d.Verifications, Verification{ID: v.ID, Status: v.Status, RiskLevel: v.RiskLevel, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt})
+	if err := json.Unmarshal(row.Verifications, &d.Verifications); err != nil {
+		return d, fmt.Errorf("customer: verification requests: %w", err)
 	}
-	return d, err
+	return d, nil
+}
+
+func decimalOrNil(s *string) (*decimal.Decimal, error) {
+	if s == nil {
+		return nil, nil
+	}
+	v, err := decimal.NewFromString(*s)
+	if err != nil {
+		return nil, fmt.Errorf("customer: amount %q: %w", *s, err)
+	}
+	return &v, nil
 }
 
 // Settings are the tenant settings customer flows read.
