@@ -105,11 +105,7 @@ func (s *server) handleAlertQueue() http.Handler {
 }
 
 func alertID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.NotFound, "no such alert")
-	}
-	return id, nil
+	return pathID(r, "id", "alert")
 }
 
 func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, errs map[string]string) {
@@ -188,8 +184,7 @@ func assignee(v string, me uuid.UUID) (*uuid.UUID, error) {
 func (s *server) handleAlertBulkAssign() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		var ids []uuid.UUID
@@ -233,8 +228,7 @@ func (s *server) alertAction(prefix, done string, act func(r *http.Request, tena
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		err = act(r, emp.TenantID, id, emp.ID)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/amlrules"
 )
@@ -41,8 +40,7 @@ func (s *server) handleAMLLists() http.Handler {
 func (s *server) handleAMLListCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		view := amlrules.Lists{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description"), Errors: map[string]string{}}
@@ -84,11 +82,7 @@ func (s *server) listPage(w http.ResponseWriter, r *http.Request, status int, id
 }
 
 func listID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.NotFound, "no such list")
-	}
-	return id, nil
+	return pathID(r, "id", "list")
 }
 
 func (s *server) handleAMLListShow() http.Handler {
@@ -110,8 +104,7 @@ func (s *server) handleAMLListEntryAdd() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		view := amlrules.ListDetail{Kind: r.PostForm.Get("kind"), Value: r.PostForm.Get("value"), Note: r.PostForm.Get("note"), Errors: map[string]string{}}
@@ -137,9 +130,9 @@ func (s *server) handleAMLListEntryRemove() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		entry, err := uuid.Parse(r.PathValue("entry"))
+		entry, err := pathID(r, "entry", "entry")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such entry"))
+			s.fail(w, r, err)
 			return
 		}
 		if err := s.AML.RemoveListEntry(r.Context(), emp.TenantID, id, entry); err != nil {
@@ -177,8 +170,7 @@ func (s *server) handleAMLRates() http.Handler {
 func (s *server) handleAMLRateSet() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		view := amlrules.Rates{Currency: r.PostForm.Get("currency"), Value: r.PostForm.Get("rate"), Errors: map[string]string{}}

@@ -231,8 +231,7 @@ func (s *server) handleAMLCondition() http.Handler {
 // handleAMLCheck compiles the editor's condition as it is typed.
 func (s *server) handleAMLCheck() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		f := readRuleForm(r.PostForm)
@@ -244,8 +243,7 @@ func (s *server) handleAMLCheck() http.Handler {
 // shows the editor again with the problems when there are some.
 func (s *server) saveRule(w http.ResponseWriter, r *http.Request, rule uuid.UUID) {
 	emp, _ := employeeFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+	if !s.readForm(w, r) {
 		return
 	}
 	f := readRuleForm(r.PostForm)
@@ -282,11 +280,7 @@ func (s *server) handleAMLRuleCreate() http.Handler {
 }
 
 func ruleID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.NotFound, "no such rule")
-	}
-	return id, nil
+	return pathID(r, "id", "rule")
 }
 
 func (s *server) handleAMLRuleSave() http.Handler {
@@ -493,9 +487,9 @@ func (s *server) handleAMLShadowShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		runID, err := uuid.Parse(r.PathValue("run"))
+		runID, err := pathID(r, "run", "shadow run")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such shadow run"))
+			s.fail(w, r, err)
 			return
 		}
 		run, err := s.AML.ShadowRun(r.Context(), emp.TenantID, runID)

@@ -3,9 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/google/uuid"
-
-	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/views/apiclients"
 )
@@ -48,8 +45,7 @@ func (s *server) handleAPIClientList() http.Handler {
 func (s *server) handleAPIClientCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		form := apiclients.Form{Name: r.PostForm.Get("name"), Scopes: map[string]bool{}, Errors: map[string]string{}}
@@ -73,9 +69,9 @@ func (s *server) handleAPIClientCreate() http.Handler {
 func (s *server) handleAPIClientRotate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "API client")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such API client"))
+			s.fail(w, r, err)
 			return
 		}
 		c, secret, err := s.APIClients.Rotate(r.Context(), emp.TenantID, id)
@@ -91,9 +87,9 @@ func (s *server) handleAPIClientRotate() http.Handler {
 func (s *server) handleAPIClientRevoke() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "API client")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such API client"))
+			s.fail(w, r, err)
 			return
 		}
 		if err := s.APIClients.Revoke(r.Context(), emp.TenantID, id); err != nil {

@@ -88,9 +88,9 @@ func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int
 
 func (s *server) handleApprovalShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "change request")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such change request"))
+			s.fail(w, r, err)
 			return
 		}
 		s.approvalPage(w, r, http.StatusOK, id, "")
@@ -100,13 +100,12 @@ func (s *server) handleApprovalShow() http.Handler {
 func (s *server) handleApprovalDecide() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "change request")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such change request"))
+			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		decision := approval.Decision(r.PostForm.Get("decision"))
@@ -134,9 +133,9 @@ func (s *server) handleApprovalDecide() http.Handler {
 func (s *server) handleApprovalCancel() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "change request")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such change request"))
+			s.fail(w, r, err)
 			return
 		}
 		if _, err := s.Approvals.Cancel(r.Context(), emp.TenantID, id); err != nil {

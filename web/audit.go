@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
 	auditv "github.com/ciamhq/ciam/views/audit"
@@ -135,9 +133,9 @@ func auditRow(rec audit.Record) auditv.Row {
 func (s *server) handleAuditShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "audit record")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such audit record"))
+			s.fail(w, r, err)
 			return
 		}
 		rec, err := s.Audit.Get(r.Context(), emp.TenantID, id)

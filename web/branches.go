@@ -148,8 +148,7 @@ func (s *server) handleBranchShow() http.Handler {
 func (s *server) handleBranchCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		form, in := branchForm(r)
@@ -174,8 +173,7 @@ func (s *server) handleBranchUpdate() http.Handler {
 		if !ok {
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		form, in := branchForm(r)
@@ -198,13 +196,12 @@ func (s *server) handleBranchUpdate() http.Handler {
 func (s *server) handleBranchStatus() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "branch")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such branch"))
+			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		b, err := s.Catalog.SetBranchStatus(r.Context(), emp.TenantID, id, r.PostForm.Get("status"))

@@ -137,8 +137,7 @@ func (s *server) handleConnectorNew() http.Handler {
 func (s *server) handleConnectorCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		t, _ := catalog.ConnectorTypeOf(r.PostForm.Get("type"))
@@ -213,8 +212,7 @@ func (s *server) handleConnectorUpdate() http.Handler {
 		if !ok {
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		t, _ := catalog.ConnectorTypeOf(c.Type)
@@ -243,8 +241,7 @@ func (s *server) handleConnectorSecret() http.Handler {
 		if !ok {
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		reason := r.PostForm.Get("reason")
@@ -275,13 +272,12 @@ func fromList(r *http.Request) bool { return r.PostForm.Get("from") == "list" }
 func (s *server) handleConnectorStatus() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "connector")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such connector"))
+			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		c, err := s.Catalog.SetConnectorStatus(r.Context(), emp.TenantID, id, r.PostForm.Get("status"))
@@ -298,13 +294,12 @@ func (s *server) handleConnectorStatus() http.Handler {
 func (s *server) handleConnectorTest() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "connector")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such connector"))
+			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		c, err := s.Catalog.TestConnection(r.Context(), emp.TenantID, id)

@@ -121,11 +121,7 @@ func customerPager(u *url.URL, res customer.SearchResult, n int, sort string) co
 // customerID reads the {id} of a customer route; anything that is not an
 // id is a customer that does not exist.
 func customerID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.NotFound, "no such customer")
-	}
-	return id, nil
+	return pathID(r, "id", "customer")
 }
 
 func (s *server) handleCustomerShow() http.Handler {
@@ -203,8 +199,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		form := customersv.StandingForm{Action: strings.ToUpper(strings.TrimSpace(r.PostForm.Get("action"))),

@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
-	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
@@ -91,9 +88,9 @@ func docMetadata(d kyc.DocumentInfo) []components.KV {
 func (s *server) handleDocumentView() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "document")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such document"))
+			s.fail(w, r, err)
 			return
 		}
 		doc, v, err := s.KYC.DocumentView(r.Context(), emp.TenantID, id)
@@ -142,9 +139,9 @@ const (
 func (s *server) handleDocumentContent() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "document")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such document"))
+			s.fail(w, r, err)
 			return
 		}
 		doc, err := s.KYC.Document(r.Context(), emp.TenantID, id)

@@ -109,11 +109,7 @@ func (s *server) handleReviewList() http.Handler {
 }
 
 func reviewID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.NotFound, "no such verification request")
-	}
-	return id, nil
+	return pathID(r, "id", "verification request")
 }
 
 // localReviewURL is next when it is a path of the review pages, else
@@ -133,8 +129,7 @@ func (s *server) handleReviewAssign() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		next := localReviewURL(r.PostForm.Get("next"), "/reviews/"+id.String())
@@ -566,8 +561,7 @@ func (s *server) handleReviewDecide() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		pf := r.PostForm
@@ -633,8 +627,7 @@ func (s *server) handleReviewActivate() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		v, err := s.KYC.Get(r.Context(), emp.TenantID, id, nil)

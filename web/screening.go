@@ -138,11 +138,7 @@ func (s *server) hitPage(w http.ResponseWriter, r *http.Request, status int, id 
 }
 
 func hitID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.NotFound, "no such hit")
-	}
-	return id, nil
+	return pathID(r, "id", "hit")
 }
 
 func (s *server) handleScreeningHitShow() http.Handler {
@@ -164,8 +160,7 @@ func (s *server) handleScreeningHitDecide() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		decision := screening.HitStatus(r.PostForm.Get("decision"))

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -109,9 +107,9 @@ func entrySummary(e *screening.Entry) []string {
 func (s *server) handleScreeningVersion() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "list version")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such list version"))
+			s.fail(w, r, err)
 			return
 		}
 		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
@@ -233,9 +231,9 @@ func (s *server) handleScreeningUpload() http.Handler {
 // status fragment alone every second until the load is over.
 func (s *server) handleScreeningUploadShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "upload")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such upload"))
+			s.fail(w, r, err)
 			return
 		}
 		up, err := s.Screening.GetUpload(r.Context(), id)

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	screeningv "github.com/ciamhq/ciam/views/screening"
@@ -40,8 +39,7 @@ func (s *server) handleScreeningSettings() http.Handler {
 func (s *server) handleScreeningSettingsSave() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		f := r.PostForm

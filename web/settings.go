@@ -6,9 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -72,8 +69,7 @@ func first(v []string) string {
 func (s *server) handlePreferencesSave() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		f := r.PostForm
@@ -155,8 +151,7 @@ func (s *server) handlePasswordPolicy() http.Handler {
 func (s *server) handlePasswordPolicyPropose() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		f := r.PostForm
@@ -223,8 +218,7 @@ func (s *server) handleRequirements() http.Handler {
 func (s *server) handleRequirementSave() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		f := r.PostForm
@@ -265,9 +259,9 @@ func (s *server) handleRequirementSave() http.Handler {
 func (s *server) handleRequirementDelete() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		id, err := uuid.Parse(r.PathValue("id"))
+		id, err := pathID(r, "id", "requirement")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such requirement"))
+			s.fail(w, r, err)
 			return
 		}
 		if err := s.KYC.DeleteRequirement(r.Context(), emp.TenantID, id); err != nil {

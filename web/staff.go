@@ -61,8 +61,7 @@ func (s *server) handleStaffList() http.Handler {
 func (s *server) handleStaffCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		form := staffv.NewForm{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Roles: map[string]bool{}, Errors: map[string]string{}}

@@ -32,8 +32,7 @@ func (s *server) handleTenantList() http.Handler {
 
 func (s *server) handleTenantCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		f := r.PostForm

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -26,13 +24,12 @@ func (s *server) handleWalletLimits() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		walletID, err := uuid.Parse(r.PathValue("wallet"))
+		walletID, err := pathID(r, "wallet", "wallet")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such wallet"))
+			s.fail(w, r, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		// The wallet must be this customer's: the customer is read in the

@@ -43,8 +43,7 @@ func (s *server) handleWebhookList() http.Handler {
 func (s *server) handleWebhookCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		form := webhooks.Form{URL: r.PostForm.Get("url"), Description: r.PostForm.Get("description"), Types: map[string]bool{}, Errors: map[string]string{}}
@@ -113,8 +112,7 @@ func (s *server) handleWebhookStatus() http.Handler {
 		if !ok {
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, apperr.New(apperr.Malformed, "the form could not be read"))
+		if !s.readForm(w, r) {
 			return
 		}
 		if err := s.Webhooks.SetStatus(r.Context(), emp.TenantID, id, r.PostForm.Get("status")); err != nil {
@@ -133,9 +131,9 @@ func (s *server) handleWebhookResend() http.Handler {
 		if !ok {
 			return
 		}
-		did, err := uuid.Parse(r.PathValue("delivery"))
+		did, err := pathID(r, "delivery", "delivery")
 		if err != nil {
-			s.fail(w, r, apperr.New(apperr.NotFound, "no such delivery"))
+			s.fail(w, r, err)
 			return
 		}
 		if _, err := s.Webhooks.Resend(r.Context(), emp.TenantID, did); err != nil {

@@ -13,42 +13,9 @@ cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-15s}
 PORT=${LOAD_PORT:-18080}
-BASE="http://127.0.0.1:$PORT"
-
-need() {
-  command -v "$1" >/dev/null && return
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
-  else echo "install $2 (apt-get install $2)" >&2; exit 1; fi
-}
-need wrk wrk
-need hey hey
-need curl curl
-need jq jq
-need psql postgresql-client
-
-go build -o bin/ciam ./cmd/ciam
-go build -o bin/ciam-load ./cmd/ciam-load
-# A database of its own, made afresh for each run and dropped after, in
-# the server DATABASE_URL names or the private cluster: the load's data and
-# keys never mix with the demo's.
-ADMIN_URL="${DATABASE_URL:-$(./bin/ciam pg start)}"
 LOAD_DB=ciam_load_api
-psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" -c "CREATE DATABASE $LOAD_DB"
-DATABASE_URL=$(sed -E "s#/[^/?]+(\?|$)#/$LOAD_DB\1#" <<<"$ADMIN_URL")
-export DATABASE_URL
-./bin/ciam migrate >/dev/null
-
-export HTTP_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" LOG_LEVEL=warn
-export SESSION_KEYS="$(head -c 48 /dev/urandom | base64 -w0)"
-export FIELD_ENCRYPTION_KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
-export OIDC_ISSUER="http://127.0.0.1:1" OIDC_CLIENT_ID=unused OIDC_CLIENT_SECRET=unused
-# PROFILE=FILE writes a CPU profile of the server under the main load.
-if [ -n "${PROFILE:-}" ]; then export DEBUG_ADDR=127.0.0.1:$((PORT + 1000)); fi
-profile() { [ -z "${PROFILE:-}" ] || (sleep 2; curl -fs -o "$PROFILE" "http://$DEBUG_ADDR/debug/pprof/profile?seconds=5") & }
-./bin/ciam serve --no-migrate >/tmp/ciam-load.log 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" || true' EXIT
-for _ in $(seq 50); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+TOOLS="wrk:wrk hey:hey"
+. docs/load/server.sh
 
 SLUG="load_$(date +%s)"
 ./bin/ciam tenants create --slug "$SLUG" --name "Load test" >/dev/null
