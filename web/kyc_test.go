@@ -6,11 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/gif"
-	"image/jpeg"
-	"image/png"
 	"mime/multipart"
 	"slices"
 	"strings"
@@ -18,71 +13,10 @@ import (
 	"time"
 
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
 )
-
-// Real files, made here.
-
-func picture(w, h int, shade uint8) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.Set(x, y, color.RGBA{uint8(x * 7), shade, uint8(y * 3), 255})
-		}
-	}
-	return img
-}
-
-func jpegBytes(t testing.TB, w, h int, shade uint8) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, picture(w, h, shade), &jpeg.Options{Quality: 80}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func pngBytes(t *testing.T, w, h int) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, picture(w, h, 99)); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func gifBytes(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := gif.Encode(&b, picture(400, 400, 1), nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// pdfBytes is a one-page PDF with a correct cross-reference table.
-func pdfBytes(text string) []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(s string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), s)
-	}
-	b.WriteString("%PDF-1.4\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
-	stream := "BT /F1 12 Tf 72 720 Td (" + text + ") Tj ET"
-	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream))
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
-}
 
 type upDoc struct {
 	Type, SubType string
@@ -120,15 +54,15 @@ func passport(t *testing.T, meta map[string]any) upDoc {
 	for k, v := range meta {
 		m[k] = v
 	}
-	return upDoc{"IDENTITY_DOCUMENT", "PASSPORT", jpegBytes(t, 640, 480, 10), m}
+	return upDoc{"IDENTITY_DOCUMENT", "PASSPORT", kyctest.JPEG(t, 640, 480, 10), m}
 }
 
 func utilityBill(issued time.Time) upDoc {
-	return upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", pdfBytes("Electricity bill " + issued.Format(time.DateOnly)),
+	return upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", kyctest.PDF("Electricity bill " + issued.Format(time.DateOnly)),
 		map[string]any{"issueDate": issued.Format(time.DateOnly), "issuer": "London Power", "address": "221B Baker Street, London NW1 6XE"}}
 }
 
-func selfie(t *testing.T) upDoc { return upDoc{"SELFIE", "", pngBytes(t, 400, 400), nil} }
+func selfie(t *testing.T) upDoc { return upDoc{"SELFIE", "", kyctest.PNG(t, 400, 400), nil} }
 
 func noCategory(m map[string]any) { delete(m, "categorization") }
 
@@ -138,7 +72,7 @@ func TestUploadErrorCodes(t *testing.T) {
 	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
 	big := make([]byte, 11<<20)
 	_, _ = rand.Read(big)
-	copy(big, jpegBytes(t, 400, 400, 3))
+	copy(big, kyctest.JPEG(t, 400, 400, 3))
 
 	tests := []struct {
 		name   string
@@ -147,14 +81,14 @@ func TestUploadErrorCodes(t *testing.T) {
 		code   string
 		field  string
 	}{
-		{"a GIF named .jpg", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", gifBytes(t), nil}}, 400, "INVALID_DOCUMENT_FORMAT", "documents[0].content"},
+		{"a GIF named .jpg", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", kyctest.GIF(t), nil}}, 400, "INVALID_DOCUMENT_FORMAT", "documents[0].content"},
 		{"an 11 MB file", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", big, nil}}, 413, "DOCUMENT_TOO_LARGE", "documents[0].content"},
-		{"a tiny JPEG", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", jpegBytes(t, 60, 40, 1), nil}}, 422, "POOR_IMAGE_QUALITY", "documents[0].content"},
+		{"a tiny JPEG", []upDoc{{"IDENTITY_DOCUMENT", "PASSPORT", kyctest.JPEG(t, 60, 40, 1), nil}}, 422, "POOR_IMAGE_QUALITY", "documents[0].content"},
 		{"a broken PDF", []upDoc{{"IDENTITY_DOCUMENT", "NATIONAL_ID", []byte("%PDF-1.4\nnot really a pdf"), nil}}, 400, "INVALID_DOCUMENT_FORMAT", "documents[0].content"},
 		{"an expired passport", []upDoc{passport(t, map[string]any{"expiryDate": "2020-01-31"})}, 422, "EXPIRED_DOCUMENT", "documents[0].metadata.expiryDate"},
 		{"a wrong date of birth", []upDoc{passport(t, map[string]any{"extractedData": map[string]any{"fullName": "John Doe", "dateOfBirth": "1991-05-15"}})}, 422, "DATA_MISMATCH", "documents[0].metadata.extractedData.dateOfBirth"},
 		{"another person's name", []upDoc{passport(t, map[string]any{"extractedData": map[string]any{"fullName": "Jane Roe"}})}, 422, "DATA_MISMATCH", "documents[0].metadata.extractedData.fullName"},
-		{"a type the requirements refuse", []upDoc{{"SOURCE_OF_FUNDS", "PAYSLIP", pdfBytes("payslip"), nil}}, 422, "UNSUPPORTED_DOCUMENT", "documents[0].type"},
+		{"a type the requirements refuse", []upDoc{{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil}}, 422, "UNSUPPORTED_DOCUMENT", "documents[0].type"},
 		{"the same file twice", []upDoc{passport(t, nil), passport(t, nil)}, 409, "DUPLICATE_UPLOAD", "documents[1].content"},
 	}
 	for _, tc := range tests {
@@ -184,7 +118,7 @@ func TestUploadErrorCodes(t *testing.T) {
 		h := h.with(t)
 		_, vr := h.onboarded(dt, tok, noCategory)
 		for i := range 5 {
-			resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, upDoc{"IDENTITY_DOCUMENT", "PASSPORT", jpegBytes(t, 50, 50, uint8(i)), nil}), nil)
+			resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, upDoc{"IDENTITY_DOCUMENT", "PASSPORT", kyctest.JPEG(t, 50, 50, uint8(i)), nil}), nil)
 			if errCode(out) != "POOR_IMAGE_QUALITY" {
 				t.Fatalf("attempt %d: %d %v", i, resp.StatusCode, out)
 			}
@@ -209,7 +143,7 @@ func TestUploadMultipartAndStatus(t *testing.T) {
 	meta, _ := json.Marshal(passport(t, nil).Metadata)
 	_ = mw.WriteField("documents[0].metadata", string(meta))
 	fw, _ := mw.CreateFormFile("documents[0].content", "passport.jpg")
-	_, _ = fw.Write(jpegBytes(t, 500, 500, 50))
+	_, _ = fw.Write(kyctest.JPEG(t, 500, 500, 50))
 	_ = mw.Close()
 	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, body.String(), map[string]string{"Content-Type": mw.FormDataContentType()})
 	if resp.StatusCode != 200 {
@@ -304,7 +238,7 @@ func TestKYCHighRiskGoesToReview(t *testing.T) {
 	h.startJobs()
 	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
 	_, vr := h.onboarded(dt, tok, nil) // the example's HIGH_RISK_INDIVIDUAL category
-	fundsDoc := upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", pdfBytes("payslip"), nil}
+	fundsDoc := upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil}
 	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), utilityBill(time.Now().AddDate(0, 0, -10)), selfie(t), fundsDoc), nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("upload: %d %v", resp.StatusCode, out)

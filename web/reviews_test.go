@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/iban"
+	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -35,7 +36,7 @@ var (
 	mediumRisk = func(m map[string]any) { noCategory(m); ic(m)["annualIncome"] = "300000" }
 )
 
-func fundsDoc() upDoc { return upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", pdfBytes("payslip"), nil} }
+func fundsDoc() upDoc { return upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil} }
 
 // toReview registers a customer of the harness tenant and uploads what
 // sends them to review: HIGH risk with every document, or MEDIUM with a

@@ -17,13 +17,14 @@ import (
 	"time"
 
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 )
 
 // uploadBodyReader streams an upload of one identity document of size
 // bytes (a real JPEG header followed by noise) without building it in
 // memory, so that only the server's memory is measured.
 func uploadBodyReader(t testing.TB, vr string, size int) io.Reader {
-	head := jpegBytes(t, 400, 400, 7)
+	head := kyctest.JPEG(t, 400, 400, 7)
 	pr, pw := io.Pipe()
 	go func() {
 		fmt.Fprintf(pw, `{"verificationRequestId":%q,"documents":[{"type":"IDENTITY_DOCUMENT","subType":"PASSPORT","fileName":"big.jpg","content":"`, vr)

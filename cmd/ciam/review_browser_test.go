@@ -5,11 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,6 +23,7 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/iban"
+	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 )
 
 // apiClient is the demo tenant's backend, talking to the running product.
@@ -94,59 +90,6 @@ func (a *apiClient) call(method, path string, body any) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-// Small real files, made here.
-
-func testJPEG(t *testing.T, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func testPNG(t *testing.T, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{40, uint8(x), uint8(y), 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// testPDF is a one-page PDF with a correct cross-reference table.
-func testPDF(text string) []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(s string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), s)
-	}
-	b.WriteString("%PDF-1.4\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
-	stream := "BT /F1 12 Tf 72 720 Td (" + text + ") Tj ET"
-	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream))
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
-}
-
 func document(typ, subType, name string, content []byte, meta map[string]any) map[string]any {
 	return map[string]any{"type": typ, "subType": subType, "fileName": name, "content": base64.StdEncoding.EncodeToString(content), "metadata": meta}
 }
@@ -180,12 +123,12 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 	}
 	issued := time.Now().AddDate(0, 0, -10).Format(time.DateOnly)
 	status, out = backend.call("POST", "/verification/documents/upload", map[string]any{"verificationRequestId": vr, "documents": []any{
-		document("IDENTITY_DOCUMENT", "PASSPORT", "passport.jpg", testJPEG(t, 640, 480), map[string]any{"documentNumber": "123456789", "issuingCountry": "GB",
+		document("IDENTITY_DOCUMENT", "PASSPORT", "passport.jpg", kyctest.JPEG(t, 640, 480, 120), map[string]any{"documentNumber": "123456789", "issuingCountry": "GB",
 			"expiryDate": time.Now().AddDate(4, 0, 0).Format(time.DateOnly), "extractedData": map[string]any{"fullName": "John Michael Doe", "dateOfBirth": "1990-05-15"}}),
-		document("PROOF_OF_ADDRESS", "UTILITY_BILL", "bill.pdf", testPDF("Electricity bill"), map[string]any{"issueDate": issued, "issuer": "London Power",
+		document("PROOF_OF_ADDRESS", "UTILITY_BILL", "bill.pdf", kyctest.PDF("Electricity bill"), map[string]any{"issueDate": issued, "issuer": "London Power",
 			"address": "221B Baker Street, London NW1 6XE"}),
-		document("SELFIE", "", "selfie.png", testPNG(t, 400, 400), nil),
-		document("SOURCE_OF_FUNDS", "PAYSLIP", "payslip.pdf", testPDF("Payslip"), nil),
+		document("SELFIE", "", "selfie.png", kyctest.PNG(t, 400, 400), nil),
+		document("SOURCE_OF_FUNDS", "PAYSLIP", "payslip.pdf", kyctest.PDF("Payslip"), nil),
 	}})
 	if status != 200 {
 		t.Fatalf("upload: %d %v", status, out)
