@@ -181,9 +181,9 @@ func TestKYCMediumCustomerApprovedAutomatically(t *testing.T) {
 	h.s.Webhooks.AllowPrivateNetworks = true
 	dt := h.demoTenant()
 	rc := newReceiver(t, 0)
-	secret := h.subscribe(h.cookieFor(h.employeeOf(dt.ID, "TENANT_ADMIN")), rc.srv.URL, "verification.status.changed")
+	secret := h.subscribe(h.cookieFor(h.employeeOf(dt.ID, "TENANT_ADMIN")), rc.srv.URL, "verification.status.changed", "customer.activated")
 	h.startJobs()
-	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeCustomersRead, credential.ScopeVerificationWrite)
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeCustomersRead, credential.ScopeVerificationWrite, credential.ScopeVerificationReview)
 	cust, vr := h.onboarded(dt, tok, func(m map[string]any) {
 		noCategory(m)
 		ic(m)["annualIncome"] = "300000" // a high declared income makes the customer MEDIUM
@@ -206,10 +206,20 @@ func TestKYCMediumCustomerApprovedAutomatically(t *testing.T) {
 			t.Errorf("document %v", d)
 		}
 	}
-	// The receiver got both status changes, signed.
+	// Approved, the customer is activated with a valid IBAN.
+	resp, out = h.apiCall("POST", activatePath, dt.Slug, tok, activateBody(cust, map[string]any{"generateIBAN": true, "createWallet": true}), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("activate: %d %v", resp.StatusCode, out)
+	}
+	code, _ := out["data"].(map[string]any)["accountDetails"].(map[string]any)["iban"].(string)
+	if len(code) < 15 || mod97(code) != 1 || out["data"].(map[string]any)["status"] != "ACTIVE" {
+		t.Fatalf("activation: IBAN %q, %v", code, out)
+	}
+	// The receiver got both status changes and the activation, signed.
 	deadline := time.Now().Add(15 * time.Second)
 	var statuses []string
-	for time.Now().Before(deadline) && len(statuses) < 2 {
+	activated := ""
+	for time.Now().Before(deadline) && (len(statuses) < 2 || activated == "") {
 		statuses = nil
 		for _, call := range rc.calls() {
 			if !verifySig(secret, call) {
@@ -217,10 +227,13 @@ func TestKYCMediumCustomerApprovedAutomatically(t *testing.T) {
 			}
 			var b struct {
 				Event string
-				Data  struct{ VerificationRequestID, CustomerID, PreviousStatus, CurrentStatus, Timestamp string }
+				Data  struct{ VerificationRequestID, CustomerID, PreviousStatus, CurrentStatus, Timestamp, IBAN string }
 			}
 			_ = json.Unmarshal(call.Body, &b)
-			if b.Data.VerificationRequestID == vr && b.Data.CustomerID == cust && b.Data.Timestamp != "" {
+			switch {
+			case b.Event == "customer.activated" && b.Data.CustomerID == cust:
+				activated = b.Data.IBAN
+			case b.Data.VerificationRequestID == vr && b.Data.CustomerID == cust && b.Data.Timestamp != "":
 				statuses = append(statuses, b.Data.PreviousStatus+">"+b.Data.CurrentStatus)
 			}
 		}
@@ -229,6 +242,9 @@ func TestKYCMediumCustomerApprovedAutomatically(t *testing.T) {
 	slices.Sort(statuses) // deliveries are independent: their order is not promised
 	if strings.Join(statuses, ",") != "AWAITING_DOCUMENTS>DOCUMENTS_RECEIVED,DOCUMENTS_RECEIVED>APPROVED" {
 		t.Fatalf("webhooks carried %v", statuses)
+	}
+	if activated != code {
+		t.Fatalf("customer.activated carried IBAN %q; want %q", activated, code)
 	}
 }
 
