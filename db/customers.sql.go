@@ -462,7 +462,12 @@ SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.d
               FROM wallets w WHERE w.tenant_id = c.tenant_id AND w.customer_id = c.id), '[]')::jsonb AS wallets,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'status', v.status, 'riskLevel', v.risk_level,
                  'createdAt', v.created_at, 'updatedAt', v.updated_at) ORDER BY v.created_at DESC)
-              FROM verification_requests v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id), '[]')::jsonb AS verifications
+              FROM verification_requests v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id), '[]')::jsonb AS verifications,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('type', d.type, 'status', d.status, 'createdAt', d.created_at) ORDER BY d.created_at DESC)
+              FROM documents d WHERE d.tenant_id = c.tenant_id AND d.customer_id = c.id), '[]')::jsonb AS documents,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'country', r.country, 'riskLevel', r.risk_level, 'docType', r.doc_type,
+                 'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days) ORDER BY r.country, r.risk_level, r.doc_type)
+              FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id
 WHERE c.tenant_id = $1 AND c.id = $2
@@ -478,11 +483,14 @@ type CustomerDetailRow struct {
 	UserID        *uuid.UUID
 	Wallets       json.RawMessage
 	Verifications json.RawMessage
+	Documents     json.RawMessage
+	Requirements  json.RawMessage
 }
 
-// A customer with their user id, wallets (oldest first) and verification
-// requests (newest first) in one statement: a read of the customer is one
-// round trip, not four.
+// A customer with their user id, wallets (oldest first), verification
+// requests and documents (newest first) and the tenant's document
+// requirements, in one statement: a read of the customer is one round
+// trip, not six.
 func (q *Queries) CustomerDetail(ctx context.Context, arg CustomerDetailParams) (CustomerDetailRow, error) {
 	row := q.db.QueryRow(ctx, customerDetail, arg.TenantID, arg.ID)
 	var i CustomerDetailRow
@@ -518,6 +526,8 @@ func (q *Queries) CustomerDetail(ctx context.Context, arg CustomerDetailParams) 
 		&i.UserID,
 		&i.Wallets,
 		&i.Verifications,
+		&i.Documents,
+		&i.Requirements,
 	)
 	return i, err
 }

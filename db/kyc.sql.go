@@ -39,55 +39,6 @@ func (q *Queries) CountRejectedUpload(ctx context.Context, arg CountRejectedUplo
 	return i, err
 }
 
-const customerDocuments = `-- name: CustomerDocuments :many
-SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at FROM documents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC
-`
-
-type CustomerDocumentsParams struct {
-	TenantID   uuid.UUID
-	CustomerID uuid.UUID
-}
-
-func (q *Queries) CustomerDocuments(ctx context.Context, arg CustomerDocumentsParams) ([]Document, error) {
-	rows, err := q.db.Query(ctx, customerDocuments, arg.TenantID, arg.CustomerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Document{}
-	for rows.Next() {
-		var i Document
-		if err := rows.Scan(
-			&i.ID,
-			&i.TenantID,
-			&i.VerificationRequestID,
-			&i.CustomerID,
-			&i.Type,
-			&i.SubType,
-			&i.FileName,
-			&i.DeclaredMime,
-			&i.Mime,
-			&i.SizeBytes,
-			&i.Sha256,
-			&i.Width,
-			&i.Height,
-			&i.Pages,
-			&i.Metadata,
-			&i.Status,
-			&i.Storage,
-			&i.KeyID,
-			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const deleteKYCRequirement = `-- name: DeleteKYCRequirement :execrows
 DELETE FROM kyc_requirements WHERE tenant_id = $1 AND id = $2
 `

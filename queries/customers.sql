@@ -82,9 +82,10 @@ SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id;
 SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 
 -- name: CustomerDetail :one
--- A customer with their user id, wallets (oldest first) and verification
--- requests (newest first) in one statement: a read of the customer is one
--- round trip, not four.
+-- A customer with their user id, wallets (oldest first), verification
+-- requests and documents (newest first) and the tenant's document
+-- requirements, in one statement: a read of the customer is one round
+-- trip, not six.
 SELECT sqlc.embed(c),
     cr.id AS user_id,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', w.id, 'status', w.status, 'currency', w.currency, 'iban', w.iban,
@@ -93,7 +94,12 @@ SELECT sqlc.embed(c),
               FROM wallets w WHERE w.tenant_id = c.tenant_id AND w.customer_id = c.id), '[]')::jsonb AS wallets,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'status', v.status, 'riskLevel', v.risk_level,
                  'createdAt', v.created_at, 'updatedAt', v.updated_at) ORDER BY v.created_at DESC)
-              FROM verification_requests v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id), '[]')::jsonb AS verifications
+              FROM verification_requests v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id), '[]')::jsonb AS verifications,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('type', d.type, 'status', d.status, 'createdAt', d.created_at) ORDER BY d.created_at DESC)
+              FROM documents d WHERE d.tenant_id = c.tenant_id AND d.customer_id = c.id), '[]')::jsonb AS documents,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'country', r.country, 'riskLevel', r.risk_level, 'docType', r.doc_type,
+                 'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days) ORDER BY r.country, r.risk_level, r.doc_type)
+              FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id
 WHERE c.tenant_id = @tenant_id AND c.id = @id;

@@ -64,9 +64,6 @@ UPDATE documents SET key_id = @key_id WHERE tenant_id = @tenant_id AND id = @id;
 -- name: RequestDocuments :many
 SELECT * FROM documents WHERE tenant_id = @tenant_id AND verification_request_id = @verification_request_id ORDER BY created_at;
 
--- name: CustomerDocuments :many
-SELECT * FROM documents WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at DESC;
-
 -- name: Document :one
 SELECT * FROM documents WHERE tenant_id = @tenant_id AND id = @id;
 

@@ -1,13 +1,11 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
@@ -91,36 +89,26 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
+			Documents: customerDocuments, Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
 	}
 }
 
 // customerDocuments gives GET /customers/{id} its document slots: the
 // latest document of each type, and each required type not given yet as
-// MISSING.
-func customerDocuments() func(ctx context.Context, q *db.Queries, c customer.Customer) ([]api.DocumentStatus, error) {
-	return func(ctx context.Context, q *db.Queries, c customer.Customer) ([]api.DocumentStatus, error) {
-		country := c.Address.Country
-		if country == "" {
-			country = c.Nationality
-		}
-		docs, reqs, err := kyc.CustomerDocumentsIn(ctx, q, c.TenantID, c.ID, c.RiskLevel, country)
-		if err != nil {
-			return nil, err
-		}
-		var out []api.DocumentStatus
-		seen := map[string]bool{}
-		for _, d := range docs { // newest first
-			if !seen[d.Type] {
-				seen[d.Type] = true
-				out = append(out, api.DocumentStatus{Type: d.Type, Status: d.Status, LastUpdated: d.CreatedAt})
-			}
-		}
-		for _, r := range reqs {
-			if r.Required && !seen[r.Type] {
-				out = append(out, api.DocumentStatus{Type: r.Type, Status: kyc.DocMissing, LastUpdated: c.CreatedAt})
-			}
-		}
-		return out, nil
+// MISSING, from the documents and requirements the customer was read with.
+func customerDocuments(d customer.Detail) ([]api.DocumentStatus, error) {
+	c := d.Customer
+	country := c.Address.Country
+	if country == "" {
+		country = c.Nationality
 	}
+	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, country, c.RiskLevel, c.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.DocumentStatus, len(slots))
+	for i, sl := range slots {
+		out[i] = api.DocumentStatus{Type: sl.Type, Status: sl.Status, LastUpdated: sl.UpdatedAt}
+	}
+	return out, nil
 }

@@ -170,27 +170,20 @@ type Detail struct {
 	Wallets       []Wallet
 	Verifications []Verification
 	UserID        uuid.UUID
+	// Documents (type, status, createdAt; newest first) and the tenant's
+	// document Requirements, as JSON, for the KYC capability to read: the
+	// customer's record shows which documents are in and which are due.
+	Documents, Requirements json.RawMessage
 }
 
-// GetDetail returns a customer with wallets and verification requests.
+// GetDetail returns a customer with wallets, verification requests and
+// documents, in one round trip to the database.
 func (s *Service) GetDetail(ctx context.Context, tenant, id uuid.UUID) (Detail, error) {
-	return s.GetDetailWith(ctx, tenant, id, nil)
-}
-
-// GetDetailWith is GetDetail that also runs also, when not nil, in the
-// same transaction once the customer is read: a caller that needs more
-// of the customer's rows reads them without a transaction of its own.
-func (s *Service) GetDetailWith(ctx context.Context, tenant, id uuid.UUID, also func(q *db.Queries, d Detail) error) (Detail, error) {
 	var d Detail
-	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+	err := db.InTenantRead(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
-		if d, err = detail(ctx, q, tenant, id); err != nil {
-			return err
-		}
-		if also != nil {
-			return also(q, d)
-		}
-		return nil
+		d, err = detail(ctx, q, tenant, id)
+		return err
 	})
 	if db.IsNotFound(err) {
 		return Detail{}, errNotFound()
@@ -210,6 +203,7 @@ func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, e
 		return d, err
 	}
 	d.Customer = fromRow(row.Customer)
+	d.Documents, d.Requirements = row.Documents, row.Requirements
 	if row.UserID != nil {
 		d.UserID = *row.UserID
 	}

@@ -155,36 +155,52 @@ func (v Verification) Check(kind string) (StoredCheck, bool) {
 	return StoredCheck{}, false
 }
 
-// CustomerDocuments gives a customer's document slots for GET /customers:
-// the latest document of each type with its status, and the required
-// ones not given yet as MISSING.
-func (s *Service) CustomerDocuments(ctx context.Context, tenant, customerID uuid.UUID, risk, country string) ([]DocumentInfo, []Requirement, error) {
-	var (
-		docs []DocumentInfo
-		reqs []Requirement
-	)
-	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		var err error
-		docs, reqs, err = CustomerDocumentsIn(ctx, q, tenant, customerID, risk, country)
-		return err
-	})
-	return docs, reqs, err
+// DocumentSlot is where one type of document stands for a customer.
+type DocumentSlot struct {
+	Type   string
+	Status string
+	// UpdatedAt is when the document came in (or, for a missing one,
+	// when the customer registered).
+	UpdatedAt time.Time `json:"createdAt"`
 }
 
-// CustomerDocumentsIn is CustomerDocuments inside the caller's
-// transaction q.
-func CustomerDocumentsIn(ctx context.Context, q *db.Queries, tenant, customerID uuid.UUID, risk, country string) ([]DocumentInfo, []Requirement, error) {
-	docs, err := q.CustomerDocuments(ctx, db.CustomerDocumentsParams{TenantID: tenant, CustomerID: customerID})
-	if err != nil {
-		return nil, nil, fmt.Errorf("kyc: customer documents: %w", err)
+// CustomerDocumentSlots gives a customer's document slots for GET
+// /customers from the JSON that customer.Detail carries (documents newest
+// first, the tenant's requirements): the latest document of each type with
+// its status, then each required type not given yet as MISSING, dated
+// registered.
+func CustomerDocumentSlots(documents, requirements json.RawMessage, country, risk string, registered time.Time) ([]DocumentSlot, error) {
+	var docs []DocumentSlot
+	if err := json.Unmarshal(documents, &docs); err != nil {
+		return nil, fmt.Errorf("kyc: customer documents: %w", err)
 	}
-	rows, err := q.KYCRequirements(ctx, tenant)
-	if err != nil {
-		return nil, nil, fmt.Errorf("kyc: customer documents: %w", err)
+	var rows []struct {
+		ID                          uuid.UUID
+		Country, RiskLevel, DocType string
+		SubTypes                    []string
+		Required                    bool
+		MaxAgeDays                  *int32
 	}
-	var out []DocumentInfo
+	if err := json.Unmarshal(requirements, &rows); err != nil {
+		return nil, fmt.Errorf("kyc: requirements: %w", err)
+	}
+	reqs := make([]db.KycRequirement, len(rows))
+	for i, r := range rows {
+		reqs[i] = db.KycRequirement{ID: r.ID, Country: r.Country, RiskLevel: r.RiskLevel, DocType: r.DocType, SubTypes: r.SubTypes,
+			Required: r.Required, MaxAgeDays: r.MaxAgeDays}
+	}
+	var out []DocumentSlot
+	seen := map[string]bool{}
 	for _, d := range docs {
-		out = append(out, docInfo(d))
+		if !seen[d.Type] {
+			seen[d.Type] = true
+			out = append(out, d)
+		}
 	}
-	return out, requirementsFor(rows, country, risk), nil
+	for _, r := range requirementsFor(reqs, country, risk) {
+		if r.Required && !seen[r.Type] {
+			out = append(out, DocumentSlot{Type: r.Type, Status: DocMissing, UpdatedAt: registered})
+		}
+	}
+	return out, nil
 }

@@ -5,13 +5,11 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/catalog"
@@ -54,7 +52,7 @@ type Deps struct {
 	Catalog *catalog.Service
 	// Documents, when set, gives a customer's document slots (the KYC
 	// capability); otherwise the defaults per risk level show as MISSING.
-	Documents func(ctx context.Context, q *db.Queries, c customer.Customer) ([]DocumentStatus, error)
+	Documents func(d customer.Detail) ([]DocumentStatus, error)
 	// Screening screens names against the sanctions and PEP lists.
 	Screening *screening.Service
 	Now       func() time.Time

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
 )
@@ -291,9 +290,9 @@ func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
 	}
 }
 
-func (a *API) documents(r *http.Request, q *db.Queries, d customer.Detail) ([]DocumentStatus, error) {
+func (a *API) documents(d customer.Detail) ([]DocumentStatus, error) {
 	if a.Documents != nil {
-		return a.Documents(r.Context(), q, d.Customer)
+		return a.Documents(d)
 	}
 	var out []DocumentStatus
 	for _, t := range requiredDocuments[d.Customer.RiskLevel] {
@@ -322,13 +321,12 @@ func (a *API) HandleGetCustomer() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		// The customer and their documents are read in one transaction.
-		var docs []DocumentStatus
-		d, err := a.Customers.GetDetailWith(r.Context(), t.ID, id, func(q *db.Queries, d customer.Detail) error {
-			var err error
-			docs, err = a.documents(r, q, d)
-			return err
-		})
+		d, err := a.Customers.GetDetail(r.Context(), t.ID, id)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		docs, err := a.documents(d)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return
