@@ -11,15 +11,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// InTenantRead runs fn, which must send exactly one statement, for tenant
-// in a single round trip: the tenant is set and the statement runs in one
-// implicit transaction (a pipeline that PostgreSQL commits at its end), so
-// row-level security applies as in InTenantTx without BEGIN and COMMIT of
-// their own. It suits the hottest reads; fn's second statement fails.
-func InTenantRead(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, fn func(q *Queries) error) error {
-	if tenant == uuid.Nil {
-		return errors.New("db: InTenantRead without a tenant")
-	}
+// OneStatement runs fn, which must send exactly one statement, in a single
+// round trip: for tenant, the tenant is set and the statement runs in the
+// same implicit transaction (a pipeline that PostgreSQL commits at its
+// end), so row-level security applies as in InTenantTx without a BEGIN and
+// a COMMIT of their own; for uuid.Nil it acts for no tenant, as InTx. It
+// suits the hottest paths; fn's second statement fails.
+func OneStatement(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, fn func(q *Queries) error) error {
 	one := &oneStatement{pool: pool, tenant: tenant}
 	err := fn(New(one))
 	if cerr := one.close(); err == nil {
@@ -28,26 +26,30 @@ func InTenantRead(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, fn 
 	return err
 }
 
-// oneStatement is the DBTX of InTenantRead: it sends its one statement in a
-// batch behind the tenant's set_config.
+// oneStatement is the DBTX of OneStatement: it sends its one statement in
+// a batch behind the tenant's set_config.
 type oneStatement struct {
 	pool   *pgxpool.Pool
 	tenant uuid.UUID
 	br     pgx.BatchResults
 }
 
-var errSecondStatement = errors.New("db: InTenantRead sends one statement")
+var errSecondStatement = errors.New("db: OneStatement sends one statement")
 
 func (o *oneStatement) send(ctx context.Context, sql string, args []any) error {
 	if o.br != nil {
 		return errSecondStatement
 	}
 	b := &pgx.Batch{}
-	b.Queue("SELECT set_config('app.tenant_id', $1, true)", o.tenant.String())
+	if o.tenant != uuid.Nil {
+		b.Queue("SELECT set_config('app.tenant_id', $1, true)", o.tenant.String())
+	}
 	b.Queue(sql, args...)
 	o.br = o.pool.SendBatch(ctx, b)
-	if _, err := o.br.Exec(); err != nil {
-		return fmt.Errorf("db: set tenant: %w", err)
+	if o.tenant != uuid.Nil {
+		if _, err := o.br.Exec(); err != nil {
+			return fmt.Errorf("db: set tenant: %w", err)
+		}
 	}
 	return nil
 }
@@ -85,5 +87,5 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 func (o *oneStatement) CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error) {
-	return 0, errors.New("db: InTenantRead cannot copy")
+	return 0, errors.New("db: OneStatement cannot copy")
 }

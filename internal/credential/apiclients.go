@@ -262,7 +262,7 @@ func errInvalidClient() error {
 // for the requested scopes (all of the client's when none are asked).
 func (s *APIClients) Token(ctx context.Context, clientID, secret string, requested []string) (string, Claims, error) {
 	var row db.APIClientForTokenRow
-	err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err := db.OneStatement(ctx, s.pool, uuid.Nil, func(q *db.Queries) error {
 		var err error
 		row, err = q.APIClientForToken(ctx, clientID)
 		return err
@@ -291,7 +291,7 @@ func (s *APIClients) Token(ctx context.Context, clientID, secret string, request
 	if err != nil {
 		return "", Claims{}, err
 	}
-	_ = db.InTenantTx(ctx, s.pool, row.TenantID, func(q *db.Queries) error {
+	_ = db.OneStatement(ctx, s.pool, row.TenantID, func(q *db.Queries) error {
 		return q.TouchAPIClient(ctx, db.TouchAPIClientParams{TenantID: row.TenantID, ID: row.ID})
 	})
 	return raw, claims, nil
@@ -314,7 +314,7 @@ func (s *APIClients) Active(ctx context.Context, tenant, id uuid.UUID) (bool, er
 
 func (s *APIClients) active(ctx context.Context, tenant, id uuid.UUID) (bool, error) {
 	var status string
-	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		status, err = q.APIClientStatus(ctx, db.APIClientStatusParams{TenantID: tenant, ID: id})
 		return err

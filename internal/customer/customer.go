@@ -180,7 +180,7 @@ type Detail struct {
 // documents, in one round trip to the database.
 func (s *Service) GetDetail(ctx context.Context, tenant, id uuid.UUID) (Detail, error) {
 	var d Detail
-	err := db.InTenantRead(ctx, s.pool, tenant, func(q *db.Queries) error {
+	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		d, err = detail(ctx, q, tenant, id)
 		return err
