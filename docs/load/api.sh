@@ -80,6 +80,8 @@ CUST=$(curl -fs -X POST "$BASE/api/v2.1/customer/individual/registration" -H "Co
   -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" \
   --data "$(jq -c 'del(.categorization) | .email = "reader@example.com"' docs/examples/registration.json)" | jq -r .data.customerId)
 
+# Warm up (connections opened, statements prepared), then measure.
+bin/ciam-load -rate 500 -duration 5s -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" "$BASE/api/v2.1/customers/$CUST" >/dev/null
 echo "== GET customer at a fixed 1000 requests/s, evenly spaced (ciam-load, $DURATION)"
 profile
 bin/ciam-load -rate 1000 -duration "$DURATION" -H "X-Tenant-ID: $SLUG" -H "Authorization: Bearer $TOKEN" "$BASE/api/v2.1/customers/$CUST" | tee "$WORK/get.out"
