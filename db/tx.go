@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -22,6 +25,12 @@ func Open(ctx context.Context, url, appRole string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default is one connection per core (at least 4), which
+		// leaves the cores idle while transactions wait for their commit
+		// to reach the disk; with more, commits are flushed together.
+		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
 	role := ""
 	if appRole != "" {
@@ -93,6 +102,28 @@ func InTxPgx(ctx context.Context, b Beginner, fn func(tx pgx.Tx, q *Queries) err
 	return err
 }
 
+// InTenantTxLocked is InTenantTx whose transaction holds the advisory lock
+// key from its start: the round trip that begins the transaction, sets its
+// tenant and waits for the lock also carries fn's first statement, and every
+// statement of fn sees what the lock's previous holder committed.
+func InTenantTxLocked(ctx context.Context, b Beginner, tenant uuid.UUID, key int64, fn func(q *Queries) error) error {
+	if tenant == uuid.Nil {
+		return errors.New("db: InTenantTxLocked without a tenant")
+	}
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if pool, ok := b.(*pgxpool.Pool); ok {
+			err = pipelined(ctx, pool, tenant, &key, fn)
+		} else {
+			err = begun(ctx, b, tenant, &key, func(_ pgx.Tx, q *Queries) error { return fn(q) })
+		}
+		if !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
 // Serialization failures and deadlocks are retried this many times.
 const maxAttempts = 4
 
@@ -108,6 +139,9 @@ func inTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries)
 }
 
 func runTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
+	if pool, ok := b.(*pgxpool.Pool); ok {
+		return pipelined(ctx, pool, tenant, nil, fn)
+	}
 	return runTxPgx(ctx, b, tenant, func(_ pgx.Tx, q *Queries) error { return fn(q) })
 }
 
@@ -118,15 +152,25 @@ type txBeginner interface {
 }
 
 func runTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx pgx.Tx, q *Queries) error) error {
+	return begun(ctx, b, tenant, nil, fn)
+}
+
+// begun runs fn in a transaction for tenant (none when uuid.Nil) that holds
+// the advisory lock *lock when lock is not nil.
+func begun(ctx context.Context, b Beginner, tenant uuid.UUID, lock *int64, fn func(tx pgx.Tx, q *Queries) error) error {
 	var (
 		tx  pgx.Tx
 		err error
 	)
 	if tb, ok := b.(txBeginner); ok && tenant != uuid.Nil {
 		// One round trip begins the transaction and sets its tenant: the
-		// UUID's text is hexadecimal digits and dashes only, so it is
-		// safe to write into the statement.
-		tx, err = tb.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN; SELECT set_config('app.tenant_id', '" + tenant.String() + "', true)"})
+		// UUID's text is hexadecimal digits and dashes only, and the lock
+		// key's decimal digits, so both are safe to write into it.
+		begin := "BEGIN; SELECT set_config('app.tenant_id', '" + tenant.String() + "', true)"
+		if lock != nil {
+			begin += "; SELECT pg_advisory_xact_lock(" + strconv.FormatInt(*lock, 10) + ")"
+		}
+		tx, err = tb.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
 		if err != nil {
 			return fmt.Errorf("db: begin: %w", err)
 		}
@@ -138,6 +182,12 @@ func runTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx pgx.
 			if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
 				tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
 				return fmt.Errorf("db: set tenant: %w", err)
+			}
+		}
+		if lock != nil {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", *lock); err != nil {
+				tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+				return fmt.Errorf("db: lock: %w", err)
 			}
 		}
 	}
