@@ -1420,68 +1420,6 @@ func (q *Queries) AMLLists(ctx context.Context, tenantID uuid.UUID) ([]AMLListsR
 	return items, nil
 }
 
-const aMLLockSubject = `-- name: AMLLockSubject :one
-SELECT pg_advisory_xact_lock($1::bigint)::text AS locked, c.id, c.status, c.risk_level, c.nationality,
-       (coalesce(c.address ->> 'country', ''))::text AS country,
-       w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
-       (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
-       t.time_zone
-FROM customers c
-JOIN tenants t ON t.id = c.tenant_id
-LEFT JOIN LATERAL (
-    SELECT wl.daily_limit, wl.requires_approval_above, wl.currency
-    FROM wallets wl
-    WHERE wl.tenant_id = c.tenant_id AND wl.customer_id = c.id
-      AND (wl.daily_limit IS NOT NULL OR wl.requires_approval_above IS NOT NULL)
-    ORDER BY (wl.status = 'ACTIVE') DESC, wl.activated_at DESC NULLS LAST
-    LIMIT 1
-) w ON true
-WHERE c.tenant_id = $2 AND c.id = $3
-`
-
-type AMLLockSubjectParams struct {
-	Key      int64
-	TenantID uuid.UUID
-	ID       uuid.UUID
-}
-
-type AMLLockSubjectRow struct {
-	Locked                string
-	ID                    uuid.UUID
-	Status                string
-	RiskLevel             string
-	Nationality           string
-	Country               string
-	DailyLimit            decimal.NullDecimal
-	RequiresApprovalAbove decimal.NullDecimal
-	WalletCurrency        *string
-	Revision              int64
-	TimeZone              string
-}
-
-// AMLSubject that also takes the customer's lock: screenings of one
-// customer run one after the other, so that two transfers sent at once
-// cannot each miss the other in a velocity rule. What the rules read of the
-// customer's history is read after it, by later statements.
-func (q *Queries) AMLLockSubject(ctx context.Context, arg AMLLockSubjectParams) (AMLLockSubjectRow, error) {
-	row := q.db.QueryRow(ctx, aMLLockSubject, arg.Key, arg.TenantID, arg.ID)
-	var i AMLLockSubjectRow
-	err := row.Scan(
-		&i.Locked,
-		&i.ID,
-		&i.Status,
-		&i.RiskLevel,
-		&i.Nationality,
-		&i.Country,
-		&i.DailyLimit,
-		&i.RequiresApprovalAbove,
-		&i.WalletCurrency,
-		&i.Revision,
-		&i.TimeZone,
-	)
-	return i, err
-}
-
 const aMLMarkPublished = `-- name: AMLMarkPublished :exec
 UPDATE aml_rule_versions SET published_at = coalesce(published_at, now())
 WHERE tenant_id = $1 AND rule_id = $2 AND version = $3
@@ -1827,6 +1765,89 @@ func (q *Queries) AMLRuleRequests(ctx context.Context, arg AMLRuleRequestsParams
 		return nil, err
 	}
 	return items, nil
+}
+
+const aMLScreenSubject = `-- name: AMLScreenSubject :one
+SELECT c.id, c.status, c.risk_level, c.nationality,
+       (coalesce(c.address ->> 'country', ''))::text AS country,
+       w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
+       (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
+       t.time_zone,
+       (SELECT coalesce(json_agg(json_build_array(x.seq, (extract(epoch FROM x.occurred_at) * 1000000)::bigint, x.direction,
+                   x.type, x.channel, x.currency, x.amount_units, x.amount_ref_units, x.counterparty_country) ORDER BY x.seq), '[]')
+        FROM aml_transactions x
+        WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.id AND x.seq > $1::bigint AND $1::bigint >= 0)::json AS later,
+       EXISTS (
+           SELECT 1 FROM aml_transactions x
+           WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.id AND x.counterparty_key = $2::text
+             AND x.counterparty_key <> '' AND x.occurred_at < $3::timestamptz
+       ) AS counterparty_seen
+FROM customers c
+JOIN tenants t ON t.id = c.tenant_id
+LEFT JOIN LATERAL (
+    SELECT wl.daily_limit, wl.requires_approval_above, wl.currency
+    FROM wallets wl
+    WHERE wl.tenant_id = c.tenant_id AND wl.customer_id = c.id
+      AND (wl.daily_limit IS NOT NULL OR wl.requires_approval_above IS NOT NULL)
+    ORDER BY (wl.status = 'ACTIVE') DESC, wl.activated_at DESC NULLS LAST
+    LIMIT 1
+) w ON true
+WHERE c.tenant_id = $4 AND c.id = $5
+`
+
+type AMLScreenSubjectParams struct {
+	After           int64
+	CounterpartyKey string
+	Before          time.Time
+	TenantID        uuid.UUID
+	ID              uuid.UUID
+}
+
+type AMLScreenSubjectRow struct {
+	ID                    uuid.UUID
+	Status                string
+	RiskLevel             string
+	Nationality           string
+	Country               string
+	DailyLimit            decimal.NullDecimal
+	RequiresApprovalAbove decimal.NullDecimal
+	WalletCurrency        *string
+	Revision              int64
+	TimeZone              string
+	Later                 []byte
+	CounterpartySeen      bool
+}
+
+// AMLSubject for a screening, read under the customer's lock (taken as its
+// transaction began, so this statement sees every row committed before it),
+// with what the rules will ask of the history, in the same round trip: the
+// customer's rows after @after (none when @after is negative: the server
+// has no copy of their window to bring up to date), oldest first, and
+// whether they dealt with the counterparty before @before.
+func (q *Queries) AMLScreenSubject(ctx context.Context, arg AMLScreenSubjectParams) (AMLScreenSubjectRow, error) {
+	row := q.db.QueryRow(ctx, aMLScreenSubject,
+		arg.After,
+		arg.CounterpartyKey,
+		arg.Before,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i AMLScreenSubjectRow
+	err := row.Scan(
+		&i.ID,
+		&i.Status,
+		&i.RiskLevel,
+		&i.Nationality,
+		&i.Country,
+		&i.DailyLimit,
+		&i.RequiresApprovalAbove,
+		&i.WalletCurrency,
+		&i.Revision,
+		&i.TimeZone,
+		&i.Later,
+		&i.CounterpartySeen,
+	)
+	return i, err
 }
 
 const aMLSetActiveVersion = `-- name: AMLSetActiveVersion :exec

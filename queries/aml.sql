@@ -21,16 +21,27 @@ LEFT JOIN LATERAL (
 ) w ON true
 WHERE c.tenant_id = @tenant_id AND c.id = @id;
 
--- name: AMLLockSubject :one
--- AMLSubject that also takes the customer's lock: screenings of one
--- customer run one after the other, so that two transfers sent at once
--- cannot each miss the other in a velocity rule. What the rules read of the
--- customer's history is read after it, by later statements.
-SELECT pg_advisory_xact_lock(@key::bigint)::text AS locked, c.id, c.status, c.risk_level, c.nationality,
+-- name: AMLScreenSubject :one
+-- AMLSubject for a screening, read under the customer's lock (taken as its
+-- transaction began, so this statement sees every row committed before it),
+-- with what the rules will ask of the history, in the same round trip: the
+-- customer's rows after @after (none when @after is negative: the server
+-- has no copy of their window to bring up to date), oldest first, and
+-- whether they dealt with the counterparty before @before.
+SELECT c.id, c.status, c.risk_level, c.nationality,
        (coalesce(c.address ->> 'country', ''))::text AS country,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
        (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
-       t.time_zone
+       t.time_zone,
+       (SELECT coalesce(json_agg(json_build_array(x.seq, (extract(epoch FROM x.occurred_at) * 1000000)::bigint, x.direction,
+                   x.type, x.channel, x.currency, x.amount_units, x.amount_ref_units, x.counterparty_country) ORDER BY x.seq), '[]')
+        FROM aml_transactions x
+        WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.id AND x.seq > @after::bigint AND @after::bigint >= 0)::json AS later,
+       EXISTS (
+           SELECT 1 FROM aml_transactions x
+           WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.id AND x.counterparty_key = @counterparty_key::text
+             AND x.counterparty_key <> '' AND x.occurred_at < @before::timestamptz
+       ) AS counterparty_seen
 FROM customers c
 JOIN tenants t ON t.id = c.tenant_id
 LEFT JOIN LATERAL (

@@ -208,6 +208,53 @@ func hitsFromJSON(raw []byte) []Hit {
 	return out
 }
 
+// laterRows decodes the rows AMLScreenSubject read after a seq: arrays of
+// seq, time in microseconds, direction, type, channel, currency, units,
+// reference units (or null) and counterparty country.
+func laterRows(raw []byte) ([]laterRow, error) {
+	var arrays [][]json.RawMessage
+	if err := json.Unmarshal(raw, &arrays); err != nil {
+		return nil, errf("later rows: %w", err)
+	}
+	out := make([]laterRow, len(arrays))
+	for i, a := range arrays {
+		var (
+			micros, units                              int64
+			ref                                        *int64
+			direction, typ, channel, currency, country string
+		)
+		dst := []any{&out[i].seq, &micros, &direction, &typ, &channel, &currency, &units, &ref, &country}
+		if len(a) != len(dst) {
+			return nil, errf("later rows: %d columns, want %d", len(a), len(dst))
+		}
+		for j := range dst {
+			if err := json.Unmarshal(a[j], dst[j]); err != nil {
+				return nil, errf("later rows, column %d: %w", j+1, err)
+			}
+		}
+		out[i].p = pastOf(time.UnixMicro(micros).UTC(), direction, typ, channel, currency, units, ref, "", country)
+	}
+	return out, nil
+}
+
+// seenSource is querySource that already knows whether the customer dealt
+// with the screened transaction's counterparty before it.
+type seenSource struct {
+	querySource
+	customer uuid.UUID
+	key      string
+	before   time.Time
+	seen     bool
+}
+
+// CounterpartySeen implements Source.
+func (s seenSource) CounterpartySeen(ctx context.Context, customer uuid.UUID, key string, t time.Time) (bool, error) {
+	if customer == s.customer && key == s.key && t.Equal(s.before) {
+		return s.seen, nil
+	}
+	return s.querySource.CounterpartySeen(ctx, customer, key, t)
+}
+
 // lockKey is the advisory lock of one customer's screenings.
 func lockKey(id uuid.UUID) int64 { return int64(binary.BigEndian.Uint64(id[:8])) }
 
@@ -234,16 +281,28 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 	// screening service may need a connection of its own, and one
 	// screening must never hold one connection while it waits for another.
 	screener := s.prescreen(ctx, tenant, v.tx.Counterparty)
-	var out Screening
-	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		out = Screening{}
-		locked, err := q.AMLLockSubject(ctx, db.AMLLockSubjectParams{Key: lockKey(v.customer), TenantID: tenant, ID: v.customer})
-		subject := db.AMLSubjectRow{ID: locked.ID, Status: locked.Status, RiskLevel: locked.RiskLevel, Nationality: locked.Nationality,
-			Country: locked.Country, DailyLimit: locked.DailyLimit, RequiresApprovalAbove: locked.RequiresApprovalAbove,
-			WalletCurrency: locked.WalletCurrency, Revision: locked.Revision, TimeZone: locked.TimeZone}
+	var (
+		out    Screening
+		stored bool
+	)
+	cpKey := v.tx.Counterparty.Key()
+	err = db.InTenantTxLocked(ctx, s.pool, tenant, lockKey(v.customer), func(q *db.Queries) error {
+		out, stored = Screening{}, false
+		// Under the customer's lock: the server's copy of their window,
+		// and one statement that reads the customer with the rows the copy
+		// lacks and whether the counterparty is new to them.
+		w, after := s.windows.hold(tenant, v.customer)
+		added := 0
+		defer func() { s.windows.release(w, added) }()
+		subject, err := q.AMLScreenSubject(ctx, db.AMLScreenSubjectParams{TenantID: tenant, ID: v.customer, After: after,
+			CounterpartyKey: cpKey, Before: v.tx.At})
 		if db.IsNotFound(err) {
 			return apperr.Validation(apperr.FieldError{Field: "customerId", Issue: "no such customer"})
 		}
+		if err != nil {
+			return err
+		}
+		later, err := laterRows(subject.Later)
 		if err != nil {
 			return err
 		}
@@ -251,33 +310,38 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 		if err != nil {
 			return err
 		}
-		cust := customerOf(subject)
-		src := querySource{q: q, tenant: tenant}
+		cust := customerOf(db.AMLSubjectRow{ID: subject.ID, Status: subject.Status, RiskLevel: subject.RiskLevel, Nationality: subject.Nationality,
+			Country: subject.Country, DailyLimit: subject.DailyLimit, RequiresApprovalAbove: subject.RequiresApprovalAbove,
+			WalletCurrency: subject.WalletCurrency, Revision: subject.Revision, TimeZone: subject.TimeZone})
+		src := seenSource{querySource: querySource{q: q, tenant: tenant}, customer: v.customer, key: cpKey, before: v.tx.At, seen: subject.CounterpartySeen}
 		input := &Input{Tx: v.tx, Customer: cust}
 		if since := windowSince(rs, cust, v.tx.At); since.Before(v.tx.At) {
-			if input.Window, err = s.windows.read(ctx, q, tenant, cust.ID, since, v.tx.At); err != nil {
+			if input.Window, added, err = s.windows.view(ctx, q, w, tenant, cust.ID, since, v.tx.At, later, after >= 0); err != nil {
 				return err
 			}
 		}
 		res := Evaluate(ctx, tenant, rs, input, src, screener)
 		out = Screening{ID: uuid.New(), Decision: res.Decision, Score: res.Score, Hits: res.Hits, Failures: res.Failures, Notes: res.Notes}
-		stored, err := s.store(ctx, q, tenant, v, rs, res, &out)
-		if err != nil || stored {
-			return err
-		}
-		// Screened before: the first decision, when it was the same
-		// transaction.
-		prev, err := q.AMLTransactionByRef(ctx, db.AMLTransactionByRefParams{TenantID: tenant, TransactionRef: v.tx.ID})
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(prev.RequestHash, v.hash) {
-			return apperr.New(apperr.Conflict, "transaction %q was screened before with other details", v.tx.ID).WithAPI("TRANSACTION_ALREADY_SCREENED")
-		}
-		out = Screening{ID: prev.ID, Decision: Outcome(prev.Decision), Score: int(prev.Score), Hits: hitsFromJSON(prev.Triggered),
-			AlertID: prev.AlertID, Replayed: true}
-		return nil
+		stored, err = s.store(ctx, q, tenant, v, rs, res, &out)
+		return err
 	})
+	if err == nil && !stored {
+		// Screened before: the first decision, when it was the same
+		// transaction. Rows are never changed once written, so reading
+		// it after the transaction is as good as within.
+		err = db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
+			prev, err := q.AMLTransactionByRef(ctx, db.AMLTransactionByRefParams{TenantID: tenant, TransactionRef: v.tx.ID})
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(prev.RequestHash, v.hash) {
+				return apperr.New(apperr.Conflict, "transaction %q was screened before with other details", v.tx.ID).WithAPI("TRANSACTION_ALREADY_SCREENED")
+			}
+			out = Screening{ID: prev.ID, Decision: Outcome(prev.Decision), Score: int(prev.Score), Hits: hitsFromJSON(prev.Triggered),
+				AlertID: prev.AlertID, Replayed: true}
+			return nil
+		})
+	}
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
 			return Screening{}, err
@@ -291,9 +355,9 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 }
 
 // store writes the screened transaction, its hits and failures, and the
-// alert a REVIEW or BLOCK raises, with its audit record and event. It
-// writes nothing and reports false when the transactionId was screened
-// before.
+// alert a REVIEW or BLOCK raises, with its audit record and event, as the
+// last statements of the screening's transaction. It writes nothing and
+// reports false when the transactionId was screened before.
 func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v validated, rs *RuleSet, res Result, out *Screening) (bool, error) {
 	now := s.now()
 	tx := v.tx
@@ -336,7 +400,13 @@ func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v 
 		p.FailedVersions = append(p.FailedVersions, int32(f.Version))
 		p.FailedMessages = append(p.FailedMessages, truncate(f.Err, 2000))
 	}
-	n, err := q.AMLInsertTransaction(ctx, p)
+	insert := q
+	if out.AlertID == nil {
+		// Without an alert the transaction is the last row written: it
+		// travels with the COMMIT.
+		insert = db.Last(q)
+	}
+	n, err := insert.AMLInsertTransaction(ctx, p)
 	if err != nil || n == 0 {
 		out.AlertID = nil
 		return false, err

@@ -317,4 +317,20 @@ func TestATransactionIsScreenedOnce(t *testing.T) {
 	if _, err := f.s.Screen(f.maker, f.tenant, in); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("other details: %v", err)
 	}
+
+	// The same for a transaction allowed, whose row travels with the
+	// COMMIT.
+	in.TransactionID, in.Amount = "once-2", "50.00"
+	first, err = f.s.Screen(f.maker, f.tenant, in)
+	if err != nil || first.Decision != Allow || first.Replayed {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err = f.s.Screen(f.maker, f.tenant, in)
+	if err != nil || !again.Replayed || again.Decision != Allow || again.ID != first.ID {
+		t.Fatalf("again: %+v %v", again, err)
+	}
+	in.Amount = "51.00"
+	if _, err := f.s.Screen(f.maker, f.tenant, in); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("other details: %v", err)
+	}
 }

@@ -31,6 +31,7 @@ type windowKey struct{ tenant, customer uuid.UUID }
 // oldest first. Rows already in it are never changed in place: readers
 // hold views of it without a lock.
 type window struct {
+	key   windowKey
 	mu    sync.Mutex
 	since time.Time
 	seq   int64
@@ -57,7 +58,7 @@ func (ws *windows) entry(k windowKey) *window {
 	defer ws.mu.Unlock()
 	w, ok := ws.m[k]
 	if !ok {
-		w = &window{}
+		w = &window{key: k}
 		ws.m[k] = w
 	}
 	return w
@@ -99,17 +100,60 @@ func (ws *windows) grew(n int) {
 	}
 }
 
-func pastRow(seq int64, at time.Time, direction, typ, channel, currency string, units int64, ref *int64, country string) (int64, Past) {
-	return seq, pastOf(at, direction, typ, channel, currency, units, ref, "", country)
-}
-
 // read returns the customer's transactions in [since, until), oldest
 // first, from the copy brought up to date. It must run under the
 // customer's lock, inside the screening's transaction q.
 func (ws *windows) read(ctx context.Context, q *db.Queries, tenant, customer uuid.UUID, since, until time.Time) ([]Past, error) {
+	w, _ := ws.hold(tenant, customer)
+	out, added, err := ws.view(ctx, q, w, tenant, customer, since, until, nil, false)
+	ws.release(w, added)
+	return out, err
+}
+
+// laterRow is a row of a customer's history with its seq.
+type laterRow struct {
+	seq int64
+	p   Past
+}
+
+// hold takes the customer's copy for one screening, under the customer's
+// lock, and says after which seq it needs rows to be up to date: -1 when
+// it holds none. A screening reads those rows in its first statement,
+// brings the copy up to date with view and lets it go with release.
+func (ws *windows) hold(tenant, customer uuid.UUID) (*window, int64) {
 	w := ws.entry(windowKey{tenant, customer})
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	if w.seq == 0 {
+		return w, -1
+	}
+	return w, w.seq
+}
+
+// release lets go of a copy held, accounting for the rows view added. A
+// copy still empty is forgotten: a screening of an unknown customer, or
+// under rules without windows, leaves nothing behind.
+func (ws *windows) release(w *window, added int) {
+	if w.seq == 0 && !w.gone {
+		ws.mu.Lock()
+		if ws.m[w.key] == w {
+			delete(ws.m, w.key)
+		}
+		ws.mu.Unlock()
+		w.gone = true
+	}
+	gone := w.gone
+	w.mu.Unlock()
+	if added != 0 && !gone {
+		ws.grew(added)
+	}
+}
+
+// view returns the transactions in [since, until) of the held copy w,
+// oldest first: brought up to date with later when fetched (the rows after
+// the seq hold reported), else with a read of q; read afresh when the copy
+// is cold or does not reach back to since. It also says how many rows the
+// copy gained.
+func (ws *windows) view(ctx context.Context, q *db.Queries, w *window, tenant, customer uuid.UUID, since, until time.Time, later []laterRow, fetched bool) ([]Past, int, error) {
 	added := 0
 	if w.seq == 0 || since.Before(w.since) {
 		// Cold, or the rules now look further back: read the range. Rows
@@ -117,11 +161,11 @@ func (ws *windows) read(ctx context.Context, q *db.Queries, tenant, customer uui
 		// every window this copy serves.
 		last, err := q.AMLCustomerLastSeq(ctx, db.AMLCustomerLastSeqParams{TenantID: tenant, CustomerID: customer})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		rows, err := q.AMLCustomerWindow(ctx, db.AMLCustomerWindowParams{TenantID: tenant, CustomerID: customer, Since: since})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		added -= len(w.rows)
 		w.rows = make([]Past, 0, len(rows)+8)
@@ -129,22 +173,30 @@ func (ws *windows) read(ctx context.Context, q *db.Queries, tenant, customer uui
 			if r.Seq > last {
 				continue // committed after the seq was read: the next read adds it
 			}
-			_, p := pastRow(r.Seq, r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, r.CounterpartyCountry)
-			w.rows = append(w.rows, p)
+			w.rows = append(w.rows, pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, "", r.CounterpartyCountry))
 		}
 		w.seq, w.since = last, since
 		added += len(w.rows)
 	} else {
-		rows, err := q.AMLCustomerAfter(ctx, db.AMLCustomerAfterParams{TenantID: tenant, CustomerID: customer, After: w.seq})
-		if err != nil {
-			return nil, err
+		if !fetched {
+			rows, err := q.AMLCustomerAfter(ctx, db.AMLCustomerAfterParams{TenantID: tenant, CustomerID: customer, After: w.seq})
+			if err != nil {
+				return nil, 0, err
+			}
+			later = make([]laterRow, len(rows))
+			for i, r := range rows {
+				later[i] = laterRow{r.Seq, pastOf(r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, "", r.CounterpartyCountry)}
+			}
 		}
-		for _, r := range rows {
-			w.seq = max(w.seq, r.Seq)
-			if r.OccurredAt.Before(w.since) {
+		for _, r := range later {
+			if r.seq <= w.seq {
 				continue
 			}
-			_, p := pastRow(r.Seq, r.OccurredAt, r.Direction, r.Type, r.Channel, r.Currency, r.AmountUnits, r.AmountRefUnits, r.CounterpartyCountry)
+			w.seq = r.seq
+			if r.p.At.Before(w.since) {
+				continue
+			}
+			p := r.p
 			i := sort.Search(len(w.rows), func(i int) bool { return w.rows[i].At.After(p.At) })
 			if i == len(w.rows) {
 				w.rows = append(w.rows, p) // in order: earlier readers' views end before it
@@ -168,9 +220,5 @@ func (ws *windows) read(ctx context.Context, q *db.Queries, tenant, customer uui
 	hi := sort.Search(len(w.rows), func(i int) bool { return !w.rows[i].At.Before(until) })
 	// A view, not a copy: rows in it never change (see above), and its
 	// capacity ends with it, so nothing appends into it.
-	out := w.rows[lo:hi:hi]
-	if added != 0 && !w.gone {
-		defer ws.grew(added)
-	}
-	return out, nil
+	return w.rows[lo:hi:hi], added, nil
 }
