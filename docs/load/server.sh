@@ -3,7 +3,7 @@
 #
 # Before sourcing, set PORT, LOAD_DB and TOOLS ("command:package" pairs).
 # Afterwards BASE is the server's URL, and on exit the server stops and the
-# database is dropped. PROFILE=FILE makes `profile` write a CPU profile of
+# database is dropped (KEEP_DB=1 keeps it, to look at afterwards). PROFILE=FILE makes `profile` write a CPU profile of
 # the server (five seconds, starting two seconds later).
 
 need() {
@@ -36,6 +36,6 @@ profile() { [ -z "${PROFILE:-}" ] || (sleep 2; curl -fs -o "$PROFILE" "http://$D
 SERVER_LOG=$(mktemp)
 ./bin/ciam serve --no-migrate >"$SERVER_LOG" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; PGOPTIONS=--client-min-messages=warning psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" || true' EXIT
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; [ -n "${KEEP_DB:-}" ] || PGOPTIONS=--client-min-messages=warning psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)" || true' EXIT
 for _ in $(seq 50); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
 curl -fs "$BASE/readyz" >/dev/null || { echo "the server did not start:" >&2; cat "$SERVER_LOG" >&2; exit 1; }
