@@ -929,6 +929,48 @@ func (q *Queries) AMLInsertAlertComment(ctx context.Context, arg AMLInsertAlertC
 	return i, err
 }
 
+const aMLInsertHits = `-- name: AMLInsertHits :exec
+WITH hits AS (
+    INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
+    SELECT $1, h.rule_key, h.version, $2::uuid, h.outcome, $3
+    FROM (SELECT unnest($7::text[]) AS rule_key, unnest($8::int[]) AS version,
+                 unnest($9::text[]) AS outcome) h
+)
+INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
+SELECT $1, e.rule_id, e.version, $2::uuid, e.message, $3
+FROM (SELECT unnest($4::uuid[]) AS rule_id, unnest($5::int[]) AS version,
+             unnest($6::text[]) AS message) e
+`
+
+type AMLInsertHitsParams struct {
+	TenantID       uuid.UUID
+	TransactionID  uuid.UUID
+	CreatedAt      time.Time
+	FailedRules    []uuid.UUID
+	FailedVersions []int32
+	FailedMessages []string
+	HitKeys        []string
+	HitVersions    []int32
+	HitOutcomes    []string
+}
+
+// The rules a screened transaction triggered and those that failed on it,
+// in one statement.
+func (q *Queries) AMLInsertHits(ctx context.Context, arg AMLInsertHitsParams) error {
+	_, err := q.db.Exec(ctx, aMLInsertHits,
+		arg.TenantID,
+		arg.TransactionID,
+		arg.CreatedAt,
+		arg.FailedRules,
+		arg.FailedVersions,
+		arg.FailedMessages,
+		arg.HitKeys,
+		arg.HitVersions,
+		arg.HitOutcomes,
+	)
+	return err
+}
+
 const aMLInsertList = `-- name: AMLInsertList :one
 INSERT INTO aml_lists (id, tenant_id, name, description) VALUES ($1, $2, $3, $4)
 RETURNING id, tenant_id, name, description, created_at
@@ -1079,28 +1121,14 @@ func (q *Queries) AMLInsertShadowRun(ctx context.Context, arg AMLInsertShadowRun
 	return i, err
 }
 
-const aMLInsertTransaction = `-- name: AMLInsertTransaction :one
-WITH t AS (
-    INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
-        amount_units, amount_ref_units, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account,
-        counterparty_key, decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12, $13, $14, $15, $16,
-        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
-    ON CONFLICT (tenant_id, transaction_ref) DO NOTHING
-    RETURNING id
-), hits AS (
-    INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
-    SELECT $2, h.rule_key, h.version, t.id, h.outcome, $27
-    FROM t, (SELECT unnest($28::text[]) AS rule_key, unnest($29::int[]) AS version,
-                    unnest($30::text[]) AS outcome) h
-), failures AS (
-    INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
-    SELECT $2, e.rule_id, e.version, t.id, e.message, $27
-    FROM t, (SELECT unnest($31::uuid[]) AS rule_id, unnest($32::int[]) AS version,
-                    unnest($33::text[]) AS message) e
-)
-SELECT count(*) AS stored FROM t
+const aMLInsertTransaction = `-- name: AMLInsertTransaction :execrows
+INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
+    amount_units, amount_ref_units, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account,
+    counterparty_key, decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+    $10, $11, $12, $13, $14, $15, $16,
+    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+ON CONFLICT (tenant_id, transaction_ref) DO NOTHING
 `
 
 type AMLInsertTransactionParams struct {
@@ -1131,19 +1159,12 @@ type AMLInsertTransactionParams struct {
 	TraceID             string
 	ScreenedBy          string
 	CreatedAt           time.Time
-	HitKeys             []string
-	HitVersions         []int32
-	HitOutcomes         []string
-	FailedRules         []uuid.UUID
-	FailedVersions      []int32
-	FailedMessages      []string
 }
 
-// The screened transaction with its hits and failures, in one statement;
-// nothing is inserted (stored = 0) when the transactionId was screened
-// before.
+// The screened transaction; nothing is inserted (0 rows) when the
+// transactionId was screened before.
 func (q *Queries) AMLInsertTransaction(ctx context.Context, arg AMLInsertTransactionParams) (int64, error) {
-	row := q.db.QueryRow(ctx, aMLInsertTransaction,
+	result, err := q.db.Exec(ctx, aMLInsertTransaction,
 		arg.ID,
 		arg.TenantID,
 		arg.CustomerID,
@@ -1171,16 +1192,11 @@ func (q *Queries) AMLInsertTransaction(ctx context.Context, arg AMLInsertTransac
 		arg.TraceID,
 		arg.ScreenedBy,
 		arg.CreatedAt,
-		arg.HitKeys,
-		arg.HitVersions,
-		arg.HitOutcomes,
-		arg.FailedRules,
-		arg.FailedVersions,
-		arg.FailedMessages,
 	)
-	var stored int64
-	err := row.Scan(&stored)
-	return stored, err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const aMLInsertVersion = `-- name: AMLInsertVersion :one

@@ -79,10 +79,14 @@ func (l *leading) send(ctx context.Context, sql string, args []any, last bool) (
 	if !l.begun {
 		l.begun = true
 		b.Queue("BEGIN")
-		if l.tenant != uuid.Nil {
+		switch {
+		case l.tenant != uuid.Nil && l.lock != nil:
+			// One statement: the lock's snapshot matters to no one; the
+			// next statement takes its own once the lock is granted.
+			b.Queue("SELECT set_config('app.tenant_id', $1, true), pg_advisory_xact_lock($2)", l.tenant.String(), *l.lock)
+		case l.tenant != uuid.Nil:
 			b.Queue("SELECT set_config('app.tenant_id', $1, true)", l.tenant.String())
-		}
-		if l.lock != nil {
+		case l.lock != nil:
 			b.Queue("SELECT pg_advisory_xact_lock($1)", *l.lock)
 		}
 	}

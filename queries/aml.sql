@@ -96,31 +96,30 @@ SELECT EXISTS (
       AND counterparty_key <> '' AND occurred_at < @before
 );
 
--- name: AMLInsertTransaction :one
--- The screened transaction with its hits and failures, in one statement;
--- nothing is inserted (stored = 0) when the transactionId was screened
--- before.
-WITH t AS (
-    INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
-        amount_units, amount_ref_units, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account,
-        counterparty_key, decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
-    VALUES (@id, @tenant_id, @customer_id, @transaction_ref, @request_hash, @type, @direction, @amount, @currency,
-        @amount_units, @amount_ref_units, @channel, @occurred_at, @counterparty_name, @counterparty_country, @counterparty_account,
-        @counterparty_key, @decision, @score, @triggered, @notes, @rules_evaluated, @rules_failed, @alert_id, @trace_id, @screened_by, @created_at)
-    ON CONFLICT (tenant_id, transaction_ref) DO NOTHING
-    RETURNING id
-), hits AS (
+-- name: AMLInsertTransaction :execrows
+-- The screened transaction; nothing is inserted (0 rows) when the
+-- transactionId was screened before.
+INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency,
+    amount_units, amount_ref_units, channel, occurred_at, counterparty_name, counterparty_country, counterparty_account,
+    counterparty_key, decision, score, triggered, notes, rules_evaluated, rules_failed, alert_id, trace_id, screened_by, created_at)
+VALUES (@id, @tenant_id, @customer_id, @transaction_ref, @request_hash, @type, @direction, @amount, @currency,
+    @amount_units, @amount_ref_units, @channel, @occurred_at, @counterparty_name, @counterparty_country, @counterparty_account,
+    @counterparty_key, @decision, @score, @triggered, @notes, @rules_evaluated, @rules_failed, @alert_id, @trace_id, @screened_by, @created_at)
+ON CONFLICT (tenant_id, transaction_ref) DO NOTHING;
+
+-- name: AMLInsertHits :exec
+-- The rules a screened transaction triggered and those that failed on it,
+-- in one statement.
+WITH hits AS (
     INSERT INTO aml_rule_hits (tenant_id, rule_key, version, transaction_id, outcome, created_at)
-    SELECT @tenant_id, h.rule_key, h.version, t.id, h.outcome, @created_at
-    FROM t, (SELECT unnest(@hit_keys::text[]) AS rule_key, unnest(@hit_versions::int[]) AS version,
-                    unnest(@hit_outcomes::text[]) AS outcome) h
-), failures AS (
-    INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
-    SELECT @tenant_id, e.rule_id, e.version, t.id, e.message, @created_at
-    FROM t, (SELECT unnest(@failed_rules::uuid[]) AS rule_id, unnest(@failed_versions::int[]) AS version,
-                    unnest(@failed_messages::text[]) AS message) e
+    SELECT @tenant_id, h.rule_key, h.version, @transaction_id::uuid, h.outcome, @created_at
+    FROM (SELECT unnest(@hit_keys::text[]) AS rule_key, unnest(@hit_versions::int[]) AS version,
+                 unnest(@hit_outcomes::text[]) AS outcome) h
 )
-SELECT count(*) AS stored FROM t;
+INSERT INTO aml_rule_errors (tenant_id, rule_id, version, transaction_id, message, created_at)
+SELECT @tenant_id, e.rule_id, e.version, @transaction_id::uuid, e.message, @created_at
+FROM (SELECT unnest(@failed_rules::uuid[]) AS rule_id, unnest(@failed_versions::int[]) AS version,
+             unnest(@failed_messages::text[]) AS message) e;
 
 -- name: AMLInsertAlert :one
 INSERT INTO aml_alerts (id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, created_at, updated_at)

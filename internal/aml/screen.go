@@ -387,29 +387,40 @@ func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v 
 		CounterpartyAccount: tx.Counterparty.Account, CounterpartyKey: tx.Counterparty.Key(), Decision: string(res.Decision),
 		Score: int32(res.Score), Triggered: triggered, Notes: notes, RulesEvaluated: int32(res.Evaluated), RulesFailed: int32(len(res.Failures)),
 		AlertID: out.AlertID, TraceID: actor.Trace(ctx), ScreenedBy: who.ID, CreatedAt: now,
-		HitKeys: []string{}, HitVersions: []int32{}, HitOutcomes: []string{},
-		FailedRules: []uuid.UUID{}, FailedVersions: []int32{}, FailedMessages: []string{},
 	}
+	hits := db.AMLInsertHitsParams{TenantID: tenant, TransactionID: out.ID, CreatedAt: now,
+		HitKeys: []string{}, HitVersions: []int32{}, HitOutcomes: []string{},
+		FailedRules: []uuid.UUID{}, FailedVersions: []int32{}, FailedMessages: []string{}}
 	for _, h := range res.Hits {
-		p.HitKeys = append(p.HitKeys, h.RuleKey)
-		p.HitVersions = append(p.HitVersions, int32(h.Version))
-		p.HitOutcomes = append(p.HitOutcomes, string(h.Outcome))
+		hits.HitKeys = append(hits.HitKeys, h.RuleKey)
+		hits.HitVersions = append(hits.HitVersions, int32(h.Version))
+		hits.HitOutcomes = append(hits.HitOutcomes, string(h.Outcome))
 	}
 	for _, f := range res.Failures {
-		p.FailedRules = append(p.FailedRules, f.RuleID)
-		p.FailedVersions = append(p.FailedVersions, int32(f.Version))
-		p.FailedMessages = append(p.FailedMessages, truncate(f.Err, 2000))
+		hits.FailedRules = append(hits.FailedRules, f.RuleID)
+		hits.FailedVersions = append(hits.FailedVersions, int32(f.Version))
+		hits.FailedMessages = append(hits.FailedMessages, truncate(f.Err, 2000))
 	}
+	withHits := len(res.Hits)+len(res.Failures) > 0
+	// The last row written travels with the COMMIT: the transaction's
+	// when nothing follows it, most screenings.
 	insert := q
-	if out.AlertID == nil {
-		// Without an alert the transaction is the last row written: it
-		// travels with the COMMIT.
+	if out.AlertID == nil && !withHits {
 		insert = db.Last(q)
 	}
 	n, err := insert.AMLInsertTransaction(ctx, p)
 	if err != nil || n == 0 {
 		out.AlertID = nil
 		return false, err
+	}
+	if withHits {
+		insert = q
+		if out.AlertID == nil {
+			insert = db.Last(q)
+		}
+		if err := insert.AMLInsertHits(ctx, hits); err != nil {
+			return false, err
+		}
 	}
 	if out.AlertID == nil {
 		return true, nil
