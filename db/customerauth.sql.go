@@ -73,6 +73,22 @@ func (q *Queries) ClearTOTP(ctx context.Context, arg ClearTOTPParams) error {
 	return err
 }
 
+const commitWithoutWaitingForDisk = `-- name: CommitWithoutWaitingForDisk :exec
+
+SELECT set_config('synchronous_commit', 'off', true)
+`
+
+// Customer authentication: sign-in with lockout, sessions (refresh-token
+// families), transaction PINs, one-time codes and TOTP.
+// The transaction's COMMIT returns before its record reaches the disk: for
+// a transaction that is always followed, before anyone is answered, by one
+// that waits for it. PostgreSQL writes its log in order, so the second
+// commit's flush carries the first's.
+func (q *Queries) CommitWithoutWaitingForDisk(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, commitWithoutWaitingForDisk)
+	return err
+}
+
 const confirmTOTP = `-- name: ConfirmTOTP :exec
 UPDATE customer_credentials SET totp_confirmed_at = $1::timestamptz, totp_last_step = $2::bigint
 WHERE tenant_id = $3 AND id = $4
@@ -262,7 +278,6 @@ func (q *Queries) CustomerAuthState(ctx context.Context, arg CustomerAuthStatePa
 }
 
 const loginCredential = `-- name: LoginCredential :one
-
 SELECT cr.id, cr.customer_id, cr.password_hash, cr.status AS credential_status,
        c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at, cr.password_changed_at
 FROM customer_credentials cr
@@ -287,8 +302,6 @@ type LoginCredentialRow struct {
 	PasswordChangedAt time.Time
 }
 
-// Customer authentication: sign-in with lockout, sessions (refresh-token
-// families), transaction PINs, one-time codes and TOTP.
 func (q *Queries) LoginCredential(ctx context.Context, arg LoginCredentialParams) (LoginCredentialRow, error) {
 	row := q.db.QueryRow(ctx, loginCredential, arg.TenantID, arg.Email)
 	var i LoginCredentialRow

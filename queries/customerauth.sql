@@ -1,6 +1,13 @@
 -- Customer authentication: sign-in with lockout, sessions (refresh-token
 -- families), transaction PINs, one-time codes and TOTP.
 
+-- name: CommitWithoutWaitingForDisk :exec
+-- The transaction's COMMIT returns before its record reaches the disk: for
+-- a transaction that is always followed, before anyone is answered, by one
+-- that waits for it. PostgreSQL writes its log in order, so the second
+-- commit's flush carries the first's.
+SELECT set_config('synchronous_commit', 'off', true);
+
 -- name: LoginCredential :one
 SELECT cr.id, cr.customer_id, cr.password_hash, cr.status AS credential_status,
        c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at, cr.password_changed_at

@@ -98,6 +98,12 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 		reserved db.ReserveLoginAttemptRow
 	)
 	err := s.inTx(ctx, tenant, "login", func(q *db.Queries, refuse func(error)) error {
+		// Every way on from here writes in a transaction of its own, which
+		// waits for the disk, before the caller is answered; this one's
+		// reservation reaches the disk with it.
+		if err := q.CommitWithoutWaitingForDisk(ctx); err != nil {
+			return err
+		}
 		var err error
 		if settings, err = customer.LoadSettings(ctx, q, tenant); err != nil {
 			return err
