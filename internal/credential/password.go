@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -30,13 +31,27 @@ const (
 	keyLen  = 32
 )
 
+// hashing lets as many argon2id computations run at once as there are
+// processors. More would not finish sooner, each holds its parameters'
+// memory (19 MiB by default), and several at once on one core push each
+// other out of the processor's cache: a burst of sign-ins waits here
+// rather than slowing every hash down and multiplying the memory.
+var hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// idKey is argon2.IDKey under the hashing limit.
+func idKey(secret, salt []byte, p Argon2Params, n uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return argon2.IDKey(secret, salt, p.Time, p.MemoryKiB, p.Threads, n)
+}
+
 // Hash returns the PHC string of secret under p, with a fresh salt.
 func Hash(secret string, p Argon2Params) string {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
 	}
-	key := argon2.IDKey([]byte(secret), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	key := idKey([]byte(secret), salt, p, keyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads, enc.EncodeToString(salt), enc.EncodeToString(key))
 }
@@ -64,7 +79,7 @@ func Verify(secret, phc string) (bool, error) {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(secret), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	got := idKey([]byte(secret), salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
