@@ -1784,6 +1784,8 @@ func (q *Queries) AMLRuleRequests(ctx context.Context, arg AMLRuleRequestsParams
 }
 
 const aMLScreenSubject = `-- name: AMLScreenSubject :one
+
+
 SELECT c.id, c.status, c.risk_level, c.nationality,
        (coalesce(c.address ->> 'country', ''))::text AS country,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
@@ -1834,12 +1836,16 @@ type AMLScreenSubjectRow struct {
 	CounterpartySeen      bool
 }
 
-// AMLSubject for a screening, read under the customer's lock (taken as its
-// transaction began, so this statement sees every row committed before it),
-// with what the rules will ask of the history, in the same round trip: the
-// customer's rows after @after (none when @after is negative: the server
-// has no copy of their window to bring up to date), oldest first, and
-// whether they dealt with the counterparty before @before.
+// AML transaction monitoring (internal/aml).
+// ---------------------------------------------------------------- screening
+// The customer as the rules see them, their limits from activation, the
+// tenant's time zone and AML revision. A screening reads it under the
+// customer's lock (taken as its transaction began, so this statement sees
+// every row committed before it), with what the rules will ask of the
+// history, in the same round trip: the customer's rows after @after (none
+// when @after is negative: the server has no copy of their window to bring
+// up to date), oldest first, and whether they dealt with the counterparty
+// before @before (never for an empty key).
 func (q *Queries) AMLScreenSubject(ctx context.Context, arg AMLScreenSubjectParams) (AMLScreenSubjectRow, error) {
 	row := q.db.QueryRow(ctx, aMLScreenSubject,
 		arg.After,
@@ -2196,66 +2202,6 @@ type AMLShadowStartParams struct {
 func (q *Queries) AMLShadowStart(ctx context.Context, arg AMLShadowStartParams) error {
 	_, err := q.db.Exec(ctx, aMLShadowStart, arg.Total, arg.TenantID, arg.ID)
 	return err
-}
-
-const aMLSubject = `-- name: AMLSubject :one
-
-
-SELECT c.id, c.status, c.risk_level, c.nationality, (coalesce(c.address ->> 'country', ''))::text AS country,
-       w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
-       (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
-       t.time_zone
-FROM customers c
-JOIN tenants t ON t.id = c.tenant_id
-LEFT JOIN LATERAL (
-    SELECT wl.daily_limit, wl.requires_approval_above, wl.currency
-    FROM wallets wl
-    WHERE wl.tenant_id = c.tenant_id AND wl.customer_id = c.id
-      AND (wl.daily_limit IS NOT NULL OR wl.requires_approval_above IS NOT NULL)
-    ORDER BY (wl.status = 'ACTIVE') DESC, wl.activated_at DESC NULLS LAST
-    LIMIT 1
-) w ON true
-WHERE c.tenant_id = $1 AND c.id = $2
-`
-
-type AMLSubjectParams struct {
-	TenantID uuid.UUID
-	ID       uuid.UUID
-}
-
-type AMLSubjectRow struct {
-	ID                    uuid.UUID
-	Status                string
-	RiskLevel             string
-	Nationality           string
-	Country               string
-	DailyLimit            decimal.NullDecimal
-	RequiresApprovalAbove decimal.NullDecimal
-	WalletCurrency        *string
-	Revision              int64
-	TimeZone              string
-}
-
-// AML transaction monitoring (internal/aml).
-// ---------------------------------------------------------------- screening
-// The customer as the rules see them, their limits from activation, the
-// tenant's time zone and AML revision.
-func (q *Queries) AMLSubject(ctx context.Context, arg AMLSubjectParams) (AMLSubjectRow, error) {
-	row := q.db.QueryRow(ctx, aMLSubject, arg.TenantID, arg.ID)
-	var i AMLSubjectRow
-	err := row.Scan(
-		&i.ID,
-		&i.Status,
-		&i.RiskLevel,
-		&i.Nationality,
-		&i.Country,
-		&i.DailyLimit,
-		&i.RequiresApprovalAbove,
-		&i.WalletCurrency,
-		&i.Revision,
-		&i.TimeZone,
-	)
-	return i, err
 }
 
 const aMLTouchRule = `-- name: AMLTouchRule :exec

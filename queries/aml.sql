@@ -2,32 +2,15 @@
 
 -- ---------------------------------------------------------------- screening
 
--- name: AMLSubject :one
--- The customer as the rules see them, their limits from activation, the
--- tenant's time zone and AML revision.
-SELECT c.id, c.status, c.risk_level, c.nationality, (coalesce(c.address ->> 'country', ''))::text AS country,
-       w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
-       (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
-       t.time_zone
-FROM customers c
-JOIN tenants t ON t.id = c.tenant_id
-LEFT JOIN LATERAL (
-    SELECT wl.daily_limit, wl.requires_approval_above, wl.currency
-    FROM wallets wl
-    WHERE wl.tenant_id = c.tenant_id AND wl.customer_id = c.id
-      AND (wl.daily_limit IS NOT NULL OR wl.requires_approval_above IS NOT NULL)
-    ORDER BY (wl.status = 'ACTIVE') DESC, wl.activated_at DESC NULLS LAST
-    LIMIT 1
-) w ON true
-WHERE c.tenant_id = @tenant_id AND c.id = @id;
-
 -- name: AMLScreenSubject :one
--- AMLSubject for a screening, read under the customer's lock (taken as its
--- transaction began, so this statement sees every row committed before it),
--- with what the rules will ask of the history, in the same round trip: the
--- customer's rows after @after (none when @after is negative: the server
--- has no copy of their window to bring up to date), oldest first, and
--- whether they dealt with the counterparty before @before.
+-- The customer as the rules see them, their limits from activation, the
+-- tenant's time zone and AML revision. A screening reads it under the
+-- customer's lock (taken as its transaction began, so this statement sees
+-- every row committed before it), with what the rules will ask of the
+-- history, in the same round trip: the customer's rows after @after (none
+-- when @after is negative: the server has no copy of their window to bring
+-- up to date), oldest first, and whether they dealt with the counterparty
+-- before @before (never for an empty key).
 SELECT c.id, c.status, c.risk_level, c.nationality,
        (coalesce(c.address ->> 'country', ''))::text AS country,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,

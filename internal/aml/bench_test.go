@@ -139,7 +139,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		src querySource
 	)
 	err := db.InTenantTx(ctx, f.pool, f.tenant, func(q *db.Queries) error {
-		subject, err := q.AMLSubject(ctx, db.AMLSubjectParams{TenantID: f.tenant, ID: c})
+		subject, err := q.AMLScreenSubject(ctx, db.AMLScreenSubjectParams{TenantID: f.tenant, ID: c, After: -1})
 		if err != nil {
 			return err
 		}

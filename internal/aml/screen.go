@@ -310,9 +310,7 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 		if err != nil {
 			return err
 		}
-		cust := customerOf(db.AMLSubjectRow{ID: subject.ID, Status: subject.Status, RiskLevel: subject.RiskLevel, Nationality: subject.Nationality,
-			Country: subject.Country, DailyLimit: subject.DailyLimit, RequiresApprovalAbove: subject.RequiresApprovalAbove,
-			WalletCurrency: subject.WalletCurrency, Revision: subject.Revision, TimeZone: subject.TimeZone})
+		cust := customerOf(subject)
 		src := seenSource{querySource: querySource{q: q, tenant: tenant}, customer: v.customer, key: cpKey, before: v.tx.At, seen: subject.CounterpartySeen}
 		input := &Input{Tx: v.tx, Customer: cust}
 		if since := windowSince(rs, cust, v.tx.At); since.Before(v.tx.At) {

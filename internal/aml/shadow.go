@@ -306,12 +306,12 @@ func (s *Service) RunShadow(ctx context.Context, tenant, id uuid.UUID) error {
 func (s *Service) shadowCustomer(ctx context.Context, tenant uuid.UUID, run db.AmlShadowRun, id uuid.UUID,
 	window time.Duration, draft, inForce *RuleSet, st *shadowState) error {
 	var (
-		subject db.AMLSubjectRow
+		subject db.AMLScreenSubjectRow
 		rows    []db.AMLShadowCustomerTransactionsRow
 	)
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
-		if subject, err = q.AMLSubject(ctx, db.AMLSubjectParams{TenantID: tenant, ID: id}); err != nil {
+		if subject, err = q.AMLScreenSubject(ctx, db.AMLScreenSubjectParams{TenantID: tenant, ID: id, After: -1}); err != nil {
 			return err
 		}
 		rows, err = q.AMLShadowCustomerTransactions(ctx, db.AMLShadowCustomerTransactionsParams{TenantID: tenant, CustomerID: id,
