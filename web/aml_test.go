@@ -186,6 +186,12 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	if d.Find(`[data-testid="alert-group"]`).Length() != 1 {
 		t.Fatal("no group per customer")
 	}
+	// The customer's 360 page lists it and leads to it.
+	d = doc(t, h.get("/customers/"+customer, ac))
+	if d.Find(`[data-testid="alert-link"][href="/alerts/`+alertID+`"]`).Length() != 1 ||
+		!strings.Contains(d.Find(`[data-testid="alert-row"]`).Text(), "Many large transfers") {
+		t.Errorf("customer page alerts: %s", d.Find(`[data-testid="customer-alerts"]`).Text())
+	}
 	d = doc(t, h.get("/alerts/"+alertID, ac))
 	if !strings.Contains(d.Find(`[data-testid="alert-hits"]`).Text(), "Many large transfers") || text(d, `[data-testid="alert-amount"]`) != "1200.00 EUR" {
 		t.Fatalf("alert page: %s", d.Find("main").Text())

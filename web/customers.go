@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,10 +11,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
 	customersv "github.com/ciamhq/ciam/views/customers"
@@ -369,9 +372,17 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Wallets = append(v.Wallets, row)
 	}
+	mayReview := s.mayOpen(emp, "GET /reviews/{id}")
 	for _, vr := range d.Verifications {
-		v.Verifications = append(v.Verifications, customersv.Verification{ID: vr.ID.String(), Status: vr.Status, Risk: vr.RiskLevel,
-			Created: vr.CreatedAt, Updated: vr.UpdatedAt})
+		row := customersv.Verification{ID: vr.ID.String(), Status: vr.Status, Risk: vr.RiskLevel, Created: vr.CreatedAt, Updated: vr.UpdatedAt}
+		if mayReview {
+			row.Href = "/reviews/" + row.ID
+		}
+		v.Verifications = append(v.Verifications, row)
+	}
+	if err := s.customerScreening(r.Context(), emp, c.ID, &v); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	applied, ok, err := c.Applied()
 	if err != nil {
@@ -419,6 +430,36 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))
+}
+
+// customerScreening adds the customer's sanctions and PEP hits and AML
+// alerts to the page, each when the employee may read them.
+func (s *server) customerScreening(ctx context.Context, emp staff.Employee, id uuid.UUID, v *customersv.Detail) error {
+	if s.Screening != nil && s.mayOpen(emp, "GET /screening/hits/{id}") {
+		hits, err := s.Screening.ListHits(ctx, emp.TenantID, screening.HitFilter{SubjectID: &id, Limit: customersv.MaxShown})
+		if err != nil {
+			return err
+		}
+		v.ShowHits = true
+		for _, h := range hits {
+			v.Hits = append(v.Hits, customersv.ScreeningHit{EntryName: h.EntryName, MatchedName: h.MatchedName, Source: h.Source,
+				Score: h.Score, MatchStatus: string(h.MatchStatus), Status: string(h.Status), Created: h.CreatedAt,
+				Href: "/screening/hits/" + h.ID.String()})
+		}
+	}
+	if s.AML != nil && s.mayOpen(emp, "GET /alerts/{id}") {
+		page, err := s.AML.Alerts(ctx, emp.TenantID, aml.AlertFilter{Status: "all", CustomerID: &id, Limit: customersv.MaxShown})
+		if err != nil {
+			return err
+		}
+		v.ShowAlerts, v.AlertTotal = true, page.Total
+		v.AlertsURL = "/alerts?" + url.Values{"customer": {id.String()}, "status": {"all"}}.Encode()
+		for _, a := range page.Alerts {
+			v.Alerts = append(v.Alerts, customersv.AMLAlert{Severity: a.Severity, Status: a.Status, Decision: string(a.Decision),
+				Rules: a.Rules, Amount: a.Amount.String() + " " + a.Currency, Created: a.CreatedAt, Href: "/alerts/" + a.ID.String()})
+		}
+	}
+	return nil
 }
 
 // reasonOf is the free-text reason an audit record's after state carries,

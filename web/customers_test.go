@@ -290,8 +290,24 @@ func TestCustomer360(t *testing.T) {
 			t.Errorf("%s = %q; want %q", sel, got, want)
 		}
 	}
-	if !strings.Contains(text(d, `[data-testid="verification-note"]`), "arrive with KYC verification") {
-		t.Error("the verification section does not say documents and checks are still to come")
+	// The verification links to its documents, checks and decisions.
+	link, _ := d.Find(`[data-testid="verification-link"]`).Attr("href")
+	if !strings.HasPrefix(link, "/reviews/") {
+		t.Errorf("verification link %q; want the verification's page", link)
+	} else if resp := h.get(link, analyst); resp.StatusCode != http.StatusOK {
+		t.Errorf("the verification's page: %d", resp.StatusCode)
+	}
+	if !strings.Contains(text(d, `[data-testid="hits-empty"]`), "No sanctions or PEP hits") ||
+		!strings.Contains(text(d, `[data-testid="alerts-empty"]`), "No AML alerts") {
+		t.Error("no hits, no alerts: empty states missing")
+	}
+	// Support may read customers, not their screening, alerts or reviews.
+	_, support := h.signIn(staff.Support)
+	sd := doc(t, h.get(page, support))
+	for _, sel := range []string{`[data-testid="customer-hits"]`, `[data-testid="customer-alerts"]`, `[data-testid="verification-link"]`} {
+		if sd.Find(sel).Length() != 0 {
+			t.Errorf("support sees %s", sel)
+		}
 	}
 	if !strings.Contains(text(d, `[data-testid="sessions-empty"]`), "No sessions recorded yet") {
 		t.Error("no sessions: empty state missing")

@@ -139,6 +139,13 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 		t.Errorf("bad score: %d", resp.StatusCode)
 	}
 
+	// The customer's 360 page lists the hit and leads to it.
+	c360 := doc(t, h.get("/customers/"+miguel.ID.String(), analyst))
+	if href, _ := c360.Find(`[data-testid="hit-link"][href="/screening/hits/` + hit.ID.String() + `"]`).Attr("href"); href == "" ||
+		!strings.Contains(c360.Find(`[data-testid="hit-row"]`).Text(), "OPEN") || c360.Find(`[data-testid="hits-empty"]`).Length() != 0 {
+		t.Errorf("customer page hits: %s", c360.Find(`[data-testid="customer-hits"]`).Text())
+	}
+
 	// The hit: the customer beside the entry, with the explanation.
 	page := "/screening/hits/" + hit.ID.String()
 	d = doc(t, h.get(page, analyst))
