@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -158,11 +159,24 @@ func pretty(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return "null"
 	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return string(raw)
 	}
-	return buf.String()
+	return plainJSON(v, "  ")
+}
+
+// plainJSON is v as JSON for people to read: "a > b" stays "a > b" rather
+// than "a \u003e b" (the page escapes what it shows).
+func plainJSON(v any, indent string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 // diffJSON lists the leaves that differ between two JSON documents.
@@ -222,10 +236,9 @@ func flatten(prefix string, v any, out map[string]string) {
 			out[prefix] = "null"
 		}
 	default:
-		b, _ := json.Marshal(t)
 		if prefix == "" {
 			prefix = "(value)"
 		}
-		out[prefix] = string(b)
+		out[prefix] = plainJSON(t, "")
 	}
 }
