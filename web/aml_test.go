@@ -182,6 +182,14 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	if d.Find(`[data-alert-id="`+alertID+`"]`).Length() != 1 {
 		t.Fatalf("queue: %s", d.Find("main").Text())
 	}
+	// The navigation counts it; a tenant admin, who may not open alerts,
+	// sees neither the link nor the count.
+	if got := text(d, `[data-testid="nav-badge-alerts"]`); got != "1 waiting" {
+		t.Errorf("alerts badge %q", got)
+	}
+	if d := doc(t, h.get("/dashboard", cc)); d.Find(`[data-testid="nav-alerts"]`).Length() != 0 || d.Find(`[data-testid="nav-badge-alerts"]`).Length() != 0 {
+		t.Error("a tenant admin sees the alerts link or count")
+	}
 	d = doc(t, h.get("/alerts?group=customer", ac))
 	if d.Find(`[data-testid="alert-group"]`).Length() != 1 {
 		t.Fatal("no group per customer")
@@ -208,6 +216,9 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	if text(d, `[data-testid="alert-status"]`) != "CLOSED_FALSE_POSITIVE" || text(d, `[data-testid="detail-assignee"]`) != "Emp ANALYST" ||
 		!strings.Contains(d.Find(`[data-testid="alert-comments"]`).Text(), "Salary week.") {
 		t.Fatalf("closed alert: %s", d.Find("main").Text())
+	}
+	if d.Find(`[data-testid="nav-badge-alerts"]`).Length() != 0 {
+		t.Error("the alerts badge stays after the only alert closed")
 	}
 	var acts []string
 	for _, a := range h.auditActions(h.tenant.ID, "aml.") {

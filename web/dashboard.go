@@ -1,8 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -26,6 +27,47 @@ func (s *server) handleHome() http.Handler {
 	})
 }
 
+// queueCount is how many items wait in a work queue, and since when.
+type queueCount struct {
+	n      int64
+	oldest *time.Time
+}
+
+// queueCounts counts the work queues the employee may open: reviews,
+// alerts, screening hits and approvals, by the navigation's keys.
+func (s *server) queueCounts(ctx context.Context, emp staff.Employee) (map[string]queueCount, error) {
+	out := map[string]queueCount{}
+	if s.mayOpen(emp, "GET /reviews") {
+		c, err := s.KYC.QueueSummary(ctx, emp.TenantID, emp.ID)
+		if err != nil {
+			return nil, err
+		}
+		out["reviews"] = queueCount{c.Total, c.Oldest}
+	}
+	if s.mayOpen(emp, "GET /alerts") {
+		n, oldest, err := s.AML.AlertQueue(ctx, emp.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		out["alerts"] = queueCount{n, oldest}
+	}
+	if s.mayOpen(emp, "GET /screening") {
+		n, oldest, err := s.Screening.OpenHits(ctx, emp.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		out["screening"] = queueCount{n, oldest}
+	}
+	if s.mayOpen(emp, "GET /approvals") {
+		n, oldest, err := s.Approvals.Queue(ctx, emp.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		out["approvals"] = queueCount{n, oldest}
+	}
+	return out, nil
+}
+
 func (s *server) handleDashboard() http.Handler {
 	queues := []pages.Queue{
 		{Key: "reviews", Label: "Reviews waiting", Href: "/reviews", Built: true},
@@ -42,43 +84,17 @@ func (s *server) handleDashboard() http.Handler {
 		}
 		now := s.Now()
 		d := pages.Dashboard{Name: emp.Name, TenantName: t.Name, Loc: t.Location(), Now: now}
+		counts, err := s.queueCounts(r.Context(), emp)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		for _, q := range queues {
-			path, _, _ := strings.Cut(q.Href, "?")
-			if !s.mayOpen(emp, "GET "+path) {
+			c, ok := counts[q.Key]
+			if !ok {
 				continue
 			}
-			if q.Key == "reviews" {
-				c, err := s.KYC.QueueSummary(r.Context(), emp.TenantID, emp.ID)
-				if err != nil {
-					s.fail(w, r, err)
-					return
-				}
-				q.Count, q.Oldest = c.Total, c.Oldest
-			}
-			if q.Key == "alerts" {
-				n, oldest, err := s.AML.AlertQueue(r.Context(), emp.TenantID)
-				if err != nil {
-					s.fail(w, r, err)
-					return
-				}
-				q.Count, q.Oldest = n, oldest
-			}
-			if q.Key == "approvals" {
-				n, oldest, err := s.Approvals.Queue(r.Context(), emp.TenantID)
-				if err != nil {
-					s.fail(w, r, err)
-					return
-				}
-				q.Count, q.Oldest = n, oldest
-			}
-			if q.Key == "screening" {
-				n, oldest, err := s.Screening.OpenHits(r.Context(), emp.TenantID)
-				if err != nil {
-					s.fail(w, r, err)
-					return
-				}
-				q.Count, q.Oldest = n, oldest
-			}
+			q.Count, q.Oldest = c.n, c.oldest
 			d.Queues = append(d.Queues, q)
 		}
 		if emp.Can(staff.PermAuditRead) {

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/views/components"
 	"github.com/ciamhq/ciam/views/layout"
 )
 
@@ -67,6 +68,20 @@ func (s *server) frame(w http.ResponseWriter, r *http.Request, title, navKey str
 		p.User.Roles = append(p.User.Roles, string(role))
 	}
 	p.Nav = s.navFor(emp, navKey)
+	// Queue items carry how many wait. Counting is no reason to refuse the
+	// page: without the counts it shows no badges.
+	if counts, err := s.queueCounts(r.Context(), emp); err != nil {
+		s.Logger.ErrorContext(r.Context(), "queue counts", slog.Any("error", err))
+	} else {
+		for gi := range p.Nav {
+			for ii := range p.Nav[gi].Items {
+				it := &p.Nav[gi].Items[ii]
+				if c := counts[it.Key]; c.n > 0 {
+					it.Badge = components.Count(c.n)
+				}
+			}
+		}
+	}
 	p.Flashes = s.takeFlashes(w, r)
 	p.Search = r.URL.Query().Get("q")
 	return p

@@ -121,6 +121,9 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 	if got := text(d, `[data-testid="count-open"]`); got != fmt.Sprint(len(res.NewHits)) {
 		t.Errorf("open count %q", got)
 	}
+	if got := text(d, `[data-testid="nav-badge-screening"]`); got != fmt.Sprint(len(res.NewHits))+" waiting" {
+		t.Errorf("navigation badge %q", got)
+	}
 	if !strings.Contains(rows.Text(), "Miguel Angel Rodriguez Orejuela") || !strings.Contains(rows.Text(), "RODRIGUEZ OREJUELA, Miguel Angel") {
 		t.Errorf("queue rows: %s", rows.Text())
 	}
