@@ -463,7 +463,7 @@ SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.d
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'status', v.status, 'riskLevel', v.risk_level,
                  'createdAt', v.created_at, 'updatedAt', v.updated_at) ORDER BY v.created_at DESC)
               FROM verification_requests v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id), '[]')::jsonb AS verifications,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('type', d.type, 'status', d.status, 'createdAt', d.created_at) ORDER BY d.created_at DESC)
+    coalesce((SELECT jsonb_agg(jsonb_build_object('id', d.id, 'type', d.type, 'status', d.status, 'createdAt', d.created_at) ORDER BY d.created_at DESC)
               FROM documents d WHERE d.tenant_id = c.tenant_id AND d.customer_id = c.id), '[]')::jsonb AS documents,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'country', r.country, 'riskLevel', r.risk_level, 'docType', r.doc_type,
                  'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days) ORDER BY r.country, r.risk_level, r.doc_type)

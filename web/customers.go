@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
@@ -380,6 +382,10 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Verifications = append(v.Verifications, row)
 	}
+	if v.Documents, err = documentRows(d, s.mayOpen(emp, "GET /documents/{id}")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := s.customerScreening(r.Context(), emp, c.ID, &v); err != nil {
 		s.fail(w, r, err)
 		return
@@ -430,6 +436,40 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))
+}
+
+// documentRows lists every document the customer uploaded, newest first,
+// then each type their requirements ask for that has not come; mayView
+// links each to the viewer.
+func documentRows(d customer.Detail, mayView bool) ([]customersv.Document, error) {
+	var docs []struct {
+		ID        uuid.UUID
+		Type      string
+		Status    string
+		CreatedAt time.Time
+	}
+	if err := json.Unmarshal(d.Documents, &docs); err != nil {
+		return nil, fmt.Errorf("customer documents: %w", err)
+	}
+	out := make([]customersv.Document, 0, len(docs))
+	for _, doc := range docs {
+		row := customersv.Document{Type: doc.Type, Status: doc.Status, Created: doc.CreatedAt}
+		if mayView {
+			row.Href = "/documents/" + doc.ID.String()
+		}
+		out = append(out, row)
+	}
+	c := d.Customer
+	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, documentCountry(c), c.RiskLevel, c.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	for _, sl := range slots {
+		if sl.Status == kyc.DocMissing {
+			out = append(out, customersv.Document{Type: sl.Type, Missing: true})
+		}
+	}
+	return out, nil
 }
 
 // customerScreening adds the customer's sanctions and PEP hits and AML

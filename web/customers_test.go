@@ -301,6 +301,11 @@ func TestCustomer360(t *testing.T) {
 		!strings.Contains(text(d, `[data-testid="alerts-empty"]`), "No AML alerts") {
 		t.Error("no hits, no alerts: empty states missing")
 	}
+	// Nothing uploaded yet: the documents the requirements ask for, as
+	// missing.
+	if rows := d.Find(`[data-testid="document-row"]`); rows.Length() == 0 || rows.Length() != d.Find(`[data-testid="document-row"] [data-testid="badge"]:contains("MISSING")`).Length() {
+		t.Errorf("documents: %q", d.Find(`[data-testid="customer-documents"]`).Text())
+	}
 	// Support may read customers, not their screening, alerts or reviews.
 	_, support := h.signIn(staff.Support)
 	sd := doc(t, h.get(page, support))

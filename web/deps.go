@@ -93,16 +93,21 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	}
 }
 
+// documentCountry is the country whose document requirements apply to c:
+// where they live, else their nationality.
+func documentCountry(c customer.Customer) string {
+	if c.Address.Country != "" {
+		return c.Address.Country
+	}
+	return c.Nationality
+}
+
 // customerDocuments gives GET /customers/{id} its document slots: the
 // latest document of each type, and each required type not given yet as
 // MISSING, from the documents and requirements the customer was read with.
 func customerDocuments(d customer.Detail) ([]api.DocumentStatus, error) {
 	c := d.Customer
-	country := c.Address.Country
-	if country == "" {
-		country = c.Nationality
-	}
-	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, country, c.RiskLevel, c.CreatedAt)
+	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, documentCountry(c), c.RiskLevel, c.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -293,9 +293,19 @@ func TestDocumentViewerAuditsEveryView(t *testing.T) {
 	h := newHarness(t)
 	h.startJobs()
 	tok := h.reviewToken()
-	_, vr := h.toReview(tok, "HIGH")
+	cust, vr := h.toReview(tok, "HIGH")
 	emp, c := h.signIn(staff.Analyst)
 	var passportID, billID string
+	defer func() {
+		// The customer's page lists the same documents, each leading to
+		// the viewer.
+		d := doc(t, h.get("/customers/"+cust, c))
+		for _, id := range []string{passportID, billID} {
+			if d.Find(`[data-testid="document-link"][href="/documents/`+id+`"]`).Length() != 1 {
+				t.Errorf("customer page lacks document %s: %q", id, d.Find(`[data-testid="customer-documents"]`).Text())
+			}
+		}
+	}()
 	doc(t, h.get("/reviews/"+vr, c)).Find(`[data-testid="document"]`).Each(func(_ int, s *goquerySelection) {
 		href := s.Find(`[data-testid="open-document"]`).AttrOr("href", "")
 		switch {
