@@ -692,6 +692,72 @@ func (q *Queries) AMLCustomerLastSeq(ctx context.Context, arg AMLCustomerLastSeq
 	return seq, err
 }
 
+const aMLCustomerTransactions = `-- name: AMLCustomerTransactions :many
+SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at, counterparty_name, counterparty_country,
+       decision, score, alert_id
+FROM aml_transactions
+WHERE tenant_id = $1 AND customer_id = $2
+ORDER BY occurred_at DESC, seq DESC
+LIMIT $3
+`
+
+type AMLCustomerTransactionsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	MaxRows    int32
+}
+
+type AMLCustomerTransactionsRow struct {
+	ID                  uuid.UUID
+	TransactionRef      string
+	Type                string
+	Direction           string
+	Amount              decimal.Decimal
+	Currency            string
+	Channel             string
+	OccurredAt          time.Time
+	CounterpartyName    string
+	CounterpartyCountry string
+	Decision            string
+	Score               int32
+	AlertID             *uuid.UUID
+}
+
+// A customer's screened transactions, latest first.
+func (q *Queries) AMLCustomerTransactions(ctx context.Context, arg AMLCustomerTransactionsParams) ([]AMLCustomerTransactionsRow, error) {
+	rows, err := q.db.Query(ctx, aMLCustomerTransactions, arg.TenantID, arg.CustomerID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AMLCustomerTransactionsRow{}
+	for rows.Next() {
+		var i AMLCustomerTransactionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TransactionRef,
+			&i.Type,
+			&i.Direction,
+			&i.Amount,
+			&i.Currency,
+			&i.Channel,
+			&i.OccurredAt,
+			&i.CounterpartyName,
+			&i.CounterpartyCountry,
+			&i.Decision,
+			&i.Score,
+			&i.AlertID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const aMLCustomerWindow = `-- name: AMLCustomerWindow :many
 SELECT seq, occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
 FROM aml_transactions

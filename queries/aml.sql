@@ -217,6 +217,15 @@ GROUP BY rule_id;
 -- name: AMLRuleErrors :many
 SELECT * FROM aml_rule_errors WHERE tenant_id = @tenant_id AND rule_id = @rule_id ORDER BY created_at DESC LIMIT @max_rows;
 
+-- name: AMLCustomerTransactions :many
+-- A customer's screened transactions, latest first.
+SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at, counterparty_name, counterparty_country,
+       decision, score, alert_id
+FROM aml_transactions
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id
+ORDER BY occurred_at DESC, seq DESC
+LIMIT @max_rows;
+
 -- name: AMLDecisionsByDay :many
 SELECT (date_trunc('day', created_at AT TIME ZONE @tz::text))::date AS day, decision, count(*) AS n
 FROM aml_transactions

@@ -8,9 +8,11 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/alerts"
 )
@@ -33,7 +35,15 @@ func (s *server) alertAssignees(r *http.Request, tenant uuid.UUID, me uuid.UUID)
 	return out, nil
 }
 
-func money(amount, currency string) string { return amount + " " + currency }
+// money is an amount with its currency, to the currency's minor units (2
+// for a currency without them on record).
+func money(amount decimal.Decimal, currency string) string {
+	digits := int32(2)
+	if n, ok := catalog.MinorUnits(currency); ok {
+		digits = n
+	}
+	return amount.StringFixed(digits) + " " + currency
+}
 
 func (s *server) handleAlertQueue() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +97,7 @@ func (s *server) handleAlertQueue() http.Handler {
 			for _, a := range page.Alerts {
 				view.Rows = append(view.Rows, alerts.Row{ID: a.ID.String(), CustomerID: a.CustomerID.String(), CustomerName: a.CustomerName,
 					Severity: a.Severity, Decision: string(a.Decision), Status: a.Status, Rules: strings.Join(a.Rules, ", "),
-					Amount: money(a.Amount.StringFixed(2), a.Currency), Assignee: orDash(a.AssigneeName), Created: a.CreatedAt})
+					Amount: money(a.Amount, a.Currency), Assignee: orDash(a.AssigneeName), Created: a.CreatedAt})
 				if f.CustomerID != nil {
 					view.Filter.CustomerName = a.CustomerName
 				}
@@ -127,7 +137,7 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 	view := alerts.Detail{ID: a.ID.String(), Severity: a.Severity, Decision: string(a.Decision), Status: a.Status, Score: a.Score, Open: a.IsOpen(),
 		CustomerID: a.CustomerID.String(), CustomerName: a.CustomerName, CustomerRisk: a.CustomerRisk, CustomerStatus: a.CustomerStatus,
 		TransactionRef: "Transaction " + a.TransactionRef, Type: a.Type, Direction: a.Direction, Channel: orDash(a.Channel),
-		Amount: money(a.Amount.StringFixed(2), a.Currency), OccurredAt: a.OccurredAt, Counterparty: cp, Notes: a.Notes,
+		Amount: money(a.Amount, a.Currency), OccurredAt: a.OccurredAt, Counterparty: cp, Notes: a.Notes,
 		Assignee: orDash(a.AssigneeName), Resolution: a.Resolution, SARNarrative: a.SARNarrative, Created: a.CreatedAt, Closed: a.ClosedAt,
 		CanManage: emp.Can(staff.PermAlertsManage), CanAudit: emp.Can(staff.PermAuditRead), Errors: errs, Loc: t.Location(), Now: s.Now()}
 	if view.Errors == nil {

@@ -200,6 +200,14 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 		!strings.Contains(d.Find(`[data-testid="alert-row"]`).Text(), "Many large transfers") {
 		t.Errorf("customer page alerts: %s", d.Find(`[data-testid="customer-alerts"]`).Text())
 	}
+	// And the transactions screened, latest first: the one that raised the
+	// alert, then the four before it.
+	rows := d.Find(`[data-testid="transaction-row"]`)
+	if rows.Length() != 5 || !strings.Contains(rows.First().Text(), "REVIEW") || !strings.Contains(rows.First().Text(), "1200.00 EUR") ||
+		rows.First().Find(`[data-testid="transaction-alert"][href="/alerts/`+alertID+`"]`).Length() != 1 ||
+		!strings.Contains(rows.Last().Text(), "ALLOW") || !strings.Contains(rows.Last().Text(), "h-0") || !strings.Contains(rows.Last().Text(), "Quick Cash Ltd (DE)") {
+		t.Errorf("customer page transactions: %s", d.Find(`[data-testid="customer-transactions"]`).Text())
+	}
 	d = doc(t, h.get("/alerts/"+alertID, ac))
 	if !strings.Contains(d.Find(`[data-testid="alert-hits"]`).Text(), "Many large transfers") || text(d, `[data-testid="alert-amount"]`) != "1200.00 EUR" {
 		t.Fatalf("alert page: %s", d.Find("main").Text())

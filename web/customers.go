@@ -494,9 +494,24 @@ func (s *server) customerScreening(ctx context.Context, emp staff.Employee, id u
 		}
 		v.ShowAlerts, v.AlertTotal = true, page.Total
 		v.AlertsURL = "/alerts?" + url.Values{"customer": {id.String()}, "status": {"all"}}.Encode()
+		txs, err := s.AML.CustomerTransactions(ctx, emp.TenantID, id, customersv.MaxShown)
+		if err != nil {
+			return err
+		}
+		for _, tx := range txs {
+			row := customersv.Transaction{At: tx.At, Ref: tx.Ref, Kind: tx.Type + " " + tx.Direction,
+				Amount: money(tx.Amount, tx.Currency), Counterparty: tx.Counterparty, Decision: string(tx.Decision)}
+			if tx.Country != "" && tx.Counterparty != "" {
+				row.Counterparty += " (" + tx.Country + ")"
+			}
+			if tx.AlertID != nil {
+				row.AlertHref = "/alerts/" + tx.AlertID.String()
+			}
+			v.Transactions = append(v.Transactions, row)
+		}
 		for _, a := range page.Alerts {
 			v.Alerts = append(v.Alerts, customersv.AMLAlert{Severity: a.Severity, Status: a.Status, Decision: string(a.Decision),
-				Rules: a.Rules, Amount: a.Amount.String() + " " + a.Currency, Created: a.CreatedAt, Href: "/alerts/" + a.ID.String()})
+				Rules: a.Rules, Amount: money(a.Amount, a.Currency), Created: a.CreatedAt, Href: "/alerts/" + a.ID.String()})
 		}
 	}
 	return nil

@@ -298,8 +298,9 @@ func TestCustomer360(t *testing.T) {
 		t.Errorf("the verification's page: %d", resp.StatusCode)
 	}
 	if !strings.Contains(text(d, `[data-testid="hits-empty"]`), "No sanctions or PEP hits") ||
-		!strings.Contains(text(d, `[data-testid="alerts-empty"]`), "No AML alerts") {
-		t.Error("no hits, no alerts: empty states missing")
+		!strings.Contains(text(d, `[data-testid="alerts-empty"]`), "No AML alerts") ||
+		!strings.Contains(text(d, `[data-testid="transactions-empty"]`), "No transaction of this customer has been screened") {
+		t.Error("no hits, alerts or transactions: empty states missing")
 	}
 	// Nothing uploaded yet: the documents the requirements ask for, as
 	// missing.
@@ -309,7 +310,8 @@ func TestCustomer360(t *testing.T) {
 	// Support may read customers, not their screening, alerts or reviews.
 	_, support := h.signIn(staff.Support)
 	sd := doc(t, h.get(page, support))
-	for _, sel := range []string{`[data-testid="customer-hits"]`, `[data-testid="customer-alerts"]`, `[data-testid="verification-link"]`} {
+	for _, sel := range []string{`[data-testid="customer-hits"]`, `[data-testid="customer-alerts"]`, `[data-testid="customer-transactions"]`,
+		`[data-testid="verification-link"]`, `[data-testid="document-link"]`} {
 		if sd.Find(sel).Length() != 0 {
 			t.Errorf("support sees %s", sel)
 		}

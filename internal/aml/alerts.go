@@ -484,3 +484,40 @@ func (s *Service) AlertQueue(ctx context.Context, tenant uuid.UUID) (int64, *tim
 	}
 	return row.Open, nil, nil
 }
+
+// Screened is one transaction as it was screened.
+type Screened struct {
+	ID           uuid.UUID
+	Ref          string // the channel's transactionId
+	Type         string
+	Direction    string
+	Amount       decimal.Decimal
+	Currency     string
+	Channel      string
+	At           time.Time
+	Counterparty string
+	Country      string
+	Decision     Outcome
+	Score        int
+	AlertID      *uuid.UUID
+}
+
+// CustomerTransactions lists a customer's screened transactions, latest
+// first, at most limit (1 to 200).
+func (s *Service) CustomerTransactions(ctx context.Context, tenant, customer uuid.UUID, limit int) ([]Screened, error) {
+	limit = min(max(limit, 1), 200)
+	var out []Screened
+	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.AMLCustomerTransactions(ctx, db.AMLCustomerTransactionsParams{TenantID: tenant, CustomerID: customer, MaxRows: int32(limit)})
+		for _, r := range rows {
+			out = append(out, Screened{ID: r.ID, Ref: r.TransactionRef, Type: r.Type, Direction: r.Direction, Amount: r.Amount,
+				Currency: r.Currency, Channel: r.Channel, At: r.OccurredAt, Counterparty: r.CounterpartyName, Country: r.CounterpartyCountry,
+				Decision: Outcome(r.Decision), Score: int(r.Score), AlertID: r.AlertID})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, errf("customer transactions: %w", err)
+	}
+	return out, nil
+}
