@@ -374,6 +374,14 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 	if hits == 0 {
 		t.Error("the screening queue of the demo has no hits")
 	}
+	// A hit leads to its customer's 360 page, which lists it among the
+	// customer's hits.
+	do(t, actx, chromedp.Click(`[data-testid="hit-row"] a`), chromedp.WaitVisible(tid("customer-side")))
+	do(t, actx, chromedp.Click(`[data-testid="customer-side"] a[href^="/customers/"]`), chromedp.WaitVisible(tid("customer-360")))
+	screenshot(t, actx, "dev-customer-360")
+	if n, err := chromedp.Run(actx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="customer-hits"] [data-testid="hit-row"]').length`)); err != nil || n == 0 {
+		t.Errorf("the customer's page lists %d hits (%v)", n, err)
+	}
 
 	stop()
 	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !os.IsNotExist(err) {
