@@ -437,6 +437,46 @@ func (q *Queries) AMLAlerts(ctx context.Context, arg AMLAlertsParams) ([]AMLAler
 	return items, nil
 }
 
+const aMLAlertsPerDay = `-- name: AMLAlertsPerDay :many
+SELECT (created_at AT TIME ZONE $1::text)::date AS day, severity, count(*) AS n
+FROM aml_alerts
+WHERE tenant_id = $2 AND created_at >= $3
+GROUP BY 1, 2
+`
+
+type AMLAlertsPerDayParams struct {
+	TimeZone string
+	TenantID uuid.UUID
+	Since    time.Time
+}
+
+type AMLAlertsPerDayRow struct {
+	Day      time.Time
+	Severity string
+	N        int64
+}
+
+// Alerts raised per day in a time zone, by severity.
+func (q *Queries) AMLAlertsPerDay(ctx context.Context, arg AMLAlertsPerDayParams) ([]AMLAlertsPerDayRow, error) {
+	rows, err := q.db.Query(ctx, aMLAlertsPerDay, arg.TimeZone, arg.TenantID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AMLAlertsPerDayRow{}
+	for rows.Next() {
+		var i AMLAlertsPerDayRow
+		if err := rows.Scan(&i.Day, &i.Severity, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const aMLAllListEntries = `-- name: AMLAllListEntries :many
 SELECT l.name AS list_name, e.kind, e.value, e.normalized
 FROM aml_list_entries e JOIN aml_lists l ON l.id = e.list_id

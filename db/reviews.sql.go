@@ -570,3 +570,51 @@ func (q *Queries) StaffName(ctx context.Context, arg StaffNameParams) (string, e
 	err := row.Scan(&display_name)
 	return display_name, err
 }
+
+const verificationsDecidedPerDay = `-- name: VerificationsDecidedPerDay :many
+SELECT (completed_at AT TIME ZONE $1::text)::date AS day, status,
+       (coalesce(verification_method, 'MANUAL'))::text AS method, count(*) AS n
+FROM verification_requests
+WHERE tenant_id = $2 AND completed_at >= $3::timestamptz AND status IN ('APPROVED', 'REJECTED')
+GROUP BY 1, 2, 3
+`
+
+type VerificationsDecidedPerDayParams struct {
+	TimeZone string
+	TenantID uuid.UUID
+	Since    time.Time
+}
+
+type VerificationsDecidedPerDayRow struct {
+	Day    time.Time
+	Status string
+	Method string
+	N      int64
+}
+
+// Verifications approved or rejected per day in a time zone, by how:
+// AUTOMATED or MANUAL.
+func (q *Queries) VerificationsDecidedPerDay(ctx context.Context, arg VerificationsDecidedPerDayParams) ([]VerificationsDecidedPerDayRow, error) {
+	rows, err := q.db.Query(ctx, verificationsDecidedPerDay, arg.TimeZone, arg.TenantID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []VerificationsDecidedPerDayRow{}
+	for rows.Next() {
+		var i VerificationsDecidedPerDayRow
+		if err := rows.Scan(
+			&i.Day,
+			&i.Status,
+			&i.Method,
+			&i.N,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

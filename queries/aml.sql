@@ -346,6 +346,13 @@ RETURNING *;
 -- name: AMLAlertComments :many
 SELECT * FROM aml_alert_comments WHERE tenant_id = @tenant_id AND alert_id = @alert_id ORDER BY created_at;
 
+-- name: AMLAlertsPerDay :many
+-- Alerts raised per day in a time zone, by severity.
+SELECT (created_at AT TIME ZONE @time_zone::text)::date AS day, severity, count(*) AS n
+FROM aml_alerts
+WHERE tenant_id = @tenant_id AND created_at >= @since
+GROUP BY 1, 2;
+
 -- name: AMLAlertQueue :one
 SELECT count(*) AS open, min(created_at) AS oldest
 FROM aml_alerts WHERE tenant_id = @tenant_id AND status IN ('OPEN', 'ESCALATED');

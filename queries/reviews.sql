@@ -97,3 +97,12 @@ RETURNING *;
 UPDATE customers SET status = 'ACTIVE', permission = 'SEND-AND-RECEIVE', updated_at = now()
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
+
+-- name: VerificationsDecidedPerDay :many
+-- Verifications approved or rejected per day in a time zone, by how:
+-- AUTOMATED or MANUAL.
+SELECT (completed_at AT TIME ZONE @time_zone::text)::date AS day, status,
+       (coalesce(verification_method, 'MANUAL'))::text AS method, count(*) AS n
+FROM verification_requests
+WHERE tenant_id = @tenant_id AND completed_at >= @since::timestamptz AND status IN ('APPROVED', 'REJECTED')
+GROUP BY 1, 2, 3;

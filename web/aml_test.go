@@ -178,6 +178,9 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	if got := text(d, `[data-testid="queue-count-alerts"]`); got != "1" {
 		t.Errorf("dashboard alerts = %q", got)
 	}
+	if got := d.Find(`[data-testid="chart-alerts"] desc`).Text(); got != "In the last 14 days 0 high and 1 medium severity alerts were raised." {
+		t.Errorf("alerts chart: %q", got)
+	}
 	d = doc(t, h.get("/alerts", ac))
 	if d.Find(`[data-alert-id="`+alertID+`"]`).Length() != 1 {
 		t.Fatalf("queue: %s", d.Find("main").Text())

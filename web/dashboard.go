@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -29,8 +30,9 @@ func (s *server) handleHome() http.Handler {
 
 // queueCount is how many items wait in a work queue, and since when.
 type queueCount struct {
-	n      int64
-	oldest *time.Time
+	n       int64
+	oldest  *time.Time
+	overdue int64 // waiting beyond the SLA; reviews only
 }
 
 // queueCounts counts the work queues the employee may open: reviews,
@@ -42,28 +44,28 @@ func (s *server) queueCounts(ctx context.Context, emp staff.Employee) (map[strin
 		if err != nil {
 			return nil, err
 		}
-		out["reviews"] = queueCount{c.Total, c.Oldest}
+		out["reviews"] = queueCount{c.Total, c.Oldest, c.Overdue}
 	}
 	if s.mayOpen(emp, "GET /alerts") {
 		n, oldest, err := s.AML.AlertQueue(ctx, emp.TenantID)
 		if err != nil {
 			return nil, err
 		}
-		out["alerts"] = queueCount{n, oldest}
+		out["alerts"] = queueCount{n: n, oldest: oldest}
 	}
 	if s.mayOpen(emp, "GET /screening") {
 		n, oldest, err := s.Screening.OpenHits(ctx, emp.TenantID)
 		if err != nil {
 			return nil, err
 		}
-		out["screening"] = queueCount{n, oldest}
+		out["screening"] = queueCount{n: n, oldest: oldest}
 	}
 	if s.mayOpen(emp, "GET /approvals") {
 		n, oldest, err := s.Approvals.Queue(ctx, emp.TenantID)
 		if err != nil {
 			return nil, err
 		}
-		out["approvals"] = queueCount{n, oldest}
+		out["approvals"] = queueCount{n: n, oldest: oldest}
 	}
 	return out, nil
 }
@@ -94,8 +96,45 @@ func (s *server) handleDashboard() http.Handler {
 			if !ok {
 				continue
 			}
-			q.Count, q.Oldest = c.n, c.oldest
+			q.Count, q.Oldest, q.Overdue = c.n, c.oldest, c.overdue
 			d.Queues = append(d.Queues, q)
+		}
+		if _, ok := counts["reviews"]; ok {
+			days, err := s.KYC.DecidedPerDay(r.Context(), emp.TenantID, t.Location(), now, 14)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			chart := components.StackedChart{ID: "decided", Title: "Verifications decided per day, last 14 days",
+				Series: []components.Series{{Name: "Approved automatically", Tone: "green"}, {Name: "Approved by a reviewer", Tone: "gray"},
+					{Name: "Rejected", Tone: "red"}}}
+			var auto, reviewed, rejected int64
+			for _, day := range days {
+				chart.Bars = append(chart.Bars, components.StackedBar{Label: day.Day.Format("2"), Title: day.Day.Format("Mon 2 Jan 2006"),
+					Values: []int64{day.Automated, day.Reviewed, day.Rejected}})
+				auto, reviewed, rejected = auto+day.Automated, reviewed+day.Reviewed, rejected+day.Rejected
+			}
+			chart.Summary = fmt.Sprintf("In the last 14 days %s verifications were approved automatically, %s by a reviewer, and %s rejected.",
+				components.Count(auto), components.Count(reviewed), components.Count(rejected))
+			d.Decided = &chart
+		}
+		if _, ok := counts["alerts"]; ok {
+			days, err := s.AML.AlertsPerDay(r.Context(), emp.TenantID, t.Location(), now, 14)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			chart := components.StackedChart{ID: "alerts", Title: "AML alerts raised per day, last 14 days",
+				Series: []components.Series{{Name: "High severity", Tone: "red"}, {Name: "Medium severity", Tone: "amber"}}}
+			var high, medium int64
+			for _, day := range days {
+				chart.Bars = append(chart.Bars, components.StackedBar{Label: day.Day.Format("2"), Title: day.Day.Format("Mon 2 Jan 2006"),
+					Values: []int64{day.High, day.Medium}})
+				high, medium = high+day.High, medium+day.Medium
+			}
+			chart.Summary = fmt.Sprintf("In the last 14 days %s high and %s medium severity alerts were raised.",
+				components.Count(high), components.Count(medium))
+			d.Alerts = &chart
 		}
 		if emp.Can(staff.PermAuditRead) {
 			days, err := s.Audit.PerDay(r.Context(), emp.TenantID, t.Location(), now, 14)

@@ -219,9 +219,13 @@ func TestReviewQueueFiltersCountsAndAssign(t *testing.T) {
 		t.Errorf("colleague told %q", f)
 	}
 
-	// The dashboard tile counts the queue.
-	if got := text(doc(t, h.get("/dashboard", c)), `[data-testid="queue-count-reviews"]`); got != "2" {
+	// The dashboard tile counts the queue, and the one beyond the SLA.
+	dash := doc(t, h.get("/dashboard", c))
+	if got := text(dash, `[data-testid="queue-count-reviews"]`); got != "2" {
 		t.Errorf("dashboard reviews count %q", got)
+	}
+	if got := text(dash, `[data-testid="queue-overdue-reviews"]`); got != "1 beyond the SLA" {
+		t.Errorf("dashboard overdue %q", got)
 	}
 }
 
@@ -490,6 +494,16 @@ func TestReviewDecisionOutcomes(t *testing.T) {
 	h.startJobs()
 	tok := h.reviewToken()
 	emp, c := h.signIn(staff.Analyst)
+	defer func() {
+		// The dashboard charts today's decisions: one approval by a
+		// reviewer, one rejection, and two automatic approvals (the
+		// verification sent back for more information, and one more).
+		h.approvedLow(tok)
+		chart := doc(t, h.get("/dashboard", c)).Find(`[data-testid="chart-decided"]`)
+		if s := chart.Find("desc").Text(); s != "In the last 14 days 2 verifications were approved automatically, 1 by a reviewer, and 1 rejected." {
+			t.Errorf("decided chart: %q", s)
+		}
+	}()
 	tests := []struct {
 		decision, status, method string
 	}{

@@ -521,3 +521,40 @@ func (s *Service) CustomerTransactions(ctx context.Context, tenant, customer uui
 	}
 	return out, nil
 }
+
+// AlertDay is how many alerts of each severity were raised on one day.
+type AlertDay struct {
+	Day          time.Time
+	High, Medium int64
+}
+
+// AlertsPerDay counts the alerts raised on each of the last days days up to
+// now, in loc, oldest first, days without any included.
+func (s *Service) AlertsPerDay(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time, days int) ([]AlertDay, error) {
+	local := now.In(loc)
+	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	first := today.AddDate(0, 0, -(days - 1))
+	out := make([]AlertDay, days)
+	index := map[string]int{}
+	for i := range out {
+		out[i].Day = first.AddDate(0, 0, i)
+		index[out[i].Day.Format(time.DateOnly)] = i
+	}
+	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.AMLAlertsPerDay(ctx, db.AMLAlertsPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: first})
+		for _, r := range rows {
+			if i, ok := index[r.Day.Format(time.DateOnly)]; ok {
+				if r.Severity == "HIGH" {
+					out[i].High += r.N
+				} else {
+					out[i].Medium += r.N
+				}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, errf("alerts per day: %w", err)
+	}
+	return out, nil
+}

@@ -603,3 +603,45 @@ func (v Verification) ChecksUsing(id uuid.UUID) []StoredCheck {
 	}
 	return out
 }
+
+// DecidedDay is how many verifications were approved (automatically or by
+// a reviewer) and rejected on one day.
+type DecidedDay struct {
+	Day                 time.Time
+	Automated, Reviewed int64
+	Rejected            int64
+}
+
+// DecidedPerDay counts the verifications decided on each of the last days
+// days up to now, in loc, oldest first, days without any included.
+func (s *Service) DecidedPerDay(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time, days int) ([]DecidedDay, error) {
+	local := now.In(loc)
+	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	first := today.AddDate(0, 0, -(days - 1))
+	out := make([]DecidedDay, days)
+	index := map[string]int{}
+	for i := range out {
+		out[i].Day = first.AddDate(0, 0, i)
+		index[out[i].Day.Format(time.DateOnly)] = i
+	}
+	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.VerificationsDecidedPerDay(ctx, db.VerificationsDecidedPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: first})
+		for _, r := range rows {
+			i, ok := index[r.Day.Format(time.DateOnly)]
+			switch {
+			case !ok:
+			case r.Status == StatusRejected:
+				out[i].Rejected += r.N
+			case r.Method == "AUTOMATED":
+				out[i].Automated += r.N
+			default:
+				out[i].Reviewed += r.N
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kyc: decided per day: %w", err)
+	}
+	return out, nil
+}
