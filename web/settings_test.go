@@ -15,7 +15,7 @@ import (
 )
 
 func prefsValues(change map[string]string) url.Values {
-	v := url.Values{"locale": {"en-GB"}, "timeZone": {"Europe/London"}, "currency": {"GBP"}, "country": {"GB"}, "bankCode": {"CIAM"},
+	v := url.Values{"locale": {"en-GB"}, "timeZone": {"Europe/London"}, "currency": {"GBP"}, "country": {"GB"}, "bankCode": {"WEST123456"},
 		"minCustomerAge": {"21"}, "loginMaxFailures": {"4"}, "loginLockout": {"30m"}, "accessTokenTtl": {"10m"},
 		"refreshTokenTtl": {"240h"}, "pinLength": {"6"}, "pinMaxFailures": {"3"}, "otpTtl": {"3m"}, "otpMaxAttempts": {"4"},
 		"loginOtpRequired": {"on"}}
@@ -70,6 +70,23 @@ func TestPreferencesPage(t *testing.T) {
 	}
 	if v, _ := bd.Find("#otpTtl").Attr("value"); v != "soon" {
 		t.Errorf("typed value lost: %q", v)
+	}
+	// The bank code must fit the country's IBANs, which activation builds
+	// from it; a country without an IBAN scheme takes none.
+	for _, tc := range []struct{ country, code, want string }{
+		{"GB", "CIAM", "for GB use 4 letters and a 6-digit sort code"},
+		{"DE", "WEST123456", "for DE use the 8-digit Bankleitzahl"},
+		{"FR", "30004", "IBANs cannot be built for FR (they can for AT, CH, DE, GB, IE, NL)"},
+	} {
+		resp := h.post("/config/preferences", prefsValues(map[string]string{"country": tc.country, "bankCode": tc.code}), c)
+		if got := text(doc(t, resp), `[data-testid="error-bankCode"]`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, tc.want) {
+			t.Errorf("%s bank code %s: %d %q", tc.country, tc.code, resp.StatusCode, got)
+		}
+	}
+	for _, ok := range []map[string]string{{"country": "DE", "bankCode": "37040044"}, {"country": "FR", "bankCode": ""}} {
+		if resp := h.post("/config/preferences", prefsValues(ok), c); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%v: %d %q", ok, resp.StatusCode, text(doc(t, resp), `[data-testid="error-bankCode"]`))
+		}
 	}
 	// An auditor reads, cannot save.
 	_, ac := h.signIn(staff.Auditor)

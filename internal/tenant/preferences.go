@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/iban"
 )
 
 // Preferences are an organisation's settings, edited on the portal's
@@ -108,6 +110,16 @@ func durationBetween(fe *apperr.Fields, field string, d, lo, hi time.Duration) {
 	}
 }
 
+// ibanCountries are the countries IBANs can be built for, in order.
+func ibanCountries() []string {
+	out := make([]string, 0, len(iban.Schemes))
+	for c := range iban.Schemes {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Validate names every problem, by field.
 func (p Preferences) Validate() error {
 	var fe apperr.Fields
@@ -123,8 +135,14 @@ func (p Preferences) Validate() error {
 	if len(p.Country) != 2 || strings.ToUpper(p.Country) != p.Country {
 		fe.Add("country", "use an ISO 3166 alpha-2 code such as GB")
 	}
-	if !bankCodeRE.MatchString(p.BankCode) {
+	if sc, ok := iban.Schemes[p.Country]; !bankCodeRE.MatchString(p.BankCode) {
 		fe.Add("bankCode", "up to 11 upper-case letters and digits")
+	} else if p.BankCode != "" && !ok {
+		fe.Add("bankCode", "IBANs cannot be built for %s (they can for %s): leave it empty", p.Country, strings.Join(ibanCountries(), ", "))
+	} else if p.BankCode != "" && !sc.BankCode.MatchString(p.BankCode) {
+		// Activation builds every IBAN from it: one that fits no bank
+		// code of the country would give customers IBANs no bank knows.
+		fe.Add("bankCode", "for %s use %s", p.Country, sc.BankCodeDoc)
 	}
 	between(&fe, "minCustomerAge", p.MinCustomerAge, 0, 120)
 	between(&fe, "loginMaxFailures", p.LoginMaxFailures, 1, 100)
