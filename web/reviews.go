@@ -16,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
 	"github.com/ciamhq/ciam/views/reviews"
@@ -213,6 +214,18 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 			d.Screening = append(d.Screening, cv)
 		} else {
 			d.Checks = append(d.Checks, cv)
+		}
+	}
+	if s.Screening != nil && s.mayOpen(emp, "GET /screening/hits/{id}") {
+		hits, err := s.Screening.ListHits(ctx, emp.TenantID, screening.HitFilter{SubjectID: &c.ID, Limit: 20})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.ShowHits = true
+		for _, h := range hits {
+			d.Hits = append(d.Hits, reviews.Hit{EntryName: h.EntryName, Source: h.Source, Score: fmt.Sprintf("%.0f%%", h.Score*100),
+				Status: string(h.Status), Href: "/screening/hits/" + h.ID.String()})
 		}
 	}
 	canView := emp.Can(staff.PermDocumentsView)

@@ -638,8 +638,8 @@ func TestKYCScreening(t *testing.T) {
 			h := h.with(t)
 			cust, vr := h.onboarded(dt, tok, person(tc.first, tc.middle, tc.last, tc.dob, tc.nationality))
 			full := strings.Join(strings.Fields(tc.first+" "+tc.middle+" "+tc.last), " ")
-			doc := passport(t, map[string]any{"extractedData": map[string]any{"fullName": full, "dateOfBirth": tc.dob}})
-			if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, doc), nil); resp.StatusCode != 200 {
+			file := passport(t, map[string]any{"extractedData": map[string]any{"fullName": full, "dateOfBirth": tc.dob}})
+			if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, file), nil); resp.StatusCode != 200 {
 				t.Fatalf("upload: %d %v", resp.StatusCode, out)
 			}
 			want := tc.status
@@ -674,6 +674,15 @@ func TestKYCScreening(t *testing.T) {
 			}
 			if tc.hitList != "" && !slices.ContainsFunc(hits, func(h screening.Hit) bool { return h.Source == tc.hitList && h.Status == screening.HitOpen }) {
 				t.Errorf("no open hit from %s in the queue: %+v", tc.hitList, hits)
+			}
+			// The review page leads to each hit, to be decided there.
+			if tc.status == "PENDING_REVIEW" {
+				page := doc(t, h.get("/reviews/"+vr, h.cookieFor(h.employeeOf(dt.ID, staff.Analyst))))
+				for _, hit := range hits {
+					if page.Find(`[data-testid="review-hit"] a[href="/screening/hits/`+hit.ID.String()+`"]`).Length() != 1 {
+						t.Errorf("the review page lacks hit %s on %s", hit.ID, hit.EntryName)
+					}
+				}
 			}
 		})
 	}
