@@ -311,6 +311,23 @@ func TestLoginWithOneTimeCode(t *testing.T) {
 		t.Fatalf("code used twice: %d %v", resp.StatusCode, out)
 	}
 	h.assertSecretKept(code)
+	// Replaying the events shows that a code was sent, never the code.
+	reader := h.adminToken(h.tenant, credential.ScopeEventsRead)
+	_, evs := h.apiCall("GET", api.Prefix+"/events?limit=500", h.tenant.Slug, reader, "", nil)
+	replayed := 0
+	for _, e := range evs["data"].([]any) {
+		ev := e.(map[string]any)
+		if ev["event"] != "customer.otp.requested" {
+			continue
+		}
+		replayed++
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), code) || strings.Contains(string(b), `"code"`) {
+			t.Errorf("the replayed event carries the code: %s", b)
+		}
+	}
+	if replayed == 0 {
+		t.Error("the one-time code's event is not replayed at all")
+	}
 
 	// Attempts: the third wrong code uses the last attempt; after it even
 	// the right code is refused.

@@ -44,7 +44,7 @@ func (s *Service) After(ctx context.Context, tenant uuid.UUID, position int64, l
 		rows, err := q.ListEventsAfter(ctx, db.ListEventsAfterParams{TenantID: tenant, AfterPosition: position, MaxRows: int32(limit)})
 		for _, r := range rows {
 			out = append(out, Stored{ID: r.ID, Position: r.Position, Type: r.Type, Version: r.Version, EntityType: r.EntityType,
-				EntityID: r.EntityID, TraceID: r.TraceID, Payload: r.Payload, OccurredAt: r.OccurredAt})
+				EntityID: r.EntityID, TraceID: r.TraceID, Payload: withoutSecrets(r.Type, r.Payload), OccurredAt: r.OccurredAt})
 		}
 		return err
 	})
@@ -52,4 +52,31 @@ func (s *Service) After(ctx context.Context, tenant uuid.UUID, position int64, l
 		return nil, fmt.Errorf("event: replay: %w", err)
 	}
 	return out, nil
+}
+
+// secretFields are the payload fields replay leaves out: a one-time code
+// goes to the customer through the tenant's notification connector (the
+// webhook subscribers of its event) and nowhere else, so that reading the
+// events is not a way to sign in as a customer.
+var secretFields = map[string][]string{
+	"customer.otp.requested": {"code"},
+}
+
+func withoutSecrets(typ string, payload json.RawMessage) json.RawMessage {
+	fields, ok := secretFields[typ]
+	if !ok {
+		return payload
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return json.RawMessage(`{}`) // unreadable: show nothing rather than the secret
+	}
+	for _, f := range fields {
+		delete(m, f)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return json.RawMessage(`{}`)
+	}
+	return out
 }
