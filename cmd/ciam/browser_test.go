@@ -382,6 +382,19 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 	if n, err := chromedp.Run(actx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="customer-hits"] [data-testid="hit-row"]').length`)); err != nil || n == 0 {
 		t.Errorf("the customer's page lists %d hits (%v)", n, err)
 	}
+	// AML: the demo's rules are active and its transactions raised alerts:
+	// the six large transfers in a day, the large one, the structuring and
+	// the payment to Iran.
+	do(t, actx, chromedp.Click(tid("nav-alerts")), chromedp.WaitVisible(tid("alert-row")))
+	screenshot(t, actx, "dev-alerts")
+	if n, err := chromedp.Run(actx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="alert-row"]').length`)); err != nil || n != 4 {
+		t.Errorf("the demo raised %d alerts (%v); want 4", n, err)
+	}
+	do(t, actx, chromedp.Click(tid("nav-aml-rules")), chromedp.WaitVisible(tid("rule-row")))
+	screenshot(t, actx, "dev-aml-rules")
+	if n, err := chromedp.Run(actx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="rule-row"]').length`)); err != nil || n < 5 {
+		t.Errorf("the AML rules page lists %d rules (%v); want the 5 of the demo and the built-in ones", n, err)
+	}
 
 	stop()
 	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !os.IsNotExist(err) {

@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -163,6 +164,9 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		lists := screening.NewService(pool)
 		if lists.Jobs, err = jobs.NewInserter(pool); err == nil {
 			err = loadDemoLists(ctx, lists, filepath.Join(*root, "internal", "screening", "lists"), stdout)
+		}
+		if err == nil {
+			_, err = demo.SeedAML(ctx, pool, d, aml.SanctionsScreener{S: lists}, staff.NewService(pool), customers)
 		}
 	}
 	pool.Close()

@@ -16,9 +16,11 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -86,7 +88,12 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees; %d customers added\n", d.Tenant.Slug, d.Tenant.ID, len(d.Employees), n)
+	txs, err := demo.SeedAML(ctx, pool, d, aml.SanctionsScreener{S: screening.NewService(pool)}, staff.NewService(pool), customers)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees; %d customers and %d screened transactions added\n",
+		d.Tenant.Slug, d.Tenant.ID, len(d.Employees), n, txs)
 	return nil
 }
 
