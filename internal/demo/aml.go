@@ -24,7 +24,7 @@ var demoRules = []aml.Definition{
 		Expression: `count_over(duration("24h"), {"direction": "OUT", "currency": "EUR", "at_least": 1000}) > 5`, Outcome: aml.Review, Score: 70},
 	{Name: "Structuring just under 10,000 EUR", Description: "Amounts just under the reporting threshold, repeated within three days.",
 		Expression: `amount_in("EUR") >= 9000 && amount_in("EUR") < 10000 && count_over(duration("72h"), {"currency": "EUR", "at_least": 9000, "below": 10000}) >= 2`,
-		Outcome: aml.Review, Score: 70},
+		Outcome:    aml.Review, Score: 70},
 	{Name: "New counterparty in a high-risk country", Description: "The first payment to a counterparty in a country under sanctions.",
 		Expression: `new_counterparty() && counterparty.country in ["IR", "KP", "MM", "SY"]`, Outcome: aml.Block, Score: 90},
 	{Name: "Round amount", Description: "A round amount of 5,000 or more.",
