@@ -380,6 +380,10 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		if mayReview {
 			row.Href = "/reviews/" + row.ID
 		}
+		if row.Steps, err = s.verificationSteps(r.Context(), emp.TenantID, vr.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		v.Verifications = append(v.Verifications, row)
 	}
 	if v.Documents, err = documentRows(d, s.mayOpen(emp, "GET /documents/{id}")); err != nil {
@@ -436,6 +440,36 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))
+}
+
+// verificationSteps is what happened to a verification, oldest first, from
+// its audit records: the statuses it moved through, reviews, assignments.
+func (s *server) verificationSteps(ctx context.Context, tenant, id uuid.UUID) ([]customersv.Step, error) {
+	trail, err := s.Audit.List(ctx, tenant, audit.Filter{EntityType: "verification_request", EntityID: id.String(), Limit: 30})
+	if err != nil {
+		return nil, err
+	}
+	steps := make([]customersv.Step, 0, len(trail.Records))
+	for i := len(trail.Records) - 1; i >= 0; i-- {
+		rec := trail.Records[i]
+		st := customersv.Step{At: rec.OccurredAt, Who: rec.ActorName}
+		var before, after struct {
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal(rec.Before, &before)
+		_ = json.Unmarshal(rec.After, &after)
+		switch {
+		case rec.Action == "verification.status.changed" && after.Status != "":
+			st.State, st.What = after.Status, "from "+orDash(before.Status)
+		default:
+			st.What = strings.TrimPrefix(rec.Action, "verification.")
+			if rec.ReasonCode != "" {
+				st.What += " (" + rec.ReasonCode + ")"
+			}
+		}
+		steps = append(steps, st)
+	}
+	return steps, nil
 }
 
 // documentRows lists every document the customer uploaded, newest first,

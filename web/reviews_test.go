@@ -540,6 +540,18 @@ func TestReviewDecisionOutcomes(t *testing.T) {
 			if data["status"] != tc.status || (tc.method != "" && data["verificationMethod"] != tc.method) {
 				t.Fatalf("status %v", data)
 			}
+			// The customer's page tells the verification's story, oldest
+			// first: into review, the decision by whom, the status reached.
+			var steps []string
+			doc(t, h.get("/customers/"+cust, c)).Find(`[data-testid="verification-step"]`).Each(func(_ int, s *goquerySelection) {
+				steps = append(steps, strings.Join(strings.Fields(s.Text()), " "))
+			})
+			story := strings.Join(steps, " | ")
+			into, decided, reached := strings.Index(story, "PENDING_REVIEW"), strings.Index(story, "reviewed ("+tc.decision+") · "+emp.Name),
+				strings.LastIndex(story, tc.status+" from PENDING_REVIEW")
+			if into < 0 || decided < into || reached < into {
+				t.Errorf("verification timeline: %s", story)
+			}
 			evs := h.eventsOf("verification.status.changed", vr)
 			ev := evs[len(evs)-1]
 			if ev["previousStatus"] != "PENDING_REVIEW" || ev["currentStatus"] != tc.status || ev["customerId"] != cust || ev["timestamp"] == "" {
