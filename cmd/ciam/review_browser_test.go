@@ -237,6 +237,14 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 		t.Fatalf("customer after activation %v", c)
 	}
 
+	// The customer's page: active, with the wallet, and the verification's
+	// story ending in the approval.
+	do(t, ctx, chromedp.Navigate(base+"/customers/"+cust), chromedp.WaitVisible(tid("verification-timeline")))
+	screenshot(t, ctx, "customer-360-approved")
+	if story := textOf(t, ctx, `[data-testid="verification-timeline"]`); !strings.Contains(story, "reviewed (APPROVE)") || !strings.Contains(story, "APPROVED") {
+		t.Errorf("verification timeline %q", story)
+	}
+
 	// The reviewer's view of the passport is in the audit trail.
 	var views int
 	if err := dbtest.OwnerPool(t).QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'document.viewed' AND actor_name LIKE 'Sam Senior%'
