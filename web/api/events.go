@@ -53,7 +53,7 @@ func (a *API) HandleEvents() http.Handler {
 func init() {
 	Document("GET "+Prefix+"/events", Operation{
 		Tag: "Events", Summary: "Replay the tenant's business events",
-		Description: "Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\">) with X-Event-ID for de-duplication.",
+		Description: "Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.",
 		Query: []Param{
 			{Name: "after", Schema: str(""), Doc: "cursor from an earlier nextCursor; from the start when omitted"},
 			{Name: "limit", Schema: integer(""), Doc: "1 to 500, default 100"},
