@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/calendar"
 	"github.com/ciamhq/ciam/internal/event"
 )
 
@@ -531,19 +532,15 @@ type AlertDay struct {
 // AlertsPerDay counts the alerts raised on each of the last days days up to
 // now, in loc, oldest first, days without any included.
 func (s *Service) AlertsPerDay(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time, days int) ([]AlertDay, error) {
-	local := now.In(loc)
-	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	first := today.AddDate(0, 0, -(days - 1))
+	run := calendar.Last(days, now, loc)
 	out := make([]AlertDay, days)
-	index := map[string]int{}
 	for i := range out {
-		out[i].Day = first.AddDate(0, 0, i)
-		index[out[i].Day.Format(time.DateOnly)] = i
+		out[i].Day = run.Day(i)
 	}
 	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
-		rows, err := q.AMLAlertsPerDay(ctx, db.AMLAlertsPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: first})
+		rows, err := q.AMLAlertsPerDay(ctx, db.AMLAlertsPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: run.First})
 		for _, r := range rows {
-			if i, ok := index[r.Day.Format(time.DateOnly)]; ok {
+			if i, ok := run.Index(r.Day); ok {
 				if r.Severity == "HIGH" {
 					out[i].High += r.N
 				} else {

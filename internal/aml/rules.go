@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/calendar"
 	"github.com/ciamhq/ciam/internal/customer"
 )
 
@@ -436,26 +437,21 @@ type Overview struct {
 // decisions per day, in the tenant's time zone.
 func (s *Service) Overview(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time) (Overview, error) {
 	const days = 30
-	local := now.In(loc)
-	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	first := today.AddDate(0, 0, -(days - 1))
-	dayIndex := func(d time.Time) int {
-		return int(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).Sub(first).Hours()+12) / 24
-	}
+	run := calendar.Last(days, now, loc)
 	var ov Overview
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		rows, err := q.AMLRuleList(ctx, tenant)
 		if err != nil {
 			return err
 		}
-		hits, err := q.AMLRuleHitsByDay(ctx, db.AMLRuleHitsByDayParams{Tz: loc.String(), TenantID: tenant, Since: first})
+		hits, err := q.AMLRuleHitsByDay(ctx, db.AMLRuleHitsByDayParams{Tz: loc.String(), TenantID: tenant, Since: run.First})
 		if err != nil {
 			return err
 		}
 		daily := map[string][]int64{}
 		for _, h := range hits {
-			i := dayIndex(h.Day)
-			if i < 0 || i >= days {
+			i, ok := run.Index(h.Day)
+			if !ok {
 				continue
 			}
 			if daily[h.RuleKey] == nil {
@@ -513,16 +509,16 @@ func (s *Service) Overview(ctx context.Context, tenant uuid.UUID, loc *time.Loca
 			rs.Doc = b.Doc
 			ov.Rules = append(ov.Rules, rs)
 		}
-		decisions, err := q.AMLDecisionsByDay(ctx, db.AMLDecisionsByDayParams{Tz: loc.String(), TenantID: tenant, Since: first})
+		decisions, err := q.AMLDecisionsByDay(ctx, db.AMLDecisionsByDayParams{Tz: loc.String(), TenantID: tenant, Since: run.First})
 		if err != nil {
 			return err
 		}
 		ov.Decisions = make([]DayDecisions, days)
 		for i := range ov.Decisions {
-			ov.Decisions[i] = DayDecisions{Day: first.AddDate(0, 0, i), Counts: map[Outcome]int64{}}
+			ov.Decisions[i] = DayDecisions{Day: run.Day(i), Counts: map[Outcome]int64{}}
 		}
 		for _, d := range decisions {
-			if i := dayIndex(d.Day); i >= 0 && i < days {
+			if i, ok := run.Index(d.Day); ok {
 				ov.Decisions[i].Counts[Outcome(d.Decision)] += d.N
 			}
 		}

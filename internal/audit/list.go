@@ -11,6 +11,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/calendar"
 )
 
 // Record is one audit record as people read it.
@@ -128,22 +129,22 @@ type DayCount struct {
 // PerDay counts tenant's records for each of the last days days, in loc's
 // calendar, oldest first; days without records count zero.
 func (s *Service) PerDay(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time, days int) ([]DayCount, error) {
-	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
-	first := today.AddDate(0, 0, -(days - 1))
-	counts := map[string]int64{}
+	run := calendar.Last(days, now, loc)
+	out := make([]DayCount, days)
+	for i := range out {
+		out[i].Day = run.Day(i)
+	}
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		rows, err := q.AuditPerDay(ctx, db.AuditPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: first})
+		rows, err := q.AuditPerDay(ctx, db.AuditPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: run.First})
 		for _, r := range rows {
-			counts[r.Day.Format(time.DateOnly)] = r.Records
+			if i, ok := run.Index(r.Day); ok {
+				out[i].Count = r.Records
+			}
 		}
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: per day: %w", err)
-	}
-	out := make([]DayCount, 0, days)
-	for d := first; !d.After(today); d = d.AddDate(0, 0, 1) {
-		out = append(out, DayCount{Day: d, Count: counts[d.Format(time.DateOnly)]})
 	}
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/calendar"
 )
 
 // The review queue's clock, documented in the README: a verification
@@ -615,19 +616,15 @@ type DecidedDay struct {
 // DecidedPerDay counts the verifications decided on each of the last days
 // days up to now, in loc, oldest first, days without any included.
 func (s *Service) DecidedPerDay(ctx context.Context, tenant uuid.UUID, loc *time.Location, now time.Time, days int) ([]DecidedDay, error) {
-	local := now.In(loc)
-	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	first := today.AddDate(0, 0, -(days - 1))
+	run := calendar.Last(days, now, loc)
 	out := make([]DecidedDay, days)
-	index := map[string]int{}
 	for i := range out {
-		out[i].Day = first.AddDate(0, 0, i)
-		index[out[i].Day.Format(time.DateOnly)] = i
+		out[i].Day = run.Day(i)
 	}
 	err := db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
-		rows, err := q.VerificationsDecidedPerDay(ctx, db.VerificationsDecidedPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: first})
+		rows, err := q.VerificationsDecidedPerDay(ctx, db.VerificationsDecidedPerDayParams{TimeZone: loc.String(), TenantID: tenant, Since: run.First})
 		for _, r := range rows {
-			i, ok := index[r.Day.Format(time.DateOnly)]
+			i, ok := run.Index(r.Day)
 			switch {
 			case !ok:
 			case r.Status == StatusRejected:
