@@ -52,13 +52,6 @@ type leading struct {
 
 var errEnded = errors.New("db: a statement after the transaction's last")
 
-// begin sends BEGIN, the settings and the first statement; the caller
-// reads the statement's result from l.br. It reports false when the
-// transaction has begun already.
-func (l *leading) begin(ctx context.Context, sql string, args []any) (bool, error) {
-	return l.send(ctx, sql, args, false)
-}
-
 // send sends a statement: the first behind BEGIN and the settings, the last
 // (when last) before COMMIT, each in one batch whose results the caller
 // reads from l.br; other statements it leaves to the caller, reporting
@@ -177,7 +170,7 @@ func (l *leading) rollback(ctx context.Context) {
 }
 
 func (l *leading) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	first, err := l.begin(ctx, sql, args)
+	first, err := l.send(ctx, sql, args, false)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -192,7 +185,7 @@ func (l *leading) Exec(ctx context.Context, sql string, args ...any) (pgconn.Com
 }
 
 func (l *leading) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	first, err := l.begin(ctx, sql, args)
+	first, err := l.send(ctx, sql, args, false)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +196,7 @@ func (l *leading) Query(ctx context.Context, sql string, args ...any) (pgx.Rows,
 }
 
 func (l *leading) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	first, err := l.begin(ctx, sql, args)
+	first, err := l.send(ctx, sql, args, false)
 	if err != nil {
 		return errRow{err}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -79,63 +78,43 @@ func InTenantTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx
 	if tenant == uuid.Nil {
 		return errors.New("db: InTenantTxPgx without a tenant")
 	}
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = runTxPgx(ctx, b, tenant, fn)
-		if !retryable(err) {
-			return err
-		}
-	}
-	return err
+	return retried(func() error { return runTxPgx(ctx, b, tenant, fn) })
 }
 
 // InTxPgx is InTx that also hands fn the transaction itself, for libraries
 // that take a pgx.Tx (the job queue's transactional inserts).
 func InTxPgx(ctx context.Context, b Beginner, fn func(tx pgx.Tx, q *Queries) error) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = runTxPgx(ctx, b, uuid.Nil, fn)
-		if !retryable(err) {
-			return err
-		}
-	}
-	return err
+	return retried(func() error { return runTxPgx(ctx, b, uuid.Nil, fn) })
 }
 
 // InTenantTxLocked is InTenantTx whose transaction holds the advisory lock
 // key from its start: the round trip that begins the transaction, sets its
 // tenant and waits for the lock also carries fn's first statement, and every
 // statement of fn sees what the lock's previous holder committed.
-func InTenantTxLocked(ctx context.Context, b Beginner, tenant uuid.UUID, key int64, fn func(q *Queries) error) error {
+func InTenantTxLocked(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, key int64, fn func(q *Queries) error) error {
 	if tenant == uuid.Nil {
 		return errors.New("db: InTenantTxLocked without a tenant")
 	}
+	return retried(func() error { return pipelined(ctx, pool, tenant, &key, fn) })
+}
+
+// Serialization failures and deadlocks are retried this many times.
+const maxAttempts = 4
+
+// retried runs a transaction again while it fails with a serialization
+// failure or a deadlock, up to maxAttempts times.
+func retried(run func() error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		if pool, ok := b.(*pgxpool.Pool); ok {
-			err = pipelined(ctx, pool, tenant, &key, fn)
-		} else {
-			err = begun(ctx, b, tenant, &key, func(_ pgx.Tx, q *Queries) error { return fn(q) })
-		}
-		if !retryable(err) {
+		if err = run(); !retryable(err) {
 			return err
 		}
 	}
 	return err
 }
 
-// Serialization failures and deadlocks are retried this many times.
-const maxAttempts = 4
-
 func inTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = runTx(ctx, b, tenant, fn)
-		if !retryable(err) {
-			return err
-		}
-	}
-	return err
+	return retried(func() error { return runTx(ctx, b, tenant, fn) })
 }
 
 func runTx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(q *Queries) error) error {
@@ -151,26 +130,17 @@ type txBeginner interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
+// runTxPgx runs fn in a transaction for tenant (none when uuid.Nil).
 func runTxPgx(ctx context.Context, b Beginner, tenant uuid.UUID, fn func(tx pgx.Tx, q *Queries) error) error {
-	return begun(ctx, b, tenant, nil, fn)
-}
-
-// begun runs fn in a transaction for tenant (none when uuid.Nil) that holds
-// the advisory lock *lock when lock is not nil.
-func begun(ctx context.Context, b Beginner, tenant uuid.UUID, lock *int64, fn func(tx pgx.Tx, q *Queries) error) error {
 	var (
 		tx  pgx.Tx
 		err error
 	)
 	if tb, ok := b.(txBeginner); ok && tenant != uuid.Nil {
 		// One round trip begins the transaction and sets its tenant: the
-		// UUID's text is hexadecimal digits and dashes only, and the lock
-		// key's decimal digits, so both are safe to write into it.
-		begin := "BEGIN; SELECT set_config('app.tenant_id', '" + tenant.String() + "', true)"
-		if lock != nil {
-			begin += "; SELECT pg_advisory_xact_lock(" + strconv.FormatInt(*lock, 10) + ")"
-		}
-		tx, err = tb.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+		// UUID's text is hexadecimal digits and dashes only, so it is
+		// safe to write into the statement.
+		tx, err = tb.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN; SELECT set_config('app.tenant_id', '" + tenant.String() + "', true)"})
 		if err != nil {
 			return fmt.Errorf("db: begin: %w", err)
 		}
@@ -182,12 +152,6 @@ func begun(ctx context.Context, b Beginner, tenant uuid.UUID, lock *int64, fn fu
 			if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
 				tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
 				return fmt.Errorf("db: set tenant: %w", err)
-			}
-		}
-		if lock != nil {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", *lock); err != nil {
-				tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
-				return fmt.Errorf("db: lock: %w", err)
 			}
 		}
 	}
