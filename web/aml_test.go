@@ -181,6 +181,9 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	if got := d.Find(`[data-testid="chart-alerts"] desc`).Text(); got != "In the last 14 days 0 high and 1 medium severity alerts were raised." {
 		t.Errorf("alerts chart: %q", got)
 	}
+	if got := text(d, `[data-testid="nav-badge-alerts"]`); got != "1 waiting" {
+		t.Errorf("alerts badge beside the dashboard %q", got)
+	}
 	d = doc(t, h.get("/alerts", ac))
 	if d.Find(`[data-alert-id="`+alertID+`"]`).Length() != 1 {
 		t.Fatalf("queue: %s", d.Find("main").Text())

@@ -35,9 +35,16 @@ type queueCount struct {
 	overdue int64 // waiting beyond the SLA; reviews only
 }
 
+// countedKey carries queue counts already made for a request, so that the
+// dashboard and the navigation around it count once.
+type countedKey struct{}
+
 // queueCounts counts the work queues the employee may open: reviews,
 // alerts, screening hits and approvals, by the navigation's keys.
 func (s *server) queueCounts(ctx context.Context, emp staff.Employee) (map[string]queueCount, error) {
+	if done, ok := ctx.Value(countedKey{}).(map[string]queueCount); ok {
+		return done, nil
+	}
 	out := map[string]queueCount{}
 	if s.mayOpen(emp, "GET /reviews") {
 		c, err := s.KYC.QueueSummary(ctx, emp.TenantID, emp.ID)
@@ -68,6 +75,21 @@ func (s *server) queueCounts(ctx context.Context, emp staff.Employee) (map[strin
 		out["approvals"] = queueCount{n: n, oldest: oldest}
 	}
 	return out, nil
+}
+
+// perDay is a stacked chart of n days, day(i) giving each day's date and
+// its value per series, and the totals per series.
+func perDay(id, title string, n int, day func(i int) (time.Time, []int64), series ...components.Series) (components.StackedChart, []int64) {
+	chart := components.StackedChart{ID: id, Title: title, Series: series}
+	total := make([]int64, len(series))
+	for i := range n {
+		at, values := day(i)
+		chart.Bars = append(chart.Bars, components.StackedBar{Label: at.Format("2"), Title: at.Format("Mon 2 Jan 2006"), Values: values})
+		for k, v := range values {
+			total[k] += v
+		}
+	}
+	return chart, total
 }
 
 func (s *server) handleDashboard() http.Handler {
@@ -105,17 +127,14 @@ func (s *server) handleDashboard() http.Handler {
 				s.fail(w, r, err)
 				return
 			}
-			chart := components.StackedChart{ID: "decided", Title: "Verifications decided per day, last 14 days",
-				Series: []components.Series{{Name: "Approved automatically", Tone: "green"}, {Name: "Approved by a reviewer", Tone: "gray"},
-					{Name: "Rejected", Tone: "red"}}}
-			var auto, reviewed, rejected int64
-			for _, day := range days {
-				chart.Bars = append(chart.Bars, components.StackedBar{Label: day.Day.Format("2"), Title: day.Day.Format("Mon 2 Jan 2006"),
-					Values: []int64{day.Automated, day.Reviewed, day.Rejected}})
-				auto, reviewed, rejected = auto+day.Automated, reviewed+day.Reviewed, rejected+day.Rejected
-			}
+			chart, total := perDay("decided", "Verifications decided per day, last 14 days", len(days),
+				func(i int) (time.Time, []int64) {
+					return days[i].Day, []int64{days[i].Automated, days[i].Reviewed, days[i].Rejected}
+				},
+				components.Series{Name: "Approved automatically", Tone: "green"}, components.Series{Name: "Approved by a reviewer", Tone: "gray"},
+				components.Series{Name: "Rejected", Tone: "red"})
 			chart.Summary = fmt.Sprintf("In the last 14 days %s verifications were approved automatically, %s by a reviewer, and %s rejected.",
-				components.Count(auto), components.Count(reviewed), components.Count(rejected))
+				components.Count(total[0]), components.Count(total[1]), components.Count(total[2]))
 			d.Decided = &chart
 		}
 		if _, ok := counts["alerts"]; ok {
@@ -124,16 +143,11 @@ func (s *server) handleDashboard() http.Handler {
 				s.fail(w, r, err)
 				return
 			}
-			chart := components.StackedChart{ID: "alerts", Title: "AML alerts raised per day, last 14 days",
-				Series: []components.Series{{Name: "High severity", Tone: "red"}, {Name: "Medium severity", Tone: "amber"}}}
-			var high, medium int64
-			for _, day := range days {
-				chart.Bars = append(chart.Bars, components.StackedBar{Label: day.Day.Format("2"), Title: day.Day.Format("Mon 2 Jan 2006"),
-					Values: []int64{day.High, day.Medium}})
-				high, medium = high+day.High, medium+day.Medium
-			}
+			chart, total := perDay("alerts", "AML alerts raised per day, last 14 days", len(days),
+				func(i int) (time.Time, []int64) { return days[i].Day, []int64{days[i].High, days[i].Medium} },
+				components.Series{Name: "High severity", Tone: "red"}, components.Series{Name: "Medium severity", Tone: "amber"})
 			chart.Summary = fmt.Sprintf("In the last 14 days %s high and %s medium severity alerts were raised.",
-				components.Count(high), components.Count(medium))
+				components.Count(total[0]), components.Count(total[1]))
 			d.Alerts = &chart
 		}
 		if emp.Can(staff.PermAuditRead) {
@@ -159,6 +173,8 @@ func (s *server) handleDashboard() http.Handler {
 				d.Recent = append(d.Recent, pages.ActivityLine{At: rec.OccurredAt, Actor: rec.ActorName, Action: rec.Action, Href: "/audit/" + rec.ID.String()})
 			}
 		}
+		// The navigation's badges are these counts.
+		r = r.WithContext(context.WithValue(r.Context(), countedKey{}, counts))
 		s.page(w, r, http.StatusOK, "Dashboard", "dashboard", pages.DashboardBody(d))
 	})
 }
