@@ -64,9 +64,6 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(catalog.KindConnectorSecret, catalog.ConnectorTarget, catalog.SecretApplier{Keys: cfg.FieldKeys, Now: now})
 	monitoring := aml.NewService(pool, approvals, now)
 	monitoring.Screener = aml.SanctionsScreener{S: lists}
-	for kind, a := range monitoring.Appliers() {
-		approvals.Register(kind, aml.TargetType, a)
-	}
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,

@@ -40,9 +40,6 @@ func newFixture(t testing.TB) *fixture {
 	}
 	approvals := approval.NewService(pool)
 	s := NewService(pool, approvals, nil)
-	for kind, a := range s.Appliers() {
-		approvals.Register(kind, TargetType, a)
-	}
 	f := &fixture{t: t, s: s, approvals: approvals, pool: pool, tenant: tn.ID}
 	f.maker = actor.With(context.Background(), actor.Actor{Kind: actor.Employee, ID: uuid.NewString(), Name: "Maker", TenantID: tn.ID})
 	f.checker = actor.With(context.Background(), actor.Actor{Kind: actor.Employee, ID: uuid.NewString(), Name: "Checker", TenantID: tn.ID})

@@ -400,23 +400,22 @@ func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v 
 		hits.FailedMessages = append(hits.FailedMessages, truncate(f.Err, 2000))
 	}
 	withHits := len(res.Hits)+len(res.Failures) > 0
-	// The last row written travels with the COMMIT: the transaction's
-	// when nothing follows it, most screenings.
-	insert := q
-	if out.AlertID == nil && !withHits {
-		insert = db.Last(q)
+	// The last statement travels with the COMMIT: the transaction's row
+	// when nothing follows it (most screenings), else its hits when no
+	// alert follows them.
+	lastIf := func(last bool) *db.Queries {
+		if last {
+			return db.Last(q)
+		}
+		return q
 	}
-	n, err := insert.AMLInsertTransaction(ctx, p)
+	n, err := lastIf(out.AlertID == nil && !withHits).AMLInsertTransaction(ctx, p)
 	if err != nil || n == 0 {
 		out.AlertID = nil
 		return false, err
 	}
 	if withHits {
-		insert = q
-		if out.AlertID == nil {
-			insert = db.Last(q)
-		}
-		if err := insert.AMLInsertHits(ctx, hits); err != nil {
+		if err := lastIf(out.AlertID == nil).AMLInsertHits(ctx, hits); err != nil {
 			return false, err
 		}
 	}

@@ -45,7 +45,7 @@ type Service struct {
 }
 
 // NewService returns the service on pool; proposals of rule changes go
-// through approvals.
+// through approvals, which it teaches this package's kinds of change.
 func NewService(pool *pgxpool.Pool, approvals *approval.Service, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
@@ -54,17 +54,11 @@ func NewService(pool *pgxpool.Pool, approvals *approval.Service, now func() time
 	if err != nil {
 		panic(err) // the condition language is fixed at build time
 	}
-	return &Service{pool: pool, now: now, compiler: c, approvals: approvals, sets: map[uuid.UUID]*RuleSet{}, windows: newWindows(windowRows)}
-}
-
-// Appliers are the four-eyes changes of this package, to register with
-// the approval service by kind.
-func (s *Service) Appliers() map[string]approval.Applier {
-	return map[string]approval.Applier{
-		KindPublish:    RuleApplier{kind: KindPublish, s: s},
-		KindRollback:   RuleApplier{kind: KindRollback, s: s},
-		KindDeactivate: RuleApplier{kind: KindDeactivate, s: s},
+	s := &Service{pool: pool, now: now, compiler: c, approvals: approvals, sets: map[uuid.UUID]*RuleSet{}, windows: newWindows(windowRows)}
+	for _, kind := range []string{KindPublish, KindRollback, KindDeactivate} {
+		approvals.Register(kind, TargetType, RuleApplier{kind: kind, s: s})
 	}
+	return s
 }
 
 // CheckExpression compiles a condition and returns its problems with

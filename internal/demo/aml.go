@@ -76,9 +76,6 @@ func SeedAML(ctx context.Context, pool *pgxpool.Pool, d Data, lists aml.Counterp
 	approvals := approval.NewService(pool)
 	monitoring := aml.NewService(pool, approvals, time.Now)
 	monitoring.Screener = lists
-	for kind, a := range monitoring.Appliers() {
-		approvals.Register(kind, aml.TargetType, a)
-	}
 	tenant := d.Tenant.ID
 	loc, err := time.LoadLocation(d.Tenant.TimeZone)
 	if err != nil {
