@@ -18,8 +18,9 @@ WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
+  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
   AND c.id IN (
-        SELECT $5::uuid WHERE $6::boolean
+        SELECT $6::uuid WHERE $5::boolean
         UNION ALL
         SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
         UNION ALL
@@ -31,8 +32,8 @@ type CountCustomerMatchesParams struct {
 	Status     string
 	RiskLevel  string
 	Permission string
-	ID         uuid.UUID
 	ByID       bool
+	ID         uuid.UUID
 	Pattern    string
 	ByText     bool
 	ByIban     bool
@@ -45,8 +46,8 @@ func (q *Queries) CountCustomerMatches(ctx context.Context, arg CountCustomerMat
 		arg.Status,
 		arg.RiskLevel,
 		arg.Permission,
-		arg.ID,
 		arg.ByID,
+		arg.ID,
 		arg.Pattern,
 		arg.ByText,
 		arg.ByIban,
@@ -116,6 +117,9 @@ SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
 // parts away. Text goes through customer_search_matches because the
 // trigram index cannot serve a LIKE under row-level security (migration
 // 00005); filters and both sort orders use plain indexes.
+//
+// A hidden customer (MAKE-IT-GO-AWAY) is in no list and no search, except
+// a search by their whole id: the record stays reachable by direct id.
 func (q *Queries) CustomerSearchPlans(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, customerSearchPlans)
 	return err
@@ -184,6 +188,7 @@ WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
+  AND NOT c.is_hidden
   AND (NOT $5::boolean
        OR (lower(c.last_name), lower(c.first_name), c.id) >
           (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $6::uuid))
@@ -264,6 +269,7 @@ WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
+  AND NOT c.is_hidden
   AND (NOT $5::boolean
        OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $6::uuid))
 ORDER BY c.created_at DESC, c.id DESC
@@ -343,8 +349,9 @@ WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
+  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
   AND c.id IN (
-        SELECT $5::uuid WHERE $6::boolean
+        SELECT $6::uuid WHERE $5::boolean
         UNION ALL
         SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
         UNION ALL
@@ -361,8 +368,8 @@ type SearchCustomersByNameParams struct {
 	Status     string
 	RiskLevel  string
 	Permission string
-	ID         uuid.UUID
 	ByID       bool
+	ID         uuid.UUID
 	Pattern    string
 	ByText     bool
 	ByIban     bool
@@ -392,8 +399,8 @@ func (q *Queries) SearchCustomersByName(ctx context.Context, arg SearchCustomers
 		arg.Status,
 		arg.RiskLevel,
 		arg.Permission,
-		arg.ID,
 		arg.ByID,
+		arg.ID,
 		arg.Pattern,
 		arg.ByText,
 		arg.ByIban,
@@ -441,8 +448,9 @@ WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.status = $2::text)
   AND ($3::text = '' OR c.risk_level = $3::text)
   AND ($4::text = '' OR c.permission = $4::text)
+  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
   AND c.id IN (
-        SELECT $5::uuid WHERE $6::boolean
+        SELECT $6::uuid WHERE $5::boolean
         UNION ALL
         SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
         UNION ALL
@@ -458,8 +466,8 @@ type SearchCustomersNewestParams struct {
 	Status     string
 	RiskLevel  string
 	Permission string
-	ID         uuid.UUID
 	ByID       bool
+	ID         uuid.UUID
 	Pattern    string
 	ByText     bool
 	ByIban     bool
@@ -489,8 +497,8 @@ func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomers
 		arg.Status,
 		arg.RiskLevel,
 		arg.Permission,
-		arg.ID,
 		arg.ByID,
+		arg.ID,
 		arg.Pattern,
 		arg.ByText,
 		arg.ByIban,

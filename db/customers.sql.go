@@ -138,11 +138,12 @@ func (q *Queries) CreateCredential(ctx context.Context, arg CreateCredentialPara
 const createCustomer = `-- name: CreateCustomer :one
 INSERT INTO customers (id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth,
     nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income,
-    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip)
+    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip, client_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12, $13, $14, $15,
-    $16, $17, $18, $19, $20, $21, $22, $23)
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at
+    $16, $17, $18, $19, $20, $21, $22, $23,
+    $24)
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag
 `
 
 type CreateCustomerParams struct {
@@ -169,6 +170,7 @@ type CreateCustomerParams struct {
 	CategoryID           *uuid.UUID
 	Categorization       json.RawMessage
 	RegistrationIp       string
+	ClientID             *uuid.UUID
 }
 
 func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) (Customer, error) {
@@ -196,6 +198,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		arg.CategoryID,
 		arg.Categorization,
 		arg.RegistrationIp,
+		arg.ClientID,
 	)
 	var i Customer
 	err := row.Scan(
@@ -227,6 +230,10 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		&i.RegistrationIp,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
 	)
 	return i, err
 }
@@ -409,7 +416,7 @@ func (q *Queries) CreateWallet(ctx context.Context, arg CreateWalletParams) (Wal
 }
 
 const customerByID = `-- name: CustomerByID :one
-SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at FROM customers WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag FROM customers WHERE tenant_id = $1 AND id = $2
 `
 
 type CustomerByIDParams struct {
@@ -449,13 +456,19 @@ func (q *Queries) CustomerByID(ctx context.Context, arg CustomerByIDParams) (Cus
 		&i.RegistrationIp,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
 	)
 	return i, err
 }
 
 const customerDetail = `-- name: CustomerDetail :one
-SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.date_of_birth, c.place_of_birth, c.nationality, c.phone_number, c.alternate_phone_number, c.address, c.occupation, c.employer_name, c.annual_income, c.source_of_funds, c.status, c.previous_status, c.permission, c.previous_permission, c.risk_level, c.risk_reasons, c.category_id, c.categorization, c.email_verified_at, c.registration_ip, c.created_at, c.updated_at,
+SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.date_of_birth, c.place_of_birth, c.nationality, c.phone_number, c.alternate_phone_number, c.address, c.occupation, c.employer_name, c.annual_income, c.source_of_funds, c.status, c.previous_status, c.permission, c.previous_permission, c.risk_level, c.risk_reasons, c.category_id, c.categorization, c.email_verified_at, c.registration_ip, c.created_at, c.updated_at, c.client_id, c.is_hidden, c.supp_id, c.cip_tag,
     cr.id AS user_id,
+    ac.client_id AS api_client_id,
+    ac.name AS client_name,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', w.id, 'status', w.status, 'currency', w.currency, 'iban', w.iban,
                  'dailyLimit', w.daily_limit::text, 'requiresApprovalAbove', w.requires_approval_above::text,
                  'limitsSource', w.limits_source, 'createdAt', w.created_at) ORDER BY w.created_at)
@@ -470,6 +483,7 @@ SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.d
               FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id
+LEFT JOIN api_clients ac ON ac.tenant_id = c.tenant_id AND ac.id = c.client_id
 WHERE c.tenant_id = $1 AND c.id = $2
 `
 
@@ -481,6 +495,8 @@ type CustomerDetailParams struct {
 type CustomerDetailRow struct {
 	Customer      Customer
 	UserID        *uuid.UUID
+	ApiClientID   *string
+	ClientName    *string
 	Wallets       json.RawMessage
 	Verifications json.RawMessage
 	Documents     json.RawMessage
@@ -523,7 +539,13 @@ func (q *Queries) CustomerDetail(ctx context.Context, arg CustomerDetailParams) 
 		&i.Customer.RegistrationIp,
 		&i.Customer.CreatedAt,
 		&i.Customer.UpdatedAt,
+		&i.Customer.ClientID,
+		&i.Customer.IsHidden,
+		&i.Customer.SuppID,
+		&i.Customer.CipTag,
 		&i.UserID,
+		&i.ApiClientID,
+		&i.ClientName,
 		&i.Wallets,
 		&i.Verifications,
 		&i.Documents,
@@ -548,8 +570,25 @@ func (q *Queries) CustomerEmailTaken(ctx context.Context, arg CustomerEmailTaken
 	return exists, err
 }
 
+const customerEmailTakenByOther = `-- name: CustomerEmailTakenByOther :one
+SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = $1 AND lower(email) = lower($2) AND id <> $3)
+`
+
+type CustomerEmailTakenByOtherParams struct {
+	TenantID uuid.UUID
+	Email    string
+	ID       uuid.UUID
+}
+
+func (q *Queries) CustomerEmailTakenByOther(ctx context.Context, arg CustomerEmailTakenByOtherParams) (bool, error) {
+	row := q.db.QueryRow(ctx, customerEmailTakenByOther, arg.TenantID, arg.Email, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const customerForUpdate = `-- name: CustomerForUpdate :one
-SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type CustomerForUpdateParams struct {
@@ -589,6 +628,10 @@ func (q *Queries) CustomerForUpdate(ctx context.Context, arg CustomerForUpdatePa
 		&i.RegistrationIp,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
 	)
 	return i, err
 }
@@ -649,6 +692,59 @@ func (q *Queries) EnsureTenantSettings(ctx context.Context, tenantID uuid.UUID) 
 	return err
 }
 
+const hideCustomer = `-- name: HideCustomer :one
+UPDATE customers
+SET permission = 'MAKE-IT-GO-AWAY', previous_permission = permission, is_hidden = true, updated_at = now()
+WHERE tenant_id = $1 AND id = $2
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag
+`
+
+type HideCustomerParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// MAKE-IT-GO-AWAY: the customer leaves search and lists; the record stays.
+func (q *Queries) HideCustomer(ctx context.Context, arg HideCustomerParams) (Customer, error) {
+	row := q.db.QueryRow(ctx, hideCustomer, arg.TenantID, arg.ID)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.Email,
+		&i.FirstName,
+		&i.MiddleName,
+		&i.LastName,
+		&i.DateOfBirth,
+		&i.PlaceOfBirth,
+		&i.Nationality,
+		&i.PhoneNumber,
+		&i.AlternatePhoneNumber,
+		&i.Address,
+		&i.Occupation,
+		&i.EmployerName,
+		&i.AnnualIncome,
+		&i.SourceOfFunds,
+		&i.Status,
+		&i.PreviousStatus,
+		&i.Permission,
+		&i.PreviousPermission,
+		&i.RiskLevel,
+		&i.RiskReasons,
+		&i.CategoryID,
+		&i.Categorization,
+		&i.EmailVerifiedAt,
+		&i.RegistrationIp,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
+	)
+	return i, err
+}
+
 const linkCategoryFeature = `-- name: LinkCategoryFeature :exec
 INSERT INTO category_feature_links (tenant_id, category_id, feature_id)
 VALUES ($1, $2, $3)
@@ -669,7 +765,7 @@ func (q *Queries) LinkCategoryFeature(ctx context.Context, arg LinkCategoryFeatu
 const markEmailVerified = `-- name: MarkEmailVerified :one
 UPDATE customers SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE tenant_id = $1 AND id = $2
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag
 `
 
 type MarkEmailVerifiedParams struct {
@@ -709,6 +805,10 @@ func (q *Queries) MarkEmailVerified(ctx context.Context, arg MarkEmailVerifiedPa
 		&i.RegistrationIp,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
 	)
 	return i, err
 }
@@ -737,7 +837,7 @@ UPDATE customers
 SET status = $1, permission = $2, previous_status = $3,
     previous_permission = $4, updated_at = now()
 WHERE tenant_id = $5 AND id = $6
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag
 `
 
 type SetCustomerStandingParams struct {
@@ -788,6 +888,10 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 		&i.RegistrationIp,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
 	)
 	return i, err
 }
@@ -858,6 +962,96 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.UpdatedAt,
 		&i.SelfieUncheckedBlocksApproval,
 		&i.Locale,
+	)
+	return i, err
+}
+
+const updateCustomerProfile = `-- name: UpdateCustomerProfile :one
+UPDATE customers
+SET email = $1, first_name = $2, middle_name = $3, last_name = $4,
+    date_of_birth = $5, place_of_birth = $6, nationality = $7,
+    phone_number = $8, alternate_phone_number = $9, address = $10,
+    occupation = $11, employer_name = $12, annual_income = $13,
+    source_of_funds = $14,
+    -- A new address must be verified again.
+    email_verified_at = CASE WHEN lower(email) = lower($1) THEN email_verified_at END,
+    updated_at = now()
+WHERE tenant_id = $15 AND id = $16
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag
+`
+
+type UpdateCustomerProfileParams struct {
+	Email                string
+	FirstName            string
+	MiddleName           string
+	LastName             string
+	DateOfBirth          time.Time
+	PlaceOfBirth         string
+	Nationality          string
+	PhoneNumber          string
+	AlternatePhoneNumber string
+	Address              json.RawMessage
+	Occupation           string
+	EmployerName         string
+	AnnualIncome         decimal.NullDecimal
+	SourceOfFunds        string
+	TenantID             uuid.UUID
+	ID                   uuid.UUID
+}
+
+func (q *Queries) UpdateCustomerProfile(ctx context.Context, arg UpdateCustomerProfileParams) (Customer, error) {
+	row := q.db.QueryRow(ctx, updateCustomerProfile,
+		arg.Email,
+		arg.FirstName,
+		arg.MiddleName,
+		arg.LastName,
+		arg.DateOfBirth,
+		arg.PlaceOfBirth,
+		arg.Nationality,
+		arg.PhoneNumber,
+		arg.AlternatePhoneNumber,
+		arg.Address,
+		arg.Occupation,
+		arg.EmployerName,
+		arg.AnnualIncome,
+		arg.SourceOfFunds,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.Email,
+		&i.FirstName,
+		&i.MiddleName,
+		&i.LastName,
+		&i.DateOfBirth,
+		&i.PlaceOfBirth,
+		&i.Nationality,
+		&i.PhoneNumber,
+		&i.AlternatePhoneNumber,
+		&i.Address,
+		&i.Occupation,
+		&i.EmployerName,
+		&i.AnnualIncome,
+		&i.SourceOfFunds,
+		&i.Status,
+		&i.PreviousStatus,
+		&i.Permission,
+		&i.PreviousPermission,
+		&i.RiskLevel,
+		&i.RiskReasons,
+		&i.CategoryID,
+		&i.Categorization,
+		&i.EmailVerifiedAt,
+		&i.RegistrationIp,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ClientID,
+		&i.IsHidden,
+		&i.SuppID,
+		&i.CipTag,
 	)
 	return i, err
 }

@@ -328,6 +328,10 @@ type Customer struct {
 	RegistrationIp       string
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+	ClientID             *uuid.UUID
+	IsHidden             bool
+	SuppID               string
+	CipTag               int32
 }
 
 type CustomerCategory struct {

@@ -9,6 +9,9 @@
 -- parts away. Text goes through customer_search_matches because the
 -- trigram index cannot serve a LIKE under row-level security (migration
 -- 00005); filters and both sort orders use plain indexes.
+--
+-- A hidden customer (MAKE-IT-GO-AWAY) is in no list and no search, except
+-- a search by their whole id: the record stays reachable by direct id.
 
 -- name: CustomerSearchPlans :exec
 SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
@@ -22,6 +25,7 @@ WHERE c.tenant_id = @tenant_id
   AND (@status::text = '' OR c.status = @status::text)
   AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
   AND (@permission::text = '' OR c.permission = @permission::text)
+  AND NOT c.is_hidden
   AND (NOT @paged::boolean
        OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = @tenant_id AND a.id = @after::uuid))
 ORDER BY c.created_at DESC, c.id DESC
@@ -36,6 +40,7 @@ WHERE c.tenant_id = @tenant_id
   AND (@status::text = '' OR c.status = @status::text)
   AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
   AND (@permission::text = '' OR c.permission = @permission::text)
+  AND NOT c.is_hidden
   AND (NOT @paged::boolean
        OR (lower(c.last_name), lower(c.first_name), c.id) >
           (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = @tenant_id AND a.id = @after::uuid))
@@ -58,6 +63,7 @@ WHERE c.tenant_id = @tenant_id
   AND (@status::text = '' OR c.status = @status::text)
   AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
   AND (@permission::text = '' OR c.permission = @permission::text)
+  AND (NOT c.is_hidden OR (@by_id::boolean AND c.id = @id::uuid))
   AND c.id IN (
         SELECT @id::uuid WHERE @by_id::boolean
         UNION ALL
@@ -78,6 +84,7 @@ WHERE c.tenant_id = @tenant_id
   AND (@status::text = '' OR c.status = @status::text)
   AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
   AND (@permission::text = '' OR c.permission = @permission::text)
+  AND (NOT c.is_hidden OR (@by_id::boolean AND c.id = @id::uuid))
   AND c.id IN (
         SELECT @id::uuid WHERE @by_id::boolean
         UNION ALL
@@ -96,6 +103,7 @@ WHERE c.tenant_id = @tenant_id
   AND (@status::text = '' OR c.status = @status::text)
   AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
   AND (@permission::text = '' OR c.permission = @permission::text)
+  AND (NOT c.is_hidden OR (@by_id::boolean AND c.id = @id::uuid))
   AND c.id IN (
         SELECT @id::uuid WHERE @by_id::boolean
         UNION ALL

@@ -42,10 +42,11 @@ SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = @tenant_id AND lower(em
 -- name: CreateCustomer :one
 INSERT INTO customers (id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth,
     nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income,
-    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip)
+    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip, client_id)
 VALUES (@id, @tenant_id, @email, @first_name, @middle_name, @last_name, @date_of_birth, @place_of_birth,
     @nationality, @phone_number, @alternate_phone_number, @address, @occupation, @employer_name, @annual_income,
-    @source_of_funds, @status, @permission, @risk_level, @risk_reasons, @category_id, @categorization, @registration_ip)
+    @source_of_funds, @status, @permission, @risk_level, @risk_reasons, @category_id, @categorization, @registration_ip,
+    sqlc.narg(client_id))
 RETURNING *;
 
 -- name: CreateCredential :exec
@@ -88,6 +89,8 @@ SELECT * FROM customers WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 -- trip, not six.
 SELECT sqlc.embed(c),
     cr.id AS user_id,
+    ac.client_id AS api_client_id,
+    ac.name AS client_name,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', w.id, 'status', w.status, 'currency', w.currency, 'iban', w.iban,
                  'dailyLimit', w.daily_limit::text, 'requiresApprovalAbove', w.requires_approval_above::text,
                  'limitsSource', w.limits_source, 'createdAt', w.created_at) ORDER BY w.created_at)
@@ -102,6 +105,7 @@ SELECT sqlc.embed(c),
               FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id
+LEFT JOIN api_clients ac ON ac.tenant_id = c.tenant_id AND ac.id = c.client_id
 WHERE c.tenant_id = @tenant_id AND c.id = @id;
 
 -- name: SetCustomerStanding :one
@@ -132,3 +136,26 @@ UPDATE wallets
 SET daily_limit = @daily_limit, requires_approval_above = @requires_approval_above, limits_source = @limits_source
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
+
+-- name: HideCustomer :one
+-- MAKE-IT-GO-AWAY: the customer leaves search and lists; the record stays.
+UPDATE customers
+SET permission = 'MAKE-IT-GO-AWAY', previous_permission = permission, is_hidden = true, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: UpdateCustomerProfile :one
+UPDATE customers
+SET email = @email, first_name = @first_name, middle_name = @middle_name, last_name = @last_name,
+    date_of_birth = @date_of_birth, place_of_birth = @place_of_birth, nationality = @nationality,
+    phone_number = @phone_number, alternate_phone_number = @alternate_phone_number, address = @address,
+    occupation = @occupation, employer_name = @employer_name, annual_income = @annual_income,
+    source_of_funds = @source_of_funds,
+    -- A new address must be verified again.
+    email_verified_at = CASE WHEN lower(email) = lower(@email) THEN email_verified_at END,
+    updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: CustomerEmailTakenByOther :one
+SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = @tenant_id AND lower(email) = lower(@email) AND id <> @id);

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/screening"
 )
 
 // Statuses.
@@ -75,8 +76,19 @@ type Customer struct {
 	Categorization       json.RawMessage
 	EmailVerifiedAt      *time.Time
 	RegistrationIP       string
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// ClientID is the API client that registered the customer; nil for
+	// customers registered otherwise (the demo seed, before clients were
+	// recorded).
+	ClientID *uuid.UUID
+	// IsHidden is set by MAKE-IT-GO-AWAY: the customer is in no search or
+	// list, and stays on record.
+	IsHidden bool
+	// SuppID is an id the tenant's own system gave the customer.
+	SuppID string
+	// CIPTag is the customer's Customer Identification Program tag.
+	CIPTag    int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // FullName is first, middle and last name.
@@ -94,7 +106,8 @@ func fromRow(r db.Customer) Customer {
 		PhoneNumber: r.PhoneNumber, AlternatePhoneNumber: r.AlternatePhoneNumber, Occupation: r.Occupation,
 		EmployerName: r.EmployerName, SourceOfFunds: r.SourceOfFunds, Status: r.Status, Permission: r.Permission,
 		RiskLevel: r.RiskLevel, RiskReasons: r.RiskReasons, CategoryID: r.CategoryID, Categorization: r.Categorization,
-		EmailVerifiedAt: r.EmailVerifiedAt, RegistrationIP: r.RegistrationIp, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		EmailVerifiedAt: r.EmailVerifiedAt, RegistrationIP: r.RegistrationIp, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ClientID: r.ClientID, IsHidden: r.IsHidden, SuppID: r.SuppID, CIPTag: int(r.CipTag)}
 	_ = json.Unmarshal(r.Address, &c.Address)
 	if r.AnnualIncome.Valid {
 		d := r.AnnualIncome.Decimal
@@ -133,6 +146,10 @@ type Service struct {
 	now  func() time.Time
 	// HashParams are argon2id's parameters for new passwords.
 	HashParams credential.Argon2Params
+	// Screen, when set, screens a customer against the sanctions and PEP
+	// lists and says how many new hits it made: UpdateProfile calls it
+	// when an admin changes the data the lists are searched by.
+	Screen func(ctx context.Context, sub screening.Subject) (int, error)
 }
 
 // NewService returns a Service on pool.
@@ -170,6 +187,10 @@ type Detail struct {
 	Wallets       []Wallet
 	Verifications []Verification
 	UserID        uuid.UUID
+	// ClientKey and ClientName are the OAuth client_id and the name of the
+	// API client that registered the customer (Customer.ClientID); "" when
+	// none did.
+	ClientKey, ClientName string
 	// Documents (type, status, createdAt; newest first) and the tenant's
 	// document Requirements, as JSON, for the KYC capability to read: the
 	// customer's record shows which documents are in and which are due.
@@ -206,6 +227,9 @@ func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, e
 	d.Documents, d.Requirements = row.Documents, row.Requirements
 	if row.UserID != nil {
 		d.UserID = *row.UserID
+	}
+	if row.ApiClientID != nil && row.ClientName != nil {
+		d.ClientKey, d.ClientName = *row.ApiClientID, *row.ClientName
 	}
 	var ws []struct {
 		ID                    uuid.UUID

@@ -182,6 +182,7 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 			AnnualIncome: nullDecimal(income), SourceOfFunds: in.SourceOfFunds, Status: StatusPendingVerification,
 			Permission: PermissionUnverified, RiskLevel: risk, RiskReasons: reasons, CategoryID: categoryID,
 			Categorization: marshalApplied(applied), RegistrationIp: in.RegistrationIP,
+			ClientID: registeringClient(ctx),
 		})
 		if err != nil {
 			return err
