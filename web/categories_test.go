@@ -211,7 +211,7 @@ func TestCategoriesReadOnlyWithoutConfigEdit(t *testing.T) {
 		t.Errorf("an auditor is offered %d forms", d.Find(`form[method="post"]`).Length())
 	}
 	cat := cardID(t, d, "HIGH_RISK_INDIVIDUAL")
-	if got := text(d, `#category-`+cat+` [data-testid="category-feature"][data-code="ENHANCED_AML_MONITORING"] [data-name="monitoringLevel"] [data-testid="allowed-values"]`); got != "STANDARD, ENHANCED, INTENSIVE" {
+	if got := text(d, `#category-`+cat+` [data-testid="category-feature"][data-code="ENHANCED_AML_MONITORING"] [data-name="riskLevel"] [data-testid="allowed-values"]`); got != "LOW, MEDIUM, HIGH" {
 		t.Errorf("allowed values = %q", got)
 	}
 	for _, path := range []string{categoriesPage, categoriesPage + "/" + cat + "/status", "/config/features"} {

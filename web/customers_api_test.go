@@ -214,7 +214,8 @@ func TestRegistrationOfTheGuidesExample(t *testing.T) {
 		c["_links"].(map[string]any)["self"].(map[string]any)["href"] != api.Prefix+"/customers/"+id {
 		t.Fatalf("get customer: %d %v", resp.StatusCode, got)
 	}
-	docs := c["documents"].([]any)
+	// The documents are guide 002's document set; the uploaded kind are its physical documents.
+	docs := c["documents"].([]any)[0].(map[string]any)["physical_docs"].([]any)
 	if len(docs) != 4 || docs[0].(map[string]any)["status"] != "MISSING" || docs[0].(map[string]any)["last_updated"].(float64) < 1e12 {
 		t.Errorf("documents = %v; want the four HIGH-risk documents MISSING with unix-millisecond times", docs)
 	}

@@ -280,8 +280,8 @@ func TestCustomer360(t *testing.T) {
 		`[data-testid="wallet-iban"]`:                                           "not assigned yet",
 		`[data-testid="verification-row"] [data-testid="badge"]`:                "AWAITING_DOCUMENTS",
 		`[data-testid="category-name"]`:                                         "HIGH_RISK_INDIVIDUAL",
-		`[data-testid="param-monitoringLevel"]`:                                 "ENHANCED",
-		`[data-testid="param-currency"]`:                                        "EUR",
+		`[data-testid="param-sanctionsCheck"]`:                                  "ENHANCED",
+		`[data-testid="param-monthlyLimit"]`:                                    "50000",
 		`[data-testid="profile-occupation"]`:                                    "Software Engineer",
 		`[data-testid="customer-audit-row"][data-action="customer.registered"]`: "customer.registered",
 	}

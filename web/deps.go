@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -108,9 +110,24 @@ func customerDocuments(d customer.Detail) ([]api.DocumentStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The slot of a type is its latest document: the first of that type,
+	// as the documents come newest first.
+	var docs []struct{ ID, Type string }
+	if err := json.Unmarshal(d.Documents, &docs); err != nil {
+		return nil, fmt.Errorf("customer documents: %w", err)
+	}
+	latest := map[string]string{}
+	for _, doc := range docs {
+		if _, ok := latest[doc.Type]; !ok {
+			latest[doc.Type] = doc.ID
+		}
+	}
 	out := make([]api.DocumentStatus, len(slots))
 	for i, sl := range slots {
-		out[i] = api.DocumentStatus{Type: sl.Type, Status: sl.Status, LastUpdated: sl.UpdatedAt}
+		out[i] = api.DocumentStatus{Type: sl.Type, Status: sl.Status, LastUpdated: sl.UpdatedAt, Kind: api.DocPhysical}
+		if sl.Status != kyc.DocMissing {
+			out[i].ID = latest[sl.Type]
+		}
 	}
 	return out, nil
 }

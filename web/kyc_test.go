@@ -201,10 +201,21 @@ func TestKYCMediumCustomerApprovedAutomatically(t *testing.T) {
 	}
 	// The customer record shows the documents as valid.
 	_, c := h.apiCall("GET", api.Prefix+"/customers/"+cust, dt.Slug, tok, "", nil)
-	for _, d := range c["data"].(map[string]any)["documents"].([]any) {
+	set := c["data"].(map[string]any)["documents"].([]any)[0].(map[string]any)
+	physical := set["physical_docs"].([]any)
+	if len(physical) == 0 {
+		t.Errorf("no physical documents: %v", set)
+	}
+	for _, d := range physical {
 		if d.(map[string]any)["status"] != "SUBMITTED|VALID" {
 			t.Errorf("document %v", d)
 		}
+		if id, _ := d.(map[string]any)["id"].(string); len(id) != 36 {
+			t.Errorf("document %v has no id", d)
+		}
+	}
+	if ds := c["data"].(map[string]any)["doc_status"].(map[string]any); ds["physical_doc"] != "SUBMITTED|VALID" {
+		t.Errorf("doc_status = %v", ds)
 	}
 	// Approved, the customer is activated with a valid IBAN.
 	resp, out = h.apiCall("POST", activatePath, dt.Slug, tok, activateBody(cust, map[string]any{"generateIBAN": true, "createWallet": true}), nil)

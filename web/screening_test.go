@@ -658,11 +658,22 @@ func TestKYCScreening(t *testing.T) {
 			if pep["status"] != tc.pep || pep["checked"] != true {
 				t.Errorf("pep %v; want %s", pep, tc.pep)
 			}
-			lists := strings.Join(anyStrings(san["listsChecked"]), ",")
-			for _, l := range []string{"OFAC_SDN v", "UN_CONSOLIDATED v", "OS_US_CONGRESS v"} {
-				if !strings.Contains(lists, l) {
-					t.Errorf("listsChecked %q lacks %s", lists, l)
+			// The lists by publisher, as guide 004 names them, and each
+			// source's version beside.
+			if lists := strings.Join(anyStrings(san["listsChecked"]), ","); lists != "OFAC,PEP,UN" && lists != "OFAC,UN,PEP" {
+				t.Errorf("listsChecked %q; want OFAC, UN and PEP", lists)
+			}
+			var sources []string
+			for _, v := range san["listVersions"].([]any) {
+				vm := v.(map[string]any)
+				if vm["version"].(float64) < 1 {
+					t.Errorf("list version %v", vm)
 				}
+				sources = append(sources, vm["source"].(string))
+			}
+			slices.Sort(sources)
+			if strings.Join(sources, ",") != "OFAC_SDN,OS_US_CONGRESS,UN_CONSOLIDATED" {
+				t.Errorf("listVersions name %v", sources)
 			}
 			id := uuid.MustParse(cust)
 			hits, err := h.s.Screening.ListHits(t.Context(), dt.ID, screening.HitFilter{SubjectID: &id})

@@ -148,8 +148,10 @@ type AppliedParameter struct {
 // category exists and is active, each feature exists for the tenant and
 // belongs to the category, every mandatory parameter of an enabled feature
 // is given, and every value is one of the allowed values.
-func validateCategorization(fe *apperr.Fields, in *CategorizationInput, cats []Category) *AppliedCategorization {
-	const p = "categorization"
+func validateCategorization(fe *apperr.Fields, p string, in *CategorizationInput, cats []Category) *AppliedCategorization {
+	if p == "" {
+		p = "categorization"
+	}
 	var cat *Category
 	id, idErr := uuid.Parse(strings.TrimSpace(in.ID))
 	for i := range cats {
@@ -222,6 +224,8 @@ func validateCategorization(fe *apperr.Fields, in *CategorizationInput, cats []C
 			param := feat.Parameters[idx]
 			if len(param.AllowedValues) > 0 && !slices.Contains(param.AllowedValues, pv.Value) {
 				fe.Add(pp+".value", "%q is not allowed for %s; use one of %s", pv.Value, pv.Name, strings.Join(param.AllowedValues, ", "))
+			} else {
+				checkParameterValue(fe, pp+".value", pv.Name, pv.Value)
 			}
 			ar.Parametrization = append(ar.Parametrization, AppliedParameter{Name: pv.Name, Value: pv.Value})
 		}

@@ -39,7 +39,12 @@ type RegisterInput struct {
 	AnnualIncome         string // a decimal as text; "" when not given
 	SourceOfFunds        string
 	Categorization       *CategorizationInput
-	RegistrationIP       string
+	// CategorizationPath is where the request carried the categorisation
+	// ("individualCustomer.categorization" in guide 001), so that its
+	// field errors name the path the caller sent; "categorization" when
+	// empty.
+	CategorizationPath string
+	RegistrationIP     string
 }
 
 // Registered is what a registration created.
@@ -143,7 +148,7 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 	checkText(&fe, ip+".sourceOfFunds", in.SourceOfFunds, false, 200)
 	var applied *AppliedCategorization
 	if in.Categorization != nil {
-		applied = validateCategorization(&fe, in.Categorization, cats)
+		applied = validateCategorization(&fe, in.CategorizationPath, in.Categorization, cats)
 	}
 	if err := fe.Err(); err != nil {
 		return Registered{}, err
@@ -152,11 +157,12 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 		return Registered{}, errEmailTaken()
 	}
 
-	categoryLevel := ""
-	if applied != nil {
-		categoryLevel = applied.RiskLevel
+	profile := applied.Profile()
+	risk, reasons := AssessRisk(profile.RiskLevel, in.Nationality, in.Address.Country, in.Occupation, income)
+	if profile.PEP && risk != "HIGH" {
+		// A politically exposed person is high risk (FATF R.12).
+		risk, reasons = "HIGH", append(reasons, ReasonDeclaredPEP)
 	}
-	risk, reasons := AssessRisk(categoryLevel, in.Nationality, in.Address.Country, in.Occupation, income)
 	// The slow hash happens outside the transaction.
 	hash := credential.Hash(in.Password, s.HashParams)
 	token := make([]byte, 32)

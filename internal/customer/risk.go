@@ -34,13 +34,26 @@ const (
 	ReasonPEPOccupation      = "PEP_OCCUPATION"
 	ReasonCashIntensive      = "CASH_INTENSIVE_OCCUPATION"
 	ReasonHighDeclaredIncome = "HIGH_DECLARED_INCOME"
+	ReasonDeclaredPEP        = "DECLARED_PEP"
+	ReasonPossibleListMatch  = "POSSIBLE_LIST_MATCH"
 )
 
-// AssessRisk applies the rules above; categoryLevel wins when set.
+// AssessRisk applies the rules above. A level the customer's
+// categorisation sets (the category's, or its riskLevel parameter) stands
+// unless the rules find a higher one: a category can raise the risk the
+// rules see, never lower it.
 func AssessRisk(categoryLevel, nationality, addressCountry, occupation string, income *decimal.Decimal) (string, []string) {
-	if categoryLevel != "" {
-		return categoryLevel, []string{ReasonCategory}
+	level, reasons := assessByRules(nationality, addressCountry, occupation, income)
+	if categoryLevel == "" {
+		return level, reasons
 	}
+	if riskOrder[level] > riskOrder[categoryLevel] {
+		return level, append([]string{ReasonCategory}, reasons...)
+	}
+	return categoryLevel, append([]string{ReasonCategory}, reasons...)
+}
+
+func assessByRules(nationality, addressCountry, occupation string, income *decimal.Decimal) (string, []string) {
 	occ := " " + strings.ToLower(occupation) + " "
 	var high, medium []string
 	for _, c := range []string{nationality, addressCountry} {

@@ -6,32 +6,44 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 )
 
-// The demo tenant's categorisation, with fixed ids so that example
-// requests (docs/examples) can name them.
+// The demo tenant's categorisation. The high-risk category and both
+// features carry the ids of guide 001's registration example, so that the
+// guide's request works against the demo tenant as written.
 var (
-	HighRiskCategoryID   = uuid.MustParse("5b1f3c2e-9a47-4d6b-8e21-7c4f0a9d3b61")
+	HighRiskCategoryID   = uuid.MustParse("550e8400-e29b-41d4-a716-446655440001")
 	StandardCategoryID   = uuid.MustParse("0e8d2a71-3c5b-4f96-a1d4-6b9e2f7c8a05")
-	EnhancedAMLFeatureID = uuid.MustParse("a3c9e5f1-7b2d-4e68-9f04-1d6b8a2c5e73")
-	LimitsFeatureID      = uuid.MustParse("c7e1b4d9-2f6a-4b83-8d59-3a0f6e1b9c24")
+	EnhancedAMLFeatureID = uuid.MustParse("660e8400-e29b-41d4-a716-446655440002")
+	LimitsFeatureID      = uuid.MustParse("770e8400-e29b-41d4-a716-446655440003")
 )
 
-// Categories is the demo categorisation.
+// Categories is the demo categorisation: guide 001's HIGH_RISK_INDIVIDUAL
+// and a standard category, both with the guide's two features and every
+// parameter the guide names (see customer.ParameterEffects for what each
+// does).
 func Categories() []customer.CategorySpec {
 	aml := customer.FeatureSpec{ID: EnhancedAMLFeatureID, Code: "ENHANCED_AML_MONITORING", Name: "Enhanced AML monitoring",
 		Parameters: []customer.Parameter{
-			{Name: "monitoringLevel", Mandatory: true, AllowedValues: []string{"STANDARD", "ENHANCED", "INTENSIVE"}},
-			{Name: "reviewFrequency", AllowedValues: []string{"MONTHLY", "QUARTERLY", "ANNUALLY"}},
+			{Name: "riskLevel", Mandatory: true, AllowedValues: []string{"LOW", "MEDIUM", "HIGH"}},
+			{Name: "riskScore"},
+			{Name: "pep", AllowedValues: []string{"true", "false"}},
+			{Name: "pepCategory", AllowedValues: []string{"DOMESTIC_PEP", "FOREIGN_PEP", "INTERNATIONAL_ORGANISATION_PEP", "FAMILY_MEMBER", "CLOSE_ASSOCIATE"}},
+			{Name: "sanctionsCheck", AllowedValues: []string{"STANDARD", "ENHANCED"}},
+			{Name: "monitoring", AllowedValues: []string{"DAILY", "WEEKLY", "MONTHLY"}},
+			{Name: "edd", AllowedValues: []string{"true", "false"}},
+			{Name: "transactionMonitoring", AllowedValues: []string{"REAL_TIME", "BATCH_DAILY"}},
 		}}
 	limits := customer.FeatureSpec{ID: LimitsFeatureID, Code: "TRANSACTION_LIMITS", Name: "Transaction limits",
 		Parameters: []customer.Parameter{
 			{Name: "dailyLimit", Mandatory: true},
 			{Name: "monthlyLimit"},
-			{Name: "currency", Mandatory: true, AllowedValues: []string{"EUR", "USD", "GBP"}},
+			{Name: "singleTransactionLimit"},
 		}}
 	return []customer.CategorySpec{
 		{ID: HighRiskCategoryID, Name: "HIGH_RISK_INDIVIDUAL", RiskLevel: "HIGH",
-			Description: "Individuals needing enhanced due diligence", Features: []customer.FeatureSpec{aml, limits}},
+			Description: "Politically exposed people, high expected volumes, high-risk occupations or countries: enhanced due diligence",
+			Features:    []customer.FeatureSpec{aml, limits}},
 		{ID: StandardCategoryID, Name: "STANDARD_INDIVIDUAL",
-			Description: "Retail individuals; risk from the documented rules", Features: []customer.FeatureSpec{aml, limits}},
+			Description: "Retail individuals (guide 001's Standard Customer: riskLevel MEDIUM, weekly monitoring)",
+			Features:    []customer.FeatureSpec{aml, limits}},
 	}
 }

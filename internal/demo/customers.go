@@ -69,8 +69,10 @@ func SeedCustomers(ctx context.Context, customers *customer.Service, d Data) (in
 		}
 		if p.category {
 			in.Categorization = &customer.CategorizationInput{ID: HighRiskCategoryID.String(), Relations: []customer.FeatureRelation{
-				{FeatureID: EnhancedAMLFeatureID.String(), Enabled: true, Parameters: []customer.ParameterValue{{Name: "monitoringLevel", Value: "ENHANCED"}}},
-				{FeatureID: LimitsFeatureID.String(), Enabled: true, Parameters: []customer.ParameterValue{{Name: "dailyLimit", Value: "2500"}, {Name: "currency", Value: "GBP"}}},
+				{FeatureID: EnhancedAMLFeatureID.String(), Enabled: true, Parameters: []customer.ParameterValue{
+					{Name: "riskLevel", Value: "HIGH"}, {Name: "riskScore", Value: "80"}, {Name: "sanctionsCheck", Value: "ENHANCED"},
+					{Name: "monitoring", Value: "DAILY"}, {Name: "edd", Value: "true"}}},
+				{FeatureID: LimitsFeatureID.String(), Enabled: true, Parameters: []customer.ParameterValue{{Name: "dailyLimit", Value: "2500"}}},
 			}}
 		}
 		reg, err := customers.Register(ctx, d.Tenant.ID, in)

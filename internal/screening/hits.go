@@ -25,6 +25,9 @@ type Subject struct {
 	Type        EntryType
 	DateOfBirth string // YYYY-MM-DD, YYYY-MM or YYYY; optional
 	Country     string // ISO 3166-1 alpha-2; optional
+	// Enhanced screens with the stricter threshold (EnhancedPossible):
+	// a categorisation's sanctionsCheck ENHANCED asks for it.
+	Enhanced bool
 }
 
 func (sub Subject) query() Query {
@@ -97,7 +100,7 @@ func (s *Service) ScreenSubject(ctx context.Context, sub Subject) (ScreenResult,
 	if err != nil {
 		return ScreenResult{}, err
 	}
-	res, err := s.Search(ctx, sub.TenantID, q)
+	res, err := s.search(ctx, sub.TenantID, q, sub.Enhanced)
 	if err != nil {
 		return ScreenResult{}, err
 	}

@@ -62,6 +62,24 @@ type Result struct {
 
 // Search screens q against the lists the tenant screens against.
 func (s *Service) Search(ctx context.Context, tenantID uuid.UUID, q Query) (Result, error) {
+	return s.search(ctx, tenantID, q, false)
+}
+
+// EnhancedPossible is the possible-match threshold of enhanced screening:
+// the tenant's possible-match threshold less EnhancedMargin, never below
+// EnhancedFloor, so that weaker resemblances reach a person too.
+func EnhancedPossible(possible float64) float64 {
+	return max(possible-EnhancedMargin, EnhancedFloor)
+}
+
+// How much enhanced screening lowers the possible-match threshold, and
+// the lowest it goes.
+const (
+	EnhancedMargin = 0.08
+	EnhancedFloor  = 0.65
+)
+
+func (s *Service) search(ctx context.Context, tenantID uuid.UUID, q Query, enhanced bool) (Result, error) {
 	q, err := validateQuery(q)
 	if err != nil {
 		return Result{}, err
@@ -73,6 +91,9 @@ func (s *Service) Search(ctx context.Context, tenantID uuid.UUID, q Query) (Resu
 	opts, err := s.searchOptions(ctx, tenantID)
 	if err != nil {
 		return Result{}, err
+	}
+	if enhanced {
+		opts.PossibleThreshold = min(EnhancedPossible(opts.PossibleThreshold), opts.PossibleThreshold)
 	}
 	return Result{Matches: ix.Search(q, opts), ListsChecked: listsChecked(ix, opts)}, nil
 }

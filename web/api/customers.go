@@ -229,9 +229,14 @@ var requiredDocuments = map[string][]string{
 // DocumentStatus is what a customer's document slot says; the KYC
 // capability supplies real ones through Deps.Documents.
 type DocumentStatus struct {
+	// ID is the document's id; "" for a MISSING one.
+	ID          string
 	Type        string
 	Status      string // SUBMITTED|REVIEWING, SUBMITTED|VALID, SUBMITTED|INVALID, MISSING
 	LastUpdated time.Time
+	// Kind is DocPhysical (when empty), DocVirtual or DocSocial: where
+	// the user object lists the document.
+	Kind string
 }
 
 func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
@@ -256,15 +261,11 @@ func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
 		v := d.Verifications[0]
 		verification = map[string]any{"verificationRequestId": v.ID, "status": v.Status, "riskLevel": v.RiskLevel}
 	}
-	documents := []map[string]any{}
-	for _, doc := range docs {
-		documents = append(documents, map[string]any{"type": doc.Type, "status": doc.Status, "last_updated": doc.LastUpdated.UnixMilli()})
-	}
 	var categorization any
 	if len(c.Categorization) > 0 {
 		categorization = json.RawMessage(c.Categorization)
 	}
-	return map[string]any{
+	return userObject(map[string]any{
 		"id":          c.ID,
 		"customerId":  c.ID,
 		"userId":      d.UserID,
@@ -283,11 +284,10 @@ func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
 		"categorization": categorization,
 		"wallets":        wallets,
 		"verification":   verification,
-		"documents":      documents,
 		"createdAt":      c.CreatedAt.UTC().Format(time.RFC3339),
 		"updatedAt":      c.UpdatedAt.UTC().Format(time.RFC3339),
 		"_links":         map[string]any{"self": map[string]any{"href": Prefix + "/customers/" + c.ID.String()}},
-	}
+	}, d, docs)
 }
 
 func (a *API) documents(d customer.Detail) ([]DocumentStatus, error) {

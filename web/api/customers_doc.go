@@ -16,7 +16,7 @@ var categorizationSchema = obj(map[string]any{
 	})),
 })
 
-var customerSchema = obj(map[string]any{
+var customerSchema = userObjectSchema(map[string]any{
 	"id": uuidStr(""), "customerId": uuidStr(""), "userId": uuidStr(""), "tenantId": uuidStr(""),
 	"status":      strEnum("", "PENDING_VERIFICATION", "ACTIVE", "INACTIVE", "LOCKED", "CLOSED"),
 	"permission":  strEnum("", "UNVERIFIED", "RECEIVE", "SEND-AND-RECEIVE", "LOCKED", "CLOSED", "MAKE-IT-GO-AWAY"),
@@ -31,12 +31,7 @@ var customerSchema = obj(map[string]any{
 	"categorization": categorizationSchema,
 	"wallets":        array(obj(map[string]any{"walletId": uuidStr(""), "status": str(""), "currency": str(""), "iban": str("")})),
 	"verification":   obj(map[string]any{"verificationRequestId": uuidStr(""), "status": str(""), "riskLevel": str("")}),
-	"documents": array(obj(map[string]any{
-		"type":         str("IDENTITY_DOCUMENT, PROOF_OF_ADDRESS, SELFIE, SOURCE_OF_FUNDS, ..."),
-		"status":       strEnum("", "SUBMITTED|REVIEWING", "SUBMITTED|VALID", "SUBMITTED|INVALID", "MISSING"),
-		"last_updated": integer("unix milliseconds"),
-	})),
-	"createdAt": str("RFC 3339"), "updatedAt": str("RFC 3339"),
+	"createdAt":      str("RFC 3339"), "updatedAt": str("RFC 3339"),
 	"_links": obj(map[string]any{"self": obj(map[string]any{"href": str("")})}),
 })
 
@@ -85,7 +80,7 @@ func init() {
 	})
 	Document("GET "+Prefix+"/customers/{id}", Operation{
 		Tag: "Customers", Summary: "A customer's profile, standing and documents",
-		Description: "A customer token may read only its own customer; another id is 404.",
+		Description: "A customer token may read only its own customer; another id is 404. A hidden customer (MAKE-IT-GO-AWAY) is still answered." + userObjectDoc,
 		Response:    customerSchema,
 	})
 	Document("POST "+Prefix+"/customers/{id}/standing", Operation{

@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/ciamhq/ciam/internal/apperr"
@@ -39,7 +41,11 @@ func DecodeBytes(b []byte, v any) error {
 }
 
 func decodeJSON(body io.Reader, v any, limit int64) error {
-	dec := json.NewDecoder(body)
+	// The body is kept as it is read, so that an unknown field can be
+	// named by its whole path (individualCustomer.nickname), which the
+	// decoder's own error leaves out.
+	var seen bytes.Buffer
+	dec := json.NewDecoder(io.TeeReader(body, &seen))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
@@ -76,6 +82,9 @@ func decodeJSON(body io.Reader, v any, limit int64) error {
 		return e
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if path := unknownFieldPath(seen.Bytes(), reflect.TypeOf(v)); path != "" {
+			field = path
+		}
 		e := malformed(fmt.Sprintf("unknown field %q", field))
 		e.Fields = []apperr.FieldError{{Field: field, Issue: "is not a field of this request"}}
 		return e
@@ -107,4 +116,112 @@ func malformed(msg string) *apperr.Error {
 
 func tooLarge(limit int64) error {
 	return apperr.New(apperr.TooLarge, "the body is larger than %d bytes", limit).WithAPI("PAYLOAD_TOO_LARGE")
+}
+
+// unknownFieldPath finds the first key of the JSON object in body that t
+// (a struct, or a pointer to one) has no field for, and returns its path
+// from the root ("individualCustomer.address.floor",
+// "documents[1].metadata.colour"). It returns "" when it finds none.
+func unknownFieldPath(body []byte, t reflect.Type) string {
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if dec.Decode(&doc) != nil {
+		return ""
+	}
+	return walkUnknown(doc, t, "")
+}
+
+func walkUnknown(v any, t reflect.Type, path string) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t == reflect.TypeFor[json.RawMessage]() {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // the same answer for the same body
+		for _, k := range keys {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			f, ok := jsonField(t, k)
+			if !ok {
+				return p
+			}
+			if found := walkUnknown(obj[k], f.Type, p); found != "" {
+				return found
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := v.([]any)
+		if !ok {
+			return ""
+		}
+		for i, e := range arr {
+			if found := walkUnknown(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); found != "" {
+				return found
+			}
+		}
+	case reflect.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		for k, e := range obj {
+			if found := walkUnknown(e, t.Elem(), path+"."+k); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
+}
+
+// jsonField finds the field of struct type t that the JSON key k decodes
+// into, as encoding/json matches them (exact name first, then without
+// regard to case), looking into embedded structs.
+func jsonField(t reflect.Type, k string) (reflect.StructField, bool) {
+	var fold *reflect.StructField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				if sf, ok := jsonField(et, k); ok {
+					return sf, true
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if name == k {
+			return f, true
+		}
+		if fold == nil && strings.EqualFold(name, k) {
+			fold = &f
+		}
+	}
+	if fold != nil {
+		return *fold, true
+	}
+	return reflect.StructField{}, false
 }
