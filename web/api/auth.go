@@ -78,7 +78,7 @@ func (a Access) Parse() (scope string, customer bool) {
 
 var (
 	errNoTenant   = apperr.New(apperr.Malformed, "send the X-Tenant-ID header with your tenant's slug or id").WithAPI("INVALID_REQUEST")
-	errNoToken    = apperr.New(apperr.Unauthenticated, "send an Authorization: Bearer token").WithAPI("UNAUTHENTICATED")
+	errNoToken    = apperr.New(apperr.Unauthenticated, "send an Authorization: Bearer token (or X-Auth-Token)").WithAPI("UNAUTHENTICATED")
 	errWrongTenat = apperr.New(apperr.Forbidden, "this token was issued for another tenant").WithAPI("FORBIDDEN")
 )
 
@@ -123,12 +123,12 @@ func (a *API) Guard(access Access, h http.Handler) http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(raw) == "" {
+		raw, ok := bearerToken(r)
+		if !ok {
 			a.WriteError(w, r, errNoToken)
 			return
 		}
-		claims, err := a.Keys.Verify(r.Context(), strings.TrimSpace(raw))
+		claims, err := a.Keys.Verify(r.Context(), raw)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return
@@ -181,6 +181,22 @@ func (a *API) Guard(access Access, h http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, principalKey{}, p)
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// bearerToken is the request's token: from Authorization: Bearer, or from
+// X-Auth-Token as guide 000 calls it (the token alone, or with "Bearer "
+// before it). Authorization wins when both are sent.
+func bearerToken(r *http.Request) (string, bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		raw, ok := strings.CutPrefix(h, "Bearer ")
+		raw = strings.TrimSpace(raw)
+		return raw, ok && raw != ""
+	}
+	h := strings.TrimSpace(r.Header.Get("X-Auth-Token"))
+	if raw, ok := strings.CutPrefix(h, "Bearer "); ok {
+		h = strings.TrimSpace(raw)
+	}
+	return h, h != ""
 }
 
 func insufficient(scope string, customerOK bool) error {
