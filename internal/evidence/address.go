@@ -224,6 +224,10 @@ var abbreviations = map[string]string{
 	"number": "no", "nr": "no",
 }
 
+// germanStreet splits the street word off a German street name:
+// Hauptstraße, Hauptstrasse and Hauptstr. all become "haupt strasse".
+var germanStreet = regexp.MustCompile(`(\p{L})(straße|strasse|str\.|str\b)`)
+
 var countries = map[string]string{
 	"us": "us", "usa": "us", "united states": "us", "united states of america": "us",
 	"gb": "gb", "uk": "gb", "united kingdom": "gb", "great britain": "gb",
@@ -255,7 +259,7 @@ var usStates = map[string]string{
 // addressTokens normalises address text: case, accents and punctuation
 // go, words take their abbreviated form.
 func addressTokens(s string) []string {
-	s = strings.NewReplacer("straße", " strasse", "strasse", " strasse").Replace(strings.ToLower(s))
+	s = germanStreet.ReplaceAllString(strings.ToLower(s), "$1 strasse")
 	toks := nameTokens(s)
 	for i, t := range toks {
 		if a, ok := abbreviations[t]; ok {
@@ -388,22 +392,17 @@ func postalFound(text, postal string) bool {
 	if len(want) == 10 && want[5] == '-' { // US ZIP+4
 		want = want[:5]
 	}
-	hay := strings.ToUpper(strings.Join(strings.Fields(text), ""))
-	i := strings.Index(hay, want)
-	for i >= 0 {
-		// Not part of a longer number.
-		before := i == 0 || !isDigit(hay[i-1])
-		after := i+len(want) >= len(hay) || !isDigit(hay[i+len(want)]) || hay[i+len(want)] == '-'
-		if before && (after || !isDigit(want[len(want)-1])) {
-			return true
+	// The code's characters with optional spaces between them, not inside
+	// a longer number or word.
+	var b strings.Builder
+	for i, r := range want {
+		if i > 0 {
+			b.WriteString(`\s?`)
 		}
-		next := strings.Index(hay[i+1:], want)
-		if next < 0 {
-			break
-		}
-		i += 1 + next
+		b.WriteString(regexp.QuoteMeta(string(r)))
 	}
-	return false
+	re, err := regexp.Compile(`(^|[^0-9A-Z])` + b.String() + `($|[^0-9A-Z]|-\d{4})`)
+	return err == nil && re.MatchString(strings.ToUpper(text))
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -318,6 +318,18 @@ func parseLayout(lay layout, raw []string) (MRZ, error) {
 		m.Checks = append(m.Checks, c)
 	}
 	var names string
+	// OCR confuses O, Q and D with 0 (and I with 1, ...) in the
+	// alphanumeric document number; when its check digit fails, the one
+	// reading that differs by a single such confusion and agrees is taken.
+	// This changes how the number is read, never whether a digit agrees
+	// with what is printed.
+	switch lay.format {
+	case FormatTD3, FormatTD2:
+		lines[1] = repairField(lines[1], 0, 9, 9)
+	case FormatTD1:
+		lines[0] = repairField(lines[0], 5, 14, 14)
+	}
+	m.Lines = lines
 	switch lay.format {
 	case FormatTD3, FormatTD2:
 		l1, l2 := lines[0], lines[1]
@@ -379,6 +391,46 @@ func parseLayout(lay layout, raw []string) (MRZ, error) {
 	m.Expiry, okExpiry = mrzDate(m.ExpiryDigits, false)
 	m.Valid = passed(m) == len(m.Checks) && okBirth && okExpiry
 	return m, nil
+}
+
+// confusable lists what OCR may have read instead of each character, the
+// likelier first: a Q in a document number is almost always a misread 0.
+var confusable = map[byte][]byte{
+	'Q': {'0', 'O'}, 'O': {'0', 'Q', 'D'}, '0': {'O', 'Q', 'D'}, 'D': {'0', 'O'},
+	'I': {'1', 'L'}, '1': {'I', 'L'}, 'L': {'1', 'I'}, 'S': {'5'}, '5': {'S'},
+	'B': {'8'}, '8': {'B'}, 'Z': {'2'}, '2': {'Z'}, 'G': {'6'}, '6': {'G'},
+}
+
+// repairField returns line with line[from:to] changed by the one
+// confusable substitution that makes its check digit at digit agree; when
+// several do, the likeliest (Q read for 0 before 0 read for D) if it is the
+// only one that likely. Otherwise line is unchanged.
+func repairField(line string, from, to, digit int) string {
+	if CheckDigit(line[from:to]) == line[digit] {
+		return line
+	}
+	best, bestRank, ties := "", 99, 0
+	for i := from; i < to; i++ {
+		for rank, alt := range confusable[line[i]] {
+			if line[i] == 'Q' && rank == 0 {
+				rank = -1 // Q for 0 beats every other confusion
+			}
+			try := line[:i] + string(alt) + line[i+1:]
+			if CheckDigit(try[from:to]) != line[digit] {
+				continue
+			}
+			switch {
+			case rank < bestRank:
+				best, bestRank, ties = try, rank, 1
+			case rank == bestRank:
+				ties++
+			}
+		}
+	}
+	if ties == 1 {
+		return best
+	}
+	return line
 }
 
 func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }

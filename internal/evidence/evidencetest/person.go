@@ -11,6 +11,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Person is who a rendered identity document belongs to. Zero fields take
@@ -106,7 +111,7 @@ func checkDigit(s string) byte {
 // or cuts it to n characters.
 func field(s string, n int) string {
 	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
+	for _, r := range transliterate(s) {
 		switch {
 		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 			b.WriteRune(r)
@@ -119,6 +124,19 @@ func field(s string, n int) string {
 		return out[:n]
 	}
 	return out + strings.Repeat("<", n-len(out))
+}
+
+// transliterate writes s in the MRZ's letters the way ICAO 9303 part 3
+// recommends for the commonest Latin letters: marks dropped, Ä Ö Ü as AE
+// OE UE, ß as SS, Æ as AE, Ø as OE.
+func transliterate(s string) string {
+	s = strings.NewReplacer("Ä", "AE", "Ö", "OE", "Ü", "UE", "ä", "AE", "ö", "OE", "ü", "UE", "ß", "SS",
+		"Æ", "AE", "æ", "AE", "Ø", "OE", "ø", "OE").Replace(s)
+	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	if out, _, err := transform.String(t, s); err == nil {
+		s = out
+	}
+	return strings.ToUpper(s)
 }
 
 func names(p Person, n int) string {
