@@ -97,7 +97,7 @@ func newServer(d Deps) (*server, http.Handler) {
 		s.routeAccess[rt.Pattern] = rt.Access
 		mux.Handle(rt.Pattern, s.guard(rt))
 	}
-	var h http.Handler = mux
+	var h http.Handler = s.apiFallback(mux)
 	h = s.securityHeaders(h)
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)
