@@ -429,6 +429,10 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Audit = append(v.Audit, e)
 	}
+	v.Hidden = c.IsHidden
+	if !c.IsHidden && s.mayOpen(emp, "POST /customers/{id}/hide") {
+		v.HideURL = "/customers/" + c.ID.String() + "/hide"
+	}
 	if s.mayOpen(emp, "POST /customers/{id}/standing") {
 		for _, code := range customer.StandingActions {
 			if c.Allowed(code) {

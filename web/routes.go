@@ -90,6 +90,8 @@ func (s *server) routes() []route {
 		{"GET /customers/{id}", need(staff.PermCustomersRead), s.handleCustomerShow()},
 		{"POST /customers/{id}/reveal", need(staff.PermCustomersPII), s.handleCustomerReveal()},
 		{"POST /customers/{id}/standing", need(staff.PermCustomersEdit), s.handleCustomerStanding()},
+		{"GET /customers/{id}/hide", need(staff.PermCustomersHide), s.handleCustomerHideConfirm()},
+		{"POST /customers/{id}/hide", need(staff.PermCustomersHide), s.handleCustomerHide()},
 		{"POST /customers/{id}/wallets/{wallet}/limits", need(staff.PermCustomersEdit), s.handleWalletLimits()},
 		{"GET /reviews", need(staff.PermReviewsRead), s.handleReviewList()},
 		{"GET /reviews/{id}", need(staff.PermReviewsRead), s.handleReviewShow()},

@@ -132,6 +132,8 @@ var allowed = map[string][]staff.Role{
 	"GET /customers/{id}":                              {an, sr, ad, au, su},
 	"POST /customers/{id}/reveal":                      {sr},
 	"POST /customers/{id}/standing":                    {sr, su},
+	"GET /customers/{id}/hide":                         {sr},
+	"POST /customers/{id}/hide":                        {sr},
 	"POST /config/categories":                          {ad},
 	"POST /config/categories/{id}":                     {ad},
 	"POST /config/categories/{id}/status":              {ad},

@@ -12,6 +12,9 @@ const (
 	PermCustomersRead Permission = "customers.read"
 	PermCustomersEdit Permission = "customers.manage"
 	PermCustomersPII  Permission = "customers.reveal"
+	// PermCustomersHide takes a customer out of search and lists for good
+	// (MAKE-IT-GO-AWAY): a compliance decision, not a support one.
+	PermCustomersHide Permission = "customers.hide"
 	PermDocumentsView Permission = "documents.view"
 	PermReviewsRead   Permission = "reviews.read"
 	PermReviewsDecide Permission = "reviews.decide"
@@ -37,7 +40,7 @@ const (
 
 // AllPermissions lists every permission.
 var AllPermissions = []Permission{
-	PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermDocumentsView,
+	PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
 	PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
 	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
 	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
@@ -77,7 +80,7 @@ var grants = map[Role][]Permission{
 		PermApprovalsRead,
 	},
 	SeniorReviewer: {
-		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermDocumentsView,
+		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
 		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
 		PermScreeningRead, PermScreeningDo, PermAMLRulesRead, PermAMLRulesEdit,
 		PermApprovalsRead, PermApprovalsDo,
