@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,10 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
 	clients := credential.NewAPIClients(pool, keys)
 	customers := customer.NewService(pool, now)
+	customers.Screen = func(ctx context.Context, sub screening.Subject) (int, error) {
+		res, err := lists.ScreenSubject(ctx, sub)
+		return len(res.NewHits), err
+	}
 	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, now)
 	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
 	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate

@@ -211,6 +211,8 @@ func (s *server) routes() []route {
 		{"POST " + api.Prefix + "/customer/individual/registration", scope(credential.ScopeCustomersWrite), s.API.HandleRegistration()},
 		{"POST " + api.Prefix + "/customer/individual/email/verification", scope(credential.ScopeCustomersWrite), s.API.HandleVerifyEmail()},
 		{"GET " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersRead), s.API.HandleGetCustomer()},
+		// A customer token changes only its own contact data (see the handler).
+		{"PATCH " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePatchCustomer()},
 		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
 		{"GET " + api.Prefix + "/events", scope(credential.ScopeEventsRead), s.API.HandleEvents()},
 

@@ -88,6 +88,7 @@ var KnownEventTypes = []string{
 	"verification.status.changed", "screening.hit.created", "aml.alert.created", "aml.alert.escalated", "aml.alert.closed", "config.changed",
 	"customer.otp.requested",
 	"customer.welcome_email.requested",
+	"customer-profile-updated",
 }
 
 // CreateSubscription adds a subscription and returns its signing secret,
