@@ -298,17 +298,27 @@ func (s *Service) UpdateProfile(ctx context.Context, tenant, id uuid.UUID, chang
 }
 
 // rescreen screens c again after their identity data changed, through
-// Service.Screen; without one (a process that does not screen) the next
-// re-screening of the lists covers them.
+// Service.Screen, and records it in the audit trail with the subject as
+// screened and the hits it made; without a Screen (a process that does not
+// screen) the next re-screening of the lists covers them.
 func (s *Service) rescreen(ctx context.Context, c Customer) (int, error) {
 	if s.Screen == nil {
 		return 0, nil
 	}
 	name := strings.Join(strings.Fields(c.FirstName+" "+c.MiddleName+" "+c.LastName), " ")
-	n, err := s.Screen(ctx, screening.Subject{ID: c.ID, TenantID: c.TenantID, Name: name, Type: screening.Individual,
-		DateOfBirth: c.DateOfBirth.Format(time.DateOnly), Country: c.Nationality})
+	sub := screening.Subject{ID: c.ID, TenantID: c.TenantID, Name: name, Type: screening.Individual,
+		DateOfBirth: c.DateOfBirth.Format(time.DateOnly), Country: c.Nationality}
+	n, err := s.Screen(ctx, sub)
 	if err != nil {
 		return 0, fmt.Errorf("customer: re-screen after a profile change: %w", err)
+	}
+	err = db.InTenantTx(ctx, s.pool, c.TenantID, func(q *db.Queries) error {
+		return audit.Write(ctx, q, audit.Entry{TenantID: c.TenantID, Action: "customer.rescreened", EntityType: "customer",
+			EntityID: c.ID.String(), ReasonCode: "IDENTITY_DATA_CHANGED",
+			After: map[string]any{"name": sub.Name, "dateOfBirth": sub.DateOfBirth, "country": sub.Country, "newHits": n}})
+	})
+	if err != nil {
+		return n, fmt.Errorf("customer: re-screen after a profile change: %w", err)
 	}
 	return n, nil
 }
