@@ -51,6 +51,9 @@ type addressDTO struct {
 }
 
 type registrationRequest struct {
+	// categorizationPath is where the categorisation was read from.
+	categorizationPath string
+
 	TenantID           string `json:"tenantId"`
 	Email              string `json:"email"`
 	Password           string `json:"password"`
@@ -58,6 +61,13 @@ type registrationRequest struct {
 	FirstName          string `json:"firstName"`
 	LastName           string `json:"lastName"`
 	IndividualCustomer struct {
+		// Guide 001 repeats these four inside individualCustomer. The
+		// tenant comes from X-Tenant-ID wherever tenantId stands; the
+		// others must agree with their top-level twins when both are sent.
+		TenantID             string     `json:"tenantId"`
+		Email                string     `json:"email"`
+		FirstName            string     `json:"firstName"`
+		LastName             string     `json:"lastName"`
 		MiddleName           string     `json:"middleName"`
 		DateOfBirth          string     `json:"dateOfBirth"`
 		PlaceOfBirth         string     `json:"placeOfBirth"`
@@ -69,6 +79,9 @@ type registrationRequest struct {
 		EmployerName         string     `json:"employerName"`
 		AnnualIncome         flexNumber `json:"annualIncome"`
 		SourceOfFunds        string     `json:"sourceOfFunds"`
+		// Categorization stands here in guide 001; the top level is
+		// accepted too.
+		Categorization *categorizationDTO `json:"categorization"`
 	} `json:"individualCustomer"`
 	Categorization *categorizationDTO `json:"categorization"`
 }
@@ -88,6 +101,41 @@ type categorizationDTO struct {
 			Value string `json:"value"`
 		} `json:"parametrization"`
 	} `json:"categoryFeatureRelations"`
+}
+
+// mergeTwins reconciles the fields guide 001 gives twice, at the top level
+// and inside individualCustomer: either place may carry a value, and when
+// both do they must agree (422 naming the nested path). tenantId is
+// ignored in both places: X-Tenant-ID decides, as the guide says.
+func mergeTwins(req *registrationRequest) error {
+	ic := &req.IndividualCustomer
+	var fe apperr.Fields
+	twin := func(top *string, nested string, field string, same func(a, b string) bool) {
+		switch {
+		case strings.TrimSpace(nested) == "":
+		case strings.TrimSpace(*top) == "":
+			*top = nested
+		case !same(strings.TrimSpace(*top), strings.TrimSpace(nested)):
+			fe.Add("individualCustomer."+field, "differs from the top-level %s; send the same value in both places or only one", field)
+		}
+	}
+	exact := func(a, b string) bool { return a == b }
+	twin(&req.Email, ic.Email, "email", strings.EqualFold)
+	twin(&req.FirstName, ic.FirstName, "firstName", exact)
+	twin(&req.LastName, ic.LastName, "lastName", exact)
+	req.categorizationPath = "categorization"
+	switch {
+	case ic.Categorization == nil:
+	case req.Categorization == nil:
+		req.Categorization, req.categorizationPath = ic.Categorization, "individualCustomer.categorization"
+	default:
+		a, _ := json.Marshal(req.Categorization)
+		b, _ := json.Marshal(ic.Categorization)
+		if !bytes.Equal(a, b) {
+			fe.Add("individualCustomer.categorization", "differs from the top-level categorization; send it in one place")
+		}
+	}
+	return fe.Err()
 }
 
 // clientIP is the address the registration came from: the first hop of
@@ -116,6 +164,10 @@ func (a *API) HandleRegistration() http.Handler {
 			return
 		}
 		ic := req.IndividualCustomer
+		if err := mergeTwins(&req); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
 		in := customer.RegisterInput{
 			Email: req.Email, Password: req.Password, MatchingPassword: req.MatchingPassword,
 			FirstName: req.FirstName, LastName: req.LastName, MiddleName: ic.MiddleName, DateOfBirth: ic.DateOfBirth,
@@ -125,6 +177,7 @@ func (a *API) HandleRegistration() http.Handler {
 			RegistrationIP: clientIP(r),
 		}
 		if c := req.Categorization; c != nil {
+			in.CategorizationPath = req.categorizationPath
 			in.Categorization = &customer.CategorizationInput{ID: c.ID, Name: c.Name, IsActive: c.IsActive}
 			for _, rel := range c.CategoryFeatureRelations {
 				fr := customer.FeatureRelation{FeatureID: rel.Feature.ID, FeatureCode: rel.Feature.Code, Enabled: rel.Enabled}
