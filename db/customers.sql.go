@@ -387,7 +387,7 @@ func (q *Queries) CreateVerificationRequest(ctx context.Context, arg CreateVerif
 
 const createWallet = `-- name: CreateWallet :one
 INSERT INTO wallets (id, tenant_id, customer_id, status) VALUES ($1, $2, $3, 'INACTIVE')
-RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at
+RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at, monthly_limit, single_transaction_limit
 `
 
 type CreateWalletParams struct {
@@ -411,6 +411,8 @@ func (q *Queries) CreateWallet(ctx context.Context, arg CreateWalletParams) (Wal
 		&i.LimitsSource,
 		&i.CreatedAt,
 		&i.ActivatedAt,
+		&i.MonthlyLimit,
+		&i.SingleTransactionLimit,
 	)
 	return i, err
 }
@@ -900,7 +902,7 @@ const setWalletLimits = `-- name: SetWalletLimits :one
 UPDATE wallets
 SET daily_limit = $1, requires_approval_above = $2, limits_source = $3
 WHERE tenant_id = $4 AND id = $5
-RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at
+RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at, monthly_limit, single_transaction_limit
 `
 
 type SetWalletLimitsParams struct {
@@ -932,12 +934,14 @@ func (q *Queries) SetWalletLimits(ctx context.Context, arg SetWalletLimitsParams
 		&i.LimitsSource,
 		&i.CreatedAt,
 		&i.ActivatedAt,
+		&i.MonthlyLimit,
+		&i.SingleTransactionLimit,
 	)
 	return i, err
 }
 
 const tenantSettings = `-- name: TenantSettings :one
-SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale FROM tenant_settings WHERE tenant_id = $1
+SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate FROM tenant_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (TenantSetting, error) {
@@ -962,6 +966,7 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.UpdatedAt,
 		&i.SelfieUncheckedBlocksApproval,
 		&i.Locale,
+		&i.AutoActivate,
 	)
 	return i, err
 }
@@ -1075,7 +1080,7 @@ func (q *Queries) UseEmailVerificationToken(ctx context.Context, arg UseEmailVer
 }
 
 const walletForUpdate = `-- name: WalletForUpdate :one
-SELECT id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at FROM wallets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at, monthly_limit, single_transaction_limit FROM wallets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type WalletForUpdateParams struct {
@@ -1098,6 +1103,8 @@ func (q *Queries) WalletForUpdate(ctx context.Context, arg WalletForUpdateParams
 		&i.LimitsSource,
 		&i.CreatedAt,
 		&i.ActivatedAt,
+		&i.MonthlyLimit,
+		&i.SingleTransactionLimit,
 	)
 	return i, err
 }

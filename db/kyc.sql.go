@@ -57,7 +57,7 @@ func (q *Queries) DeleteKYCRequirement(ctx context.Context, arg DeleteKYCRequire
 }
 
 const document = `-- name: Document :one
-SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at FROM documents WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence FROM documents WHERE tenant_id = $1 AND id = $2
 `
 
 type DocumentParams struct {
@@ -88,6 +88,7 @@ func (q *Queries) Document(ctx context.Context, arg DocumentParams) (Document, e
 		&i.Storage,
 		&i.KeyID,
 		&i.CreatedAt,
+		&i.Evidence,
 	)
 	return i, err
 }
@@ -179,10 +180,10 @@ func (q *Queries) DocumentsByKey(ctx context.Context, arg DocumentsByKeyParams) 
 
 const insertDocument = `-- name: InsertDocument :one
 INSERT INTO documents (id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime,
-    size_bytes, sha256, width, height, pages, metadata, storage, key_id)
+    size_bytes, sha256, width, height, pages, metadata, storage, key_id, evidence)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-    $10, $11, $12, $13, $14, $15, $16, $17)
-RETURNING id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at
+    $10, $11, $12, $13, $14, $15, $16, $17, $18)
+RETURNING id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence
 `
 
 type InsertDocumentParams struct {
@@ -203,6 +204,7 @@ type InsertDocumentParams struct {
 	Metadata              json.RawMessage
 	Storage               string
 	KeyID                 string
+	Evidence              []byte
 }
 
 func (q *Queries) InsertDocument(ctx context.Context, arg InsertDocumentParams) (Document, error) {
@@ -224,6 +226,7 @@ func (q *Queries) InsertDocument(ctx context.Context, arg InsertDocumentParams) 
 		arg.Metadata,
 		arg.Storage,
 		arg.KeyID,
+		arg.Evidence,
 	)
 	var i Document
 	err := row.Scan(
@@ -246,6 +249,7 @@ func (q *Queries) InsertDocument(ctx context.Context, arg InsertDocumentParams) 
 		&i.Storage,
 		&i.KeyID,
 		&i.CreatedAt,
+		&i.Evidence,
 	)
 	return i, err
 }
@@ -305,6 +309,86 @@ func (q *Queries) KYCRequirements(ctx context.Context, tenantID uuid.UUID) ([]Ky
 	return items, nil
 }
 
+const raiseCustomerRiskToHigh = `-- name: RaiseCustomerRiskToHigh :exec
+UPDATE customers
+SET risk_level = 'HIGH', risk_reasons = array_append(array_remove(risk_reasons, $1::text), $1::text), updated_at = now()
+WHERE tenant_id = $2 AND id = $3
+`
+
+type RaiseCustomerRiskToHighParams struct {
+	Reason   string
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// A possible sanctions or PEP match makes the customer HIGH risk.
+func (q *Queries) RaiseCustomerRiskToHigh(ctx context.Context, arg RaiseCustomerRiskToHighParams) error {
+	_, err := q.db.Exec(ctx, raiseCustomerRiskToHigh, arg.Reason, arg.TenantID, arg.ID)
+	return err
+}
+
+const raiseVerificationRiskToHigh = `-- name: RaiseVerificationRiskToHigh :exec
+UPDATE verification_requests SET risk_level = 'HIGH', updated_at = now()
+WHERE tenant_id = $1 AND id = $2
+`
+
+type RaiseVerificationRiskToHighParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) RaiseVerificationRiskToHigh(ctx context.Context, arg RaiseVerificationRiskToHighParams) error {
+	_, err := q.db.Exec(ctx, raiseVerificationRiskToHigh, arg.TenantID, arg.ID)
+	return err
+}
+
+const recentVerificationDurations = `-- name: RecentVerificationDurations :one
+SELECT
+    count(*) FILTER (WHERE v.verification_method = 'AUTOMATED')::int AS automated,
+    coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - d.last_upload))
+        FILTER (WHERE v.verification_method = 'AUTOMATED'), 0)::float8 AS automated_p25,
+    coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - d.last_upload))
+        FILTER (WHERE v.verification_method = 'AUTOMATED'), 0)::float8 AS automated_p75,
+    count(*) FILTER (WHERE v.verification_method = 'MANUAL' AND v.review_queued_at IS NOT NULL)::int AS reviewed,
+    coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - v.review_queued_at))
+        FILTER (WHERE v.verification_method = 'MANUAL' AND v.review_queued_at IS NOT NULL), 0)::float8 AS reviewed_p25,
+    coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - v.review_queued_at))
+        FILTER (WHERE v.verification_method = 'MANUAL' AND v.review_queued_at IS NOT NULL), 0)::float8 AS reviewed_p75
+FROM verification_requests v
+LEFT JOIN LATERAL (
+    SELECT max(created_at) AS last_upload FROM documents
+    WHERE documents.tenant_id = v.tenant_id AND documents.verification_request_id = v.id
+) d ON true
+WHERE v.tenant_id = $1 AND v.completed_at IS NOT NULL AND v.completed_at > now() - interval '30 days'
+`
+
+type RecentVerificationDurationsRow struct {
+	Automated    int32
+	AutomatedP25 float64
+	AutomatedP75 float64
+	Reviewed     int32
+	ReviewedP25  float64
+	ReviewedP75  float64
+}
+
+// How long the tenant's verifications decided in the last 30 days took,
+// in seconds: automated ones from their last document to the decision,
+// reviewed ones from entering the review queue to the decision. The
+// 25th and 75th percentiles give the range customer apps are told.
+func (q *Queries) RecentVerificationDurations(ctx context.Context, tenantID uuid.UUID) (RecentVerificationDurationsRow, error) {
+	row := q.db.QueryRow(ctx, recentVerificationDurations, tenantID)
+	var i RecentVerificationDurationsRow
+	err := row.Scan(
+		&i.Automated,
+		&i.AutomatedP25,
+		&i.AutomatedP75,
+		&i.Reviewed,
+		&i.ReviewedP25,
+		&i.ReviewedP75,
+	)
+	return i, err
+}
+
 const requestChecks = `-- name: RequestChecks :many
 SELECT id, tenant_id, verification_request_id, kind, status, score, evidence, created_at FROM verification_checks WHERE tenant_id = $1 AND verification_request_id = $2 ORDER BY kind
 `
@@ -344,7 +428,7 @@ func (q *Queries) RequestChecks(ctx context.Context, arg RequestChecksParams) ([
 }
 
 const requestDocuments = `-- name: RequestDocuments :many
-SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at FROM documents WHERE tenant_id = $1 AND verification_request_id = $2 ORDER BY created_at
+SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence FROM documents WHERE tenant_id = $1 AND verification_request_id = $2 ORDER BY created_at
 `
 
 type RequestDocumentsParams struct {
@@ -381,6 +465,7 @@ func (q *Queries) RequestDocuments(ctx context.Context, arg RequestDocumentsPara
 			&i.Storage,
 			&i.KeyID,
 			&i.CreatedAt,
+			&i.Evidence,
 		); err != nil {
 			return nil, err
 		}

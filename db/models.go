@@ -398,6 +398,7 @@ type Document struct {
 	Storage               string
 	KeyID                 string
 	CreatedAt             time.Time
+	Evidence              []byte
 }
 
 type DocumentChunk struct {
@@ -692,6 +693,7 @@ type TenantSetting struct {
 	UpdatedAt                     time.Time
 	SelfieUncheckedBlocksApproval bool
 	Locale                        string
+	AutoActivate                  bool
 }
 
 type VerificationCheck struct {
@@ -733,17 +735,19 @@ type VerificationRequest struct {
 }
 
 type Wallet struct {
-	ID                    uuid.UUID
-	TenantID              uuid.UUID
-	CustomerID            uuid.UUID
-	Status                string
-	Currency              *string
-	Iban                  *string
-	DailyLimit            decimal.NullDecimal
-	RequiresApprovalAbove decimal.NullDecimal
-	LimitsSource          *string
-	CreatedAt             time.Time
-	ActivatedAt           *time.Time
+	ID                     uuid.UUID
+	TenantID               uuid.UUID
+	CustomerID             uuid.UUID
+	Status                 string
+	Currency               *string
+	Iban                   *string
+	DailyLimit             decimal.NullDecimal
+	RequiresApprovalAbove  decimal.NullDecimal
+	LimitsSource           *string
+	CreatedAt              time.Time
+	ActivatedAt            *time.Time
+	MonthlyLimit           decimal.NullDecimal
+	SingleTransactionLimit decimal.NullDecimal
 }
 
 type WebhookDelivery struct {

@@ -49,9 +49,9 @@ SET locale = $1, currency = $2, country = $3, bank_code = $4,
     pin_length = $9, pin_max_failures = $10,
     otp_ttl = $11, otp_max_attempts = $12,
     access_token_ttl = $13, refresh_token_ttl = $14,
-    selfie_unchecked_blocks_approval = $15, updated_at = now()
-WHERE tenant_id = $16
-RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale
+    selfie_unchecked_blocks_approval = $15, auto_activate = $16, updated_at = now()
+WHERE tenant_id = $17
+RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate
 `
 
 type UpdatePreferencesParams struct {
@@ -70,6 +70,7 @@ type UpdatePreferencesParams struct {
 	AccessTokenTtl                pgtype.Interval
 	RefreshTokenTtl               pgtype.Interval
 	SelfieUncheckedBlocksApproval bool
+	AutoActivate                  bool
 	TenantID                      uuid.UUID
 }
 
@@ -90,6 +91,7 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		arg.AccessTokenTtl,
 		arg.RefreshTokenTtl,
 		arg.SelfieUncheckedBlocksApproval,
+		arg.AutoActivate,
 		arg.TenantID,
 	)
 	var i TenantSetting
@@ -112,6 +114,7 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		&i.UpdatedAt,
 		&i.SelfieUncheckedBlocksApproval,
 		&i.Locale,
+		&i.AutoActivate,
 	)
 	return i, err
 }

@@ -68,19 +68,22 @@ func (q *Queries) ActivateCustomer(ctx context.Context, arg ActivateCustomerPara
 const activateWallet = `-- name: ActivateWallet :one
 UPDATE wallets
 SET status = 'ACTIVE', currency = $1, iban = $2, daily_limit = $3,
-    requires_approval_above = $4, limits_source = $5, activated_at = now()
-WHERE tenant_id = $6 AND id = $7
-RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at
+    requires_approval_above = $4, monthly_limit = $5,
+    single_transaction_limit = $6, limits_source = $7, activated_at = now()
+WHERE tenant_id = $8 AND id = $9
+RETURNING id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at, monthly_limit, single_transaction_limit
 `
 
 type ActivateWalletParams struct {
-	Currency              *string
-	Iban                  *string
-	DailyLimit            decimal.NullDecimal
-	RequiresApprovalAbove decimal.NullDecimal
-	LimitsSource          *string
-	TenantID              uuid.UUID
-	ID                    uuid.UUID
+	Currency               *string
+	Iban                   *string
+	DailyLimit             decimal.NullDecimal
+	RequiresApprovalAbove  decimal.NullDecimal
+	MonthlyLimit           decimal.NullDecimal
+	SingleTransactionLimit decimal.NullDecimal
+	LimitsSource           *string
+	TenantID               uuid.UUID
+	ID                     uuid.UUID
 }
 
 func (q *Queries) ActivateWallet(ctx context.Context, arg ActivateWalletParams) (Wallet, error) {
@@ -89,6 +92,8 @@ func (q *Queries) ActivateWallet(ctx context.Context, arg ActivateWalletParams) 
 		arg.Iban,
 		arg.DailyLimit,
 		arg.RequiresApprovalAbove,
+		arg.MonthlyLimit,
+		arg.SingleTransactionLimit,
 		arg.LimitsSource,
 		arg.TenantID,
 		arg.ID,
@@ -106,6 +111,8 @@ func (q *Queries) ActivateWallet(ctx context.Context, arg ActivateWalletParams) 
 		&i.LimitsSource,
 		&i.CreatedAt,
 		&i.ActivatedAt,
+		&i.MonthlyLimit,
+		&i.SingleTransactionLimit,
 	)
 	return i, err
 }
@@ -155,7 +162,7 @@ func (q *Queries) AssignReview(ctx context.Context, arg AssignReviewParams) (Ver
 }
 
 const customerWalletsForUpdate = `-- name: CustomerWalletsForUpdate :many
-SELECT id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at FROM wallets WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at, id FOR UPDATE
+SELECT id, tenant_id, customer_id, status, currency, iban, daily_limit, requires_approval_above, limits_source, created_at, activated_at, monthly_limit, single_transaction_limit FROM wallets WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at, id FOR UPDATE
 `
 
 type CustomerWalletsForUpdateParams struct {
@@ -184,6 +191,8 @@ func (q *Queries) CustomerWalletsForUpdate(ctx context.Context, arg CustomerWall
 			&i.LimitsSource,
 			&i.CreatedAt,
 			&i.ActivatedAt,
+			&i.MonthlyLimit,
+			&i.SingleTransactionLimit,
 		); err != nil {
 			return nil, err
 		}

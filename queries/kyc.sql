@@ -41,9 +41,9 @@ SELECT EXISTS (SELECT 1 FROM documents WHERE tenant_id = @tenant_id AND verifica
 
 -- name: InsertDocument :one
 INSERT INTO documents (id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime,
-    size_bytes, sha256, width, height, pages, metadata, storage, key_id)
+    size_bytes, sha256, width, height, pages, metadata, storage, key_id, evidence)
 VALUES (@id, @tenant_id, @verification_request_id, @customer_id, @type, @sub_type, @file_name, @declared_mime, @mime,
-    @size_bytes, @sha256, @width, @height, @pages, @metadata, @storage, @key_id)
+    @size_bytes, @sha256, @width, @height, @pages, @metadata, @storage, @key_id, sqlc.narg(evidence))
 RETURNING *;
 
 -- name: InsertDocumentChunk :exec
@@ -82,3 +82,36 @@ SELECT * FROM verification_checks WHERE tenant_id = @tenant_id AND verification_
 -- name: DocumentsByKey :many
 SELECT id, tenant_id, storage FROM documents WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;
 
+
+-- name: RaiseCustomerRiskToHigh :exec
+-- A possible sanctions or PEP match makes the customer HIGH risk.
+UPDATE customers
+SET risk_level = 'HIGH', risk_reasons = array_append(array_remove(risk_reasons, @reason::text), @reason::text), updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: RaiseVerificationRiskToHigh :exec
+UPDATE verification_requests SET risk_level = 'HIGH', updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: RecentVerificationDurations :one
+-- How long the tenant's verifications decided in the last 30 days took,
+-- in seconds: automated ones from their last document to the decision,
+-- reviewed ones from entering the review queue to the decision. The
+-- 25th and 75th percentiles give the range customer apps are told.
+SELECT
+    count(*) FILTER (WHERE v.verification_method = 'AUTOMATED')::int AS automated,
+    coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - d.last_upload))
+        FILTER (WHERE v.verification_method = 'AUTOMATED'), 0)::float8 AS automated_p25,
+    coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - d.last_upload))
+        FILTER (WHERE v.verification_method = 'AUTOMATED'), 0)::float8 AS automated_p75,
+    count(*) FILTER (WHERE v.verification_method = 'MANUAL' AND v.review_queued_at IS NOT NULL)::int AS reviewed,
+    coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - v.review_queued_at))
+        FILTER (WHERE v.verification_method = 'MANUAL' AND v.review_queued_at IS NOT NULL), 0)::float8 AS reviewed_p25,
+    coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY extract(epoch FROM v.completed_at - v.review_queued_at))
+        FILTER (WHERE v.verification_method = 'MANUAL' AND v.review_queued_at IS NOT NULL), 0)::float8 AS reviewed_p75
+FROM verification_requests v
+LEFT JOIN LATERAL (
+    SELECT max(created_at) AS last_upload FROM documents
+    WHERE documents.tenant_id = v.tenant_id AND documents.verification_request_id = v.id
+) d ON true
+WHERE v.tenant_id = @tenant_id AND v.completed_at IS NOT NULL AND v.completed_at > now() - interval '30 days';

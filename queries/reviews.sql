@@ -89,7 +89,8 @@ SELECT * FROM wallets WHERE tenant_id = @tenant_id AND customer_id = @customer_i
 -- name: ActivateWallet :one
 UPDATE wallets
 SET status = 'ACTIVE', currency = @currency, iban = sqlc.narg(iban), daily_limit = @daily_limit,
-    requires_approval_above = @requires_approval_above, limits_source = sqlc.narg(limits_source), activated_at = now()
+    requires_approval_above = @requires_approval_above, monthly_limit = @monthly_limit,
+    single_transaction_limit = @single_transaction_limit, limits_source = sqlc.narg(limits_source), activated_at = now()
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 

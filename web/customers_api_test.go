@@ -300,14 +300,14 @@ func TestEachCategorisationRuleFailsAlone(t *testing.T) {
 			rel(m, 1)["feature"] = map[string]any{"id": loose.String()}
 		}, "categorization.categoryFeatureRelations[1].feature", "not part of the category"},
 		{"mandatory parameter missing", func(m map[string]any) {
-			rel(m, 1)["parametrization"] = []any{map[string]any{"name": "currency", "value": "EUR"}}
+			rel(m, 1)["parametrization"] = []any{map[string]any{"name": "monthlyLimit", "value": "50000"}}
 		}, "categorization.categoryFeatureRelations[1].parametrization", `"dailyLimit"`},
 		{"value not allowed", func(m map[string]any) {
-			rel(m, 0)["parametrization"].([]any)[0].(map[string]any)["value"] = "RELAXED"
+			rel(m, 0)["parametrization"].([]any)[0].(map[string]any)["value"] = "EXTREME"
 		}, "categorization.categoryFeatureRelations[0].parametrization[0].value", "not allowed"},
 		{"unknown parameter", func(m map[string]any) {
 			rel(m, 0)["parametrization"] = append(rel(m, 0)["parametrization"].([]any), map[string]any{"name": "colour", "value": "red"})
-		}, "categorization.categoryFeatureRelations[0].parametrization[2].name", "not a parameter"},
+		}, "categorization.categoryFeatureRelations[0].parametrization[3].name", "not a parameter"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -493,7 +493,7 @@ func TestCategoryHierarchy(t *testing.T) {
 	}
 	f := high["features"].([]any)[0].(map[string]any)
 	p := f["parameters"].([]any)[0].(map[string]any)
-	if f["code"] != "ENHANCED_AML_MONITORING" || p["name"] != "monitoringLevel" || p["mandatory"] != true || len(p["allowedValues"].([]any)) != 3 {
+	if f["code"] != "ENHANCED_AML_MONITORING" || p["name"] != "riskLevel" || p["mandatory"] != true || len(p["allowedValues"].([]any)) != 3 {
 		t.Fatalf("feature = %v", f)
 	}
 	// Asking for another tenant's hierarchy with this tenant's token.

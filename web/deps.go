@@ -18,6 +18,8 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/evidence"
+	"github.com/ciamhq/ciam/internal/evidence/face"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -58,6 +60,21 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	}
 	verifications := kyc.NewService(pool, cfg.FieldKeys, store, customers, now)
 	verifications.Screener = kyc.ListScreener{Lists: lists}
+	// Documents are read with tesseract and poppler. Without them nothing
+	// is read: identity and address checks say NOT_CHECKED and every
+	// verification goes to people.
+	if reader, err := evidence.NewReader(evidence.ReaderOptions{}); err != nil {
+		logger.Warn("documents will not be read; verifications go to people", "error", err)
+	} else {
+		verifications.Reader = reader
+	}
+	// Faces are compared by a node worker started on first use.
+	if faces, err := face.Start(context.Background(), cfg.FaceModelsDir); err != nil {
+		logger.Warn("selfies will not be compared; they go to people", "error", err)
+		verifications.FacesUnavailable = err.Error()
+	} else {
+		verifications.Faces = faces
+	}
 	approvals := approval.NewService(pool)
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})

@@ -80,7 +80,7 @@ func docMetadata(d kyc.DocumentInfo) []components.KV {
 	add("Issue date", m.IssueDate)
 	add("Expiry date", m.ExpiryDate)
 	add("Issuer", m.Issuer)
-	add("Address as printed", m.Address)
+	add("Address as declared", m.Address.String())
 	add("Machine-readable zone", m.MRZ)
 	return out
 }

@@ -196,6 +196,7 @@ func newHarness(t testing.TB) *harness {
 	deps.OIDC = NewOIDC(cfg.OIDC, idp.srv.Client())
 	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
 	deps.CustomerAuth.HashParams = deps.Customers.HashParams
+	deps.KYC.Faces = sharedFaces(t) // one face worker for the package
 	s, h := newServer(deps)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

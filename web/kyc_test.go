@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -88,7 +90,6 @@ func TestUploadErrorCodes(t *testing.T) {
 		{"an expired passport", []upDoc{passport(t, map[string]any{"expiryDate": "2020-01-31"})}, 422, "EXPIRED_DOCUMENT", "documents[0].metadata.expiryDate"},
 		{"a wrong date of birth", []upDoc{passport(t, map[string]any{"extractedData": map[string]any{"fullName": "John Doe", "dateOfBirth": "1991-05-15"}})}, 422, "DATA_MISMATCH", "documents[0].metadata.extractedData.dateOfBirth"},
 		{"another person's name", []upDoc{passport(t, map[string]any{"extractedData": map[string]any{"fullName": "Jane Roe"}})}, 422, "DATA_MISMATCH", "documents[0].metadata.extractedData.fullName"},
-		{"a type the requirements refuse", []upDoc{{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil}}, 422, "UNSUPPORTED_DOCUMENT", "documents[0].type"},
 		{"the same file twice", []upDoc{passport(t, nil), passport(t, nil)}, 409, "DUPLICATE_UPLOAD", "documents[1].content"},
 	}
 	for _, tc := range tests {
@@ -294,4 +295,36 @@ func TestKYCWaitsForMissingDocuments(t *testing.T) {
 
 func verifySig(secret string, c received) bool {
 	return eventVerify(secret, c.Signature, c.Body)
+}
+
+// TestUploadAcceptsExtraDocuments: a document the customer's requirements
+// do not ask for is accepted and checked; UNSUPPORTED_DOCUMENT is for a
+// type the tenant accepts for no one.
+func TestUploadAcceptsExtraDocuments(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, vr := h.onboarded(dt, tok, noCategory) // LOW: no proof of address asked for
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", kyctest.PDF("Electricity bill"), map[string]any{"issueDate": time.Now().AddDate(0, 0, -10).Format(time.DateOnly)}}), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("a utility bill from a LOW customer: %d %v", resp.StatusCode, out)
+	}
+	if _, ok := out["data"].(map[string]any)["processingDetails"].(map[string]any)["proofOfAddress"]; !ok {
+		t.Fatalf("the extra document was not checked: %v", out)
+	}
+
+	// A tenant whose requirements name no source of funds for anyone.
+	own := h.tenant
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test", TenantID: own.ID})
+	for _, level := range []string{"LOW", "MEDIUM", "HIGH"} {
+		if _, err := h.s.KYC.SetRequirement(ctx, own.ID, kyc.Requirement{Country: "*", RiskLevel: level, Type: "IDENTITY_DOCUMENT", Required: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	otok := h.adminToken(own, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, ovr := h.onboarded(own, otok, noCategory)
+	resp, out = h.apiCall("POST", uploadPath, own.Slug, otok, uploadBody(ovr, upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil}), nil)
+	if resp.StatusCode != 422 || errCode(out) != "UNSUPPORTED_DOCUMENT" || !strings.HasPrefix(strings.Join(details(out), ""), "documents[0].type:") {
+		t.Fatalf("a type the tenant accepts for no one: %d %v", resp.StatusCode, out)
+	}
 }

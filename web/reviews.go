@@ -364,7 +364,7 @@ func comparison(c customer.Customer, v kyc.Verification) []reviews.Compare {
 	addr := reviews.Compare{Field: "Address", Registered: formatAddress(c.Address), Document: "—"}
 	if hasPOA {
 		addr.Source = docLabel(poa)
-		text := strings.TrimSpace(poa.Metadata.Address + " " + extracted(poa.Metadata.ExtractedData, "address"))
+		text := strings.TrimSpace(poa.Metadata.Address.String() + " " + extracted(poa.Metadata.ExtractedData, "address"))
 		addr.Document = orDash(text)
 		if poa.Metadata.IssueDate != "" {
 			addr.Source += ", issued " + poa.Metadata.IssueDate

@@ -22,7 +22,8 @@ func prefsForm(p tenant.Preferences) settings.Preferences {
 			"pinLength": strconv.Itoa(p.PINLength), "pinMaxFailures": strconv.Itoa(p.PINMaxFailures), "otpTtl": p.OTPTTL.String(),
 			"otpMaxAttempts": strconv.Itoa(p.OTPMaxAttempts),
 		},
-		Checks: map[string]bool{"loginOtpRequired": p.LoginOTPRequired, "selfieUncheckedBlocksApproval": p.SelfieUncheckedBlocks},
+		Checks: map[string]bool{"loginOtpRequired": p.LoginOTPRequired, "selfieUncheckedBlocksApproval": p.SelfieUncheckedBlocks,
+			"autoActivate": p.AutoActivate},
 		Errors: map[string]string{},
 	}
 }
@@ -84,6 +85,7 @@ func (s *server) handlePreferencesSave() http.Handler {
 			PINMaxFailures: formInt(f, errs, "pinMaxFailures"), OTPTTL: formDuration(f, errs, "otpTtl"),
 			OTPMaxAttempts: formInt(f, errs, "otpMaxAttempts"), LoginOTPRequired: f.Get("loginOtpRequired") == "on",
 			SelfieUncheckedBlocks: f.Get("selfieUncheckedBlocksApproval") == "on",
+			AutoActivate:          f.Get("autoActivate") == "on",
 		}
 		var err error
 		if len(errs) == 0 {

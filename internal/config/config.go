@@ -32,6 +32,8 @@ type Config struct {
 	// DocumentStorage is "postgres" or "folder"; DocumentDir the folder.
 	DocumentStorage string
 	DocumentDir     string
+	// FaceModelsDir is where the face worker and its npm models are.
+	FaceModelsDir string
 	// WebhookAllowPrivate lets webhook subscriptions reach loopback and
 	// private networks (development only).
 	WebhookAllowPrivate bool
@@ -91,6 +93,7 @@ var Vars = []Var{
 	{Name: "OIDC_ROLE_MAP", Doc: "comma-separated group=ROLE pairs granting roles from the groups claim, e.g. `kyc-analysts=ANALYST`"},
 	{Name: "DOCUMENT_STORAGE", Default: "postgres", Doc: "where sealed KYC documents are kept: postgres (in the database) or folder"},
 	{Name: "DOCUMENT_STORAGE_DIR", Default: ".data/documents", Doc: "the folder of DOCUMENT_STORAGE=folder"},
+	{Name: "FACE_MODELS_DIR", Default: ".", Doc: "folder holding node_modules (with @vladmandic/face-api and its model weights) and internal/evidence/face/worker.mjs; the server starts the face worker with node from there, and without them selfies are NOT_CHECKED and go to people"},
 	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions point at loopback and private addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
@@ -221,6 +224,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("DOCUMENT_STORAGE", "want postgres or folder, got %q", get("DOCUMENT_STORAGE"))
 	}
 	c.DocumentDir = get("DOCUMENT_STORAGE_DIR")
+	c.FaceModelsDir = get("FACE_MODELS_DIR")
 	switch strings.ToLower(get("WEBHOOK_ALLOW_PRIVATE_NETWORKS")) {
 	case "true", "1", "yes":
 		c.WebhookAllowPrivate = true

@@ -290,6 +290,8 @@ type Settings struct {
 	// SelfieUncheckedBlocks stops automatic approval when no connector
 	// could match the selfie.
 	SelfieUncheckedBlocks bool
+	// AutoActivate activates an account as soon as it is approved.
+	AutoActivate bool
 }
 
 // LoadSettings reads tenant's settings inside q's transaction, creating
@@ -314,6 +316,6 @@ func LoadSettings(ctx context.Context, q *db.Queries, tenant uuid.UUID) (Setting
 		LoginLockout: db.Duration(row.LoginLockout), Password: policy, PINLength: int(row.PinLength), PINMaxFailures: int(row.PinMaxFailures),
 		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
 		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), Country: row.Country, Currency: row.Currency, BankCode: row.BankCode,
-		SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval,
+		SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval, AutoActivate: row.AutoActivate,
 	}, nil
 }

@@ -24,7 +24,10 @@ import (
 // Where a wallet's limits came from.
 const (
 	LimitsRiskMitigation = "RISK_MITIGATION"
-	LimitsNone           = "NONE"
+	// LimitsCategory: the customer's categorisation (its TRANSACTION_LIMITS
+	// feature) set them.
+	LimitsCategory = "CATEGORY"
+	LimitsNone     = "NONE"
 )
 
 // ActivationOptions are the choices of an activation. The zero value is
@@ -60,9 +63,11 @@ type Activation struct {
 	WalletID              *uuid.UUID
 	Currency              string
 	IBAN                  string
-	DailyLimit            *decimal.Decimal
-	RequiresApprovalAbove *decimal.Decimal
-	LimitsSource          string
+	DailyLimit             *decimal.Decimal
+	RequiresApprovalAbove  *decimal.Decimal
+	MonthlyLimit           *decimal.Decimal
+	SingleTransactionLimit *decimal.Decimal
+	LimitsSource           string
 	EnhancedMonitoring    bool
 	ActivatedAt           time.Time
 }
@@ -98,9 +103,19 @@ func (s *Service) Activate(ctx context.Context, tenant, id uuid.UUID, opt Activa
 		if err != nil {
 			return err
 		}
+		settings, err := customer.LoadSettings(ctx, q, tenant)
+		if err != nil {
+			return err
+		}
 		switch row.Status {
 		case customer.StatusPendingVerification:
 		case customer.StatusActive:
+			if settings.AutoActivate {
+				// Approval activated the account already (automatic
+				// activation): Step 4 answers what it made.
+				out, err = activated(ctx, q, tenant, row)
+				return err
+			}
 			return apperr.New(apperr.Conflict, "this customer is already active").WithAPI("ALREADY_ACTIVE")
 		default:
 			return apperr.New(apperr.Conflict, "a %s customer cannot be activated", strings.ToLower(row.Status)).WithAPI("INVALID_STATUS_TRANSITION")
@@ -116,10 +131,6 @@ func (s *Service) Activate(ctx context.Context, tenant, id uuid.UUID, opt Activa
 			}
 			return apperr.New(apperr.Conflict, "the customer's verification is %s: activation needs it APPROVED", st).WithAPI("VERIFICATION_NOT_APPROVED")
 		}
-		settings, err := customer.LoadSettings(ctx, q, tenant)
-		if err != nil {
-			return err
-		}
 		out = Activation{CustomerID: id, Status: customer.StatusActive, Permission: customer.PermissionSendAndReceive,
 			RiskLevel: row.RiskLevel, VerificationID: vr.ID, LimitsSource: LimitsNone, ActivatedAt: now}
 		rm := ParseRiskMitigation(vr.RiskMitigation)
@@ -134,7 +145,7 @@ func (s *Service) Activate(ctx context.Context, tenant, id uuid.UUID, opt Activa
 		if _, err := q.ActivateCustomer(ctx, db.ActivateCustomerParams{TenantID: tenant, ID: id}); err != nil {
 			return err
 		}
-		limits := map[string]any{"dailyTransactionLimit": amount(out.DailyLimit), "requiresApprovalAbove": amount(out.RequiresApprovalAbove), "source": out.LimitsSource}
+		limits := out.limits()
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "customer.activated", EntityType: "customer", EntityID: id.String(),
 			Before: map[string]any{"status": row.Status, "permission": row.Permission},
 			After: map[string]any{"status": out.Status, "permission": out.Permission, "walletId": out.WalletID, "currency": out.Currency,
@@ -163,6 +174,68 @@ func (s *Service) Activate(ctx context.Context, tenant, id uuid.UUID, opt Activa
 		return Activation{}, fmt.Errorf("kyc: activate: %w", err)
 	}
 	return out, nil
+}
+
+// limits are the applied limits as the audit record and event carry them.
+func (a Activation) limits() map[string]any {
+	out := map[string]any{"dailyTransactionLimit": amount(a.DailyLimit), "requiresApprovalAbove": amount(a.RequiresApprovalAbove), "source": a.LimitsSource}
+	if a.MonthlyLimit != nil {
+		out["monthlyTransactionLimit"] = amount(a.MonthlyLimit)
+	}
+	if a.SingleTransactionLimit != nil {
+		out["singleTransactionLimit"] = amount(a.SingleTransactionLimit)
+	}
+	return out
+}
+
+// activated reads back the activation of an active customer: the
+// verification that approved them and their active wallet.
+func activated(ctx context.Context, q *db.Queries, tenant uuid.UUID, c db.Customer) (Activation, error) {
+	out := Activation{CustomerID: c.ID, Status: c.Status, Permission: c.Permission, RiskLevel: c.RiskLevel, LimitsSource: LimitsNone}
+	vr, err := q.LatestVerificationForUpdate(ctx, db.LatestVerificationForUpdateParams{TenantID: tenant, CustomerID: c.ID})
+	if err != nil && !db.IsNotFound(err) {
+		return out, err
+	}
+	if err == nil {
+		out.VerificationID = vr.ID
+		if rm := ParseRiskMitigation(vr.RiskMitigation); rm != nil {
+			out.EnhancedMonitoring = rm.EnhancedMonitoring
+		}
+	}
+	wallets, err := q.CustomerWalletsForUpdate(ctx, db.CustomerWalletsForUpdateParams{TenantID: tenant, CustomerID: c.ID})
+	if err != nil {
+		return out, err
+	}
+	for _, w := range wallets {
+		if w.Status != "ACTIVE" {
+			continue
+		}
+		id := w.ID
+		out.WalletID = &id
+		if w.Currency != nil {
+			out.Currency = *w.Currency
+		}
+		if w.Iban != nil {
+			out.IBAN = *w.Iban
+		}
+		if w.ActivatedAt != nil {
+			out.ActivatedAt = *w.ActivatedAt
+		}
+		out.DailyLimit, out.RequiresApprovalAbove = nullAmount(w.DailyLimit), nullAmount(w.RequiresApprovalAbove)
+		out.MonthlyLimit, out.SingleTransactionLimit = nullAmount(w.MonthlyLimit), nullAmount(w.SingleTransactionLimit)
+		if w.LimitsSource != nil {
+			out.LimitsSource = *w.LimitsSource
+		}
+		break
+	}
+	return out, nil
+}
+
+func nullAmount(d decimal.NullDecimal) *decimal.Decimal {
+	if !d.Valid {
+		return nil
+	}
+	return &d.Decimal
 }
 
 func amount(d *decimal.Decimal) any {
@@ -199,16 +272,29 @@ func (s *Service) activateWallet(ctx context.Context, tx pgx.Tx, q *db.Queries, 
 		}
 	}
 	p := db.ActivateWalletParams{TenantID: tenant, ID: walletID, Currency: &cur}
+	// The reviewer's risk mitigation sets what it names; the customer's
+	// categorisation (TRANSACTION_LIMITS) fills in the rest.
 	if opt.ApplyRiskMitigation && rm != nil && (rm.TransactionLimits.DailyLimit != nil || rm.TransactionLimits.RequiresApprovalAbove != nil) {
-		src := LimitsRiskMitigation
+		out.DailyLimit, out.RequiresApprovalAbove, out.LimitsSource = rm.TransactionLimits.DailyLimit, rm.TransactionLimits.RequiresApprovalAbove, LimitsRiskMitigation
+	}
+	if prof := customer.ProfileOf(c.Categorization); prof.HasLimits() {
+		if out.DailyLimit == nil {
+			out.DailyLimit = prof.DailyLimit
+		}
+		out.MonthlyLimit, out.SingleTransactionLimit = prof.MonthlyLimit, prof.SingleTransactionLimit
+		if out.LimitsSource != LimitsRiskMitigation {
+			out.LimitsSource = LimitsCategory
+		}
+	}
+	if out.LimitsSource != LimitsNone {
+		src := out.LimitsSource
 		p.LimitsSource = &src
-		if d := rm.TransactionLimits.DailyLimit; d != nil {
-			p.DailyLimit = decimal.NullDecimal{Decimal: *d, Valid: true}
+	}
+	for dst, v := range map[*decimal.NullDecimal]*decimal.Decimal{&p.DailyLimit: out.DailyLimit, &p.RequiresApprovalAbove: out.RequiresApprovalAbove,
+		&p.MonthlyLimit: out.MonthlyLimit, &p.SingleTransactionLimit: out.SingleTransactionLimit} {
+		if v != nil {
+			*dst = decimal.NullDecimal{Decimal: *v, Valid: true}
 		}
-		if d := rm.TransactionLimits.RequiresApprovalAbove; d != nil {
-			p.RequiresApprovalAbove = decimal.NullDecimal{Decimal: *d, Valid: true}
-		}
-		out.DailyLimit, out.RequiresApprovalAbove, out.LimitsSource = rm.TransactionLimits.DailyLimit, rm.TransactionLimits.RequiresApprovalAbove, src
 	}
 	out.WalletID, out.Currency = &walletID, cur
 	if !opt.GenerateIBAN {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,7 +13,9 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/evidence"
 )
 
 // Check kinds.
@@ -45,6 +46,12 @@ const (
 	ReasonHighRisk      = "HIGH_RISK_CATEGORY"
 	ReasonCheckFailed   = "CHECK_FAILED"
 	ReasonSelfieUnknown = "SELFIE_NOT_CHECKED"
+	ReasonUnreadable    = "UNREADABLE"
+	ReasonNotChecked    = "NOT_CHECKED"
+	// The customer's categorisation declares a PEP (pep: true), or asks
+	// for enhanced due diligence (edd: true): people decide.
+	ReasonPEPDeclared = "PEP_DECLARED"
+	ReasonEDD         = "ENHANCED_DUE_DILIGENCE"
 )
 
 // CheckArgs is the job that runs a verification's automated checks.
@@ -121,6 +128,7 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 		country = cust.Nationality
 	}
 	reqs := requirementsFor(rows, country, cust.RiskLevel)
+	profile := customer.ProfileOf(cust.Categorization)
 	latest := map[string]db.Document{}
 	for _, d := range docs { // oldest first: the latest of each type wins
 		latest[d.Type] = d
@@ -140,28 +148,28 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 	}
 	results = append(results, reqResult)
 
+	// What the server read from each document, sealed with it.
+	evidenceOf := func(d db.Document) (*evidence.Evidence, error) { return openEvidence(s.crypt, d.ID, d.Evidence) }
+	reading := s.Reader != nil
+
 	// Identity.
 	if d, ok := latest["IDENTITY_DOCUMENT"]; ok {
-		results = append(results, identityCheck(d, cust, now))
+		ev, err := evidenceOf(d)
+		if err != nil {
+			return err
+		}
+		results = append(results, identityCheck(d, ev, reading, cust, now))
 	} else {
 		results = append(results, CheckResult{Kind: CheckIdentity, Status: Failed, Evidence: map[string]any{"reason": "no identity document"}})
 	}
 	// Address.
 	if d, ok := latest["PROOF_OF_ADDRESS"]; ok {
-		var md Metadata
-		_ = json.Unmarshal(d.Metadata, &md)
-		maxAge := 0
-		if i := slices.IndexFunc(reqs, func(r Requirement) bool { return r.Type == "PROOF_OF_ADDRESS" }); i >= 0 {
-			maxAge = reqs[i].MaxAgeDays
+		ev, err := evidenceOf(d)
+		if err != nil {
+			return err
 		}
-		ok := addressMatches(md, cust.Address, now, maxAge)
-		st := Failed
-		if ok {
-			st = Passed
-		}
-		results = append(results, CheckResult{Kind: CheckAddress, Status: st, Evidence: map[string]any{
-			"documentId": d.ID, "issueDate": md.IssueDate, "maxAgeDays": maxAge, "documentAddress": md.Address,
-			"registeredAddress": cust.Address, "verified": ok}})
+		rq, _ := accepted(rows, reqs, country, "PROOF_OF_ADDRESS")
+		results = append(results, addressCheck(d, ev, reading, cust, now, rq.MaxAgeDays))
 	} else {
 		results = append(results, CheckResult{Kind: CheckAddress, Status: NotRequired, Evidence: map[string]any{"reason": "no proof of address required or given"}})
 	}
@@ -177,7 +185,8 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 		ev := map[string]any{"reason": "screening is not available; nothing was checked"}
 		results = append(results, CheckResult{Kind: CheckSanctions, Status: NotChecked, Evidence: ev}, CheckResult{Kind: CheckPEP, Status: NotChecked, Evidence: ev})
 	} else {
-		sr, err := s.Screener.ScreenPerson(ctx, tenant, Person{CustomerID: cust.ID, Name: cust.FullName(), DateOfBirth: cust.DateOfBirth, Country: cust.Nationality})
+		sr, err := s.Screener.ScreenPerson(ctx, tenant, Person{CustomerID: cust.ID, Name: cust.FullName(), DateOfBirth: cust.DateOfBirth,
+			Country: cust.Nationality, Enhanced: profile.Enhanced()})
 		if err != nil {
 			return fmt.Errorf("kyc: screening: %w", err)
 		}
@@ -189,80 +198,36 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 		if pep == "" {
 			pep = NotChecked
 		}
-		ev := map[string]any{"listsChecked": sr.ListsChecked, "result": sr.Evidence, "sanctions": sr.Sanctions, "pep": sr.PEP}
+		ev := map[string]any{"listsChecked": sr.ListsChecked, "listVersions": sr.ListVersions, "result": sr.Evidence,
+			"sanctions": sr.Sanctions, "pep": sr.PEP, "enhanced": profile.Enhanced()}
 		results = append(results, CheckResult{Kind: CheckSanctions, Status: san, Evidence: ev}, CheckResult{Kind: CheckPEP, Status: pep, Evidence: ev})
 	}
 	// Selfie.
+	selfieRequired := false
+	if rq, ok := accepted(rows, reqs, country, "SELFIE"); ok {
+		selfieRequired = rq.Required
+	}
 	if d, ok := latest["SELFIE"]; ok {
-		ev := map[string]any{"documentId": d.ID, "readable": true, "width": d.Width, "height": d.Height}
-		st := NotChecked
-		if s.Faces == nil {
-			ev["faceMatch"] = NotChecked
-			ev["liveness"] = NotChecked
-			ev["reason"] = "no KYC-provider connector: face match and liveness were not checked"
-		} else {
-			st = Passed // the connector's score lands here when one exists
+		var id *db.Document
+		if doc, ok := latest["IDENTITY_DOCUMENT"]; ok {
+			id = &doc
 		}
-		results = append(results, CheckResult{Kind: CheckSelfie, Status: st, Evidence: ev})
+		r, err := s.selfieCheck(ctx, tenant, d, id)
+		if err != nil {
+			return err
+		}
+		r.Evidence["required"] = selfieRequired
+		results = append(results, r)
 	} else {
 		results = append(results, CheckResult{Kind: CheckSelfie, Status: NotRequired, Evidence: map[string]any{"reason": "no selfie given"}})
 	}
 
-	return s.route(ctx, tenant, req, cust, results, len(missing) > 0, settings.SelfieUncheckedBlocks, now)
-}
-
-func identityCheck(d db.Document, cust customer.Customer, now time.Time) CheckResult {
-	var md Metadata
-	_ = json.Unmarshal(d.Metadata, &md)
-	ev := map[string]any{"documentId": d.ID, "subType": d.SubType, "documentNumber": md.DocumentNumber}
-	res := CheckResult{Kind: CheckIdentity, Status: Passed, Evidence: ev}
-	fail := func(reason string) {
-		res.Status = Failed
-		ev["failures"] = append(ev["failures"].([]string), reason)
-	}
-	ev["failures"] = []string{}
-	name := str(md.ExtractedData, "fullName")
-	if name == "" {
-		name = strings.TrimSpace(str(md.ExtractedData, "firstName") + " " + str(md.ExtractedData, "lastName"))
-	}
-	if m, ok := ParseTD3(md.MRZ); ok {
-		ev["mrz"] = map[string]any{"valid": m.Valid, "failedDigits": m.Failed, "documentNumber": m.DocumentNumber}
-		if !m.Valid {
-			fail("MRZ_CHECK_DIGITS")
-		}
-		if name == "" {
-			name = m.GivenNames + " " + m.Surname
-		}
-		if !m.DateOfBirth.IsZero() && m.DateOfBirth.Format(time.DateOnly) != cust.DateOfBirth.Format(time.DateOnly) {
-			fail("MRZ_DATE_OF_BIRTH_MISMATCH")
-		}
-	}
-	if name == "" {
-		fail("NO_NAME_ON_DOCUMENT")
-	} else {
-		sc, both := NameMatch(name, cust.FirstName, cust.MiddleName, cust.LastName)
-		res.Score = score(sc)
-		ev["nameOnDocument"] = name
-		ev["registeredName"] = cust.FullName()
-		ev["matchScore"] = sc
-		if !both {
-			fail("NAME_MISMATCH")
-		}
-	}
-	if dob := str(md.ExtractedData, "dateOfBirth"); dob != "" && dob != cust.DateOfBirth.Format(time.DateOnly) {
-		fail("DATE_OF_BIRTH_MISMATCH")
-	}
-	if e, ok := parseDate(md.ExpiryDate); ok {
-		ev["expiryDate"] = md.ExpiryDate
-		if e.Before(today(now)) {
-			fail("EXPIRED")
-		}
-	}
-	return res
+	return s.route(ctx, tenant, req, cust, profile, results, len(missing) > 0, settings.SelfieUncheckedBlocks, now)
 }
 
 // route stores the checks and moves the verification on.
-func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.VerificationRequest, cust customer.Customer, results []CheckResult, incomplete, selfieBlocks bool, now time.Time) error {
+func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.VerificationRequest, cust customer.Customer, profile customer.Profile,
+	results []CheckResult, incomplete, selfieBlocks bool, now time.Time) error {
 	var reasons []string
 	add := func(r string) {
 		if !slices.Contains(reasons, r) {
@@ -278,11 +243,27 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 		case r.Kind == CheckRequirements:
 		case r.Status == Failed:
 			add(ReasonCheckFailed + "_" + r.Kind)
-		case r.Kind == CheckSelfie && r.Status == NotChecked && selfieBlocks:
+		case r.Status == Unreadable:
+			add(ReasonUnreadable + "_" + r.Kind)
+		case r.Status == NotChecked && r.Kind != CheckSelfie:
+			// Nothing is approved on a check nobody made.
+			add(ReasonNotChecked + "_" + r.Kind)
+		case r.Kind == CheckSelfie && r.Status == NotChecked && (selfieBlocks || r.Evidence["required"] == true):
+			// A required selfie nobody compared is never approved
+			// automatically; an optional one as the tenant chooses.
 			add(ReasonSelfieUnknown)
 		}
 	}
-	if cust.RiskLevel == "HIGH" {
+	// A possible PEP or sanctions match makes the customer HIGH risk
+	// (guide 004 pairs them in its manual-review example).
+	raise := slices.Contains(reasons, ReasonPEP) || slices.Contains(reasons, ReasonSanctions)
+	if profile.PEP {
+		add(ReasonPEPDeclared)
+	}
+	if profile.EDD {
+		add(ReasonEDD)
+	}
+	if cust.RiskLevel == "HIGH" || raise {
 		add(ReasonHighRisk)
 	}
 	status := StatusApproved
@@ -292,7 +273,8 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 	case len(reasons) > 0:
 		status = StatusPendingReview
 	}
-	return db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+	approved := false
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		current, err := q.VerificationRequestForUpdate(ctx, db.VerificationRequestForUpdateParams{TenantID: tenant, ID: req.ID})
 		if err != nil {
 			return err
@@ -308,6 +290,19 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 			}
 			if err := q.UpsertCheck(ctx, db.UpsertCheckParams{ID: uuid.New(), TenantID: tenant, VerificationRequestID: req.ID,
 				Kind: r.Kind, Status: r.Status, Score: sc, Evidence: ev}); err != nil {
+				return err
+			}
+		}
+		if raise && cust.RiskLevel != "HIGH" {
+			if err := q.RaiseCustomerRiskToHigh(ctx, db.RaiseCustomerRiskToHighParams{TenantID: tenant, ID: cust.ID, Reason: customer.ReasonPossibleListMatch}); err != nil {
+				return err
+			}
+			if err := q.RaiseVerificationRiskToHigh(ctx, db.RaiseVerificationRiskToHighParams{TenantID: tenant, ID: req.ID}); err != nil {
+				return err
+			}
+			if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "customer.risk.raised", EntityType: "customer", EntityID: cust.ID.String(),
+				ReasonCode: customer.ReasonPossibleListMatch, Before: map[string]any{"riskLevel": cust.RiskLevel},
+				After: map[string]any{"riskLevel": "HIGH", "verificationRequestId": req.ID}}); err != nil {
 				return err
 			}
 		}
@@ -331,9 +326,14 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 				return err
 			}
 		}
+		approved = status == StatusApproved
 		if status != current.Status {
 			return statusChanged(ctx, q, tenant, req.ID, req.CustomerID, current.Status, status, now)
 		}
 		return nil
 	})
+	if err == nil && approved {
+		s.autoActivate(ctx, tenant, req.CustomerID)
+	}
+	return err
 }

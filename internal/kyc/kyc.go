@@ -6,6 +6,7 @@ package kyc
 
 import (
 	"context"
+	"image"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/evidence"
+	"github.com/ciamhq/ciam/internal/evidence/face"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 )
 
@@ -42,10 +45,6 @@ const (
 const (
 	// MaxDocumentBytes is the largest file accepted.
 	MaxDocumentBytes = 10 << 20
-	// MinImageSide is the smallest width and height of a readable image.
-	MinImageSide = 300
-	// MinSelfieSide is the same for selfies.
-	MinSelfieSide = 200
 	// MaxRejectedUploads locks a verification after so many refused uploads.
 	MaxRejectedUploads = 5
 	// ProofOfAddressMaxAge is how recent a proof of address must be.
@@ -65,21 +64,26 @@ type Person struct {
 	Name        string
 	DateOfBirth time.Time
 	Country     string
+	// Enhanced asks for the stricter threshold (sanctionsCheck ENHANCED).
+	Enhanced bool
 }
 
 // ScreeningResult is what screening said.
 type ScreeningResult struct {
 	Sanctions    string // CLEAR, POSSIBLE_MATCH or MATCH
 	PEP          string // NOT_PEP, POSSIBLE_PEP or PEP
+	// ListsChecked names the lists by publisher, as guide 004 does
+	// (OFAC, UN, PEP); ListVersions says which version of each source.
 	ListsChecked []string
+	ListVersions []map[string]any
 	Evidence     any
 }
 
-// FaceMatcher compares a selfie with the identity document's photo; a
-// KYC-provider connector provides it. Without one, face match, liveness
-// and forgery checks say NOT_CHECKED.
+// FaceMatcher compares the face on a selfie with the one on an identity
+// document (internal/evidence/face provides it). Without one, the selfie
+// check says NOT_CHECKED.
 type FaceMatcher interface {
-	MatchFace(ctx context.Context, tenant uuid.UUID, selfie, identity []byte) (score float64, evidence any, err error)
+	Compare(ctx context.Context, selfie, idPhoto image.Image) (face.Comparison, error)
 }
 
 // JobInserter queues a job inside a transaction (the River client).
@@ -99,6 +103,14 @@ type Service struct {
 	// Screener and Faces are optional capabilities.
 	Screener Screener
 	Faces    FaceMatcher
+	// FacesUnavailable says why there is no FaceMatcher, for the checks'
+	// evidence.
+	FacesUnavailable string
+	// Reader reads documents (OCR, MRZ, quality); without one nothing is
+	// read, and the identity and address checks say NOT_CHECKED.
+	Reader *evidence.Reader
+	// Thresholds are the image quality limits documents are held to.
+	Thresholds evidence.Thresholds
 }
 
 // NewService returns the verification service.
@@ -106,7 +118,7 @@ func NewService(pool *pgxpool.Pool, crypt *fieldcrypt.Keys, store Storage, custo
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now}
+	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now, Thresholds: evidence.DefaultThresholds()}
 }
 
 func errNotFound() error {

@@ -31,6 +31,8 @@ type Requirement struct {
 	SubTypes   []string
 	Required   bool
 	MaxAgeDays int // 0: no limit
+
+	anySubType bool // an extra document's requirement takes any sub-type
 }
 
 // DefaultRequirements are API.md's defaults per risk level: LOW an identity
@@ -75,6 +77,45 @@ func requirementsFor(rows []db.KycRequirement, country, risk string) []Requireme
 		return out
 	}
 	return DefaultRequirements(risk)
+}
+
+// accepted is the requirement that governs a document of type t given by
+// a customer whose own requirements are reqs: their requirement of that
+// type, or, for an extra document their requirements do not ask for (a
+// utility bill from a LOW customer), what the tenant accepts of that type
+// in country at any risk level. ok is false when the tenant accepts the
+// type for no one.
+func accepted(rows []db.KycRequirement, reqs []Requirement, country, t string) (Requirement, bool) {
+	if i := slices.IndexFunc(reqs, func(r Requirement) bool { return r.Type == t }); i >= 0 {
+		return reqs[i], true
+	}
+	var out Requirement
+	found := false
+	for _, level := range []string{"LOW", "MEDIUM", "HIGH"} {
+		for _, r := range requirementsFor(rows, country, level) {
+			if r.Type != t {
+				continue
+			}
+			if !found {
+				out = Requirement{Country: r.Country, Type: t, MaxAgeDays: r.MaxAgeDays}
+			}
+			found = true
+			if len(r.SubTypes) == 0 {
+				out.SubTypes, out.anySubType = nil, true
+			}
+			if !out.anySubType {
+				for _, st := range r.SubTypes {
+					if !slices.Contains(out.SubTypes, st) {
+						out.SubTypes = append(out.SubTypes, st)
+					}
+				}
+			}
+			if r.MaxAgeDays > 0 && (out.MaxAgeDays == 0 || r.MaxAgeDays < out.MaxAgeDays) {
+				out.MaxAgeDays = r.MaxAgeDays
+			}
+		}
+	}
+	return out, found
 }
 
 // Requirements returns the documents required in country at risk level.

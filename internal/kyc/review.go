@@ -549,6 +549,9 @@ func (s *Service) Decide(ctx context.Context, tenant, vr uuid.UUID, in ReviewInp
 		}
 		return Verification{}, fmt.Errorf("kyc: decide: %w", err)
 	}
+	if status == StatusApproved {
+		s.autoActivate(ctx, tenant, out.CustomerID)
+	}
 	return out, nil
 }
 

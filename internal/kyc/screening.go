@@ -2,7 +2,7 @@ package kyc
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,7 +21,7 @@ type ListScreener struct {
 // ScreenPerson screens p. The best sanctions match and the best PEP match
 // decide the statuses; the evidence is every match with its explanation.
 func (l ListScreener) ScreenPerson(ctx context.Context, tenant uuid.UUID, p Person) (ScreeningResult, error) {
-	sub := screening.Subject{ID: p.CustomerID, TenantID: tenant, Name: p.Name, Type: screening.Individual, Country: p.Country}
+	sub := screening.Subject{ID: p.CustomerID, TenantID: tenant, Name: p.Name, Type: screening.Individual, Country: p.Country, Enhanced: p.Enhanced}
 	if !p.DateOfBirth.IsZero() {
 		sub.DateOfBirth = p.DateOfBirth.Format(time.DateOnly)
 	}
@@ -29,9 +29,14 @@ func (l ListScreener) ScreenPerson(ctx context.Context, tenant uuid.UUID, p Pers
 	if err != nil {
 		return ScreeningResult{}, err
 	}
-	lists := []string{}
+	lists, versions := []string{}, []map[string]any{}
 	for _, ref := range v.Result.ListsChecked {
-		lists = append(lists, fmt.Sprintf("%s v%d", ref.Source, ref.Version))
+		name := screening.Publisher(ref.Source, ref.Kind)
+		if !slices.Contains(lists, name) {
+			lists = append(lists, name)
+		}
+		versions = append(versions, map[string]any{"list": name, "source": ref.Source, "version": ref.Version,
+			"loadedAt": ref.LoadedAt.UTC().Format(time.RFC3339)})
 	}
 	matches := []map[string]any{}
 	for _, m := range v.Result.Matches {
@@ -45,7 +50,7 @@ func (l ListScreener) ScreenPerson(ctx context.Context, tenant uuid.UUID, p Pers
 		hits = append(hits, h.ID.String())
 	}
 	return ScreeningResult{
-		Sanctions: v.Sanctions, PEP: v.PEP, ListsChecked: lists,
+		Sanctions: v.Sanctions, PEP: v.PEP, ListsChecked: lists, ListVersions: versions,
 		Evidence: map[string]any{"matches": matches, "newHits": hits},
 	}, nil
 }

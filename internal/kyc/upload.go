@@ -5,19 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	_ "image/jpeg" // decoders for DecodeConfig
-	_ "image/png"
 	"io"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/gabriel-vasile/mimetype"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"rsc.io/pdf"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
@@ -35,14 +30,14 @@ type Content struct {
 
 // Metadata is what the customer app says about a document.
 type Metadata struct {
-	DocumentNumber string         `json:"documentNumber,omitempty"`
-	IssuingCountry string         `json:"issuingCountry,omitempty"`
-	ExpiryDate     string         `json:"expiryDate,omitempty"`
-	IssueDate      string         `json:"issueDate,omitempty"`
-	Issuer         string         `json:"issuer,omitempty"`
-	Address        string         `json:"address,omitempty"`
-	MRZ            string         `json:"mrz,omitempty"`
-	ExtractedData  map[string]any `json:"extractedData,omitempty"`
+	DocumentNumber string          `json:"documentNumber,omitempty"`
+	IssuingCountry string          `json:"issuingCountry,omitempty"`
+	ExpiryDate     string          `json:"expiryDate,omitempty"`
+	IssueDate      string          `json:"issueDate,omitempty"`
+	Issuer         string          `json:"issuer,omitempty"`
+	Address        DeclaredAddress `json:"address,omitzero"`
+	MRZ            string          `json:"mrz,omitempty"`
+	ExtractedData  map[string]any  `json:"extractedData,omitempty"`
 }
 
 // UploadDoc is one document of an upload.
@@ -80,9 +75,6 @@ type AddressDetails struct {
 	AddressVerified bool
 }
 
-// Allowed formats, judged by the bytes.
-var allowedMIME = []string{"image/jpeg", "image/png", "application/pdf"}
-
 type docFacts struct {
 	mime          string
 	width, height int
@@ -95,70 +87,17 @@ func fieldErr(code, field, msg string, c apperr.Code) error {
 	return e
 }
 
-// inspect judges a file by its bytes: format, readability, PDF structure.
-func inspect(i int, d UploadDoc) (docFacts, error) {
-	p := fmt.Sprintf("documents[%d]", i)
+// checkSize refuses an empty file and one over MaxDocumentBytes before
+// anything reads it.
+func checkSize(i int, d UploadDoc) error {
+	p := fmt.Sprintf("documents[%d].content", i)
 	if d.Content.Size == 0 {
-		return docFacts{}, fieldErr("INVALID_DOCUMENT_FORMAT", p+".content", "the file is empty", apperr.Malformed)
+		return fieldErr("INVALID_DOCUMENT_FORMAT", p, "the file is empty", apperr.Malformed)
 	}
 	if d.Content.Size > MaxDocumentBytes {
-		return docFacts{}, fieldErr("DOCUMENT_TOO_LARGE", p+".content", fmt.Sprintf("the file is larger than %d MB", MaxDocumentBytes>>20), apperr.TooLarge)
+		return fieldErr("DOCUMENT_TOO_LARGE", p, fmt.Sprintf("the file is larger than %d MB", MaxDocumentBytes>>20), apperr.TooLarge)
 	}
-	head := make([]byte, 3072)
-	n, _ := d.Content.R.ReadAt(head, 0)
-	mt := mimetype.Detect(head[:n])
-	var facts docFacts
-	for _, allowed := range allowedMIME {
-		if mt.Is(allowed) {
-			facts.mime = allowed
-		}
-	}
-	if facts.mime == "" {
-		return facts, fieldErr("INVALID_DOCUMENT_FORMAT", p+".content",
-			fmt.Sprintf("the file is %s, not JPEG, PNG or PDF (judged by its content, not its name or declared type)", mt.String()), apperr.Malformed)
-	}
-	sr := io.NewSectionReader(d.Content.R, 0, d.Content.Size)
-	switch facts.mime {
-	case "application/pdf":
-		pages, err := pdfPages(sr, d.Content.Size)
-		if err != nil {
-			return facts, fieldErr("INVALID_DOCUMENT_FORMAT", p+".content", "the PDF cannot be read: "+err.Error(), apperr.Malformed)
-		}
-		facts.pages = pages
-	default:
-		cfg, _, err := image.DecodeConfig(sr)
-		if err != nil {
-			return facts, fieldErr("POOR_IMAGE_QUALITY", p+".content", "the image cannot be decoded", apperr.Invalid)
-		}
-		facts.width, facts.height = cfg.Width, cfg.Height
-		min := MinImageSide
-		if d.Type == "SELFIE" {
-			min = MinSelfieSide
-		}
-		if cfg.Width < min || cfg.Height < min {
-			return facts, fieldErr("POOR_IMAGE_QUALITY", p+".content",
-				fmt.Sprintf("the image is %d×%d pixels; at least %d×%d is needed to read it", cfg.Width, cfg.Height, min, min), apperr.Invalid)
-		}
-	}
-	return facts, nil
-}
-
-// pdfPages parses a PDF's structure and counts its pages.
-func pdfPages(r io.ReaderAt, size int64) (pages int, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("malformed PDF")
-		}
-	}()
-	doc, err := pdf.NewReader(r, size)
-	if err != nil {
-		return 0, err
-	}
-	n := doc.NumPage()
-	if n < 1 {
-		return 0, fmt.Errorf("the PDF has no pages")
-	}
-	return n, nil
+	return nil
 }
 
 func parseDate(s string) (time.Time, bool) {
@@ -230,6 +169,13 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	switch req.Status {
 	case StatusAwaitingDocuments, StatusDocumentsReceived, StatusMoreInfoRequired:
 	default:
+		// The same file again is a duplicate whatever the verification's
+		// state, so a retried upload learns it already arrived.
+		if i, err := s.firstDuplicate(ctx, tenant, vr, docs); err != nil {
+			return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+		} else if i >= 0 {
+			return UploadResult{}, fieldErr("DUPLICATE_UPLOAD", fmt.Sprintf("documents[%d].content", i), "the same file was already uploaded for this verification", apperr.Conflict)
+		}
 		return UploadResult{}, apperr.New(apperr.Conflict, "this verification is %s and takes no more documents", req.Status).WithAPI("VERIFICATION_NOT_OPEN")
 	}
 	if len(docs) == 0 {
@@ -242,7 +188,10 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 
 	res := UploadResult{VerificationRequestID: vr, DocumentsProcessed: len(docs), Status: StatusDocumentsReceived, NextStep: "AWAIT_VERIFICATION_RESULT"}
 	facts := make([]docFacts, len(docs))
+	read := make([]examined, len(docs))
 	seen := map[string]bool{}
+	readCtx, cancel := context.WithTimeout(ctx, ReadTimeout)
+	defer cancel()
 	for i, d := range docs {
 		p := fmt.Sprintf("documents[%d]", i)
 		d.Type, d.SubType = strings.ToUpper(strings.TrimSpace(d.Type)), strings.ToUpper(strings.TrimSpace(d.SubType))
@@ -250,85 +199,55 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		if !slices.Contains(DocumentTypes, d.Type) {
 			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%q is not a document type; use one of %s", d.Type, strings.Join(DocumentTypes, ", ")), apperr.Invalid))
 		}
-		ri := slices.IndexFunc(reqs, func(r Requirement) bool { return r.Type == d.Type })
-		if ri < 0 {
-			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%s is not accepted for this customer's requirements (%s risk)", d.Type, cust.RiskLevel), apperr.Invalid))
+		rq, ok := accepted(rows, reqs, country, d.Type)
+		if !ok {
+			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%s is not a document this tenant accepts", d.Type), apperr.Invalid))
 		}
-		if len(reqs[ri].SubTypes) > 0 && !slices.Contains(reqs[ri].SubTypes, d.SubType) {
-			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".subType", fmt.Sprintf("%s must be one of %s", d.Type, strings.Join(reqs[ri].SubTypes, ", ")), apperr.Invalid))
+		if len(rq.SubTypes) > 0 && !slices.Contains(rq.SubTypes, d.SubType) {
+			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".subType", fmt.Sprintf("%s must be one of %s", d.Type, strings.Join(rq.SubTypes, ", ")), apperr.Invalid))
 		}
-		f, err := inspect(i, d)
-		if err != nil {
+		if err := checkSize(i, d); err != nil {
 			return reject(err)
 		}
-		facts[i] = f
 		key := string(d.Content.SHA256)
 		if seen[key] {
 			return reject(fieldErr("DUPLICATE_UPLOAD", p+".content", "the same file is in this upload twice", apperr.Conflict))
 		}
 		seen[key] = true
-		md := d.Metadata
-		if d.Type == "IDENTITY_DOCUMENT" {
-			expiry := md.ExpiryDate
-			if m, ok := ParseTD3(md.MRZ); ok {
-				if !m.Valid {
-					return reject(fieldErr("DATA_MISMATCH", p+".metadata.mrz", "the machine-readable zone's check digits do not agree ("+strings.Join(m.Failed, ", ")+")", apperr.Invalid))
-				}
-				if expiry == "" {
-					expiry = m.Expiry.Format(time.DateOnly)
-				}
+		ex, err := s.examine(readCtx, i, d, country == "US")
+		if err != nil {
+			if _, ok := apperr.As(err); ok {
+				return reject(err)
 			}
-			if expiry != "" {
-				e, ok := parseDate(expiry)
-				if !ok {
-					return reject(fieldErr("VALIDATION_FAILED", p+".metadata.expiryDate", "must be a date such as 2030-12-31", apperr.Invalid))
-				}
-				if e.Before(today(now)) {
-					return reject(fieldErr("EXPIRED_DOCUMENT", p+".metadata.expiryDate", "the document expired on "+e.Format("2 January 2006"), apperr.Invalid))
-				}
-			}
-			ed := md.ExtractedData
-			fullName := str(ed, "fullName")
-			if fullName == "" {
-				fullName = strings.TrimSpace(str(ed, "firstName") + " " + str(ed, "lastName"))
-			}
-			det := &IdentityDetails{Status: "VALIDATED", DocumentNumber: md.DocumentNumber, FullName: fullName, DateOfBirth: str(ed, "dateOfBirth")}
-			if fullName != "" {
-				score, both := NameMatch(fullName, cust.FirstName, cust.MiddleName, cust.LastName)
-				det.MatchScore = float64(int(score*100+0.5)) / 100
-				if !both {
-					return reject(fieldErr("DATA_MISMATCH", p+".metadata.extractedData.fullName",
-						"the name on the document does not match the registered first and last name", apperr.Invalid))
-				}
-			}
-			if dob := str(ed, "dateOfBirth"); dob != "" && dob != cust.DateOfBirth.Format(time.DateOnly) {
-				return reject(fieldErr("DATA_MISMATCH", p+".metadata.extractedData.dateOfBirth",
-					"the date of birth on the document does not match the registration", apperr.Invalid))
+			return UploadResult{}, err
+		}
+		read[i] = ex
+		facts[i] = ex.facts
+		switch d.Type {
+		case "IDENTITY_DOCUMENT":
+			det, err := intakeIdentity(i, d, ex, cust, now)
+			if err != nil {
+				return reject(err)
 			}
 			res.Identity = det
-		}
-		if d.Type == "PROOF_OF_ADDRESS" {
-			res.ProofOfAddress = &AddressDetails{Status: "RECEIVED", AddressVerified: addressMatches(md, cust.Address, now, reqs[ri].MaxAgeDays)}
+		case "PROOF_OF_ADDRESS":
+			a := readAddress(ex.ev, d.Metadata, cust, now, rq.MaxAgeDays)
+			st := "REVIEW_REQUIRED"
+			switch {
+			case a.Verified():
+				st = "VALIDATED"
+			case !a.Read:
+				st = Unreadable
+			}
+			res.ProofOfAddress = &AddressDetails{Status: st, AddressVerified: a.Verified()}
 		}
 	}
 
-	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		for _, d := range docs {
-			dup, err := q.DocumentHashExists(ctx, db.DocumentHashExistsParams{TenantID: tenant, VerificationRequestID: vr, Sha256: d.Content.SHA256})
-			if err != nil {
-				return err
-			}
-			if dup {
-				return fieldErr("DUPLICATE_UPLOAD", "documents", fmt.Sprintf("the file %q was already uploaded for this verification", d.FileName), apperr.Conflict)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return reject(err)
-		}
+	if i, err := s.firstDuplicate(ctx, tenant, vr, docs); err != nil {
 		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+	} else if i >= 0 {
+		return reject(fieldErr("DUPLICATE_UPLOAD", fmt.Sprintf("documents[%d].content", i),
+			fmt.Sprintf("the file %q was already uploaded for this verification", docs[i].FileName), apperr.Conflict))
 	}
 
 	ids := make([]uuid.UUID, len(docs))
@@ -344,10 +263,14 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		for i, d := range docs {
 			md, _ := json.Marshal(d.Metadata)
 			f := facts[i]
-			_, err := q.InsertDocument(ctx, db.InsertDocumentParams{ID: ids[i], TenantID: tenant, VerificationRequestID: vr, CustomerID: req.CustomerID,
+			sealed, err := sealEvidence(s.crypt, ids[i], read[i].ev)
+			if err != nil {
+				return err
+			}
+			_, err = q.InsertDocument(ctx, db.InsertDocumentParams{ID: ids[i], TenantID: tenant, VerificationRequestID: vr, CustomerID: req.CustomerID,
 				Type: d.Type, SubType: d.SubType, FileName: d.FileName, DeclaredMime: d.DeclaredMIME, Mime: f.mime, SizeBytes: d.Content.Size,
 				Sha256: d.Content.SHA256, Width: nz(f.width), Height: nz(f.height), Pages: nz(f.pages), Metadata: md,
-				Storage: s.store.Name(), KeyID: s.crypt.ActiveID()})
+				Storage: s.store.Name(), KeyID: s.crypt.ActiveID(), Evidence: sealed})
 			if db.IsUniqueViolation(err, "") {
 				return fieldErr("DUPLICATE_UPLOAD", fmt.Sprintf("documents[%d].content", i), "the same file was already uploaded for this verification", apperr.Conflict)
 			}
@@ -393,6 +316,26 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	return res, nil
 }
 
+// firstDuplicate is the index of the first of docs whose file was already
+// uploaded for verification vr, or -1.
+func (s *Service) firstDuplicate(ctx context.Context, tenant, vr uuid.UUID, docs []UploadDoc) (int, error) {
+	found := -1
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		for i, d := range docs {
+			dup, err := q.DocumentHashExists(ctx, db.DocumentHashExistsParams{TenantID: tenant, VerificationRequestID: vr, Sha256: d.Content.SHA256})
+			if err != nil {
+				return err
+			}
+			if dup {
+				found = i
+				return nil
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
 func nz(v int) *int32 {
 	if v == 0 {
 		return nil
@@ -415,7 +358,7 @@ func addressMatches(md Metadata, reg customer.Address, now time.Time, maxAgeDays
 			return false
 		}
 	}
-	text := md.Address
+	text := md.Address.String()
 	if a := str(md.ExtractedData, "address"); a != "" {
 		text += " " + a
 	}
@@ -479,3 +422,58 @@ func (s *Service) Open(ctx context.Context, tenant, id uuid.UUID) (DocumentInfo,
 func errDocumentNotFound() error {
 	return apperr.New(apperr.NotFound, "no such document").WithAPI("DOCUMENT_NOT_FOUND")
 }
+
+// DeclaredAddress is the address a caller says a proof of address shows:
+// guide 004 sends it as an object ({street, city, postalCode, country,
+// …}); one line of text is accepted too. It is a hint for reviewers and
+// can fail the address check, never pass it.
+type DeclaredAddress struct {
+	Street       string `json:"street,omitempty"`
+	StreetNumber string `json:"streetNumber,omitempty"`
+	Apartment    string `json:"apartment,omitempty"`
+	City         string `json:"city,omitempty"`
+	State        string `json:"state,omitempty"`
+	PostalCode   string `json:"postalCode,omitempty"`
+	Country      string `json:"country,omitempty"`
+	// Line is the address as one line of text, when it came as one.
+	Line string `json:"line,omitempty"`
+}
+
+// UnmarshalJSON takes the object of guide 004 or one line of text.
+func (a *DeclaredAddress) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		*a = DeclaredAddress{}
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		*a = DeclaredAddress{}
+		return json.Unmarshal(b, &a.Line)
+	}
+	type plain DeclaredAddress
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*a = DeclaredAddress(p)
+	return nil
+}
+
+// String is the address on one line.
+func (a DeclaredAddress) String() string {
+	if a.Line != "" {
+		return a.Line
+	}
+	var parts []string
+	for _, p := range []string{strings.TrimSpace(a.StreetNumber + " " + a.Street), a.Apartment, a.City, a.State, a.PostalCode, a.Country} {
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// IsZero reports an address not given.
+func (a DeclaredAddress) IsZero() bool { return a == DeclaredAddress{} }

@@ -39,6 +39,9 @@ type Preferences struct {
 	AccessTokenTTL        time.Duration `json:"accessTokenTtl"`
 	RefreshTokenTTL       time.Duration `json:"refreshTokenTtl"`
 	SelfieUncheckedBlocks bool          `json:"selfieUncheckedBlocksApproval"`
+	// AutoActivate activates an approved customer's account at once with
+	// the default activation options (guide 004, "Automatic Activation").
+	AutoActivate bool `json:"autoActivate"`
 }
 
 // PreferenceService reads and changes preferences and the password policy.
@@ -68,7 +71,8 @@ func prefsFrom(row db.TenantSetting, tz string) Preferences {
 		MinCustomerAge: int(row.MinCustomerAge), LoginOTPRequired: row.LoginOtpRequired, LoginMaxFailures: int(row.LoginMaxFailures),
 		LoginLockout: db.Duration(row.LoginLockout), PINLength: int(row.PinLength), PINMaxFailures: int(row.PinMaxFailures),
 		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
-		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval}
+		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval,
+		AutoActivate: row.AutoActivate}
 }
 
 // Get returns tenant's preferences.
@@ -178,7 +182,7 @@ func (s *PreferenceService) Update(ctx context.Context, tenant uuid.UUID, p Pref
 			LoginMaxFailures: int32(p.LoginMaxFailures), LoginLockout: db.Interval(p.LoginLockout), PinLength: int32(p.PINLength),
 			PinMaxFailures: int32(p.PINMaxFailures), OtpTtl: db.Interval(p.OTPTTL), OtpMaxAttempts: int32(p.OTPMaxAttempts),
 			AccessTokenTtl: db.Interval(p.AccessTokenTTL), RefreshTokenTtl: db.Interval(p.RefreshTokenTTL),
-			SelfieUncheckedBlocksApproval: p.SelfieUncheckedBlocks})
+			SelfieUncheckedBlocksApproval: p.SelfieUncheckedBlocks, AutoActivate: p.AutoActivate})
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -117,7 +118,11 @@ func (a *API) HandleDocumentUpload() http.Handler {
 			ud := kyc.UploadDoc{Type: d.Type, SubType: d.SubType, FileName: d.FileName, DeclaredMIME: d.MimeType}
 			if len(d.Metadata) > 0 && string(d.Metadata) != "null" {
 				if err := DecodeBytes(d.Metadata, &ud.Metadata); err != nil {
-					fe.Add(fmt.Sprintf("documents[%d].metadata", i), "%s", strings.TrimPrefix(err.Error(), "malformed: "))
+					field, issue := fmt.Sprintf("documents[%d].metadata", i), strings.TrimPrefix(err.Error(), "malformed: ")
+					if ae, ok := apperr.As(err); ok && len(ae.Fields) > 0 {
+						field, issue = field+"."+ae.Fields[0].Field, ae.Fields[0].Issue
+					}
+					fe.Add(field, "%s", issue)
 					continue
 				}
 			}
@@ -142,13 +147,18 @@ func (a *API) HandleDocumentUpload() http.Handler {
 		details := map[string]any{}
 		if id := res.Identity; id != nil {
 			details["identityDocument"] = map[string]any{"status": id.Status, "extractedData": map[string]any{
-				"documentNumber": id.DocumentNumber, "fullName": id.FullName, "dateOfBirth": id.DateOfBirth, "matchScore": id.MatchScore}}
+				"documentNumber": id.DocumentNumber, "fullName": id.FullName, "dateOfBirth": id.DateOfBirth, "matchScore": percent(id.MatchScore, 0)}}
 		}
 		if poa := res.ProofOfAddress; poa != nil {
 			details["proofOfAddress"] = map[string]any{"status": poa.Status, "addressVerified": poa.AddressVerified}
 		}
+		est, err := a.KYC.Estimates(r.Context(), t.ID)
+		if err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
 		WriteData(w, http.StatusOK, map[string]any{"verificationRequestId": res.VerificationRequestID, "documentsProcessed": res.DocumentsProcessed,
-			"status": res.Status, "processingDetails": details, "nextStep": res.NextStep})
+			"status": res.Status, "processingDetails": details, "nextStep": res.NextStep, "estimatedProcessingTime": est.Processing})
 	})
 }
 
@@ -256,8 +266,28 @@ func (a *API) HandleVerificationStatus() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		WriteData(w, http.StatusOK, verificationDTO(v))
+		out := verificationDTO(v)
+		if v.Status == kyc.StatusPendingReview || v.Status == kyc.StatusDocumentsReceived {
+			est, err := a.KYC.Estimates(r.Context(), t.ID)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			if v.Status == kyc.StatusPendingReview {
+				out["estimatedReviewTime"] = est.Review
+			} else {
+				out["estimatedProcessingTime"] = est.Processing
+			}
+		}
+		WriteData(w, http.StatusOK, out)
 	})
+}
+
+// percent puts a score of 0 to 1 on guide 004's scale of 0 to 100, with
+// the given number of decimals.
+func percent(score float64, decimals int32) float64 {
+	f, _ := decimal.NewFromFloat(score * 100).Round(decimals).Float64()
+	return f
 }
 
 func verificationDTO(v kyc.Verification) map[string]any {
@@ -281,7 +311,11 @@ func verificationDTO(v kyc.Verification) map[string]any {
 	}
 	checks := map[string]any{}
 	if c, ok := v.Check(kyc.CheckIdentity); ok {
-		checks["identity"] = map[string]any{"status": c.Status, "confidence": c.Score}
+		var confidence any
+		if c.Score != nil {
+			confidence = percent(*c.Score, 1)
+		}
+		checks["identity"] = map[string]any{"status": c.Status, "confidence": confidence}
 	}
 	if c, ok := v.Check(kyc.CheckAddress); ok {
 		checks["address"] = map[string]any{"status": c.Status, "verified": c.Evidence["verified"] == true}
@@ -291,7 +325,8 @@ func verificationDTO(v kyc.Verification) map[string]any {
 		if st == "" {
 			st = c.Status
 		}
-		checks["sanctions"] = map[string]any{"status": st, "listsChecked": orEmpty(c.Evidence["listsChecked"])}
+		checks["sanctions"] = map[string]any{"status": st, "listsChecked": orEmpty(c.Evidence["listsChecked"]),
+			"listVersions": orEmpty(c.Evidence["listVersions"])}
 	}
 	if c, ok := v.Check(kyc.CheckPEP); ok {
 		st := map[string]string{kyc.Passed: "NOT_PEP", kyc.PossibleMatch: "POSSIBLE_PEP", kyc.Match: "PEP"}[c.Status]

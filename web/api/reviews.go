@@ -141,9 +141,15 @@ func (a *API) HandleActivate() http.Handler {
 }
 
 func activationDTO(act kyc.Activation) map[string]any {
-	account := map[string]any{"iban": nil, "walletId": act.WalletID, "currency": nil,
-		"appliedLimits": map[string]any{"dailyTransactionLimit": fixed(act.DailyLimit), "requiresApprovalAbove": fixed(act.RequiresApprovalAbove),
-			"source": act.LimitsSource}}
+	limits := map[string]any{"dailyTransactionLimit": fixed(act.DailyLimit), "requiresApprovalAbove": fixed(act.RequiresApprovalAbove),
+		"source": act.LimitsSource}
+	if act.MonthlyLimit != nil {
+		limits["monthlyTransactionLimit"] = fixed(act.MonthlyLimit)
+	}
+	if act.SingleTransactionLimit != nil {
+		limits["singleTransactionLimit"] = fixed(act.SingleTransactionLimit)
+	}
+	account := map[string]any{"iban": nil, "walletId": act.WalletID, "currency": nil, "appliedLimits": limits}
 	if act.IBAN != "" {
 		account["iban"] = act.IBAN
 	}
