@@ -127,8 +127,8 @@ func TestContractGuideFlowStandardCustomer(t *testing.T) {
 	h.waitStatus(dt, tok, vr, "APPROVED")
 	_, st := h.rawCall("GET", "/api/v2.1/verification/status/"+vr, dt, tok, "")
 	rules := map[string]valueRule{
-		"data.verificationRequestId":          isUUID,
-		"data.customerId":                     isUUID,
+		"data.verificationRequestId":           isUUID,
+		"data.customerId":                      isUUID,
 		"data.checks.sanctions.listsChecked[]": oneOf("OFAC", "UN", "EU", "UK", "INTERPOL", "PEP"),
 	}
 	if d := sameShape(contractMap(t, "004-status-automated.response.json"), st, rules); len(d) > 0 {

@@ -55,21 +55,21 @@ var DefaultActivation = ActivationOptions{GenerateIBAN: true, CreateWallet: true
 
 // Activation is an activated customer.
 type Activation struct {
-	CustomerID            uuid.UUID
-	Status                string
-	Permission            string
-	RiskLevel             string
-	VerificationID        uuid.UUID
-	WalletID              *uuid.UUID
-	Currency              string
-	IBAN                  string
+	CustomerID             uuid.UUID
+	Status                 string
+	Permission             string
+	RiskLevel              string
+	VerificationID         uuid.UUID
+	WalletID               *uuid.UUID
+	Currency               string
+	IBAN                   string
 	DailyLimit             *decimal.Decimal
 	RequiresApprovalAbove  *decimal.Decimal
 	MonthlyLimit           *decimal.Decimal
 	SingleTransactionLimit *decimal.Decimal
 	LimitsSource           string
-	EnhancedMonitoring    bool
-	ActivatedAt           time.Time
+	EnhancedMonitoring     bool
+	ActivatedAt            time.Time
 }
 
 // ibanAttempts bounds the retries when a drawn account number is taken.

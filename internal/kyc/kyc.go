@@ -70,8 +70,8 @@ type Person struct {
 
 // ScreeningResult is what screening said.
 type ScreeningResult struct {
-	Sanctions    string // CLEAR, POSSIBLE_MATCH or MATCH
-	PEP          string // NOT_PEP, POSSIBLE_PEP or PEP
+	Sanctions string // CLEAR, POSSIBLE_MATCH or MATCH
+	PEP       string // NOT_PEP, POSSIBLE_PEP or PEP
 	// ListsChecked names the lists by publisher, as guide 004 does
 	// (OFAC, UN, PEP); ListVersions says which version of each source.
 	ListsChecked []string
