@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/evidence"
@@ -357,4 +358,24 @@ func openEvidence(crypt *fieldcrypt.Keys, id uuid.UUID, sealed []byte) (*evidenc
 		return nil, fmt.Errorf("kyc: evidence of %s: %w", id, err)
 	}
 	return &ev, nil
+}
+
+// DocumentEvidence is what the server read from document id (nil when it
+// read nothing), for reviewers: the OCR text, the MRZ with its check
+// digits and box, the quality figures against their thresholds, the
+// signals. It is not a view of the content and is not audited as one.
+func (s *Service) DocumentEvidence(ctx context.Context, tenant, id uuid.UUID) (*evidence.Evidence, error) {
+	var doc db.Document
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		doc, err = q.Document(ctx, db.DocumentParams{TenantID: tenant, ID: id})
+		return err
+	})
+	if db.IsNotFound(err) {
+		return nil, errDocumentNotFound()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kyc: document evidence: %w", err)
+	}
+	return openEvidence(s.crypt, id, doc.Evidence)
 }
