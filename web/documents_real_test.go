@@ -70,6 +70,15 @@ func guideHolder() holder {
 		Street: "123 Main Street", City: "New York", State: "NY", PostalCode: "10001", Country: "US"}
 }
 
+// exampleHolder is the customer of docs/examples/registration.json, which
+// most KYC tests register: John Michael Doe of 221B Baker Street, London.
+func exampleHolder() holder {
+	y, m, d := time.Now().UTC().AddDate(3, 0, 0).Date()
+	return holder{Given: "JOHN", Middle: "MICHAEL", Surname: "DOE", DateOfBirth: time.Date(1990, 5, 15, 0, 0, 0, 0, time.UTC),
+		Nationality: "GBR", DocumentNumber: "123456789", Expiry: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Face: 1,
+		Street: "221B Baker Street", City: "London", PostalCode: "NW1 6XE", Country: "GB"}
+}
+
 func (p holder) person() evidencetest.Person {
 	given := strings.TrimSpace(p.Given + " " + p.Middle)
 	return evidencetest.Person{Surname: p.Surname, GivenNames: given, Nationality: p.Nationality, IssuingState: p.Nationality,
@@ -85,10 +94,17 @@ func portrait(t testing.TB, who int) image.Image {
 	return img
 }
 
+var rendered sync.Map // holder → JPEG: rendering costs more than reading a map
+
 // passportJPEG is p's passport data page with their photo, as a JPEG.
 func passportJPEG(t testing.TB, p holder) []byte {
 	t.Helper()
-	return evidencetest.JPEG(evidencetest.Passport(p.person(), evidencetest.PassportOptions{Photo: portrait(t, p.Face)}))
+	if b, ok := rendered.Load(p); ok {
+		return b.([]byte)
+	}
+	b := evidencetest.JPEG(evidencetest.Passport(p.person(), evidencetest.PassportOptions{Photo: portrait(t, p.Face)}))
+	rendered.Store(p, b)
+	return b
 }
 
 // selfieJPEG is a selfie of p.
@@ -106,10 +122,21 @@ func (p holder) bill(issued time.Time) evidencetest.Bill {
 	b := evidencetest.SampleBill()
 	b.Issuer = "NYC POWER COMPANY"
 	b.Holder = strings.TrimSpace(p.Given + " " + p.Surname)
-	b.Address = []string{p.Street, p.City + ", " + p.State + " " + p.PostalCode, "United States"}
+	b.Address = []string{p.Street, strings.TrimSpace(p.City + ", " + p.State + " " + p.PostalCode)}
+	if p.State == "" {
+		b.Address = []string{p.Street, p.City, p.PostalCode}
+	}
 	b.IssueDate = issued
 	return b
 }
 
 // billPDF is p's utility bill as a PDF with a text layer.
 func billPDF(p holder, issued time.Time) []byte { return evidencetest.BillPDF(p.bill(issued)) }
+
+// payslip is the example customer's payslip (a source of funds) as a PDF
+// with a text layer.
+func payslip() []byte {
+	b := exampleHolder().bill(time.Now().AddDate(0, 0, -7))
+	b.Issuer, b.DateLabel = "TECH CORP LTD PAYROLL", "Pay date:"
+	return evidencetest.BillPDF(b)
+}

@@ -40,8 +40,12 @@ const uploadPath = api.Prefix + "/verification/documents/upload"
 
 // onboarded registers a customer from the example with change applied and
 // returns its ids.
+//
+// The sanctions and PEP lists are loaded first: without them nothing is
+// screened, and nothing unscreened is approved.
 func (h *harness) onboarded(t tenant.Tenant, tok string, change func(m map[string]any)) (customerID, vr string) {
 	h.t.Helper()
+	h.loadLists()
 	resp, out := h.apiCall("POST", registerPath, t.Slug, tok, variant(h.t, change), nil)
 	if resp.StatusCode != 201 {
 		h.t.Fatalf("register: %d %v", resp.StatusCode, out)
@@ -50,21 +54,32 @@ func (h *harness) onboarded(t tenant.Tenant, tok string, change func(m map[strin
 	return d["customerId"].(string), d["verificationRequestId"].(string)
 }
 
-func passport(t *testing.T, meta map[string]any) upDoc {
-	m := map[string]any{"documentNumber": "123456789", "issuingCountry": "GB", "expiryDate": time.Now().AddDate(3, 0, 0).Format(time.DateOnly),
-		"extractedData": map[string]any{"fullName": "Michael Doe John", "dateOfBirth": "1990-05-15"}}
+// passport is the example customer's passport (docs/examples/
+// registration.json: John Michael Doe), rendered with a valid MRZ, with
+// metadata declaring what it shows, changed by meta.
+func passport(t testing.TB, meta map[string]any) upDoc { return passportOf(t, exampleHolder(), meta) }
+
+// passportOf is p's passport with metadata declaring what it shows,
+// changed by meta.
+func passportOf(t testing.TB, p holder, meta map[string]any) upDoc {
+	m := map[string]any{"documentNumber": p.DocumentNumber, "issuingCountry": p.Nationality[:2], "expiryDate": p.Expiry.Format(time.DateOnly),
+		"extractedData": map[string]any{"fullName": strings.TrimSpace(p.Given + " " + p.Middle + " " + p.Surname), "dateOfBirth": p.DateOfBirth.Format(time.DateOnly)}}
 	for k, v := range meta {
 		m[k] = v
 	}
-	return upDoc{"IDENTITY_DOCUMENT", "PASSPORT", kyctest.JPEG(t, 640, 480, 10), m}
+	return upDoc{"IDENTITY_DOCUMENT", "PASSPORT", passportJPEG(t, p), m}
 }
 
+// utilityBill is the example customer's utility bill, issued on the day
+// given, as a PDF with a text layer.
 func utilityBill(issued time.Time) upDoc {
-	return upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", kyctest.PDF("Electricity bill " + issued.Format(time.DateOnly)),
+	p := exampleHolder()
+	return upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", billPDF(p, issued),
 		map[string]any{"issueDate": issued.Format(time.DateOnly), "issuer": "London Power", "address": "221B Baker Street, London NW1 6XE"}}
 }
 
-func selfie(t *testing.T) upDoc { return upDoc{"SELFIE", "", kyctest.PNG(t, 400, 400), nil} }
+// selfie is the example customer's selfie.
+func selfie(t testing.TB) upDoc { return upDoc{"SELFIE", "", selfieJPEG(t, exampleHolder()), nil} }
 
 func noCategory(m map[string]any) { delete(m, "categorization") }
 
@@ -144,7 +159,7 @@ func TestUploadMultipartAndStatus(t *testing.T) {
 	meta, _ := json.Marshal(passport(t, nil).Metadata)
 	_ = mw.WriteField("documents[0].metadata", string(meta))
 	fw, _ := mw.CreateFormFile("documents[0].content", "passport.jpg")
-	_, _ = fw.Write(kyctest.JPEG(t, 500, 500, 50))
+	_, _ = fw.Write(passport(t, nil).Content)
 	_ = mw.Close()
 	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, body.String(), map[string]string{"Content-Type": mw.FormDataContentType()})
 	if resp.StatusCode != 200 {
@@ -152,7 +167,7 @@ func TestUploadMultipartAndStatus(t *testing.T) {
 	}
 	data := out["data"].(map[string]any)
 	id := data["processingDetails"].(map[string]any)["identityDocument"].(map[string]any)
-	if data["status"] != "DOCUMENTS_RECEIVED" || id["status"] != "VALIDATED" || id["extractedData"].(map[string]any)["matchScore"].(float64) < 0.8 {
+	if data["status"] != "DOCUMENTS_RECEIVED" || id["status"] != "VALIDATED" || id["extractedData"].(map[string]any)["matchScore"].(float64) < 80 {
 		t.Fatalf("answer %v", data)
 	}
 	_, st := h.apiCall("GET", api.Prefix+"/verification/status/"+vr, dt.Slug, tok, "", nil)
@@ -266,7 +281,7 @@ func TestKYCHighRiskGoesToReview(t *testing.T) {
 	h.startJobs()
 	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
 	_, vr := h.onboarded(dt, tok, nil) // the example's HIGH_RISK_INDIVIDUAL category
-	fundsDoc := upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil}
+	fundsDoc := upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", payslip(), nil}
 	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), utilityBill(time.Now().AddDate(0, 0, -10)), selfie(t), fundsDoc), nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("upload: %d %v", resp.StatusCode, out)
@@ -305,7 +320,7 @@ func TestUploadAcceptsExtraDocuments(t *testing.T) {
 	dt := h.demoTenant()
 	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
 	_, vr := h.onboarded(dt, tok, noCategory) // LOW: no proof of address asked for
-	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", kyctest.PDF("Electricity bill"), map[string]any{"issueDate": time.Now().AddDate(0, 0, -10).Format(time.DateOnly)}}), nil)
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, utilityBill(time.Now().AddDate(0, 0, -10))), nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("a utility bill from a LOW customer: %d %v", resp.StatusCode, out)
 	}
@@ -323,7 +338,7 @@ func TestUploadAcceptsExtraDocuments(t *testing.T) {
 	}
 	otok := h.adminToken(own, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
 	_, ovr := h.onboarded(own, otok, noCategory)
-	resp, out = h.apiCall("POST", uploadPath, own.Slug, otok, uploadBody(ovr, upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", kyctest.PDF("payslip"), nil}), nil)
+	resp, out = h.apiCall("POST", uploadPath, own.Slug, otok, uploadBody(ovr, upDoc{"SOURCE_OF_FUNDS", "PAYSLIP", payslip(), nil}), nil)
 	if resp.StatusCode != 422 || errCode(out) != "UNSUPPORTED_DOCUMENT" || !strings.HasPrefix(strings.Join(details(out), ""), "documents[0].type:") {
 		t.Fatalf("a type the tenant accepts for no one: %d %v", resp.StatusCode, out)
 	}

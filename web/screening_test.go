@@ -637,8 +637,10 @@ func TestKYCScreening(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := h.with(t)
 			cust, vr := h.onboarded(dt, tok, person(tc.first, tc.middle, tc.last, tc.dob, tc.nationality))
-			full := strings.Join(strings.Fields(tc.first+" "+tc.middle+" "+tc.last), " ")
-			file := passport(t, map[string]any{"extractedData": map[string]any{"fullName": full, "dateOfBirth": tc.dob}})
+			p := exampleHolder()
+			p.Given, p.Middle, p.Surname = strings.ToUpper(tc.first), strings.ToUpper(tc.middle), strings.ToUpper(tc.last)
+			p.DateOfBirth, _ = time.Parse(time.DateOnly, tc.dob)
+			file := passportOf(t, p, nil)
 			if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, file), nil); resp.StatusCode != 200 {
 				t.Fatalf("upload: %d %v", resp.StatusCode, out)
 			}

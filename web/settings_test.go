@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ciamhq/ciam/internal/credential"
-	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -198,7 +197,7 @@ func TestKYCRequirementsPage(t *testing.T) {
 	// A LOW customer may now upload a source of funds (refused by the defaults).
 	vtok := h.adminToken(h.tenant, credential.ScopeVerificationWrite)
 	_, vr := h.onboarded(h.tenant, admin, noCategory)
-	if resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, vtok, uploadBody(vr, upDoc{"SOURCE_OF_FUNDS", "", kyctest.PDF("payslip"), nil}), nil); resp.StatusCode != 200 {
+	if resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, vtok, uploadBody(vr, upDoc{"SOURCE_OF_FUNDS", "", payslip(), nil}), nil); resp.StatusCode != 200 {
 		t.Fatalf("upload after the change: %d %v", resp.StatusCode, out)
 	}
 	if n := len(h.auditActions(h.tenant.ID, "kyc.requirement.set")); n != 2 {

@@ -213,6 +213,9 @@ type AddressMatch struct {
 	Missing []string `json:"missing,omitempty"`
 }
 
+// statePostal are the countries whose postal addresses carry the state.
+var statePostal = map[string]bool{"US": true, "USA": true, "CA": true, "CAN": true, "AU": true, "AUS": true}
+
 // abbreviations map the words of addresses to one spelling, so that
 // "Street" and "St." compare equal.
 var abbreviations = map[string]string{
@@ -347,6 +350,12 @@ func MatchAddress(read []string, reg Address) AddressMatch {
 			st = code
 		}
 		regionOK = set[st] || containsSeq(toks, addressTokens(reg.State)) || set[usStateCode(st)]
+		// Only where the state is part of the postal address (the US,
+		// Canada, Australia) must the bill print it: a British bill
+		// seldom names the county the customer typed.
+		if !regionOK && !statePostal[strings.ToUpper(strings.TrimSpace(reg.Country))] {
+			regionOK = true
+		}
 	}
 	if reg.Country != "" {
 		c := strings.Join(addressTokens(reg.Country), " ")

@@ -60,6 +60,14 @@ type examined struct {
 // naming documents[i].content.
 func (s *Service) examine(ctx context.Context, i int, d UploadDoc, monthFirst bool) (examined, error) {
 	p := fmt.Sprintf("documents[%d].content", i)
+	// At most one document per processor is held and decoded at once:
+	// reading needs the whole file and its pixels in memory.
+	select {
+	case s.readSlots <- struct{}{}:
+		defer func() { <-s.readSlots }()
+	case <-ctx.Done():
+		return examined{why: "reading the document took too long"}, nil
+	}
 	data := make([]byte, d.Content.Size)
 	if _, err := d.Content.R.ReadAt(data, 0); err != nil {
 		return examined{}, fmt.Errorf("kyc: read upload: %w", err)

@@ -7,6 +7,7 @@ package kyc
 import (
 	"context"
 	"image"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -111,6 +112,8 @@ type Service struct {
 	Reader *evidence.Reader
 	// Thresholds are the image quality limits documents are held to.
 	Thresholds evidence.Thresholds
+
+	readSlots chan struct{} // bounds the documents read at once
 }
 
 // NewService returns the verification service.
@@ -118,7 +121,8 @@ func NewService(pool *pgxpool.Pool, crypt *fieldcrypt.Keys, store Storage, custo
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now, Thresholds: evidence.DefaultThresholds()}
+	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now, Thresholds: evidence.DefaultThresholds(),
+		readSlots: make(chan struct{}, runtime.NumCPU())}
 }
 
 func errNotFound() error {
