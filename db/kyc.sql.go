@@ -126,6 +126,22 @@ func (q *Queries) DocumentChunkCount(ctx context.Context, arg DocumentChunkCount
 	return count, err
 }
 
+const documentEvidenceSealed = `-- name: DocumentEvidenceSealed :one
+SELECT evidence FROM documents WHERE tenant_id = $1 AND id = $2
+`
+
+type DocumentEvidenceSealedParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DocumentEvidenceSealed(ctx context.Context, arg DocumentEvidenceSealedParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, documentEvidenceSealed, arg.TenantID, arg.ID)
+	var evidence []byte
+	err := row.Scan(&evidence)
+	return evidence, err
+}
+
 const documentHashExists = `-- name: DocumentHashExists :one
 SELECT EXISTS (SELECT 1 FROM documents WHERE tenant_id = $1 AND verification_request_id = $2 AND sha256 = $3)
 `
@@ -490,6 +506,21 @@ type SetChecksStateParams struct {
 
 func (q *Queries) SetChecksState(ctx context.Context, arg SetChecksStateParams) error {
 	_, err := q.db.Exec(ctx, setChecksState, arg.ChecksState, arg.TenantID, arg.ID)
+	return err
+}
+
+const setDocumentEvidence = `-- name: SetDocumentEvidence :exec
+UPDATE documents SET evidence = $1 WHERE tenant_id = $2 AND id = $3
+`
+
+type SetDocumentEvidenceParams struct {
+	Evidence []byte
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) SetDocumentEvidence(ctx context.Context, arg SetDocumentEvidenceParams) error {
+	_, err := q.db.Exec(ctx, setDocumentEvidence, arg.Evidence, arg.TenantID, arg.ID)
 	return err
 }
 

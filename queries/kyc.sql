@@ -61,6 +61,12 @@ UPDATE document_chunks SET content = @content WHERE tenant_id = @tenant_id AND d
 -- name: SetDocumentKey :exec
 UPDATE documents SET key_id = @key_id WHERE tenant_id = @tenant_id AND id = @id;
 
+-- name: DocumentEvidenceSealed :one
+SELECT evidence FROM documents WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: SetDocumentEvidence :exec
+UPDATE documents SET evidence = @evidence WHERE tenant_id = @tenant_id AND id = @id;
+
 -- name: RequestDocuments :many
 SELECT * FROM documents WHERE tenant_id = @tenant_id AND verification_request_id = @verification_request_id ORDER BY created_at;
 

@@ -347,17 +347,18 @@ func sealEvidence(crypt *fieldcrypt.Keys, id uuid.UUID, ev *evidence.Evidence) (
 	if err != nil {
 		return nil, err
 	}
-	return crypt.Seal(b, evidenceAAD(id)), nil
+	return crypt.Seal(b, EvidenceAAD(id)), nil
 }
 
-func evidenceAAD(id uuid.UUID) []byte { return []byte("document-evidence:" + id.String()) }
+// EvidenceAAD binds sealed evidence to its document.
+func EvidenceAAD(id uuid.UUID) []byte { return []byte("document-evidence:" + id.String()) }
 
 // openEvidence opens stored evidence; nil when there is none.
 func openEvidence(crypt *fieldcrypt.Keys, id uuid.UUID, sealed []byte) (*evidence.Evidence, error) {
 	if len(sealed) == 0 {
 		return nil, nil
 	}
-	b, err := crypt.Open(sealed, evidenceAAD(id))
+	b, err := crypt.Open(sealed, EvidenceAAD(id))
 	if err != nil {
 		return nil, fmt.Errorf("kyc: evidence of %s: %w", id, err)
 	}

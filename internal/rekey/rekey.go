@@ -146,6 +146,22 @@ func resealDocument(ctx context.Context, conn *pgx.Conn, doc, tenant uuid.UUID, 
 				break
 			}
 		}
+		// What the server read from the document is sealed with it.
+		ev, err := q.DocumentEvidenceSealed(ctx, db.DocumentEvidenceSealedParams{TenantID: tenant, ID: doc})
+		if err != nil {
+			return err
+		}
+		if len(ev) > 0 {
+			out, changed, err := reseal(ev, kyc.EvidenceAAD(doc))
+			if err != nil {
+				return fmt.Errorf("evidence: %w", err)
+			}
+			if changed {
+				if err := q.SetDocumentEvidence(ctx, db.SetDocumentEvidenceParams{TenantID: tenant, ID: doc, Evidence: out}); err != nil {
+					return err
+				}
+			}
+		}
 		return q.SetDocumentKey(ctx, db.SetDocumentKeyParams{TenantID: tenant, ID: doc, KeyID: keys.ActiveID()})
 	})
 	return n, err

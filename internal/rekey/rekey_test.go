@@ -3,10 +3,9 @@ package rekey
 import (
 	"bytes"
 	"crypto/sha256"
-	"image"
-	"image/jpeg"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -17,6 +16,8 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/evidence"
+	"github.com/ciamhq/ciam/internal/evidence/evidencetest"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -53,11 +54,27 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var img bytes.Buffer
-	_ = jpeg.Encode(&img, image.NewRGBA(image.Rect(0, 0, 700, 500)), nil)
-	content := append(img.Bytes(), bytes.Repeat([]byte{0}, 2*kyc.ChunkSize)...) // three chunks
+	// Rita's passport as a PNG with a little sensor noise, which PNG
+	// cannot compress: large enough for several chunks.
+	page := evidencetest.Passport(evidencetest.Person{Surname: "KEY", GivenNames: "RITA", Nationality: "GBR",
+		DateOfBirth: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), Expiry: time.Now().AddDate(3, 0, 0)}, evidencetest.PassportOptions{})
+	for i := range page.Pix {
+		if i%4 != 3 {
+			page.Pix[i] ^= byte(uint32(i)*2654435761>>11) & 7
+		}
+	}
+	content := evidencetest.PNG(page)
+	chunks := (len(content) + kyc.ChunkSize - 1) / kyc.ChunkSize
+	if chunks < 2 {
+		t.Fatalf("the passport fits one chunk (%d bytes)", len(content))
+	}
 	sum := sha256.Sum256(content)
+	reader, err := evidence.NewReader(evidence.ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	oldKYC := kyc.NewService(pool, old, kyc.PostgresStorage{}, customers, nil)
+	oldKYC.Reader = reader
 	if _, err := oldKYC.Upload(ctx, tn.ID, reg.VerificationRequestID, nil, []kyc.UploadDoc{{Type: "IDENTITY_DOCUMENT", SubType: "PASSPORT",
 		Content: kyc.Content{R: bytes.NewReader(content), Size: int64(len(content)), SHA256: sum[:]}}}); err != nil {
 		t.Fatal(err)
@@ -77,7 +94,7 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents != 1 || rep.Chunks != 3 || rep.WebhookSecrets != 1 {
+	if rep.Documents != 1 || rep.Chunks != chunks || rep.WebhookSecrets != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	// With the old key gone, everything still opens.
@@ -90,6 +107,11 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	_, got, err := newKYC.Open(ctx, tn.ID, v.Documents[0].ID)
 	if err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("document after rotation: %d bytes, %v", len(got), err)
+	}
+	// So does what the server read from it.
+	ev, err := newKYC.DocumentEvidence(ctx, tn.ID, v.Documents[0].ID)
+	if err != nil || ev == nil || ev.MRZ == nil || ev.MRZ.Surname != "KEY" {
+		t.Fatalf("evidence after rotation: %+v, %v", ev, err)
 	}
 	// A second run finds nothing left to do.
 	if rep, err := Run(t.Context(), conn, rotated, kyc.PostgresStorage{}, nil); err != nil || rep != (Report{}) {
