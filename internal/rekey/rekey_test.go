@@ -15,9 +15,9 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
-	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/evidence/evidencetest"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
