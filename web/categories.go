@@ -28,7 +28,8 @@ func emptyCategoriesPage() categoriesv.Page {
 func paramsView(ps []customer.Parameter) []categoriesv.Parameter {
 	out := make([]categoriesv.Parameter, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, categoriesv.Parameter{ID: p.ID.String(), Name: p.Name, Mandatory: p.Mandatory, Allowed: p.AllowedValues})
+		out = append(out, categoriesv.Parameter{ID: p.ID.String(), Name: p.Name, Mandatory: p.Mandatory, Allowed: p.AllowedValues,
+			Effect: customer.ParameterEffects[p.Name]})
 	}
 	return out
 }

@@ -214,6 +214,13 @@ func TestCategoriesReadOnlyWithoutConfigEdit(t *testing.T) {
 	if got := text(d, `#category-`+cat+` [data-testid="category-feature"][data-code="ENHANCED_AML_MONITORING"] [data-name="riskLevel"] [data-testid="allowed-values"]`); got != "LOW, MEDIUM, HIGH" {
 		t.Errorf("allowed values = %q", got)
 	}
+	// A tenant administrator reads what each parameter does.
+	feature := `#category-` + cat + ` [data-testid="category-feature"][data-code="ENHANCED_AML_MONITORING"] `
+	for name, want := range map[string]string{"riskLevel": "risk level", "edd": "enhanced due diligence", "sanctionsCheck": "stricter threshold"} {
+		if got := text(d, feature+`[data-name="`+name+`"] [data-testid="parameter-effect"]`); !strings.Contains(got, want) {
+			t.Errorf("%s says %q; want it to mention %q", name, got, want)
+		}
+	}
 	for _, path := range []string{categoriesPage, categoriesPage + "/" + cat + "/status", "/config/features"} {
 		if resp := h.post(path, url.Values{"name": {"X_Y"}, "active": {"false"}}, auditor); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("auditor POST %s: %d; want 403", path, resp.StatusCode)
