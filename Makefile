@@ -60,17 +60,18 @@ deps-test: node_modules
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-## generate: regenerate templ views, sqlc queries, the vendored htmx and the CSS
+## generate: regenerate templ views, sqlc queries, the API client, the vendored htmx and the CSS
 generate: node_modules
 	$(GO) tool templ generate
 	$(GO) tool sqlc generate
+	$(GO) tool oapi-codegen -config web/api/client/oapi-codegen.yaml web/api/client/openapi.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
 	npx --no-install tailwindcss -c tailwind.config.js -i static/src/app.css -o static/css/app.css --minify 2>/dev/null
 
 ## check-generated: fail when committed generated code is stale
 check-generated: generate
-	@if [ -n "$$(git status --porcelain -- views db static)" ]; then \
-	  echo "generated code is out of date; run make generate and commit:"; git status --porcelain -- views db static; exit 1; \
+	@if [ -n "$$(git status --porcelain -- views db static web/api/client)" ]; then \
+	  echo "generated code is out of date; run make generate and commit:"; git status --porcelain -- views db static web/api/client; exit 1; \
 	fi
 
 vet:

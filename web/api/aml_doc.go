@@ -19,7 +19,7 @@ func init() {
 			"customerId": uuidStr("a customer of the tenant"), "transactionId": str("the caller's id of the transaction, at most 100 characters"),
 			"type":      str("e.g. TRANSFER, CARD_PAYMENT, CASH_WITHDRAWAL"),
 			"direction": strEnum("", "IN", "OUT"),
-			"amount":    map[string]any{"type": []string{"string", "number"}, "description": "decimal string, e.g. \"1250.00\"; more than zero, at most 4 decimal places"},
+			"amount":    str("decimal, e.g. \"1250.00\"; more than zero, at most 4 decimal places" + decimalDoc),
 			"currency":  str("ISO 4217"), "channel": str("e.g. MOBILE, WEB, BRANCH; optional"),
 			"timestamp":    str("RFC 3339 with a time zone; not in the future"),
 			"counterparty": obj(map[string]any{"name": str(""), "country": str("ISO 3166 alpha-2"), "account": str("IBAN or account number")}),
@@ -38,5 +38,6 @@ func init() {
 			"notes":   array(str("what could not be checked")),
 		}, "decision", "score", "triggeredRules", "alertId"),
 		Errors: []int{409, 413, 415, 422},
+		Codes:  map[int][]string{409: {"TRANSACTION_ALREADY_SCREENED"}, 404: {"CUSTOMER_NOT_FOUND"}},
 	})
 }

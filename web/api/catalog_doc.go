@@ -33,6 +33,7 @@ func init() {
 			"ruleId": uuidStr("the rule that produced the fee"), "ruleName": str(""), "effectiveFrom": str("RFC 3339"),
 		}),
 		Errors: []int{404, 422},
+		Codes:  map[int][]string{404: {"NO_APPLICABLE_FEE_RULE"}},
 	})
 	Document("GET "+Prefix+"/branches", Operation{
 		Tag: "Catalog", Summary: "Branches and pay points near a place",

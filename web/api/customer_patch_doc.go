@@ -22,5 +22,6 @@ func init() {
 		}),
 		Response: customerSchema,
 		Errors:   []int{403, 404, 409, 413, 415, 422},
+		Codes:    map[int][]string{403: {"PROFILE_FIELD_FORBIDDEN"}, 404: {"CUSTOMER_NOT_FOUND"}, 409: {"EMAIL_ALREADY_REGISTERED"}},
 	})
 }

@@ -3,15 +3,31 @@ package api
 // The OpenAPI documentation of the verification routes.
 
 func init() {
+	declaredAddress := map[string]any{
+		"description": "the address on the document: guide 004's object, or one line of text as printed",
+		"oneOf": []any{
+			obj(map[string]any{
+				"street": str(""), "streetNumber": str(""), "apartment": str(""), "city": str(""), "state": str(""),
+				"postalCode": str(""), "country": str("ISO 3166 alpha-2"), "line": str("the whole address as one line"),
+			}),
+			str("the address as one line of text"),
+		},
+	}
+	extracted := obj(map[string]any{
+		"firstName": str(""), "lastName": str(""), "fullName": str(""), "dateOfBirth": str("YYYY-MM-DD; must be the registration's"),
+		"nationality": str("ISO 3166 alpha-2"), "address": str(""),
+	})
+	extracted["description"] = "what the customer app read from the document; it can only fail the checks, which read the document themselves. Other keys are accepted and kept."
+	extracted["additionalProperties"] = true
 	meta := obj(map[string]any{
 		"documentNumber": str(""), "issuingCountry": str("ISO 3166 alpha-2"), "expiryDate": str("YYYY-MM-DD"),
-		"issueDate": str("YYYY-MM-DD; a proof of address must be recent"), "issuer": str(""), "address": str("as printed"),
+		"issueDate": str("YYYY-MM-DD; a proof of address must be recent"), "issuer": str(""), "address": declaredAddress,
 		"mrz":           str("a passport's two MRZ lines; check digits are verified"),
-		"extractedData": obj(map[string]any{"fullName": str(""), "dateOfBirth": str("YYYY-MM-DD"), "address": str("")}),
+		"extractedData": extracted,
 	})
 	Document("POST "+Prefix+"/verification/documents/upload", Operation{
 		Tag: "KYC", Summary: "Upload verification documents",
-		Description: "JSON with base64 content, or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.",
+		Description: "JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.",
 		Request: obj(map[string]any{
 			"verificationRequestId": uuidStr("from the registration"),
 			"documents": array(obj(map[string]any{
@@ -24,13 +40,22 @@ func init() {
 		Response: obj(map[string]any{
 			"verificationRequestId": uuidStr(""), "documentsProcessed": integer(""), "status": strEnum("", "DOCUMENTS_RECEIVED"),
 			"processingDetails": obj(map[string]any{
-				"identityDocument": obj(map[string]any{"status": str(""), "extractedData": obj(map[string]any{
-					"documentNumber": str(""), "fullName": str(""), "dateOfBirth": str(""), "matchScore": map[string]any{"type": "number"}})}),
-				"proofOfAddress": obj(map[string]any{"status": str(""), "addressVerified": boolean("")}),
+				"identityDocument": obj(map[string]any{"status": str("VALIDATED when the document was read and matches the registration"), "extractedData": obj(map[string]any{
+					"documentNumber": str("as read"), "fullName": str("as read from the document"), "dateOfBirth": str("YYYY-MM-DD as read; \"\" when unread"),
+					"matchScore": number("0 to 100")}, "documentNumber", "fullName", "dateOfBirth", "matchScore")}, "status", "extractedData"),
+				"proofOfAddress": obj(map[string]any{"status": str("VALIDATED when the address was verified"), "addressVerified": boolean("")}, "status", "addressVerified"),
 			}),
-			"nextStep": strEnum("", "AWAIT_VERIFICATION_RESULT"),
-		}),
-		Errors: []int{409, 413, 415, 422, 423},
+			"nextStep":                strEnum("", "AWAIT_VERIFICATION_RESULT"),
+			"estimatedProcessingTime": str("from the tenant's recent figures, e.g. 2-5 minutes"),
+		}, "verificationRequestId", "documentsProcessed", "status", "processingDetails", "nextStep", "estimatedProcessingTime"),
+		Errors:           []int{409, 413, 415, 422, 423},
+		RequestExamples:  []string{"004-upload.request.json"},
+		ResponseExamples: []string{"004-upload.response.json"},
+		Codes: map[int][]string{
+			400: {"INVALID_DOCUMENT_FORMAT"}, 404: {"VERIFICATION_NOT_FOUND"}, 409: {"DUPLICATE_UPLOAD", "VERIFICATION_NOT_OPEN"},
+			413: {"DOCUMENT_TOO_LARGE"}, 422: {"POOR_IMAGE_QUALITY", "EXPIRED_DOCUMENT", "DATA_MISMATCH", "UNSUPPORTED_DOCUMENT"},
+			423: {"VERIFICATION_LOCKED"},
+		},
 	})
 	Document("GET "+Prefix+"/verification/status/{id}", Operation{
 		Tag: "KYC", Summary: "A verification's status and checks",
@@ -39,17 +64,27 @@ func init() {
 			"status":             strEnum("", "AWAITING_DOCUMENTS", "DOCUMENTS_RECEIVED", "PENDING_REVIEW", "APPROVED", "REJECTED", "MORE_INFO_REQUIRED"),
 			"riskLevel":          strEnum("", "LOW", "MEDIUM", "HIGH"),
 			"checksState":        strEnum("progress of the automated checks", "NOT_STARTED", "QUEUED", "RUNNING", "DONE"),
-			"verificationMethod": strEnum("", "AUTOMATED", "MANUAL"), "completedAt": str("RFC 3339"),
-			"reasonForReview":  str("e.g. PEP_MATCH_POSSIBLE, SANCTIONS_MATCH_POSSIBLE, HIGH_RISK_CATEGORY"),
-			"reasonsForReview": array(str("")), "assignedTo": strEnum("", "COMPLIANCE_TEAM"),
+			"documentsReceived":  integer("documents uploaded for the verification"),
+			"verificationMethod": strEnum("only once decided", "AUTOMATED", "MANUAL"), "completedAt": str("RFC 3339; only once complete"),
+			"reasonForReview":  str("only in PENDING_REVIEW: the first of reasonsForReview, e.g. PEP_MATCH_POSSIBLE, SANCTIONS_MATCH_POSSIBLE, HIGH_RISK_CATEGORY"),
+			"reasonsForReview": array(str("")), "assignedTo": str("only in PENDING_REVIEW, e.g. COMPLIANCE_TEAM"),
+			"locked":                  boolean("only when true: too many refused uploads"),
+			"estimatedProcessingTime": str("only in DOCUMENTS_RECEIVED, e.g. 2-5 minutes"),
+			"estimatedReviewTime":     str("only in PENDING_REVIEW, e.g. 24-48 hours"),
 			"checks": obj(map[string]any{
-				"identity":        obj(map[string]any{"status": str(""), "confidence": map[string]any{"type": []string{"number", "null"}}}),
-				"address":         obj(map[string]any{"status": str(""), "verified": boolean("")}),
-				"sanctions":       obj(map[string]any{"status": strEnum("", "CLEAR", "POSSIBLE_MATCH", "MATCH", "NOT_CHECKED"), "listsChecked": array(str(""))}),
-				"pep":             obj(map[string]any{"status": strEnum("", "NOT_PEP", "POSSIBLE_PEP", "PEP", "NOT_CHECKED"), "checked": boolean("")}),
-				"ageVerification": obj(map[string]any{"status": str(""), "age": integer("")}),
+				"identity": obj(map[string]any{"status": str(""), "confidence": nullable(number("0 to 100; null when the document could not be compared"))}, "status", "confidence"),
+				"address":  obj(map[string]any{"status": str(""), "verified": boolean("")}, "status", "verified"),
+				"sanctions": obj(map[string]any{"status": strEnum("", "CLEAR", "POSSIBLE_MATCH", "MATCH", "NOT_CHECKED", "NOT_REQUIRED", "FAILED"),
+					"listsChecked": array(str("as the guide names them: OFAC, UN, EU, ...")),
+					"listVersions": array(map[string]any{"type": "object", "description": "the version of each list searched"})}, "status", "listsChecked", "listVersions"),
+				"pep":             obj(map[string]any{"status": strEnum("", "NOT_PEP", "POSSIBLE_PEP", "PEP", "NOT_CHECKED", "NOT_REQUIRED", "FAILED"), "checked": boolean("")}, "status", "checked"),
+				"ageVerification": obj(map[string]any{"status": str(""), "age": integer("")}, "status", "age"),
+				"selfie":          obj(map[string]any{"status": str("")}, "status"),
+				"requirements":    obj(map[string]any{"status": str(""), "missing": array(str("document types still missing"))}, "status", "missing"),
 			}),
-		}),
+		}, "verificationRequestId", "customerId", "status", "riskLevel", "checksState", "documentsReceived", "checks"),
+		ResponseExamples: []string{"004-status-automated.response.json", "004-status-manual.response.json"},
+		Codes:            map[int][]string{404: {"VERIFICATION_NOT_FOUND"}},
 	})
 	Document("GET "+Prefix+"/compliance/requirements", Operation{
 		Tag: "KYC", Summary: "Documents and fields required for a country and risk level",
@@ -60,7 +95,7 @@ func init() {
 		Response: obj(map[string]any{
 			"country": str(""), "riskLevel": str(""), "mandatoryFields": array(str("")),
 			"documents": array(obj(map[string]any{"type": str(""), "subTypes": array(str("")), "required": boolean(""),
-				"maxAgeDays": map[string]any{"type": []string{"integer", "null"}}})),
+				"maxAgeDays": nullable(integer("null: any age"))}, "type", "subTypes", "required", "maxAgeDays")),
 		}),
 		Errors: []int{422},
 	})

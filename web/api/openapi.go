@@ -2,12 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/ciamhq/ciam/docs/contract"
 	"github.com/ciamhq/ciam/internal/credential"
 )
 
@@ -26,7 +28,18 @@ type Operation struct {
 	Status   int // success status; 200 when zero
 	Raw      bool
 	Query    []Param
-	Errors   []int
+	// Errors are the error statuses of the operation besides the ones
+	// every operation of its kind can answer (see commonCodes).
+	Errors []int
+	// Codes are the error codes the operation can answer, by status,
+	// besides the common ones; a status here need not be in Errors.
+	Codes map[int][]string
+	// OAuthErrors says that errors come in RFC 6749's shape
+	// ({"error","error_description"}) instead of the error envelope.
+	OAuthErrors bool
+	// RequestExamples and ResponseExamples name the guides' examples of
+	// the operation (files of docs/contract), published as written.
+	RequestExamples, ResponseExamples []string
 }
 
 // Param is a query parameter.
@@ -92,6 +105,7 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 	opsMu.Lock()
 	defer opsMu.Unlock()
 	paths := map[string]map[string]any{}
+	allCodes := map[string]bool{"INTERNAL_ERROR": true, "UNAVAILABLE": true}
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		op, ok := operations[rt.Pattern]
@@ -130,7 +144,11 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 			o["parameters"] = params
 		}
 		if op.Request != nil {
-			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": op.Request}}}
+			media := map[string]any{"schema": closed(op.Request)}
+			if ex := examples(op.RequestExamples); ex != nil {
+				media["examples"] = ex
+			}
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": media}}
 		}
 		if op.FormRequest != nil {
 			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/x-www-form-urlencoded": map[string]any{"schema": op.FormRequest}}}
@@ -146,21 +164,30 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 		responses := map[string]any{}
 		ok200 := map[string]any{"description": http.StatusText(status)}
 		if body != nil {
-			ok200["content"] = map[string]any{"application/json": map[string]any{"schema": body}}
+			media := map[string]any{"schema": body}
+			if ex := examples(op.ResponseExamples); ex != nil {
+				media["examples"] = ex
+			}
+			ok200["content"] = map[string]any{"application/json": media}
 		}
 		responses[itoa(status)] = ok200
-		errs := append([]int{}, op.Errors...)
-		switch rt.Access {
-		case AccessPublic:
-		case AccessTenantPublic:
-			errs = append(errs, 400, 403, 404)
-		default:
-			errs = append(errs, 400, 401, 403, 404)
+		if op.OAuthErrors {
+			for _, e := range op.Errors {
+				responses[itoa(e)] = map[string]any{"$ref": "#/components/responses/OAuthError"}
+			}
+		} else {
+			for st, codes := range errorCodes(rt.Access, method, op) {
+				for _, c := range codes {
+					allCodes[c] = true
+				}
+				responses[itoa(st)] = map[string]any{
+					"description":   http.StatusText(st) + ": " + strings.Join(codes, ", "),
+					"x-error-codes": codes,
+					"content":       map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}},
+				}
+			}
 		}
-		errs = slices.Compact(slices.Sorted(slices.Values(errs)))
-		for _, e := range errs {
-			responses[itoa(e)] = map[string]any{"$ref": "#/components/responses/Error"}
-		}
+		responses["default"] = map[string]any{"$ref": "#/components/responses/Error"}
 		o["responses"] = responses
 		if paths[path] == nil {
 			paths[path] = map[string]any{}
@@ -190,19 +217,136 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 					"description": "A repeat with the same key and body returns the first response (Idempotent-Replayed: true).",
 					"schema":      map[string]any{"type": "string", "maxLength": 255}},
 			},
+			"schemas": map[string]any{"Error": errorSchema, "OAuthError": oauthErrorSchema,
+				"ErrorCode": strEnum("every code the API answers; each response lists its own in x-error-codes", slices.Sorted(maps.Keys(allCodes))...)},
 			"responses": map[string]any{
-				"Error": map[string]any{"description": "The error envelope", "content": map[string]any{"application/json": map[string]any{"schema": errorSchema}}},
+				"Error": map[string]any{"description": "The error envelope: INTERNAL_ERROR (500) or UNAVAILABLE (503), quoting the trace id",
+					"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
+				"OAuthError": map[string]any{"description": "An RFC 6749 error",
+					"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/OAuthError"}}}},
 			},
 		},
 	}
 }
 
+// errorSchema is the error envelope. Each response lists the codes it can
+// carry in x-error-codes (and in its description); ErrorCode is them all.
 var errorSchema = obj(map[string]any{"error": obj(map[string]any{
-	"code":    str("machine-readable error code, e.g. VALIDATION_FAILED"),
+	"code":    map[string]any{"$ref": "#/components/schemas/ErrorCode"},
 	"message": str("what went wrong, for people"),
-	"details": array(obj(map[string]any{"field": str("the field"), "issue": str("what is wrong with it")})),
+	"details": array(obj(map[string]any{"field": str("the field's full JSON path, e.g. individualCustomer.email"), "issue": str("what is wrong with it")}, "field", "issue")),
 	"traceId": str("the request's trace id"),
 }, "code", "message", "details", "traceId")}, "error")
+
+var oauthErrorSchema = obj(map[string]any{
+	"error":             strEnum("", "invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"),
+	"error_description": str("what went wrong, for people"),
+}, "error")
+
+// defaultCodes is the code of an error of each status that carries no
+// more precise one (envelope.go's defaults).
+var defaultCodes = map[int]string{
+	400: "INVALID_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
+	415: "UNSUPPORTED_MEDIA_TYPE", 422: "VALIDATION_FAILED", 423: "LOCKED", 429: "RATE_LIMITED",
+}
+
+// errorCodes is every error code op can answer, by status: its own, the
+// default of each of its statuses, and those of the guard, the JSON
+// decoder and idempotency that every operation of its kind shares.
+func errorCodes(access Access, method string, op Operation) map[int][]string {
+	out := map[int][]string{}
+	add := func(status int, codes ...string) { out[status] = append(out[status], codes...) }
+	for _, st := range op.Errors {
+		add(st, defaultCodes[st])
+	}
+	for st, codes := range op.Codes {
+		add(st, codes...)
+	}
+	if access != AccessPublic {
+		add(400, "INVALID_REQUEST")  // no X-Tenant-ID
+		add(404, "TENANT_NOT_FOUND") // an unknown one
+		add(403, "TENANT_SUSPENDED")
+		if access != AccessTenantPublic {
+			add(401, "UNAUTHENTICATED", "INVALID_TOKEN", "TOKEN_REVOKED", "SESSION_REVOKED", "SESSION_EXPIRED")
+			add(403, "FORBIDDEN", "INSUFFICIENT_SCOPE")
+		}
+		if method == http.MethodPost {
+			add(409, "IDEMPOTENCY_KEY_IN_USE", "IDEMPOTENCY_KEY_RETRY")
+			add(422, "IDEMPOTENCY_KEY_REUSED", "VALIDATION_FAILED")
+		}
+	}
+	if op.Request != nil {
+		add(400, "INVALID_REQUEST")
+		add(413, "PAYLOAD_TOO_LARGE")
+		add(415, "UNSUPPORTED_MEDIA_TYPE")
+		add(422, "VALIDATION_FAILED")
+	}
+	for st, codes := range out {
+		out[st] = slices.Compact(slices.Sorted(slices.Values(codes)))
+	}
+	return out
+}
+
+// closed is s with additionalProperties false in every object that lists
+// its properties and says nothing of others: the JSON decoder refuses
+// unknown fields everywhere but in free-form maps, which say so.
+func closed(s map[string]any) map[string]any {
+	out := maps.Clone(s)
+	for k, v := range out {
+		switch v := v.(type) {
+		case map[string]any:
+			if k == "properties" {
+				props := map[string]any{}
+				for name, p := range v {
+					if pm, ok := p.(map[string]any); ok {
+						props[name] = closed(pm)
+					} else {
+						props[name] = p
+					}
+				}
+				out[k] = props
+			} else {
+				out[k] = closed(v)
+			}
+		case []any:
+			items := make([]any, len(v))
+			for i, e := range v {
+				if em, ok := e.(map[string]any); ok {
+					items[i] = closed(em)
+				} else {
+					items[i] = e
+				}
+			}
+			out[k] = items
+		}
+	}
+	if _, ok := out["properties"]; ok {
+		if _, set := out["additionalProperties"]; !set {
+			out["additionalProperties"] = false
+		}
+	}
+	return out
+}
+
+// examples are the named guide examples as an OpenAPI examples object.
+func examples(names []string) map[string]any {
+	if len(names) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for _, name := range names {
+		b, err := contract.Examples.ReadFile(name)
+		if err != nil {
+			panic("api: no guide example " + name) // a typo in a *_doc.go file
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			panic("api: guide example " + name + ": " + err.Error())
+		}
+		out[strings.TrimSuffix(name, ".json")] = map[string]any{"summary": "the guide's example (" + name + ")", "value": v}
+	}
+	return out
+}
 
 func scopeDocs() map[string]string {
 	out := map[string]string{}
@@ -264,7 +408,7 @@ func init() {
 			"access_token": str("a signed JWT"), "token_type": strEnum("always Bearer", "Bearer"),
 			"expires_in": integer("seconds"), "scope": str("space-separated scopes granted"),
 		}, "access_token", "token_type", "expires_in", "scope"),
-		Raw: true, Errors: []int{400, 401},
+		Raw: true, Errors: []int{400, 401}, OAuthErrors: true,
 	})
 	Document("GET /.well-known/jwks.json", Operation{
 		Tag: "Authentication", Summary: "The public keys tokens are signed with",

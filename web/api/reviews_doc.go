@@ -2,15 +2,26 @@ package api
 
 // The OpenAPI documentation of the review decision and activation routes.
 
-var amountSchema = map[string]any{"type": []string{"string", "number", "null"}, "description": "decimal amount in the wallet's currency, at most two decimal places, e.g. \"5000.00\""}
+// decimalDoc is said of every decimal amount a request takes.
+const decimalDoc = "; a decimal string (a JSON number is accepted too)"
 
 var riskMitigationSchema = obj(map[string]any{
 	"enhancedMonitoring": boolean("monitor the customer's transactions more closely"),
 	"transactionLimits": obj(map[string]any{
-		"dailyLimit":            amountSchema,
-		"requiresApprovalAbove": map[string]any{"type": []string{"string", "number", "null"}, "description": "transactions above this amount need an approval; at most the daily limit"},
+		"dailyLimit":            str("decimal amount in the wallet's currency, at most two decimal places, e.g. \"5000.00\"" + decimalDoc),
+		"requiresApprovalAbove": str("transactions above this amount need an approval; at most the daily limit" + decimalDoc),
 	}),
 })
+
+// riskMitigationAnswer is the review's risk mitigation as answered: null
+// when the review set none.
+var riskMitigationAnswer = nullable(obj(map[string]any{
+	"enhancedMonitoring": boolean("monitor the customer's transactions more closely"),
+	"transactionLimits": obj(map[string]any{
+		"dailyLimit":            nullable(str("decimal with two places, e.g. \"5000.00\"; null for no limit")),
+		"requiresApprovalAbove": nullable(str("decimal with two places; null for no threshold")),
+	}, "dailyLimit", "requiresApprovalAbove"),
+}, "enhancedMonitoring", "transactionLimits"))
 
 func init() {
 	Document("POST "+Prefix+"/admin/verification/review", Operation{
@@ -39,11 +50,16 @@ func init() {
 			"decision":           strEnum("", "APPROVE", "REJECT", "REQUEST_MORE_INFO"),
 			"reviewerNotes":      str(""),
 			"decidedBy":          str("the reviewer's name"),
-			"verificationMethod": map[string]any{"type": []string{"string", "null"}, "enum": []any{"MANUAL", nil}},
-			"completedAt":        map[string]any{"type": []string{"string", "null"}, "description": "RFC 3339"},
-			"additionalChecks":   array(obj(map[string]any{"type": str(""), "result": str(""), "performedAt": str("RFC 3339")})),
-			"riskMitigation":     riskMitigationSchema,
-		}),
+			"verificationMethod": nullEnum("MANUAL once decided", "MANUAL"),
+			"completedAt":        nullable(str("RFC 3339; null until the verification is complete")),
+			"additionalChecks":   array(obj(map[string]any{"type": str(""), "result": str(""), "performedAt": str("RFC 3339")}, "type", "result", "performedAt")),
+			"riskMitigation":     riskMitigationAnswer,
+		}, "verificationRequestId", "customerId", "status", "riskLevel", "decision", "reviewerNotes", "decidedBy", "verificationMethod", "completedAt", "additionalChecks", "riskMitigation"),
+		RequestExamples: []string{"004-review.request.json"},
+		Codes: map[int][]string{
+			403: {"SENIOR_REVIEW_REQUIRED"}, 404: {"VERIFICATION_NOT_FOUND"},
+			409: {"ALREADY_DECIDED", "VERIFICATION_NOT_IN_REVIEW", "VERIFICATION_CHANGED"},
+		},
 		Errors: []int{403, 404, 409, 422},
 	})
 	Document("POST "+Prefix+"/customer/individual/activate", Operation{
@@ -66,16 +82,24 @@ func init() {
 			"verificationStatus": strEnum("", "VERIFIED"), "riskLevel": strEnum("", "LOW", "MEDIUM", "HIGH"),
 			"enhancedMonitoring": boolean("from the approving review"), "activatedAt": str("RFC 3339"),
 			"accountDetails": obj(map[string]any{
-				"iban":     map[string]any{"type": []string{"string", "null"}, "description": "ISO 13616, valid check digits"},
-				"walletId": map[string]any{"type": []string{"string", "null"}, "format": "uuid"},
-				"currency": map[string]any{"type": []string{"string", "null"}},
+				"iban":     nullable(str("ISO 13616, valid check digits; null without generateIBAN")),
+				"walletId": nullable(uuidStr("null without createWallet")),
+				"currency": nullable(str("ISO 4217; null without a wallet")),
 				"appliedLimits": obj(map[string]any{
-					"dailyTransactionLimit": map[string]any{"type": []string{"string", "null"}, "description": "decimal"},
-					"requiresApprovalAbove": map[string]any{"type": []string{"string", "null"}, "description": "decimal"},
-					"source":                strEnum("", "RISK_MITIGATION", "NONE"),
-				}),
-			}),
-		}),
+					"dailyTransactionLimit":   nullable(str("decimal with two places; null for none")),
+					"requiresApprovalAbove":   nullable(str("decimal with two places; null for none")),
+					"monthlyTransactionLimit": str("decimal with two places, from the category's TRANSACTION_LIMITS; only when set"),
+					"singleTransactionLimit":  str("decimal with two places, from the category's TRANSACTION_LIMITS; only when set"),
+					"source":                  strEnum("", "RISK_MITIGATION", "CATEGORY", "NONE"),
+				}, "dailyTransactionLimit", "requiresApprovalAbove", "source"),
+			}, "iban", "walletId", "currency", "appliedLimits"),
+		}, "customerId", "status", "permission", "verificationStatus", "riskLevel", "enhancedMonitoring", "activatedAt", "accountDetails"),
+		RequestExamples:  []string{"004-activation.request.json"},
+		ResponseExamples: []string{"004-activation.response.json"},
+		Codes: map[int][]string{
+			404: {"CUSTOMER_NOT_FOUND"},
+			409: {"VERIFICATION_NOT_APPROVED", "ALREADY_ACTIVE", "INVALID_STATUS_TRANSITION", "IBAN_NOT_SUPPORTED", "CURRENCY_NOT_SUPPORTED", "BANK_CODE_INVALID"},
+		},
 		Errors: []int{404, 409, 422},
 	})
 }

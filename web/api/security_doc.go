@@ -4,6 +4,16 @@ package api
 
 var pinStatusSchema = obj(map[string]any{"customerId": uuidStr(""), "pinSet": boolean(""), "pinSetAt": str("RFC 3339, or null")})
 
+// pinCodes and otpCodes are the error codes of the PIN and one-time code
+// routes.
+var (
+	pinCodes = map[int][]string{404: {"CUSTOMER_NOT_FOUND", "CHALLENGE_NOT_FOUND"}, 409: {"PIN_NOT_SET", "PIN_ALREADY_SET", "OTP_ALREADY_USED"},
+		422: {"INVALID_PIN", "INVALID_OTP", "OTP_EXPIRED", "OTP_PURPOSE_MISMATCH"}, 423: {"PIN_LOCKED", "OTP_ATTEMPTS_EXCEEDED"}}
+	otpCodes = map[int][]string{404: {"CUSTOMER_NOT_FOUND", "CHALLENGE_NOT_FOUND"}, 409: {"OTP_ALREADY_USED", "INVALID_CUSTOMER_STATUS", "TOTP_NOT_ENROLLED"},
+		422: {"INVALID_OTP", "OTP_EXPIRED", "OTP_PURPOSE_MISMATCH"}, 423: {"OTP_ATTEMPTS_EXCEEDED"}, 429: {"OTP_RATE_LIMITED"}}
+	totpCodes = map[int][]string{409: {"TOTP_ALREADY_ENROLLED", "TOTP_NOT_STARTED"}, 422: {"INVALID_OTP"}}
+)
+
 const customerIDDoc = "required with an admin token; with a customer token it defaults to (and must be) the token's own customer"
 
 func init() {
@@ -16,6 +26,7 @@ func init() {
 			"currentPin": str("required when a PIN is set")}, "pin"),
 		Response: pinStatusSchema,
 		Errors:   []int{409, 415, 422, 423},
+		Codes:    pinCodes,
 	})
 	Document("POST "+Prefix+"/security/pin/verify", Operation{
 		Tag: "Security", Summary: "Check the transaction PIN",
@@ -25,6 +36,7 @@ func init() {
 		Request:  obj(map[string]any{"customerId": uuidStr(customerIDDoc), "pin": str("digits")}, "pin"),
 		Response: obj(map[string]any{"customerId": uuidStr(""), "verified": boolean("always true: a wrong PIN is an error")}),
 		Errors:   []int{409, 415, 422, 423},
+		Codes:    pinCodes,
 	})
 	Document("POST "+Prefix+"/security/pin/reset", Operation{
 		Tag: "Security", Summary: "Reset the transaction PIN with a one-time code",
@@ -35,6 +47,7 @@ func init() {
 			"newPin": str("optional")}, "challengeId", "code"),
 		Response: pinStatusSchema,
 		Errors:   []int{409, 415, 422, 423},
+		Codes:    pinCodes,
 	})
 	Document("POST "+Prefix+"/security/otp/send", Operation{
 		Tag: "Security", Summary: "Send a one-time code",
@@ -47,6 +60,7 @@ func init() {
 		Response: obj(map[string]any{"challengeId": uuidStr(""), "expiresAt": str("RFC 3339"), "channel": str(""), "purpose": str("")},
 			"challengeId", "expiresAt"),
 		Errors: []int{409, 415, 422, 429},
+		Codes:  otpCodes,
 	})
 	Document("POST "+Prefix+"/security/otp/verify", Operation{
 		Tag: "Security", Summary: "Check a one-time code",
@@ -56,6 +70,7 @@ func init() {
 		Request:  obj(map[string]any{"challengeId": uuidStr(""), "code": str("6 digits")}, "challengeId", "code"),
 		Response: obj(map[string]any{"challengeId": uuidStr(""), "customerId": uuidStr(""), "purpose": str(""), "verified": boolean("")}),
 		Errors:   []int{409, 415, 422, 423},
+		Codes:    otpCodes,
 	})
 	Document("POST "+Prefix+"/security/totp", Operation{
 		Tag: "Security", Summary: "Start enrolling an authenticator app (TOTP)",
@@ -65,6 +80,7 @@ func init() {
 		Response: obj(map[string]any{"secret": str("base32"), "otpauthUri": str("otpauth://totp/..."), "algorithm": str("SHA1"),
 			"digits": integer(""), "period": integer("seconds")}, "secret", "otpauthUri"),
 		Errors: []int{409},
+		Codes:  totpCodes,
 	})
 	Document("POST "+Prefix+"/security/totp/confirm", Operation{
 		Tag: "Security", Summary: "Confirm the authenticator app with its first code",
@@ -72,5 +88,6 @@ func init() {
 		Request:     obj(map[string]any{"code": str("6 digits")}, "code"),
 		Response:    obj(map[string]any{"customerId": uuidStr(""), "totpEnrolled": boolean("")}),
 		Errors:      []int{409, 415, 422},
+		Codes:       totpCodes,
 	})
 }

@@ -25,6 +25,7 @@ func init() {
 			"channel": strEnum("", "SMS", "EMAIL", "TOTP"), "expiresAt": str("RFC 3339"),
 		}, "otpRequired", "challengeId")}},
 		Errors: []int{401, 415, 422, 423, 429},
+		Codes:  map[int][]string{401: {"INVALID_CREDENTIALS"}, 403: {"ACCOUNT_DISABLED"}, 423: {"ACCOUNT_LOCKED"}, 429: {"OTP_RATE_LIMITED"}},
 	})
 	Document("POST "+Prefix+"/customer/session/otp", Operation{
 		Tag: "Sessions", Summary: "Complete a sign-in with its one-time code",
@@ -33,6 +34,8 @@ func init() {
 		Request:  obj(map[string]any{"challengeId": uuidStr("from POST /customer/session"), "code": str("6 digits")}, "challengeId", "code"),
 		Response: tokensSchema,
 		Errors:   []int{403, 409, 415, 422, 423},
+		Codes: map[int][]string{403: {"ACCOUNT_DISABLED"}, 404: {"CHALLENGE_NOT_FOUND"}, 409: {"OTP_ALREADY_USED"},
+			422: {"INVALID_OTP", "OTP_EXPIRED", "OTP_PURPOSE_MISMATCH"}, 423: {"OTP_ATTEMPTS_EXCEEDED"}},
 	})
 	Document("POST "+Prefix+"/customer/session/refresh", Operation{
 		Tag: "Sessions", Summary: "Exchange a refresh token for new tokens (rotating)",
@@ -42,11 +45,13 @@ func init() {
 		Request:  obj(map[string]any{"refreshToken": str("")}, "refreshToken"),
 		Response: tokensSchema,
 		Errors:   []int{401, 415, 422},
+		Codes:    map[int][]string{401: {"INVALID_REFRESH_TOKEN", "REFRESH_TOKEN_REUSED", "SESSION_REVOKED", "SESSION_EXPIRED"}, 403: {"ACCOUNT_DISABLED"}, 409: {"REFRESH_TOKEN_REUSED"}},
 	})
 	Document("DELETE "+Prefix+"/customer/session", Operation{
 		Tag: "Sessions", Summary: "Sign out: end the customer token's session",
 		Description: "The session's refresh token and access tokens stop working at once.",
 		Response:    obj(map[string]any{"sessionId": uuidStr(""), "loggedOut": boolean("")}),
 		Errors:      []int{409},
+		Codes:       map[int][]string{409: {"NO_SESSION"}},
 	})
 }

@@ -11,6 +11,15 @@ func nullable(s map[string]any) map[string]any {
 	return out
 }
 
+// nullEnum is a string that is one of values or null.
+func nullEnum(doc string, values ...string) map[string]any {
+	enum := []any{}
+	for _, v := range values {
+		enum = append(enum, v)
+	}
+	return map[string]any{"type": []string{"string", "null"}, "description": doc, "enum": append(enum, nil)}
+}
+
 var docStatusEnum = []string{"SUBMITTED|REVIEWING", "SUBMITTED|VALID", "SUBMITTED|INVALID", "MISSING"}
 
 func subDocSchema(typeDoc string) map[string]any {
