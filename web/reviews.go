@@ -15,6 +15,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -206,10 +207,26 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 			break
 		}
 	}
-	d.Comparison = comparison(c, v)
+	mask := newDocMask(emp)
+	mask.learnChecks(v.Checks)
+	evs := map[uuid.UUID]*evidence.Evidence{}
+	for _, doc := range v.Documents {
+		ev, err := s.KYC.DocumentEvidence(ctx, emp.TenantID, doc.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		evs[doc.ID] = ev
+		mask.learn(doc, ev)
+	}
+	d.Comparison = comparison(c, v, mask)
+	d.Findings = map[string][]reviews.Finding{}
 	names := docNames(v.Documents)
 	for _, chk := range sortedChecks(v.Checks) {
-		cv := checkView(chk, names)
+		cv := mask.check(checkView(chk, names))
+		if f := findings(chk, c); len(f) > 0 {
+			d.Findings[chk.Kind] = f
+		}
 		if chk.Kind == kyc.CheckSanctions || chk.Kind == kyc.CheckPEP {
 			d.Screening = append(d.Screening, cv)
 		} else {
@@ -229,10 +246,19 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	canView := emp.Can(staff.PermDocumentsView)
+	faces := facesOf(v.Checks)
 	for _, doc := range v.Documents {
-		d.Documents = append(d.Documents, reviews.Doc{ID: doc.ID.String(), Label: docLabel(doc), FileName: doc.FileName, Facts: docFacts(doc),
-			Status: doc.Status, Uploaded: doc.CreatedAt, Details: docMetadata(doc), CanView: canView})
+		ev := evs[doc.ID]
+		rd := reviews.Doc{ID: doc.ID.String(), Label: docLabel(doc), FileName: doc.FileName, Facts: docFacts(doc),
+			Status: doc.Status, Uploaded: doc.CreatedAt, Details: mask.kvs(docMetadata(doc)), CanView: canView,
+			IsImage: strings.HasPrefix(doc.MIME, "image/"), Read: ev != nil}
+		rd.Figure = figureOf(doc, ev, faces.on(doc.ID.String()), rd.Label+" of "+c.FullName())
+		if !rd.IsImage && ev != nil && len(ev.Pages) > 0 {
+			rd.Snippet = snippet(mask.text(ev.Pages[0].Text), 8)
+		}
+		d.Documents = append(d.Documents, rd)
 	}
+	d.Faces = facePair(faces, d.Documents)
 	if v.Decision != "" {
 		last := &reviews.Decided{Decision: v.Decision, By: v.DecidedByName, Notes: v.ReviewerNotes}
 		if v.CompletedAt != nil {
@@ -314,8 +340,10 @@ func personOf(c customer.Customer, now time.Time) reviews.Person {
 }
 
 // comparison sets registration data beside what the latest identity
-// document and proof of address say, with the checks' verdicts.
-func comparison(c customer.Customer, v kyc.Verification) []reviews.Compare {
+// document and proof of address show, with the checks' verdicts. What
+// the server read comes first; what the upload declared is shown, marked
+// as such, only where nothing was read.
+func comparison(c customer.Customer, v kyc.Verification, mask *docMask) []reviews.Compare {
 	latest := map[string]kyc.DocumentInfo{}
 	for _, d := range v.Documents { // oldest first: the latest of each type wins
 		latest[d.Type] = d
@@ -344,32 +372,53 @@ func comparison(c customer.Customer, v kyc.Verification) []reviews.Compare {
 		idLabel = docLabel(identity)
 	}
 	md := identity.Metadata
-	name := extracted(md.ExtractedData, "fullName")
-	if name == "" {
-		name = strings.TrimSpace(extracted(md.ExtractedData, "firstName") + " " + extracted(md.ExtractedData, "lastName"))
-	}
-	if name == "" {
-		if n, ok := idCheck.Evidence["nameOnDocument"].(string); ok {
-			name = n
+	read, _ := idCheck.Evidence["read"].(map[string]any)
+	// pick is what the document showed, else what was declared.
+	pick := func(readValue, declared string) (string, string) {
+		switch {
+		case readValue != "":
+			return readValue, idLabel + ", as read"
+		case declared != "":
+			return declared, idLabel + ", as declared (not read)"
 		}
+		return "—", idLabel
 	}
-	dob := extracted(md.ExtractedData, "dateOfBirth")
+	declaredName := extracted(md.ExtractedData, "fullName")
+	if declaredName == "" {
+		declaredName = strings.TrimSpace(extracted(md.ExtractedData, "firstName") + " " + extracted(md.ExtractedData, "lastName"))
+	}
+	readName, _ := idCheck.Evidence["nameOnDocument"].(string)
+	name, nameSrc := pick(readName, declaredName)
+	dob, dobSrc := pick(extracted(read, "dateOfBirth"), extracted(md.ExtractedData, "dateOfBirth"))
+	nat, natSrc := pick(extracted(read, "nationality"), md.IssuingCountry)
+	num, numSrc := pick(extracted(read, "documentNumber"), md.DocumentNumber)
+	exp, expSrc := pick(extracted(read, "expiryDate"), md.ExpiryDate)
 	rows := []reviews.Compare{
-		{Field: "Name", Registered: c.FullName(), Document: orDash(name), Source: idLabel, Verdict: verdict(hasID && name != "", "NAME_MISMATCH")},
-		{Field: "Date of birth", Registered: c.DateOfBirth.Format(time.DateOnly), Document: orDash(dob), Source: idLabel, Verdict: verdict(hasID && dob != "", "DATE_OF_BIRTH_MISMATCH")},
-		{Field: "Nationality / issuing country", Registered: c.Nationality, Document: orDash(md.IssuingCountry), Source: idLabel},
-		{Field: "Document number", Registered: "—", Document: orDash(md.DocumentNumber), Source: idLabel},
-		{Field: "Document expiry", Registered: "—", Document: orDash(md.ExpiryDate), Source: idLabel, Verdict: verdict(hasID && md.ExpiryDate != "", "EXPIRED")},
+		{Field: "Name", Registered: c.FullName(), Document: name, Source: nameSrc, Verdict: verdict(hasID && name != "—", "NAME_MISMATCH")},
+		{Field: "Date of birth", Registered: c.DateOfBirth.Format(time.DateOnly), Document: dob, Source: dobSrc, Verdict: verdict(hasID && dob != "—", "DATE_OF_BIRTH_MISMATCH")},
+		{Field: "Nationality / issuing country", Registered: c.Nationality, Document: nat, Source: natSrc},
+		{Field: "Document number", Registered: "—", Document: mask.text(num), Source: numSrc},
+		{Field: "Document expiry", Registered: "—", Document: exp, Source: expSrc, Verdict: verdict(hasID && exp != "—", "EXPIRED")},
 	}
 	addr := reviews.Compare{Field: "Address", Registered: formatAddress(c.Address), Document: "—"}
 	if hasPOA {
 		addr.Source = docLabel(poa)
-		text := strings.TrimSpace(poa.Metadata.Address.String() + " " + extracted(poa.Metadata.ExtractedData, "address"))
-		addr.Document = orDash(text)
-		if poa.Metadata.IssueDate != "" {
-			addr.Source += ", issued " + poa.Metadata.IssueDate
+		ac, checked := v.Check(kyc.CheckAddress)
+		if lines := words(ac.Evidence["addressOnDocument"]); len(lines) > 0 {
+			addr.Document = strings.Join(lines, ", ")
+			addr.Source += ", as read"
+			if d, ok := ac.Evidence["issueDateOnDocument"].(string); ok && d != "" {
+				addr.Source += ", issued " + d
+			}
+		} else {
+			text := strings.TrimSpace(poa.Metadata.Address.String() + " " + extracted(poa.Metadata.ExtractedData, "address"))
+			addr.Document = orDash(text)
+			addr.Source += ", as declared (not read)"
+			if poa.Metadata.IssueDate != "" {
+				addr.Source += ", issued " + poa.Metadata.IssueDate
+			}
 		}
-		if ac, ok := v.Check(kyc.CheckAddress); ok {
+		if checked {
 			addr.Verdict = "mismatch"
 			if ac.Evidence["verified"] == true {
 				addr.Verdict = "match"
@@ -377,6 +426,213 @@ func comparison(c customer.Customer, v kyc.Verification) []reviews.Compare {
 		}
 	}
 	return append(rows, addr)
+}
+
+// words are a stored list of strings.
+func words(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, it := range list {
+		if s, ok := it.(string); ok && strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Tones of a finding.
+const (
+	good = "good"
+	bad  = "bad"
+)
+
+// findings are a check's evidence in sentences a reviewer reads at a
+// glance: what the document showed against what was registered, with
+// the scores. The evidence as stored stays under them.
+func findings(chk kyc.StoredCheck, c customer.Customer) []reviews.Finding {
+	e := chk.Evidence
+	failed := map[string]bool{}
+	for _, f := range words(e["failures"]) {
+		failed[f] = true
+	}
+	tone := func(fails ...string) string {
+		for _, f := range fails {
+			if failed[f] {
+				return bad
+			}
+		}
+		return good
+	}
+	var out []reviews.Finding
+	add := func(t, text string) { out = append(out, reviews.Finding{Tone: t, Text: text}) }
+	switch chk.Kind {
+	case kyc.CheckIdentity:
+		switch e["source"] {
+		case "MRZ":
+			add("", "Read from the machine-readable zone")
+		case "VISUAL_ZONE":
+			add("", "Read from the printed fields (no machine-readable zone)")
+		}
+		if m, ok := e["mrz"].(map[string]any); ok {
+			checks, _ := m["checks"].([]any)
+			agree := 0
+			for _, ch := range checks {
+				if cm, ok := ch.(map[string]any); ok && cm["valid"] == true {
+					agree++
+				}
+			}
+			t := good
+			if agree != len(checks) {
+				t = bad
+			}
+			add(t, fmt.Sprintf("MRZ check digits: %d of %d agree", agree, len(checks)))
+		}
+		if n, ok := e["nameOnDocument"].(string); ok {
+			text := "Name on document: " + n + " — registered: " + c.FullName()
+			if sc, ok := e["matchScore"].(float64); ok {
+				text += fmt.Sprintf(" — match %.0f of 100", sc*100)
+			}
+			add(tone("NAME_MISMATCH"), text)
+		}
+		read, _ := e["read"].(map[string]any)
+		if dob := extracted(read, "dateOfBirth"); dob != "" {
+			add(tone("DATE_OF_BIRTH_MISMATCH"), "Date of birth on document: "+dob+" — registered: "+c.DateOfBirth.Format(time.DateOnly))
+		}
+		if x := extracted(read, "expiryDate"); x != "" {
+			add(tone("EXPIRED", "DECLARED_EXPIRED"), "Expires on "+x+" (by the document)")
+		}
+		if vz := words(e["visualZoneDisagrees"]); len(vz) > 0 {
+			add(bad, "The printed page does not show the MRZ's "+strings.Join(vz, ", "))
+		}
+		out = append(out, qualityFinding(e["quality"])...)
+		out = append(out, signalFindings(e["signals"])...)
+	case kyc.CheckAddress:
+		if n, ok := e["holderOnDocument"].(string); ok && n != "" {
+			add(tone("NAME_MISMATCH"), "Holder on document: "+n+" — registered: "+c.FullName())
+		}
+		if lines := words(e["addressOnDocument"]); len(lines) > 0 {
+			text := "Address on document: " + strings.Join(lines, ", ") + " — registered: " + formatAddress(c.Address)
+			if m, ok := e["addressMatch"].(map[string]any); ok {
+				if sc, ok := m["score"].(float64); ok {
+					text += fmt.Sprintf(" — match %.0f of 100", sc*100)
+				}
+				if miss := words(m["missing"]); len(miss) > 0 {
+					text += " (not found: " + strings.Join(miss, ", ") + ")"
+				}
+			}
+			add(tone("ADDRESS_MISMATCH"), text)
+		}
+		if d, ok := e["issueDateOnDocument"].(string); ok && d != "" {
+			text := "Issued on " + d + ", by the date printed"
+			if n, ok := e["maxAgeDays"].(float64); ok && n > 0 {
+				text += fmt.Sprintf(" (at most %.0f days old)", n)
+			}
+			add(tone("TOO_OLD", "DECLARED_ISSUE_DATE_TOO_OLD"), text)
+		}
+	case kyc.CheckSelfie:
+		f := facesOf([]kyc.StoredCheck{chk})
+		if f != nil {
+			cmp := f.cmp
+			add("", fmt.Sprintf("Faces found: %d on the selfie, %d on the ID photo", len(cmp.SelfieFaces), len(cmp.IDPhotoFaces)))
+			if cmp.Compared {
+				t := bad
+				if cmp.Match {
+					t = good
+				}
+				add(t, fmt.Sprintf("Face similarity %.0f of 100 (same person above 50)", cmp.Similarity))
+				add("", fmt.Sprintf("Descriptor distance %.3f, the same person below %.2f", cmp.Distance, cmp.Threshold))
+			}
+		}
+		if l, ok := e["livenessReason"].(string); ok {
+			add("", "Liveness not claimed: "+l)
+		}
+	}
+	if r, ok := e["reason"].(string); ok && r != "" && (chk.Kind == kyc.CheckIdentity || chk.Kind == kyc.CheckAddress || chk.Kind == kyc.CheckSelfie) {
+		add("", "Note: "+r)
+	}
+	if _, ok := e["failures"]; ok && (chk.Kind == kyc.CheckIdentity || chk.Kind == kyc.CheckAddress || chk.Kind == kyc.CheckSelfie) {
+		fs := words(e["failures"])
+		if len(fs) == 0 {
+			add(good, "No failure")
+		} else {
+			for i, f := range fs {
+				fs[i] = humanise(f)
+			}
+			add(bad, "Failures: "+strings.Join(fs, ", "))
+		}
+	}
+	return out
+}
+
+// qualityFinding says whether the image's quality figures passed.
+func qualityFinding(v any) []reviews.Finding {
+	q, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	if fs := words(q["failed"]); len(fs) > 0 {
+		for i, f := range fs {
+			fs[i] = strings.ToLower(humanise(f))
+		}
+		return []reviews.Finding{{Tone: bad, Text: "Image quality fails on " + strings.Join(fs, ", ")}}
+	}
+	return []reviews.Finding{{Tone: good, Text: "Image quality: every figure within its threshold"}}
+}
+
+// signalFindings are the reading's signals in words.
+func signalFindings(v any) []reviews.Finding {
+	list, _ := v.([]any)
+	var out []reviews.Finding
+	for _, it := range list {
+		sg, _ := it.(map[string]any)
+		code, _ := sg["code"].(string)
+		w := signalWords[code]
+		if w == "" {
+			w = humanise(code)
+		}
+		if d, _ := sg["detail"].(string); d != "" {
+			w += " (" + d + ")"
+		}
+		out = append(out, reviews.Finding{Tone: bad, Text: "Signal: " + w})
+	}
+	return out
+}
+
+// snippet is the first n non-blank lines of text, for a PDF's thumbnail.
+func snippet(text string, n int) string {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+			if len(lines) == n {
+				break
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// facePair sets the selfie beside the ID photo it was compared with.
+func facePair(f *selfieFaces, docs []reviews.Doc) *reviews.FacePair {
+	if f == nil {
+		return nil
+	}
+	p := &reviews.FacePair{Compared: f.cmp.Compared, Match: f.cmp.Match, Reason: f.cmp.Reason}
+	if f.cmp.Compared {
+		p.Similarity = fmt.Sprintf("%.0f of 100", f.cmp.Similarity)
+	}
+	for _, d := range docs {
+		switch d.ID {
+		case f.selfie:
+			p.Selfie = d
+		case f.identity:
+			p.IDPhoto = d
+		}
+	}
+	if p.Selfie.ID == "" || p.IDPhoto.ID == "" {
+		return nil
+	}
+	return p
 }
 
 func extracted(m map[string]any, k string) string {
