@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ciamhq/ciam/internal/evidence/face"
 )
 
 // Evidence is everything read from one document.
@@ -30,6 +32,17 @@ type Evidence struct {
 	// Signals gathers the file's and the MRZ's findings.
 	Signals  []Signal      `json:"signals,omitempty"`
 	Duration time.Duration `json:"duration"`
+	// Faces is, on a selfie, the comparison of its face with the identity
+	// document's photo: the KYC pipeline's evidence stage adds it.
+	Faces *FaceEvidence `json:"faces,omitempty"`
+}
+
+// FaceEvidence is a selfie's face comparison, with the identity document
+// it was compared with, or why none was made.
+type FaceEvidence struct {
+	With        string           `json:"with,omitempty"` // the identity document's id
+	Comparison  *face.Comparison `json:"comparison,omitempty"`
+	Unavailable string           `json:"unavailable,omitempty"`
 }
 
 // ExamineOptions are what Examine needs besides the bytes.

@@ -61,7 +61,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
 	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
+	river.AddWorker(workers, &kyc.EvidenceWorker{S: c.KYC})
 	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
+	river.AddWorker(workers, &kyc.RouteWorker{S: c.KYC})
 	if c.AML != nil {
 		river.AddWorker(workers, &aml.ShadowWorker{S: c.AML})
 	}

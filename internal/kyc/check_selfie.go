@@ -3,59 +3,37 @@ package kyc
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/evidence"
-	"github.com/ciamhq/ciam/internal/evidence/face"
 )
 
-// selfieCheck compares the face on the selfie with the face on the
-// identity document's photo: exactly one face on each, found and compared
-// by the face models (internal/evidence/face). Without the models the
-// check says NOT_CHECKED with the reason, never PASSED. A single still
-// proves nothing about liveness, and no liveness is claimed.
-func (s *Service) selfieCheck(ctx context.Context, tenant uuid.UUID, selfie db.Document, identity *db.Document) (CheckResult, error) {
+// selfieCheck turns the face comparison the evidence stage stored with
+// the selfie into a result: exactly one face on the selfie and one on the
+// identity document, found and compared by the face models
+// (internal/evidence/face), the same person by the model's threshold.
+// Without the models it says NOT_CHECKED with the reason, never PASSED.
+// A single still proves nothing about liveness, and no liveness is
+// claimed.
+func selfieCheck(selfie db.Document, ev *evidence.Evidence) CheckResult {
 	e := map[string]any{"documentId": selfie.ID, "liveness": NotChecked,
 		"livenessReason": "a single still proves nothing about liveness; none is claimed"}
 	res := CheckResult{Kind: CheckSelfie, Status: NotChecked, Evidence: e}
-	switch {
-	case s.Faces == nil:
-		reason := s.FacesUnavailable
-		if reason == "" {
-			reason = "no face models on this server"
-		}
-		e["reason"] = reason + ": the selfie was not compared"
-		return res, nil
-	case identity == nil:
-		res.Status = Failed
-		e["reason"] = "no identity document to compare the selfie with"
-		e["failures"] = []string{"NO_IDENTITY_DOCUMENT"}
-		return res, nil
+	if ev == nil || ev.Faces == nil {
+		e["reason"] = "the faces were not compared"
+		return res
 	}
-	e["identityDocumentId"] = identity.ID
-	selfieImg, err := s.decoded(ctx, tenant, selfie.ID)
-	if err != nil {
-		return res, err
+	fe := ev.Faces
+	if fe.With != "" {
+		e["identityDocumentId"] = fe.With
 	}
-	idImg, err := s.decoded(ctx, tenant, identity.ID)
-	if err != nil {
-		return res, err
-	}
-	if selfieImg == nil || idImg == nil {
-		e["reason"] = "the selfie or the identity document is a PDF: faces are compared on images only"
-		return res, nil
-	}
-	cmp, err := s.Faces.Compare(ctx, selfieImg.Image, idImg.Image)
-	if errors.Is(err, face.ErrUnavailable) {
-		e["reason"] = err.Error() + ": the selfie was not compared"
-		return res, nil
-	}
-	if err != nil {
-		return res, fmt.Errorf("kyc: compare faces: %w", err)
+	cmp := fe.Comparison
+	if cmp == nil {
+		e["reason"] = fe.Unavailable + ": the selfie was not compared"
+		return res
 	}
 	e["comparison"] = cmp
 	switch {
@@ -72,7 +50,7 @@ func (s *Service) selfieCheck(ctx context.Context, tenant uuid.UUID, selfie db.D
 		e["failures"] = []string{"FACE_MISMATCH"}
 		e["reason"] = fmt.Sprintf("the faces differ (similarity %.0f of 100; the same person scores above 50)", cmp.Similarity)
 	}
-	return res, nil
+	return res
 }
 
 // decoded reads a stored document and decodes it, for the checks that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
-	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/evidence"
 )
@@ -84,30 +82,58 @@ type CheckResult struct {
 
 func score(v float64) *float64 { return &v }
 
-// RunChecks runs every automated check of verification vr, stores each
-// with its evidence, and routes the verification: approved automatically,
-// or to people with the reasons why, or left waiting for documents.
+// checkInput is what every check may look at: the verification, the
+// customer, their requirements, and the latest document of each type with
+// what the server read from it.
+type checkInput struct {
+	tenant   uuid.UUID
+	req      db.VerificationRequest
+	cust     customer.Customer
+	profile  customer.Profile
+	settings customer.Settings
+	rows     []db.KycRequirement
+	reqs     []Requirement
+	country  string
+	latest   map[string]db.Document
+	now      time.Time
+	reading  bool // documents are read on this server
+	open     func(d db.Document) (*evidence.Evidence, error)
+}
+
+// requirement is what governs documents of type t for this customer.
+func (in *checkInput) requirement(t string) (Requirement, bool) {
+	return accepted(in.rows, in.reqs, in.country, t)
+}
+
+// A check turns the input into results (the screening check gives two:
+// sanctions and PEP). Each check is a file of its own; a new one is a new
+// file and a line in checks.
+type check func(ctx context.Context, s *Service, in *checkInput) ([]CheckResult, error)
+
+// checks run in this order; each result is stored as it completes, so
+// status answers show the checks one by one.
+var checks = []check{requirementsCheck, identityStage, addressStage, ageCheck, screeningCheck, selfieStage}
+
+// RunChecks is the checks stage: it runs every check of verification vr,
+// storing each result with its evidence as it completes, and queues the
+// routing.
 func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 	ctx = actor.With(ctx, actor.Actor{Kind: actor.System, Name: "automated checks", TenantID: tenant})
-	var (
-		req      db.VerificationRequest
-		docs     []db.Document
-		settings customer.Settings
-		rows     []db.KycRequirement
-	)
+	in := &checkInput{tenant: tenant, now: s.now(), reading: s.Reader != nil,
+		open: func(d db.Document) (*evidence.Evidence, error) { return openEvidence(s.crypt, d.ID, d.Evidence) }}
+	var docs []db.Document
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
-		if req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr}); err != nil {
+		if in.req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr}); err != nil {
 			return err
 		}
 		if docs, err = q.RequestDocuments(ctx, db.RequestDocumentsParams{TenantID: tenant, VerificationRequestID: vr}); err != nil {
 			return err
 		}
-		if settings, err = customer.LoadSettings(ctx, q, tenant); err != nil {
+		if in.settings, err = customer.LoadSettings(ctx, q, tenant); err != nil {
 			return err
 		}
-		rows, err = q.KYCRequirements(ctx, tenant)
-		if err != nil {
+		if in.rows, err = q.KYCRequirements(ctx, tenant); err != nil {
 			return err
 		}
 		return q.SetChecksState(ctx, db.SetChecksStateParams{TenantID: tenant, ID: vr, ChecksState: "RUNNING"})
@@ -115,225 +141,52 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("kyc: checks: %w", err)
 	}
-	if req.Status != StatusDocumentsReceived {
+	if in.req.Status != StatusDocumentsReceived {
 		return nil // decided or reopened since the job was queued
 	}
-	cust, err := s.customers.Get(ctx, tenant, req.CustomerID)
-	if err != nil {
+	if in.cust, err = s.customers.Get(ctx, tenant, in.req.CustomerID); err != nil {
 		return err
 	}
-	now := s.now()
-	country := cust.Address.Country
-	if country == "" {
-		country = cust.Nationality
+	in.country = in.cust.Address.Country
+	if in.country == "" {
+		in.country = in.cust.Nationality
 	}
-	reqs := requirementsFor(rows, country, cust.RiskLevel)
-	profile := customer.ProfileOf(cust.Categorization)
-	latest := map[string]db.Document{}
-	for _, d := range docs { // oldest first: the latest of each type wins
-		latest[d.Type] = d
+	in.reqs = requirementsFor(in.rows, in.country, in.cust.RiskLevel)
+	in.profile = customer.ProfileOf(in.cust.Categorization)
+	in.latest = latestOfEachType(docs)
+	if err := s.ensureFaces(ctx, tenant, in.latest); err != nil {
+		return err
 	}
-	var results []CheckResult
-
-	// Requirements.
-	var missing []string
-	for _, r := range reqs {
-		if _, ok := latest[r.Type]; r.Required && !ok {
-			missing = append(missing, r.Type)
-		}
-	}
-	reqResult := CheckResult{Kind: CheckRequirements, Status: Passed, Evidence: map[string]any{"riskLevel": cust.RiskLevel, "country": country, "missing": missing}}
-	if len(missing) > 0 {
-		reqResult.Status = Failed
-	}
-	results = append(results, reqResult)
-
-	// What the server read from each document, sealed with it.
-	evidenceOf := func(d db.Document) (*evidence.Evidence, error) { return openEvidence(s.crypt, d.ID, d.Evidence) }
-	reading := s.Reader != nil
-
-	// Identity.
-	if d, ok := latest["IDENTITY_DOCUMENT"]; ok {
-		ev, err := evidenceOf(d)
+	for _, c := range checks {
+		results, err := c(ctx, s, in)
 		if err != nil {
 			return err
 		}
-		results = append(results, identityCheck(d, ev, reading, cust, now))
-	} else {
-		results = append(results, CheckResult{Kind: CheckIdentity, Status: Failed, Evidence: map[string]any{"reason": "no identity document"}})
-	}
-	// Address.
-	if d, ok := latest["PROOF_OF_ADDRESS"]; ok {
-		ev, err := evidenceOf(d)
-		if err != nil {
+		if err := s.storeChecks(ctx, tenant, vr, results); err != nil {
 			return err
 		}
-		rq, _ := accepted(rows, reqs, country, "PROOF_OF_ADDRESS")
-		results = append(results, addressCheck(d, ev, reading, cust, now, rq.MaxAgeDays))
-	} else {
-		results = append(results, CheckResult{Kind: CheckAddress, Status: NotRequired, Evidence: map[string]any{"reason": "no proof of address required or given"}})
 	}
-	// Age.
-	age := customer.Age(cust.DateOfBirth, now)
-	ageResult := CheckResult{Kind: CheckAge, Status: Passed, Evidence: map[string]any{"age": age, "minimum": settings.MinAge}}
-	if age < settings.MinAge {
-		ageResult.Status = Failed
-	}
-	results = append(results, ageResult)
-	// Sanctions and PEP.
-	if s.Screener == nil {
-		ev := map[string]any{"reason": "screening is not available; nothing was checked"}
-		results = append(results, CheckResult{Kind: CheckSanctions, Status: NotChecked, Evidence: ev}, CheckResult{Kind: CheckPEP, Status: NotChecked, Evidence: ev})
-	} else {
-		sr, err := s.Screener.ScreenPerson(ctx, tenant, Person{CustomerID: cust.ID, Name: cust.FullName(), DateOfBirth: cust.DateOfBirth,
-			Country: cust.Nationality, Enhanced: profile.Enhanced()})
-		if err != nil {
-			return fmt.Errorf("kyc: screening: %w", err)
-		}
-		san := map[string]string{"CLEAR": Passed, "POSSIBLE_MATCH": PossibleMatch, "MATCH": Match}[sr.Sanctions]
-		pep := map[string]string{"NOT_PEP": Passed, "POSSIBLE_PEP": PossibleMatch, "PEP": Match}[sr.PEP]
-		if san == "" { // no list of the kind was looked at
-			san = NotChecked
-		}
-		if pep == "" {
-			pep = NotChecked
-		}
-		ev := map[string]any{"listsChecked": sr.ListsChecked, "listVersions": sr.ListVersions, "result": sr.Evidence,
-			"sanctions": sr.Sanctions, "pep": sr.PEP, "enhanced": profile.Enhanced()}
-		results = append(results, CheckResult{Kind: CheckSanctions, Status: san, Evidence: ev}, CheckResult{Kind: CheckPEP, Status: pep, Evidence: ev})
-	}
-	// Selfie.
-	selfieRequired := false
-	if rq, ok := accepted(rows, reqs, country, "SELFIE"); ok {
-		selfieRequired = rq.Required
-	}
-	if d, ok := latest["SELFIE"]; ok {
-		var id *db.Document
-		if doc, ok := latest["IDENTITY_DOCUMENT"]; ok {
-			id = &doc
-		}
-		r, err := s.selfieCheck(ctx, tenant, d, id)
-		if err != nil {
-			return err
-		}
-		r.Evidence["required"] = selfieRequired
-		results = append(results, r)
-	} else {
-		results = append(results, CheckResult{Kind: CheckSelfie, Status: NotRequired, Evidence: map[string]any{"reason": "no selfie given"}})
-	}
-
-	return s.route(ctx, tenant, req, cust, profile, results, len(missing) > 0, settings.SelfieUncheckedBlocks, now)
+	return s.next(ctx, tenant, vr, RouteArgs{TenantID: tenant, VerificationRequestID: vr}, func() error { return s.Route(ctx, tenant, vr) })
 }
 
-// route stores the checks and moves the verification on.
-func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.VerificationRequest, cust customer.Customer, profile customer.Profile,
-	results []CheckResult, incomplete, selfieBlocks bool, now time.Time) error {
-	var reasons []string
-	add := func(r string) {
-		if !slices.Contains(reasons, r) {
-			reasons = append(reasons, r)
-		}
-	}
-	for _, r := range results {
-		switch {
-		case r.Kind == CheckSanctions && (r.Status == PossibleMatch || r.Status == Match):
-			add(ReasonSanctions)
-		case r.Kind == CheckPEP && (r.Status == PossibleMatch || r.Status == Match):
-			add(ReasonPEP)
-		case r.Kind == CheckRequirements:
-		case r.Status == Failed:
-			add(ReasonCheckFailed + "_" + r.Kind)
-		case r.Status == Unreadable:
-			add(ReasonUnreadable + "_" + r.Kind)
-		case r.Status == NotChecked && r.Kind != CheckSelfie:
-			// Nothing is approved on a check nobody made.
-			add(ReasonNotChecked + "_" + r.Kind)
-		case r.Kind == CheckSelfie && r.Status == NotChecked && (selfieBlocks || r.Evidence["required"] == true):
-			// A required selfie nobody compared is never approved
-			// automatically; an optional one as the tenant chooses.
-			add(ReasonSelfieUnknown)
-		}
-	}
-	// A possible PEP or sanctions match makes the customer HIGH risk
-	// (guide 004 pairs them in its manual-review example).
-	raise := slices.Contains(reasons, ReasonPEP) || slices.Contains(reasons, ReasonSanctions)
-	if profile.PEP {
-		add(ReasonPEPDeclared)
-	}
-	if profile.EDD {
-		add(ReasonEDD)
-	}
-	if cust.RiskLevel == "HIGH" || raise {
-		add(ReasonHighRisk)
-	}
-	status := StatusApproved
-	switch {
-	case incomplete:
-		status = StatusDocumentsReceived // waiting for the rest
-	case len(reasons) > 0:
-		status = StatusPendingReview
-	}
-	approved := false
-	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		current, err := q.VerificationRequestForUpdate(ctx, db.VerificationRequestForUpdateParams{TenantID: tenant, ID: req.ID})
-		if err != nil {
-			return err
-		}
-		if current.Status != StatusDocumentsReceived {
-			return nil
-		}
+// storeChecks stores results of verification vr while it still waits for
+// its checks.
+func (s *Service) storeChecks(ctx context.Context, tenant, vr uuid.UUID, results []CheckResult) error {
+	return db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		for _, r := range results {
-			ev, _ := json.Marshal(r.Evidence)
+			ev, err := json.Marshal(r.Evidence)
+			if err != nil {
+				return err
+			}
 			var sc decimal.NullDecimal
 			if r.Score != nil {
 				sc = decimal.NullDecimal{Decimal: decimal.NewFromFloat(*r.Score).Round(4), Valid: true}
 			}
-			if err := q.UpsertCheck(ctx, db.UpsertCheckParams{ID: uuid.New(), TenantID: tenant, VerificationRequestID: req.ID,
+			if err := q.UpsertCheck(ctx, db.UpsertCheckParams{ID: uuid.New(), TenantID: tenant, VerificationRequestID: vr,
 				Kind: r.Kind, Status: r.Status, Score: sc, Evidence: ev}); err != nil {
 				return err
 			}
 		}
-		if raise && cust.RiskLevel != "HIGH" {
-			if err := q.RaiseCustomerRiskToHigh(ctx, db.RaiseCustomerRiskToHighParams{TenantID: tenant, ID: cust.ID, Reason: customer.ReasonPossibleListMatch}); err != nil {
-				return err
-			}
-			if err := q.RaiseVerificationRiskToHigh(ctx, db.RaiseVerificationRiskToHighParams{TenantID: tenant, ID: req.ID}); err != nil {
-				return err
-			}
-			if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "customer.risk.raised", EntityType: "customer", EntityID: cust.ID.String(),
-				ReasonCode: customer.ReasonPossibleListMatch, Before: map[string]any{"riskLevel": cust.RiskLevel},
-				After: map[string]any{"riskLevel": "HIGH", "verificationRequestId": req.ID}}); err != nil {
-				return err
-			}
-		}
-		p := db.SetVerificationStatusParams{TenantID: tenant, ID: req.ID, Status: status, ChecksState: "DONE", ReasonsForReview: reasons}
-		if reasons == nil {
-			p.ReasonsForReview = []string{}
-		}
-		switch status {
-		case StatusApproved:
-			m := "AUTOMATED"
-			p.VerificationMethod, p.CompletedAt = &m, &now
-		case StatusPendingReview:
-			team := "COMPLIANCE_TEAM"
-			p.AssignedTo = &team
-		}
-		if _, err := q.SetVerificationStatus(ctx, p); err != nil {
-			return err
-		}
-		if status == StatusApproved {
-			if err := q.SetDocumentsStatus(ctx, db.SetDocumentsStatusParams{TenantID: tenant, VerificationRequestID: req.ID, Status: DocValid}); err != nil {
-				return err
-			}
-		}
-		approved = status == StatusApproved
-		if status != current.Status {
-			return statusChanged(ctx, q, tenant, req.ID, req.CustomerID, current.Status, status, now)
-		}
 		return nil
 	})
-	if err == nil && approved {
-		s.autoActivate(ctx, tenant, req.CustomerID)
-	}
-	return err
 }

@@ -130,13 +130,7 @@ func loadVerification(ctx context.Context, q *db.Queries, tenant, vr uuid.UUID) 
 		return Verification{}, err
 	}
 	for _, c := range checks {
-		sc := StoredCheck{Kind: c.Kind, Status: c.Status, At: c.CreatedAt}
-		if c.Score.Valid {
-			f, _ := c.Score.Decimal.Float64()
-			sc.Score = &f
-		}
-		_ = json.Unmarshal(c.Evidence, &sc.Evidence)
-		v.Checks = append(v.Checks, sc)
+		v.Checks = append(v.Checks, storedCheck(c))
 	}
 	docs, err := q.RequestDocuments(ctx, db.RequestDocumentsParams{TenantID: tenant, VerificationRequestID: vr})
 	for _, d := range docs {
@@ -203,4 +197,15 @@ func CustomerDocumentSlots(documents, requirements json.RawMessage, country, ris
 		}
 	}
 	return out, nil
+}
+
+// storedCheck reads a check's row.
+func storedCheck(c db.VerificationCheck) StoredCheck {
+	sc := StoredCheck{Kind: c.Kind, Status: c.Status, At: c.CreatedAt}
+	if c.Score.Valid {
+		f, _ := c.Score.Decimal.Float64()
+		sc.Score = &f
+	}
+	_ = json.Unmarshal(c.Evidence, &sc.Evidence)
+	return sc
 }

@@ -301,7 +301,7 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 			}
 		}
 		if s.Jobs != nil {
-			if _, err := s.Jobs.InsertTx(ctx, tx, CheckArgs{TenantID: tenant, VerificationRequestID: vr}, &river.InsertOpts{MaxAttempts: 5}); err != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx, EvidenceArgs{TenantID: tenant, VerificationRequestID: vr}, &river.InsertOpts{MaxAttempts: 5}); err != nil {
 				return err
 			}
 		}
