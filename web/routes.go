@@ -214,6 +214,7 @@ func (s *server) routes() []route {
 		// A customer token changes only its own contact data (see the handler).
 		{"PATCH " + api.Prefix + "/customers/{id}", scopeOrCustomer(credential.ScopeCustomersWrite), s.API.HandlePatchCustomer()},
 		{"POST " + api.Prefix + "/customers/{id}/standing", scope(credential.ScopeCustomersWrite), s.API.HandleCustomerStanding()},
+		{"POST " + api.Prefix + "/customers/{id}/oauth", scope(credential.ScopeCustomersOAuth), s.API.HandleCustomerOAuth()},
 		{"GET " + api.Prefix + "/events", scope(credential.ScopeEventsRead), s.API.HandleEvents()},
 
 		{"POST " + api.Prefix + "/verification/documents/upload", scopeOrCustomer(credential.ScopeVerificationWrite), withBodyLimit(api.MaxUploadBody, s.API.HandleDocumentUpload())},

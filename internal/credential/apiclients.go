@@ -33,6 +33,9 @@ const (
 	ScopeAML                = "aml:screen"
 	ScopeCatalogRead        = "catalog:read"
 	ScopeEventsRead         = "events:read"
+	// ScopeCustomersOAuth takes customer tokens to act on a customer's
+	// behalf (POST /customers/{id}/oauth).
+	ScopeCustomersOAuth = "customers:oauth"
 )
 
 // ScopeVerificationReviewHigh lets a client decide HIGH-risk reviews, as
@@ -52,6 +55,7 @@ var Scopes = []struct{ Name, Info string }{
 	{ScopeAML, "Screen transactions against AML rules"},
 	{ScopeCatalogRead, "Read fees, branches, pay points and compliance requirements"},
 	{ScopeEventsRead, "Replay business events"},
+	{ScopeCustomersOAuth, "Take a short customer token to act on a customer's behalf"},
 }
 
 // ValidScope reports whether s is a known scope.

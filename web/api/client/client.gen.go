@@ -27,6 +27,7 @@ const (
 	ErrorCodeCHALLENGENOTFOUND          ErrorCode = "CHALLENGE_NOT_FOUND"
 	ErrorCodeCONFLICT                   ErrorCode = "CONFLICT"
 	ErrorCodeCURRENCYNOTSUPPORTED       ErrorCode = "CURRENCY_NOT_SUPPORTED"
+	ErrorCodeCUSTOMERNOTACTIVE          ErrorCode = "CUSTOMER_NOT_ACTIVE"
 	ErrorCodeCUSTOMERNOTFOUND           ErrorCode = "CUSTOMER_NOT_FOUND"
 	ErrorCodeDATAMISMATCH               ErrorCode = "DATA_MISMATCH"
 	ErrorCodeDOCUMENTTOOLARGE           ErrorCode = "DOCUMENT_TOO_LARGE"
@@ -108,6 +109,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeCONFLICT:
 		return true
 	case ErrorCodeCURRENCYNOTSUPPORTED:
+		return true
+	case ErrorCodeCUSTOMERNOTACTIVE:
 		return true
 	case ErrorCodeCUSTOMERNOTFOUND:
 		return true
@@ -2484,6 +2487,15 @@ type PatchCustomersId200JSONResponseBodyDataRiskLevel string
 // PatchCustomersId200JSONResponseBodyDataStatus defines parameters for PatchCustomersId.
 type PatchCustomersId200JSONResponseBodyDataStatus string
 
+// PostCustomersIdOauthParams defines parameters for PostCustomersIdOauth.
+type PostCustomersIdOauthParams struct {
+	// XTenantID The tenant's slug or UUID.
+	XTenantID TenantID `json:"X-Tenant-ID"`
+
+	// IdempotencyKey A repeat with the same key and body returns the first response (Idempotent-Replayed: true).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // PostCustomersIdStandingJSONBody defines parameters for PostCustomersIdStanding.
 type PostCustomersIdStandingJSONBody struct {
 	Action PostCustomersIdStandingJSONBodyAction `json:"action"`
@@ -3477,6 +3489,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v2.1/customers/{id} (the `PatchCustomersId` operationId).
 	PatchCustomersId(ctx context.Context, id string, params *PatchCustomersIdParams, body PatchCustomersIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostCustomersIdOauth Act on a customer's behalf (guide 002: OAuth the user)
+	//
+	// An admin token holding customers:oauth gets a customer token for the customer: it acts as the customer's own token does (their documents, PIN, profile contact data) for 15 minutes, in a session of its own that the customer's sessions list and sign-out end. No refresh token is issued; the backend asks again. A LOCKED or CLOSED customer gets none (409 CUSTOMER_NOT_ACTIVE). Every issue is audited with the API client as the actor. The body is empty (an empty JSON object is accepted).
+	//
+	// Corresponds with POST /api/v2.1/customers/{id}/oauth (the `PostCustomersIdOauth` operationId).
+	PostCustomersIdOauth(ctx context.Context, id string, params *PostCustomersIdOauthParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostCustomersIdStandingWithBody Deactivate, reactivate, lock, unlock or close a customer
 	//
 	// LOCK and CLOSE end the customer's sessions: their tokens stop working at once. UNLOCK is a four-eyes change: it answers 202 with the change request an employee must approve in the portal.
@@ -4155,6 +4174,23 @@ func (c *Client) PatchCustomersIdWithBody(ctx context.Context, id string, params
 // Corresponds with PATCH /api/v2.1/customers/{id} (the `PatchCustomersId` operationId).
 func (c *Client) PatchCustomersId(ctx context.Context, id string, params *PatchCustomersIdParams, body PatchCustomersIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchCustomersIdRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCustomersIdOauth Act on a customer's behalf (guide 002: OAuth the user)
+//
+// An admin token holding customers:oauth gets a customer token for the customer: it acts as the customer's own token does (their documents, PIN, profile contact data) for 15 minutes, in a session of its own that the customer's sessions list and sign-out end. No refresh token is issued; the backend asks again. A LOCKED or CLOSED customer gets none (409 CUSTOMER_NOT_ACTIVE). Every issue is audited with the API client as the actor. The body is empty (an empty JSON object is accepted).
+//
+// Corresponds with POST /api/v2.1/customers/{id}/oauth (the `PostCustomersIdOauth` operationId).
+func (c *Client) PostCustomersIdOauth(ctx context.Context, id string, params *PostCustomersIdOauthParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCustomersIdOauthRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5605,6 +5641,64 @@ func NewPatchCustomersIdRequestWithBody(server string, id string, params *PatchC
 	return req, nil
 }
 
+// NewPostCustomersIdOauthRequest constructs an http.Request for the PostCustomersIdOauth method
+func NewPostCustomersIdOauthRequest(server string, id string, params *PostCustomersIdOauthParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2.1/customers/%s/oauth", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenant-ID", params.XTenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Tenant-ID", headerParam0)
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewPostCustomersIdStandingRequest calls the generic PostCustomersIdStanding builder with application/json body
 func NewPostCustomersIdStandingRequest(server string, id string, params *PostCustomersIdStandingParams, body PostCustomersIdStandingJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6830,6 +6924,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v2.1/customers/{id} (the `PatchCustomersId` operationId).
 	PatchCustomersIdWithResponse(ctx context.Context, id string, params *PatchCustomersIdParams, body PatchCustomersIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomersIdResponse, error)
+
+	// PostCustomersIdOauthWithResponse Act on a customer's behalf (guide 002: OAuth the user)
+	//
+	// An admin token holding customers:oauth gets a customer token for the customer: it acts as the customer's own token does (their documents, PIN, profile contact data) for 15 minutes, in a session of its own that the customer's sessions list and sign-out end. No refresh token is issued; the backend asks again. A LOCKED or CLOSED customer gets none (409 CUSTOMER_NOT_ACTIVE). Every issue is audited with the API client as the actor. The body is empty (an empty JSON object is accepted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2.1/customers/{id}/oauth (the `PostCustomersIdOauth` operationId).
+	PostCustomersIdOauthWithResponse(ctx context.Context, id string, params *PostCustomersIdOauthParams, reqEditors ...RequestEditorFn) (*PostCustomersIdOauthResponse, error)
 
 	// PostCustomersIdStandingWithBodyWithResponse Deactivate, reactivate, lock, unlock or close a customer
 	//
@@ -9774,6 +9877,137 @@ func (r PatchCustomersIdResponse) ContentType() string {
 	return ""
 }
 
+type PostCustomersIdOauthResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data struct {
+			// AccessToken a customer JWT
+			AccessToken *string `json:"accessToken,omitempty"`
+
+			// CustomerId uuid
+			CustomerId *string `json:"customerId,omitempty"`
+
+			// ExpiresIn seconds
+			ExpiresIn *int `json:"expiresIn,omitempty"`
+
+			// Scope customer
+			Scope *string `json:"scope,omitempty"`
+
+			// TokenType Bearer
+			TokenType *string `json:"tokenType,omitempty"`
+		} `json:"data"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON200() *struct {
+	Data struct {
+		// AccessToken a customer JWT
+		AccessToken *string `json:"accessToken,omitempty"`
+
+		// CustomerId uuid
+		CustomerId *string `json:"customerId,omitempty"`
+
+		// ExpiresIn seconds
+		ExpiresIn *int `json:"expiresIn,omitempty"`
+
+		// Scope customer
+		Scope *string `json:"scope,omitempty"`
+
+		// TokenType Bearer
+		TokenType *string `json:"tokenType,omitempty"`
+	} `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostCustomersIdOauthResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCustomersIdOauthResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCustomersIdOauthResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCustomersIdOauthResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCustomersIdOauthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostCustomersIdStandingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12190,6 +12424,21 @@ func (c *ClientWithResponses) PatchCustomersIdWithResponse(ctx context.Context, 
 	return ParsePatchCustomersIdResponse(rsp)
 }
 
+// PostCustomersIdOauthWithResponse Act on a customer's behalf (guide 002: OAuth the user)
+//
+// An admin token holding customers:oauth gets a customer token for the customer: it acts as the customer's own token does (their documents, PIN, profile contact data) for 15 minutes, in a session of its own that the customer's sessions list and sign-out end. No refresh token is issued; the backend asks again. A LOCKED or CLOSED customer gets none (409 CUSTOMER_NOT_ACTIVE). Every issue is audited with the API client as the actor. The body is empty (an empty JSON object is accepted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2.1/customers/{id}/oauth (the `PostCustomersIdOauth` operationId).
+func (c *ClientWithResponses) PostCustomersIdOauthWithResponse(ctx context.Context, id string, params *PostCustomersIdOauthParams, reqEditors ...RequestEditorFn) (*PostCustomersIdOauthResponse, error) {
+	rsp, err := c.PostCustomersIdOauth(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCustomersIdOauthResponse(rsp)
+}
+
 // PostCustomersIdStandingWithBodyWithResponse Deactivate, reactivate, lock, unlock or close a customer
 //
 // LOCK and CLOSE end the customer's sessions: their tokens stop working at once. UNLOCK is a four-eyes change: it answers 202 with the change request an employee must approve in the portal.
@@ -14406,6 +14655,105 @@ func ParsePatchCustomersIdResponse(rsp *http.Response) (*PatchCustomersIdRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostCustomersIdOauthResponse parses an HTTP response from a PostCustomersIdOauthWithResponse call
+func ParsePostCustomersIdOauthResponse(rsp *http.Response) (*PostCustomersIdOauthResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCustomersIdOauthResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data struct {
+				// AccessToken a customer JWT
+				AccessToken *string `json:"accessToken,omitempty"`
+
+				// CustomerId uuid
+				CustomerId *string `json:"customerId,omitempty"`
+
+				// ExpiresIn seconds
+				ExpiresIn *int `json:"expiresIn,omitempty"`
+
+				// Scope customer
+				Scope *string `json:"scope,omitempty"`
+
+				// TokenType Bearer
+				TokenType *string `json:"tokenType,omitempty"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
