@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,13 @@ func TestContractGuideFlowHighRiskCustomer(t *testing.T) {
 	if d := sameShape(contractMap(t, "004-status-manual.response.json"), st, rules); len(d) > 0 {
 		t.Fatalf("the status is not the guide's:\n%s\n%v", strings.Join(d, "\n"), st)
 	}
+	// The categorisation's pep and edd send it to people.
+	reasons := anyStrings(st["data"].(map[string]any)["reasonsForReview"])
+	for _, want := range []string{"PEP_DECLARED", "ENHANCED_DUE_DILIGENCE", "HIGH_RISK_CATEGORY"} {
+		if !slices.Contains(reasons, want) {
+			t.Errorf("reasons %v lack %s", reasons, want)
+		}
+	}
 	// People decide, but every document check passed on evidence.
 	checks := st["data"].(map[string]any)["checks"].(map[string]any)
 	for _, k := range []string{"identity", "address", "selfie"} {
@@ -229,6 +237,10 @@ func TestContractGuideFlowHighRiskCustomer(t *testing.T) {
 	limits := got["data"].(map[string]any)["accountDetails"].(map[string]any)["appliedLimits"].(map[string]any)
 	if limits["dailyTransactionLimit"] != "5000.00" || limits["requiresApprovalAbove"] != "1000.00" {
 		t.Fatalf("applied limits %v; want the review's", limits)
+	}
+	// What the review does not set, the categorisation's TRANSACTION_LIMITS do.
+	if limits["monthlyTransactionLimit"] != "50000.00" || limits["singleTransactionLimit"] != "2000.00" {
+		t.Fatalf("applied limits %v; want the category's monthly and single-transaction limits", limits)
 	}
 
 	// The webhook, in the guide's shape.

@@ -688,6 +688,14 @@ func TestKYCScreening(t *testing.T) {
 			if tc.hitList != "" && !slices.ContainsFunc(hits, func(h screening.Hit) bool { return h.Source == tc.hitList && h.Status == screening.HitOpen }) {
 				t.Errorf("no open hit from %s in the queue: %+v", tc.hitList, hits)
 			}
+			// A possible sanctions or PEP match makes the customer HIGH risk.
+			c, err := h.s.Customers.Get(t.Context(), dt.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantHigh := tc.hitList != ""; (c.RiskLevel == "HIGH") != wantHigh || (wantHigh && (st["riskLevel"] != "HIGH" || !slices.Contains(c.RiskReasons, "POSSIBLE_LIST_MATCH"))) {
+				t.Errorf("risk %s %v (verification %v); want HIGH=%v", c.RiskLevel, c.RiskReasons, st["riskLevel"], wantHigh)
+			}
 			// The review page leads to each hit, to be decided there.
 			if tc.status == "PENDING_REVIEW" {
 				page := doc(t, h.get("/reviews/"+vr, h.cookieFor(h.employeeOf(dt.ID, staff.Analyst))))
