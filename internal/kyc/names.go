@@ -22,10 +22,31 @@ func nameTokens(s string) []string {
 	return strings.FieldsFunc(out, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
+// icaoTransliteration is ICAO 9303's recommended transliteration of the
+// Latin letters that decompose into no base letter and mark (Part 3,
+// section 6), as MRZs print them: Müller is MUELLER, Søren SOEREN.
+var icaoTransliteration = strings.NewReplacer(
+	"ä", "ae", "ö", "oe", "ü", "ue", "Ä", "AE", "Ö", "OE", "Ü", "UE",
+	"ß", "ss", "ø", "oe", "Ø", "OE", "å", "aa", "Å", "AA", "æ", "ae", "Æ", "AE",
+	"þ", "th", "Þ", "TH", "đ", "d", "Đ", "D", "ł", "l", "Ł", "L", "œ", "oe", "Œ", "OE", "ı", "i",
+)
+
 // NameMatch compares a document's name with the registered one: the
 // Sørensen–Dice overlap of their tokens (0..1), and whether the first and
-// last names both appear on the document.
+// last names both appear on the document, in any order. The registered
+// name is tried as written (accents dropped) and as ICAO transliterates
+// it, and the better reading counts.
 func NameMatch(document, first, middle, last string) (score float64, firstAndLast bool) {
+	s1, b1 := nameMatch(document, first, middle, last)
+	t := icaoTransliteration.Replace
+	s2, b2 := nameMatch(document, t(first), t(middle), t(last))
+	if b2 && !b1 || (b1 == b2 && s2 > s1) {
+		return s2, b2
+	}
+	return s1, b1
+}
+
+func nameMatch(document, first, middle, last string) (score float64, firstAndLast bool) {
 	doc := nameTokens(document)
 	reg := nameTokens(first + " " + middle + " " + last)
 	if len(doc) == 0 || len(reg) == 0 {
