@@ -141,6 +141,9 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		defaults["OIDC_CLIENT_SECRET"] = op.ClientSecret
 	}
 
+	// The face worker and the demo's face photos live in the project
+	// folder's node_modules.
+	defaults["FACE_MODELS_DIR"], _ = filepath.Abs(*root)
 	env := overlay(getenv, defaults)
 	cfg, err := config.Load(env)
 	if err != nil {
@@ -168,6 +171,10 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err == nil {
 			_, err = demo.SeedAML(ctx, pool, d, aml.SanctionsScreener{S: lists}, staff.NewService(pool), customers)
 		}
+	}
+	if err == nil {
+		err = seedDemoDocuments(ctx, pool, customers, d, demoStorage{keys: cfg.FieldKeys, kind: cfg.DocumentStorage, dir: cfg.DocumentDir,
+			faceFolder: cfg.FaceModelsDir}, stdout)
 	}
 	pool.Close()
 	if err != nil {

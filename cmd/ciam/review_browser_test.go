@@ -22,8 +22,8 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/demo"
+	"github.com/ciamhq/ciam/internal/evidence/evidencetest"
 	"github.com/ciamhq/ciam/internal/iban"
-	"github.com/ciamhq/ciam/internal/kyc/kyctest"
 )
 
 // apiClient is the demo tenant's backend, talking to the running product.
@@ -94,6 +94,44 @@ func document(typ, subType, name string, content []byte, meta map[string]any) ma
 	return map[string]any{"type": typ, "subType": subType, "fileName": name, "content": base64.StdEncoding.EncodeToString(content), "metadata": meta}
 }
 
+// example is the customer of docs/examples/registration.json (John
+// Michael Doe of 221B Baker Street, London) with their documents rendered
+// by evidencetest, as the server reads a customer's: a passport data page
+// with a valid MRZ and their photo, an electricity bill as a text PDF, a
+// selfie of the same face and a payslip.
+type example struct {
+	person                          evidencetest.Person
+	issued                          time.Time
+	passport, bill, selfie, payslip []byte
+	passportWidth                   int
+}
+
+func renderExample(t *testing.T) example {
+	t.Helper()
+	y, m, d := time.Now().UTC().AddDate(3, 0, 0).Date()
+	expiry := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	p := evidencetest.Person{Surname: "DOE", GivenNames: "JOHN MICHAEL", Nationality: "GBR", IssuingState: "GBR",
+		DateOfBirth: time.Date(1990, 5, 15, 0, 0, 0, 0, time.UTC), Sex: "M", Issued: expiry.AddDate(-10, 0, 1), Expiry: expiry, DocumentNumber: "123456789"}
+	const face = 1 // one of the people of the face models' sample photos
+	photo, err := evidencetest.Portrait(projectRoot(t), face)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selfie, err := evidencetest.Selfie(projectRoot(t), face)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := evidencetest.Passport(p, evidencetest.PassportOptions{Photo: photo})
+	y, m, d = time.Now().UTC().AddDate(0, 0, -10).Date()
+	b := evidencetest.SampleBill()
+	b.Issuer, b.Holder, b.IssueDate = "LONDON POWER", "John Doe", time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	b.Address = []string{"221B Baker Street", "London", "NW1 6XE"}
+	slip := b
+	slip.Issuer, slip.DateLabel = "TECH CORP LTD PAYROLL", "Pay date:"
+	return example{person: p, issued: b.IssueDate, passport: evidencetest.JPEG(page), bill: evidencetest.BillPDF(b),
+		selfie: evidencetest.JPEG(selfie), payslip: evidencetest.BillPDF(slip), passportWidth: page.Bounds().Dx()}
+}
+
 // A HIGH-risk customer goes to review, a senior reviewer opens the queue,
 // the review and a document in a real browser, approves with notes and
 // limits, and the tenant's backend then activates the customer.
@@ -121,14 +159,14 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 	if data["riskLevel"] != "HIGH" {
 		t.Fatalf("registered as %v", data["riskLevel"])
 	}
-	issued := time.Now().AddDate(0, 0, -10).Format(time.DateOnly)
+	ex := renderExample(t)
 	status, out = backend.call("POST", "/verification/documents/upload", map[string]any{"verificationRequestId": vr, "documents": []any{
-		document("IDENTITY_DOCUMENT", "PASSPORT", "passport.jpg", kyctest.JPEG(t, 640, 480, 120), map[string]any{"documentNumber": "123456789", "issuingCountry": "GB",
-			"expiryDate": time.Now().AddDate(4, 0, 0).Format(time.DateOnly), "extractedData": map[string]any{"fullName": "John Michael Doe", "dateOfBirth": "1990-05-15"}}),
-		document("PROOF_OF_ADDRESS", "UTILITY_BILL", "bill.pdf", kyctest.PDF("Electricity bill"), map[string]any{"issueDate": issued, "issuer": "London Power",
+		document("IDENTITY_DOCUMENT", "PASSPORT", "passport.jpg", ex.passport, map[string]any{"documentNumber": ex.person.DocumentNumber, "issuingCountry": "GB",
+			"expiryDate": ex.person.Expiry.Format(time.DateOnly), "extractedData": map[string]any{"fullName": "John Michael Doe", "dateOfBirth": "1990-05-15"}}),
+		document("PROOF_OF_ADDRESS", "UTILITY_BILL", "bill.pdf", ex.bill, map[string]any{"issueDate": ex.issued.Format(time.DateOnly), "issuer": "London Power",
 			"address": "221B Baker Street, London NW1 6XE"}),
-		document("SELFIE", "", "selfie.png", kyctest.PNG(t, 400, 400), nil),
-		document("SOURCE_OF_FUNDS", "PAYSLIP", "payslip.pdf", kyctest.PDF("Payslip"), nil),
+		document("SELFIE", "", "selfie.jpg", ex.selfie, nil),
+		document("SOURCE_OF_FUNDS", "PAYSLIP", "payslip.pdf", ex.payslip, nil),
 	}})
 	if status != 200 {
 		t.Fatalf("upload: %d %v", status, out)
@@ -195,8 +233,8 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 	)
 	screenshot(t, ctx, "document-viewer")
 	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('[data-testid="viewer-image"]').naturalWidth`))
-	if err != nil || width != 640 {
-		t.Fatalf("the passport image is %d pixels wide (%v); want it shown at 640", width, err)
+	if err != nil || width != ex.passportWidth {
+		t.Fatalf("the passport image is %d pixels wide (%v); want it shown at %d", width, err, ex.passportWidth)
 	}
 	if rot, zoom := textOf(t, ctx, `[data-testid="viewer-rotation"]`), textOf(t, ctx, `[data-testid="viewer-zoom"]`); rot != "90°" || zoom != "150 %" {
 		t.Fatalf("after rotate and zoom: rotation %q, zoom %q", rot, zoom)

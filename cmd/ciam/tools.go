@@ -20,6 +20,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/demo"
+	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -94,7 +95,23 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees; %d customers and %d screened transactions added\n",
 		d.Tenant.Slug, d.Tenant.ID, len(d.Employees), n, txs)
-	return nil
+	// The documents are sealed with the server's keys; their checks run
+	// when the server starts.
+	var keys *fieldcrypt.Keys
+	if spec := getenv("FIELD_ENCRYPTION_KEYS"); spec != "" {
+		if keys, err = fieldcrypt.Parse(spec); err != nil {
+			return fmt.Errorf("FIELD_ENCRYPTION_KEYS: %w", err)
+		}
+	}
+	faces := getenv("FACE_MODELS_DIR")
+	if faces == "" {
+		faces = "."
+	}
+	dir := getenv("DOCUMENT_STORAGE_DIR")
+	if dir == "" {
+		dir = filepath.Join(".data", "documents")
+	}
+	return seedDemoDocuments(ctx, pool, customers, d, demoStorage{keys: keys, kind: strings.ToLower(getenv("DOCUMENT_STORAGE")), dir: dir, faceFolder: faces}, stdout)
 }
 
 func cmdAudit(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {

@@ -124,3 +124,15 @@ func Downscale(img image.Image, share float64) *image.RGBA {
 	scaleInto(out, out.Bounds(), img)
 	return out
 }
+
+// Shake is img taken with a hand that moved sideways: a horizontal smear
+// of r pixels each way (three box blurs along the rows only). Edges across
+// the movement stay sharp, so the image can pass a sharpness threshold
+// while its letters run into each other and OCR cannot read them.
+func Shake(img image.Image, r int) *image.RGBA {
+	out := toRGBA(img)
+	for i := 0; i < 3; i++ {
+		boxBlur(out, r, true)
+	}
+	return out
+}
