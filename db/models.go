@@ -694,6 +694,7 @@ type TenantSetting struct {
 	SelfieUncheckedBlocksApproval bool
 	Locale                        string
 	AutoActivate                  bool
+	QualityThresholds             json.RawMessage
 }
 
 type VerificationCheck struct {

@@ -49,9 +49,10 @@ SET locale = $1, currency = $2, country = $3, bank_code = $4,
     pin_length = $9, pin_max_failures = $10,
     otp_ttl = $11, otp_max_attempts = $12,
     access_token_ttl = $13, refresh_token_ttl = $14,
-    selfie_unchecked_blocks_approval = $15, auto_activate = $16, updated_at = now()
-WHERE tenant_id = $17
-RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate
+    selfie_unchecked_blocks_approval = $15, auto_activate = $16,
+    quality_thresholds = $17, updated_at = now()
+WHERE tenant_id = $18
+RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds
 `
 
 type UpdatePreferencesParams struct {
@@ -71,6 +72,7 @@ type UpdatePreferencesParams struct {
 	RefreshTokenTtl               pgtype.Interval
 	SelfieUncheckedBlocksApproval bool
 	AutoActivate                  bool
+	QualityThresholds             json.RawMessage
 	TenantID                      uuid.UUID
 }
 
@@ -92,6 +94,7 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		arg.RefreshTokenTtl,
 		arg.SelfieUncheckedBlocksApproval,
 		arg.AutoActivate,
+		arg.QualityThresholds,
 		arg.TenantID,
 	)
 	var i TenantSetting
@@ -115,6 +118,7 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		&i.SelfieUncheckedBlocksApproval,
 		&i.Locale,
 		&i.AutoActivate,
+		&i.QualityThresholds,
 	)
 	return i, err
 }

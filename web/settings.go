@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -20,7 +21,12 @@ func prefsForm(p tenant.Preferences) settings.Preferences {
 			"minCustomerAge": strconv.Itoa(p.MinCustomerAge), "loginMaxFailures": strconv.Itoa(p.LoginMaxFailures),
 			"loginLockout": p.LoginLockout.String(), "accessTokenTtl": p.AccessTokenTTL.String(), "refreshTokenTtl": p.RefreshTokenTTL.String(),
 			"pinLength": strconv.Itoa(p.PINLength), "pinMaxFailures": strconv.Itoa(p.PINMaxFailures), "otpTtl": p.OTPTTL.String(),
-			"otpMaxAttempts": strconv.Itoa(p.OTPMaxAttempts),
+			"otpMaxAttempts":      strconv.Itoa(p.OTPMaxAttempts),
+			"qualityMinSharpness": num(p.Quality.MinSharpness), "qualityMinSharpnessSelfie": num(p.Quality.MinSharpnessSelfie),
+			"qualityMaxGlare": num(p.Quality.MaxGlare * 100), "qualityMinBrightness": num(p.Quality.MinBrightness),
+			"qualityMinBrightnessSelfie": num(p.Quality.MinBrightnessSelfie), "qualityMaxBrightness": num(p.Quality.MaxBrightness),
+			"qualityMinSide": strconv.Itoa(p.Quality.MinSide), "qualityMinSideSelfie": strconv.Itoa(p.Quality.MinSideSelfie),
+			"qualityMinFill": num(p.Quality.MinFill * 100),
 		},
 		Checks: map[string]bool{"loginOtpRequired": p.LoginOTPRequired, "selfieUncheckedBlocksApproval": p.SelfieUncheckedBlocks,
 			"autoActivate": p.AutoActivate},
@@ -51,6 +57,22 @@ func formInt(f map[string][]string, errs map[string]string, name string) int {
 	}
 	return n
 }
+
+// formFloatOr reads a number the form shows in units of scale (a share as
+// a percentage: 100), or keeps current when the form has no such field.
+func formFloatOr(f map[string][]string, errs map[string]string, name string, current, scale float64) float64 {
+	if _, ok := f[name]; !ok {
+		return current
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(first(f[name])), 64)
+	if err != nil || v != v {
+		errs[name] = "enter a number"
+	}
+	return v / scale
+}
+
+// num shows a figure without needless decimals.
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func formDuration(f map[string][]string, errs map[string]string, name string) time.Duration {
 	d, err := time.ParseDuration(strings.TrimSpace(first(f[name])))
@@ -87,7 +109,22 @@ func (s *server) handlePreferencesSave() http.Handler {
 			SelfieUncheckedBlocks: f.Get("selfieUncheckedBlocksApproval") == "on",
 			AutoActivate:          f.Get("autoActivate") == "on",
 		}
-		var err error
+		// The quality thresholds a form leaves out keep their values.
+		cur, err := s.Preferences.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		q := cur.Quality
+		p.Quality = evidence.Thresholds{
+			MinSharpness: formFloatOr(f, errs, "qualityMinSharpness", q.MinSharpness, 1), MinSharpnessSelfie: formFloatOr(f, errs, "qualityMinSharpnessSelfie", q.MinSharpnessSelfie, 1),
+			MaxGlare: formFloatOr(f, errs, "qualityMaxGlare", q.MaxGlare, 100), MinBrightness: formFloatOr(f, errs, "qualityMinBrightness", q.MinBrightness, 1),
+			MinBrightnessSelfie: formFloatOr(f, errs, "qualityMinBrightnessSelfie", q.MinBrightnessSelfie, 1),
+			MaxBrightness:       formFloatOr(f, errs, "qualityMaxBrightness", q.MaxBrightness, 1),
+			MinSide:             int(formFloatOr(f, errs, "qualityMinSide", float64(q.MinSide), 1)),
+			MinSideSelfie:       int(formFloatOr(f, errs, "qualityMinSideSelfie", float64(q.MinSideSelfie), 1)),
+			MinFill:             formFloatOr(f, errs, "qualityMinFill", q.MinFill, 100),
+		}
 		if len(errs) == 0 {
 			_, err = s.Preferences.Update(r.Context(), emp.TenantID, p)
 		} else {

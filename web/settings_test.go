@@ -208,3 +208,46 @@ func TestKYCRequirementsPage(t *testing.T) {
 		t.Errorf("analyst: %d", resp.StatusCode)
 	}
 }
+
+// A tenant's document quality thresholds are its own: raised, they refuse
+// an upload the defaults take, naming the figure and the threshold.
+func TestQualityThresholdsInPreferences(t *testing.T) {
+	h, _ := sessionHarness(t)
+	_, c := h.signIn(staff.TenantAdmin)
+	d := doc(t, h.get("/config/preferences", c))
+	if v, _ := d.Find("#qualityMinSide").Attr("value"); v != "600" {
+		t.Fatalf("default least side shown as %q", v)
+	}
+	if v, _ := d.Find("#qualityMaxGlare").Attr("value"); v != "3" {
+		t.Fatalf("default glare shown as %q (a percentage)", v)
+	}
+	// Errors next to the fields.
+	bad := h.post("/config/preferences", prefsValues(map[string]string{"qualityMinSide": "12", "qualityMaxGlare": "lots",
+		"qualityMinBrightness": "200", "qualityMaxBrightness": "150"}), c)
+	bd := doc(t, bad)
+	if bad.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid thresholds: %d", bad.StatusCode)
+	}
+	for _, f := range []string{"qualityMinSide", "qualityMaxGlare"} {
+		if text(bd, `[data-testid="error-`+f+`"]`) == "" {
+			t.Errorf("no error next to %s", f)
+		}
+	}
+	// Raised: the rendered passport (1250×880) is now too small.
+	if resp := h.post("/config/preferences", prefsValues(map[string]string{"qualityMinSide": "1000"}), c); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", resp.StatusCode, text(doc(t, resp), `[data-testid^="error-"]`))
+	}
+	tok := h.adminToken(h.tenant, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, vr := h.onboarded(h.tenant, tok, noCategory)
+	resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, tok, uploadBody(vr, passport(t, nil)), nil)
+	if resp.StatusCode != 422 || errCode(out) != "POOR_IMAGE_QUALITY" || !strings.Contains(strings.Join(details(out), " "), "at least 1000") {
+		t.Fatalf("upload with the raised threshold: %d %v", resp.StatusCode, out)
+	}
+	// Another tenant keeps the defaults.
+	dt := h.demoTenant()
+	dtok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, dvr := h.onboarded(dt, dtok, noCategory)
+	if resp, out := h.apiCall("POST", uploadPath, dt.Slug, dtok, uploadBody(dvr, passport(t, nil)), nil); resp.StatusCode != 200 {
+		t.Fatalf("another tenant's upload: %d %v", resp.StatusCode, out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/screening"
 )
 
@@ -292,6 +293,8 @@ type Settings struct {
 	SelfieUncheckedBlocks bool
 	// AutoActivate activates an account as soon as it is approved.
 	AutoActivate bool
+	// Quality are the image quality limits documents are held to.
+	Quality evidence.Thresholds
 }
 
 // LoadSettings reads tenant's settings inside q's transaction, creating
@@ -317,5 +320,6 @@ func LoadSettings(ctx context.Context, q *db.Queries, tenant uuid.UUID) (Setting
 		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
 		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), Country: row.Country, Currency: row.Currency, BankCode: row.BankCode,
 		SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval, AutoActivate: row.AutoActivate,
+		Quality: evidence.ThresholdsFrom(row.QualityThresholds),
 	}, nil
 }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"encoding/json"
 	"image"
 	"math"
 	"sort"
@@ -68,6 +69,16 @@ func DefaultThresholds() Thresholds {
 		MinBrightnessSelfie: 35,
 		MinFill:             0.45,
 	}
+}
+
+// ThresholdsFrom reads stored thresholds (JSON of a Thresholds): the
+// defaults, with what was stored over them.
+func ThresholdsFrom(raw []byte) Thresholds {
+	t := DefaultThresholds()
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &t)
+	}
+	return t
 }
 
 // The names of the quality figures, as QualityReport.Failed lists them.

@@ -17,11 +17,13 @@ import (
 // naming the registered person with their date of birth, not expired,
 // agreeing with the page's visual zone, with no sign of editing. What the
 // caller declared can only add failures.
-func identityCheck(d db.Document, ev *evidence.Evidence, reading bool, cust customer.Customer, now time.Time) CheckResult {
+func identityCheck(d db.Document, ev *evidence.Evidence, reading bool, cust customer.Customer, now time.Time) (res CheckResult) {
 	var md Metadata
 	_ = json.Unmarshal(d.Metadata, &md)
 	e := map[string]any{"documentId": d.ID, "subType": d.SubType}
-	res := CheckResult{Kind: CheckIdentity, Status: Passed, Evidence: e}
+	// res is named: the deferred function below turns a result with
+	// failures into FAILED after every return.
+	res = CheckResult{Kind: CheckIdentity, Status: Passed, Evidence: e}
 	failures := []string{}
 	fail := func(f string) {
 		if !slices.Contains(failures, f) {

@@ -58,7 +58,7 @@ type examined struct {
 
 // examine judges and reads document i. A refused file is an API error
 // naming documents[i].content.
-func (s *Service) examine(ctx context.Context, i int, d UploadDoc, monthFirst bool) (examined, error) {
+func (s *Service) examine(ctx context.Context, i int, d UploadDoc, monthFirst bool, th evidence.Thresholds) (examined, error) {
 	p := fmt.Sprintf("documents[%d].content", i)
 	// At most one document per processor is held and decoded at once:
 	// reading needs the whole file and its pixels in memory.
@@ -76,7 +76,7 @@ func (s *Service) examine(ctx context.Context, i int, d UploadDoc, monthFirst bo
 	var ev evidence.Evidence
 	var err error
 	if s.Reader != nil {
-		ev, err = s.Reader.Examine(ctx, data, kindOf(d.Type, d.SubType), evidence.ExamineOptions{Thresholds: s.Thresholds, MonthFirst: monthFirst})
+		ev, err = s.Reader.Examine(ctx, data, kindOf(d.Type, d.SubType), evidence.ExamineOptions{Thresholds: th, MonthFirst: monthFirst})
 	} else {
 		ev.Facts, err = evidence.Judge(ctx, data)
 		if err == nil {

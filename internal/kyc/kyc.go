@@ -110,8 +110,6 @@ type Service struct {
 	// Reader reads documents (OCR, MRZ, quality); without one nothing is
 	// read, and the identity and address checks say NOT_CHECKED.
 	Reader *evidence.Reader
-	// Thresholds are the image quality limits documents are held to.
-	Thresholds evidence.Thresholds
 
 	readSlots chan struct{} // bounds the documents read at once
 }
@@ -121,7 +119,7 @@ func NewService(pool *pgxpool.Pool, crypt *fieldcrypt.Keys, store Storage, custo
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now, Thresholds: evidence.DefaultThresholds(),
+	return &Service{pool: pool, crypt: crypt, store: store, customers: customers, now: now,
 		readSlots: make(chan struct{}, runtime.NumCPU())}
 }
 

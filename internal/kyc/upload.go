@@ -138,13 +138,19 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		reqs []Requirement
 		now  = s.now()
 	)
-	var rows []db.KycRequirement
+	var (
+		rows     []db.KycRequirement
+		settings customer.Settings
+	)
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		if req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr}); err != nil {
 			return err
 		}
-		rows, err = q.KYCRequirements(ctx, tenant)
+		if rows, err = q.KYCRequirements(ctx, tenant); err != nil {
+			return err
+		}
+		settings, err = customer.LoadSettings(ctx, q, tenant)
 		return err
 	})
 	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != req.CustomerID) {
@@ -214,7 +220,7 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 			return reject(fieldErr("DUPLICATE_UPLOAD", p+".content", "the same file is in this upload twice", apperr.Conflict))
 		}
 		seen[key] = true
-		ex, err := s.examine(readCtx, i, d, country == "US")
+		ex, err := s.examine(readCtx, i, d, country == "US", settings.Quality)
 		if err != nil {
 			if _, ok := apperr.As(err); ok {
 				return reject(err)

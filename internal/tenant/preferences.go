@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/iban"
 )
 
@@ -42,6 +43,8 @@ type Preferences struct {
 	// AutoActivate activates an approved customer's account at once with
 	// the default activation options (guide 004, "Automatic Activation").
 	AutoActivate bool `json:"autoActivate"`
+	// Quality are the image quality limits documents are held to.
+	Quality evidence.Thresholds `json:"qualityThresholds"`
 }
 
 // PreferenceService reads and changes preferences and the password policy.
@@ -72,7 +75,7 @@ func prefsFrom(row db.TenantSetting, tz string) Preferences {
 		LoginLockout: db.Duration(row.LoginLockout), PINLength: int(row.PinLength), PINMaxFailures: int(row.PinMaxFailures),
 		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
 		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval,
-		AutoActivate: row.AutoActivate}
+		AutoActivate: row.AutoActivate, Quality: evidence.ThresholdsFrom(row.QualityThresholds)}
 }
 
 // Get returns tenant's preferences.
@@ -157,6 +160,19 @@ func (p Preferences) Validate() error {
 	between(&fe, "otpMaxAttempts", p.OTPMaxAttempts, 1, 20)
 	durationBetween(&fe, "accessTokenTtl", p.AccessTokenTTL, time.Minute, 24*time.Hour)
 	durationBetween(&fe, "refreshTokenTtl", p.RefreshTokenTTL, time.Hour, 365*24*time.Hour)
+	q := p.Quality
+	floatBetween(&fe, "qualityMinSharpness", q.MinSharpness, 0, 5000)
+	floatBetween(&fe, "qualityMinSharpnessSelfie", q.MinSharpnessSelfie, 0, 5000)
+	floatBetween(&fe, "qualityMaxGlare", q.MaxGlare*100, 0, 100) // a percentage on the form
+	floatBetween(&fe, "qualityMinBrightness", q.MinBrightness, 0, 255)
+	floatBetween(&fe, "qualityMinBrightnessSelfie", q.MinBrightnessSelfie, 0, 255)
+	floatBetween(&fe, "qualityMaxBrightness", q.MaxBrightness, 0, 255)
+	if !fe.Has("qualityMinBrightness") && !fe.Has("qualityMaxBrightness") && q.MaxBrightness <= q.MinBrightness {
+		fe.Add("qualityMaxBrightness", "must be above the least brightness (%.0f)", q.MinBrightness)
+	}
+	between(&fe, "qualityMinSide", q.MinSide, 100, 4000)
+	between(&fe, "qualityMinSideSelfie", q.MinSideSelfie, 100, 4000)
+	floatBetween(&fe, "qualityMinFill", q.MinFill*100, 0, 100)
 	return fe.Err()
 }
 
@@ -177,12 +193,16 @@ func (s *PreferenceService) Update(ctx context.Context, tenant uuid.UUID, p Pref
 			return err
 		}
 		before := prefsFrom(beforeRow, t.TimeZone)
+		quality, err := json.Marshal(p.Quality)
+		if err != nil {
+			return err
+		}
 		row, err := q.UpdatePreferences(ctx, db.UpdatePreferencesParams{TenantID: tenant, Locale: p.Locale, Currency: p.Currency,
 			Country: p.Country, BankCode: p.BankCode, MinCustomerAge: int32(p.MinCustomerAge), LoginOtpRequired: p.LoginOTPRequired,
 			LoginMaxFailures: int32(p.LoginMaxFailures), LoginLockout: db.Interval(p.LoginLockout), PinLength: int32(p.PINLength),
 			PinMaxFailures: int32(p.PINMaxFailures), OtpTtl: db.Interval(p.OTPTTL), OtpMaxAttempts: int32(p.OTPMaxAttempts),
 			AccessTokenTtl: db.Interval(p.AccessTokenTTL), RefreshTokenTtl: db.Interval(p.RefreshTokenTTL),
-			SelfieUncheckedBlocksApproval: p.SelfieUncheckedBlocks, AutoActivate: p.AutoActivate})
+			SelfieUncheckedBlocksApproval: p.SelfieUncheckedBlocks, AutoActivate: p.AutoActivate, QualityThresholds: quality})
 		if err != nil {
 			return err
 		}
@@ -278,4 +298,10 @@ func (a PolicyApplier) Apply(ctx context.Context, q *db.Queries, tenant uuid.UUI
 		return nil, err
 	}
 	return after, nil
+}
+
+func floatBetween(fe *apperr.Fields, field string, v, lo, hi float64) {
+	if v < lo || v > hi || v != v {
+		fe.Add(field, "must be between %g and %g", lo, hi)
+	}
 }
