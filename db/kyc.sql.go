@@ -39,6 +39,50 @@ func (q *Queries) CountRejectedUpload(ctx context.Context, arg CountRejectedUplo
 	return i, err
 }
 
+const customerVirtualDocuments = `-- name: CustomerVirtualDocuments :many
+SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id
+`
+
+type CustomerVirtualDocumentsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+func (q *Queries) CustomerVirtualDocuments(ctx context.Context, arg CustomerVirtualDocumentsParams) ([]VirtualDocument, error) {
+	rows, err := q.db.Query(ctx, customerVirtualDocuments, arg.TenantID, arg.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []VirtualDocument{}
+	for rows.Next() {
+		var i VirtualDocument
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.CustomerID,
+			&i.VerificationRequestID,
+			&i.Kind,
+			&i.SubType,
+			&i.Country,
+			&i.ValueSealed,
+			&i.ValueMac,
+			&i.Masked,
+			&i.Status,
+			&i.KeyID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteKYCRequirement = `-- name: DeleteKYCRequirement :execrows
 DELETE FROM kyc_requirements WHERE tenant_id = $1 AND id = $2
 `
@@ -289,6 +333,64 @@ func (q *Queries) InsertDocumentChunk(ctx context.Context, arg InsertDocumentChu
 		arg.Content,
 	)
 	return err
+}
+
+const insertVirtualDocument = `-- name: InsertVirtualDocument :one
+INSERT INTO virtual_documents (id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed,
+    value_mac, masked, status, key_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+    $9, $10, $11, $12)
+RETURNING id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at
+`
+
+type InsertVirtualDocumentParams struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	CustomerID            uuid.UUID
+	VerificationRequestID uuid.UUID
+	Kind                  string
+	SubType               string
+	Country               string
+	ValueSealed           []byte
+	ValueMac              []byte
+	Masked                string
+	Status                string
+	KeyID                 string
+}
+
+func (q *Queries) InsertVirtualDocument(ctx context.Context, arg InsertVirtualDocumentParams) (VirtualDocument, error) {
+	row := q.db.QueryRow(ctx, insertVirtualDocument,
+		arg.ID,
+		arg.TenantID,
+		arg.CustomerID,
+		arg.VerificationRequestID,
+		arg.Kind,
+		arg.SubType,
+		arg.Country,
+		arg.ValueSealed,
+		arg.ValueMac,
+		arg.Masked,
+		arg.Status,
+		arg.KeyID,
+	)
+	var i VirtualDocument
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.CustomerID,
+		&i.VerificationRequestID,
+		&i.Kind,
+		&i.SubType,
+		&i.Country,
+		&i.ValueSealed,
+		&i.ValueMac,
+		&i.Masked,
+		&i.Status,
+		&i.KeyID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const kYCRequirements = `-- name: KYCRequirements :many
@@ -792,4 +894,33 @@ func (q *Queries) VerificationRequestForUpdate(ctx context.Context, arg Verifica
 		&i.ReviewQueuedAt,
 	)
 	return i, err
+}
+
+const virtualDocumentExists = `-- name: VirtualDocumentExists :one
+SELECT EXISTS (SELECT 1 FROM virtual_documents
+    WHERE tenant_id = $1 AND customer_id = $2 AND kind = $3 AND sub_type = $4
+      AND value_mac = ANY($5::bytea[]))
+`
+
+type VirtualDocumentExistsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	Kind       string
+	SubType    string
+	Macs       [][]byte
+}
+
+// Whether the customer already has this value (by its MAC under any of
+// the field keys) as this kind and sub-type of virtual document.
+func (q *Queries) VirtualDocumentExists(ctx context.Context, arg VirtualDocumentExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, virtualDocumentExists,
+		arg.TenantID,
+		arg.CustomerID,
+		arg.Kind,
+		arg.SubType,
+		arg.Macs,
+	)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }

@@ -735,6 +735,23 @@ type VerificationRequest struct {
 	ReviewQueuedAt     *time.Time
 }
 
+type VirtualDocument struct {
+	ID                    uuid.UUID
+	TenantID              uuid.UUID
+	CustomerID            uuid.UUID
+	VerificationRequestID uuid.UUID
+	Kind                  string
+	SubType               string
+	Country               string
+	ValueSealed           []byte
+	ValueMac              []byte
+	Masked                string
+	Status                string
+	KeyID                 string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
 type Wallet struct {
 	ID                     uuid.UUID
 	TenantID               uuid.UUID

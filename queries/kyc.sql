@@ -121,3 +121,20 @@ LEFT JOIN LATERAL (
     WHERE documents.tenant_id = v.tenant_id AND documents.verification_request_id = v.id
 ) d ON true
 WHERE v.tenant_id = @tenant_id AND v.completed_at IS NOT NULL AND v.completed_at > now() - interval '30 days';
+
+-- name: VirtualDocumentExists :one
+-- Whether the customer already has this value (by its MAC under any of
+-- the field keys) as this kind and sub-type of virtual document.
+SELECT EXISTS (SELECT 1 FROM virtual_documents
+    WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND kind = @kind AND sub_type = @sub_type
+      AND value_mac = ANY(@macs::bytea[]));
+
+-- name: InsertVirtualDocument :one
+INSERT INTO virtual_documents (id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed,
+    value_mac, masked, status, key_id)
+VALUES (@id, @tenant_id, @customer_id, @verification_request_id, @kind, @sub_type, @country, @value_sealed,
+    @value_mac, @masked, @status, @key_id)
+RETURNING *;
+
+-- name: CustomerVirtualDocuments :many
+SELECT * FROM virtual_documents WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at DESC, id;

@@ -110,7 +110,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments, Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
 	}
 }
 
@@ -125,8 +125,32 @@ func documentCountry(c customer.Customer) string {
 
 // customerDocuments gives GET /customers/{id} its document slots: the
 // latest document of each type, and each required type not given yet as
-// MISSING, from the documents and requirements the customer was read with.
-func customerDocuments(d customer.Detail) ([]api.DocumentStatus, error) {
+// MISSING, from the documents and requirements the customer was read with;
+// then the customer's virtual and social documents, read from kyc.
+func customerDocuments(kycs *kyc.Service) func(context.Context, customer.Detail) ([]api.DocumentStatus, error) {
+	return func(ctx context.Context, d customer.Detail) ([]api.DocumentStatus, error) {
+		out, err := physicalDocuments(d)
+		if err != nil {
+			return nil, err
+		}
+		values, err := kycs.CustomerValueDocuments(ctx, d.Customer.TenantID, d.Customer.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range values {
+			kind := api.DocVirtual
+			if v.Kind == kyc.TypeSocial {
+				kind = api.DocSocial
+			}
+			out = append(out, api.DocumentStatus{ID: v.ID.String(), Type: v.SubType, Status: v.Status, LastUpdated: v.UpdatedAt,
+				Kind: kind, Value: v.Display})
+		}
+		return out, nil
+	}
+}
+
+// physicalDocuments are the customer's physical document slots.
+func physicalDocuments(d customer.Detail) ([]api.DocumentStatus, error) {
 	c := d.Customer
 	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, documentCountry(c), c.RiskLevel, c.CreatedAt)
 	if err != nil {

@@ -7,7 +7,10 @@ package fieldcrypt
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -19,12 +22,15 @@ type Keys struct {
 	active string
 	keys   map[string]cipher.AEAD
 	order  []string
+	// macKeys are derived from each key (HKDF-SHA-256) for MAC, never the
+	// keys themselves: a MAC key cannot open anything.
+	macKeys map[string][]byte
 }
 
 // Parse reads "id:base64key,id2:base64key2"; the first key seals new data.
 // Each key is 32 bytes (AES-256).
 func Parse(spec string) (*Keys, error) {
-	k := &Keys{keys: map[string]cipher.AEAD{}}
+	k := &Keys{keys: map[string]cipher.AEAD{}, macKeys: map[string][]byte{}}
 	for i, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -50,7 +56,7 @@ func Parse(spec string) (*Keys, error) {
 
 // New returns Keys holding one key, for tests and development.
 func New(id string, key []byte) (*Keys, error) {
-	k := &Keys{keys: map[string]cipher.AEAD{}}
+	k := &Keys{keys: map[string]cipher.AEAD{}, macKeys: map[string][]byte{}}
 	return k, k.add(id, key)
 }
 
@@ -66,10 +72,15 @@ func (k *Keys) add(id string, raw []byte) error {
 	if err != nil {
 		return err
 	}
+	mk, err := hkdf.Key(sha256.New, raw, nil, "ciam fieldcrypt mac", 32)
+	if err != nil {
+		return err
+	}
 	if k.active == "" {
 		k.active = id
 	}
 	k.keys[id] = aead
+	k.macKeys[id] = mk
 	k.order = append(k.order, id)
 	return nil
 }
@@ -111,6 +122,35 @@ func (k *Keys) Open(sealed, aad []byte) ([]byte, error) {
 		return nil, ErrOpen
 	}
 	return out, nil
+}
+
+// MAC is a keyed hash of data under the active key, for finding a sealed
+// value again without opening every one (a blind index): HMAC-SHA-256 with
+// a key derived from the field key, so someone holding only the database
+// cannot test guesses of a short value (an SSN has a billion) as they could
+// against a plain hash. purpose separates uses ("virtual-document:SSN"): the
+// same value gives unrelated MACs under two purposes. The result is
+// "keyid." followed by the 32 bytes, like a sealed value.
+func (k *Keys) MAC(purpose string, data []byte) []byte {
+	return k.mac(k.active, purpose, data)
+}
+
+// MACs is data's MAC under every key, the active one first: a lookup
+// with all of them finds values indexed before a key rotation.
+func (k *Keys) MACs(purpose string, data []byte) [][]byte {
+	out := make([][]byte, 0, len(k.order))
+	for _, id := range k.order {
+		out = append(out, k.mac(id, purpose, data))
+	}
+	return out
+}
+
+func (k *Keys) mac(id, purpose string, data []byte) []byte {
+	m := hmac.New(sha256.New, k.macKeys[id])
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write(data)
+	return m.Sum([]byte(id + "."))
 }
 
 // KeyIDOf is the id of the key that sealed a ciphertext.

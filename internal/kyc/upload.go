@@ -48,6 +48,10 @@ type UploadDoc struct {
 	DeclaredMIME string
 	Metadata     Metadata
 	Content      Content
+	// Value is a virtual document's data (an SSN, a TIN, ...) or a social
+	// document's profile URL (types TypeVirtual and TypeSocial, which
+	// have no Content).
+	Value string
 }
 
 // UploadResult is the upload's answer.
@@ -57,7 +61,10 @@ type UploadResult struct {
 	Status                string
 	Identity              *IdentityDetails
 	ProofOfAddress        *AddressDetails
-	NextStep              string
+	// Virtual and Social are the virtual and social documents added, in
+	// the upload's order.
+	Virtual, Social []ValueDetails
+	NextStep        string
 }
 
 // IdentityDetails is what the upload read from an identity document.
@@ -182,6 +189,24 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		} else if i >= 0 {
 			return UploadResult{}, fieldErr("DUPLICATE_UPLOAD", fmt.Sprintf("documents[%d].content", i), "the same file was already uploaded for this verification", apperr.Conflict)
 		}
+		var vals []checkedValue
+		for i, d := range docs {
+			d.Type, d.SubType = strings.ToUpper(strings.TrimSpace(d.Type)), strings.ToUpper(strings.TrimSpace(d.SubType))
+			if v, err := checkValue(i, d, cust.Nationality); IsValueType(d.Type) && err == nil {
+				vals = append(vals, v)
+			}
+		}
+		var dup int
+		err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+			var err error
+			dup, err = s.virtualDuplicate(ctx, q, tenant, req.CustomerID, vals)
+			return err
+		})
+		if err != nil {
+			return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+		} else if dup >= 0 {
+			return UploadResult{}, errDuplicateValue(dup)
+		}
 		return UploadResult{}, apperr.New(apperr.Conflict, "this verification is %s and takes no more documents", req.Status).WithAPI("VERIFICATION_NOT_OPEN")
 	}
 	if len(docs) == 0 {
@@ -196,15 +221,40 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	facts := make([]docFacts, len(docs))
 	read := make([]examined, len(docs))
 	seen := map[string]bool{}
+	var vals []checkedValue
+	physical := 0
 	readCtx, cancel := context.WithTimeout(ctx, ReadTimeout)
 	defer cancel()
 	for i, d := range docs {
 		p := fmt.Sprintf("documents[%d]", i)
 		d.Type, d.SubType = strings.ToUpper(strings.TrimSpace(d.Type)), strings.ToUpper(strings.TrimSpace(d.SubType))
 		docs[i] = d
-		if !slices.Contains(DocumentTypes, d.Type) {
-			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%q is not a document type; use one of %s", d.Type, strings.Join(DocumentTypes, ", ")), apperr.Invalid))
+		if IsValueType(d.Type) {
+			v, err := checkValue(i, d, cust.Nationality)
+			if err != nil {
+				return reject(err)
+			}
+			for _, o := range vals {
+				if o.kind == v.kind && o.subType == v.subType && o.value == v.value {
+					return reject(fieldErr("DUPLICATE_UPLOAD", p+".value", "the same value is in this upload twice", apperr.Conflict))
+				}
+			}
+			vals = append(vals, v)
+			details := ValueDetails{Type: v.subType, Status: DocValid}
+			if v.kind == TypeVirtual {
+				res.Virtual = append(res.Virtual, details)
+			} else {
+				res.Social = append(res.Social, details)
+			}
+			continue
 		}
+		if !slices.Contains(DocumentTypes, d.Type) {
+			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%q is not a document type; use one of %s", d.Type, strings.Join(append(slices.Clone(DocumentTypes), TypeVirtual, TypeSocial), ", ")), apperr.Invalid))
+		}
+		if d.Value != "" {
+			return reject(apperr.Validation(apperr.FieldError{Field: p + ".value", Issue: fmt.Sprintf("only %s and %s documents take a value; a %s is sent as content", TypeVirtual, TypeSocial, d.Type)}))
+		}
+		physical++
 		rq, ok := accepted(rows, reqs, country, d.Type)
 		if !ok {
 			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%s is not a document this tenant accepts", d.Type), apperr.Invalid))
@@ -255,6 +305,17 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		return reject(fieldErr("DUPLICATE_UPLOAD", fmt.Sprintf("documents[%d].content", i),
 			fmt.Sprintf("the file %q was already uploaded for this verification", docs[i].FileName), apperr.Conflict))
 	}
+	var dup int
+	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		dup, err = s.virtualDuplicate(ctx, q, tenant, req.CustomerID, vals)
+		return err
+	})
+	if err != nil {
+		return UploadResult{}, fmt.Errorf("kyc: upload: %w", err)
+	} else if dup >= 0 {
+		return reject(errDuplicateValue(dup))
+	}
 
 	ids := make([]uuid.UUID, len(docs))
 	for i := range docs {
@@ -266,7 +327,22 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		if err != nil {
 			return err
 		}
+		if err := s.storeValues(ctx, q, tenant, vr, req.CustomerID, vals); err != nil {
+			return err
+		}
+		if physical == 0 {
+			// Values only: nothing for the checks to read, so the
+			// verification stays as it is.
+			res.Status = locked.Status
+			if locked.Status != StatusDocumentsReceived {
+				res.NextStep = "UPLOAD_DOCUMENTS"
+			}
+			return nil
+		}
 		for i, d := range docs {
+			if IsValueType(d.Type) {
+				continue
+			}
 			md, _ := json.Marshal(d.Metadata)
 			f := facts[i]
 			sealed, err := sealEvidence(s.crypt, ids[i], read[i].ev)
@@ -328,6 +404,9 @@ func (s *Service) firstDuplicate(ctx context.Context, tenant, vr uuid.UUID, docs
 	found := -1
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		for i, d := range docs {
+			if IsValueType(d.Type) {
+				continue
+			}
 			dup, err := q.DocumentHashExists(ctx, db.DocumentHashExistsParams{TenantID: tenant, VerificationRequestID: vr, Sha256: d.Content.SHA256})
 			if err != nil {
 				return err

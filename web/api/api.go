@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -51,8 +52,9 @@ type Deps struct {
 	// Catalog prices transactions and finds branches and pay points.
 	Catalog *catalog.Service
 	// Documents, when set, gives a customer's document slots (the KYC
-	// capability); otherwise the defaults per risk level show as MISSING.
-	Documents func(d customer.Detail) ([]DocumentStatus, error)
+	// capability): physical ones from d, virtual and social ones read with
+	// ctx; otherwise the defaults per risk level show as MISSING.
+	Documents func(ctx context.Context, d customer.Detail) ([]DocumentStatus, error)
 	// Screening screens names against the sanctions and PEP lists.
 	Screening *screening.Service
 	Now       func() time.Time

@@ -113,7 +113,7 @@ func (a *API) HandlePatchCustomer() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		docs, err := a.documents(d)
+		docs, err := a.documents(r.Context(), d)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -290,6 +291,10 @@ type DocumentStatus struct {
 	// Kind is DocPhysical (when empty), DocVirtual or DocSocial: where
 	// the user object lists the document.
 	Kind string
+	// Value is what a virtual document shows of its value (masked to
+	// its last four characters) or a social document's URL; "" for a
+	// physical document.
+	Value string
 }
 
 func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
@@ -343,9 +348,9 @@ func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
 	}, d, docs)
 }
 
-func (a *API) documents(d customer.Detail) ([]DocumentStatus, error) {
+func (a *API) documents(ctx context.Context, d customer.Detail) ([]DocumentStatus, error) {
 	if a.Documents != nil {
-		return a.Documents(d)
+		return a.Documents(ctx, d)
 	}
 	var out []DocumentStatus
 	for _, t := range requiredDocuments[d.Customer.RiskLevel] {
@@ -379,7 +384,7 @@ func (a *API) HandleGetCustomer() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		docs, err := a.documents(d)
+		docs, err := a.documents(r.Context(), d)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return

@@ -29,6 +29,7 @@ type uploadDocDTO struct {
 	Type     string          `json:"type"`
 	SubType  string          `json:"subType"`
 	Content  string          `json:"content"`
+	Value    string          `json:"value"`
 	FileName string          `json:"fileName"`
 	MimeType string          `json:"mimeType"`
 	Metadata json.RawMessage `json:"metadata"`
@@ -127,6 +128,20 @@ func (a *API) HandleDocumentUpload() http.Handler {
 				}
 			}
 			n, ok := blobRef(d.Content)
+			if kyc.IsValueType(d.Type) {
+				// A virtual or social document is its value; a file
+				// with it is refused by the service.
+				ud.Value = d.Value
+				if ok && n < len(blobs) {
+					ud.Content = kyc.Content{R: blobs[n].File, Size: blobs[n].Size, SHA256: blobs[n].SHA256}
+				}
+				docs = append(docs, ud)
+				continue
+			}
+			if d.Value != "" {
+				fe.Add(fmt.Sprintf("documents[%d].value", i), "only %s and %s documents take a value; send this document's file as content", kyc.TypeVirtual, kyc.TypeSocial)
+				continue
+			}
 			if !ok || n >= len(blobs) {
 				fe.Add(fmt.Sprintf("documents[%d].content", i), "is required: the file, base64-encoded")
 				continue
@@ -152,6 +167,19 @@ func (a *API) HandleDocumentUpload() http.Handler {
 		if poa := res.ProofOfAddress; poa != nil {
 			details["proofOfAddress"] = map[string]any{"status": poa.Status, "addressVerified": poa.AddressVerified}
 		}
+		valueDetails := func(vs []kyc.ValueDetails) []map[string]any {
+			out := []map[string]any{}
+			for _, v := range vs {
+				out = append(out, map[string]any{"type": v.Type, "status": v.Status})
+			}
+			return out
+		}
+		if len(res.Virtual) > 0 {
+			details["virtualDocuments"] = valueDetails(res.Virtual)
+		}
+		if len(res.Social) > 0 {
+			details["socialDocuments"] = valueDetails(res.Social)
+		}
 		est, err := a.KYC.Estimates(r.Context(), t.ID)
 		if err != nil {
 			a.WriteError(w, r, err)
@@ -171,11 +199,12 @@ func blobRef(s string) (int, bool) {
 	return n, err == nil && n >= 0
 }
 
-var partName = regexp.MustCompile(`^documents\[(\d{1,2})\]\.(type|subType|fileName|mimeType|metadata|content)$`)
+var partName = regexp.MustCompile(`^documents\[(\d{1,2})\]\.(type|subType|fileName|mimeType|metadata|content|value)$`)
 
 // readMultipartUpload reads the same fields from multipart/form-data:
-// verificationRequestId, and documents[i].type, .subType, .metadata (JSON)
-// and the file documents[i].content.
+// verificationRequestId, and documents[i].type, .subType, .metadata (JSON),
+// .value (of a virtual or social document) and the file
+// documents[i].content.
 func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blob, error) {
 	var req uploadRequest
 	var blobs []*Blob
@@ -247,6 +276,8 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 			d.MimeType = string(b)
 		case "metadata":
 			d.Metadata = json.RawMessage(b)
+		case "value":
+			d.Value = string(b)
 		}
 	}
 	return req, blobs, nil

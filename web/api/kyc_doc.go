@@ -27,25 +27,34 @@ func init() {
 	})
 	Document("POST "+Prefix+"/verification/documents/upload", Operation{
 		Tag: "KYC", Summary: "Upload verification documents",
-		Description: "JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.",
+		Description: "JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. " +
+			"Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. " +
+			"Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). " +
+			"A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.",
 		Request: obj(map[string]any{
 			"verificationRequestId": uuidStr("from the registration"),
 			"documents": array(obj(map[string]any{
-				"type":     strEnum("", "IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS", "SELFIE", "SOURCE_OF_FUNDS"),
-				"subType":  str("PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, UTILITY_BILL, BANK_STATEMENT, ..."),
-				"content":  str("base64"),
+				"type":     strEnum("", "IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS", "SELFIE", "SOURCE_OF_FUNDS", "VIRTUAL_DOCUMENT", "SOCIAL_DOCUMENT"),
+				"subType":  str("PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, UTILITY_BILL, BANK_STATEMENT, ...; for a VIRTUAL_DOCUMENT SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID; for a SOCIAL_DOCUMENT FACEBOOK, LINKEDIN, TWITTER, X or OTHER"),
+				"content":  str("base64; required for every type but VIRTUAL_DOCUMENT and SOCIAL_DOCUMENT, which take none"),
+				"value":    str("only for VIRTUAL_DOCUMENT (the number) and SOCIAL_DOCUMENT (the profile's https URL), at most 300 characters; refused on other types"),
 				"fileName": str(""), "mimeType": str("declared; the bytes decide"), "metadata": meta,
-			}, "type", "content")),
+			}, "type")),
 		}, "verificationRequestId", "documents"),
 		Response: obj(map[string]any{
-			"verificationRequestId": uuidStr(""), "documentsProcessed": integer(""), "status": strEnum("", "DOCUMENTS_RECEIVED"),
+			"verificationRequestId": uuidStr(""), "documentsProcessed": integer(""),
+			"status": strEnum("DOCUMENTS_RECEIVED once a file came; for an upload of values only, the verification's status as it was", "DOCUMENTS_RECEIVED", "AWAITING_DOCUMENTS", "MORE_INFO_REQUIRED"),
 			"processingDetails": obj(map[string]any{
 				"identityDocument": obj(map[string]any{"status": str("VALIDATED when the document was read and matches the registration"), "extractedData": obj(map[string]any{
 					"documentNumber": str("as read"), "fullName": str("as read from the document"), "dateOfBirth": str("YYYY-MM-DD as read; \"\" when unread"),
 					"matchScore": number("0 to 100")}, "documentNumber", "fullName", "dateOfBirth", "matchScore")}, "status", "extractedData"),
 				"proofOfAddress": obj(map[string]any{"status": str("VALIDATED when the address was verified"), "addressVerified": boolean("")}, "status", "addressVerified"),
+				"virtualDocuments": array(obj(map[string]any{"type": strEnum("the sub-type", "SSN", "TIN", "PASSPORT_NUMBER", "NATIONAL_ID"),
+					"status": strEnum("the format is valid for the type and country; not checked against a registry", "SUBMITTED|VALID")}, "type", "status")),
+				"socialDocuments": array(obj(map[string]any{"type": strEnum("the sub-type (X is taken as TWITTER)", "FACEBOOK", "LINKEDIN", "TWITTER", "OTHER"),
+					"status": strEnum("an https profile URL on the network's domain", "SUBMITTED|VALID")}, "type", "status")),
 			}),
-			"nextStep":                strEnum("", "AWAIT_VERIFICATION_RESULT"),
+			"nextStep":                strEnum("UPLOAD_DOCUMENTS after an upload of values only to a verification still waiting for its files", "AWAIT_VERIFICATION_RESULT", "UPLOAD_DOCUMENTS"),
 			"estimatedProcessingTime": str("from the tenant's recent figures, e.g. 2-5 minutes"),
 		}, "verificationRequestId", "documentsProcessed", "status", "processingDetails", "nextStep", "estimatedProcessingTime"),
 		Errors:           []int{409, 413, 415, 422, 423},

@@ -12,8 +12,8 @@ import (
 // Kinds of document in a user object's document set (guide 002).
 const (
 	DocPhysical = "physical" // images of documents: identity, proof of address, selfie
-	DocVirtual  = "virtual"  // data: SSN, TIN, passport number
-	DocSocial   = "social"   // authenticated social profiles
+	DocVirtual  = "virtual"  // data: SSN, TIN, passport number, national id
+	DocSocial   = "social"   // social profiles, by their URL
 )
 
 // Document statuses as guide 002 and API.md name them.
@@ -50,9 +50,11 @@ func userObject(m map[string]any, d customer.Detail, docs []DocumentStatus) map[
 		row := map[string]any{"id": id, "document_type": doc.Type, "last_updated": doc.LastUpdated.UnixMilli(), "status": doc.Status}
 		switch doc.Kind {
 		case DocVirtual:
+			row["value"] = doc.Value
 			virtual = append(virtual, row)
 			virtualStatus = append(virtualStatus, doc.Status)
 		case DocSocial:
+			row["value"] = doc.Value
 			social = append(social, row)
 		default:
 			physical = append(physical, row)

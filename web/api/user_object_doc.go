@@ -31,6 +31,18 @@ func subDocSchema(typeDoc string) map[string]any {
 	}, "id", "document_type", "last_updated", "status"))
 }
 
+// valueDocSchema is a list of virtual or social documents: each is a
+// value, shown as value says.
+func valueDocSchema(typeDoc, statusDoc, valueDoc string) map[string]any {
+	return array(obj(map[string]any{
+		"id":            uuidStr("the document's id"),
+		"document_type": str(typeDoc),
+		"last_updated":  integer("when the document came in, in unix milliseconds"),
+		"status":        strEnum(statusDoc, "SUBMITTED|VALID"),
+		"value":         str(valueDoc),
+	}, "id", "document_type", "last_updated", "status", "value"))
+}
+
 // userObjectSchema is props, the customer as GET /customers/{id} returns
 // it, with the fields of guide 002's user object.
 func userObjectSchema(props map[string]any) map[string]any {
@@ -48,8 +60,12 @@ func userObjectSchema(props map[string]any) map[string]any {
 		"name":             str("the documents' owner: the customer's full name"),
 		"permission_scope": strEnum("what the set lets its owner do, from the customer's permission", "SEND|RECEIVE", "RECEIVE", "NONE"),
 		"physical_docs":    subDocSchema("IDENTITY_DOCUMENT, PROOF_OF_ADDRESS, SELFIE, SOURCE_OF_FUNDS, ...: the latest of each type, then each type the requirements ask for that has not come, as MISSING"),
-		"virtual_docs":     subDocSchema("SSN, TIN, PASSPORT_NUMBER, ..."),
-		"social_docs":      subDocSchema("FACEBOOK, LINKEDIN, ..."),
+		"virtual_docs": valueDocSchema("the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID",
+			"SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry",
+			"masked to its last 4 characters, e.g. \"•••• 6789\"; the value itself is sealed at rest and never returned"),
+		"social_docs": valueDocSchema("the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER",
+			"SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's",
+			"the profile's URL"),
 	}, "id", "name", "permission_scope", "physical_docs", "virtual_docs", "social_docs"))
 	props["extra"] = obj(map[string]any{
 		"date_joined": integer("when the customer registered, in unix milliseconds"),

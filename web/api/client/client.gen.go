@@ -907,21 +907,12 @@ func (e GetCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus) Valid(
 
 // Defines values for GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus.
 const (
-	GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusMISSING            GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "MISSING"
-	GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDINVALID   GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|INVALID"
-	GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDREVIEWING GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|REVIEWING"
-	GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDVALID     GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|VALID"
+	GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDVALID GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|VALID"
 )
 
 // Valid indicates whether the value is a known member of the GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus enum.
 func (e GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus) Valid() bool {
 	switch e {
-	case GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusMISSING:
-		return true
-	case GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDINVALID:
-		return true
-	case GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDREVIEWING:
-		return true
 	case GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDVALID:
 		return true
 	default:
@@ -931,21 +922,12 @@ func (e GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus) Valid() 
 
 // Defines values for GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus.
 const (
-	GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusMISSING            GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "MISSING"
-	GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDINVALID   GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|INVALID"
-	GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDREVIEWING GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|REVIEWING"
-	GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDVALID     GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|VALID"
+	GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDVALID GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|VALID"
 )
 
 // Valid indicates whether the value is a known member of the GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus enum.
 func (e GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus) Valid() bool {
 	switch e {
-	case GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusMISSING:
-		return true
-	case GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDINVALID:
-		return true
-	case GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDREVIEWING:
-		return true
 	case GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDVALID:
 		return true
 	default:
@@ -1216,21 +1198,12 @@ func (e PatchCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus) Vali
 
 // Defines values for PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus.
 const (
-	PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusMISSING            PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "MISSING"
-	PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDINVALID   PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|INVALID"
-	PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDREVIEWING PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|REVIEWING"
-	PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDVALID     PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|VALID"
+	PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDVALID PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus = "SUBMITTED|VALID"
 )
 
 // Valid indicates whether the value is a known member of the PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus enum.
 func (e PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus) Valid() bool {
 	switch e {
-	case PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusMISSING:
-		return true
-	case PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDINVALID:
-		return true
-	case PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDREVIEWING:
-		return true
 	case PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatusSUBMITTEDVALID:
 		return true
 	default:
@@ -1240,21 +1213,12 @@ func (e PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus) Valid(
 
 // Defines values for PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus.
 const (
-	PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusMISSING            PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "MISSING"
-	PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDINVALID   PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|INVALID"
-	PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDREVIEWING PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|REVIEWING"
-	PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDVALID     PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|VALID"
+	PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDVALID PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus = "SUBMITTED|VALID"
 )
 
 // Valid indicates whether the value is a known member of the PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus enum.
 func (e PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus) Valid() bool {
 	switch e {
-	case PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusMISSING:
-		return true
-	case PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDINVALID:
-		return true
-	case PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDREVIEWING:
-		return true
 	case PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatusSUBMITTEDVALID:
 		return true
 	default:
@@ -1624,7 +1588,9 @@ const (
 	IDENTITYDOCUMENT PostVerificationDocumentsUploadJSONBodyDocumentsType = "IDENTITY_DOCUMENT"
 	PROOFOFADDRESS   PostVerificationDocumentsUploadJSONBodyDocumentsType = "PROOF_OF_ADDRESS"
 	SELFIE           PostVerificationDocumentsUploadJSONBodyDocumentsType = "SELFIE"
+	SOCIALDOCUMENT   PostVerificationDocumentsUploadJSONBodyDocumentsType = "SOCIAL_DOCUMENT"
 	SOURCEOFFUNDS    PostVerificationDocumentsUploadJSONBodyDocumentsType = "SOURCE_OF_FUNDS"
+	VIRTUALDOCUMENT  PostVerificationDocumentsUploadJSONBodyDocumentsType = "VIRTUAL_DOCUMENT"
 )
 
 // Valid indicates whether the value is a known member of the PostVerificationDocumentsUploadJSONBodyDocumentsType enum.
@@ -1636,7 +1602,11 @@ func (e PostVerificationDocumentsUploadJSONBodyDocumentsType) Valid() bool {
 		return true
 	case SELFIE:
 		return true
+	case SOCIALDOCUMENT:
+		return true
 	case SOURCEOFFUNDS:
+		return true
+	case VIRTUALDOCUMENT:
 		return true
 	default:
 		return false
@@ -1646,12 +1616,93 @@ func (e PostVerificationDocumentsUploadJSONBodyDocumentsType) Valid() bool {
 // Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep.
 const (
 	AWAITVERIFICATIONRESULT PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep = "AWAIT_VERIFICATION_RESULT"
+	UPLOADDOCUMENTS         PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep = "UPLOAD_DOCUMENTS"
 )
 
 // Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep enum.
 func (e PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep) Valid() bool {
 	switch e {
 	case AWAITVERIFICATIONRESULT:
+		return true
+	case UPLOADDOCUMENTS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus.
+const (
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatusSUBMITTEDVALID PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus = "SUBMITTED|VALID"
+)
+
+// Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus enum.
+func (e PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus) Valid() bool {
+	switch e {
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatusSUBMITTEDVALID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType.
+const (
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeFACEBOOK PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType = "FACEBOOK"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeLINKEDIN PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType = "LINKEDIN"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeOTHER    PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType = "OTHER"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeTWITTER  PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType = "TWITTER"
+)
+
+// Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType enum.
+func (e PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType) Valid() bool {
+	switch e {
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeFACEBOOK:
+		return true
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeLINKEDIN:
+		return true
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeOTHER:
+		return true
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsTypeTWITTER:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus.
+const (
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatusSUBMITTEDVALID PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus = "SUBMITTED|VALID"
+)
+
+// Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus enum.
+func (e PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus) Valid() bool {
+	switch e {
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatusSUBMITTEDVALID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType.
+const (
+	NATIONALID     PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "NATIONAL_ID"
+	PASSPORTNUMBER PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "PASSPORT_NUMBER"
+	SSN            PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "SSN"
+	TIN            PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "TIN"
+)
+
+// Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType enum.
+func (e PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType) Valid() bool {
+	switch e {
+	case NATIONALID:
+		return true
+	case PASSPORTNUMBER:
+		return true
+	case SSN:
+		return true
+	case TIN:
 		return true
 	default:
 		return false
@@ -1660,13 +1711,19 @@ func (e PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep) Valid() 
 
 // Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataStatus.
 const (
+	PostVerificationDocumentsUpload200JSONResponseBodyDataStatusAWAITINGDOCUMENTS PostVerificationDocumentsUpload200JSONResponseBodyDataStatus = "AWAITING_DOCUMENTS"
 	PostVerificationDocumentsUpload200JSONResponseBodyDataStatusDOCUMENTSRECEIVED PostVerificationDocumentsUpload200JSONResponseBodyDataStatus = "DOCUMENTS_RECEIVED"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataStatusMOREINFOREQUIRED  PostVerificationDocumentsUpload200JSONResponseBodyDataStatus = "MORE_INFO_REQUIRED"
 )
 
 // Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataStatus enum.
 func (e PostVerificationDocumentsUpload200JSONResponseBodyDataStatus) Valid() bool {
 	switch e {
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataStatusAWAITINGDOCUMENTS:
+		return true
 	case PostVerificationDocumentsUpload200JSONResponseBodyDataStatusDOCUMENTSRECEIVED:
+		return true
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataStatusMOREINFOREQUIRED:
 		return true
 	default:
 		return false
@@ -2733,8 +2790,8 @@ type PostSecurityTotpConfirmParams struct {
 // PostVerificationDocumentsUploadJSONBody defines parameters for PostVerificationDocumentsUpload.
 type PostVerificationDocumentsUploadJSONBody struct {
 	Documents []struct {
-		// Content base64
-		Content  string  `json:"content"`
+		// Content base64; required for every type but VIRTUAL_DOCUMENT and SOCIAL_DOCUMENT, which take none
+		Content  *string `json:"content,omitempty"`
 		FileName *string `json:"fileName,omitempty"`
 		Metadata *struct {
 			// Address the address on the document: guide 004's object, or one line of text as printed
@@ -2761,9 +2818,12 @@ type PostVerificationDocumentsUploadJSONBody struct {
 		// MimeType declared; the bytes decide
 		MimeType *string `json:"mimeType,omitempty"`
 
-		// SubType PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, UTILITY_BILL, BANK_STATEMENT, ...
+		// SubType PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, UTILITY_BILL, BANK_STATEMENT, ...; for a VIRTUAL_DOCUMENT SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID; for a SOCIAL_DOCUMENT FACEBOOK, LINKEDIN, TWITTER, X or OTHER
 		SubType *string                                              `json:"subType,omitempty"`
 		Type    PostVerificationDocumentsUploadJSONBodyDocumentsType `json:"type"`
+
+		// Value only for VIRTUAL_DOCUMENT (the number) and SOCIAL_DOCUMENT (the profile's https URL), at most 300 characters; refused on other types
+		Value *string `json:"value,omitempty"`
 	} `json:"documents"`
 
 	// VerificationRequestId from the registration
@@ -2823,6 +2883,18 @@ type PostVerificationDocumentsUploadJSONBodyDocumentsType string
 
 // PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep defines parameters for PostVerificationDocumentsUpload.
 type PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep string
+
+// PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus defines parameters for PostVerificationDocumentsUpload.
+type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus string
+
+// PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType defines parameters for PostVerificationDocumentsUpload.
+type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType string
+
+// PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus defines parameters for PostVerificationDocumentsUpload.
+type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus string
+
+// PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType defines parameters for PostVerificationDocumentsUpload.
+type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType string
 
 // PostVerificationDocumentsUpload200JSONResponseBodyDataStatus defines parameters for PostVerificationDocumentsUpload.
 type PostVerificationDocumentsUpload200JSONResponseBodyDataStatus string
@@ -3668,7 +3740,7 @@ type ClientInterface interface {
 
 	// PostVerificationDocumentsUploadWithBody Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3677,7 +3749,7 @@ type ClientInterface interface {
 
 	// PostVerificationDocumentsUpload Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4573,7 +4645,7 @@ func (c *Client) PostSecurityTotpConfirm(ctx context.Context, params *PostSecuri
 
 // PostVerificationDocumentsUploadWithBody Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4592,7 +4664,7 @@ func (c *Client) PostVerificationDocumentsUploadWithBody(ctx context.Context, pa
 
 // PostVerificationDocumentsUpload Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7114,7 +7186,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostVerificationDocumentsUploadWithBodyWithResponse Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7123,7 +7195,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostVerificationDocumentsUploadWithResponse Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9054,26 +9126,36 @@ type GetCustomersIdResponse struct {
 					Status      GetCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus `json:"status"`
 				} `json:"physical_docs"`
 				SocialDocs []struct {
-					// DocumentType FACEBOOK, LINKEDIN, ...
+					// DocumentType the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER
 					DocumentType string `json:"document_type"`
 
-					// Id the document's id; null for a MISSING one (nothing uploaded yet)
-					Id *openapi_types.UUID `json:"id"`
+					// Id the document's id
+					Id openapi_types.UUID `json:"id"`
 
-					// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-					LastUpdated int                                                            `json:"last_updated"`
-					Status      GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+					// LastUpdated when the document came in, in unix milliseconds
+					LastUpdated int `json:"last_updated"`
+
+					// Status SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's
+					Status GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+
+					// Value the profile's URL
+					Value string `json:"value"`
 				} `json:"social_docs"`
 				VirtualDocs []struct {
-					// DocumentType SSN, TIN, PASSPORT_NUMBER, ...
+					// DocumentType the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID
 					DocumentType string `json:"document_type"`
 
-					// Id the document's id; null for a MISSING one (nothing uploaded yet)
-					Id *openapi_types.UUID `json:"id"`
+					// Id the document's id
+					Id openapi_types.UUID `json:"id"`
 
-					// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-					LastUpdated int                                                             `json:"last_updated"`
-					Status      GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+					// LastUpdated when the document came in, in unix milliseconds
+					LastUpdated int `json:"last_updated"`
+
+					// Status SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry
+					Status GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+
+					// Value masked to its last 4 characters, e.g. "•••• 6789"; the value itself is sealed at rest and never returned
+					Value string `json:"value"`
 				} `json:"virtual_docs"`
 			} `json:"documents,omitempty"`
 			Extra *struct {
@@ -9248,26 +9330,36 @@ func (r GetCustomersIdResponse) GetJSON200() *struct {
 				Status      GetCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus `json:"status"`
 			} `json:"physical_docs"`
 			SocialDocs []struct {
-				// DocumentType FACEBOOK, LINKEDIN, ...
+				// DocumentType the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER
 				DocumentType string `json:"document_type"`
 
-				// Id the document's id; null for a MISSING one (nothing uploaded yet)
-				Id *openapi_types.UUID `json:"id"`
+				// Id the document's id
+				Id openapi_types.UUID `json:"id"`
 
-				// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-				LastUpdated int                                                            `json:"last_updated"`
-				Status      GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+				// LastUpdated when the document came in, in unix milliseconds
+				LastUpdated int `json:"last_updated"`
+
+				// Status SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's
+				Status GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+
+				// Value the profile's URL
+				Value string `json:"value"`
 			} `json:"social_docs"`
 			VirtualDocs []struct {
-				// DocumentType SSN, TIN, PASSPORT_NUMBER, ...
+				// DocumentType the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID
 				DocumentType string `json:"document_type"`
 
-				// Id the document's id; null for a MISSING one (nothing uploaded yet)
-				Id *openapi_types.UUID `json:"id"`
+				// Id the document's id
+				Id openapi_types.UUID `json:"id"`
 
-				// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-				LastUpdated int                                                             `json:"last_updated"`
-				Status      GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+				// LastUpdated when the document came in, in unix milliseconds
+				LastUpdated int `json:"last_updated"`
+
+				// Status SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry
+				Status GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+
+				// Value masked to its last 4 characters, e.g. "•••• 6789"; the value itself is sealed at rest and never returned
+				Value string `json:"value"`
 			} `json:"virtual_docs"`
 		} `json:"documents,omitempty"`
 		Extra *struct {
@@ -9490,26 +9582,36 @@ type PatchCustomersIdResponse struct {
 					Status      PatchCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus `json:"status"`
 				} `json:"physical_docs"`
 				SocialDocs []struct {
-					// DocumentType FACEBOOK, LINKEDIN, ...
+					// DocumentType the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER
 					DocumentType string `json:"document_type"`
 
-					// Id the document's id; null for a MISSING one (nothing uploaded yet)
-					Id *openapi_types.UUID `json:"id"`
+					// Id the document's id
+					Id openapi_types.UUID `json:"id"`
 
-					// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-					LastUpdated int                                                              `json:"last_updated"`
-					Status      PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+					// LastUpdated when the document came in, in unix milliseconds
+					LastUpdated int `json:"last_updated"`
+
+					// Status SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's
+					Status PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+
+					// Value the profile's URL
+					Value string `json:"value"`
 				} `json:"social_docs"`
 				VirtualDocs []struct {
-					// DocumentType SSN, TIN, PASSPORT_NUMBER, ...
+					// DocumentType the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID
 					DocumentType string `json:"document_type"`
 
-					// Id the document's id; null for a MISSING one (nothing uploaded yet)
-					Id *openapi_types.UUID `json:"id"`
+					// Id the document's id
+					Id openapi_types.UUID `json:"id"`
 
-					// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-					LastUpdated int                                                               `json:"last_updated"`
-					Status      PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+					// LastUpdated when the document came in, in unix milliseconds
+					LastUpdated int `json:"last_updated"`
+
+					// Status SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry
+					Status PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+
+					// Value masked to its last 4 characters, e.g. "•••• 6789"; the value itself is sealed at rest and never returned
+					Value string `json:"value"`
 				} `json:"virtual_docs"`
 			} `json:"documents,omitempty"`
 			Extra *struct {
@@ -9692,26 +9794,36 @@ func (r PatchCustomersIdResponse) GetJSON200() *struct {
 				Status      PatchCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus `json:"status"`
 			} `json:"physical_docs"`
 			SocialDocs []struct {
-				// DocumentType FACEBOOK, LINKEDIN, ...
+				// DocumentType the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER
 				DocumentType string `json:"document_type"`
 
-				// Id the document's id; null for a MISSING one (nothing uploaded yet)
-				Id *openapi_types.UUID `json:"id"`
+				// Id the document's id
+				Id openapi_types.UUID `json:"id"`
 
-				// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-				LastUpdated int                                                              `json:"last_updated"`
-				Status      PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+				// LastUpdated when the document came in, in unix milliseconds
+				LastUpdated int `json:"last_updated"`
+
+				// Status SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's
+				Status PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+
+				// Value the profile's URL
+				Value string `json:"value"`
 			} `json:"social_docs"`
 			VirtualDocs []struct {
-				// DocumentType SSN, TIN, PASSPORT_NUMBER, ...
+				// DocumentType the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID
 				DocumentType string `json:"document_type"`
 
-				// Id the document's id; null for a MISSING one (nothing uploaded yet)
-				Id *openapi_types.UUID `json:"id"`
+				// Id the document's id
+				Id openapi_types.UUID `json:"id"`
 
-				// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-				LastUpdated int                                                               `json:"last_updated"`
-				Status      PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+				// LastUpdated when the document came in, in unix milliseconds
+				LastUpdated int `json:"last_updated"`
+
+				// Status SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry
+				Status PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+
+				// Value masked to its last 4 characters, e.g. "•••• 6789"; the value itself is sealed at rest and never returned
+				Value string `json:"value"`
 			} `json:"virtual_docs"`
 		} `json:"documents,omitempty"`
 		Extra *struct {
@@ -11574,9 +11686,11 @@ type PostVerificationDocumentsUploadResponse struct {
 			DocumentsProcessed int `json:"documentsProcessed"`
 
 			// EstimatedProcessingTime from the tenant's recent figures, e.g. 2-5 minutes
-			EstimatedProcessingTime string                                                         `json:"estimatedProcessingTime"`
-			NextStep                PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep `json:"nextStep"`
-			ProcessingDetails       struct {
+			EstimatedProcessingTime string `json:"estimatedProcessingTime"`
+
+			// NextStep UPLOAD_DOCUMENTS after an upload of values only to a verification still waiting for its files
+			NextStep          PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep `json:"nextStep"`
+			ProcessingDetails struct {
 				IdentityDocument *struct {
 					ExtractedData struct {
 						// DateOfBirth YYYY-MM-DD as read; "" when unread
@@ -11601,7 +11715,23 @@ type PostVerificationDocumentsUploadResponse struct {
 					// Status VALIDATED when the address was verified
 					Status string `json:"status"`
 				} `json:"proofOfAddress,omitempty"`
+				SocialDocuments *[]struct {
+					// Status an https profile URL on the network's domain
+					Status PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus `json:"status"`
+
+					// Type the sub-type (X is taken as TWITTER)
+					Type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType `json:"type"`
+				} `json:"socialDocuments,omitempty"`
+				VirtualDocuments *[]struct {
+					// Status the format is valid for the type and country; not checked against a registry
+					Status PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus `json:"status"`
+
+					// Type the sub-type
+					Type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType `json:"type"`
+				} `json:"virtualDocuments,omitempty"`
 			} `json:"processingDetails"`
+
+			// Status DOCUMENTS_RECEIVED once a file came; for an upload of values only, the verification's status as it was
 			Status                PostVerificationDocumentsUpload200JSONResponseBodyDataStatus `json:"status"`
 			VerificationRequestId openapi_types.UUID                                           `json:"verificationRequestId"`
 		} `json:"data"`
@@ -11634,9 +11764,11 @@ func (r PostVerificationDocumentsUploadResponse) GetJSON200() *struct {
 		DocumentsProcessed int `json:"documentsProcessed"`
 
 		// EstimatedProcessingTime from the tenant's recent figures, e.g. 2-5 minutes
-		EstimatedProcessingTime string                                                         `json:"estimatedProcessingTime"`
-		NextStep                PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep `json:"nextStep"`
-		ProcessingDetails       struct {
+		EstimatedProcessingTime string `json:"estimatedProcessingTime"`
+
+		// NextStep UPLOAD_DOCUMENTS after an upload of values only to a verification still waiting for its files
+		NextStep          PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep `json:"nextStep"`
+		ProcessingDetails struct {
 			IdentityDocument *struct {
 				ExtractedData struct {
 					// DateOfBirth YYYY-MM-DD as read; "" when unread
@@ -11661,7 +11793,23 @@ func (r PostVerificationDocumentsUploadResponse) GetJSON200() *struct {
 				// Status VALIDATED when the address was verified
 				Status string `json:"status"`
 			} `json:"proofOfAddress,omitempty"`
+			SocialDocuments *[]struct {
+				// Status an https profile URL on the network's domain
+				Status PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus `json:"status"`
+
+				// Type the sub-type (X is taken as TWITTER)
+				Type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType `json:"type"`
+			} `json:"socialDocuments,omitempty"`
+			VirtualDocuments *[]struct {
+				// Status the format is valid for the type and country; not checked against a registry
+				Status PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus `json:"status"`
+
+				// Type the sub-type
+				Type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType `json:"type"`
+			} `json:"virtualDocuments,omitempty"`
 		} `json:"processingDetails"`
+
+		// Status DOCUMENTS_RECEIVED once a file came; for an upload of values only, the verification's status as it was
 		Status                PostVerificationDocumentsUpload200JSONResponseBodyDataStatus `json:"status"`
 		VerificationRequestId openapi_types.UUID                                           `json:"verificationRequestId"`
 	} `json:"data"`
@@ -12739,7 +12887,7 @@ func (c *ClientWithResponses) PostSecurityTotpConfirmWithResponse(ctx context.Co
 
 // PostVerificationDocumentsUploadWithBodyWithResponse Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12754,7 +12902,7 @@ func (c *ClientWithResponses) PostVerificationDocumentsUploadWithBodyWithRespons
 
 // PostVerificationDocumentsUploadWithResponse Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14260,26 +14408,36 @@ func ParseGetCustomersIdResponse(rsp *http.Response) (*GetCustomersIdResponse, e
 						Status      GetCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus `json:"status"`
 					} `json:"physical_docs"`
 					SocialDocs []struct {
-						// DocumentType FACEBOOK, LINKEDIN, ...
+						// DocumentType the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER
 						DocumentType string `json:"document_type"`
 
-						// Id the document's id; null for a MISSING one (nothing uploaded yet)
-						Id *openapi_types.UUID `json:"id"`
+						// Id the document's id
+						Id openapi_types.UUID `json:"id"`
 
-						// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-						LastUpdated int                                                            `json:"last_updated"`
-						Status      GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+						// LastUpdated when the document came in, in unix milliseconds
+						LastUpdated int `json:"last_updated"`
+
+						// Status SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's
+						Status GetCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+
+						// Value the profile's URL
+						Value string `json:"value"`
 					} `json:"social_docs"`
 					VirtualDocs []struct {
-						// DocumentType SSN, TIN, PASSPORT_NUMBER, ...
+						// DocumentType the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID
 						DocumentType string `json:"document_type"`
 
-						// Id the document's id; null for a MISSING one (nothing uploaded yet)
-						Id *openapi_types.UUID `json:"id"`
+						// Id the document's id
+						Id openapi_types.UUID `json:"id"`
 
-						// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-						LastUpdated int                                                             `json:"last_updated"`
-						Status      GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+						// LastUpdated when the document came in, in unix milliseconds
+						LastUpdated int `json:"last_updated"`
+
+						// Status SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry
+						Status GetCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+
+						// Value masked to its last 4 characters, e.g. "•••• 6789"; the value itself is sealed at rest and never returned
+						Value string `json:"value"`
 					} `json:"virtual_docs"`
 				} `json:"documents,omitempty"`
 				Extra *struct {
@@ -14501,26 +14659,36 @@ func ParsePatchCustomersIdResponse(rsp *http.Response) (*PatchCustomersIdRespons
 						Status      PatchCustomersId200JSONResponseBodyDataDocumentsPhysicalDocsStatus `json:"status"`
 					} `json:"physical_docs"`
 					SocialDocs []struct {
-						// DocumentType FACEBOOK, LINKEDIN, ...
+						// DocumentType the sub-type: FACEBOOK, LINKEDIN, TWITTER (X is taken as TWITTER) or OTHER
 						DocumentType string `json:"document_type"`
 
-						// Id the document's id; null for a MISSING one (nothing uploaded yet)
-						Id *openapi_types.UUID `json:"id"`
+						// Id the document's id
+						Id openapi_types.UUID `json:"id"`
 
-						// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-						LastUpdated int                                                              `json:"last_updated"`
-						Status      PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+						// LastUpdated when the document came in, in unix milliseconds
+						LastUpdated int `json:"last_updated"`
+
+						// Status SUBMITTED|VALID: the URL is an https profile URL on the network's domain. Nobody checked that the profile is the customer's
+						Status PatchCustomersId200JSONResponseBodyDataDocumentsSocialDocsStatus `json:"status"`
+
+						// Value the profile's URL
+						Value string `json:"value"`
 					} `json:"social_docs"`
 					VirtualDocs []struct {
-						// DocumentType SSN, TIN, PASSPORT_NUMBER, ...
+						// DocumentType the sub-type: SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID
 						DocumentType string `json:"document_type"`
 
-						// Id the document's id; null for a MISSING one (nothing uploaded yet)
-						Id *openapi_types.UUID `json:"id"`
+						// Id the document's id
+						Id openapi_types.UUID `json:"id"`
 
-						// LastUpdated when the document came in (for a MISSING one, when the customer registered), in unix milliseconds
-						LastUpdated int                                                               `json:"last_updated"`
-						Status      PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+						// LastUpdated when the document came in, in unix milliseconds
+						LastUpdated int `json:"last_updated"`
+
+						// Status SUBMITTED|VALID: the value's format is valid for its type and country (an SSN's area, group and serial numbers, a US EIN's prefix, a UK National Insurance number's letters, a Spanish DNI's check letter, ...). It is not checked against any registry
+						Status PatchCustomersId200JSONResponseBodyDataDocumentsVirtualDocsStatus `json:"status"`
+
+						// Value masked to its last 4 characters, e.g. "•••• 6789"; the value itself is sealed at rest and never returned
+						Value string `json:"value"`
 					} `json:"virtual_docs"`
 				} `json:"documents,omitempty"`
 				Extra *struct {
@@ -15992,9 +16160,11 @@ func ParsePostVerificationDocumentsUploadResponse(rsp *http.Response) (*PostVeri
 				DocumentsProcessed int `json:"documentsProcessed"`
 
 				// EstimatedProcessingTime from the tenant's recent figures, e.g. 2-5 minutes
-				EstimatedProcessingTime string                                                         `json:"estimatedProcessingTime"`
-				NextStep                PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep `json:"nextStep"`
-				ProcessingDetails       struct {
+				EstimatedProcessingTime string `json:"estimatedProcessingTime"`
+
+				// NextStep UPLOAD_DOCUMENTS after an upload of values only to a verification still waiting for its files
+				NextStep          PostVerificationDocumentsUpload200JSONResponseBodyDataNextStep `json:"nextStep"`
+				ProcessingDetails struct {
 					IdentityDocument *struct {
 						ExtractedData struct {
 							// DateOfBirth YYYY-MM-DD as read; "" when unread
@@ -16019,7 +16189,23 @@ func ParsePostVerificationDocumentsUploadResponse(rsp *http.Response) (*PostVeri
 						// Status VALIDATED when the address was verified
 						Status string `json:"status"`
 					} `json:"proofOfAddress,omitempty"`
+					SocialDocuments *[]struct {
+						// Status an https profile URL on the network's domain
+						Status PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsStatus `json:"status"`
+
+						// Type the sub-type (X is taken as TWITTER)
+						Type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsSocialDocumentsType `json:"type"`
+					} `json:"socialDocuments,omitempty"`
+					VirtualDocuments *[]struct {
+						// Status the format is valid for the type and country; not checked against a registry
+						Status PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsStatus `json:"status"`
+
+						// Type the sub-type
+						Type PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType `json:"type"`
+					} `json:"virtualDocuments,omitempty"`
 				} `json:"processingDetails"`
+
+				// Status DOCUMENTS_RECEIVED once a file came; for an upload of values only, the verification's status as it was
 				Status                PostVerificationDocumentsUpload200JSONResponseBodyDataStatus `json:"status"`
 				VerificationRequestId openapi_types.UUID                                           `json:"verificationRequestId"`
 			} `json:"data"`
