@@ -595,6 +595,30 @@ func (q *Queries) RequestDocuments(ctx context.Context, arg RequestDocumentsPara
 	return items, nil
 }
 
+const resealVirtualDocument = `-- name: ResealVirtualDocument :exec
+UPDATE virtual_documents SET value_sealed = $1, value_mac = $2, key_id = $3, updated_at = now()
+WHERE tenant_id = $4 AND id = $5
+`
+
+type ResealVirtualDocumentParams struct {
+	ValueSealed []byte
+	ValueMac    []byte
+	KeyID       string
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ResealVirtualDocument(ctx context.Context, arg ResealVirtualDocumentParams) error {
+	_, err := q.db.Exec(ctx, resealVirtualDocument,
+		arg.ValueSealed,
+		arg.ValueMac,
+		arg.KeyID,
+		arg.TenantID,
+		arg.ID,
+	)
+	return err
+}
+
 const setChecksState = `-- name: SetChecksState :exec
 UPDATE verification_requests SET checks_state = $1, updated_at = now()
 WHERE tenant_id = $2 AND id = $3
@@ -923,4 +947,48 @@ func (q *Queries) VirtualDocumentExists(ctx context.Context, arg VirtualDocument
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const virtualDocumentsByKey = `-- name: VirtualDocumentsByKey :many
+SELECT id, tenant_id, kind, sub_type, value_sealed FROM virtual_documents
+WHERE key_id <> $1 ORDER BY created_at LIMIT $2
+`
+
+type VirtualDocumentsByKeyParams struct {
+	KeyID   string
+	MaxRows int32
+}
+
+type VirtualDocumentsByKeyRow struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Kind        string
+	SubType     string
+	ValueSealed []byte
+}
+
+func (q *Queries) VirtualDocumentsByKey(ctx context.Context, arg VirtualDocumentsByKeyParams) ([]VirtualDocumentsByKeyRow, error) {
+	rows, err := q.db.Query(ctx, virtualDocumentsByKey, arg.KeyID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []VirtualDocumentsByKeyRow{}
+	for rows.Next() {
+		var i VirtualDocumentsByKeyRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.Kind,
+			&i.SubType,
+			&i.ValueSealed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

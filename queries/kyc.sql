@@ -138,3 +138,11 @@ RETURNING *;
 
 -- name: CustomerVirtualDocuments :many
 SELECT * FROM virtual_documents WHERE tenant_id = @tenant_id AND customer_id = @customer_id ORDER BY created_at DESC, id;
+
+-- name: VirtualDocumentsByKey :many
+SELECT id, tenant_id, kind, sub_type, value_sealed FROM virtual_documents
+WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;
+
+-- name: ResealVirtualDocument :exec
+UPDATE virtual_documents SET value_sealed = @value_sealed, value_mac = @value_mac, key_id = @key_id, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id;

@@ -80,10 +80,14 @@ type checkedValue struct {
 }
 
 // macPurpose separates the keyed hashes of each kind and sub-type.
-func (v checkedValue) macPurpose() string { return "virtual-document:" + v.kind + ":" + v.subType }
+func (v checkedValue) macPurpose() string { return VirtualMACPurpose(v.kind, v.subType) }
 
-// virtualAAD binds a sealed value to its row.
-func virtualAAD(id uuid.UUID) []byte { return []byte("virtual-document:" + id.String()) }
+// VirtualMACPurpose is what a virtual document's MAC is keyed by: its
+// kind and sub-type.
+func VirtualMACPurpose(kind, subType string) string { return "virtual-document:" + kind + ":" + subType }
+
+// VirtualAAD binds a sealed value to its row.
+func VirtualAAD(id uuid.UUID) []byte { return []byte("virtual-document:" + id.String()) }
 
 // checkValue validates document i, a virtual or social document, for its
 // type and country (the document's issuingCountry, else nationality).
@@ -335,7 +339,7 @@ func (s *Service) storeValues(ctx context.Context, q *db.Queries, tenant, vr, cu
 			stored = ""
 		}
 		_, err := q.InsertVirtualDocument(ctx, db.InsertVirtualDocumentParams{ID: id, TenantID: tenant, CustomerID: cust, VerificationRequestID: vr,
-			Kind: v.kind, SubType: v.subType, Country: v.country, ValueSealed: s.crypt.Seal([]byte(v.value), virtualAAD(id)),
+			Kind: v.kind, SubType: v.subType, Country: v.country, ValueSealed: s.crypt.Seal([]byte(v.value), VirtualAAD(id)),
 			ValueMac: s.crypt.MAC(v.macPurpose(), []byte(v.value)), Masked: stored, Status: DocValid, KeyID: s.crypt.ActiveID()})
 		if db.IsUniqueViolation(err, "") {
 			return errDuplicateValue(v.index)
@@ -373,7 +377,7 @@ func (s *Service) CustomerValueDocuments(ctx context.Context, tenant, cust uuid.
 	for _, r := range rows {
 		d := VirtualDocument{ID: r.ID, Kind: r.Kind, SubType: r.SubType, Display: r.Masked, Status: r.Status, UpdatedAt: r.UpdatedAt}
 		if r.Kind == TypeSocial {
-			b, err := s.crypt.Open(r.ValueSealed, virtualAAD(r.ID))
+			b, err := s.crypt.Open(r.ValueSealed, VirtualAAD(r.ID))
 			if err != nil {
 				return nil, fmt.Errorf("kyc: virtual document %s: %w", r.ID, err)
 			}

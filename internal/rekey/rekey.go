@@ -21,7 +21,7 @@ import (
 
 // Report counts what was re-sealed.
 type Report struct {
-	Documents, Chunks, WebhookSecrets, TOTPSecrets, SigningKeys int
+	Documents, Chunks, VirtualDocuments, WebhookSecrets, TOTPSecrets, SigningKeys int
 }
 
 // Run re-seals under keys' active key, through conn as the tables' owner
@@ -62,6 +62,30 @@ func Run(ctx context.Context, conn *pgx.Conn, keys *fieldcrypt.Keys, store kyc.S
 			if progress != nil {
 				progress(rep)
 			}
+		}
+	}
+
+	// Virtual documents: the value re-sealed, and its MAC (the duplicate
+	// check's index) recomputed under the active key.
+	for {
+		rows, err := q.VirtualDocumentsByKey(ctx, db.VirtualDocumentsByKeyParams{KeyID: active, MaxRows: 100})
+		if err != nil {
+			return rep, fmt.Errorf("rekey: virtual documents: %w", err)
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			plain, err := keys.Open(r.ValueSealed, kyc.VirtualAAD(r.ID))
+			if err != nil {
+				return rep, fmt.Errorf("rekey: virtual document %s: %w", r.ID, err)
+			}
+			if err := q.ResealVirtualDocument(ctx, db.ResealVirtualDocumentParams{TenantID: r.TenantID, ID: r.ID,
+				ValueSealed: keys.Seal(plain, kyc.VirtualAAD(r.ID)), ValueMac: keys.MAC(kyc.VirtualMACPurpose(r.Kind, r.SubType), plain),
+				KeyID: active}); err != nil {
+				return rep, fmt.Errorf("rekey: virtual document %s: %w", r.ID, err)
+			}
+			rep.VirtualDocuments++
 		}
 	}
 

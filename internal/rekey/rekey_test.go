@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
@@ -76,7 +78,8 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	oldKYC := kyc.NewService(pool, old, kyc.PostgresStorage{}, customers, nil)
 	oldKYC.Reader = reader
 	if _, err := oldKYC.Upload(ctx, tn.ID, reg.VerificationRequestID, nil, []kyc.UploadDoc{{Type: "IDENTITY_DOCUMENT", SubType: "PASSPORT",
-		Content: kyc.Content{R: bytes.NewReader(content), Size: int64(len(content)), SHA256: sum[:]}}}); err != nil {
+		Content: kyc.Content{R: bytes.NewReader(content), Size: int64(len(content)), SHA256: sum[:]}},
+		{Type: kyc.TypeVirtual, SubType: "PASSPORT_NUMBER", Value: "L898902C3"}}); err != nil {
 		t.Fatal(err)
 	}
 	hooks := event.NewWebhooks(pool, old)
@@ -94,7 +97,7 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents != 1 || rep.Chunks != chunks || rep.WebhookSecrets != 1 {
+	if rep.Documents != 1 || rep.Chunks != chunks || rep.VirtualDocuments != 1 || rep.WebhookSecrets != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	// With the old key gone, everything still opens.
@@ -112,6 +115,16 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	ev, err := newKYC.DocumentEvidence(ctx, tn.ID, v.Documents[0].ID)
 	if err != nil || ev == nil || ev.MRZ == nil || ev.MRZ.Surname != "KEY" {
 		t.Fatalf("evidence after rotation: %+v, %v", ev, err)
+	}
+	// And the virtual document: shown masked, and the same value again is
+	// still a duplicate under the new key alone.
+	vds, err := newKYC.CustomerValueDocuments(ctx, tn.ID, reg.Customer.ID)
+	if err != nil || len(vds) != 1 || !strings.HasSuffix(vds[0].Display, "02C3") {
+		t.Fatalf("virtual documents after rotation: %+v %v", vds, err)
+	}
+	_, err = newKYC.Upload(ctx, tn.ID, reg.VerificationRequestID, nil, []kyc.UploadDoc{{Type: kyc.TypeVirtual, SubType: "PASSPORT_NUMBER", Value: "L898902C3"}})
+	if e, ok := apperr.As(err); !ok || e.APICode != "DUPLICATE_UPLOAD" {
+		t.Fatalf("the same passport number after rotation: %v", err)
 	}
 	// A second run finds nothing left to do.
 	if rep, err := Run(t.Context(), conn, rotated, kyc.PostgresStorage{}, nil); err != nil || rep != (Report{}) {
