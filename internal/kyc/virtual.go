@@ -84,7 +84,9 @@ func (v checkedValue) macPurpose() string { return VirtualMACPurpose(v.kind, v.s
 
 // VirtualMACPurpose is what a virtual document's MAC is keyed by: its
 // kind and sub-type.
-func VirtualMACPurpose(kind, subType string) string { return "virtual-document:" + kind + ":" + subType }
+func VirtualMACPurpose(kind, subType string) string {
+	return "virtual-document:" + kind + ":" + subType
+}
 
 // VirtualAAD binds a sealed value to its row.
 func VirtualAAD(id uuid.UUID) []byte { return []byte("virtual-document:" + id.String()) }
