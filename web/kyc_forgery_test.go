@@ -136,3 +136,83 @@ func TestKYCSelfieOfAnotherPerson(t *testing.T) {
 	}
 	_ = api.Prefix
 }
+
+// The other genuine documents the server reads: a scanned bill (OCR of a
+// picture, not a text layer) proves the address, a driver's licence is
+// read from its labelled fields; and a file sent again after the decision
+// is still a duplicate.
+func TestKYCScannedBillLicenceAndDuplicates(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	p := exampleHolder()
+	medium := func(m map[string]any) {
+		noCategory(m)
+		ic(m)["annualIncome"] = "300000" // MEDIUM: identity, proof of address and a selfie
+	}
+
+	t.Run("a scanned bill", func(t *testing.T) {
+		_, vr := h.onboarded(dt, tok, medium)
+		scan := evidencetest.JPEG(evidencetest.BillImage(p.bill(time.Now().AddDate(0, 0, -12))))
+		resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", scan, nil}, selfie(t)), nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("upload: %d %v", resp.StatusCode, out)
+		}
+		if poa := out["data"].(map[string]any)["processingDetails"].(map[string]any)["proofOfAddress"].(map[string]any); poa["status"] != "VALIDATED" {
+			t.Fatalf("the scanned bill: %v", poa)
+		}
+		st := h.waitStatus(dt, tok, vr, "APPROVED")
+		if a := st["checks"].(map[string]any)["address"].(map[string]any); a["status"] != "PASSED" || a["verified"] != true {
+			t.Fatalf("address check %v", a)
+		}
+	})
+
+	t.Run("a driver's licence", func(t *testing.T) {
+		_, vr := h.onboarded(dt, tok, noCategory)
+		lic := evidencetest.JPEG(evidencetest.DriverLicence(p.person()))
+		resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, upDoc{"IDENTITY_DOCUMENT", "DRIVERS_LICENSE", lic, nil}), nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("upload: %d %v", resp.StatusCode, out)
+		}
+		id := out["data"].(map[string]any)["processingDetails"].(map[string]any)["identityDocument"].(map[string]any)
+		if id["status"] != "VALIDATED" || id["extractedData"].(map[string]any)["dateOfBirth"] != "1990-05-15" {
+			t.Fatalf("the licence as read: %v", id)
+		}
+		h.waitStatus(dt, tok, vr, "APPROVED")
+	})
+
+	t.Run("the same file after the decision", func(t *testing.T) {
+		_, vr := h.onboarded(dt, tok, noCategory)
+		if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil)), nil); resp.StatusCode != 200 {
+			t.Fatalf("upload: %d %v", resp.StatusCode, out)
+		}
+		h.waitStatus(dt, tok, vr, "APPROVED")
+		resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil)), nil)
+		if resp.StatusCode != 409 || errCode(out) != "DUPLICATE_UPLOAD" {
+			t.Fatalf("the same passport after approval: %d %v; want 409 DUPLICATE_UPLOAD", resp.StatusCode, out)
+		}
+	})
+}
+
+// Without face models a required selfie is never passed: the verification
+// goes to people.
+func TestKYCWithoutFaceModels(t *testing.T) {
+	h := newHarness(t)
+	h.s.KYC.Faces, h.s.KYC.FacesUnavailable = nil, "node is not installed" // before any job runs
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	_, vr := h.onboarded(dt, tok, func(m map[string]any) {
+		noCategory(m)
+		ic(m)["annualIncome"] = "300000" // MEDIUM: a selfie is required
+	})
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), utilityBill(time.Now().AddDate(0, 0, -4)), selfie(t)), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	st := h.waitStatus(dt, tok, vr, "PENDING_REVIEW")
+	if s := st["checks"].(map[string]any)["selfie"].(map[string]any); s["status"] != "NOT_CHECKED" || !slices.Contains(anyStrings(st["reasonsForReview"]), "SELFIE_NOT_CHECKED") {
+		t.Fatalf("selfie %v, reasons %v; want NOT_CHECKED and people", s, st["reasonsForReview"])
+	}
+}
