@@ -33,17 +33,20 @@ node_modules: package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch node_modules
 
-# Installs from the OS packages what reading documents needs (OCR, PDF) and is missing.
-deps-run: node_modules
-	@missing=""; \
-	command -v tesseract >/dev/null && [ -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" ] || missing="$$missing tesseract-ocr tesseract-ocr-eng"; \
-	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
-	if [ -n "$$missing" ]; then \
+# Shell fragments: add to $$missing the OS packages reading documents needs
+# (OCR, PDF) and lacks; install $$missing (as root, or with sudo).
+docs_missing = command -v tesseract >/dev/null && [ -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" ] || missing="$$missing tesseract-ocr tesseract-ocr-eng"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils";
+install_missing = if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else echo "need root to install:$$missing" >&2; exit 1; fi; \
 	  $$sudo apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+# Installs from the OS packages what reading documents needs and is missing.
+deps-run: node_modules
+	@missing=""; $(docs_missing) $(install_missing)
 
 # Installs from the OS packages what the tests need and is missing.
 deps-test: node_modules
@@ -51,14 +54,7 @@ deps-test: node_modules
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing="$$missing chromium"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$${DATABASE_URL:-}" ]; } || missing="$$missing postgresql"; \
-	command -v tesseract >/dev/null && [ -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" ] || missing="$$missing tesseract-ocr tesseract-ocr-eng"; \
-	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else echo "need root to install:$$missing" >&2; exit 1; fi; \
-	  $$sudo apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	$(docs_missing) $(install_missing)
 
 ## generate: regenerate templ views, sqlc queries, the API client, the vendored htmx and the CSS
 generate: node_modules

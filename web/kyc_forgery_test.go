@@ -57,6 +57,7 @@ func TestKYCDecidesOnTheDocumentNotTheDeclaration(t *testing.T) {
 		{name: "an MRZ check digit that fails", content: evidencetest.JPEG(page(evidencetest.PassportOptions{MRZ: &brokenDOB})), reason: "CHECK_FAILED_IDENTITY"},
 		{name: "the visual zone of another person", content: evidencetest.JPEG(page(evidencetest.PassportOptions{VisualZone: &vzOther})), reason: "CHECK_FAILED_IDENTITY"},
 		{name: "edited in Photoshop", content: evidencetest.WithEXIFSoftware(passportJPEG(t, p), "Adobe Photoshop 25.0"), reason: "CHECK_FAILED_IDENTITY"},
+		{name: "a declared MRZ whose check digits fail", content: passportJPEG(t, p), meta: map[string]any{"mrz": brokenDOB[0] + "\n" + brokenDOB[1]}, status: 422, code: "DATA_MISMATCH"},
 		{name: "another person's passport", content: passportJPEG(t, someoneElse), status: 422, code: "DATA_MISMATCH"},
 		{name: "another date of birth in the MRZ", content: passportJPEG(t, olderTwin), status: 422, code: "DATA_MISMATCH"},
 		{name: "expired by its MRZ", content: passportJPEG(t, expired), meta: map[string]any{"expiryDate": nil}, status: 422, code: "EXPIRED_DOCUMENT"},

@@ -20,13 +20,7 @@ func addressCheck(d db.Document, ev *evidence.Evidence, reading bool, cust custo
 	e := map[string]any{"documentId": d.ID, "subType": d.SubType, "maxAgeDays": maxAgeDays, "registeredAddress": cust.Address, "verified": false}
 	res := CheckResult{Kind: CheckAddress, Evidence: e}
 	if ev == nil {
-		if !reading {
-			res.Status = NotChecked
-			e["reason"] = "documents are not read on this server (OCR tools missing): nothing was checked"
-		} else {
-			res.Status = Unreadable
-			e["reason"] = "the document could not be read"
-		}
+		res.Status = unread(e, reading)
 		return res
 	}
 	a := readAddress(ev, md, cust, now, maxAgeDays)
@@ -52,4 +46,16 @@ func addressCheck(d db.Document, ev *evidence.Evidence, reading bool, cust custo
 		res.Status = Failed
 	}
 	return res
+}
+
+// unread is the status of a check whose document has no evidence, with
+// the reason in e: NOT_CHECKED when this server reads no documents,
+// UNREADABLE when it tried and read nothing.
+func unread(e map[string]any, reading bool) string {
+	if !reading {
+		e["reason"] = "documents are not read on this server (OCR tools missing): nothing was checked"
+		return NotChecked
+	}
+	e["reason"] = "the document could not be read"
+	return Unreadable
 }

@@ -37,13 +37,7 @@ func identityCheck(d db.Document, ev *evidence.Evidence, reading bool, cust cust
 		}
 	}()
 	if ev == nil {
-		if !reading {
-			res.Status = NotChecked
-			e["reason"] = "documents are not read on this server (OCR tools missing): nothing was checked"
-		} else {
-			res.Status = Unreadable
-			e["reason"] = "the document could not be read"
-		}
+		res.Status = unread(e, reading)
 		return res
 	}
 	read := readIdentity(ev)

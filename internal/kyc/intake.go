@@ -215,8 +215,12 @@ func intakeIdentity(i int, d UploadDoc, ex examined, cust customer.Customer, now
 			return nil, mismatch("metadata.expiryDate", fmt.Sprintf("the document shows the expiry date %s, not %s", read.Expiry.Format(time.DateOnly), md.ExpiryDate))
 		}
 	}
-	if m, ok := ParseTD3(md.MRZ); ok && !m.Valid {
-		return nil, mismatch("metadata.mrz", "the machine-readable zone's check digits do not agree ("+strings.Join(m.Failed, ", ")+")")
+	if md.MRZ != "" {
+		// A declared MRZ is a claim too: one whose digits do not agree
+		// fails the upload.
+		if m, err := evidence.ParseMRZ(strings.Fields(strings.ToUpper(md.MRZ))); err == nil && !m.Valid {
+			return nil, mismatch("metadata.mrz", "the machine-readable zone's check digits do not agree ("+strings.Join(m.FailedChecks(), ", ")+")")
+		}
 	}
 
 	// The document against the registration.
