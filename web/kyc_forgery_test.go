@@ -169,6 +169,24 @@ func TestKYCScannedBillLicenceAndDuplicates(t *testing.T) {
 		}
 	})
 
+	t.Run("an old bill declared recent", func(t *testing.T) {
+		// The printed date decides the bill's age, not the declared one.
+		_, vr := h.onboarded(dt, tok, medium)
+		old := billPDF(p, time.Now().AddDate(0, 0, -200))
+		recent := map[string]any{"issueDate": time.Now().AddDate(0, 0, -10).Format(time.DateOnly)}
+		resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), upDoc{"PROOF_OF_ADDRESS", "UTILITY_BILL", old, recent}, selfie(t)), nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("upload: %d %v", resp.StatusCode, out)
+		}
+		if poa := out["data"].(map[string]any)["processingDetails"].(map[string]any)["proofOfAddress"].(map[string]any); poa["addressVerified"] != false {
+			t.Fatalf("a bill printed 200 days ago: %v", poa)
+		}
+		st := h.waitStatus(dt, tok, vr, "PENDING_REVIEW")
+		if !slices.Contains(anyStrings(st["reasonsForReview"]), "CHECK_FAILED_ADDRESS") {
+			t.Fatalf("reasons %v; want CHECK_FAILED_ADDRESS", st["reasonsForReview"])
+		}
+	})
+
 	t.Run("a driver's licence", func(t *testing.T) {
 		_, vr := h.onboarded(dt, tok, noCategory)
 		lic := evidencetest.JPEG(evidencetest.DriverLicence(p.person()))
