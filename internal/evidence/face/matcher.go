@@ -217,6 +217,9 @@ func (m *Matcher) acquire(ctx context.Context) (*worker, error) {
 	if closed {
 		return nil, errClosed
 	}
+	if err := ctx.Err(); err != nil { // select would pick a free slot as readily as the cancellation
+		return nil, err
+	}
 	select {
 	case w := <-m.slots:
 		return w, nil
@@ -343,6 +346,9 @@ func (w *worker) ensure(ctx context.Context) error {
 	var resp response
 	if err := w.read(ctx, &resp); err != nil {
 		w.kill()
+		if errors.Is(err, context.Canceled) {
+			return err // the caller gave up: the models are not unavailable for that
+		}
 		return fmt.Errorf("%w: the face worker did not start: %v", ErrUnavailable, err)
 	}
 	if resp.Error != "" || !resp.Ready {
