@@ -433,6 +433,9 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 	if !c.IsHidden && s.mayOpen(emp, "POST /customers/{id}/hide") {
 		v.HideURL = "/customers/" + c.ID.String() + "/hide"
 	}
+	if s.mayOpen(emp, "POST /customers/{id}/identity") {
+		v.CorrectURL = "/customers/" + c.ID.String() + "/identity"
+	}
 	if s.mayOpen(emp, "POST /customers/{id}/standing") {
 		for _, code := range customer.StandingActions {
 			if c.Allowed(code) {

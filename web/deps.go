@@ -80,6 +80,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
 	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
 	approvals.Register(customer.KindWalletLimits, customer.WalletTarget, walletLimits)
+	approvals.Register(customer.KindIdentityCorrection, "customer", customer.IdentityApplier{S: customers})
 	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
 	cat := catalog.NewService(pool, cfg.FieldKeys, now)
 	cat.AllowPrivateNetworks = cfg.WebhookAllowPrivate

@@ -93,6 +93,8 @@ func (s *server) routes() []route {
 		{"GET /customers/{id}/hide", need(staff.PermCustomersHide), s.handleCustomerHideConfirm()},
 		{"POST /customers/{id}/hide", need(staff.PermCustomersHide), s.handleCustomerHide()},
 		{"POST /customers/{id}/wallets/{wallet}/limits", need(staff.PermCustomersEdit), s.handleWalletLimits()},
+		{"GET /customers/{id}/identity", need(staff.PermCustomersEdit), s.handleCustomerCorrectionForm()},
+		{"POST /customers/{id}/identity", need(staff.PermCustomersEdit), s.handleCustomerCorrection()},
 		{"GET /reviews", need(staff.PermReviewsRead), s.handleReviewList()},
 		{"GET /reviews/{id}", need(staff.PermReviewsRead), s.handleReviewShow()},
 		{"POST /reviews/{id}/assign", need(staff.PermReviewsDecide), s.handleReviewAssign()},

@@ -160,6 +160,8 @@ var allowed = map[string][]staff.Role{
 	"POST /config/connectors/{id}/secret":                    {ad},
 	"POST /config/connectors/{id}/test":                      {ad},
 	"POST /customers/{id}/wallets/{wallet}/limits":           {sr, su},
+	"GET /customers/{id}/identity":                           {sr, su},
+	"POST /customers/{id}/identity":                          {sr, su},
 
 	"GET /reviews/{id}":                  {an, sr, au},
 	"POST /reviews/{id}/assign":          {an, sr},

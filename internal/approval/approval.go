@@ -38,6 +38,13 @@ type Applier interface {
 	Apply(ctx context.Context, q *db.Queries, tenant uuid.UUID, target string, payload json.RawMessage) (json.RawMessage, error)
 }
 
+// AfterApplier is an Applier with work to do once an approved change is
+// committed (for example screening a customer again). Its failure does not
+// undo the change: it is recorded in the audit trail for someone to act on.
+type AfterApplier interface {
+	AfterApply(ctx context.Context, tenant uuid.UUID, target string) error
+}
+
 // Statuses of a change request.
 const (
 	StatusPending   = "PENDING"
@@ -285,6 +292,18 @@ func (s *Service) Decide(ctx context.Context, tenant, id uuid.UUID, d Decision, 
 	}
 	if stale {
 		return out, apperr.New(apperr.Conflict, "the target changed since this request was made, so it was not applied; propose it again").WithAPI("STALE_REQUEST")
+	}
+	if out.Status == StatusApproved {
+		if k, err := s.kind(out.Kind); err == nil {
+			if after, ok := k.applier.(AfterApplier); ok {
+				if err := after.AfterApply(ctx, tenant, out.TargetID); err != nil {
+					_ = db.InTenantTx(context.WithoutCancel(ctx), s.pool, tenant, func(q *db.Queries) error {
+						return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "approval.after_apply_failed", EntityType: "change_request",
+							EntityID: id.String(), ReasonCode: out.Kind, After: map[string]any{"error": err.Error()}})
+					})
+				}
+			}
+		}
 	}
 	return out, nil
 }
