@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,77 @@ func (q *Queries) ActiveTenantIDs(ctx context.Context) ([]uuid.UUID, error) {
 			return nil, err
 		}
 		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const markMonitored = `-- name: MarkMonitored :exec
+UPDATE customers SET monitored_at = $1 WHERE tenant_id = $2 AND id = $3
+`
+
+type MarkMonitoredParams struct {
+	At       *time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) MarkMonitored(ctx context.Context, arg MarkMonitoredParams) error {
+	_, err := q.db.Exec(ctx, markMonitored, arg.At, arg.TenantID, arg.ID)
+	return err
+}
+
+const monitoredCustomers = `-- name: MonitoredCustomers :many
+SELECT id, first_name, middle_name, last_name, date_of_birth, nationality, categorization, monitored_at
+FROM customers
+WHERE tenant_id = $1 AND status <> 'CLOSED' AND categorization IS NOT NULL AND id > $2
+ORDER BY id
+LIMIT $3
+`
+
+type MonitoredCustomersParams struct {
+	TenantID uuid.UUID
+	AfterID  uuid.UUID
+	MaxRows  int32
+}
+
+type MonitoredCustomersRow struct {
+	ID             uuid.UUID
+	FirstName      string
+	MiddleName     string
+	LastName       string
+	DateOfBirth    time.Time
+	Nationality    string
+	Categorization json.RawMessage
+	MonitoredAt    *time.Time
+}
+
+// A page of a tenant's categorised customers, for the monitoring the
+// categorisation asks for, by id after after_id.
+func (q *Queries) MonitoredCustomers(ctx context.Context, arg MonitoredCustomersParams) ([]MonitoredCustomersRow, error) {
+	rows, err := q.db.Query(ctx, monitoredCustomers, arg.TenantID, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MonitoredCustomersRow{}
+	for rows.Next() {
+		var i MonitoredCustomersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FirstName,
+			&i.MiddleName,
+			&i.LastName,
+			&i.DateOfBirth,
+			&i.Nationality,
+			&i.Categorization,
+			&i.MonitoredAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

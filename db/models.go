@@ -332,6 +332,7 @@ type Customer struct {
 	IsHidden             bool
 	SuppID               string
 	CipTag               int32
+	MonitoredAt          *time.Time
 }
 
 type CustomerCategory struct {

@@ -11,3 +11,15 @@ LIMIT @max_rows;
 
 -- name: ActiveTenantIDs :many
 SELECT id FROM tenants WHERE status = 'ACTIVE' ORDER BY id;
+
+-- name: MonitoredCustomers :many
+-- A page of a tenant's categorised customers, for the monitoring the
+-- categorisation asks for, by id after after_id.
+SELECT id, first_name, middle_name, last_name, date_of_birth, nationality, categorization, monitored_at
+FROM customers
+WHERE tenant_id = @tenant_id AND status <> 'CLOSED' AND categorization IS NOT NULL AND id > @after_id
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: MarkMonitored :exec
+UPDATE customers SET monitored_at = @at WHERE tenant_id = @tenant_id AND id = @id;

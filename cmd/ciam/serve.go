@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 	deps := web.NewDeps(cfg, logger, pool, nil)
 	handler := web.NewServer(deps)
 	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC,
-		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML})
+		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML, Customers: deps.Customers})
 	if err != nil {
 		return err
 	}

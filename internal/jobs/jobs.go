@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ciamhq/ciam/internal/aml"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/screening"
@@ -33,6 +34,9 @@ type Config struct {
 	// load; optional.
 	Screening *screening.Service
 	Subjects  screening.Subjects
+	// Customers, when set, are screened again as their categorisation's
+	// monitoring asks (customer.MonitorArgs, every customer.MonitorEvery).
+	Customers *customer.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -71,6 +75,17 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 		river.AddWorker(workers, &screening.LoadWorker{S: c.Screening})
 		river.AddWorker(workers, &screening.RescreenWorker{S: c.Screening, Subjects: c.Subjects})
 	}
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(c.PumpEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return event.PumpArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	if c.Customers != nil {
+		river.AddWorker(workers, &customer.MonitorWorker{S: c.Customers})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(customer.MonitorEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return customer.MonitorArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger: c.Logger,
 		Queues: map[string]river.QueueConfig{
@@ -78,11 +93,7 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 			event.Queue:        {MaxWorkers: c.Workers},
 		},
 		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(c.PumpEvery), func() (river.JobArgs, *river.InsertOpts) {
-				return event.PumpArgs{}, &river.InsertOpts{MaxAttempts: 1}
-			}, &river.PeriodicJobOpts{RunOnStart: true}),
-		},
+		PeriodicJobs: periodic,
 		JobTimeout:                  time.Minute,
 		FetchCooldown:               50 * time.Millisecond,
 		FetchPollInterval:           250 * time.Millisecond,
