@@ -15,7 +15,7 @@ func TestMonitoringScreensCustomersAsTheirCategoryAsks(t *testing.T) {
 	h := newHarness(t)
 	dt := h.demoTenant()
 	tok := h.adminToken(dt, credential.ScopeCustomersWrite)
-	daily, _ := h.onboarded(dt, tok, nil)       // the example's HIGH_RISK_INDIVIDUAL: monitoring DAILY
+	daily, _ := h.onboarded(dt, tok, nil)        // the example's HIGH_RISK_INDIVIDUAL: monitoring DAILY
 	plain, _ := h.onboarded(dt, tok, noCategory) // no categorisation
 	monitored := func(id string) (n int) {
 		t.Helper()
