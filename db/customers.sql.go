@@ -138,11 +138,12 @@ func (q *Queries) CreateCredential(ctx context.Context, arg CreateCredentialPara
 const createCustomer = `-- name: CreateCustomer :one
 INSERT INTO customers (id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth,
     nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income,
-    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip, client_id)
+    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip, client_id,
+    cip_tag, supp_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12, $13, $14, $15,
     $16, $17, $18, $19, $20, $21, $22, $23,
-    $24)
+    $24, $25, $26)
 RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at
 `
 
@@ -171,6 +172,8 @@ type CreateCustomerParams struct {
 	Categorization       json.RawMessage
 	RegistrationIp       string
 	ClientID             *uuid.UUID
+	CipTag               int32
+	SuppID               string
 }
 
 func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) (Customer, error) {
@@ -199,6 +202,8 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		arg.Categorization,
 		arg.RegistrationIp,
 		arg.ClientID,
+		arg.CipTag,
+		arg.SuppID,
 	)
 	var i Customer
 	err := row.Scan(
@@ -483,7 +488,8 @@ SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.d
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', d.id, 'type', d.type, 'status', d.status, 'createdAt', d.created_at) ORDER BY d.created_at DESC)
               FROM documents d WHERE d.tenant_id = c.tenant_id AND d.customer_id = c.id), '[]')::jsonb AS documents,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'country', r.country, 'riskLevel', r.risk_level, 'docType', r.doc_type,
-                 'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days) ORDER BY r.country, r.risk_level, r.doc_type)
+                 'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days, 'cipTag', r.cip_tag)
+                 ORDER BY r.cip_tag, r.country, r.risk_level, r.doc_type)
               FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id

@@ -14,6 +14,23 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+const cIPExists = `-- name: CIPExists :one
+SELECT $1::int = 1 OR EXISTS (SELECT 1 FROM kyc_requirements WHERE tenant_id = $2 AND cip_tag = $1::int)
+`
+
+type CIPExistsParams struct {
+	CipTag   int32
+	TenantID uuid.UUID
+}
+
+// Whether the tenant has a program with this tag (tag 1 always exists).
+func (q *Queries) CIPExists(ctx context.Context, arg CIPExistsParams) (*bool, error) {
+	row := q.db.QueryRow(ctx, cIPExists, arg.CipTag, arg.TenantID)
+	var column_1 *bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const countRejectedUpload = `-- name: CountRejectedUpload :one
 UPDATE verification_requests
 SET rejected_uploads = rejected_uploads + 1, locked = (rejected_uploads + 1 >= $1::int), updated_at = now()
@@ -394,7 +411,7 @@ func (q *Queries) InsertVirtualDocument(ctx context.Context, arg InsertVirtualDo
 }
 
 const kYCRequirements = `-- name: KYCRequirements :many
-SELECT id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days, updated_at FROM kyc_requirements WHERE tenant_id = $1 ORDER BY country, risk_level, doc_type
+SELECT id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days, updated_at, cip_tag FROM kyc_requirements WHERE tenant_id = $1 ORDER BY cip_tag, country, risk_level, doc_type
 `
 
 func (q *Queries) KYCRequirements(ctx context.Context, tenantID uuid.UUID) ([]KycRequirement, error) {
@@ -416,6 +433,7 @@ func (q *Queries) KYCRequirements(ctx context.Context, tenantID uuid.UUID) ([]Ky
 			&i.Required,
 			&i.MaxAgeDays,
 			&i.UpdatedAt,
+			&i.CipTag,
 		); err != nil {
 			return nil, err
 		}
@@ -794,16 +812,17 @@ func (q *Queries) UpsertCheck(ctx context.Context, arg UpsertCheckParams) error 
 }
 
 const upsertKYCRequirement = `-- name: UpsertKYCRequirement :one
-INSERT INTO kyc_requirements (id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (tenant_id, country, risk_level, doc_type)
+INSERT INTO kyc_requirements (id, tenant_id, cip_tag, country, risk_level, doc_type, sub_types, required, max_age_days)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (tenant_id, cip_tag, country, risk_level, doc_type)
 DO UPDATE SET sub_types = excluded.sub_types, required = excluded.required, max_age_days = excluded.max_age_days, updated_at = now()
-RETURNING id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days, updated_at
+RETURNING id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days, updated_at, cip_tag
 `
 
 type UpsertKYCRequirementParams struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
+	CipTag     int32
 	Country    string
 	RiskLevel  string
 	DocType    string
@@ -816,6 +835,7 @@ func (q *Queries) UpsertKYCRequirement(ctx context.Context, arg UpsertKYCRequire
 	row := q.db.QueryRow(ctx, upsertKYCRequirement,
 		arg.ID,
 		arg.TenantID,
+		arg.CipTag,
 		arg.Country,
 		arg.RiskLevel,
 		arg.DocType,
@@ -834,6 +854,7 @@ func (q *Queries) UpsertKYCRequirement(ctx context.Context, arg UpsertKYCRequire
 		&i.Required,
 		&i.MaxAgeDays,
 		&i.UpdatedAt,
+		&i.CipTag,
 	)
 	return i, err
 }

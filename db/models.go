@@ -493,6 +493,7 @@ type KycRequirement struct {
 	Required   bool
 	MaxAgeDays *int32
 	UpdatedAt  time.Time
+	CipTag     int32
 }
 
 type OtpChallenge struct {

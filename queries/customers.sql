@@ -42,11 +42,12 @@ SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = @tenant_id AND lower(em
 -- name: CreateCustomer :one
 INSERT INTO customers (id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth,
     nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income,
-    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip, client_id)
+    source_of_funds, status, permission, risk_level, risk_reasons, category_id, categorization, registration_ip, client_id,
+    cip_tag, supp_id)
 VALUES (@id, @tenant_id, @email, @first_name, @middle_name, @last_name, @date_of_birth, @place_of_birth,
     @nationality, @phone_number, @alternate_phone_number, @address, @occupation, @employer_name, @annual_income,
     @source_of_funds, @status, @permission, @risk_level, @risk_reasons, @category_id, @categorization, @registration_ip,
-    sqlc.narg(client_id))
+    sqlc.narg(client_id), @cip_tag, @supp_id)
 RETURNING *;
 
 -- name: CreateCredential :exec
@@ -101,7 +102,8 @@ SELECT sqlc.embed(c),
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', d.id, 'type', d.type, 'status', d.status, 'createdAt', d.created_at) ORDER BY d.created_at DESC)
               FROM documents d WHERE d.tenant_id = c.tenant_id AND d.customer_id = c.id), '[]')::jsonb AS documents,
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'country', r.country, 'riskLevel', r.risk_level, 'docType', r.doc_type,
-                 'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days) ORDER BY r.country, r.risk_level, r.doc_type)
+                 'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days, 'cipTag', r.cip_tag)
+                 ORDER BY r.cip_tag, r.country, r.risk_level, r.doc_type)
               FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id

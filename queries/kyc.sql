@@ -24,12 +24,12 @@ UPDATE verification_requests SET checks_state = @checks_state, updated_at = now(
 WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: KYCRequirements :many
-SELECT * FROM kyc_requirements WHERE tenant_id = @tenant_id ORDER BY country, risk_level, doc_type;
+SELECT * FROM kyc_requirements WHERE tenant_id = @tenant_id ORDER BY cip_tag, country, risk_level, doc_type;
 
 -- name: UpsertKYCRequirement :one
-INSERT INTO kyc_requirements (id, tenant_id, country, risk_level, doc_type, sub_types, required, max_age_days)
-VALUES (@id, @tenant_id, @country, @risk_level, @doc_type, @sub_types, @required, @max_age_days)
-ON CONFLICT (tenant_id, country, risk_level, doc_type)
+INSERT INTO kyc_requirements (id, tenant_id, cip_tag, country, risk_level, doc_type, sub_types, required, max_age_days)
+VALUES (@id, @tenant_id, @cip_tag, @country, @risk_level, @doc_type, @sub_types, @required, @max_age_days)
+ON CONFLICT (tenant_id, cip_tag, country, risk_level, doc_type)
 DO UPDATE SET sub_types = excluded.sub_types, required = excluded.required, max_age_days = excluded.max_age_days, updated_at = now()
 RETURNING *;
 
@@ -146,3 +146,7 @@ WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;
 -- name: ResealVirtualDocument :exec
 UPDATE virtual_documents SET value_sealed = @value_sealed, value_mac = @value_mac, key_id = @key_id, updated_at = now()
 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CIPExists :one
+-- Whether the tenant has a program with this tag (tag 1 always exists).
+SELECT @cip_tag::int = 1 OR EXISTS (SELECT 1 FROM kyc_requirements WHERE tenant_id = @tenant_id AND cip_tag = @cip_tag::int);

@@ -501,7 +501,7 @@ func documentRows(d customer.Detail, mayView bool) ([]customersv.Document, error
 		out = append(out, row)
 	}
 	c := d.Customer
-	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, documentCountry(c), c.RiskLevel, c.CreatedAt)
+	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, c.CIPTag, documentCountry(c), c.RiskLevel, c.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -153,7 +153,7 @@ func customerDocuments(kycs *kyc.Service) func(context.Context, customer.Detail)
 // physicalDocuments are the customer's physical document slots.
 func physicalDocuments(d customer.Detail) ([]api.DocumentStatus, error) {
 	c := d.Customer
-	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, documentCountry(c), c.RiskLevel, c.CreatedAt)
+	slots, err := kyc.CustomerDocumentSlots(d.Documents, d.Requirements, c.CIPTag, documentCountry(c), c.RiskLevel, c.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

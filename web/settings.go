@@ -225,7 +225,7 @@ func (s *server) handlePasswordPolicyPropose() http.Handler {
 }
 
 func reqRow(r kyc.Requirement, isDefault bool) settings.Requirement {
-	return settings.Requirement{ID: r.ID.String(), Country: r.Country, RiskLevel: r.RiskLevel, Type: r.Type, SubTypes: r.SubTypes,
+	return settings.Requirement{ID: r.ID.String(), CIPTag: max(r.CIPTag, kyc.DefaultCIP), Country: r.Country, RiskLevel: r.RiskLevel, Type: r.Type, SubTypes: r.SubTypes,
 		Required: r.Required, MaxAgeDays: r.MaxAgeDays, Default: isDefault}
 }
 
@@ -250,7 +250,7 @@ func (s *server) requirementsPage(w http.ResponseWriter, r *http.Request, status
 
 func (s *server) handleRequirements() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.requirementsPage(w, r, http.StatusOK, map[string]string{"country": "*", "riskLevel": "MEDIUM"}, map[string]string{})
+		s.requirementsPage(w, r, http.StatusOK, map[string]string{"cipTag": "1", "country": "*", "riskLevel": "MEDIUM"}, map[string]string{})
 	})
 }
 
@@ -261,13 +261,18 @@ func (s *server) handleRequirementSave() http.Handler {
 			return
 		}
 		f := r.PostForm
-		form := map[string]string{"country": f.Get("country"), "riskLevel": f.Get("riskLevel"), "type": f.Get("type"),
+		form := map[string]string{"cipTag": f.Get("cipTag"), "country": f.Get("country"), "riskLevel": f.Get("riskLevel"), "type": f.Get("type"),
 			"subTypes": f.Get("subTypes"), "maxAgeDays": f.Get("maxAgeDays"), "required": "off"}
 		if f.Get("required") == "on" {
 			form["required"] = "on"
 		}
 		errs := map[string]string{}
-		maxAge := 0
+		maxAge, cip := 0, kyc.DefaultCIP
+		if v := strings.TrimSpace(f.Get("cipTag")); v != "" {
+			if cip = formInt(f, errs, "cipTag"); cip == 0 {
+				cip = -1 // 0 is not a tag; an empty field is the default
+			}
+		}
 		if v := strings.TrimSpace(f.Get("maxAgeDays")); v != "" {
 			maxAge = formInt(f, errs, "maxAgeDays")
 		}
@@ -280,7 +285,7 @@ func (s *server) handleRequirementSave() http.Handler {
 		var err error
 		if len(errs) == 0 {
 			_, err = s.KYC.SetRequirement(r.Context(), emp.TenantID, kyc.Requirement{Country: f.Get("country"), RiskLevel: f.Get("riskLevel"),
-				Type: f.Get("type"), SubTypes: subs, Required: form["required"] == "on", MaxAgeDays: maxAge})
+				Type: f.Get("type"), SubTypes: subs, Required: form["required"] == "on", MaxAgeDays: maxAge, CIPTag: cip})
 		}
 		if len(errs) > 0 || fieldErrors(err, errs) {
 			s.requirementsPage(w, r, http.StatusUnprocessableEntity, form, errs)

@@ -45,6 +45,11 @@ type RegisterInput struct {
 	// empty.
 	CategorizationPath string
 	RegistrationIP     string
+	// CIPTag names the customer's Customer Identification Program (the
+	// tenant's requirement set with that tag); 0 or 1 is the default one.
+	CIPTag int
+	// SuppID is an id the tenant's own system gives the customer.
+	SuppID string
 }
 
 // Registered is what a registration created.
@@ -94,6 +99,7 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 		settings Settings
 		cats     []Category
 		taken    bool
+		cipKnown = true
 	)
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
@@ -104,6 +110,13 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 			if cats, err = hierarchy(ctx, q, tenant); err != nil {
 				return err
 			}
+		}
+		if in.CIPTag > 1 && in.CIPTag <= 3000 {
+			known, err := q.CIPExists(ctx, db.CIPExistsParams{TenantID: tenant, CipTag: int32(in.CIPTag)})
+			if err != nil {
+				return err
+			}
+			cipKnown = known != nil && *known
 		}
 		taken, err = q.CustomerEmailTaken(ctx, db.CustomerEmailTakenParams{TenantID: tenant, Email: in.Email})
 		return err
@@ -146,6 +159,17 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 	checkText(&fe, ip+".employerName", in.EmployerName, false, 200)
 	income := parseMoney(&fe, ip+".annualIncome", in.AnnualIncome)
 	checkText(&fe, ip+".sourceOfFunds", in.SourceOfFunds, false, 200)
+	switch {
+	case in.CIPTag == 0:
+		in.CIPTag = 1
+	case in.CIPTag < 1 || in.CIPTag > 3000:
+		fe.Add("extra.cip_tag", "must be a CIP tag from 1 to 3000")
+	case !cipKnown:
+		fe.Add("extra.cip_tag", "is not one of this tenant's CIPs: define its requirements on the KYC requirements page first")
+	}
+	if in.SuppID = strings.TrimSpace(in.SuppID); len(in.SuppID) > 200 {
+		fe.Add("extra.supp_id", "must be at most 200 characters")
+	}
 	var applied *AppliedCategorization
 	if in.Categorization != nil {
 		applied = validateCategorization(&fe, in.CategorizationPath, in.Categorization, cats)
@@ -187,7 +211,7 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 			AlternatePhoneNumber: in.AlternatePhoneNumber, Address: address, Occupation: in.Occupation, EmployerName: in.EmployerName,
 			AnnualIncome: nullDecimal(income), SourceOfFunds: in.SourceOfFunds, Status: StatusPendingVerification,
 			Permission: PermissionUnverified, RiskLevel: risk, RiskReasons: reasons, CategoryID: categoryID,
-			Categorization: marshalApplied(applied), RegistrationIp: in.RegistrationIP,
+			Categorization: marshalApplied(applied), RegistrationIp: in.RegistrationIP, CipTag: int32(in.CIPTag), SuppID: in.SuppID,
 			ClientID: registeringClient(ctx),
 		})
 		if err != nil {

@@ -102,7 +102,7 @@ type checkInput struct {
 
 // requirement is what governs documents of type t for this customer.
 func (in *checkInput) requirement(t string) (Requirement, bool) {
-	return accepted(in.rows, in.reqs, in.country, t)
+	return accepted(in.rows, in.reqs, in.cust.CIPTag, in.country, t)
 }
 
 // A check turns the input into results (the screening check gives two:
@@ -151,7 +151,7 @@ func (s *Service) RunChecks(ctx context.Context, tenant, vr uuid.UUID) error {
 	if in.country == "" {
 		in.country = in.cust.Nationality
 	}
-	in.reqs = requirementsFor(in.rows, in.country, in.cust.RiskLevel)
+	in.reqs = requirementsFor(in.rows, in.cust.CIPTag, in.country, in.cust.RiskLevel)
 	in.profile = customer.ProfileOf(in.cust.Categorization)
 	in.latest = latestOfEachType(docs)
 	if err := s.ensureFaces(ctx, tenant, in.latest); err != nil {

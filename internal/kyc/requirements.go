@@ -24,7 +24,10 @@ var (
 
 // Requirement is one document a customer must or may provide.
 type Requirement struct {
-	ID         uuid.UUID
+	ID uuid.UUID
+	// CIPTag is the Customer Identification Program the row belongs to;
+	// 1 is the tenant's default program.
+	CIPTag     int
 	Country    string // "*" for every country
 	RiskLevel  string
 	Type       string
@@ -53,15 +56,36 @@ func DefaultRequirements(risk string) []Requirement {
 	}
 }
 
-// requirementsFor picks the tenant's requirements for a country and risk
-// level: the country's own rows, else the tenant's rows for every country,
-// else the defaults.
-func requirementsFor(rows []db.KycRequirement, country, risk string) []Requirement {
+// DefaultCIP is every tenant's default Customer Identification Program.
+const DefaultCIP = 1
+
+// MaxCIP is the highest CIP tag (guide 002 speaks of up to 3,000).
+const MaxCIP = 3000
+
+// requirementsFor picks the tenant's requirements of program cip for a
+// country and risk level: the program's rows for the country, else its
+// rows for every country; a program with neither falls back to the
+// default program the same way; else the defaults.
+func requirementsFor(rows []db.KycRequirement, cip int, country, risk string) []Requirement {
+	if cip != DefaultCIP {
+		if out := requirementsOf(rows, cip, country, risk); len(out) > 0 {
+			return out
+		}
+	}
+	if out := requirementsOf(rows, DefaultCIP, country, risk); len(out) > 0 {
+		return out
+	}
+	return DefaultRequirements(risk)
+}
+
+// requirementsOf is program cip's rows for a country and risk level: the
+// country's own, else those for every country; nil when it has none.
+func requirementsOf(rows []db.KycRequirement, cip int, country, risk string) []Requirement {
 	pick := func(c string) []Requirement {
 		var out []Requirement
 		for _, r := range rows {
-			if r.Country == c && r.RiskLevel == risk {
-				req := Requirement{ID: r.ID, Country: r.Country, RiskLevel: r.RiskLevel, Type: r.DocType, SubTypes: r.SubTypes, Required: r.Required}
+			if int(r.CipTag) == max(cip, DefaultCIP) && r.Country == c && r.RiskLevel == risk {
+				req := Requirement{ID: r.ID, CIPTag: int(r.CipTag), Country: r.Country, RiskLevel: r.RiskLevel, Type: r.DocType, SubTypes: r.SubTypes, Required: r.Required}
 				if r.MaxAgeDays != nil {
 					req.MaxAgeDays = int(*r.MaxAgeDays)
 				}
@@ -73,10 +97,7 @@ func requirementsFor(rows []db.KycRequirement, country, risk string) []Requireme
 	if out := pick(country); len(out) > 0 {
 		return out
 	}
-	if out := pick("*"); len(out) > 0 {
-		return out
-	}
-	return DefaultRequirements(risk)
+	return pick("*")
 }
 
 // accepted is the requirement that governs a document of type t given by
@@ -85,14 +106,14 @@ func requirementsFor(rows []db.KycRequirement, country, risk string) []Requireme
 // utility bill from a LOW customer), what the tenant accepts of that type
 // in country at any risk level. ok is false when the tenant accepts the
 // type for no one.
-func accepted(rows []db.KycRequirement, reqs []Requirement, country, t string) (Requirement, bool) {
+func accepted(rows []db.KycRequirement, reqs []Requirement, cip int, country, t string) (Requirement, bool) {
 	if i := slices.IndexFunc(reqs, func(r Requirement) bool { return r.Type == t }); i >= 0 {
 		return reqs[i], true
 	}
 	var out Requirement
 	found := false
 	for _, level := range []string{"LOW", "MEDIUM", "HIGH"} {
-		for _, r := range requirementsFor(rows, country, level) {
+		for _, r := range requirementsFor(rows, cip, country, level) {
 			if r.Type != t {
 				continue
 			}
@@ -118,8 +139,9 @@ func accepted(rows []db.KycRequirement, reqs []Requirement, country, t string) (
 	return out, found
 }
 
-// Requirements returns the documents required in country at risk level.
-func (s *Service) Requirements(ctx context.Context, tenant uuid.UUID, country, risk string) ([]Requirement, error) {
+// Requirements returns the documents program cip requires in country at
+// risk level.
+func (s *Service) Requirements(ctx context.Context, tenant uuid.UUID, cip int, country, risk string) ([]Requirement, error) {
 	var fe apperr.Fields
 	country, risk = strings.ToUpper(strings.TrimSpace(country)), strings.ToUpper(strings.TrimSpace(risk))
 	if country == "" || (country != "*" && len(country) != 2) {
@@ -127,6 +149,9 @@ func (s *Service) Requirements(ctx context.Context, tenant uuid.UUID, country, r
 	}
 	if !slices.Contains([]string{"LOW", "MEDIUM", "HIGH"}, risk) {
 		fe.Add("riskLevel", "must be LOW, MEDIUM or HIGH")
+	}
+	if cip < DefaultCIP || cip > MaxCIP {
+		fe.Add("cipTag", "must be a CIP tag from 1 to %d", MaxCIP)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -140,7 +165,7 @@ func (s *Service) Requirements(ctx context.Context, tenant uuid.UUID, country, r
 	if err != nil {
 		return nil, fmt.Errorf("kyc: requirements: %w", err)
 	}
-	return requirementsFor(rows, country, risk), nil
+	return requirementsFor(rows, cip, country, risk), nil
 }
 
 // AllRequirements lists the tenant's own requirement rows, for the portal.
@@ -156,7 +181,7 @@ func (s *Service) AllRequirements(ctx context.Context, tenant uuid.UUID) ([]Requ
 	}
 	var out []Requirement
 	for _, r := range rows {
-		req := Requirement{ID: r.ID, Country: r.Country, RiskLevel: r.RiskLevel, Type: r.DocType, SubTypes: r.SubTypes, Required: r.Required}
+		req := Requirement{ID: r.ID, CIPTag: int(r.CipTag), Country: r.Country, RiskLevel: r.RiskLevel, Type: r.DocType, SubTypes: r.SubTypes, Required: r.Required}
 		if r.MaxAgeDays != nil {
 			req.MaxAgeDays = int(*r.MaxAgeDays)
 		}
@@ -183,6 +208,12 @@ func (s *Service) SetRequirement(ctx context.Context, tenant uuid.UUID, r Requir
 	if r.MaxAgeDays < 0 || r.MaxAgeDays > 3650 {
 		fe.Add("maxAgeDays", "must be between 0 (no limit) and 3650")
 	}
+	if r.CIPTag == 0 {
+		r.CIPTag = DefaultCIP
+	}
+	if r.CIPTag < DefaultCIP || r.CIPTag > MaxCIP {
+		fe.Add("cipTag", "must be a CIP tag from 1 to %d", MaxCIP)
+	}
 	for _, st := range r.SubTypes {
 		if st == "" || strings.ToUpper(st) != st {
 			fe.Add("subTypes", "use upper-case names such as PASSPORT")
@@ -204,7 +235,7 @@ func (s *Service) SetRequirement(ctx context.Context, tenant uuid.UUID, r Requir
 		r.SubTypes = []string{}
 	}
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		row, err := q.UpsertKYCRequirement(ctx, db.UpsertKYCRequirementParams{ID: r.ID, TenantID: tenant, Country: r.Country,
+		row, err := q.UpsertKYCRequirement(ctx, db.UpsertKYCRequirementParams{ID: r.ID, TenantID: tenant, CipTag: int32(r.CIPTag), Country: r.Country,
 			RiskLevel: r.RiskLevel, DocType: r.Type, SubTypes: r.SubTypes, Required: r.Required, MaxAgeDays: maxAge})
 		if err != nil {
 			return err

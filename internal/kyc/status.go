@@ -163,7 +163,7 @@ type DocumentSlot struct {
 // first, the tenant's requirements): the latest document of each type with
 // its status, then each required type not given yet as MISSING, dated
 // registered.
-func CustomerDocumentSlots(documents, requirements json.RawMessage, country, risk string, registered time.Time) ([]DocumentSlot, error) {
+func CustomerDocumentSlots(documents, requirements json.RawMessage, cip int, country, risk string, registered time.Time) ([]DocumentSlot, error) {
 	var docs []DocumentSlot
 	if err := json.Unmarshal(documents, &docs); err != nil {
 		return nil, fmt.Errorf("kyc: customer documents: %w", err)
@@ -174,6 +174,7 @@ func CustomerDocumentSlots(documents, requirements json.RawMessage, country, ris
 		SubTypes                    []string
 		Required                    bool
 		MaxAgeDays                  *int32
+		CIPTag                      int32 `json:"cipTag"`
 	}
 	if err := json.Unmarshal(requirements, &rows); err != nil {
 		return nil, fmt.Errorf("kyc: requirements: %w", err)
@@ -181,7 +182,7 @@ func CustomerDocumentSlots(documents, requirements json.RawMessage, country, ris
 	reqs := make([]db.KycRequirement, len(rows))
 	for i, r := range rows {
 		reqs[i] = db.KycRequirement{ID: r.ID, Country: r.Country, RiskLevel: r.RiskLevel, DocType: r.DocType, SubTypes: r.SubTypes,
-			Required: r.Required, MaxAgeDays: r.MaxAgeDays}
+			Required: r.Required, MaxAgeDays: r.MaxAgeDays, CipTag: max(r.CIPTag, DefaultCIP)}
 	}
 	var out []DocumentSlot
 	seen := map[string]bool{}
@@ -191,7 +192,7 @@ func CustomerDocumentSlots(documents, requirements json.RawMessage, country, ris
 			out = append(out, d)
 		}
 	}
-	for _, r := range requirementsFor(reqs, country, risk) {
+	for _, r := range requirementsFor(reqs, cip, country, risk) {
 		if r.Required && !seen[r.Type] {
 			out = append(out, DocumentSlot{Type: r.Type, Status: DocMissing, UpdatedAt: registered})
 		}

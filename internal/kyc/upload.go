@@ -175,7 +175,7 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 	if country == "" {
 		country = cust.Nationality
 	}
-	reqs = requirementsFor(rows, country, cust.RiskLevel)
+	reqs = requirementsFor(rows, cust.CIPTag, country, cust.RiskLevel)
 	if req.Locked {
 		return UploadResult{}, apperr.New(apperr.Locked, "this verification is locked after too many refused uploads; ask the compliance team").WithAPI("VERIFICATION_LOCKED")
 	}
@@ -255,7 +255,7 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 			return reject(apperr.Validation(apperr.FieldError{Field: p + ".value", Issue: fmt.Sprintf("only %s and %s documents take a value; a %s is sent as content", TypeVirtual, TypeSocial, d.Type)}))
 		}
 		physical++
-		rq, ok := accepted(rows, reqs, country, d.Type)
+		rq, ok := accepted(rows, reqs, cust.CIPTag, country, d.Type)
 		if !ok {
 			return reject(fieldErr("UNSUPPORTED_DOCUMENT", p+".type", fmt.Sprintf("%s is not a document this tenant accepts", d.Type), apperr.Invalid))
 		}

@@ -85,6 +85,13 @@ type registrationRequest struct {
 		Categorization *categorizationDTO `json:"categorization"`
 	} `json:"individualCustomer"`
 	Categorization *categorizationDTO `json:"categorization"`
+	// Extra carries guide 002's extra fields the tenant may set: the
+	// customer's CIP and the id the tenant's own system gave them.
+	Extra *struct {
+		CIPTag     *int   `json:"cip_tag"`
+		SuppID     string `json:"supp_id"`
+		IsBusiness *bool  `json:"is_business"`
+	} `json:"extra"`
 }
 
 type categorizationDTO struct {
@@ -176,6 +183,19 @@ func (a *API) HandleRegistration() http.Handler {
 			AlternatePhoneNumber: ic.AlternatePhoneNumber, Address: customer.Address(ic.Address), Occupation: ic.Occupation,
 			EmployerName: ic.EmployerName, AnnualIncome: string(ic.AnnualIncome), SourceOfFunds: ic.SourceOfFunds,
 			RegistrationIP: clientIP(r),
+		}
+		if x := req.Extra; x != nil {
+			if x.IsBusiness != nil && *x.IsBusiness {
+				a.WriteError(w, r, apperr.Validation(apperr.FieldError{Field: "extra.is_business", Issue: "must be false: this registration is for individuals"}))
+				return
+			}
+			in.SuppID = x.SuppID
+			if x.CIPTag != nil {
+				in.CIPTag = *x.CIPTag
+				if in.CIPTag == 0 {
+					in.CIPTag = -1 // 0 sent is not "the default": it is out of range
+				}
+			}
 		}
 		if c := req.Categorization; c != nil {
 			in.CategorizationPath = req.categorizationPath

@@ -72,6 +72,11 @@ func init() {
 				"categorization": categorizationSchema,
 			}, "dateOfBirth", "nationality", "phoneNumber", "address"),
 			"categorization": categorizationSchema,
+			"extra": obj(map[string]any{
+				"cip_tag":     integer("the customer's Customer Identification Program: a tag of the tenant's KYC requirements, 1 to 3000; 1 (the default program) when absent. An unknown tag is 422 on extra.cip_tag"),
+				"supp_id":     str("an id the tenant's own system gives the customer, at most 200 characters"),
+				"is_business": boolean("false: this registration is for individuals"),
+			}),
 		}, "password", "matchingPassword", "individualCustomer"),
 		Status: 201,
 		Response: obj(map[string]any{

@@ -394,7 +394,16 @@ func (a *API) HandleComplianceRequirements() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := TenantFrom(r.Context())
 		q := r.URL.Query()
-		reqs, err := a.KYC.Requirements(r.Context(), t.ID, q.Get("country"), q.Get("riskLevel"))
+		cip := kyc.DefaultCIP
+		if v := q.Get("cipTag"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				a.WriteError(w, r, apperr.Validation(apperr.FieldError{Field: "cipTag", Issue: "must be a whole number from 1 to 3000"}))
+				return
+			}
+			cip = n
+		}
+		reqs, err := a.KYC.Requirements(r.Context(), t.ID, cip, q.Get("country"), q.Get("riskLevel"))
 		if err != nil {
 			a.WriteError(w, r, err)
 			return

@@ -100,6 +100,7 @@ func init() {
 		Query: []Param{
 			{Name: "country", Required: true, Schema: str(""), Doc: "ISO 3166 alpha-2"},
 			{Name: "riskLevel", Required: true, Schema: strEnum("", "LOW", "MEDIUM", "HIGH")},
+			{Name: "cipTag", Schema: integer(""), Doc: "the Customer Identification Program, 1 (the default) to 3000"},
 		},
 		Response: obj(map[string]any{
 			"country": str(""), "riskLevel": str(""), "mandatoryFields": array(str("")),

@@ -2091,6 +2091,9 @@ type GetComplianceRequirementsParams struct {
 	Country   string                                   `form:"country" json:"country"`
 	RiskLevel GetComplianceRequirementsParamsRiskLevel `form:"riskLevel" json:"riskLevel"`
 
+	// CipTag the Customer Identification Program, 1 (the default) to 3000
+	CipTag *int `form:"cipTag,omitempty" json:"cipTag,omitempty"`
+
 	// XTenantID The tenant's slug or UUID.
 	XTenantID TenantID `json:"X-Tenant-ID"`
 }
@@ -2194,6 +2197,16 @@ type PostCustomerIndividualRegistrationJSONBody struct {
 
 	// Email required here or in individualCustomer.email
 	Email *string `json:"email,omitempty"`
+	Extra *struct {
+		// CipTag the customer's Customer Identification Program: a tag of the tenant's KYC requirements, 1 to 3000; 1 (the default program) when absent. An unknown tag is 422 on extra.cip_tag
+		CipTag *int `json:"cip_tag,omitempty"`
+
+		// IsBusiness false: this registration is for individuals
+		IsBusiness *bool `json:"is_business,omitempty"`
+
+		// SuppId an id the tenant's own system gives the customer, at most 200 characters
+		SuppId *string `json:"supp_id,omitempty"`
+	} `json:"extra,omitempty"`
 
 	// FirstName required here or in individualCustomer.firstName
 	FirstName          *string `json:"firstName,omitempty"`
@@ -5042,6 +5055,18 @@ func NewGetComplianceRequirementsRequest(server string, params *GetComplianceReq
 			for _, qp := range strings.Split(queryFrag, "&") {
 				rawQueryFragments = append(rawQueryFragments, qp)
 			}
+		}
+
+		if params.CipTag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cipTag", *params.CipTag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
