@@ -589,6 +589,7 @@ type ScreeningSetting struct {
 	MatchThreshold    float64
 	PossibleThreshold float64
 	UpdatedAt         time.Time
+	EnhancedThreshold *float64
 }
 
 type ScreeningSource struct {

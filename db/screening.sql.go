@@ -1130,7 +1130,7 @@ func (q *Queries) ScreeningHitsOnEntry(ctx context.Context, arg ScreeningHitsOnE
 
 const screeningSettings = `-- name: ScreeningSettings :one
 
-SELECT tenant_id, match_threshold, possible_threshold, updated_at FROM screening_settings WHERE tenant_id = $1
+SELECT tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold FROM screening_settings WHERE tenant_id = $1
 `
 
 // Tenant settings.
@@ -1142,6 +1142,7 @@ func (q *Queries) ScreeningSettings(ctx context.Context, tenantID uuid.UUID) (Sc
 		&i.MatchThreshold,
 		&i.PossibleThreshold,
 		&i.UpdatedAt,
+		&i.EnhancedThreshold,
 	)
 	return i, err
 }
@@ -1402,29 +1403,37 @@ func (q *Queries) SupersedeScreeningVersion(ctx context.Context, id uuid.UUID) e
 }
 
 const upsertScreeningSettings = `-- name: UpsertScreeningSettings :one
-INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold)
-VALUES ($1, $2, $3)
+INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold)
+VALUES ($1, $2, $3, $4)
 ON CONFLICT (tenant_id) DO UPDATE
 SET match_threshold = excluded.match_threshold,
     possible_threshold = excluded.possible_threshold,
+    enhanced_threshold = excluded.enhanced_threshold,
     updated_at = now()
-RETURNING tenant_id, match_threshold, possible_threshold, updated_at
+RETURNING tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold
 `
 
 type UpsertScreeningSettingsParams struct {
 	TenantID          uuid.UUID
 	MatchThreshold    float64
 	PossibleThreshold float64
+	EnhancedThreshold *float64
 }
 
 func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeningSettingsParams) (ScreeningSetting, error) {
-	row := q.db.QueryRow(ctx, upsertScreeningSettings, arg.TenantID, arg.MatchThreshold, arg.PossibleThreshold)
+	row := q.db.QueryRow(ctx, upsertScreeningSettings,
+		arg.TenantID,
+		arg.MatchThreshold,
+		arg.PossibleThreshold,
+		arg.EnhancedThreshold,
+	)
 	var i ScreeningSetting
 	err := row.Scan(
 		&i.TenantID,
 		&i.MatchThreshold,
 		&i.PossibleThreshold,
 		&i.UpdatedAt,
+		&i.EnhancedThreshold,
 	)
 	return i, err
 }

@@ -95,11 +95,12 @@ LIMIT @max_rows;
 SELECT * FROM screening_settings WHERE tenant_id = @tenant_id;
 
 -- name: UpsertScreeningSettings :one
-INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold)
-VALUES (@tenant_id, @match_threshold, @possible_threshold)
+INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold)
+VALUES (@tenant_id, @match_threshold, @possible_threshold, sqlc.narg(enhanced_threshold))
 ON CONFLICT (tenant_id) DO UPDATE
 SET match_threshold = excluded.match_threshold,
     possible_threshold = excluded.possible_threshold,
+    enhanced_threshold = excluded.enhanced_threshold,
     updated_at = now()
 RETURNING *;
 

@@ -15,7 +15,11 @@ import (
 
 func settingsView(st screening.Settings) screeningv.Settings {
 	v := screeningv.Settings{Match: strconv.FormatFloat(st.MatchThreshold, 'f', -1, 64),
-		Possible: strconv.FormatFloat(st.PossibleThreshold, 'f', -1, 64), Errors: map[string]string{}}
+		Possible: strconv.FormatFloat(st.PossibleThreshold, 'f', -1, 64), Errors: map[string]string{},
+		EnhancedDefault: strconv.FormatFloat(screening.EnhancedPossible(st.PossibleThreshold), 'f', 2, 64)}
+	if st.EnhancedThreshold > 0 {
+		v.Enhanced = strconv.FormatFloat(st.EnhancedThreshold, 'f', -1, 64)
+	}
 	for _, src := range st.Sources {
 		v.Sources = append(v.Sources, screeningv.SourceToggle{ID: src.ID, Name: src.Name, Kind: src.Kind, Enabled: src.Enabled})
 	}
@@ -53,6 +57,12 @@ func (s *server) handleScreeningSettingsSave() http.Handler {
 			return &x
 		}
 		u := screening.SettingsUpdate{MatchThreshold: number("matchThreshold"), PossibleThreshold: number("possibleThreshold"), Sources: map[string]bool{}}
+		if strings.TrimSpace(f.Get("enhancedThreshold")) == "" {
+			zero := 0.0
+			u.EnhancedThreshold = &zero
+		} else {
+			u.EnhancedThreshold = number("enhancedThreshold")
+		}
 		// Every list shown is named in "known"; the ticked ones in "source".
 		for _, id := range f["known"] {
 			u.Sources[id] = slices.Contains(f["source"], id)
@@ -68,7 +78,7 @@ func (s *server) handleScreeningSettingsSave() http.Handler {
 				return
 			}
 			v := settingsView(st)
-			v.Match, v.Possible = f.Get("matchThreshold"), f.Get("possibleThreshold")
+			v.Match, v.Possible, v.Enhanced = f.Get("matchThreshold"), f.Get("possibleThreshold"), f.Get("enhancedThreshold")
 			for i := range v.Sources {
 				v.Sources[i].Enabled = slices.Contains(f["source"], v.Sources[i].ID)
 			}

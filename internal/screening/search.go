@@ -98,6 +98,9 @@ type SearchOptions struct {
 	Sources           map[string]bool
 	MatchThreshold    float64
 	PossibleThreshold float64
+	// EnhancedThreshold is the tenant's possible-match threshold for
+	// enhanced screening; 0: derived (EnhancedPossible).
+	EnhancedThreshold float64
 	// Limit caps the number of matches; 0 means no cap.
 	Limit int
 }

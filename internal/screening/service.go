@@ -65,9 +65,10 @@ func (s *Service) Search(ctx context.Context, tenantID uuid.UUID, q Query) (Resu
 	return s.search(ctx, tenantID, q, false)
 }
 
-// EnhancedPossible is the possible-match threshold of enhanced screening:
-// the tenant's possible-match threshold less EnhancedMargin, never below
-// EnhancedFloor, so that weaker resemblances reach a person too.
+// EnhancedPossible is the possible-match threshold of enhanced screening
+// when the tenant set none of its own: the possible-match threshold less
+// EnhancedMargin, never below EnhancedFloor, so that weaker resemblances
+// reach a person too.
 func EnhancedPossible(possible float64) float64 {
 	return max(possible-EnhancedMargin, EnhancedFloor)
 }
@@ -93,7 +94,11 @@ func (s *Service) search(ctx context.Context, tenantID uuid.UUID, q Query, enhan
 		return Result{}, err
 	}
 	if enhanced {
-		opts.PossibleThreshold = min(EnhancedPossible(opts.PossibleThreshold), opts.PossibleThreshold)
+		th := opts.EnhancedThreshold
+		if th == 0 {
+			th = EnhancedPossible(opts.PossibleThreshold)
+		}
+		opts.PossibleThreshold = min(th, opts.PossibleThreshold)
 	}
 	return Result{Matches: ix.Search(q, opts), ListsChecked: listsChecked(ix, opts)}, nil
 }

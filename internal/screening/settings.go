@@ -17,6 +17,10 @@ import (
 type Settings struct {
 	MatchThreshold    float64
 	PossibleThreshold float64
+	// EnhancedThreshold is the possible-match threshold of enhanced
+	// screening (a categorisation's sanctionsCheck ENHANCED); 0: derived
+	// from PossibleThreshold (EnhancedPossible).
+	EnhancedThreshold float64
 	// Sources lists every known source and whether the tenant screens
 	// against it. A source the tenant never chose about is screened.
 	Sources []SourceSetting
@@ -34,6 +38,8 @@ type SourceSetting struct {
 type SettingsUpdate struct {
 	MatchThreshold    *float64
 	PossibleThreshold *float64
+	// EnhancedThreshold: 0 clears it (derived again).
+	EnhancedThreshold *float64
 	// Sources turns sources on (true) or off (false) by id.
 	Sources map[string]bool
 }
@@ -58,6 +64,9 @@ func readSettings(ctx context.Context, q *db.Queries, tenantID uuid.UUID) (Setti
 	switch {
 	case err == nil:
 		out.MatchThreshold, out.PossibleThreshold = row.MatchThreshold, row.PossibleThreshold
+		if row.EnhancedThreshold != nil {
+			out.EnhancedThreshold = *row.EnhancedThreshold
+		}
 	case !db.IsNotFound(err):
 		return Settings{}, err
 	}
@@ -89,7 +98,10 @@ func (s *Service) UpdateSettings(ctx context.Context, tenantID uuid.UUID, u Sett
 		if err != nil {
 			return err
 		}
-		match, possible := before.MatchThreshold, before.PossibleThreshold
+		match, possible, enhanced := before.MatchThreshold, before.PossibleThreshold, before.EnhancedThreshold
+		if u.EnhancedThreshold != nil {
+			enhanced = *u.EnhancedThreshold
+		}
 		if u.MatchThreshold != nil {
 			match = *u.MatchThreshold
 		}
@@ -106,6 +118,11 @@ func (s *Service) UpdateSettings(ctx context.Context, tenantID uuid.UUID, u Sett
 		if !fe.Has("matchThreshold") && !fe.Has("possibleThreshold") && possible > match {
 			fe.Add("possibleThreshold", "must not be above the match threshold")
 		}
+		if enhanced < 0 || enhanced > 1 {
+			fe.Add("enhancedThreshold", "use a number above 0 and at most 1, or leave it empty")
+		} else if enhanced > possible && !fe.Has("possibleThreshold") {
+			fe.Add("enhancedThreshold", "must not be above the possible-match threshold: enhanced screening is the stricter one")
+		}
 		for id := range u.Sources {
 			if !slices.ContainsFunc(before.Sources, func(src SourceSetting) bool { return src.ID == id }) {
 				fe.Add("sources", "no list %q", id)
@@ -115,7 +132,7 @@ func (s *Service) UpdateSettings(ctx context.Context, tenantID uuid.UUID, u Sett
 			return err
 		}
 		if _, err := q.UpsertScreeningSettings(ctx, db.UpsertScreeningSettingsParams{
-			TenantID: tenantID, MatchThreshold: match, PossibleThreshold: possible,
+			TenantID: tenantID, MatchThreshold: match, PossibleThreshold: possible, EnhancedThreshold: nonZero(enhanced),
 		}); err != nil {
 			return err
 		}
@@ -158,11 +175,19 @@ func (s *Service) searchOptions(ctx context.Context, tenantID uuid.UUID) (Search
 }
 
 func optionsOf(st Settings) SearchOptions {
-	opts := SearchOptions{MatchThreshold: st.MatchThreshold, PossibleThreshold: st.PossibleThreshold, Sources: map[string]bool{}}
+	opts := SearchOptions{MatchThreshold: st.MatchThreshold, PossibleThreshold: st.PossibleThreshold, EnhancedThreshold: st.EnhancedThreshold,
+		Sources: map[string]bool{}}
 	for _, src := range st.Sources {
 		if src.Enabled {
 			opts.Sources[src.ID] = true
 		}
 	}
 	return opts
+}
+
+func nonZero(v float64) *float64 {
+	if v == 0 {
+		return nil
+	}
+	return &v
 }

@@ -232,9 +232,12 @@ type SourceToggle struct {
 // Settings is the tenant's screening settings page.
 type Settings struct {
 	Match, Possible string
-	Sources         []SourceToggle
-	Errors          map[string]string
-	CanEdit         bool
+	// Enhanced is the stricter threshold of enhanced screening; "" when
+	// derived, EnhancedDefault what it is derived as.
+	Enhanced, EnhancedDefault string
+	Sources                   []SourceToggle
+	Errors                    map[string]string
+	CanEdit                   bool
 }
 
 // Score shows a score with two decimals.
