@@ -1894,6 +1894,10 @@ const aMLScreenSubject = `-- name: AMLScreenSubject :one
 
 SELECT c.id, c.status, c.risk_level, c.nationality,
        (coalesce(c.address ->> 'country', ''))::text AS country,
+       -- The categorisation's transactionMonitoring (REAL_TIME, BATCH_DAILY), "" when it sets none.
+       (coalesce(jsonb_path_query_first(c.categorization,
+           '$.categoryFeatureRelations[*] ? (@.enabled == true).parametrization[*] ? (@.name == "transactionMonitoring").value') #>> '{}', ''))::text
+           AS transaction_monitoring,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
        (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
        t.time_zone,
@@ -1933,6 +1937,7 @@ type AMLScreenSubjectRow struct {
 	RiskLevel             string
 	Nationality           string
 	Country               string
+	TransactionMonitoring string
 	DailyLimit            decimal.NullDecimal
 	RequiresApprovalAbove decimal.NullDecimal
 	WalletCurrency        *string
@@ -1967,6 +1972,7 @@ func (q *Queries) AMLScreenSubject(ctx context.Context, arg AMLScreenSubjectPara
 		&i.RiskLevel,
 		&i.Nationality,
 		&i.Country,
+		&i.TransactionMonitoring,
 		&i.DailyLimit,
 		&i.RequiresApprovalAbove,
 		&i.WalletCurrency,

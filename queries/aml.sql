@@ -13,6 +13,10 @@
 -- before @before (never for an empty key).
 SELECT c.id, c.status, c.risk_level, c.nationality,
        (coalesce(c.address ->> 'country', ''))::text AS country,
+       -- The categorisation's transactionMonitoring (REAL_TIME, BATCH_DAILY), "" when it sets none.
+       (coalesce(jsonb_path_query_first(c.categorization,
+           '$.categoryFeatureRelations[*] ? (@.enabled == true).parametrization[*] ? (@.name == "transactionMonitoring").value') #>> '{}', ''))::text
+           AS transaction_monitoring,
        w.daily_limit, w.requires_approval_above, w.currency AS wallet_currency,
        (coalesce((SELECT s.revision FROM aml_state s WHERE s.tenant_id = c.tenant_id), 0))::bigint AS revision,
        t.time_zone,

@@ -43,6 +43,7 @@ var Vars = []Var{
 	{"customer.country", "string", "country of residence (nationality when unknown)"},
 	{"customer.nationality", "string", "ISO 3166 alpha-2"},
 	{"customer.status", "string", "ACTIVE, LOCKED, ..."},
+	{"customer.transaction_monitoring", "string", "the categorisation's transactionMonitoring (REAL_TIME, BATCH_DAILY), \"\" when it sets none"},
 }
 
 // Func is one function a condition can call.

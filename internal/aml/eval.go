@@ -63,7 +63,10 @@ type Customer struct {
 	Country     string
 	Nationality string
 	Status      string
-	Limits      Limits
+	// TransactionMonitoring is the categorisation's transactionMonitoring
+	// (REAL_TIME, BATCH_DAILY); "" when it sets none.
+	TransactionMonitoring string
+	Limits                Limits
 	// Location is the tenant's time zone: a daily limit is per local day.
 	Location *time.Location
 }
@@ -289,7 +292,7 @@ func Evaluate(ctx context.Context, tenant uuid.UUID, rs *RuleSet, in *Input, src
 		"counterparty.account": types.String(tx.Counterparty.Account),
 		"customer.id":          types.String(in.Customer.ID.String()), "customer.risk_level": types.String(in.Customer.RiskLevel),
 		"customer.country": types.String(in.Customer.scopeCountry()), "customer.nationality": types.String(in.Customer.Nationality),
-		"customer.status": types.String(in.Customer.Status),
+		"customer.status": types.String(in.Customer.Status), "customer.transaction_monitoring": types.String(in.Customer.TransactionMonitoring),
 	}
 	var res Result
 	country := in.Customer.scopeCountry()

@@ -2,6 +2,7 @@ package aml
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -332,5 +333,33 @@ func TestATransactionIsScreenedOnce(t *testing.T) {
 	in.Amount = "51.00"
 	if _, err := f.s.Screen(f.maker, f.tenant, in); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("other details: %v", err)
+	}
+}
+
+// A rule sees the customer's categorisation's transactionMonitoring as
+// customer.transaction_monitoring.
+func TestRulesSeeTheTransactionMonitoringOfTheCategorisation(t *testing.T) {
+	f := newFixture(t)
+	rule := f.rule(expr(`customer.transaction_monitoring == "REAL_TIME" && tx.amount > 500`))
+	realTime, batch, none := f.customer("LOW", "GB"), f.customer("LOW", "GB"), f.customer("LOW", "GB")
+	categorise := func(id uuid.UUID, value string) {
+		cat := fmt.Sprintf(`{"id": %q, "name": "C", "isActive": true, "categoryFeatureRelations": [
+			{"feature": {"id": %q, "code": "ENHANCED_AML_MONITORING"}, "enabled": true,
+			 "parametrization": [{"name": "riskLevel", "value": "LOW"}, {"name": "transactionMonitoring", "value": %q}]}]}`, uuid.New(), uuid.New(), value)
+		if _, err := dbtest.OwnerPool(t).Exec(t.Context(), "UPDATE customers SET categorization = $2 WHERE id = $1", id, cat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	categorise(realTime, "REAL_TIME")
+	categorise(batch, "BATCH_DAILY")
+	now := time.Now().Add(-time.Minute)
+	for _, c := range []struct {
+		who  uuid.UUID
+		want bool
+	}{{realTime, true}, {batch, false}, {none, false}} {
+		got := f.screen(tx{customer: c.who, at: now, amount: "600"})
+		if fired(got, rule) != c.want {
+			t.Errorf("customer %s: fired %v; want %v (%+v)", c.who, fired(got, rule), c.want, got.Hits)
+		}
 	}
 }

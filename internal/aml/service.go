@@ -222,7 +222,8 @@ func (p poolSource) CounterpartySeen(ctx context.Context, customer uuid.UUID, ke
 
 // customerOf is the customer as rules see them.
 func customerOf(row db.AMLScreenSubjectRow) Customer {
-	c := Customer{ID: row.ID, RiskLevel: row.RiskLevel, Country: row.Country, Nationality: row.Nationality, Status: row.Status}
+	c := Customer{ID: row.ID, RiskLevel: row.RiskLevel, Country: row.Country, Nationality: row.Nationality, Status: row.Status,
+		TransactionMonitoring: row.TransactionMonitoring}
 	if row.DailyLimit.Valid {
 		d := row.DailyLimit.Decimal
 		c.Limits.Daily = &d

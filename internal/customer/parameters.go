@@ -22,7 +22,7 @@ var ParameterEffects = map[string]string{
 	"sanctionsCheck":         "ENHANCED screens the customer against sanctions and PEP lists with the tenant's stricter threshold (Screening settings).",
 	"monitoring":             "How often the customer is screened again against the lists (DAILY, WEEKLY, MONTHLY), besides whenever a list changes and after an identity correction.",
 	"edd":                    "true sends the verification to people for enhanced due diligence, whatever the automated checks say.",
-	"transactionMonitoring":  "Recorded with the customer and shown to reviewers; the AML rules screen every customer's transactions as they come, whatever its value.",
+	"transactionMonitoring":  "AML rules see it as customer.transaction_monitoring (REAL_TIME, BATCH_DAILY), so a rule can hold such customers to other thresholds or send their transactions to review.",
 	"dailyLimit":             "Becomes the wallet's daily limit when the account is activated (in the wallet's currency).",
 	"monthlyLimit":           "Becomes the wallet's monthly limit when the account is activated.",
 	"singleTransactionLimit": "Becomes the wallet's limit for one transaction when the account is activated.",
