@@ -32,6 +32,12 @@ type standingState struct {
 }
 
 func (UnlockApplier) load(ctx context.Context, q *db.Queries, tenant uuid.UUID, target string) (db.Customer, error) {
+	return customerTarget(ctx, q, tenant, target)
+}
+
+// customerTarget reads the customer a change request targets (its id as
+// text): not found for anything else.
+func customerTarget(ctx context.Context, q *db.Queries, tenant uuid.UUID, target string) (db.Customer, error) {
 	id, err := uuid.Parse(target)
 	if err != nil {
 		return db.Customer{}, errNotFound()

@@ -57,15 +57,7 @@ type IdentityApplier struct {
 }
 
 func (a IdentityApplier) load(ctx context.Context, q *db.Queries, tenant uuid.UUID, target string) (db.Customer, error) {
-	id, err := uuid.Parse(target)
-	if err != nil {
-		return db.Customer{}, errNotFound()
-	}
-	row, err := q.CustomerByID(ctx, db.CustomerByIDParams{TenantID: tenant, ID: id})
-	if db.IsNotFound(err) {
-		return row, errNotFound()
-	}
-	return row, err
+	return customerTarget(ctx, q, tenant, target)
 }
 
 // Current is the customer's identity data now.
