@@ -3,6 +3,7 @@ package aml
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/shopspring/decimal"
@@ -110,11 +111,17 @@ func fromUnits(u int64) decimal.Decimal { return decimal.New(u, -4) }
 // accents and punctuation and its words are sorted ("Müller, Hans" is
 // "hans muller"); an account loses case, spaces and separators.
 
-var stripMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// stripMarks hands out accent strippers: a transform.Chain keeps state
+// while it works, so one must not serve two goroutines at once.
+var stripMarks = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 // NormalizeName is the form custom-list names are matched in.
 func NormalizeName(s string) string {
-	t, _, err := transform.String(stripMarks, s)
+	tr := stripMarks.Get().(transform.Transformer)
+	t, _, err := transform.String(tr, s)
+	stripMarks.Put(tr)
 	if err != nil {
 		t = s
 	}

@@ -9,12 +9,16 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-var stripMarks = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// stripMarks makes an accent stripper. A transform.Chain keeps state while
+// it works, so each call takes its own: the checks run concurrently.
+func stripMarks() transform.Transformer {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 // nameTokens normalises a name for comparison: accents, case and
 // punctuation are ignored and the order does not matter.
 func nameTokens(s string) []string {
-	out, _, err := transform.String(stripMarks, s)
+	out, _, err := transform.String(stripMarks(), s)
 	if err != nil {
 		out = s
 	}
