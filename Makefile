@@ -5,7 +5,7 @@ GO ?= go
 NPM ?= npm
 APT_PACKAGES_TEST := chromium postgresql gcc
 
-.PHONY: run test build generate check-generated vet deps-run deps-test pg-start pg-stop clean load load-aml
+.PHONY: run test build generate check-generated vet deps-run deps-test pg-start pg-stop clean load load-aml fuzz
 
 ## run: build and start everything with demo data on http://localhost:8080
 run: deps-run build
@@ -16,7 +16,25 @@ test: deps-test check-generated vet build
 	@url="$${DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$(./bin/ciam pg start)"; trap './bin/ciam pg stop' EXIT; fi; \
 	echo "tests use $${url%%\?*}"; \
-	DATABASE_URL="$$url" CIAM_ROOT="$(CURDIR)" $(GO) test -race -count=1 -timeout 15m ./...
+	DATABASE_URL="$$url" CIAM_ROOT="$(CURDIR)" $(GO) test -race -count=1 -timeout 15m ./...; \
+	DATABASE_URL="$$url" CIAM_ROOT="$(CURDIR)" $(MAKE) --no-print-directory fuzz
+
+# The fuzz targets, as package:Target; `make fuzz` runs each for FUZZTIME.
+# Their seed corpora (f.Add, and testdata/fuzz when a crash was found) also
+# run as plain tests in every `go test`.
+FUZZ_TARGETS := ./web/api:FuzzDecode ./internal/evidence:FuzzJudge ./internal/evidence:FuzzMRZ \
+	./internal/screening/listfuzz:FuzzParseOFAC ./internal/screening/listfuzz:FuzzParseUN \
+	./internal/screening/listfuzz:FuzzParseSenzing ./internal/aml:FuzzCompile
+FUZZTIME ?= 5s
+
+## fuzz: run every fuzz target for FUZZTIME (needs DATABASE_URL, as make test sets it)
+fuzz:
+	@log="$$(mktemp)"; trap 'rm -f "$$log"' EXIT; \
+	for t in $(FUZZ_TARGETS); do \
+	  pkg="$${t%%:*}"; name="$${t##*:}"; \
+	  echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 2 "$$pkg" >"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
+	done
 
 build:
 	$(GO) build -o bin/ciam ./cmd/ciam
