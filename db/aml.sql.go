@@ -1364,7 +1364,7 @@ func (q *Queries) AMLInsertVersion(ctx context.Context, arg AMLInsertVersionPara
 
 const aMLLastBefore = `-- name: AMLLastBefore :one
 SELECT occurred_at FROM aml_transactions
-WHERE tenant_id = $1 AND customer_id = $2 AND occurred_at < $3
+WHERE tenant_id = $1 AND customer_id = $2 AND occurred_at <= $3
 ORDER BY occurred_at DESC LIMIT 1
 `
 
@@ -1374,6 +1374,8 @@ type AMLLastBeforeParams struct {
 	Before     time.Time
 }
 
+// The customer's latest transaction stamped at or before @before: one of
+// the same instant was screened earlier, so the customer was not idle.
 func (q *Queries) AMLLastBefore(ctx context.Context, arg AMLLastBeforeParams) (time.Time, error) {
 	row := q.db.QueryRow(ctx, aMLLastBefore, arg.TenantID, arg.CustomerID, arg.Before)
 	var occurred_at time.Time
@@ -2018,11 +2020,11 @@ func (q *Queries) AMLShadowCount(ctx context.Context, arg AMLShadowCountParams) 
 }
 
 const aMLShadowCustomerTransactions = `-- name: AMLShadowCustomerTransactions :many
-SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at, amount_units, amount_ref_units,
+SELECT id, seq, transaction_ref, type, direction, amount, currency, channel, occurred_at, amount_units, amount_ref_units,
        counterparty_name, counterparty_country, counterparty_account, counterparty_key
 FROM aml_transactions
 WHERE tenant_id = $1 AND customer_id = $2 AND occurred_at >= $3 AND occurred_at < $4
-ORDER BY occurred_at, id
+ORDER BY occurred_at, seq
 `
 
 type AMLShadowCustomerTransactionsParams struct {
@@ -2034,6 +2036,7 @@ type AMLShadowCustomerTransactionsParams struct {
 
 type AMLShadowCustomerTransactionsRow struct {
 	ID                  uuid.UUID
+	Seq                 int64
 	TransactionRef      string
 	Type                string
 	Direction           string
@@ -2049,8 +2052,8 @@ type AMLShadowCustomerTransactionsRow struct {
 	CounterpartyKey     string
 }
 
-// One customer's stored transactions in [since, until), oldest first, as
-// a shadow run replays them.
+// One customer's stored transactions in [since, until), oldest first and
+// ties in the order they arrived, as a shadow run replays them.
 func (q *Queries) AMLShadowCustomerTransactions(ctx context.Context, arg AMLShadowCustomerTransactionsParams) ([]AMLShadowCustomerTransactionsRow, error) {
 	rows, err := q.db.Query(ctx, aMLShadowCustomerTransactions,
 		arg.TenantID,
@@ -2067,6 +2070,7 @@ func (q *Queries) AMLShadowCustomerTransactions(ctx context.Context, arg AMLShad
 		var i AMLShadowCustomerTransactionsRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.Seq,
 			&i.TransactionRef,
 			&i.Type,
 			&i.Direction,

@@ -72,8 +72,10 @@ WHERE tenant_id = @tenant_id AND counterparty_key = @counterparty_key AND counte
 ORDER BY occurred_at;
 
 -- name: AMLLastBefore :one
+-- The customer's latest transaction stamped at or before @before: one of
+-- the same instant was screened earlier, so the customer was not idle.
 SELECT occurred_at FROM aml_transactions
-WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND occurred_at < @before
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND occurred_at <= @before
 ORDER BY occurred_at DESC LIMIT 1;
 
 -- name: AMLCounterpartySeen :one
@@ -279,13 +281,13 @@ WHERE tenant_id = @tenant_id AND occurred_at >= @since AND occurred_at < @until
 ORDER BY customer_id;
 
 -- name: AMLShadowCustomerTransactions :many
--- One customer's stored transactions in [since, until), oldest first, as
--- a shadow run replays them.
-SELECT id, transaction_ref, type, direction, amount, currency, channel, occurred_at, amount_units, amount_ref_units,
+-- One customer's stored transactions in [since, until), oldest first and
+-- ties in the order they arrived, as a shadow run replays them.
+SELECT id, seq, transaction_ref, type, direction, amount, currency, channel, occurred_at, amount_units, amount_ref_units,
        counterparty_name, counterparty_country, counterparty_account, counterparty_key
 FROM aml_transactions
 WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND occurred_at >= @since AND occurred_at < @until
-ORDER BY occurred_at, id;
+ORDER BY occurred_at, seq;
 
 -- ------------------------------------------------------------------- alerts
 

@@ -386,7 +386,8 @@ func (e *evaluation) limits() []Hit {
 		}
 		local := tx.At.In(loc)
 		dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-		spent, skipped, ok := e.sumUnits(e.in.Window, dayStart, cur, func(p *Past) bool { return p.Direction == "OUT" })
+		dayEnd := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc)
+		spent, skipped, ok := e.sumUnits(e.in.Window, dayStart, dayEnd, cur, func(p *Past) bool { return p.Direction == "OUT" })
 		if !ok {
 			e.note(fmt.Sprintf("daily limit not checked: no exchange rate for %s", cur))
 			return hits
@@ -428,14 +429,14 @@ func (e *evaluation) sanctionsCheck() *Hit {
 	return h
 }
 
-// sumUnits adds up the rows of win at or after since that keep passes, in
+// sumUnits adds up the rows of win in [since, until) that keep passes, in
 // cur: rows in cur exactly, others through their euro amount. skipped
 // counts rows that could not be converted; ok is false when cur itself
 // has no rate and some row needed one.
-func (e *evaluation) sumUnits(win []Past, since time.Time, cur string, keep func(*Past) bool) (sum decimal.Decimal, skipped int, ok bool) {
+func (e *evaluation) sumUnits(win []Past, since, until time.Time, cur string, keep func(*Past) bool) (sum decimal.Decimal, skipped int, ok bool) {
 	var same, ref int64
 	i := sort.Search(len(win), func(i int) bool { return !win[i].At.Before(since) })
-	for ; i < len(win); i++ {
+	for ; i < len(win) && win[i].At.Before(until); i++ {
 		p := &win[i]
 		if !keep(p) {
 			continue
@@ -785,7 +786,7 @@ func (e *evaluation) rows(f filter, since time.Time) ([]Past, bool, error) {
 			if w <= 0 {
 				w = MaxWindow
 			}
-			rows, err := e.src.CounterpartyWindow(e.ctx, e.cpKey, e.in.Tx.At.Add(-w), e.in.Tx.At)
+			rows, err := e.src.CounterpartyWindow(e.ctx, e.cpKey, e.in.Tx.At.Add(-w), e.in.Tx.At.Add(w+time.Microsecond))
 			if err != nil {
 				return nil, false, err
 			}
@@ -801,9 +802,14 @@ func (e *evaluation) rows(f filter, since time.Time) ([]Past, bool, error) {
 }
 
 // aggregate counts and sums (in cur) the transactions of the window that
-// pass f, the current one included.
+// pass f, the current one included. The window is every transaction
+// screened before this one and stamped within window of it, on either
+// side: one stamped the same instant counts (a burst is what a
+// structuring script sends), and so does one stamped later that arrived
+// first (a script sending its stamps backwards would otherwise never be
+// counted).
 func (e *evaluation) aggregate(window time.Duration, f filter, cur string) (count int64, sum decimal.Decimal, err error) {
-	since := e.in.Tx.At.Add(-window)
+	since, until := e.in.Tx.At.Add(-window), e.in.Tx.At.Add(window)
 	rows, applies, err := e.rows(f, since)
 	if err != nil || !applies {
 		return 0, decimal.Zero, err
@@ -835,7 +841,7 @@ func (e *evaluation) aggregate(window time.Duration, f filter, cur string) (coun
 		}
 	}
 	i := sort.Search(len(rows), func(i int) bool { return !rows[i].At.Before(since) })
-	for ; i < len(rows); i++ {
+	for ; i < len(rows) && !rows[i].At.After(until); i++ {
 		add(&rows[i])
 	}
 	cp := e.current()
@@ -931,7 +937,12 @@ func (e *evaluation) idleDays([]ref.Val) ref.Val {
 		found bool
 	)
 	if n := len(e.in.Window); n > 0 {
+		// Rows stamped after this one arrived before it: the customer
+		// was not idle.
 		last, found = e.in.Window[n-1].At, true
+		if last.After(e.in.Tx.At) {
+			last = e.in.Tx.At
+		}
 	} else {
 		var err error
 		last, found, err = e.src.LastBefore(e.ctx, e.in.Customer.ID, e.in.Tx.At)

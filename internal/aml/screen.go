@@ -314,7 +314,9 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 		src := seenSource{querySource: querySource{q: q, tenant: tenant}, customer: v.customer, key: cpKey, before: v.tx.At, seen: subject.CounterpartySeen}
 		input := &Input{Tx: v.tx, Customer: cust}
 		if since := windowSince(rs, cust, v.tx.At); since.Before(v.tx.At) {
-			if input.Window, added, err = s.windows.view(ctx, q, w, tenant, cust.ID, since, v.tx.At, later, after >= 0); err != nil {
+			// Every row already stored was screened before this one: those
+			// stamped the same instant, or later, belong to its window too.
+			if input.Window, added, err = s.windows.view(ctx, q, w, tenant, cust.ID, since, windowUntil(rs, v.tx.At), later, after >= 0); err != nil {
 				return err
 			}
 		}

@@ -363,3 +363,43 @@ func TestRulesSeeTheTransactionMonitoringOfTheCategorisation(t *testing.T) {
 		}
 	}
 }
+
+// A burst is what a structuring script sends: transfers of one instant,
+// or stamped backwards, must count towards a velocity rule as a spread of
+// them does, each against every transfer screened before it.
+func TestBurstsTriggerVelocityRulesAsSpreadsDo(t *testing.T) {
+	f := newFixture(t)
+	rule := f.rule(Definition{Name: "Many large transfers in a day", Outcome: Review, Score: 70,
+		Expression: `count_over(duration("24h"), {"direction": "OUT", "currency": "EUR", "at_least": 1000}) > 5`})
+	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	for _, tc := range []struct {
+		name string
+		at   func(i int) time.Time
+	}{
+		{"a minute apart", func(i int) time.Time { return base.Add(time.Duration(i) * time.Minute) }},
+		{"the same second", func(int) time.Time { return base }},
+		{"the same microsecond", func(int) time.Time { return base.Add(123456 * time.Microsecond) }},
+		{"arriving newest first", func(i int) time.Time { return base.Add(-time.Duration(i) * time.Second) }},
+		{"arriving out of order", func(i int) time.Time { return base.Add(time.Duration([]int{3, 0, 7, 1, 6, 2, 5, 4}[i]) * time.Second) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := f.customer("LOW", "DE")
+			var got []bool
+			for i := range 8 {
+				got = append(got, fired(f.screen(tx{customer: c, at: tc.at(i), amount: "1234.00"}), rule))
+			}
+			want := []bool{false, false, false, false, false, true, true, true}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("fired %v; want %v (the sixth and later)", got, want)
+			}
+		})
+	}
+	// Transfers of another customer, or a day apart, still do not count.
+	c := f.customer("LOW", "DE")
+	for i := range 8 {
+		at := base.Add(-time.Duration(i) * 25 * time.Hour)
+		if fired(f.screen(tx{customer: c, at: at, amount: "1234.00"}), rule) {
+			t.Fatalf("transfer %d, a day and more from the others, fired", i)
+		}
+	}
+}

@@ -256,4 +256,12 @@ func windowSince(rs *RuleSet, c Customer, at time.Time) time.Time {
 	return since
 }
 
+// windowUntil is where the history a screening at reads ends: its
+// longest window after it (aggregates look both ways, see aggregate), at
+// least to the end of its day (the daily limit; 25 hours on a change of
+// clock), inclusive.
+func windowUntil(rs *RuleSet, at time.Time) time.Time {
+	return at.Add(max(rs.window, 26*time.Hour) + time.Microsecond)
+}
+
 func errf(format string, args ...any) error { return fmt.Errorf("aml: "+format, args...) }

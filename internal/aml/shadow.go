@@ -328,14 +328,20 @@ func (s *Service) shadowCustomer(ctx context.Context, tenant uuid.UUID, run db.A
 	}
 	src := poolSource{s: s, tenant: tenant}
 	hit := false
-	for i, r := range rows {
+	for _, r := range rows {
 		if r.OccurredAt.Before(run.PeriodFrom) {
 			continue
 		}
-		// Earlier transactions only: those of the same instant are not
-		// "before" this one, as in live screening.
-		j := sort.Search(i, func(k int) bool { return !past[k].At.Before(r.OccurredAt) })
-		in := &Input{Customer: cust, Window: past[:j], Tx: Transaction{ID: r.TransactionRef, Type: r.Type, Direction: r.Direction,
+		// The transactions screened before this one, as in live
+		// screening: those of the same instant or stamped later count
+		// when they arrived first.
+		window := make([]Past, 0, len(past))
+		for k, p := range past {
+			if rows[k].Seq < r.Seq {
+				window = append(window, p)
+			}
+		}
+		in := &Input{Customer: cust, Window: window, Tx: Transaction{ID: r.TransactionRef, Type: r.Type, Direction: r.Direction,
 			Channel: r.Channel, Currency: r.Currency, Amount: r.Amount, At: r.OccurredAt,
 			Counterparty: Counterparty{Name: r.CounterpartyName, Country: r.CounterpartyCountry, Account: r.CounterpartyAccount}}}
 		screener := s.prescreen(ctx, tenant, in.Tx.Counterparty)
