@@ -211,16 +211,59 @@ func TestWebhookSubscriptionValidation(t *testing.T) {
 	}{
 		{url.Values{"url": {"ftp://x.example"}}, "wh-url"},
 		{url.Values{"url": {"http://plain.example/hook"}}, "wh-url"}, // https only unless private networks are allowed
-		{url.Values{"url": {"https://ok.example"}, "eventTypes": {"no.such.event"}}, "eventTypes"},
+		{url.Values{"url": {"https://93.184.215.14/hook"}, "eventTypes": {"no.such.event"}}, "eventTypes"},
+		{url.Values{"url": {"https://93.184.215.14/" + strings.Repeat("a", 5000)}}, "wh-url"}, // at most 2,048 characters
+		{url.Values{"url": {"https://no-such-host.invalid/hook"}}, "wh-url"},                  // the host must resolve
+		{url.Values{"url": {"https://localhost/hook"}}, "wh-url"},                             // loopback, by name
+		{url.Values{"url": {"https://127.0.0.1/hook"}}, "wh-url"},                             // loopback
+		{url.Values{"url": {"https://10.1.2.3/hook"}}, "wh-url"},                              // private
+		{url.Values{"url": {"https://169.254.169.254/latest/meta-data"}}, "wh-url"},           // link-local: cloud metadata
+		{url.Values{"url": {"https://100.64.0.1/hook"}}, "wh-url"},                            // CGNAT
+		{url.Values{"url": {"https://100.127.255.254/hook"}}, "wh-url"},                       // CGNAT, its last address
+		{url.Values{"url": {"https://[64:ff9b::a00:1]/hook"}}, "wh-url"},                      // NAT64 of 10.0.0.1
+		{url.Values{"url": {"https://[::ffff:10.0.0.1]/hook"}}, "wh-url"},                     // IPv4-mapped private
+		{url.Values{"url": {"https://[fd12:3456::1]/hook"}}, "wh-url"},                        // unique local
+		{url.Values{"url": {"https://[::1]:8443/hook"}}, "wh-url"},                            // loopback, IPv6
 	} {
 		resp := h.post("/webhooks", tc.form, c)
 		if resp.StatusCode != http.StatusUnprocessableEntity || text(doc(t, resp), `[data-testid="error-`+tc.field+`"]`) == "" {
-			t.Errorf("%v: %d; want an error on %s", tc.form, resp.StatusCode, tc.field)
+			t.Errorf("%.80v: %d; want an error on %s", tc.form, resp.StatusCode, tc.field)
 		}
 	}
-	// The delivery worker refuses private addresses when they are not allowed.
+	// A public address is accepted; nothing was stored for the refused ones.
+	h.subscribe(c, "https://93.184.215.14/hook", "config.changed")
+	var n int
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT count(*) FROM webhook_subscriptions WHERE tenant_id = $1", h.tenant.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d subscriptions stored (%v); want the public one only", n, err)
+	}
 	if h.s.Webhooks.AllowPrivateNetworks {
 		t.Fatal("private networks allowed by default")
+	}
+}
+
+// A subscription made while its address was allowed (as a name that
+// resolved to a public address and now resolves to a private one: DNS
+// rebinding) is refused again at delivery, when the worker connects.
+func TestWebhookDeliveryRefusesPrivateAddressesAtConnect(t *testing.T) {
+	h := newHarness(t)
+	h.s.Webhooks.AllowPrivateNetworks = true
+	h.s.Webhooks.MaxAttempts = 1
+	_, c := h.signIn(staff.TenantAdmin)
+	rc := newReceiver(t, 0)
+	h.subscribe(c, rc.srv.URL+"/hooks", "config.changed")
+	h.s.Webhooks.AllowPrivateNetworks = false
+	h.startJobs()
+	_, cc := h.signIn(staff.SeniorReviewer)
+	h.approve(h.proposeGrant(c, h.employee(staff.Analyst).ID.String(), "AUDITOR"), cc)
+
+	deadline := time.Now().Add(20 * time.Second)
+	var status, lastError string
+	for time.Now().Before(deadline) && status != "DEAD" {
+		time.Sleep(100 * time.Millisecond)
+		_ = dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT status, last_error FROM webhook_deliveries WHERE tenant_id = $1", h.tenant.ID).Scan(&status, &lastError)
+	}
+	if status != "DEAD" || !strings.Contains(lastError, "private") || len(rc.calls()) != 0 {
+		t.Fatalf("status %s, error %q, %d calls; want DEAD, refused before connecting", status, lastError, len(rc.calls()))
 	}
 }
 

@@ -117,9 +117,6 @@ func (d *DeliverWorker) Timeout(job *river.Job[DeliverArgs]) time.Duration {
 	return d.W.Timeout + 5*time.Second
 }
 
-// errPrivate refuses addresses a subscription must not reach.
-var errPrivate = errors.New("the address is on a private or loopback network")
-
 func (d *DeliverWorker) httpClient() *http.Client {
 	d.clientOnce.Do(d.buildClient)
 	return d.client
@@ -133,15 +130,7 @@ func (d *DeliverWorker) buildClient() {
 		if d.W.AllowPrivateNetworks {
 			return nil
 		}
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			return err
-		}
-		ip := net.ParseIP(host)
-		if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast() {
-			return errPrivate
-		}
-		return nil
+		return checkDial(address)
 	}}
 	d.client = &http.Client{
 		Timeout:       d.W.Timeout,

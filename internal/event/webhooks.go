@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,16 +95,8 @@ var KnownEventTypes = []string{
 func (w *Webhooks) CreateSubscription(ctx context.Context, tenant uuid.UUID, rawURL, description string, types []string) (Subscription, string, error) {
 	rawURL = strings.TrimSpace(rawURL)
 	var fe apperr.Fields
-	u, err := url.Parse(rawURL)
-	switch {
-	case rawURL == "":
-		fe.Add("url", "is required")
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-		fe.Add("url", "must be an absolute https URL")
-	case u.Scheme == "http" && !w.AllowPrivateNetworks:
-		fe.Add("url", "must use https")
-	case u.User != nil:
-		fe.Add("url", "must not carry a user name or password")
+	if e, ok := apperr.As(w.checkURL(ctx, rawURL)); ok {
+		fe = append(fe, e.Fields...)
 	}
 	if len([]rune(description)) > 200 {
 		fe.Add("description", "must be at most 200 characters")
@@ -126,7 +117,7 @@ func (w *Webhooks) CreateSubscription(ctx context.Context, tenant uuid.UUID, raw
 		types = []string{}
 	}
 	var sub Subscription
-	err = db.InTenantTx(ctx, w.pool, tenant, func(q *db.Queries) error {
+	err := db.InTenantTx(ctx, w.pool, tenant, func(q *db.Queries) error {
 		row, err := q.CreateWebhookSubscription(ctx, db.CreateWebhookSubscriptionParams{ID: id, TenantID: tenant, Url: rawURL,
 			Description: strings.TrimSpace(description), EventTypes: types, Secret: w.crypt.Seal([]byte(secret), w.aad(id))})
 		if err != nil {
