@@ -14,7 +14,7 @@ import (
 )
 
 const aPIClientByID = `-- name: APIClientByID :one
-SELECT id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at FROM api_clients WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at, cert_thumbprint FROM api_clients WHERE tenant_id = $1 AND id = $2
 `
 
 type APIClientByIDParams struct {
@@ -39,22 +39,24 @@ func (q *Queries) APIClientByID(ctx context.Context, arg APIClientByIDParams) (A
 		&i.RotatedAt,
 		&i.RevokedAt,
 		&i.LastUsedAt,
+		&i.CertThumbprint,
 	)
 	return i, err
 }
 
 const aPIClientForToken = `-- name: APIClientForToken :one
 SELECT id::uuid AS id, tenant_id::uuid AS tenant_id, secret_hash::bytea AS secret_hash,
-       scopes::text[] AS scopes, status::text AS status
+       scopes::text[] AS scopes, status::text AS status, (coalesce(cert_thumbprint, ''))::text AS cert_thumbprint
 FROM api_client_for_token($1::text)
 `
 
 type APIClientForTokenRow struct {
-	ID         uuid.UUID
-	TenantID   uuid.UUID
-	SecretHash []byte
-	Scopes     []string
-	Status     string
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	SecretHash     []byte
+	Scopes         []string
+	Status         string
+	CertThumbprint string
 }
 
 func (q *Queries) APIClientForToken(ctx context.Context, clientID string) (APIClientForTokenRow, error) {
@@ -66,6 +68,7 @@ func (q *Queries) APIClientForToken(ctx context.Context, clientID string) (APICl
 		&i.SecretHash,
 		&i.Scopes,
 		&i.Status,
+		&i.CertThumbprint,
 	)
 	return i, err
 }
@@ -133,20 +136,21 @@ func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempo
 }
 
 const createAPIClient = `-- name: CreateAPIClient :one
-INSERT INTO api_clients (id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at
+INSERT INTO api_clients (id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, created_by, cert_thumbprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at, cert_thumbprint
 `
 
 type CreateAPIClientParams struct {
-	ID         uuid.UUID
-	TenantID   uuid.UUID
-	ClientID   string
-	Name       string
-	Scopes     []string
-	SecretHash []byte
-	SecretHint string
-	CreatedBy  *uuid.UUID
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	ClientID       string
+	Name           string
+	Scopes         []string
+	SecretHash     []byte
+	SecretHint     string
+	CreatedBy      *uuid.UUID
+	CertThumbprint *string
 }
 
 func (q *Queries) CreateAPIClient(ctx context.Context, arg CreateAPIClientParams) (ApiClient, error) {
@@ -159,6 +163,7 @@ func (q *Queries) CreateAPIClient(ctx context.Context, arg CreateAPIClientParams
 		arg.SecretHash,
 		arg.SecretHint,
 		arg.CreatedBy,
+		arg.CertThumbprint,
 	)
 	var i ApiClient
 	err := row.Scan(
@@ -175,6 +180,7 @@ func (q *Queries) CreateAPIClient(ctx context.Context, arg CreateAPIClientParams
 		&i.RotatedAt,
 		&i.RevokedAt,
 		&i.LastUsedAt,
+		&i.CertThumbprint,
 	)
 	return i, err
 }
@@ -232,7 +238,7 @@ func (q *Queries) InsertSigningKey(ctx context.Context, arg InsertSigningKeyPara
 }
 
 const listAPIClients = `-- name: ListAPIClients :many
-SELECT id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at FROM api_clients WHERE tenant_id = $1 ORDER BY status, created_at DESC
+SELECT id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at, cert_thumbprint FROM api_clients WHERE tenant_id = $1 ORDER BY status, created_at DESC
 `
 
 func (q *Queries) ListAPIClients(ctx context.Context, tenantID uuid.UUID) ([]ApiClient, error) {
@@ -258,6 +264,7 @@ func (q *Queries) ListAPIClients(ctx context.Context, tenantID uuid.UUID) ([]Api
 			&i.RotatedAt,
 			&i.RevokedAt,
 			&i.LastUsedAt,
+			&i.CertThumbprint,
 		); err != nil {
 			return nil, err
 		}
@@ -286,7 +293,7 @@ func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempote
 const revokeAPIClient = `-- name: RevokeAPIClient :one
 UPDATE api_clients SET status = 'REVOKED', revoked_at = now()
 WHERE tenant_id = $1 AND id = $2 AND status = 'ACTIVE'
-RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at
+RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at, cert_thumbprint
 `
 
 type RevokeAPIClientParams struct {
@@ -311,6 +318,7 @@ func (q *Queries) RevokeAPIClient(ctx context.Context, arg RevokeAPIClientParams
 		&i.RotatedAt,
 		&i.RevokedAt,
 		&i.LastUsedAt,
+		&i.CertThumbprint,
 	)
 	return i, err
 }
@@ -318,7 +326,7 @@ func (q *Queries) RevokeAPIClient(ctx context.Context, arg RevokeAPIClientParams
 const rotateAPIClientSecret = `-- name: RotateAPIClientSecret :one
 UPDATE api_clients SET secret_hash = $1, secret_hint = $2, rotated_at = now()
 WHERE tenant_id = $3 AND id = $4 AND status = 'ACTIVE'
-RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at
+RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at, cert_thumbprint
 `
 
 type RotateAPIClientSecretParams struct {
@@ -350,6 +358,42 @@ func (q *Queries) RotateAPIClientSecret(ctx context.Context, arg RotateAPIClient
 		&i.RotatedAt,
 		&i.RevokedAt,
 		&i.LastUsedAt,
+		&i.CertThumbprint,
+	)
+	return i, err
+}
+
+const setAPIClientCertificate = `-- name: SetAPIClientCertificate :one
+UPDATE api_clients SET cert_thumbprint = $1
+WHERE tenant_id = $2 AND id = $3 AND status = 'ACTIVE'
+RETURNING id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, status, created_by, created_at, rotated_at, revoked_at, last_used_at, cert_thumbprint
+`
+
+type SetAPIClientCertificateParams struct {
+	CertThumbprint *string
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+}
+
+// Binds the client to a certificate's thumbprint, or unbinds it (NULL).
+func (q *Queries) SetAPIClientCertificate(ctx context.Context, arg SetAPIClientCertificateParams) (ApiClient, error) {
+	row := q.db.QueryRow(ctx, setAPIClientCertificate, arg.CertThumbprint, arg.TenantID, arg.ID)
+	var i ApiClient
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.ClientID,
+		&i.Name,
+		&i.Scopes,
+		&i.SecretHash,
+		&i.SecretHint,
+		&i.Status,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.RotatedAt,
+		&i.RevokedAt,
+		&i.LastUsedAt,
+		&i.CertThumbprint,
 	)
 	return i, err
 }

@@ -182,19 +182,20 @@ type AmlTransaction struct {
 }
 
 type ApiClient struct {
-	ID         uuid.UUID
-	TenantID   uuid.UUID
-	ClientID   string
-	Name       string
-	Scopes     []string
-	SecretHash []byte
-	SecretHint string
-	Status     string
-	CreatedBy  *uuid.UUID
-	CreatedAt  time.Time
-	RotatedAt  *time.Time
-	RevokedAt  *time.Time
-	LastUsedAt *time.Time
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	ClientID       string
+	Name           string
+	Scopes         []string
+	SecretHash     []byte
+	SecretHint     string
+	Status         string
+	CreatedBy      *uuid.UUID
+	CreatedAt      time.Time
+	RotatedAt      *time.Time
+	RevokedAt      *time.Time
+	LastUsedAt     *time.Time
+	CertThumbprint *string
 }
 
 type AuditChainHead struct {

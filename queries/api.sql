@@ -7,12 +7,18 @@ VALUES (@kid, @alg, @private_key, @public_jwk, @active_until, @expires_at);
 
 -- name: APIClientForToken :one
 SELECT id::uuid AS id, tenant_id::uuid AS tenant_id, secret_hash::bytea AS secret_hash,
-       scopes::text[] AS scopes, status::text AS status
+       scopes::text[] AS scopes, status::text AS status, (coalesce(cert_thumbprint, ''))::text AS cert_thumbprint
 FROM api_client_for_token(@client_id::text);
 
 -- name: CreateAPIClient :one
-INSERT INTO api_clients (id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, created_by)
-VALUES (@id, @tenant_id, @client_id, @name, @scopes, @secret_hash, @secret_hint, @created_by)
+INSERT INTO api_clients (id, tenant_id, client_id, name, scopes, secret_hash, secret_hint, created_by, cert_thumbprint)
+VALUES (@id, @tenant_id, @client_id, @name, @scopes, @secret_hash, @secret_hint, @created_by, @cert_thumbprint)
+RETURNING *;
+
+-- name: SetAPIClientCertificate :one
+-- Binds the client to a certificate's thumbprint, or unbinds it (NULL).
+UPDATE api_clients SET cert_thumbprint = @cert_thumbprint
+WHERE tenant_id = @tenant_id AND id = @id AND status = 'ACTIVE'
 RETURNING *;
 
 -- name: ListAPIClients :many

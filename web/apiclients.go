@@ -8,6 +8,10 @@ import (
 )
 
 func (s *server) apiClientsPage(w http.ResponseWriter, r *http.Request, status int, form apiclients.Form, revealed *apiclients.Revealed) {
+	s.apiClientsPageWith(w, r, status, form, apiclients.CertForm{}, revealed)
+}
+
+func (s *server) apiClientsPageWith(w http.ResponseWriter, r *http.Request, status int, form apiclients.Form, cert apiclients.CertForm, revealed *apiclients.Revealed) {
 	emp, _ := employeeFrom(r.Context())
 	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
 	if err != nil {
@@ -19,7 +23,7 @@ func (s *server) apiClientsPage(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	p := apiclients.Page{Form: form, Revealed: revealed, Loc: t.Location(), Now: s.Now()}
+	p := apiclients.Page{Form: form, CertForm: cert, Revealed: revealed, Loc: t.Location(), Now: s.Now()}
 	if revealed != nil {
 		revealed.TokenURL = s.Config.PublicURL.String() + "/oauth/token"
 		revealed.Tenant = t.Slug
@@ -29,7 +33,7 @@ func (s *server) apiClientsPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	for _, c := range list {
 		p.Clients = append(p.Clients, apiclients.Client{ID: c.ID.String(), ClientID: c.ClientID, Name: c.Name, Scopes: c.Scopes,
-			SecretHint: c.SecretHint, Status: c.Status, CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt})
+			SecretHint: c.SecretHint, Status: c.Status, CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt, CertThumbprint: c.CertThumbprint})
 	}
 	s.page(w, r, status, "API clients", "api-clients", apiclients.List(p))
 }
@@ -48,11 +52,11 @@ func (s *server) handleAPIClientCreate() http.Handler {
 		if !s.readForm(w, r) {
 			return
 		}
-		form := apiclients.Form{Name: r.PostForm.Get("name"), Scopes: map[string]bool{}, Errors: map[string]string{}}
+		form := apiclients.Form{Name: r.PostForm.Get("name"), Certificate: r.PostForm.Get("certificate"), Scopes: map[string]bool{}, Errors: map[string]string{}}
 		for _, sc := range r.PostForm["scopes"] {
 			form.Scopes[sc] = true
 		}
-		c, secret, err := s.APIClients.Create(r.Context(), emp.TenantID, form.Name, r.PostForm["scopes"])
+		c, secret, err := s.APIClients.CreateBound(r.Context(), emp.TenantID, form.Name, r.PostForm["scopes"], form.Certificate)
 		if fieldErrors(err, form.Errors) {
 			s.apiClientsPage(w, r, http.StatusUnprocessableEntity, form, nil)
 			return
@@ -97,6 +101,40 @@ func (s *server) handleAPIClientRevoke() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The client was revoked; its tokens no longer work.")
+		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
+	})
+}
+
+// handleAPIClientCertificate binds a client to a client certificate, or
+// unbinds it when the field is empty.
+func (s *server) handleAPIClientCertificate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, err := pathID(r, "id", "API client")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !s.readForm(w, r) {
+			return
+		}
+		cert := r.PostForm.Get("certificate")
+		c, err := s.APIClients.SetCertificate(r.Context(), emp.TenantID, id, cert)
+		errs := map[string]string{}
+		if fieldErrors(err, errs) {
+			s.apiClientsPageWith(w, r, http.StatusUnprocessableEntity, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}},
+				apiclients.CertForm{ClientID: id.String(), Certificate: cert, Error: errs["certificate"]}, nil)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if c.CertThumbprint == "" {
+			s.flash(w, r, "success", c.Name+" is no longer bound to a certificate.")
+		} else {
+			s.flash(w, r, "success", c.Name+" is bound to the certificate; its new tokens work only with it.")
+		}
 		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
 	})
 }

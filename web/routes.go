@@ -186,6 +186,7 @@ func (s *server) routes() []route {
 		{"POST /api-clients", need(staff.PermAPIClients), s.handleAPIClientCreate()},
 		{"POST /api-clients/{id}/rotate", need(staff.PermAPIClients), s.handleAPIClientRotate()},
 		{"POST /api-clients/{id}/revoke", need(staff.PermAPIClients), s.handleAPIClientRevoke()},
+		{"POST /api-clients/{id}/certificate", need(staff.PermAPIClients), s.handleAPIClientCertificate()},
 		{"GET /webhooks", need(staff.PermWebhooks), s.handleWebhookList()},
 		{"POST /webhooks", need(staff.PermWebhooks), s.handleWebhookCreate()},
 		{"GET /webhooks/{id}", need(staff.PermWebhooks), s.handleWebhookShow()},

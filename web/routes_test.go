@@ -139,6 +139,7 @@ var allowed = map[string][]staff.Role{
 	"POST /config/categories/{id}/status":              {ad},
 	"POST /config/categories/{id}/features":            {ad},
 	"POST /config/categories/{id}/features/{feature}/detach": {ad},
+	"POST /api-clients/{id}/certificate":                     {ad},
 	"POST /config/features":                                  {ad},
 	"POST /config/features/{id}/parameters":                  {ad},
 	"POST /config/features/{id}/parameters/{param}/delete":   {ad},

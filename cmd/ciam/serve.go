@@ -116,16 +116,30 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 			return err
 		}
 	}
+	scheme := "http"
+	if cfg.TLS.Enabled() {
+		if srv.TLSConfig, err = web.ServerTLS(cfg.TLS); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	addr := ln.Addr().(*net.TCPAddr)
-	logger.Info("listening", slog.String("addr", addr.String()), slog.String("public_url", cfg.PublicURL.String()))
-	fmt.Fprintf(stdout, "ciam: listening on http://%s\n", hostPort(addr))
+	logger.Info("listening", slog.String("addr", addr.String()), slog.String("public_url", cfg.PublicURL.String()),
+		slog.Bool("tls", cfg.TLS.Enabled()), slog.Bool("client_certificates", cfg.TLS.ClientCAFile != ""))
+	fmt.Fprintf(stdout, "ciam: listening on %s://%s\n", scheme, hostPort(addr))
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -5,6 +5,7 @@ package config
 import (
 	"crypto/hkdf"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -42,7 +43,26 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	// DebugAddr, when set, is a loopback address serving Go's profiler.
 	DebugAddr string
+	// TLS, when its CertFile is set, makes the server listen with TLS.
+	TLS TLS
 }
+
+// TLS is how the server listens with TLS itself, rather than behind a
+// proxy that ends it.
+type TLS struct {
+	CertFile string
+	KeyFile  string
+	// ClientCAFile, when set, asks clients for a certificate and verifies
+	// one given against these CAs (customer apps come without one, so it
+	// is optional on the connection). API clients bound to a certificate
+	// need it.
+	ClientCAFile string
+	// MinVersion is tls.VersionTLS12 or tls.VersionTLS13.
+	MinVersion uint16
+}
+
+// Enabled reports whether the server listens with TLS.
+func (t TLS) Enabled() bool { return t.CertFile != "" }
 
 // OIDC is how employees sign in.
 type OIDC struct {
@@ -99,6 +119,10 @@ var Vars = []Var{
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
 	{Name: "DEBUG_ADDR", Doc: "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler at /debug/pprof/ for performance work; empty serves nothing"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
+	{Name: "TLS_CERT_FILE", Doc: "PEM certificate (with its chain) the server listens with over TLS on HTTP_ADDR; empty: plain HTTP, for a proxy that ends TLS"},
+	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
+	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
+	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
 }
 
 // Roles an OIDC_ROLE_MAP may grant.
@@ -254,6 +278,25 @@ func Load(getenv func(string) string) (Config, error) {
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 			bad("DEBUG_ADDR", "want a loopback host:port such as 127.0.0.1:6060 (the profiler must not be reachable from the network), got %q", c.DebugAddr)
 		}
+	}
+
+	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = get("TLS_CERT_FILE"), get("TLS_KEY_FILE"), get("TLS_CLIENT_CA_FILE")
+	switch {
+	case c.TLS.CertFile != "" && c.TLS.KeyFile == "":
+		bad("TLS_KEY_FILE", "required with TLS_CERT_FILE")
+	case c.TLS.CertFile == "" && c.TLS.KeyFile != "":
+		bad("TLS_CERT_FILE", "required with TLS_KEY_FILE")
+	}
+	if c.TLS.ClientCAFile != "" && c.TLS.CertFile == "" {
+		bad("TLS_CLIENT_CA_FILE", "needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates come only over the server's own TLS")
+	}
+	switch get("TLS_MIN_VERSION") {
+	case "1.2":
+		c.TLS.MinVersion = tls.VersionTLS12
+	case "1.3":
+		c.TLS.MinVersion = tls.VersionTLS13
+	default:
+		bad("TLS_MIN_VERSION", "want 1.2 or 1.3, got %q", get("TLS_MIN_VERSION"))
 	}
 
 	if len(errs) > 0 {

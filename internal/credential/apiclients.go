@@ -81,12 +81,29 @@ type APIClient struct {
 	RotatedAt  *time.Time
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
+	// CertThumbprint binds the client to a client certificate: its
+	// x5t#S256 (see Thumbprint); "" when the client is not bound.
+	CertThumbprint string
 }
 
 func clientFrom(r db.ApiClient) APIClient {
 	return APIClient{ID: r.ID, TenantID: r.TenantID, ClientID: r.ClientID, Name: r.Name, Scopes: r.Scopes,
 		SecretHint: r.SecretHint, Status: r.Status, CreatedAt: r.CreatedAt, RotatedAt: r.RotatedAt,
-		RevokedAt: r.RevokedAt, LastUsedAt: r.LastUsedAt}
+		RevokedAt: r.RevokedAt, LastUsedAt: r.LastUsedAt, CertThumbprint: deref(r.CertThumbprint)}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // APIClients manages API clients and issues their tokens.
@@ -145,12 +162,22 @@ func normaliseScopes(scopes []string) ([]string, error) {
 // Create makes a client and returns it with its secret, which is shown
 // this once and stored only as a hash.
 func (s *APIClients) Create(ctx context.Context, tenant uuid.UUID, name string, scopes []string) (APIClient, string, error) {
+	return s.CreateBound(ctx, tenant, name, scopes, "")
+}
+
+// CreateBound is Create of a client bound to a client certificate:
+// certificate is what ParseThumbprint reads, "" for an unbound client.
+func (s *APIClients) CreateBound(ctx context.Context, tenant uuid.UUID, name string, scopes []string, certificate string) (APIClient, string, error) {
 	name = strings.TrimSpace(name)
 	var fe apperr.Fields
 	if name == "" || len([]rune(name)) > 120 {
 		fe.Add("name", "give the client a name of 1 to 120 characters")
 	}
 	scopes, err := normaliseScopes(scopes)
+	if e, ok := apperr.As(err); ok {
+		fe = append(fe, e.Fields...)
+	}
+	thumb, err := ParseThumbprint("certificate", certificate)
 	if e, ok := apperr.As(err); ok {
 		fe = append(fe, e.Fields...)
 	}
@@ -164,12 +191,16 @@ func (s *APIClients) Create(ctx context.Context, tenant uuid.UUID, name string, 
 	var created APIClient
 	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		row, err := q.CreateAPIClient(ctx, db.CreateAPIClientParams{ID: uuid.New(), TenantID: tenant, ClientID: clientID,
-			Name: name, Scopes: scopes, SecretHash: hash, SecretHint: hint, CreatedBy: actorStaffID(ctx)})
+			Name: name, Scopes: scopes, SecretHash: hash, SecretHint: hint, CreatedBy: actorStaffID(ctx), CertThumbprint: nullable(thumb)})
 		if err != nil {
 			return err
 		}
 		created = clientFrom(row)
-		return s.record(ctx, q, created, "api_client.created", nil, map[string]any{"clientId": clientID, "name": name, "scopes": scopes})
+		after := map[string]any{"clientId": clientID, "name": name, "scopes": scopes}
+		if thumb != "" {
+			after["certThumbprint"] = thumb
+		}
+		return s.record(ctx, q, created, "api_client.created", nil, after)
 	})
 	if err != nil {
 		return APIClient{}, "", fmt.Errorf("credential: create api client: %w", err)
@@ -257,6 +288,41 @@ func (s *APIClients) Revoke(ctx context.Context, tenant, id uuid.UUID) error {
 	return nil
 }
 
+// SetCertificate binds client id to the certificate given (what
+// ParseThumbprint reads), or unbinds it when certificate is empty. Tokens
+// already issued keep the binding they were issued with until they
+// expire.
+func (s *APIClients) SetCertificate(ctx context.Context, tenant, id uuid.UUID, certificate string) (APIClient, error) {
+	thumb, err := ParseThumbprint("certificate", certificate)
+	if err != nil {
+		return APIClient{}, err
+	}
+	var c APIClient
+	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		before, err := q.APIClientByID(ctx, db.APIClientByIDParams{TenantID: tenant, ID: id})
+		if err != nil {
+			return err
+		}
+		row, err := q.SetAPIClientCertificate(ctx, db.SetAPIClientCertificateParams{TenantID: tenant, ID: id, CertThumbprint: nullable(thumb)})
+		if err != nil {
+			return err
+		}
+		c = clientFrom(row)
+		action := "api_client.certificate_bound"
+		if thumb == "" {
+			action = "api_client.certificate_unbound"
+		}
+		return s.record(ctx, q, c, action, map[string]any{"certThumbprint": deref(before.CertThumbprint)}, map[string]any{"certThumbprint": thumb})
+	})
+	if db.IsNotFound(err) {
+		return APIClient{}, apperr.New(apperr.NotFound, "no such active API client")
+	}
+	if err != nil {
+		return APIClient{}, fmt.Errorf("credential: api client certificate: %w", err)
+	}
+	return c, nil
+}
+
 // errInvalidClient is the OAuth error for a bad client id or secret.
 func errInvalidClient() error {
 	return apperr.New(apperr.Unauthenticated, "client authentication failed").WithAPI("invalid_client")
@@ -264,7 +330,10 @@ func errInvalidClient() error {
 
 // Token authenticates a client by id and secret and issues an admin token
 // for the requested scopes (all of the client's when none are asked).
-func (s *APIClients) Token(ctx context.Context, clientID, secret string, requested []string) (string, Claims, error) {
+// presented is the x5t#S256 of the client certificate of the request's
+// TLS connection, "" without one: a client bound to a certificate must
+// present it, and its token is bound to it (RFC 8705).
+func (s *APIClients) Token(ctx context.Context, clientID, secret string, requested []string, presented string) (string, Claims, error) {
 	var row db.APIClientForTokenRow
 	err := db.OneStatement(ctx, s.pool, uuid.Nil, func(q *db.Queries) error {
 		var err error
@@ -281,6 +350,9 @@ func (s *APIClients) Token(ctx context.Context, clientID, secret string, request
 	if subtle.ConstantTimeCompare(h[:], row.SecretHash) != 1 || row.Status != "ACTIVE" {
 		return "", Claims{}, errInvalidClient()
 	}
+	if row.CertThumbprint != "" && !SameThumbprint(row.CertThumbprint, presented) {
+		return "", Claims{}, errInvalidClient()
+	}
 	scopes := row.Scopes
 	if len(requested) > 0 {
 		scopes = nil
@@ -291,7 +363,8 @@ func (s *APIClients) Token(ctx context.Context, clientID, secret string, request
 			scopes = append(scopes, r)
 		}
 	}
-	raw, claims, err := s.keys.Issue(ctx, Claims{Kind: KindClient, Subject: row.ID.String(), TenantID: row.TenantID, Scopes: scopes}, s.TokenTTL)
+	raw, claims, err := s.keys.Issue(ctx, Claims{Kind: KindClient, Subject: row.ID.String(), TenantID: row.TenantID, Scopes: scopes,
+		CertThumbprint: row.CertThumbprint}, s.TokenTTL)
 	if err != nil {
 		return "", Claims{}, err
 	}

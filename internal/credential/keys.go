@@ -44,6 +44,9 @@ type Claims struct {
 	ID        string
 	IssuedAt  time.Time
 	Expiry    time.Time
+	// CertThumbprint is the x5t#S256 of the client certificate the token
+	// is bound to (its cnf claim, RFC 8705); "" for a token that is not.
+	CertThumbprint string
 }
 
 // HasScope reports whether the token carries scope.
@@ -54,6 +57,13 @@ type customClaims struct {
 	TenantID string `json:"tid"`
 	Scope    string `json:"scope,omitempty"`
 	Session  string `json:"sid,omitempty"`
+	Cnf      *cnf   `json:"cnf,omitempty"`
+}
+
+// cnf is RFC 7800's confirmation claim with RFC 8705's certificate
+// thumbprint.
+type cnf struct {
+	X5tS256 string `json:"x5t#S256"`
 }
 
 // KeyRing signs and verifies API tokens with ES256 keys kept sealed in the
@@ -226,11 +236,19 @@ func (k *KeyRing) Issue(ctx context.Context, c Claims, ttl time.Duration) (strin
 	raw, err := jwt.Signed(signer).Claims(jwt.Claims{
 		Issuer: k.issuer, Subject: c.Subject, Audience: jwt.Audience{Audience}, ID: c.ID,
 		IssuedAt: jwt.NewNumericDate(c.IssuedAt), NotBefore: jwt.NewNumericDate(c.IssuedAt), Expiry: jwt.NewNumericDate(c.Expiry),
-	}).Claims(customClaims{Kind: c.Kind, TenantID: c.TenantID.String(), Scope: strings.Join(c.Scopes, " "), Session: c.SessionID}).Serialize()
+	}).Claims(customClaims{Kind: c.Kind, TenantID: c.TenantID.String(), Scope: strings.Join(c.Scopes, " "), Session: c.SessionID,
+		Cnf: confirmation(c.CertThumbprint)}).Serialize()
 	if err != nil {
 		return "", c, fmt.Errorf("credential: sign token: %w", err)
 	}
 	return raw, c, nil
+}
+
+func confirmation(thumbprint string) *cnf {
+	if thumbprint == "" {
+		return nil
+	}
+	return &cnf{X5tS256: thumbprint}
 }
 
 func errToken(msg string) error {
@@ -297,6 +315,14 @@ func (k *KeyRing) verify(ctx context.Context, raw string) (Claims, string, error
 	}
 	c := Claims{Kind: custom.Kind, Subject: std.Subject, TenantID: tenant, Scopes: strings.Fields(custom.Scope),
 		SessionID: custom.Session, ID: std.ID}
+	if custom.Cnf != nil {
+		if custom.Cnf.X5tS256 == "" {
+			// A confirmation this server cannot check: refuse it rather
+			// than treat the token as unbound.
+			return Claims{}, "", errToken("the bearer token is not valid for this API")
+		}
+		c.CertThumbprint = custom.Cnf.X5tS256
+	}
 	if std.IssuedAt != nil {
 		c.IssuedAt = std.IssuedAt.Time()
 	}

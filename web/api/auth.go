@@ -80,6 +80,9 @@ var (
 	errNoTenant   = apperr.New(apperr.Malformed, "send the X-Tenant-ID header with your tenant's slug or id").WithAPI("INVALID_REQUEST")
 	errNoToken    = apperr.New(apperr.Unauthenticated, "send an Authorization: Bearer token (or X-Auth-Token)").WithAPI("UNAUTHENTICATED")
 	errWrongTenat = apperr.New(apperr.Forbidden, "this token was issued for another tenant").WithAPI("FORBIDDEN")
+	// errCertificateBound refuses a certificate-bound token (RFC 8705) on a
+	// connection without its client certificate.
+	errCertificateBound = apperr.New(apperr.Unauthenticated, "this token is bound to a client certificate: call over TLS with that certificate").WithAPI("INVALID_TOKEN")
 )
 
 // tenantOf resolves the request's X-Tenant-ID to an active tenant.
@@ -135,6 +138,10 @@ func (a *API) Guard(access Access, h http.Handler) http.Handler {
 		}
 		if claims.TenantID != t.ID {
 			a.WriteError(w, r, errWrongTenat)
+			return
+		}
+		if claims.CertThumbprint != "" && !credential.SameThumbprint(claims.CertThumbprint, PeerThumbprint(r)) {
+			a.WriteError(w, r, errCertificateBound)
 			return
 		}
 		p := Principal{Kind: claims.Kind, TenantID: t.ID, Scopes: claims.Scopes, SessionID: claims.SessionID}

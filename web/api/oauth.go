@@ -57,7 +57,7 @@ func (a *API) HandleToken() http.Handler {
 			writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "send client_id and client_secret")
 			return
 		}
-		raw, claims, err := a.Clients.Token(r.Context(), id, secret, strings.Fields(f.Get("scope")))
+		raw, claims, err := a.Clients.Token(r.Context(), id, secret, strings.Fields(f.Get("scope")), PeerThumbprint(r))
 		if err != nil {
 			e, ok := apperr.As(err)
 			switch {
