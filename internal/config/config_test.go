@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"os"
 	"strings"
 	"testing"
@@ -85,4 +86,35 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TLS is off by default; its settings come as a whole, and each wrong one
+// is named.
+func TestTLSSettings(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil || c.TLS.Enabled() || c.TLS.MinVersion != tls.VersionTLS12 {
+		t.Fatalf("default TLS %+v (%v)", c.TLS, err)
+	}
+	m := valid()
+	m["TLS_CERT_FILE"], m["TLS_KEY_FILE"], m["TLS_CLIENT_CA_FILE"], m["TLS_MIN_VERSION"] = "server.pem", "server.key", "ca.pem", "1.3"
+	if c, err = Load(env(m)); err != nil || !c.TLS.Enabled() || c.TLS.ClientCAFile != "ca.pem" || c.TLS.MinVersion != tls.VersionTLS13 {
+		t.Fatalf("TLS %+v (%v)", c.TLS, err)
+	}
+	for _, tc := range []struct {
+		set  map[string]string
+		name string
+	}{
+		{map[string]string{"TLS_CERT_FILE": "server.pem"}, "TLS_KEY_FILE"},
+		{map[string]string{"TLS_KEY_FILE": "server.key"}, "TLS_CERT_FILE"},
+		{map[string]string{"TLS_CLIENT_CA_FILE": "ca.pem"}, "TLS_CLIENT_CA_FILE"},
+		{map[string]string{"TLS_MIN_VERSION": "1.0"}, "TLS_MIN_VERSION"},
+	} {
+		m := valid()
+		for k, v := range tc.set {
+			m[k] = v
+		}
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), tc.name+":") {
+			t.Errorf("%v: %v; want an error naming %s", tc.set, err, tc.name)
+		}
+	}
 }
