@@ -114,7 +114,7 @@ var Vars = []Var{
 	{Name: "DOCUMENT_STORAGE", Default: "postgres", Doc: "where sealed KYC documents are kept: postgres (in the database) or folder"},
 	{Name: "DOCUMENT_STORAGE_DIR", Default: ".data/documents", Doc: "the folder of DOCUMENT_STORAGE=folder"},
 	{Name: "FACE_MODELS_DIR", Default: ".", Doc: "folder holding node_modules (with @vladmandic/face-api and its model weights) and internal/evidence/face/worker.mjs; the server starts the face worker with node from there, and without them selfies are NOT_CHECKED and go to people"},
-	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions use http and point at loopback, private, link-local, CGNAT and NAT64 addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true). Either way a subscription's URL is checked when it is made (at most 2,048 characters, a host that resolves) and its address again at every connection"},
+	{Name: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", Default: "false", Doc: "true lets webhook subscriptions use http and point at loopback, private, link-local, CGNAT and NAT64 addresses; keep false in production so a subscription cannot reach internal services (`make run` sets true). Either way a subscription's URL is checked when it is made (at most 2,048 characters, a host that resolves); with false, the address a delivery connects to is checked again each time"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
 	{Name: "DEBUG_ADDR", Doc: "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler at /debug/pprof/ for performance work; empty serves nothing"},
