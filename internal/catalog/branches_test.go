@@ -200,6 +200,15 @@ func TestConnectionTestRecordsHealth(t *testing.T) {
 	if c.Health != HealthUnhealthy || c.HealthDetail != "refused: "+errPrivate.Error() {
 		t.Errorf("private: %s %q", c.Health, c.HealthDetail)
 	}
+	// Carrier-grade NAT and NAT64 reach internal hosts too: refused before
+	// any packet is sent (without the check, the dial would wait out the
+	// time-out and report that instead).
+	for name, u := range map[string]string{"cgnat": "http://100.64.0.1:9/", "nat64": "http://[64:ff9b::a00:1]:9/"} {
+		c, _ = f.svc.TestConnection(ctx, f.tenant, mk(name, u))
+		if c.Health != HealthUnhealthy || c.HealthDetail != "refused: "+errPrivate.Error() {
+			t.Errorf("%s: %s %q", name, c.Health, c.HealthDetail)
+		}
+	}
 }
 
 func TestSecretIsSealedToItsConnector(t *testing.T) {
