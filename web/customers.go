@@ -16,8 +16,8 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/customer"
-	"github.com/ciamhq/ciam/internal/fieldcrypt"
-	"github.com/ciamhq/ciam/internal/kyc"
+		"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
@@ -76,13 +76,9 @@ func (s *server) handleCustomerSearch() http.Handler {
 		if res.QueryIgnored {
 			view.QueryHint = fmt.Sprintf("Type at least %d characters of a name, e-mail address or phone number; until then every customer is listed.", customer.MinQueryLength)
 		}
-		reveal := emp.Can(staff.PermCustomersPII)
+		seen := piiView(emp)
 		for _, c := range res.Customers {
-			email := c.Email
-			if !reveal {
-				email = fieldcrypt.MaskEmail(email)
-			}
-			view.Rows = append(view.Rows, customersv.Row{ID: c.ID.String(), ShortID: c.ID.String()[:8], Name: c.FullName(), Email: email,
+			view.Rows = append(view.Rows, customersv.Row{ID: c.ID.String(), ShortID: c.ID.String()[:8], Name: c.FullName(), Email: seen.Show(pii.Email, c.Email),
 				Country: c.Nationality, CountryName: "Nationality: " + customer.CountryName(c.Nationality), Status: c.Status,
 				Risk: c.RiskLevel, Permission: c.Permission, Created: c.CreatedAt})
 		}
@@ -330,6 +326,13 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	c := d.Customer
+	// The values show masked until a reveal, which only handleCustomerReveal
+	// makes (and audits), and then as the rule lets emp see them.
+	seen := piiView(emp)
+	canReveal := seen.MayReveal()
+	if !revealed {
+		seen = seen.Unrevealed()
+	}
 	sess, sessTotal, err := s.Customers.Sessions(r.Context(), emp.TenantID, c.ID, 20)
 	if err != nil {
 		s.fail(w, r, err)
@@ -343,7 +346,7 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 	v := customersv.Detail{
 		ID: c.ID.String(), Name: c.FullName(), Status: c.Status, Risk: c.RiskLevel, RiskReasons: c.RiskReasons,
 		Permission: c.Permission, EmailVerified: c.EmailVerifiedAt, Created: c.CreatedAt, Updated: c.UpdatedAt,
-		CanReveal: emp.Can(staff.PermCustomersPII), Revealed: revealed, Profile: profileFields(c, revealed),
+		CanReveal: canReveal, Revealed: revealed, Profile: profileFields(c, seen),
 		SessionTotal: sessTotal, AuditTotal: trail.Total, Standing: form, Limits: limits, Loc: t.Location(), Now: s.Now(),
 	}
 	if d.UserID != uuid.Nil {
@@ -363,9 +366,7 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		row := customersv.Wallet{ID: wl.ID.String(), Status: wl.Status, Currency: wl.Currency, IBAN: wl.IBAN, LimitsSource: wl.LimitsSource,
 			Created: wl.CreatedAt, Decimals: walletLimits.Decimals(wl.Currency), Pending: pendingViews(pending[wl.ID.String()]),
 			CanChangeLimits: mayChangeLimits && wl.Status == customer.WalletActive}
-		if row.IBAN != "" && !revealed {
-			row.IBAN = fieldcrypt.Mask(row.IBAN, 4)
-		}
+		row.IBAN = seen.Show(pii.Account, row.IBAN)
 		if wl.DailyLimit != nil {
 			row.DailyLimit = wl.DailyLimit.StringFixed(row.Decimals)
 		}
@@ -418,9 +419,10 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 	if mayAudit {
 		v.AuditURL = "/audit?" + url.Values{"entity": {"customer:" + c.ID.String()}}.Encode()
 	}
+	reasons := customerText(seen, c, d.Wallets...)
 	for _, rec := range trail.Records {
 		e := customersv.AuditEntry{ID: rec.ID.String(), At: rec.OccurredAt, Actor: rec.ActorName, Action: rec.Action,
-			Code: rec.ReasonCode, Reason: reasonOf(rec.After)}
+			Code: rec.ReasonCode, Reason: reasons.Mask(reasonOf(rec.After))}
 		if e.Actor == "" {
 			e.Actor = rec.ActorType
 		}
@@ -568,15 +570,8 @@ func reasonOf(after json.RawMessage) string {
 	return v.Reason
 }
 
-// profileFields lists the profile, masking the sensitive values unless
-// revealed.
-func profileFields(c customer.Customer, revealed bool) []customersv.Field {
-	mask := func(v string, masked string) string {
-		if revealed || v == "" {
-			return v
-		}
-		return masked
-	}
+// profileFields lists the profile as seen shows it.
+func profileFields(c customer.Customer, seen pii.View) []customersv.Field {
 	addr := c.Address
 	var lines []string
 	for _, part := range []string{strings.TrimSpace(addr.StreetNumber + " " + addr.Street), addr.Apartment, addr.City, addr.State, addr.PostalCode, addr.Country} {
@@ -584,30 +579,21 @@ func profileFields(c customer.Customer, revealed bool) []customersv.Field {
 			lines = append(lines, part)
 		}
 	}
-	address := strings.Join(lines, ", ")
-	maskedAddress := "••••"
-	if addr.Country != "" {
-		maskedAddress = "••••, " + addr.Country
-	}
 	income := ""
 	if c.AnnualIncome != nil {
 		income = c.AnnualIncome.StringFixed(2)
-	}
-	dob := ""
-	if !c.DateOfBirth.IsZero() {
-		dob = c.DateOfBirth.Format("2006-01-02")
 	}
 	nationality := c.Nationality
 	if nationality != "" {
 		nationality += " · " + customer.CountryName(c.Nationality)
 	}
 	return []customersv.Field{
-		{Key: "email", Label: "E-mail", Value: mask(c.Email, fieldcrypt.MaskEmail(c.Email)), Sensitive: true},
-		{Key: "phone", Label: "Phone", Value: mask(c.PhoneNumber, fieldcrypt.Mask(c.PhoneNumber, 4)), Sensitive: true},
-		{Key: "alternate-phone", Label: "Alternate phone", Value: mask(c.AlternatePhoneNumber, fieldcrypt.Mask(c.AlternatePhoneNumber, 4)), Sensitive: true},
-		{Key: "date-of-birth", Label: "Date of birth", Value: mask(dob, "••••-••-••"), Sensitive: true},
-		{Key: "address", Label: "Address", Value: mask(address, maskedAddress), Sensitive: true},
-		{Key: "income", Label: "Annual income", Value: mask(income, "••••"), Sensitive: true},
+		{Key: "email", Label: "E-mail", Value: seen.Show(pii.Email, c.Email), Sensitive: true},
+		{Key: "phone", Label: "Phone", Value: seen.Show(pii.Phone, c.PhoneNumber), Sensitive: true},
+		{Key: "alternate-phone", Label: "Alternate phone", Value: seen.Show(pii.Phone, c.AlternatePhoneNumber), Sensitive: true},
+		{Key: "date-of-birth", Label: "Date of birth", Value: seen.Date(c.DateOfBirth), Sensitive: true},
+		{Key: "address", Label: "Address", Value: seen.AddressOf(strings.Join(lines, ", "), addr.Country), Sensitive: true},
+		{Key: "income", Label: "Annual income", Value: seen.Show(pii.Income, income), Sensitive: true},
 		{Key: "nationality", Label: "Nationality", Value: nationality},
 		{Key: "place-of-birth", Label: "Place of birth", Value: c.PlaceOfBirth},
 		{Key: "occupation", Label: "Occupation", Value: c.Occupation},

@@ -17,8 +17,9 @@ import (
 
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/evidence/face"
-	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
 	"github.com/ciamhq/ciam/views/documents"
@@ -122,7 +123,7 @@ func (s *server) handleDocumentView() http.Handler {
 			return
 		}
 		used := v.ChecksUsing(doc.ID)
-		mask := newDocMask(emp)
+		mask := newDocMask(piiView(emp), c)
 		mask.learn(doc, ev)
 		mask.learnChecks(used)
 		view := documents.Viewer{ID: doc.ID.String(), Title: docLabel(doc), ContentURL: "/documents/" + doc.ID.String() + "/content",
@@ -242,101 +243,63 @@ func contentDisposition(d kyc.DocumentInfo) string {
 	return `inline; filename="document` + ext + `"`
 }
 
-// docMask hides document numbers from employees who see customers' values
-// masked elsewhere (no customers.reveal): wherever a number the server read
-// or was told appears (the MRZ, the OCR text, the checks' evidence), only
-// its last four characters show. A nil *docMask shows everything.
-type docMask struct{ nums []string }
+// docMask masks, on the pages about a customer's documents, the values
+// the employee may not see (internal/pii decides): the customer's own and
+// those the documents carry (numbers, dates of birth, personal numbers,
+// addresses), wherever they appear — the MRZ, the OCR text, the checks'
+// evidence. A docMask of a view that sees everything changes nothing.
+type docMask struct{ t *pii.Text }
 
-// minMaskedNumber is the shortest value taken for a document number: a
-// shorter one would mask ordinary words and dates.
-const minMaskedNumber = 5
-
-// newDocMask masks for emp, or is nil when emp may see the values.
-func newDocMask(emp staff.Employee) *docMask {
-	if emp.Can(staff.PermCustomersPII) {
-		return nil
-	}
-	return &docMask{}
+// newDocMask masks as seen shows c's values and those of its wallets.
+func newDocMask(seen pii.View, c customer.Customer, wallets ...customer.Wallet) *docMask {
+	return &docMask{t: customerText(seen, c, wallets...)}
 }
 
-// add learns document numbers to mask (blank and short ones are ignored).
-func (m *docMask) add(nums ...string) {
-	if m == nil {
-		return
-	}
-	for _, n := range nums {
-		n = strings.TrimSpace(n)
-		for _, v := range []string{n, strings.ReplaceAll(n, " ", "")} {
-			if len([]rune(v)) >= minMaskedNumber && !slices.Contains(m.nums, v) {
-				m.nums = append(m.nums, v)
-			}
-		}
-	}
-	// Longest first, so that a number containing another is masked whole.
-	slices.SortFunc(m.nums, func(a, b string) int { return len(b) - len(a) })
-}
-
-// learn adds the numbers a document's evidence and metadata carry.
+// learn adds the values a document's evidence and metadata carry.
 func (m *docMask) learn(d kyc.DocumentInfo, ev *evidence.Evidence) {
-	if m == nil {
+	md := d.Metadata
+	m.t.Learn(pii.DocumentNumber, md.DocumentNumber, extracted(md.ExtractedData, "documentNumber"))
+	m.t.Learn(pii.DateOfBirth, extracted(md.ExtractedData, "dateOfBirth"))
+	m.t.Learn(pii.Address, md.Address.String(), extracted(md.ExtractedData, "address"))
+	if ev == nil {
 		return
 	}
-	m.add(d.Metadata.DocumentNumber, extracted(d.Metadata.ExtractedData, "documentNumber"))
-	if ev != nil {
-		if ev.MRZ != nil {
-			m.add(ev.MRZ.DocumentNumber)
+	if ev.MRZ != nil {
+		m.t.Learn(pii.DocumentNumber, ev.MRZ.DocumentNumber)
+		m.t.Learn(pii.NationalID, ev.MRZ.OptionalData)
+		if !ev.MRZ.DateOfBirth.IsZero() {
+			m.t.Learn(pii.DateOfBirth, ev.MRZ.DateOfBirth.Format(time.DateOnly))
 		}
-		m.add(ev.VisualZone.DocumentNumber)
+	}
+	m.t.Learn(pii.DocumentNumber, ev.VisualZone.DocumentNumber)
+	if ev.Address != nil {
+		m.t.Learn(pii.Address, ev.Address.AddressLines...)
 	}
 }
 
-// learnChecks adds the numbers the checks' evidence carries.
+// learnChecks adds the values the checks' evidence carries.
 func (m *docMask) learnChecks(cs []kyc.StoredCheck) {
-	if m == nil {
-		return
-	}
 	for _, c := range cs {
 		if n, ok := c.Evidence["documentNumber"].(string); ok {
-			m.add(n)
+			m.t.Learn(pii.DocumentNumber, n)
 		}
 		if read, ok := c.Evidence["read"].(map[string]any); ok {
-			if n, ok := read["documentNumber"].(string); ok {
-				m.add(n)
-			}
+			m.t.Learn(pii.DocumentNumber, extracted(read, "documentNumber"))
+			m.t.Learn(pii.DateOfBirth, extracted(read, "dateOfBirth"))
 		}
+		m.t.Learn(pii.Address, words(c.Evidence["addressOnDocument"])...)
 	}
 }
 
-// text masks every known number in s as "•••• 4567".
-func (m *docMask) text(s string) string {
-	if m == nil {
-		return s
-	}
-	for _, n := range m.nums {
-		s = strings.ReplaceAll(s, n, fieldcrypt.Mask(n, 4))
-	}
-	return s
-}
+// text masks every known value in s ("•••• 4567" for a number).
+func (m *docMask) text(s string) string { return m.t.Mask(s) }
 
-// fixed masks every known number in s keeping its length, for the MRZ's
+// fixed masks every known value in s keeping its length, for the MRZ's
 // columns: "•••••4567".
-func (m *docMask) fixed(s string) string {
-	if m == nil {
-		return s
-	}
-	for _, n := range m.nums {
-		r := []rune(n)
-		s = strings.ReplaceAll(s, n, strings.Repeat("•", len(r)-4)+string(r[len(r)-4:]))
-	}
-	return s
-}
+func (m *docMask) fixed(s string) string { return m.t.Fixed(s) }
 
 // kvs masks the values of labelled lines.
 func (m *docMask) kvs(items []components.KV) []components.KV {
-	if m == nil {
-		return items
-	}
 	out := make([]components.KV, len(items))
 	for i, it := range items {
 		out[i] = components.KV{Key: it.Key, Value: m.text(it.Value)}
@@ -346,9 +309,6 @@ func (m *docMask) kvs(items []components.KV) []components.KV {
 
 // check masks a check's evidence.
 func (m *docMask) check(c components.Check) components.Check {
-	if m == nil {
-		return c
-	}
 	c.Evidence = m.kvs(c.Evidence)
 	c.Raw = m.text(c.Raw)
 	return c

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
@@ -97,11 +98,12 @@ func (s *server) handleReviewList() http.Handler {
 		view.Ages = []reviews.Option{{Label: "Any time"}, {Value: kyc.AgeFresh, Label: "Under " + hours(kyc.ReviewFresh), Count: c.Fresh},
 			{Value: kyc.AgeAging, Label: hours(kyc.ReviewFresh) + " to " + hours(kyc.ReviewSLA), Count: c.Aging},
 			{Value: kyc.AgeOverdue, Label: "Over the SLA", Count: c.Overdue}}
+		seen := piiView(emp)
 		view.Assignees = []reviews.Option{{Label: "Anyone"}, {Value: kyc.AssigneeMe, Label: "Me", Count: c.Mine},
 			{Value: kyc.AssigneeUnassigned, Label: "Unassigned", Count: c.Unassigned}}
 		for _, it := range page.Items {
 			row := reviews.Row{ID: it.VerificationID.String(), CustomerID: it.CustomerID.String(), CustomerName: it.CustomerName,
-				Email: it.Email, Nationality: it.Nationality, Risk: it.RiskLevel, Reasons: it.Reasons, QueuedAt: it.QueuedAt,
+				Email: seen.Show(pii.Email, it.Email), Nationality: it.Nationality, Risk: it.RiskLevel, Reasons: it.Reasons, QueuedAt: it.QueuedAt,
 				Age: ageBadge(it.QueuedAt, view.Now), Assignee: it.AssigneeName, Mine: it.AssigneeID != nil && *it.AssigneeID == emp.ID}
 			view.Rows = append(view.Rows, row)
 		}
@@ -193,9 +195,13 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	now := s.Now()
 	c := cd.Customer
+	// The page shows the customer's values as the one rule lets emp see
+	// them, the same as the customer's page: a reviewer who may decide a
+	// HIGH risk compares them in full; an analyst sees them masked.
+	seen := piiView(emp)
 	d := reviews.Detail{ID: v.ID.String(), Status: v.Status, Risk: v.RiskLevel, Reasons: v.ReasonsForReview, Version: v.Version,
 		QueuedAt: v.ReviewQueuedAt, Assignee: assignee, Mine: v.AssigneeID != nil && *v.AssigneeID == emp.ID,
-		Customer: personOf(c, now), CanAssign: emp.Can(staff.PermReviewsDecide), CanDecide: emp.Can(staff.PermReviewsDecide),
+		Customer: personOf(c, now, seen), CanAssign: emp.Can(staff.PermReviewsDecide), CanDecide: emp.Can(staff.PermReviewsDecide),
 		Form: form, Problem: problem, Loc: t.Location(), Now: now}
 	d.NeedsSenior = d.CanDecide && v.RiskLevel == "HIGH" && !emp.Can(staff.PermReviewsHigh)
 	if v.ReviewQueuedAt != nil {
@@ -203,11 +209,11 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	for _, wl := range cd.Wallets {
 		if wl.Status == "ACTIVE" {
-			d.Customer.WalletIBAN, d.Customer.WalletCurrency, d.Customer.WalletStatus = wl.IBAN, wl.Currency, wl.Status
+			d.Customer.WalletIBAN, d.Customer.WalletCurrency, d.Customer.WalletStatus = seen.Show(pii.Account, wl.IBAN), wl.Currency, wl.Status
 			break
 		}
 	}
-	mask := newDocMask(emp)
+	mask := newDocMask(seen, c, cd.Wallets...)
 	mask.learnChecks(v.Checks)
 	evs := map[uuid.UUID]*evidence.Evidence{}
 	for _, doc := range v.Documents {
@@ -219,12 +225,15 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 		evs[doc.ID] = ev
 		mask.learn(doc, ev)
 	}
-	d.Comparison = comparison(c, v, mask)
+	d.Comparison = comparison(c, v, seen, mask)
 	d.Findings = map[string][]reviews.Finding{}
 	names := docNames(v.Documents)
 	for _, chk := range sortedChecks(v.Checks) {
 		cv := mask.check(checkView(chk, names))
 		if f := findings(chk, c); len(f) > 0 {
+			for i := range f {
+				f[i].Text = mask.text(f[i].Text)
+			}
 			d.Findings[chk.Kind] = f
 		}
 		if chk.Kind == kyc.CheckSanctions || chk.Kind == kyc.CheckPEP {
@@ -260,7 +269,7 @@ func (s *server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.Faces = facePair(faces, d.Documents)
 	if v.Decision != "" {
-		last := &reviews.Decided{Decision: v.Decision, By: v.DecidedByName, Notes: v.ReviewerNotes}
+		last := &reviews.Decided{Decision: v.Decision, By: v.DecidedByName, Notes: mask.text(v.ReviewerNotes)}
 		if v.CompletedAt != nil {
 			last.At = v.CompletedAt.In(t.Location()).Format("2006-01-02 15:04 MST")
 		}
@@ -325,12 +334,13 @@ func formatAddress(a customer.Address) string {
 	return orDash(strings.Join(parts, ", "))
 }
 
-func personOf(c customer.Customer, now time.Time) reviews.Person {
-	p := reviews.Person{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: c.DateOfBirth.Format(time.DateOnly),
+// personOf is c as seen shows it.
+func personOf(c customer.Customer, now time.Time, seen pii.View) reviews.Person {
+	p := reviews.Person{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: seen.Date(c.DateOfBirth),
 		Age: strconv.Itoa(customer.Age(c.DateOfBirth, now)) + " years", PlaceOfBirth: orDash(c.PlaceOfBirth),
-		Nationality: orDash(customer.CountryName(c.Nationality) + " (" + c.Nationality + ")"), Email: c.Email, Phone: orDash(c.PhoneNumber),
-		Address: formatAddress(c.Address), Occupation: orDash(c.Occupation), Employer: orDash(c.EmployerName),
-		AnnualIncome: limitText(c.AnnualIncome), SourceOfFunds: orDash(c.SourceOfFunds), Status: c.Status, Permission: c.Permission,
+		Nationality: orDash(customer.CountryName(c.Nationality) + " (" + c.Nationality + ")"), Email: seen.Show(pii.Email, c.Email), Phone: orDash(seen.Show(pii.Phone, c.PhoneNumber)),
+		Address: seen.AddressOf(formatAddress(c.Address), c.Address.Country), Occupation: orDash(c.Occupation), Employer: orDash(c.EmployerName),
+		AnnualIncome: seen.Show(pii.Income, limitText(c.AnnualIncome)), SourceOfFunds: orDash(c.SourceOfFunds), Status: c.Status, Permission: c.Permission,
 		Risk: c.RiskLevel, RiskReasons: c.RiskReasons, RegisteredAt: c.CreatedAt, CategoryName: "—"}
 	var cat struct{ Name string }
 	if json.Unmarshal(c.Categorization, &cat) == nil && cat.Name != "" {
@@ -343,7 +353,7 @@ func personOf(c customer.Customer, now time.Time) reviews.Person {
 // document and proof of address show, with the checks' verdicts. What
 // the server read comes first; what the upload declared is shown, marked
 // as such, only where nothing was read.
-func comparison(c customer.Customer, v kyc.Verification, mask *docMask) []reviews.Compare {
+func comparison(c customer.Customer, v kyc.Verification, seen pii.View, mask *docMask) []reviews.Compare {
 	latest := map[string]kyc.DocumentInfo{}
 	for _, d := range v.Documents { // oldest first: the latest of each type wins
 		latest[d.Type] = d
@@ -395,12 +405,12 @@ func comparison(c customer.Customer, v kyc.Verification, mask *docMask) []review
 	exp, expSrc := pick(extracted(read, "expiryDate"), md.ExpiryDate)
 	rows := []reviews.Compare{
 		{Field: "Name", Registered: c.FullName(), Document: name, Source: nameSrc, Verdict: verdict(hasID && name != "—", "NAME_MISMATCH")},
-		{Field: "Date of birth", Registered: c.DateOfBirth.Format(time.DateOnly), Document: dob, Source: dobSrc, Verdict: verdict(hasID && dob != "—", "DATE_OF_BIRTH_MISMATCH")},
+		{Field: "Date of birth", Registered: seen.Date(c.DateOfBirth), Document: mask.text(dob), Source: dobSrc, Verdict: verdict(hasID && dob != "—", "DATE_OF_BIRTH_MISMATCH")},
 		{Field: "Nationality / issuing country", Registered: c.Nationality, Document: nat, Source: natSrc},
 		{Field: "Document number", Registered: "—", Document: mask.text(num), Source: numSrc},
 		{Field: "Document expiry", Registered: "—", Document: exp, Source: expSrc, Verdict: verdict(hasID && exp != "—", "EXPIRED")},
 	}
-	addr := reviews.Compare{Field: "Address", Registered: formatAddress(c.Address), Document: "—"}
+	addr := reviews.Compare{Field: "Address", Registered: seen.AddressOf(formatAddress(c.Address), c.Address.Country), Document: "—"}
 	if hasPOA {
 		addr.Source = docLabel(poa)
 		ac, checked := v.Check(kyc.CheckAddress)
@@ -425,6 +435,7 @@ func comparison(c customer.Customer, v kyc.Verification, mask *docMask) []review
 			}
 		}
 	}
+	addr.Document = mask.text(addr.Document)
 	return append(rows, addr)
 }
 

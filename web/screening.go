@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -118,13 +117,9 @@ func (s *server) hitPage(w http.ResponseWriter, r *http.Request, status int, id 
 		CanDecide: emp.Can(staff.PermScreeningDo), Error: formErr, Draft: draft, Loc: t.Location(), Now: s.Now(),
 	}
 	if c, err := s.Customers.Get(r.Context(), emp.TenantID, d.SubjectID); err == nil {
-		// Deciding a hit needs the date of birth beside the entry's; whoever
-		// may not decide sees it masked, as on the customer's page.
-		dob := "••••-••-••"
-		if emp.Can(staff.PermScreeningDo) || emp.Can(staff.PermCustomersPII) {
-			dob = c.DateOfBirth.Format(time.DateOnly)
-		}
-		view.Customer = screeningv.Customer{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: dob,
+		// The date of birth as the one rule shows it, as on the customer's
+		// page: masked to whoever may not see it there, even if they decide.
+		view.Customer = screeningv.Customer{ID: c.ID.String(), Name: c.FullName(), DateOfBirth: piiView(emp).Date(c.DateOfBirth),
 			Nationality: c.Nationality, Country: c.Address.Country, Status: c.Status, Risk: c.RiskLevel, Found: true}
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		s.fail(w, r, err)

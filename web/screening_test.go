@@ -152,8 +152,14 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 	// The hit: the customer beside the entry, with the explanation.
 	page := "/screening/hits/" + hit.ID.String()
 	d = doc(t, h.get(page, analyst))
-	if got := text(d, `[data-testid="customer-dob"]`); got != "1943-11-23" {
-		t.Errorf("customer side dob %q", got)
+	// An analyst sees the date of birth masked, as on the customer's page
+	// (internal/pii); a senior reviewer sees it whole.
+	if got := text(d, `[data-testid="customer-dob"]`); got != "••••-••-••" {
+		t.Errorf("customer side dob %q for an analyst", got)
+	}
+	_, senior := h.signIn(staff.SeniorReviewer)
+	if got := text(doc(t, h.get("/screening/hits/"+hit.ID.String(), senior)), `[data-testid="customer-dob"]`); got != "1943-11-23" {
+		t.Errorf("customer side dob %q for a senior reviewer", got)
 	}
 	if got := text(d, `[data-testid="entry-name"]`); got != "RODRIGUEZ OREJUELA, Miguel Angel" {
 		t.Errorf("entry side name %q", got)

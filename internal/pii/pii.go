@@ -256,10 +256,17 @@ var keyFields = map[string]Field{
 	"mrz": DocumentData, "extracteddata": DocumentData,
 }
 
+// notPersonal are keys that hold no personal value even inside one (an
+// address's country shows, as on the customer's page).
+var notPersonal = map[string]bool{"country": true, "addresstype": true, "countrycode": true, "type": true, "verified": true}
+
 // FieldOfKey is the field a stored record's key (a dotted path such as
 // "identity.address.street") holds, if it holds one.
 func FieldOfKey(path string) (Field, bool) {
 	parts := strings.Split(strings.ToLower(path), ".")
+	if notPersonal[parts[len(parts)-1]] {
+		return "", false
+	}
 	for i := len(parts) - 1; i >= 0; i-- {
 		if f, ok := keyFields[parts[i]]; ok {
 			return f, true

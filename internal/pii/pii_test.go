@@ -87,7 +87,7 @@ func TestTextMasksLearnedValuesAnywhere(t *testing.T) {
 	if got := tx.Value("identity.dateOfBirth", "1977-03-21"); got != "••••-••-••" {
 		t.Errorf("date of birth %q", got)
 	}
-	if got := tx.Value("identity.country", "GB"); got != "GB" {
+	if got := tx.Value("identity.address.country", "GB"); got != "GB" {
 		t.Errorf("country %q", got)
 	}
 	var none *Text
