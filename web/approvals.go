@@ -79,9 +79,14 @@ func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
-	after := req.After
-	d := approvals.Detail{Row: approvalRow(req, emp.ID.String()), MakerReason: req.MakerReason, DecisionReason: req.DecisionReason,
-		Changes: diffJSON(req.Before, after), CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
+	// The diff as the one rule lets emp see the customer's values.
+	mask, err := s.recordText(r.Context(), emp, req.TargetType, req.TargetID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := approvals.Detail{Row: approvalRow(req, emp.ID.String()), MakerReason: mask.Mask(req.MakerReason), DecisionReason: mask.Mask(req.DecisionReason),
+		Changes: diffJSON(maskJSON(mask, req.Before), maskJSON(mask, req.After)), CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
 		Error: formErr, Loc: t.Location(), Now: s.Now()}
 	s.page(w, r, status, req.Title, "approvals", approvals.DetailPage(d))
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
 	auditv "github.com/ciamhq/ciam/views/audit"
@@ -149,8 +151,26 @@ func (s *server) handleAuditShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d := auditv.Detail{Row: auditRow(rec), Changes: diffJSON(rec.Before, rec.After),
-			Before: pretty(rec.Before), After: pretty(rec.After), Loc: t.Location()}
+		// The states as the one rule lets emp see the customer's values.
+		entityType, entityID := rec.EntityType, rec.EntityID
+		if entityType == "change_request" {
+			if id, err := uuid.Parse(entityID); err == nil {
+				if req, err := s.Approvals.Get(r.Context(), emp.TenantID, id); err == nil {
+					entityType, entityID = req.TargetType, req.TargetID
+				} else if apperr.CodeOf(err) != apperr.NotFound {
+					s.fail(w, r, err)
+					return
+				}
+			}
+		}
+		mask, err := s.recordText(r.Context(), emp, entityType, entityID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		before, after := maskJSON(mask, rec.Before), maskJSON(mask, rec.After)
+		d := auditv.Detail{Row: auditRow(rec), Changes: diffJSON(before, after),
+			Before: pretty(before), After: pretty(after), Loc: t.Location()}
 		s.page(w, r, http.StatusOK, "Audit record", "audit", auditv.DetailPage(d))
 	})
 }
