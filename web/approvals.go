@@ -86,7 +86,7 @@ func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d := approvals.Detail{Row: approvalRow(req, emp.ID.String()), MakerReason: mask.Mask(req.MakerReason), DecisionReason: mask.Mask(req.DecisionReason),
-		Changes: diffJSON(maskJSON(mask, req.Before), maskJSON(mask, req.After)), CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
+		Changes: maskedDiff(mask, req.Before, req.After), CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
 		Error: formErr, Loc: t.Location(), Now: s.Now()}
 	s.page(w, r, status, req.Title, "approvals", approvals.DetailPage(d))
 }

@@ -168,9 +168,8 @@ func (s *server) handleAuditShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		before, after := maskJSON(mask, rec.Before), maskJSON(mask, rec.After)
-		d := auditv.Detail{Row: auditRow(rec), Changes: diffJSON(before, after),
-			Before: pretty(before), After: pretty(after), Loc: t.Location()}
+		d := auditv.Detail{Row: auditRow(rec), Changes: maskedDiff(mask, rec.Before, rec.After),
+			Before: pretty(maskJSON(mask, rec.Before)), After: pretty(maskJSON(mask, rec.After)), Loc: t.Location()}
 		s.page(w, r, http.StatusOK, "Audit record", "audit", auditv.DetailPage(d))
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/staff"
+	auditv "github.com/ciamhq/ciam/views/audit"
 )
 
 // piiView is what emp sees of customers' values: every page that shows
@@ -126,4 +127,22 @@ func maskTree(t *pii.Text, path string, v any) any {
 	default:
 		return x
 	}
+}
+
+// maskedDiff is diffJSON of before and after, each value masked by t: a
+// change of a masked value still shows, masked on both sides.
+func maskedDiff(t *pii.Text, before, after json.RawMessage) []auditv.Change {
+	out := diffJSON(before, after)
+	if t == nil {
+		return out
+	}
+	for i, c := range out {
+		if c.Kind != "added" {
+			out[i].Before = t.Value(c.Path, c.Before)
+		}
+		if c.Kind != "removed" {
+			out[i].After = t.Value(c.Path, c.After)
+		}
+	}
+	return out
 }
