@@ -2,15 +2,39 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/pii"
 	customersv "github.com/ciamhq/ciam/views/customers"
 )
 
 // correctionFields are the form's fields, in the identity's terms.
 var correctionFields = []string{"firstName", "middleName", "lastName", "dateOfBirth", "nationality", "street", "streetNumber",
 	"apartment", "city", "state", "postalCode", "country", "reason"}
+
+// correctionMasked are the form's fields seen may not see.
+func correctionMasked(seen pii.View) map[string]bool {
+	m := map[string]bool{}
+	if !seen.Full(pii.DateOfBirth) {
+		m["dateOfBirth"] = true
+	}
+	if !seen.Full(pii.Address) {
+		for _, k := range []string{"street", "streetNumber", "apartment", "city", "state", "postalCode"} {
+			m[k] = true
+		}
+	}
+	return m
+}
+
+// currentIdentity is c's identity data in the form's terms.
+func currentIdentity(c customer.Customer) map[string]string {
+	a := c.Address
+	return map[string]string{"firstName": c.FirstName, "middleName": c.MiddleName, "lastName": c.LastName, "dateOfBirth": c.DateOfBirth.Format("2006-01-02"),
+		"nationality": c.Nationality, "street": a.Street, "streetNumber": a.StreetNumber, "apartment": a.Apartment, "city": a.City,
+		"state": a.State, "postalCode": a.PostalCode, "country": a.Country}
+}
 
 // handleCustomerCorrectionForm shows the identity correction form, filled
 // with the customer's identity data as it stands.
@@ -27,11 +51,14 @@ func (s *server) handleCustomerCorrectionForm() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		a := c.Address
-		f := customersv.CorrectionForm{ID: id.String(), Name: c.FullName(), Errors: map[string]string{}, Values: map[string]string{
-			"firstName": c.FirstName, "middleName": c.MiddleName, "lastName": c.LastName, "dateOfBirth": c.DateOfBirth.Format("2006-01-02"),
-			"nationality": c.Nationality, "street": a.Street, "streetNumber": a.StreetNumber, "apartment": a.Apartment, "city": a.City,
-			"state": a.State, "postalCode": a.PostalCode, "country": a.Country}}
+		masked := correctionMasked(piiView(emp))
+		f := customersv.CorrectionForm{ID: id.String(), Name: c.FullName(), Errors: map[string]string{}, Values: map[string]string{},
+			Masked: masked}
+		for k, v := range currentIdentity(c) {
+			if !masked[k] {
+				f.Values[k] = v
+			}
+		}
 		s.page(w, r, http.StatusOK, "Correct "+c.FullName(), "customers", customersv.CorrectionPage(f))
 	})
 }
@@ -55,11 +82,19 @@ func (s *server) handleCustomerCorrection() http.Handler {
 			return
 		}
 		f := r.PostForm
-		form := customersv.CorrectionForm{ID: id.String(), Name: c.FullName(), Values: map[string]string{}, Errors: map[string]string{}}
+		masked := correctionMasked(piiView(emp))
+		form := customersv.CorrectionForm{ID: id.String(), Name: c.FullName(), Values: map[string]string{}, Errors: map[string]string{},
+			Masked: masked}
+		current := currentIdentity(c)
+		v := map[string]string{}
 		for _, k := range correctionFields {
 			form.Values[k] = f.Get(k)
+			v[k] = form.Values[k]
+			// A masked field left empty keeps the value the employee never saw.
+			if masked[k] && strings.TrimSpace(v[k]) == "" {
+				v[k] = current[k]
+			}
 		}
-		v := form.Values
 		corr := customer.IdentityCorrection{Reason: v["reason"], Identity: customer.Identity{FirstName: v["firstName"], MiddleName: v["middleName"],
 			LastName: v["lastName"], DateOfBirth: v["dateOfBirth"], Nationality: v["nationality"],
 			Address: customer.Address{Street: v["street"], StreetNumber: v["streetNumber"], Apartment: v["apartment"], City: v["city"],
