@@ -13,6 +13,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/catalog"
+	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/alerts"
 )
@@ -130,6 +131,13 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 		s.fail(w, r, err)
 		return
 	}
+	// What people wrote about the alert, and the rules' values, may hold
+	// the customer's values: shown as the one rule lets emp see them.
+	mask, err := s.recordText(r.Context(), emp, "customer", a.CustomerID.String())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	cp := strings.TrimSpace(strings.Join([]string{a.Counterparty.Name, a.Counterparty.Account, a.Counterparty.Country}, " · "))
 	if strings.Trim(cp, " ·") == "" {
 		cp = "none named"
@@ -137,21 +145,24 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 	view := alerts.Detail{ID: a.ID.String(), Severity: a.Severity, Decision: string(a.Decision), Status: a.Status, Score: a.Score, Open: a.IsOpen(),
 		CustomerID: a.CustomerID.String(), CustomerName: a.CustomerName, CustomerRisk: a.CustomerRisk, CustomerStatus: a.CustomerStatus,
 		TransactionRef: "Transaction " + a.TransactionRef, Type: a.Type, Direction: a.Direction, Channel: orDash(a.Channel),
-		Amount: money(a.Amount, a.Currency), OccurredAt: a.OccurredAt, Counterparty: cp, Notes: a.Notes,
-		Assignee: orDash(a.AssigneeName), Resolution: a.Resolution, SARNarrative: a.SARNarrative, Created: a.CreatedAt, Closed: a.ClosedAt,
+		Amount: money(a.Amount, a.Currency), OccurredAt: a.OccurredAt, Counterparty: cp, Notes: maskAll(mask, a.Notes),
+		Assignee: orDash(a.AssigneeName), Resolution: mask.Mask(a.Resolution), SARNarrative: mask.Mask(a.SARNarrative), Created: a.CreatedAt, Closed: a.ClosedAt,
 		CanManage: emp.Can(staff.PermAlertsManage), CanAudit: emp.Can(staff.PermAuditRead), Errors: errs, Loc: t.Location(), Now: s.Now()}
 	if view.Errors == nil {
 		view.Errors = map[string]string{}
 	}
 	for _, h := range a.Hits {
 		hv := alerts.HitView{Name: h.Name, Version: h.Version, Outcome: string(h.Outcome), Score: h.Score, Values: kvs(h.Values)}
+		for i, kv := range hv.Values {
+			hv.Values[i].Value = mask.Mask(kv.Value)
+		}
 		if h.RuleID != uuid.Nil {
 			hv.RuleID = h.RuleID.String()
 		}
 		view.Hits = append(view.Hits, hv)
 	}
 	for _, c := range a.Comments {
-		view.Comments = append(view.Comments, alerts.CommentView{Author: c.Author, Body: c.Body, At: c.CreatedAt})
+		view.Comments = append(view.Comments, alerts.CommentView{Author: c.Author, Body: mask.Mask(c.Body), At: c.CreatedAt})
 	}
 	for _, rel := range a.Related {
 		view.Related = append(view.Related, alerts.Related{ID: rel.ID.String(), Status: rel.Status, Severity: rel.Severity, At: rel.CreatedAt})
@@ -163,6 +174,15 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 		}
 	}
 	s.page(w, r, status, "Alert", "alerts", alerts.DetailPage(view))
+}
+
+// maskAll is each of ss masked by t.
+func maskAll(t *pii.Text, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, v := range ss {
+		out[i] = t.Mask(v)
+	}
+	return out
 }
 
 func (s *server) handleAlertShow() http.Handler {

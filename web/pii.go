@@ -62,14 +62,20 @@ func (s *server) recordText(ctx context.Context, emp staff.Employee, entityType,
 		return nil, nil
 	}
 	t := piiView(emp).Text()
-	if entityType != "customer" {
-		return t, nil
-	}
 	id, err := uuid.Parse(entityID)
 	if err != nil {
 		return t, nil
 	}
-	c, err := s.Customers.Get(ctx, emp.TenantID, id)
+	cust, err := s.recordCustomer(ctx, emp.TenantID, entityType, id)
+	switch {
+	case apperr.CodeOf(err) == apperr.NotFound:
+		return t, nil
+	case err != nil:
+		return nil, err
+	case cust == uuid.Nil:
+		return t, nil
+	}
+	c, err := s.Customers.Get(ctx, emp.TenantID, cust)
 	switch {
 	case apperr.CodeOf(err) == apperr.NotFound:
 		// Erased or never there: the keys are still masked.
@@ -79,6 +85,35 @@ func (s *server) recordText(ctx context.Context, emp staff.Employee, entityType,
 	}
 	learnCustomer(t, c)
 	return t, nil
+}
+
+// recordCustomer is the customer a record about entityType:id concerns,
+// or uuid.Nil when none is known: its values are masked wherever they
+// appear in the record (a comment quoting a phone number).
+func (s *server) recordCustomer(ctx context.Context, tenant uuid.UUID, entityType string, id uuid.UUID) (uuid.UUID, error) {
+	switch entityType {
+	case "customer":
+		return id, nil
+	case "verification_request":
+		v, err := s.KYC.Get(ctx, tenant, id, nil)
+		return v.CustomerID, err
+	case "document":
+		_, v, err := s.KYC.DocumentView(ctx, tenant, id)
+		return v.CustomerID, err
+	case "aml_alert":
+		if s.AML == nil {
+			return uuid.Nil, nil
+		}
+		a, err := s.AML.Alert(ctx, tenant, id)
+		return a.CustomerID, err
+	case "screening_hit":
+		if s.Screening == nil {
+			return uuid.Nil, nil
+		}
+		h, err := s.Screening.HitDetail(ctx, tenant, id)
+		return h.SubjectID, err
+	}
+	return uuid.Nil, nil
 }
 
 // maskJSON is raw with every value t masks masked; a nil t or a raw that

@@ -139,7 +139,13 @@ func (h *harness) piiAlert(cust string, maker, checker *http.Cookie) string {
 	if resp.StatusCode != 200 || data["alertId"] == nil {
 		t.Fatalf("screen: %d %v", resp.StatusCode, out)
 	}
-	return data["alertId"].(string)
+	alert := data["alertId"].(string)
+	// A comment that quotes the customer's values, as people write them.
+	comment := url.Values{"body": {"Called " + piiPhone + " and wrote to " + piiEmail + "; born " + piiDOB + "."}}
+	if resp := h.post("/alerts/"+alert+"/comment", comment, maker); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment: %d", resp.StatusCode)
+	}
+	return alert
 }
 
 // piiPage is one page of the walk, fetched as a role sees it.
@@ -235,7 +241,7 @@ func TestPIIMaskingOnEveryPage(t *testing.T) {
 		// The review page shows a wallet's IBAN once it is active: not yet.
 		{path: "/reviews/" + vr, masked: []string{"q•••@example.org", "•••• 0731", "••••-••-••", "•••• 1245"},
 			full: []string{piiEmail, piiPhone, piiDOB, piiStreet, piiDocNumber}},
-		{path: "/alerts"}, {path: "/alerts?status=all&customer=" + cust}, {path: "/alerts/" + alert},
+		{path: "/alerts"}, {path: "/alerts?status=all&customer=" + cust}, {path: "/alerts/" + alert, masked: []string{"q•••@example.org", "•••• 0731"}, full: []string{piiEmail, piiPhone}},
 		{path: "/screening"}, {path: "/screening/hits/" + hit, masked: []string{"••••-••-••"}, full: []string{piiDOB}},
 		{path: "/approvals"}, {path: "/approvals?status=all"}, {path: "/approvals/" + approval, masked: []string{"••••-••-••"}, full: []string{piiDOBFixed}},
 		{path: "/audit?" + url.Values{"entity": {"customer:" + cust}}.Encode()},
