@@ -37,7 +37,7 @@ func learnCustomer(t *pii.Text, c customer.Customer, wallets ...customer.Wallet)
 	a := c.Address
 	t.Learn(pii.Address, strings.TrimSpace(a.StreetNumber+" "+a.Street), a.Street, a.PostalCode, a.Apartment)
 	if c.AnnualIncome != nil {
-		t.Learn(pii.Income, c.AnnualIncome.StringFixed(2))
+		t.Learn(pii.Income, c.AnnualIncome.StringFixed(2), c.AnnualIncome.String())
 	}
 	for _, w := range wallets {
 		t.Learn(pii.Account, w.IBAN)
