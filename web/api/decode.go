@@ -41,19 +41,27 @@ func DecodeBytes(b []byte, v any) error {
 }
 
 func decodeJSON(body io.Reader, v any, limit int64) error {
-	// The body is kept as it is read, so that an unknown field can be
-	// named by its whole path (individualCustomer.nickname), which the
-	// decoder's own error leaves out.
-	var seen bytes.Buffer
-	dec := json.NewDecoder(io.TeeReader(body, &seen))
+	// The body is read whole first: its raw text is scanned for what the
+	// decoder would let through (bad UTF-8, lone surrogates, NULs,
+	// duplicate keys), and an unknown field can be named by its whole
+	// path (individualCustomer.nickname), which the decoder's own error
+	// leaves out.
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return tooLarge(limit)
+		}
+		return malformed("the body could not be read")
+	}
+	if err := scanJSONText(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
-			var maxErr *http.MaxBytesError
-			if errors.As(extra, &maxErr) {
-				return tooLarge(limit)
-			}
 			return malformed("the body must hold a single JSON object and nothing after it")
 		}
 		return nil
@@ -82,7 +90,7 @@ func decodeJSON(body io.Reader, v any, limit int64) error {
 		return e
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if path := unknownFieldPath(seen.Bytes(), reflect.TypeOf(v)); path != "" {
+		if path := unknownFieldPath(raw, reflect.TypeOf(v)); path != "" {
 			field = path
 		}
 		e := malformed(fmt.Sprintf("unknown field %q", field))

@@ -48,6 +48,18 @@ func TestDecode(t *testing.T) {
 		{name: "trailing data", body: `{"name":"Ana"} {"name":"Bob"}`, code: apperr.Malformed, status: 400},
 		{name: "too large", body: `{"name":"` + strings.Repeat("x", 2000) + `"}`, limit: 1000, code: apperr.TooLarge, status: 413},
 		{name: "wrong media type", body: `{}`, ct: "text/plain", code: apperr.Unsupported, status: 415},
+		// Text the database would refuse, or the decoder would quietly
+		// change, is refused with the field's path.
+		{name: "escaped NUL", body: `{"name":"A\u0000na"}`, code: apperr.Malformed, field: "name", status: 400},
+		{name: "invalid UTF-8", body: "{\"address\":{\"city\":\"Lis\xffbon\"}}", code: apperr.Malformed, field: "address.city", status: 400},
+		{name: "lone high surrogate", body: `{"tags":["a","\ud800x"]}`, code: apperr.Malformed, field: "tags[1]", status: 400},
+		{name: "lone low surrogate", body: `{"name":"\udc00"}`, code: apperr.Malformed, field: "name", status: 400},
+		{name: "surrogate pair is fine", body: `{"name":"\ud83d\ude00"}`},
+		{name: "escaped quote then NUL", body: `{"name":"a\"\u0000"}`, code: apperr.Malformed, field: "name", status: 400},
+		{name: "duplicate key", body: `{"name":"Ana","name":"Bob"}`, code: apperr.Malformed, field: "name", status: 400},
+		{name: "duplicate nested key", body: `{"address":{"city":"A","city":"B"}}`, code: apperr.Malformed, field: "address.city", status: 400},
+		{name: "same key in two objects is fine", body: `{"name":"A","address":{"name":"x"}}`, code: apperr.Malformed, field: "address.name", status: 400},
+		{name: "NUL in a key", body: `{"na\u0000me":"A"}`, code: apperr.Malformed, field: "body", status: 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
