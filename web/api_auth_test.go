@@ -26,6 +26,11 @@ func TestXAuthToken(t *testing.T) {
 		{"admin token after Bearer", map[string]string{"X-Auth-Token": "Bearer " + admin}, http.StatusOK},
 		{"customer token", map[string]string{"X-Auth-Token": access}, http.StatusOK},
 		{"Authorization wins over X-Auth-Token", map[string]string{"Authorization": "Bearer " + admin, "X-Auth-Token": "nonsense"}, http.StatusOK},
+		// RFC 7235: the scheme is case-insensitive.
+		{"bearer in lower case", map[string]string{"Authorization": "bearer " + admin}, http.StatusOK},
+		{"BEARER in upper case", map[string]string{"Authorization": "BEARER " + admin}, http.StatusOK},
+		{"bearer in lower case in X-Auth-Token", map[string]string{"X-Auth-Token": "bearer " + access}, http.StatusOK},
+		{"another scheme", map[string]string{"Authorization": "Basic " + admin}, http.StatusUnauthorized},
 		{"a bad token", map[string]string{"X-Auth-Token": "nonsense"}, http.StatusUnauthorized},
 		{"an empty one", map[string]string{"X-Auth-Token": " "}, http.StatusUnauthorized},
 	}

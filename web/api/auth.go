@@ -192,18 +192,28 @@ func (a *API) Guard(access Access, h http.Handler) http.Handler {
 
 // bearerToken is the request's token: from Authorization: Bearer, or from
 // X-Auth-Token as guide 000 calls it (the token alone, or with "Bearer "
-// before it). Authorization wins when both are sent.
+// before it). Authorization wins when both are sent. The scheme is matched
+// without regard to case, as RFC 7235 has it (bearer, BEARER).
 func bearerToken(r *http.Request) (string, bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		raw, ok := strings.CutPrefix(h, "Bearer ")
-		raw = strings.TrimSpace(raw)
+		raw, ok := cutBearer(h)
 		return raw, ok && raw != ""
 	}
 	h := strings.TrimSpace(r.Header.Get("X-Auth-Token"))
-	if raw, ok := strings.CutPrefix(h, "Bearer "); ok {
-		h = strings.TrimSpace(raw)
+	if raw, ok := cutBearer(h); ok {
+		h = raw
 	}
 	return h, h != ""
+}
+
+// cutBearer is the credentials after a Bearer scheme in h, and whether h
+// has that scheme.
+func cutBearer(h string) (string, bool) {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
 }
 
 func insufficient(scope string, customerOK bool) error {
