@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	screeningv "github.com/ciamhq/ciam/views/screening"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // The lists with their versions and differences, and the platform
@@ -171,6 +172,10 @@ func (s *server) handleScreeningUpload() http.Handler {
 			return
 		}
 		defer r.MultipartForm.RemoveAll()
+		if err := api.CheckMultipart(r.MultipartForm); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		form.Format = r.FormValue("format")
 		form.AllowShrink = r.FormValue("allowShrink") == "on"
 		format, err := screening.ParseFormat(form.Format)

@@ -98,6 +98,7 @@ func newServer(d Deps) (*server, http.Handler) {
 		mux.Handle(rt.Pattern, s.guard(rt))
 	}
 	var h http.Handler = s.apiFallback(mux)
+	h = s.refuseBadText(mux, h)
 	h = s.securityHeaders(h)
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)

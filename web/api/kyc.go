@@ -221,6 +221,9 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 			return req, blobs, malformed("the multipart body could not be read")
 		}
 		name := part.FormName()
+		if p := TextProblem(name); p != "" {
+			return req, blobs, BadText(printable(name), "is a field name that "+p)
+		}
 		if name == "verificationRequestId" {
 			b, _ := io.ReadAll(io.LimitReader(part, 100))
 			req.VerificationRequestID = string(b)
@@ -236,6 +239,9 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 		}
 		d := &req.Documents[i]
 		if m[2] == "content" {
+			if p := TextProblem(part.FileName()); p != "" {
+				return req, blobs, BadText(fmt.Sprintf("documents[%d].fileName", i), p)
+			}
 			sw, err := newSpool(kyc.MaxDocumentBytes)
 			if err != nil {
 				return req, blobs, err
@@ -264,6 +270,10 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 		b, err := io.ReadAll(io.LimitReader(part, 64<<10))
 		if err != nil {
 			return req, blobs, malformed("the multipart body could not be read")
+		}
+		if p := TextProblem(string(b)); p != "" && m[2] != "metadata" {
+			// Metadata is JSON, which DecodeBytes checks with its paths.
+			return req, blobs, BadText(name, p)
 		}
 		switch m[2] {
 		case "type":

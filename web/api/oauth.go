@@ -45,6 +45,10 @@ func (a *API) HandleToken() http.Handler {
 			return
 		}
 		f := r.PostForm
+		if err := CheckValues(f); err != nil {
+			a.WriteOAuthError(w, r, err)
+			return
+		}
 		if gt := f.Get("grant_type"); gt != "client_credentials" {
 			writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "only grant_type=client_credentials is supported")
 			return
@@ -52,6 +56,10 @@ func (a *API) HandleToken() http.Handler {
 		id, secret := f.Get("client_id"), f.Get("client_secret")
 		if bid, bsecret, ok := r.BasicAuth(); ok {
 			id, secret = bid, bsecret
+			if TextProblem(id) != "" || TextProblem(secret) != "" {
+				writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the Basic credentials are not valid UTF-8 text")
+				return
+			}
 		}
 		if id == "" || secret == "" {
 			writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "send client_id and client_secret")
@@ -66,7 +74,7 @@ func (a *API) HandleToken() http.Handler {
 			case ok && e.APICode == "invalid_scope":
 				writeOAuthError(w, http.StatusBadRequest, "invalid_scope", e.Message)
 			default:
-				a.WriteError(w, r, err)
+				a.WriteOAuthError(w, r, err)
 			}
 			return
 		}
