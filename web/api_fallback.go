@@ -2,15 +2,16 @@ package web
 
 import (
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/web/api"
 )
 
-// apiPrefixes are the paths whose every answer is JSON: the customer API
-// and the token endpoint.
-var apiPrefixes = []string{"/api/", "/oauth/"}
+// apiPrefixes are the paths whose every answer is JSON: the customer API,
+// the token endpoint and the signing keys.
+var apiPrefixes = []string{"/api/", "/oauth/", "/.well-known/"}
 
 // probeMethods are the methods tried to tell a path that exists for other
 // methods (405, with Allow) from one that does not exist (404).
@@ -26,7 +27,11 @@ func (s *server) apiFallback(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
+		// A path that is not in its canonical form (a double slash, a dot
+		// segment) would get the mux's redirect, in HTML: an API client
+		// is told the path does not exist instead.
+		canonical := isCanonical(r.URL.Path)
+		if _, pattern := mux.Handler(r); pattern != "" && canonical {
 			mux.ServeHTTP(w, r)
 			return
 		}
@@ -34,7 +39,7 @@ func (s *server) apiFallback(mux *http.ServeMux) http.Handler {
 		for _, m := range probeMethods {
 			probe := r.Clone(r.Context())
 			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" {
+			if _, pattern := mux.Handler(probe); pattern != "" && canonical {
 				allow = append(allow, m)
 			}
 		}
@@ -53,9 +58,16 @@ func (s *server) apiFallback(mux *http.ServeMux) http.Handler {
 
 func isAPIPath(path string) bool {
 	for _, p := range apiPrefixes {
-		if strings.HasPrefix(path, p) {
+		if strings.HasPrefix(path, p) || path == strings.TrimSuffix(p, "/") {
 			return true
 		}
 	}
 	return false
+}
+
+// isCanonical reports whether p is as the mux serves it, without a
+// redirect: no empty, "." or ".." segments.
+func isCanonical(p string) bool {
+	c := path.Clean(p)
+	return c == p || (strings.HasSuffix(p, "/") && c+"/" == p)
 }

@@ -22,6 +22,15 @@ func TestAPIUnknownPathsAndMethods(t *testing.T) {
 		{"wrong method on a customer", "DELETE", api.Prefix + "/customers/" + uuid.NewString(), 405, "METHOD_NOT_ALLOWED", "GET, HEAD, PATCH"},
 		{"wrong method on the spec", "POST", api.Prefix + "/openapi.json", 405, "METHOD_NOT_ALLOWED", "GET, HEAD"},
 		{"wrong method on the token endpoint", "GET", "/oauth/token", 405, "METHOD_NOT_ALLOWED", "POST"},
+		{"unknown path under oauth", "POST", "/oauth/authorize", 404, "NOT_FOUND", ""},
+		{"the oauth prefix alone", "GET", "/oauth", 404, "NOT_FOUND", ""},
+		{"the api prefix alone", "GET", "/api", 404, "NOT_FOUND", ""},
+		{"the version alone", "GET", api.Prefix, 404, "NOT_FOUND", ""},
+		{"a trailing slash", "GET", api.Prefix + "/customers/", 404, "NOT_FOUND", ""},
+		{"a double slash", "GET", api.Prefix + "//events", 404, "NOT_FOUND", ""},
+		{"a dot segment", "GET", api.Prefix + "/x/../events", 404, "NOT_FOUND", ""},
+		{"an encoded slash", "GET", api.Prefix + "/customers/a%2Fb/c", 404, "NOT_FOUND", ""},
+		{"an unknown path under the well-known keys", "GET", "/.well-known/openid-configuration", 404, "NOT_FOUND", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
