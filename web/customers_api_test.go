@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -146,6 +147,10 @@ func TestRegistrationOfTheGuidesExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Behind trusted proxies (TRUSTED_PROXIES), the client is the last hop
+	// that is not one of them.
+	h.s.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")}
+	t.Cleanup(func() { h.s.Config.TrustedProxies = nil })
 	resp, body := h.apiCall("POST", registerPath, dt.Slug, tok, string(raw), map[string]string{"X-Forwarded-For": "203.0.113.7, 10.0.0.1"})
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register: %d %v", resp.StatusCode, body)

@@ -116,3 +116,14 @@ func pathField(pattern, path string) string {
 	}
 	return "path"
 }
+
+// clientAddress decides once, for the whole request, which address the
+// client has (api.ClientIP, with the configured TRUSTED_PROXIES), so that
+// what a caller writes in X-Forwarded-For is not recorded as its address
+// unless a proxy the server trusts vouches for it.
+func (s *server) clientAddress(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := api.ClientIP(r, s.Config.TrustedProxies)
+		next.ServeHTTP(w, r.WithContext(api.WithClientIP(r.Context(), ip)))
+	})
+}

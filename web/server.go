@@ -99,6 +99,7 @@ func newServer(d Deps) (*server, http.Handler) {
 	}
 	var h http.Handler = s.apiFallback(mux)
 	h = s.refuseBadText(mux, h)
+	h = s.clientAddress(h)
 	h = s.securityHeaders(h)
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type Config struct {
 	DebugAddr string
 	// TLS, when its CertFile is set, makes the server listen with TLS.
 	TLS TLS
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For is believed; empty: nobody's, the peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // TLS is how the server listens with TLS itself, rather than behind a
@@ -123,6 +127,7 @@ var Vars = []Var{
 	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
 	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
+	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
 }
 
 // Roles an OIDC_ROLE_MAP may grant.
@@ -278,6 +283,21 @@ func Load(getenv func(string) string) (Config, error) {
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 			bad("DEBUG_ADDR", "want a loopback host:port such as 127.0.0.1:6060 (the profiler must not be reachable from the network), got %q", c.DebugAddr)
 		}
+	}
+	for _, p := range strings.Split(get("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				bad("TRUSTED_PROXIES", "want comma-separated CIDRs or addresses such as 10.0.0.0/8, got %q", p)
+				continue
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
 
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = get("TLS_CERT_FILE"), get("TLS_KEY_FILE"), get("TLS_CLIENT_CA_FILE")

@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/tls"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -56,13 +57,14 @@ func TestEveryBadVariableIsNamed(t *testing.T) {
 		"LOG_FORMAT":            "xml",
 		"FIELD_ENCRYPTION_KEYS": "k1:short",
 		"DEBUG_ADDR":            "0.0.0.0:6060",
+		"TRUSTED_PROXIES":       "10.0.0.0/8, proxy.example",
 	}
 	_, err := Load(env(m))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PUBLIC_URL", "DATABASE_URL", "SESSION_KEYS", "SESSION_IDLE_TIMEOUT", "OIDC_ISSUER",
-		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "FIELD_ENCRYPTION_KEYS", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT", "DEBUG_ADDR"} {
+		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "FIELD_ENCRYPTION_KEYS", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT", "DEBUG_ADDR", "TRUSTED_PROXIES"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -116,5 +118,27 @@ func TestTLSSettings(t *testing.T) {
 		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), tc.name+":") {
 			t.Errorf("%v: %v; want an error naming %s", tc.set, err, tc.name)
 		}
+	}
+}
+
+// TRUSTED_PROXIES takes CIDRs and single addresses; empty trusts nobody.
+func TestTrustedProxies(t *testing.T) {
+	m := map[string]string{
+		"DATABASE_URL": "postgres://u@h/db", "SESSION_KEYS": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+		"OIDC_ISSUER": "https://idp.example", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s",
+		"FIELD_ENCRYPTION_KEYS": "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+	}
+	c, err := Load(env(m))
+	if err != nil || len(c.TrustedProxies) != 0 {
+		t.Fatalf("default: %v %v", c.TrustedProxies, err)
+	}
+	m["TRUSTED_PROXIES"] = "10.1.2.3/8, 192.0.2.7 ,2001:db8::/32"
+	c, err = Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(c.TrustedProxies)
+	if want := "[10.0.0.0/8 192.0.2.7/32 2001:db8::/32]"; got != want {
+		t.Errorf("TrustedProxies = %s; want %s", got, want)
 	}
 }

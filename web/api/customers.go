@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -144,22 +143,6 @@ func mergeTwins(req *registrationRequest) error {
 		}
 	}
 	return fe.Err()
-}
-
-// clientIP is the address the registration came from: the first hop of
-// X-Forwarded-For when present (recorded, as API.md asks), else the peer.
-func clientIP(r *http.Request) string {
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		first, _, _ := strings.Cut(xff, ",")
-		if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-			return ip.String()
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // HandleRegistration is POST /customer/individual/registration.
