@@ -14,7 +14,7 @@ import (
 )
 
 const auditByID = `-- name: AuditByID :one
-SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, action, entity_type, entity_id,
+SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, caller_traceparent, action, entity_type, entity_id,
        reason_code, before, after
 FROM audit_log WHERE tenant_id = $1::uuid AND id = $2
 `
@@ -25,19 +25,20 @@ type AuditByIDParams struct {
 }
 
 type AuditByIDRow struct {
-	ID         uuid.UUID
-	Seq        int64
-	OccurredAt time.Time
-	ActorType  string
-	ActorID    string
-	ActorName  string
-	TraceID    string
-	Action     string
-	EntityType string
-	EntityID   string
-	ReasonCode string
-	Before     json.RawMessage
-	After      json.RawMessage
+	ID                uuid.UUID
+	Seq               int64
+	OccurredAt        time.Time
+	ActorType         string
+	ActorID           string
+	ActorName         string
+	TraceID           string
+	CallerTraceparent string
+	Action            string
+	EntityType        string
+	EntityID          string
+	ReasonCode        string
+	Before            json.RawMessage
+	After             json.RawMessage
 }
 
 func (q *Queries) AuditByID(ctx context.Context, arg AuditByIDParams) (AuditByIDRow, error) {
@@ -51,6 +52,7 @@ func (q *Queries) AuditByID(ctx context.Context, arg AuditByIDParams) (AuditByID
 		&i.ActorID,
 		&i.ActorName,
 		&i.TraceID,
+		&i.CallerTraceparent,
 		&i.Action,
 		&i.EntityType,
 		&i.EntityID,
@@ -215,25 +217,26 @@ func (q *Queries) CountAudit(ctx context.Context, arg CountAuditParams) (int64, 
 }
 
 const insertAudit = `-- name: InsertAudit :exec
-INSERT INTO audit_log (id, tenant_id, chain_id, seq, actor_type, actor_id, actor_name, trace_id,
+INSERT INTO audit_log (id, tenant_id, chain_id, seq, actor_type, actor_id, actor_name, trace_id, caller_traceparent,
                        action, entity_type, entity_id, reason_code, before, after, prev_hash, hash)
-VALUES ($1, $2, '00000000-0000-0000-0000-000000000000', 0, $3, $4, $5, $6,
-        $7, $8, $9, $10, $11, $12, '\x', '\x')
+VALUES ($1, $2, '00000000-0000-0000-0000-000000000000', 0, $3, $4, $5, $6, $7,
+        $8, $9, $10, $11, $12, $13, '\x', '\x')
 `
 
 type InsertAuditParams struct {
-	ID         uuid.UUID
-	TenantID   *uuid.UUID
-	ActorType  string
-	ActorID    string
-	ActorName  string
-	TraceID    string
-	Action     string
-	EntityType string
-	EntityID   string
-	ReasonCode string
-	Before     json.RawMessage
-	After      json.RawMessage
+	ID                uuid.UUID
+	TenantID          *uuid.UUID
+	ActorType         string
+	ActorID           string
+	ActorName         string
+	TraceID           string
+	CallerTraceparent string
+	Action            string
+	EntityType        string
+	EntityID          string
+	ReasonCode        string
+	Before            json.RawMessage
+	After             json.RawMessage
 }
 
 // No RETURNING: a record of no tenant would have to pass the read policy.
@@ -245,6 +248,7 @@ func (q *Queries) InsertAudit(ctx context.Context, arg InsertAuditParams) error 
 		arg.ActorID,
 		arg.ActorName,
 		arg.TraceID,
+		arg.CallerTraceparent,
 		arg.Action,
 		arg.EntityType,
 		arg.EntityID,
@@ -256,7 +260,7 @@ func (q *Queries) InsertAudit(ctx context.Context, arg InsertAuditParams) error 
 }
 
 const listAudit = `-- name: ListAudit :many
-SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, action, entity_type, entity_id,
+SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, caller_traceparent, action, entity_type, entity_id,
        reason_code, before, after
 FROM audit_log
 WHERE tenant_id = $1::uuid
@@ -284,19 +288,20 @@ type ListAuditParams struct {
 }
 
 type ListAuditRow struct {
-	ID         uuid.UUID
-	Seq        int64
-	OccurredAt time.Time
-	ActorType  string
-	ActorID    string
-	ActorName  string
-	TraceID    string
-	Action     string
-	EntityType string
-	EntityID   string
-	ReasonCode string
-	Before     json.RawMessage
-	After      json.RawMessage
+	ID                uuid.UUID
+	Seq               int64
+	OccurredAt        time.Time
+	ActorType         string
+	ActorID           string
+	ActorName         string
+	TraceID           string
+	CallerTraceparent string
+	Action            string
+	EntityType        string
+	EntityID          string
+	ReasonCode        string
+	Before            json.RawMessage
+	After             json.RawMessage
 }
 
 func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAuditRow, error) {
@@ -326,6 +331,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 			&i.ActorID,
 			&i.ActorName,
 			&i.TraceID,
+			&i.CallerTraceparent,
 			&i.Action,
 			&i.EntityType,
 			&i.EntityID,

@@ -13,10 +13,33 @@ import (
 	"github.com/google/uuid"
 )
 
+const eventSeqBeforePosition = `-- name: EventSeqBeforePosition :one
+SELECT coalesce(
+    (SELECT min(tenant_seq) - 1 FROM events e WHERE e.tenant_id = $1 AND e.position > $2),
+    (SELECT max(tenant_seq) FROM events e WHERE e.tenant_id = $1),
+    0)::bigint
+`
+
+type EventSeqBeforePositionParams struct {
+	TenantID      uuid.UUID
+	AfterPosition int64
+}
+
+// A cursor from before the tenant's own numbering is a position of the
+// sequence shared by all tenants: the events after it are the tenant's
+// from the lowest number among those with a greater position (some seen
+// already may come again; none is missed).
+func (q *Queries) EventSeqBeforePosition(ctx context.Context, arg EventSeqBeforePositionParams) (int64, error) {
+	row := q.db.QueryRow(ctx, eventSeqBeforePosition, arg.TenantID, arg.AfterPosition)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const insertEvent = `-- name: InsertEvent :one
 INSERT INTO events (id, tenant_id, type, version, entity_type, entity_id, trace_id, payload)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING position, occurred_at
+RETURNING position, tenant_seq, occurred_at
 `
 
 type InsertEventParams struct {
@@ -32,9 +55,11 @@ type InsertEventParams struct {
 
 type InsertEventRow struct {
 	Position   int64
+	TenantSeq  int64
 	OccurredAt time.Time
 }
 
+// tenant_seq is set by the events_tenant_seq trigger.
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) (InsertEventRow, error) {
 	row := q.db.QueryRow(ctx, insertEvent,
 		arg.ID,
@@ -47,25 +72,26 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) (Inser
 		arg.Payload,
 	)
 	var i InsertEventRow
-	err := row.Scan(&i.Position, &i.OccurredAt)
+	err := row.Scan(&i.Position, &i.TenantSeq, &i.OccurredAt)
 	return i, err
 }
 
 const listEventsAfter = `-- name: ListEventsAfter :many
-SELECT id, tenant_id, position, type, version, entity_type, entity_id, trace_id, payload, occurred_at FROM events
-WHERE tenant_id = $1 AND position > $2
-ORDER BY position
+SELECT id, tenant_id, position, type, version, entity_type, entity_id, trace_id, payload, occurred_at, tenant_seq FROM events
+WHERE tenant_id = $1 AND tenant_seq > $2
+ORDER BY tenant_seq
 LIMIT $3
 `
 
 type ListEventsAfterParams struct {
-	TenantID      uuid.UUID
-	AfterPosition int64
-	MaxRows       int32
+	TenantID uuid.UUID
+	AfterSeq int64
+	MaxRows  int32
 }
 
+// The tenant's events after its own event number after_seq, in its order.
 func (q *Queries) ListEventsAfter(ctx context.Context, arg ListEventsAfterParams) ([]Event, error) {
-	rows, err := q.db.Query(ctx, listEventsAfter, arg.TenantID, arg.AfterPosition, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listEventsAfter, arg.TenantID, arg.AfterSeq, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +110,7 @@ func (q *Queries) ListEventsAfter(ctx context.Context, arg ListEventsAfterParams
 			&i.TraceID,
 			&i.Payload,
 			&i.OccurredAt,
+			&i.TenantSeq,
 		); err != nil {
 			return nil, err
 		}

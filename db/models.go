@@ -199,29 +199,31 @@ type ApiClient struct {
 }
 
 type AuditChainHead struct {
-	ChainID uuid.UUID
-	Seq     int64
-	Hash    []byte
+	ChainID  uuid.UUID
+	Seq      int64
+	Hash     []byte
+	EventSeq int64
 }
 
 type AuditLog struct {
-	ID         uuid.UUID
-	TenantID   *uuid.UUID
-	ChainID    uuid.UUID
-	Seq        int64
-	OccurredAt time.Time
-	ActorType  string
-	ActorID    string
-	ActorName  string
-	TraceID    string
-	Action     string
-	EntityType string
-	EntityID   string
-	ReasonCode string
-	Before     json.RawMessage
-	After      json.RawMessage
-	PrevHash   []byte
-	Hash       []byte
+	ID                uuid.UUID
+	TenantID          *uuid.UUID
+	ChainID           uuid.UUID
+	Seq               int64
+	OccurredAt        time.Time
+	ActorType         string
+	ActorID           string
+	ActorName         string
+	TraceID           string
+	Action            string
+	EntityType        string
+	EntityID          string
+	ReasonCode        string
+	Before            json.RawMessage
+	After             json.RawMessage
+	PrevHash          []byte
+	Hash              []byte
+	CallerTraceparent string
 }
 
 type Branch struct {
@@ -430,6 +432,7 @@ type Event struct {
 	TraceID    string
 	Payload    json.RawMessage
 	OccurredAt time.Time
+	TenantSeq  int64
 }
 
 type FeatureParameter struct {

@@ -1,12 +1,12 @@
 -- name: InsertAudit :exec
 -- No RETURNING: a record of no tenant would have to pass the read policy.
-INSERT INTO audit_log (id, tenant_id, chain_id, seq, actor_type, actor_id, actor_name, trace_id,
+INSERT INTO audit_log (id, tenant_id, chain_id, seq, actor_type, actor_id, actor_name, trace_id, caller_traceparent,
                        action, entity_type, entity_id, reason_code, before, after, prev_hash, hash)
-VALUES (@id, @tenant_id, '00000000-0000-0000-0000-000000000000', 0, @actor_type, @actor_id, @actor_name, @trace_id,
+VALUES (@id, @tenant_id, '00000000-0000-0000-0000-000000000000', 0, @actor_type, @actor_id, @actor_name, @trace_id, @caller_traceparent,
         @action, @entity_type, @entity_id, @reason_code, @before, @after, '\x', '\x');
 
 -- name: ListAudit :many
-SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, action, entity_type, entity_id,
+SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, caller_traceparent, action, entity_type, entity_id,
        reason_code, before, after
 FROM audit_log
 WHERE tenant_id = @tenant_id::uuid
@@ -32,7 +32,7 @@ WHERE tenant_id = @tenant_id::uuid
   AND (sqlc.narg(until)::timestamptz IS NULL OR occurred_at < sqlc.narg(until));
 
 -- name: AuditByID :one
-SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, action, entity_type, entity_id,
+SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, caller_traceparent, action, entity_type, entity_id,
        reason_code, before, after
 FROM audit_log WHERE tenant_id = @tenant_id::uuid AND id = @id;
 

@@ -130,7 +130,8 @@ func auditRow(rec audit.Record) auditv.Row {
 		actorName = rec.ActorID
 	}
 	return auditv.Row{ID: rec.ID.String(), Seq: rec.Seq, At: rec.OccurredAt, Actor: actorName, ActorType: rec.ActorType,
-		Action: rec.Action, Entity: entity, ReasonCode: rec.ReasonCode, TraceID: rec.TraceID}
+		Action: rec.Action, Entity: entity, ReasonCode: rec.ReasonCode, TraceID: rec.TraceID,
+		CallerTraceparent: rec.CallerTraceparent}
 }
 
 func (s *server) handleAuditShow() http.Handler {

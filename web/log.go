@@ -7,8 +7,9 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 )
 
-// LogHandler adds the request's trace id to every record logged with its
-// context, so that a log line and an audit record can be matched.
+// LogHandler adds the request's trace id (and the traceparent its caller
+// sent, if any) to every record logged with its context, so that a log
+// line and an audit record can be matched.
 func LogHandler(h slog.Handler) slog.Handler { return traceHandler{h} }
 
 type traceHandler struct{ slog.Handler }
@@ -16,6 +17,9 @@ type traceHandler struct{ slog.Handler }
 func (t traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := actor.Trace(ctx); id != "" {
 		r.AddAttrs(slog.String("trace_id", id))
+	}
+	if tp := actor.CallerTrace(ctx); tp != "" {
+		r.AddAttrs(slog.String("caller_traceparent", tp))
 	}
 	return t.Handler.Handle(ctx, r)
 }

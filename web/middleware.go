@@ -23,19 +23,22 @@ import (
 
 var traceparentRE = regexp.MustCompile(`^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$`)
 
-// traceRequests gives every request a trace id: the one in a W3C
-// traceparent header when valid, else a new one. It is echoed in
-// X-Trace-ID and lands in logs and audit records.
+// traceRequests gives every request a trace id of the server's own
+// making, echoed in X-Trace-ID, which lands in logs and audit records. A
+// caller's W3C traceparent, when well-formed, is kept beside it (in the
+// log and in audit records, marked as the caller's) but never becomes the
+// trace id: whoever calls could otherwise set the trace id of the audit
+// trail to anything, another request's included.
 func (s *server) traceRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := ""
-		if m := traceparentRE.FindStringSubmatch(strings.TrimSpace(r.Header.Get("traceparent"))); m != nil && m[1] != strings.Repeat("0", 32) {
-			id = m[1]
-		} else {
-			id = newTraceID()
+		id := newTraceID()
+		ctx := actor.WithTrace(r.Context(), id)
+		tp := strings.TrimSpace(r.Header.Get("traceparent"))
+		if m := traceparentRE.FindStringSubmatch(tp); m != nil && m[1] != strings.Repeat("0", 32) {
+			ctx = actor.WithCallerTrace(ctx, tp)
 		}
 		w.Header().Set("X-Trace-ID", id)
-		next.ServeHTTP(w, r.WithContext(actor.WithTrace(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

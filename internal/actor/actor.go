@@ -55,3 +55,18 @@ func Trace(ctx context.Context) string {
 	id, _ := ctx.Value(traceKey{}).(string)
 	return id
 }
+
+type callerTraceKey struct{}
+
+// WithCallerTrace returns ctx carrying the W3C traceparent the caller
+// sent. It is the caller's word, kept beside the server's own trace id,
+// never in its place.
+func WithCallerTrace(ctx context.Context, traceparent string) context.Context {
+	return context.WithValue(ctx, callerTraceKey{}, traceparent)
+}
+
+// CallerTrace is the caller's traceparent in ctx, or "".
+func CallerTrace(ctx context.Context) string {
+	tp, _ := ctx.Value(callerTraceKey{}).(string)
+	return tp
+}

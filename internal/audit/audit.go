@@ -28,7 +28,7 @@ type Entry struct {
 }
 
 // Write appends e to the audit trail inside q's transaction, with the
-// actor and trace id carried by ctx.
+// actor, the server's trace id and the caller's traceparent carried by ctx.
 func Write(ctx context.Context, q *db.Queries, e Entry) error {
 	a := actor.From(ctx)
 	before, err := marshal(e.Before)
@@ -44,18 +44,21 @@ func Write(ctx context.Context, q *db.Queries, e Entry) error {
 		tenant = &e.TenantID
 	}
 	err = q.InsertAudit(ctx, db.InsertAuditParams{
-		ID:         uuid.New(),
-		TenantID:   tenant,
-		ActorType:  string(a.Kind),
-		ActorID:    a.ID,
-		ActorName:  a.Name,
-		TraceID:    actor.Trace(ctx),
-		Action:     e.Action,
-		EntityType: e.EntityType,
-		EntityID:   e.EntityID,
-		ReasonCode: e.ReasonCode,
-		Before:     before,
-		After:      after,
+		ID:        uuid.New(),
+		TenantID:  tenant,
+		ActorType: string(a.Kind),
+		ActorID:   a.ID,
+		ActorName: a.Name,
+		TraceID:   actor.Trace(ctx),
+		// The caller's traceparent is recorded as given by the caller,
+		// beside the server's trace id.
+		CallerTraceparent: actor.CallerTrace(ctx),
+		Action:            e.Action,
+		EntityType:        e.EntityType,
+		EntityID:          e.EntityID,
+		ReasonCode:        e.ReasonCode,
+		Before:            before,
+		After:             after,
 	})
 	if err != nil {
 		return fmt.Errorf("audit: %s: %w", e.Action, err)

@@ -23,12 +23,15 @@ type Record struct {
 	ActorID    string
 	ActorName  string
 	TraceID    string
-	Action     string
-	EntityType string
-	EntityID   string
-	ReasonCode string
-	Before     json.RawMessage
-	After      json.RawMessage
+	// CallerTraceparent is the W3C traceparent the caller sent, as sent:
+	// given by the caller, not vouched for by the server.
+	CallerTraceparent string
+	Action            string
+	EntityType        string
+	EntityID          string
+	ReasonCode        string
+	Before            json.RawMessage
+	After             json.RawMessage
 }
 
 // Filter narrows a listing. Zero values match everything.

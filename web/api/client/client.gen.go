@@ -3601,7 +3601,7 @@ type ClientInterface interface {
 
 	// GetEvents Replay the tenant's business events
 	//
-	// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
+	// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. A cursor counts the tenant's own events only (s3 is after the tenant's third event), and events are numbered in the order they commit, so polling from the last nextCursor misses none; a plain number, a cursor given before tenants' events were numbered on their own, is still accepted and resumes where it did (an event already read may come again: de-duplicate by eventId). The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
 	//
 	// Corresponds with GET /api/v2.1/events (the `GetEvents` operationId).
 	GetEvents(ctx context.Context, params *GetEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4326,7 +4326,7 @@ func (c *Client) PostCustomersIdStanding(ctx context.Context, id string, params 
 
 // GetEvents Replay the tenant's business events
 //
-// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
+// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. A cursor counts the tenant's own events only (s3 is after the tenant's third event), and events are numbered in the order they commit, so polling from the last nextCursor misses none; a plain number, a cursor given before tenants' events were numbered on their own, is still accepted and resumes where it did (an event already read may come again: de-duplicate by eventId). The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
 //
 // Corresponds with GET /api/v2.1/events (the `GetEvents` operationId).
 func (c *Client) GetEvents(ctx context.Context, params *GetEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7051,7 +7051,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetEventsWithResponse Replay the tenant's business events
 	//
-	// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
+	// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. A cursor counts the tenant's own events only (s3 is after the tenant's third event), and events are numbered in the order they commit, so polling from the last nextCursor misses none; a plain number, a cursor given before tenants' events were numbered on their own, is still accepted and resumes where it did (an event already read may come again: de-duplicate by eventId). The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12644,7 +12644,7 @@ func (c *ClientWithResponses) PostCustomersIdStandingWithResponse(ctx context.Co
 
 // GetEventsWithResponse Replay the tenant's business events
 //
-// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
+// Oldest first after the cursor. nextCursor is always set: pass it as after to continue, or later to poll for new events. A cursor counts the tenant's own events only (s3 is after the tenant's third event), and events are numbered in the order they commit, so polling from the last nextCursor misses none; a plain number, a cursor given before tenants' events were numbered on their own, is still accepted and resumes where it did (an event already read may come again: de-duplicate by eventId). The same events are delivered to webhook subscriptions, signed (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">) with X-Event-ID for de-duplication. A one-time code (customer.otp.requested) goes only to webhook subscribers, the route to the customer: its replay here leaves the code out.
 //
 // Returns a wrapper object for the known response body format(s).
 //
