@@ -57,6 +57,8 @@ func TestDecode(t *testing.T) {
 		{name: "surrogate pair is fine", body: `{"name":"\ud83d\ude00"}`},
 		{name: "escaped quote then NUL", body: `{"name":"a\"\u0000"}`, code: apperr.Malformed, field: "name", status: 400},
 		{name: "duplicate key", body: `{"name":"Ana","name":"Bob"}`, code: apperr.Malformed, field: "name", status: 400},
+		{name: "duplicate key in another case", body: `{"name":"Ana","Name":"Bob"}`, code: apperr.Malformed, field: "Name", status: 400},
+		{name: "duplicate key in a folding case", body: `{"name":"Ana","nameſ":"x","NAMEs":"Bob"}`, code: apperr.Malformed, field: "NAMEs", status: 400},
 		{name: "duplicate nested key", body: `{"address":{"city":"A","city":"B"}}`, code: apperr.Malformed, field: "address.city", status: 400},
 		{name: "same key in two objects is fine", body: `{"name":"A","address":{"name":"x"}}`, code: apperr.Malformed, field: "address.name", status: 400},
 		{name: "NUL in a key", body: `{"na\u0000me":"A"}`, code: apperr.Malformed, field: "body", status: 400},

@@ -172,12 +172,16 @@ func (s *jsonScanner) object(path string) error {
 		if problem != "" {
 			return BadText(fieldName(path), "has a field name that "+problem+": "+printable(key))
 		}
-		if seen[key] {
+		// encoding/json matches a key to a field without regard to case
+		// ("Email" fills email), so keys that differ only in case are the
+		// same field given twice.
+		folded := strings.ToLower(strings.ToUpper(key))
+		if seen[folded] {
 			e := malformed(fmt.Sprintf("field %s is given twice; send each field once", p))
 			e.Fields = []apperr.FieldError{{Field: p, Issue: "is given more than once"}}
 			return e
 		}
-		seen[key] = true
+		seen[folded] = true
 		s.skipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			s.broken = true
