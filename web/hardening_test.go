@@ -1,9 +1,12 @@
 package web
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -315,3 +318,82 @@ func TestEventNumbersUnderConcurrentWriters(t *testing.T) {
 }
 
 var errRollback = errors.New("roll back")
+
+// Every failure of the token endpoint answers RFC 6749's error response
+// ({"error": "<code>", "error_description"}), never the API's envelope,
+// and bad text in it is invalid_request, not a 500.
+func TestTokenEndpointAnswersOAuthErrors(t *testing.T) {
+	h := newHarness(t)
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	c, secret, err := h.s.APIClients.Create(ctx, h.tenant.ID, "test", []string{credential.ScopeCustomersRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v.Encode()
+	}
+	good := []string{"grant_type", "client_credentials", "client_id", c.ClientID, "client_secret", secret}
+	with := func(k, v string) []string {
+		out := append([]string{}, good...)
+		for i := 0; i < len(out); i += 2 {
+			if out[i] == k {
+				out[i+1] = v
+				return out
+			}
+		}
+		return append(out, k, v)
+	}
+	tests := []struct {
+		name, path, ctype, body string
+		headers                 map[string]string
+		status                  int
+		code                    string
+	}{
+		{"NUL in client_id", "/oauth/token", "application/x-www-form-urlencoded", form(with("client_id", "a\x00b")...), nil, 400, "invalid_request"},
+		{"invalid UTF-8 in client_id", "/oauth/token", "application/x-www-form-urlencoded", form(with("client_id", "a\xffb")...), nil, 400, "invalid_request"},
+		{"NUL in client_secret", "/oauth/token", "application/x-www-form-urlencoded", form(with("client_secret", "a\x00b")...), nil, 400, "invalid_request"},
+		{"invalid UTF-8 in scope", "/oauth/token", "application/x-www-form-urlencoded", form(with("scope", "a\xffb")...), nil, 400, "invalid_request"},
+		{"invalid UTF-8 in Basic", "/oauth/token", "application/x-www-form-urlencoded", form("grant_type", "client_credentials"),
+			map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("a\xff:b"))}, 400, "invalid_request"},
+		{"invalid UTF-8 in the query", "/oauth/token?x=%ff", "application/x-www-form-urlencoded", form(good...), nil, 400, "invalid_request"},
+		{"invalid UTF-8 in X-Tenant-ID", "/oauth/token", "application/x-www-form-urlencoded", form(good...), map[string]string{"X-Tenant-ID": "a\xffb"}, 400, "invalid_request"},
+		{"JSON body", "/oauth/token", "application/json", `{"grant_type":"client_credentials"}`, nil, 400, "invalid_request"},
+		{"wrong grant", "/oauth/token", "application/x-www-form-urlencoded", form(with("grant_type", "password")...), nil, 400, "unsupported_grant_type"},
+		{"wrong secret", "/oauth/token", "application/x-www-form-urlencoded", form(with("client_secret", "nope")...), nil, 401, "invalid_client"},
+		{"unknown client", "/oauth/token", "application/x-www-form-urlencoded", form(with("client_id", "nobody")...), nil, 401, "invalid_client"},
+		{"scope not granted", "/oauth/token", "application/x-www-form-urlencoded", form(with("scope", credential.ScopeAML)...), nil, 400, "invalid_scope"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := h.with(t)
+			headers := map[string]string{"Content-Type": tc.ctype}
+			for k, v := range tc.headers {
+				headers[k] = v
+			}
+			req, err := http.NewRequestWithContext(t.Context(), "POST", h.srv.URL+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			if code, _ := out["error"].(string); resp.StatusCode != tc.status || code != tc.code {
+				t.Errorf("%d %v; want %d {\"error\":%q}", resp.StatusCode, out, tc.status, tc.code)
+			}
+			if _, ok := out["error_description"].(string); !ok {
+				t.Errorf("no error_description: %v", out)
+			}
+		})
+	}
+}
