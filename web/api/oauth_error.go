@@ -27,6 +27,8 @@ func (a *API) WriteOAuthError(w http.ResponseWriter, r *http.Request, err error)
 		status, code = http.StatusUnauthorized, "invalid_client"
 	case apperr.Malformed, apperr.Invalid, apperr.Unsupported:
 		status = http.StatusBadRequest
+	case apperr.Unavailable:
+		code = "temporarily_unavailable"
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
