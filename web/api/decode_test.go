@@ -86,7 +86,7 @@ func TestDecode(t *testing.T) {
 // Whatever the body, decoding ends in success or a domain error a caller
 // can answer with a 4xx: never a panic, never an internal error.
 func FuzzDecode(f *testing.F) {
-	for _, seed := range []string{`{"name":"Ana","age":3}`, `{"tags":[1]}`, `{"address":{"city":null}}`, `[]`, `{`, `"x"`, `{"age":1e999}`, "\x00"} {
+	for _, seed := range []string{`{"name":"Ana","age":3}`, `{"tags":[1]}`, `{"address":{"city":null}}`, `[]`, `{`, `"x"`, `{"age":1e999}`, "\x00", `{"name":"\u0000"}`, `{"name":"\ud800\udc00"}`, `{"tags":["\udc00"]}`, `{"a":{"b":1,"B":2}}`, "{\"name\":\"\xff\"}"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
