@@ -453,3 +453,21 @@ func TestPenTestBadTextRequests(t *testing.T) {
 		t.Errorf("portal form: %d", resp.StatusCode)
 	}
 }
+
+// A panic is answered in the shape of the side it happened on: RFC 6749's
+// error at the token endpoint, the envelope in the API, a page elsewhere.
+func TestPanicAnswersInEachSidesShape(t *testing.T) {
+	h := newHarness(t)
+	boom := h.s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	for path, want := range map[string]string{
+		"/oauth/token":         `"error":"server_error"`,
+		api.Prefix + "/events": `"code":"INTERNAL_ERROR"`,
+		"/customers":           "<html",
+	} {
+		rec := newRecorder()
+		boom.ServeHTTP(rec, newRequest("POST", path))
+		if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("%s: %d %.200s; want 500 with %s", path, rec.Code, rec.Body.String(), want)
+		}
+	}
+}
