@@ -61,6 +61,7 @@ func TestDecode(t *testing.T) {
 		{name: "duplicate key in a folding case", body: `{"name":"Ana","nameſ":"x","NAMEs":"Bob"}`, code: apperr.Malformed, field: "NAMEs", status: 400},
 		{name: "duplicate nested key", body: `{"address":{"city":"A","city":"B"}}`, code: apperr.Malformed, field: "address.city", status: 400},
 		{name: "same key in two objects is fine", body: `{"name":"A","address":{"name":"x"}}`, code: apperr.Malformed, field: "address.name", status: 400},
+		{name: "nested too deep", body: `{"tags":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`, code: apperr.Malformed, status: 400},
 		{name: "NUL in a key", body: `{"na\u0000me":"A"}`, code: apperr.Malformed, field: "body", status: 400},
 	}
 	for _, tc := range tests {

@@ -106,7 +106,12 @@ type jsonScanner struct {
 	// broken is set on a syntax error: the scan stops and the decoder
 	// reports it.
 	broken bool
+	// depth is how deeply nested the scan is; past maxDepth it stops, as
+	// the decoder refuses such bodies anyway (and the stack stays small).
+	depth int
 }
+
+const maxDepth = 1000
 
 func (s *jsonScanner) skipSpace() {
 	for s.i < len(s.b) {
@@ -125,9 +130,14 @@ func (s *jsonScanner) value(path string) error {
 		return nil
 	}
 	switch s.b[s.i] {
-	case '{':
-		return s.object(path)
-	case '[':
+	case '{', '[':
+		if s.depth++; s.depth > maxDepth {
+			return malformed(fmt.Sprintf("the body is nested more than %d levels deep", maxDepth))
+		}
+		defer func() { s.depth-- }()
+		if s.b[s.i] == '{' {
+			return s.object(path)
+		}
 		return s.array(path)
 	case '"':
 		_, problem := s.str()
