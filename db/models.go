@@ -671,6 +671,19 @@ type StaffRole struct {
 	GrantedAt time.Time
 }
 
+type StaffSession struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	StaffID       uuid.UUID
+	CreatedAt     time.Time
+	LastSeenAt    time.Time
+	Ip            string
+	UserAgent     string
+	RevokedAt     *time.Time
+	RevokedBy     *uuid.UUID
+	RevokedReason *string
+}
+
 type Tenant struct {
 	ID        uuid.UUID
 	Slug      string

@@ -57,6 +57,34 @@ func (q *Queries) CreateStaff(ctx context.Context, arg CreateStaffParams) (Staff
 	return i, err
 }
 
+const createStaffSession = `-- name: CreateStaffSession :exec
+
+INSERT INTO staff_sessions (id, tenant_id, staff_id, created_at, last_seen_at, ip, user_agent)
+VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5, $6)
+`
+
+type CreateStaffSessionParams struct {
+	ID        uuid.UUID
+	TenantID  uuid.UUID
+	StaffID   uuid.UUID
+	Now       time.Time
+	Ip        string
+	UserAgent string
+}
+
+// Portal sessions (staff_sessions): the cookie carries the id.
+func (q *Queries) CreateStaffSession(ctx context.Context, arg CreateStaffSessionParams) error {
+	_, err := q.db.Exec(ctx, createStaffSession,
+		arg.ID,
+		arg.TenantID,
+		arg.StaffID,
+		arg.Now,
+		arg.Ip,
+		arg.UserAgent,
+	)
+	return err
+}
+
 const grantStaffRole = `-- name: GrantStaffRole :execrows
 INSERT INTO staff_roles (tenant_id, staff_id, role, granted_by)
 VALUES ($1, $2, $3, $4)
@@ -156,6 +184,57 @@ func (q *Queries) ListStaff(ctx context.Context, tenantID uuid.UUID) ([]ListStaf
 	return items, nil
 }
 
+const liveStaffSessions = `-- name: LiveStaffSessions :many
+SELECT id, staff_id, created_at, last_seen_at, ip, user_agent
+FROM staff_sessions
+WHERE tenant_id = $1 AND revoked_at IS NULL
+  AND created_at > $2::timestamptz AND last_seen_at > $3::timestamptz
+ORDER BY staff_id, last_seen_at DESC
+`
+
+type LiveStaffSessionsParams struct {
+	TenantID     uuid.UUID
+	CreatedAfter time.Time
+	SeenAfter    time.Time
+}
+
+type LiveStaffSessionsRow struct {
+	ID         uuid.UUID
+	StaffID    uuid.UUID
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	Ip         string
+	UserAgent  string
+}
+
+// Sessions not revoked and within the time-outs, newest first.
+func (q *Queries) LiveStaffSessions(ctx context.Context, arg LiveStaffSessionsParams) ([]LiveStaffSessionsRow, error) {
+	rows, err := q.db.Query(ctx, liveStaffSessions, arg.TenantID, arg.CreatedAfter, arg.SeenAfter)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LiveStaffSessionsRow{}
+	for rows.Next() {
+		var i LiveStaffSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.StaffID,
+			&i.CreatedAt,
+			&i.LastSeenAt,
+			&i.Ip,
+			&i.UserAgent,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const revokeStaffRole = `-- name: RevokeStaffRole :execrows
 DELETE FROM staff_roles WHERE tenant_id = $1 AND staff_id = $2 AND role = $3
 `
@@ -172,6 +251,90 @@ func (q *Queries) RevokeStaffRole(ctx context.Context, arg RevokeStaffRoleParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const revokeStaffSession = `-- name: RevokeStaffSession :one
+UPDATE staff_sessions SET revoked_at = $1::timestamptz, revoked_by = $2::uuid, revoked_reason = $3::text
+WHERE tenant_id = $4 AND id = $5 AND staff_id = $6 AND revoked_at IS NULL
+RETURNING id, created_at, last_seen_at, ip, user_agent
+`
+
+type RevokeStaffSessionParams struct {
+	Now       time.Time
+	RevokedBy *uuid.UUID
+	Reason    string
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	StaffID   uuid.UUID
+}
+
+type RevokeStaffSessionRow struct {
+	ID         uuid.UUID
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	Ip         string
+	UserAgent  string
+}
+
+func (q *Queries) RevokeStaffSession(ctx context.Context, arg RevokeStaffSessionParams) (RevokeStaffSessionRow, error) {
+	row := q.db.QueryRow(ctx, revokeStaffSession,
+		arg.Now,
+		arg.RevokedBy,
+		arg.Reason,
+		arg.TenantID,
+		arg.ID,
+		arg.StaffID,
+	)
+	var i RevokeStaffSessionRow
+	err := row.Scan(
+		&i.ID,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.Ip,
+		&i.UserAgent,
+	)
+	return i, err
+}
+
+const revokeStaffSessions = `-- name: RevokeStaffSessions :many
+UPDATE staff_sessions SET revoked_at = $1::timestamptz, revoked_by = $2::uuid, revoked_reason = $3::text
+WHERE tenant_id = $4 AND staff_id = $5 AND revoked_at IS NULL
+RETURNING id
+`
+
+type RevokeStaffSessionsParams struct {
+	Now       time.Time
+	RevokedBy *uuid.UUID
+	Reason    string
+	TenantID  uuid.UUID
+	StaffID   uuid.UUID
+}
+
+// Ends every live session of an employee.
+func (q *Queries) RevokeStaffSessions(ctx context.Context, arg RevokeStaffSessionsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, revokeStaffSessions,
+		arg.Now,
+		arg.RevokedBy,
+		arg.Reason,
+		arg.TenantID,
+		arg.StaffID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const setStaffStatus = `-- name: SetStaffStatus :one
@@ -305,6 +468,49 @@ func (q *Queries) StaffRoles(ctx context.Context, arg StaffRolesParams) ([]strin
 	return items, nil
 }
 
+const staffSessionEmployee = `-- name: StaffSessionEmployee :one
+SELECT ss.revoked_at, ss.last_seen_at, s.id, s.tenant_id, s.email, s.display_name, s.status, s.last_login_at, s.created_at, s.updated_at,
+       coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM staff_roles r
+                 WHERE r.tenant_id = ss.tenant_id AND r.staff_id = ss.staff_id), '{}')::text[] AS roles
+FROM staff_sessions ss
+JOIN staff s ON s.tenant_id = ss.tenant_id AND s.id = ss.staff_id
+WHERE ss.tenant_id = $1 AND ss.id = $2 AND ss.staff_id = $3
+`
+
+type StaffSessionEmployeeParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	StaffID  uuid.UUID
+}
+
+type StaffSessionEmployeeRow struct {
+	RevokedAt  *time.Time
+	LastSeenAt time.Time
+	Staff      Staff
+	Roles      []string
+}
+
+// One indexed look-up per portal request: the session, its employee and
+// the employee's roles.
+func (q *Queries) StaffSessionEmployee(ctx context.Context, arg StaffSessionEmployeeParams) (StaffSessionEmployeeRow, error) {
+	row := q.db.QueryRow(ctx, staffSessionEmployee, arg.TenantID, arg.ID, arg.StaffID)
+	var i StaffSessionEmployeeRow
+	err := row.Scan(
+		&i.RevokedAt,
+		&i.LastSeenAt,
+		&i.Staff.ID,
+		&i.Staff.TenantID,
+		&i.Staff.Email,
+		&i.Staff.DisplayName,
+		&i.Staff.Status,
+		&i.Staff.LastLoginAt,
+		&i.Staff.CreatedAt,
+		&i.Staff.UpdatedAt,
+		&i.Roles,
+	)
+	return i, err
+}
+
 const touchStaffLogin = `-- name: TouchStaffLogin :exec
 UPDATE staff SET last_login_at = now() WHERE tenant_id = $1 AND id = $2
 `
@@ -316,5 +522,21 @@ type TouchStaffLoginParams struct {
 
 func (q *Queries) TouchStaffLogin(ctx context.Context, arg TouchStaffLoginParams) error {
 	_, err := q.db.Exec(ctx, touchStaffLogin, arg.TenantID, arg.ID)
+	return err
+}
+
+const touchStaffSession = `-- name: TouchStaffSession :exec
+UPDATE staff_sessions SET last_seen_at = $1::timestamptz
+WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL
+`
+
+type TouchStaffSessionParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) TouchStaffSession(ctx context.Context, arg TouchStaffSessionParams) error {
+	_, err := q.db.Exec(ctx, touchStaffSession, arg.Now, arg.TenantID, arg.ID)
 	return err
 }

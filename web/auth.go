@@ -59,6 +59,7 @@ var signInMessages = map[string]string{
 	reasonExpired:   "Your session has ended. Sign in again to continue.",
 	reasonInvalid:   "Your session could not be read, so it was ended. Sign in again to continue.",
 	reasonSignedOut: "You have signed out.",
+	reasonEnded:     "Your session was ended: signed out, or ended by an administrator. Sign in again to continue.",
 }
 
 // handleLogin starts the authorization code flow, or first explains why the
@@ -204,10 +205,13 @@ func noAccessMessage(err error, email string) string {
 func (s *server) handleLogout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
-		if err := s.Staff.SignOut(r.Context(), emp); err != nil {
-			s.Logger.ErrorContext(r.Context(), "audit sign-out", slog.Any("error", err))
-		}
+		// The server-side session ends, so a copy of the cookie is refused
+		// too, not only the one this browser is told to forget.
 		s.clearCookie(w, sessionCookie)
+		if err := s.Staff.SignOut(r.Context(), emp, sessionIDFrom(r.Context())); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		back := s.Config.PublicURL.String() + "/login?reason=" + reasonSignedOut
 		target := "/login?reason=" + reasonSignedOut
 		if u := s.OIDC.logoutURL(r.Context(), back); u != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/gob"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,6 +36,9 @@ const (
 	keyGroupRoles = "group_roles"
 	keyIssued     = "issued"
 	keySeen       = "seen"
+	// keySession is the id of the server-side session (staff_sessions),
+	// checked on every request.
+	keySession = "sid"
 )
 
 func init() {
@@ -60,6 +64,14 @@ func newSessionStore(c config.Config) *sessions.CookieStore {
 
 type employeeKey struct{}
 
+type sessionIDKey struct{}
+
+// sessionIDFrom is the id of the request's server-side session.
+func sessionIDFrom(ctx context.Context) uuid.UUID {
+	id, _ := ctx.Value(sessionIDKey{}).(uuid.UUID)
+	return id
+}
+
 func employeeFrom(ctx context.Context) (staff.Employee, bool) {
 	e, ok := ctx.Value(employeeKey{}).(staff.Employee)
 	return e, ok
@@ -70,6 +82,7 @@ const (
 	reasonExpired   = "expired"
 	reasonInvalid   = "invalid"
 	reasonSignedOut = "signed_out"
+	reasonEnded     = "ended"
 )
 
 // requireSession admits requests with a valid, live session, loading the
@@ -103,7 +116,8 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 		}
 		staffID, err1 := uuid.Parse(str(sess.Values[keyStaff]))
 		tenantID, err2 := uuid.Parse(str(sess.Values[keyTenant]))
-		if err1 != nil || err2 != nil {
+		sessionID, err3 := uuid.Parse(str(sess.Values[keySession]))
+		if err1 != nil || err2 != nil || err3 != nil {
 			s.clearCookie(w, sessionCookie)
 			s.toSignIn(w, r, reasonInvalid)
 			return
@@ -112,9 +126,16 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 		for _, r := range strings.Fields(str(sess.Values[keyGroupRoles])) {
 			groupRoles = append(groupRoles, staff.Role(r))
 		}
-		emp, err := s.Staff.Load(r.Context(), tenantID, staffID, groupRoles)
+		emp, err := s.Staff.Resume(r.Context(), tenantID, staffID, sessionID, groupRoles, now, touchEvery)
 		if err != nil {
-			if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Forbidden {
+			switch apperr.CodeOf(err) {
+			case apperr.Unauthenticated:
+				// Signed out, or ended by an administrator, a deactivation
+				// or a role removal: every copy of the cookie stops here.
+				s.clearCookie(w, sessionCookie)
+				s.toSignIn(w, r, reasonEnded)
+				return
+			case apperr.NotFound, apperr.Forbidden:
 				// Deactivated or removed since sign-in: the session ends now.
 				s.clearCookie(w, sessionCookie)
 				s.toSignIn(w, r, reasonInvalid)
@@ -131,6 +152,7 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 			}
 		}
 		ctx := context.WithValue(r.Context(), employeeKey{}, emp)
+		ctx = context.WithValue(ctx, sessionIDKey{}, sessionID)
 		ctx = actor.With(ctx, emp.Actor())
 		ctx = staff.WithActingRoles(ctx, emp.AllRoles())
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -170,12 +192,18 @@ func (s *server) toSignIn(w http.ResponseWriter, r *http.Request, reason string)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// startSession issues a fresh session cookie for emp.
+// startSession records a server-side session for emp and issues a fresh
+// session cookie carrying its id.
 func (s *server) startSession(w http.ResponseWriter, r *http.Request, emp staff.Employee) error {
+	id, err := s.Staff.StartSession(r.Context(), emp, peerIP(r), r.UserAgent(), s.Now())
+	if err != nil {
+		return err
+	}
 	sess := sessions.NewSession(s.store, sessionCookie)
 	opts := *s.store.Options
 	sess.Options = &opts
 	now := s.Now().Unix()
+	sess.Values[keySession] = id.String()
 	roles := make([]string, 0, len(emp.GroupRoles))
 	for _, r := range emp.GroupRoles {
 		roles = append(roles, string(r))
@@ -186,6 +214,18 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, emp staff.
 	sess.Values[keyIssued] = now
 	sess.Values[keySeen] = now
 	return sess.Save(r, w)
+}
+
+// peerIP is the address the request came from, as the staff page shows
+// a session's origin. X-Forwarded-For is not read: the portal names no
+// trusted proxy, and a forged header must not hide where a session came
+// from.
+func peerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (s *server) clearCookie(w http.ResponseWriter, name string) {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -39,8 +40,16 @@ func (s *server) staffPage(w http.ResponseWriter, r *http.Request, status int, f
 		s.fail(w, r, err)
 		return
 	}
+	var live map[uuid.UUID][]staff.Session
+	if p.CanManage {
+		if live, err = s.liveSessions(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	for _, e := range list {
-		row := staffv.Employee{ID: e.ID.String(), Name: e.Name, Email: e.Email, Status: e.Status, LastLogin: e.LastLoginAt, IsSelf: e.ID == emp.ID}
+		row := staffv.Employee{ID: e.ID.String(), Name: e.Name, Email: e.Email, Status: e.Status, LastLogin: e.LastLoginAt, IsSelf: e.ID == emp.ID,
+			Sessions: s.sessionsCell(r, e.ID, e.Name, live[e.ID], p.Loc)}
 		for _, role := range e.Roles {
 			row.Roles = append(row.Roles, string(role))
 		}
@@ -180,5 +189,65 @@ func (s *server) handleStaffStatus() http.Handler {
 		}
 		err := s.Staff.SetStatus(r.Context(), emp.TenantID, id, status, "CHANGED_IN_PORTAL")
 		s.afterStaffChange(w, r, err, msg)
+	})
+}
+
+// liveSessions are the tenant's portal sessions still within the idle and
+// absolute time-outs.
+func (s *server) liveSessions(r *http.Request) (map[uuid.UUID][]staff.Session, error) {
+	emp, _ := employeeFrom(r.Context())
+	now := s.Now()
+	return s.Staff.LiveSessions(r.Context(), emp.TenantID, now.Add(-s.Config.SessionMaxAge), now.Add(-s.Config.SessionIdle))
+}
+
+func (s *server) sessionsCell(r *http.Request, id uuid.UUID, name string, list []staff.Session, loc *time.Location) staffv.Sessions {
+	cell := staffv.Sessions{EmployeeID: id.String(), Name: name, Loc: loc, Now: s.Now()}
+	current := sessionIDFrom(r.Context())
+	for _, ss := range list {
+		cell.List = append(cell.List, staffv.Session{ID: ss.ID.String(), Started: ss.CreatedAt, LastSeen: ss.LastSeenAt,
+			IP: ss.IP, UserAgent: ss.UserAgent, Current: ss.ID == current})
+	}
+	return cell
+}
+
+// handleStaffSessionRevoke ends one portal session of an employee: its
+// cookie is refused from the next request. htmx gets the employee's
+// sessions cell again; a plain form post is redirected to the staff page.
+func (s *server) handleStaffSessionRevoke() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, id, ok := s.staffTarget(w, r)
+		if !ok {
+			return
+		}
+		sid, err := uuid.Parse(r.PathValue("session"))
+		if err != nil {
+			s.fail(w, r, apperr.New(apperr.NotFound, "no such session"))
+			return
+		}
+		err = s.Staff.RevokeSession(r.Context(), emp.TenantID, id, sid)
+		if !isHTMX(r) {
+			s.afterStaffChange(w, r, err, "The session was ended; its cookie no longer works.")
+			return
+		}
+		if err != nil && apperr.CodeOf(err) != apperr.Conflict {
+			s.fail(w, r, err)
+			return
+		}
+		target, err := s.Staff.Load(r.Context(), emp.TenantID, id, nil)
+		name := "the employee"
+		if err == nil {
+			name = target.Name
+		}
+		live, err := s.liveSessions(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, staffv.SessionsCell(s.sessionsCell(r, id, name, live[id], t.Location())))
 	})
 }

@@ -155,11 +155,3 @@ func (s *Service) recordFailure(ctx context.Context, tenant uuid.UUID, id Identi
 		slog.ErrorContext(ctx, "audit a failed sign-in", slog.Any("error", err))
 	}
 }
-
-// SignOut audits the end of e's session.
-func (s *Service) SignOut(ctx context.Context, e Employee) error {
-	ctx = actor.With(ctx, e.Actor())
-	return db.InTenantTx(ctx, s.pool, e.TenantID, func(q *db.Queries) error {
-		return audit.Write(ctx, q, audit.Entry{TenantID: e.TenantID, Action: "auth.signout", EntityType: "staff", EntityID: e.ID.String()})
-	})
-}

@@ -295,14 +295,20 @@ func changeRolesInTx(ctx context.Context, q *db.Queries, tenant, id uuid.UUID, a
 	if err != nil {
 		return err
 	}
-	return audit.Write(ctx, q, audit.Entry{
+	err = audit.Write(ctx, q, audit.Entry{
 		TenantID: tenant, Action: action, EntityType: "staff", EntityID: id.String(), ReasonCode: reason,
 		Before: map[string]any{"roles": before}, After: map[string]any{"roles": after},
 	})
+	if err != nil || action != "staff.role.revoked" {
+		return err
+	}
+	// A role taken away ends the employee's sessions: they sign in again
+	// with what they still hold.
+	return endSessionsInTx(ctx, q, tenant, id, SessionRoleRemoved)
 }
 
 // SetStatus deactivates or reactivates employee id, with an audit record.
-// A deactivated employee's sessions stop working at their next request.
+// Deactivating ends the employee's portal sessions at once.
 func (s *Service) SetStatus(ctx context.Context, tenant, id uuid.UUID, status, reason string) error {
 	if status != StatusActive && status != StatusDeactivated {
 		return apperr.Validation(apperr.FieldError{Field: "status", Issue: "must be ACTIVE or DEACTIVATED"})
@@ -325,10 +331,14 @@ func (s *Service) SetStatus(ctx context.Context, tenant, id uuid.UUID, status, r
 		if status == StatusActive {
 			action = "staff.reactivated"
 		}
-		return audit.Write(ctx, q, audit.Entry{
+		err = audit.Write(ctx, q, audit.Entry{
 			TenantID: tenant, Action: action, EntityType: "staff", EntityID: id.String(), ReasonCode: reason,
 			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": status},
 		})
+		if err != nil || status == StatusActive {
+			return err
+		}
+		return endSessionsInTx(ctx, q, tenant, id, SessionDeactivated)
 	})
 	if db.IsNotFound(err) {
 		return apperr.New(apperr.NotFound, "no such employee")
