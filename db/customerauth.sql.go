@@ -277,6 +277,39 @@ func (q *Queries) CustomerAuthState(ctx context.Context, arg CustomerAuthStatePa
 	return i, err
 }
 
+const liveCustomerSessionIDs = `-- name: LiveCustomerSessionIDs :many
+SELECT id FROM customer_sessions
+WHERE tenant_id = $1 AND customer_id = $2 AND revoked_at IS NULL
+ORDER BY created_at
+`
+
+type LiveCustomerSessionIDsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The customer's sessions not yet revoked (expired ones included: their
+// refresh tokens are refused anyway, and revoking them costs nothing).
+func (q *Queries) LiveCustomerSessionIDs(ctx context.Context, arg LiveCustomerSessionIDsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, liveCustomerSessionIDs, arg.TenantID, arg.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const loginCredential = `-- name: LoginCredential :one
 SELECT cr.id, cr.customer_id, cr.password_hash, cr.status AS credential_status,
        c.status AS customer_status, c.email, c.phone_number, cr.totp_confirmed_at, cr.password_changed_at

@@ -157,3 +157,10 @@ WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: AddPasswordHistory :exec
 INSERT INTO password_history (tenant_id, credential_id, password_hash) VALUES (@tenant_id, @credential_id, @password_hash);
+
+-- name: LiveCustomerSessionIDs :many
+-- The customer's sessions not yet revoked (expired ones included: their
+-- refresh tokens are refused anyway, and revoking them costs nothing).
+SELECT id FROM customer_sessions
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND revoked_at IS NULL
+ORDER BY created_at;

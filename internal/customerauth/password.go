@@ -22,9 +22,10 @@ func PasswordExpired(p credential.PasswordPolicy, changedAt, now time.Time) bool
 
 // ChangePassword replaces a customer's password: the current one must be
 // right, the new one must keep the tenant's policy, including not being one
-// of the last HistoryCount passwords. Other sessions stay; the change is
+// of the last HistoryCount passwords. Every other session of the customer
+// ends (keep, the session that made the change, stays); the change is
 // audited and announced (customer.password.changed), never with a password.
-func (s *Service) ChangePassword(ctx context.Context, tenant, customerID uuid.UUID, current, next, matching string) error {
+func (s *Service) ChangePassword(ctx context.Context, tenant, customerID, keep uuid.UUID, current, next, matching string) error {
 	var fe apperr.Fields
 	if current == "" {
 		fe.Add("currentPassword", "is required")
@@ -96,10 +97,15 @@ func (s *Service) ChangePassword(ctx context.Context, tenant, customerID uuid.UU
 		if err := q.ChangePassword(ctx, db.ChangePasswordParams{TenantID: tenant, ID: cred.ID, PasswordHash: hash}); err != nil {
 			return err
 		}
-		if err := writeAudit(ctx, q, tenant, customerID, "customer.password_changed", "", nil, map[string]any{"historyKept": settings.Password.HistoryCount}); err != nil {
+		ended, err := s.endOtherSessions(ctx, q, tenant, customerID, keep, RevokedPasswordChanged)
+		if err != nil {
 			return err
 		}
-		_, err := event.Write(ctx, q, event.Event{TenantID: tenant, Type: "customer.password.changed", EntityType: "customer",
+		if err := writeAudit(ctx, q, tenant, customerID, "customer.password_changed", "", nil,
+			map[string]any{"historyKept": settings.Password.HistoryCount, "otherSessionsEnded": ended}); err != nil {
+			return err
+		}
+		_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: "customer.password.changed", EntityType: "customer",
 			EntityID: customerID.String(), Payload: map[string]any{"customerId": customerID, "timestamp": stamp(s.now())}})
 		return err
 	})

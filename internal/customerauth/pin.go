@@ -32,8 +32,10 @@ func errPINNotSet() error {
 // SetPIN gives customer a transaction PIN. Changing an existing PIN takes
 // the current one (checked, and counted, as VerifyPIN does); a locked PIN
 // must be reset first. Trivial PINs are refused (see credential.CheckPIN)
-// and the length is the tenant's.
-func (s *Service) SetPIN(ctx context.Context, tenant, customerID uuid.UUID, pin, currentPIN string) (PINStatus, error) {
+// and the length is the tenant's. Changing a PIN ends every other session
+// of the customer: all but keep, the session that made the change (all of
+// them when keep is uuid.Nil, as for the tenant's backend).
+func (s *Service) SetPIN(ctx context.Context, tenant, customerID, keep uuid.UUID, pin, currentPIN string) (PINStatus, error) {
 	var st db.CustomerAuthStateRow
 	var settings customer.Settings
 	err := s.inTx(ctx, tenant, "set PIN", func(q *db.Queries, _ func(error)) error {
@@ -76,6 +78,9 @@ func (s *Service) SetPIN(ctx context.Context, tenant, customerID uuid.UUID, pin,
 		action := "customer.pin_set"
 		if replacing {
 			action = "customer.pin_changed"
+			if _, err := s.endOtherSessions(ctx, q, tenant, customerID, keep, RevokedPINChanged); err != nil {
+				return err
+			}
 		}
 		if err := writeAudit(ctx, q, tenant, customerID, action, "", map[string]any{"pinSet": replacing}, map[string]any{"pinSet": true}); err != nil {
 			return err
@@ -190,8 +195,9 @@ func (s *Service) ResetPIN(ctx context.Context, tenant, customerID uuid.UUID, re
 
 // ResetPINWithOTP resets customer's PIN on a one-time code of purpose
 // PIN_RESET sent to them (SendOTP), and sets newPIN when given (validated
-// as SetPIN does); otherwise the customer sets one afterwards.
-func (s *Service) ResetPINWithOTP(ctx context.Context, tenant, customerID uuid.UUID, challengeID, code, newPIN string) (PINStatus, error) {
+// as SetPIN does); otherwise the customer sets one afterwards. As a PIN
+// change, it ends every session of the customer but keep.
+func (s *Service) ResetPINWithOTP(ctx context.Context, tenant, customerID, keep uuid.UUID, challengeID, code, newPIN string) (PINStatus, error) {
 	var st db.CustomerAuthStateRow
 	var settings customer.Settings
 	err := s.inTx(ctx, tenant, "reset PIN", func(q *db.Queries, _ func(error)) error {
@@ -228,6 +234,9 @@ func (s *Service) ResetPINWithOTP(ctx context.Context, tenant, customerID uuid.U
 		}
 		st, err := authState(ctx, q, tenant, customerID)
 		if err != nil {
+			return err
+		}
+		if _, err := s.endOtherSessions(ctx, q, tenant, customerID, keep, RevokedPINChanged); err != nil {
 			return err
 		}
 		return s.clearPIN(ctx, q, tenant, customerID, st, "PIN_RESET_OTP", "one-time code "+id.String(), hash)

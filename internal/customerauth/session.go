@@ -16,8 +16,10 @@ import (
 
 // Why a session ended, as customer_sessions.revoked_reason records it.
 const (
-	RevokedLogout      = "LOGOUT"
-	RevokedTokenReused = "REFRESH_TOKEN_REUSED"
+	RevokedLogout          = "LOGOUT"
+	RevokedTokenReused     = "REFRESH_TOKEN_REUSED"
+	RevokedPasswordChanged = "PASSWORD_CHANGED"
+	RevokedPINChanged      = "PIN_CHANGED"
 )
 
 func errInvalidRefresh() error {
@@ -145,4 +147,27 @@ func (s *Service) revoke(ctx context.Context, q *db.Queries, tenant, customerID,
 		EntityID: customerID.String(), Payload: map[string]any{"customerId": customerID, "sessionId": sid, "reason": reason,
 			"timestamp": stamp(s.now())}})
 	return err
+}
+
+// endOtherSessions ends every session of customerID except keep (all of
+// them when keep is uuid.Nil), each audited and announced as revoke does:
+// their refresh tokens are refused from now on and their access tokens at
+// their next call. A changed password or PIN must not leave a thief's
+// session alive.
+func (s *Service) endOtherSessions(ctx context.Context, q *db.Queries, tenant, customerID, keep uuid.UUID, reason string) (int, error) {
+	ids, err := q.LiveCustomerSessionIDs(ctx, db.LiveCustomerSessionIDsParams{TenantID: tenant, CustomerID: customerID})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		if id == keep {
+			continue
+		}
+		if err := s.revoke(ctx, q, tenant, customerID, id, reason); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -35,6 +35,18 @@ func subjectCustomer(ctx context.Context, raw string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// callerSession is the session of a customer token, which a password or
+// PIN change keeps while it ends the customer's others; uuid.Nil for an
+// admin token, whose change ends them all.
+func callerSession(ctx context.Context) uuid.UUID {
+	p, _ := PrincipalFrom(ctx)
+	if p.Kind != credential.KindCustomer {
+		return uuid.Nil
+	}
+	id, _ := uuid.Parse(p.SessionID)
+	return id
+}
+
 // decodeSubject decodes the body into v and finds the customer it acts on.
 func (a *API) decodeSubject(w http.ResponseWriter, r *http.Request, v any, customerID *string) (uuid.UUID, bool) {
 	if err := Decode(w, r, v, MaxBody); err != nil {
@@ -70,7 +82,7 @@ func (a *API) HandlePINSet() http.Handler {
 		if !ok {
 			return
 		}
-		st, err := a.Auth.SetPIN(r.Context(), t.ID, id, req.PIN, req.CurrentPIN)
+		st, err := a.Auth.SetPIN(r.Context(), t.ID, id, callerSession(r.Context()), req.PIN, req.CurrentPIN)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return
@@ -114,7 +126,7 @@ func (a *API) HandlePINReset() http.Handler {
 		if !ok {
 			return
 		}
-		st, err := a.Auth.ResetPINWithOTP(r.Context(), t.ID, id, req.ChallengeID, req.Code, req.NewPIN)
+		st, err := a.Auth.ResetPINWithOTP(r.Context(), t.ID, id, callerSession(r.Context()), req.ChallengeID, req.Code, req.NewPIN)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return

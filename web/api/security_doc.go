@@ -21,7 +21,9 @@ func init() {
 		Tag: "Security", Summary: "Set or change the transaction PIN",
 		Description: "The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, " +
 			"a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. " +
-			"Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.",
+			"Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. " +
+			"Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); " +
+			"the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.",
 		Request: obj(map[string]any{"customerId": uuidStr(customerIDDoc), "pin": str("digits"),
 			"currentPin": str("required when a PIN is set")}, "pin"),
 		Response: pinStatusSchema,
@@ -42,7 +44,8 @@ func init() {
 		Tag: "Security", Summary: "Reset the transaction PIN with a one-time code",
 		Description: "Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin " +
 			"the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. " +
-			"Employees reset PINs from the customer's page in the portal.",
+			"Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer " +
+			"(all of them when made with an admin token).",
 		Request: obj(map[string]any{"customerId": uuidStr(customerIDDoc), "challengeId": uuidStr(""), "code": str("6 digits"),
 			"newPin": str("optional")}, "challengeId", "code"),
 		Response: pinStatusSchema,

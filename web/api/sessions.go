@@ -105,7 +105,8 @@ func (a *API) HandleLogout() http.Handler {
 }
 
 // HandleChangePassword is POST /customer/password: a signed-in customer
-// replaces their password under the tenant's policy and history.
+// replaces their password under the tenant's policy and history; their
+// other sessions end, this one goes on.
 func (a *API) HandleChangePassword() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := TenantFrom(r.Context())
@@ -119,7 +120,7 @@ func (a *API) HandleChangePassword() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
-		if err := a.Auth.ChangePassword(r.Context(), t.ID, p.CustomerID, req.CurrentPassword, req.NewPassword, req.MatchingPassword); err != nil {
+		if err := a.Auth.ChangePassword(r.Context(), t.ID, p.CustomerID, callerSession(r.Context()), req.CurrentPassword, req.NewPassword, req.MatchingPassword); err != nil {
 			a.WriteError(w, r, err)
 			return
 		}
@@ -130,7 +131,8 @@ func (a *API) HandleChangePassword() http.Handler {
 func init() {
 	Document("POST "+Prefix+"/customer/password", Operation{
 		Tag: "Sessions", Summary: "Change the signed-in customer's password",
-		Description: "The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.",
+		Description: "The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. " +
+			"The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.",
 		Request: obj(map[string]any{"currentPassword": str(""), "newPassword": str(""), "matchingPassword": str("")},
 			"currentPassword", "newPassword", "matchingPassword"),
 		Response: obj(map[string]any{"customerId": uuidStr(""), "passwordChanged": boolean("")}),

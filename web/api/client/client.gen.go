@@ -3472,7 +3472,7 @@ type ClientInterface interface {
 
 	// PostCustomerPasswordWithBody Change the signed-in customer's password
 	//
-	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3481,7 +3481,7 @@ type ClientInterface interface {
 
 	// PostCustomerPassword Change the signed-in customer's password
 	//
-	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3674,7 +3674,7 @@ type ClientInterface interface {
 
 	// PostSecurityPinWithBody Set or change the transaction PIN
 	//
-	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3683,7 +3683,7 @@ type ClientInterface interface {
 
 	// PostSecurityPin Set or change the transaction PIN
 	//
-	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3692,7 +3692,7 @@ type ClientInterface interface {
 
 	// PostSecurityPinResetWithBody Reset the transaction PIN with a one-time code
 	//
-	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3701,7 +3701,7 @@ type ClientInterface interface {
 
 	// PostSecurityPinReset Reset the transaction PIN with a one-time code
 	//
-	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4047,7 +4047,7 @@ func (c *Client) PostCustomerIndividualRegistration(ctx context.Context, params 
 
 // PostCustomerPasswordWithBody Change the signed-in customer's password
 //
-// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4066,7 +4066,7 @@ func (c *Client) PostCustomerPasswordWithBody(ctx context.Context, params *PostC
 
 // PostCustomerPassword Change the signed-in customer's password
 //
-// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4489,7 +4489,7 @@ func (c *Client) PostSecurityOtpVerify(ctx context.Context, params *PostSecurity
 
 // PostSecurityPinWithBody Set or change the transaction PIN
 //
-// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4508,7 +4508,7 @@ func (c *Client) PostSecurityPinWithBody(ctx context.Context, params *PostSecuri
 
 // PostSecurityPin Set or change the transaction PIN
 //
-// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4527,7 +4527,7 @@ func (c *Client) PostSecurityPin(ctx context.Context, params *PostSecurityPinPar
 
 // PostSecurityPinResetWithBody Reset the transaction PIN with a one-time code
 //
-// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4546,7 +4546,7 @@ func (c *Client) PostSecurityPinResetWithBody(ctx context.Context, params *PostS
 
 // PostSecurityPinReset Reset the transaction PIN with a one-time code
 //
-// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6916,7 +6916,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerPasswordWithBodyWithResponse Change the signed-in customer's password
 	//
-	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6925,7 +6925,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerPasswordWithResponse Change the signed-in customer's password
 	//
-	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+	// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7130,7 +7130,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostSecurityPinWithBodyWithResponse Set or change the transaction PIN
 	//
-	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7139,7 +7139,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostSecurityPinWithResponse Set or change the transaction PIN
 	//
-	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+	// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7148,7 +7148,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostSecurityPinResetWithBodyWithResponse Reset the transaction PIN with a one-time code
 	//
-	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7157,7 +7157,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostSecurityPinResetWithResponse Reset the transaction PIN with a one-time code
 	//
-	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+	// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12419,7 +12419,7 @@ func (c *ClientWithResponses) PostCustomerIndividualRegistrationWithResponse(ctx
 
 // PostCustomerPasswordWithBodyWithResponse Change the signed-in customer's password
 //
-// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12434,7 +12434,7 @@ func (c *ClientWithResponses) PostCustomerPasswordWithBodyWithResponse(ctx conte
 
 // PostCustomerPasswordWithResponse Change the signed-in customer's password
 //
-// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays.
+// The new password must keep the tenant's password policy and differ from the last historyCount passwords. Sign-in answers passwordChangeRequired: true once a password is older than the policy's maxAgeDays. The change ends every other session of the customer: their access tokens and refresh tokens answer 401 (TOKEN_REVOKED, SESSION_REVOKED) from then on; the session that made the change goes on.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12777,7 +12777,7 @@ func (c *ClientWithResponses) PostSecurityOtpVerifyWithResponse(ctx context.Cont
 
 // PostSecurityPinWithBodyWithResponse Set or change the transaction PIN
 //
-// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12792,7 +12792,7 @@ func (c *ClientWithResponses) PostSecurityPinWithBodyWithResponse(ctx context.Co
 
 // PostSecurityPinWithResponse Set or change the transaction PIN
 //
-// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset.
+// The PIN has the tenant's length (default 4) and must not be trivial: one digit repeated, a run like 1234 or 4321, a repeated pattern like 1212, or the customer's birth year or date (DDMM, MMDD, ...); each problem is a detail of a 422. Changing a PIN takes currentPin, which counts as a verification. A locked PIN must be reset. Changing a PIN ends every other session of the customer (their access and refresh tokens answer 401 from then on); the session of the customer token that made the change goes on. Changed with an admin token, every session of the customer ends.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12807,7 +12807,7 @@ func (c *ClientWithResponses) PostSecurityPinWithResponse(ctx context.Context, p
 
 // PostSecurityPinResetWithBodyWithResponse Reset the transaction PIN with a one-time code
 //
-// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12822,7 +12822,7 @@ func (c *ClientWithResponses) PostSecurityPinResetWithBodyWithResponse(ctx conte
 
 // PostSecurityPinResetWithResponse Reset the transaction PIN with a one-time code
 //
-// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal.
+// Send a code with purpose PIN_RESET first (POST /security/otp/send). The code removes the PIN and its lock; with newPin the new PIN is set at once (the same rules as POST /security/pin), otherwise the customer sets one afterwards. Employees reset PINs from the customer's page in the portal. Like a change, a reset ends every other session of the customer (all of them when made with an admin token).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
