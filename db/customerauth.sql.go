@@ -277,6 +277,24 @@ func (q *Queries) CustomerAuthState(ctx context.Context, arg CustomerAuthStatePa
 	return i, err
 }
 
+const expireLoginChallenges = `-- name: ExpireLoginChallenges :exec
+UPDATE otp_challenges SET expires_at = least(expires_at, $1::timestamptz)
+WHERE tenant_id = $2 AND customer_id = $3 AND purpose = 'LOGIN' AND consumed_at IS NULL
+`
+
+type ExpireLoginChallengesParams struct {
+	Now        time.Time
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// Sign-ins half done (password checked, code not yet answered) of a
+// customer whose password changed: their codes no longer start a session.
+func (q *Queries) ExpireLoginChallenges(ctx context.Context, arg ExpireLoginChallengesParams) error {
+	_, err := q.db.Exec(ctx, expireLoginChallenges, arg.Now, arg.TenantID, arg.CustomerID)
+	return err
+}
+
 const liveCustomerSessionIDs = `-- name: LiveCustomerSessionIDs :many
 SELECT id FROM customer_sessions
 WHERE tenant_id = $1 AND customer_id = $2 AND revoked_at IS NULL
@@ -382,6 +400,34 @@ type LoginSucceededParams struct {
 func (q *Queries) LoginSucceeded(ctx context.Context, arg LoginSucceededParams) error {
 	_, err := q.db.Exec(ctx, loginSucceeded, arg.Now, arg.TenantID, arg.ID)
 	return err
+}
+
+const loginSucceededForHash = `-- name: LoginSucceededForHash :execrows
+UPDATE customer_credentials SET failed_logins = 0, locked_until = NULL, last_login_at = $1::timestamptz
+WHERE tenant_id = $2 AND id = $3 AND password_hash = $4
+`
+
+type LoginSucceededForHashParams struct {
+	Now          time.Time
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	PasswordHash string
+}
+
+// LoginSucceeded for the password hash the sign-in checked: no row when
+// the password changed meanwhile, so that a sign-in with the old password
+// cannot start a session after the change ended the others.
+func (q *Queries) LoginSucceededForHash(ctx context.Context, arg LoginSucceededForHashParams) (int64, error) {
+	result, err := q.db.Exec(ctx, loginSucceededForHash,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+		arg.PasswordHash,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const oTPChallenge = `-- name: OTPChallenge :one

@@ -164,3 +164,16 @@ INSERT INTO password_history (tenant_id, credential_id, password_hash) VALUES (@
 SELECT id FROM customer_sessions
 WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND revoked_at IS NULL
 ORDER BY created_at;
+
+-- name: LoginSucceededForHash :execrows
+-- LoginSucceeded for the password hash the sign-in checked: no row when
+-- the password changed meanwhile, so that a sign-in with the old password
+-- cannot start a session after the change ended the others.
+UPDATE customer_credentials SET failed_logins = 0, locked_until = NULL, last_login_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND password_hash = @password_hash;
+
+-- name: ExpireLoginChallenges :exec
+-- Sign-ins half done (password checked, code not yet answered) of a
+-- customer whose password changed: their codes no longer start a session.
+UPDATE otp_challenges SET expires_at = least(expires_at, @now::timestamptz)
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND purpose = 'LOGIN' AND consumed_at IS NULL;

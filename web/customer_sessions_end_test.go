@@ -167,3 +167,45 @@ func TestPortalLockEndsEverySessionOfTheCustomer(t *testing.T) {
 		t.Errorf("%d sessions still live after a lock", n)
 	}
 }
+
+func TestPasswordChangeStopsASignInWaitingForItsCode(t *testing.T) {
+	h, admin := sessionHarness(t)
+	h.settings("login_otp_required = true")
+	id, email := h.newCustomer(admin)
+	challenge := func() string {
+		t.Helper()
+		resp, out := h.login(email, examplePass)
+		if resp.StatusCode != http.StatusOK || data(out)["otpRequired"] != true {
+			t.Fatalf("login: %d %v", resp.StatusCode, out)
+		}
+		return data(out)["challengeId"].(string)
+	}
+	answer := func(ch string) (*http.Response, map[string]any) {
+		return h.apiCall("POST", loginOTPPath, h.tenant.Slug, "", `{"challengeId":"`+ch+`","code":"`+h.sentCode(ch)+`"}`, nil)
+	}
+	ch := challenge()
+	resp, out := answer(ch)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("complete the first sign-in: %d %v", resp.StatusCode, out)
+	}
+	current := data(out)["accessToken"].(string)
+	// Someone with the old password is half-way through a sign-in.
+	pending := challenge()
+	const next = "N3w-Secure#Pass"
+	if resp, out := h.apiCall("POST", api.Prefix+"/customer/password", h.tenant.Slug, current,
+		`{"currentPassword":"`+examplePass+`","newPassword":"`+next+`","matchingPassword":"`+next+`"}`, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("change password: %d %v", resp.StatusCode, out)
+	}
+	if resp, out := answer(pending); resp.StatusCode == http.StatusOK || errCode(out) != "OTP_EXPIRED" {
+		t.Fatalf("code of a sign-in with the old password: %d %v; want it expired", resp.StatusCode, out)
+	}
+	if n := h.count("SELECT count(*) FROM customer_sessions WHERE customer_id = $1 AND revoked_at IS NULL", id); n != 1 {
+		t.Errorf("%d live sessions; want only the one that changed the password", n)
+	}
+	// A sign-in with the new password gets a code that works.
+	if resp, out := h.login(email, next); resp.StatusCode != http.StatusOK || data(out)["otpRequired"] != true {
+		t.Fatalf("login with the new password: %d %v", resp.StatusCode, out)
+	} else if resp, out := answer(data(out)["challengeId"].(string)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("its code: %d %v", resp.StatusCode, out)
+	}
+}

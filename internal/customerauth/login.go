@@ -196,7 +196,13 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 	}
 
 	tokens, err := s.startSession(ctx, tenant, cred.CustomerID, settings, in.IP, in.UserAgent, func(q *db.Queries) error {
-		return q.LoginSucceeded(ctx, db.LoginSucceededParams{TenantID: tenant, ID: cred.ID, Now: now})
+		// Only if the password checked is still the customer's: a change
+		// committed meanwhile ended every other session, this one too.
+		n, err := q.LoginSucceededForHash(ctx, db.LoginSucceededForHashParams{TenantID: tenant, ID: cred.ID, Now: now, PasswordHash: cred.PasswordHash})
+		if err == nil && n == 0 {
+			err = errInvalidCredentials()
+		}
+		return err
 	})
 	if err != nil {
 		return LoginResult{}, err

@@ -97,6 +97,15 @@ func (s *Service) ChangePassword(ctx context.Context, tenant, customerID, keep u
 		if err := q.ChangePassword(ctx, db.ChangePasswordParams{TenantID: tenant, ID: cred.ID, PasswordHash: hash}); err != nil {
 			return err
 		}
+		// A sign-in waiting for its one-time code checked the old password.
+		// Its challenge is expired before the sessions are listed: a sign-in
+		// answering its code at this moment either waits for this change and
+		// is refused, or committed its session before the list below, which
+		// then ends it. A password sign-in is held the same way by the
+		// credential row this change has updated (LoginSucceededForHash).
+		if err := q.ExpireLoginChallenges(ctx, db.ExpireLoginChallengesParams{TenantID: tenant, CustomerID: customerID, Now: s.now()}); err != nil {
+			return err
+		}
 		ended, err := s.endOtherSessions(ctx, q, tenant, customerID, keep, RevokedPasswordChanged)
 		if err != nil {
 			return err
