@@ -198,7 +198,7 @@ func (s *server) routes() []route {
 		{"POST /staff/{id}/roles", need(staff.PermStaffManage), s.handleStaffRoleGrant()},
 		{"POST /staff/{id}/roles/{role}/revoke", need(staff.PermStaffManage), s.handleStaffRoleRevoke()},
 		{"POST /staff/{id}/status", need(staff.PermStaffManage), s.handleStaffStatus()},
-		{"POST /staff/{id}/sessions/{session}/revoke", need(staff.PermStaffManage), s.handleStaffSessionRevoke()},
+		{"POST /staff/{id}/sessions/{sid}/revoke", need(staff.PermStaffManage), s.handleStaffSessionRevoke()},
 
 		{"GET /audit", need(staff.PermAuditRead), s.handleAuditList()},
 		{"GET /audit/{id}", need(staff.PermAuditRead), s.handleAuditShow()},

@@ -207,6 +207,9 @@ var allowed = map[string][]staff.Role{
 	"POST /aml/lists/{id}/entries/{entry}/delete": {sr, ad},
 	"GET /aml/rates":                              {an, sr, ad, au},
 	"POST /aml/rates":                             {sr, ad},
+
+	// Ending another employee's portal session is staff management.
+	"POST /staff/{id}/sessions/{sid}/revoke": {ad},
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]+\}`)
@@ -226,9 +229,10 @@ func concrete(pattern string) (method, path string) {
 
 func TestEveryRoleAgainstEveryRoute(t *testing.T) {
 	h := newHarness(t)
+	employees := map[staff.Role]staff.Employee{}
 	cookies := map[staff.Role]*http.Cookie{}
 	for _, r := range staff.Roles {
-		_, cookies[r] = h.signIn(r)
+		employees[r], cookies[r] = h.signIn(r)
 	}
 	for _, rt := range h.s.routes() {
 		if rt.Access == AccessPublic || rt.Access.isAPI() {
@@ -248,6 +252,10 @@ func TestEveryRoleAgainstEveryRoute(t *testing.T) {
 			}
 			if resp.StatusCode >= 500 {
 				t.Errorf("%s %s as %s: status %d", method, path, role, resp.StatusCode)
+			}
+			if rt.Pattern == "POST /logout" {
+				// Signing out ended that session: the next routes need a new one.
+				cookies[role] = h.cookieFor(employees[role])
 			}
 		}
 		// Without a session nothing but sign-in is reachable.

@@ -219,7 +219,7 @@ func (s *server) handleStaffSessionRevoke() http.Handler {
 		if !ok {
 			return
 		}
-		sid, err := uuid.Parse(r.PathValue("session"))
+		sid, err := uuid.Parse(r.PathValue("sid"))
 		if err != nil {
 			s.fail(w, r, apperr.New(apperr.NotFound, "no such session"))
 			return
