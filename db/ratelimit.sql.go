@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,4 +44,15 @@ func (q *Queries) RateLimitHit(ctx context.Context, arg RateLimitHitParams) (Rat
 	var i RateLimitHitRow
 	err := row.Scan(&i.Hits, &i.WindowEnd)
 	return i, err
+}
+
+const tenantRateLimits = `-- name: TenantRateLimits :one
+SELECT rate_limits FROM tenant_settings WHERE tenant_id = $1
+`
+
+func (q *Queries) TenantRateLimits(ctx context.Context, tenantID uuid.UUID) (json.RawMessage, error) {
+	row := q.db.QueryRow(ctx, tenantRateLimits, tenantID)
+	var rate_limits json.RawMessage
+	err := row.Scan(&rate_limits)
+	return rate_limits, err
 }

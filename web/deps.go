@@ -21,6 +21,7 @@ import (
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/evidence/face"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -111,7 +112,8 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		AML:          monitoring,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring,
+			Limiter: ratelimit.New(pool, now)}),
 	}
 }
 
