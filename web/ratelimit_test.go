@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,5 +210,40 @@ func TestRateLimitsOnThePreferencesPage(t *testing.T) {
 	retryAfter(t, resp, 600)
 	if recs := h.auditActions(h.tenant.ID, "preferences.updated"); len(recs) != 1 {
 		t.Errorf("audit = %+v", recs)
+	}
+}
+
+// X-Forwarded-For is believed only from a trusted proxy: a client that
+// writes a new address into it at every attempt is still limited by its
+// own address.
+func TestSignInLimitPerAddressIgnoresForgedForwardedFor(t *testing.T) {
+	h := newHarness(t)
+	h.frozen()
+	h.settings(`rate_limits = '{"signInIp":{"max":3,"windowSeconds":600}}'`)
+	cfg := h.s.Config
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} // not this test's loopback
+	_, handler := newServer(newDeps(cfg, slog.New(slog.DiscardHandler), h.pool, h.clock.now, sharedLists(t)))
+	direct := httptest.NewServer(handler)
+	t.Cleanup(direct.Close)
+	login := func(i int) int {
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", direct.URL+sessionPath,
+			strings.NewReader(fmt.Sprintf(`{"email":"n%d@example.com","password":"Wrong-Passw0rd!"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Tenant-ID", h.tenant.Slug)
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 3 {
+		if got := login(i); got != 401 {
+			t.Fatalf("attempt %d: %d; want 401", i+1, got)
+		}
+	}
+	if got := login(3); got != 429 {
+		t.Fatalf("fourth attempt with a forged X-Forwarded-For: %d; want 429", got)
 	}
 }
