@@ -247,3 +247,44 @@ func TestSignInLimitPerAddressIgnoresForgedForwardedFor(t *testing.T) {
 		t.Fatalf("fourth attempt with a forged X-Forwarded-For: %d; want 429", got)
 	}
 }
+
+// Each sign-in challenge has its own few attempts, but whoever has the
+// password can ask for more challenges: wrong codes are also limited per
+// customer, across challenges.
+func TestSignInCodesLimitedPerCustomer(t *testing.T) {
+	h := newHarness(t)
+	h.frozen()
+	admin := h.adminToken(h.tenant, credential.ScopeCustomersWrite, credential.ScopeCustomersRead)
+	h.settings(`login_otp_required = true, otp_max_attempts = 3, rate_limits = '{"otpAccount":{"max":4,"windowSeconds":900}}'`)
+	_, email := h.newCustomer(admin)
+	challenge := func() string {
+		t.Helper()
+		resp, out := h.login(email, examplePass)
+		if resp.StatusCode != 200 || data(out)["challengeId"] == nil {
+			t.Fatalf("login: %d %v", resp.StatusCode, out)
+		}
+		return data(out)["challengeId"].(string)
+	}
+	answer := func(ch, code string) (*http.Response, map[string]any) {
+		return h.apiCall("POST", loginOTPPath, h.tenant.Slug, "", `{"challengeId":"`+ch+`","code":"`+code+`"}`, nil)
+	}
+	wrong := func(code string) string { return fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000) }
+
+	ch := challenge()
+	code := h.sentCode(ch)
+	for i, want := range []int{422, 422, 423} {
+		if resp, out := answer(ch, wrong(code)); resp.StatusCode != want {
+			t.Fatalf("wrong code %d: %d %v; want %d", i+1, resp.StatusCode, out, want)
+		}
+	}
+	ch = challenge()
+	code = h.sentCode(ch)
+	if resp, out := answer(ch, wrong(code)); resp.StatusCode != 422 {
+		t.Fatalf("fourth wrong code, on a new challenge: %d %v", resp.StatusCode, out)
+	}
+	resp, out := answer(ch, code)
+	if resp.StatusCode != 429 || errCode(out) != "RATE_LIMITED" {
+		t.Fatalf("right code after 4 wrong ones: %d %v; want 429 RATE_LIMITED", resp.StatusCode, out)
+	}
+	retryAfter(t, resp, 900)
+}

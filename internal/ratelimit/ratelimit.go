@@ -42,6 +42,10 @@ type Limits struct {
 	SignInAccount Limit `json:"signInAccount"`
 	// SignInIP: failed customer sign-ins per address.
 	SignInIP Limit `json:"signInIp"`
+	// OTPAccount: wrong sign-in codes per customer, across all of their
+	// challenges (each challenge has its own few attempts, but a caller
+	// with the password can ask for more challenges).
+	OTPAccount Limit `json:"otpAccount"`
 	// OTPIP: wrong or unknown sign-in codes per address.
 	OTPIP Limit `json:"otpIp"`
 	// RegistrationAccount: refused registrations per e-mail address.
@@ -59,6 +63,7 @@ func Defaults() Limits {
 		TokenIP:             Limit{Max: 100, WindowSeconds: 300},
 		SignInAccount:       Limit{Max: 30, WindowSeconds: 900},
 		SignInIP:            Limit{Max: 100, WindowSeconds: 900},
+		OTPAccount:          Limit{Max: 20, WindowSeconds: 900},
 		OTPIP:               Limit{Max: 50, WindowSeconds: 900},
 		RegistrationAccount: Limit{Max: 10, WindowSeconds: 900},
 		RegistrationIP:      Limit{Max: 100, WindowSeconds: 900},
@@ -80,6 +85,7 @@ func (l *Limits) Fields() []Field {
 		{"rateTokenIp", "Wrong client secrets per address (token endpoint)", &l.TokenIP},
 		{"rateSignInAccount", "Failed customer sign-ins per e-mail address", &l.SignInAccount},
 		{"rateSignInIp", "Failed customer sign-ins per address", &l.SignInIP},
+		{"rateOtpAccount", "Wrong sign-in codes per customer", &l.OTPAccount},
 		{"rateOtpIp", "Wrong sign-in codes per address", &l.OTPIP},
 		{"rateRegistrationAccount", "Refused registrations per e-mail address", &l.RegistrationAccount},
 		{"rateRegistrationIp", "Refused registrations per address", &l.RegistrationIP},

@@ -17,6 +17,7 @@ const (
 	rateTokenIP             = "token-ip"
 	rateSignInAccount       = "signin-account"
 	rateSignInIP            = "signin-ip"
+	rateOTPAccount          = "otp-account"
 	rateOTPIP               = "otp-ip"
 	rateRegistrationAccount = "registration-account"
 	rateRegistrationIP      = "registration-ip"

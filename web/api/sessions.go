@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/ratelimit"
@@ -71,18 +73,26 @@ func (a *API) HandleLoginOTP() http.Handler {
 			ChallengeID string `json:"challengeId"`
 			Code        string `json:"code"`
 		}
-		limit := ratelimit.NewKey(t.ID, rateOTPIP, clientIP(r), a.rateLimits(r, t.ID).OTPIP)
-		if a.rateLimited(w, r, nil, limit) {
+		l := a.rateLimits(r, t.ID)
+		limits := []ratelimit.Key{ratelimit.NewKey(t.ID, rateOTPIP, clientIP(r), l.OTPIP)}
+		if a.rateLimited(w, r, nil, limits...) {
 			return
 		}
 		if err := Decode(w, r, &req, MaxBody); err != nil {
 			a.WriteError(w, r, err)
 			return
 		}
+		// Wrong codes are limited per customer too, across challenges.
+		if c := a.Auth.ChallengeCustomer(r.Context(), t.ID, req.ChallengeID); c != uuid.Nil {
+			limits = append(limits, ratelimit.NewKey(t.ID, rateOTPAccount, c.String(), l.OTPAccount))
+			if a.rateLimited(w, r, nil, limits[1:]...) {
+				return
+			}
+		}
 		tokens, err := a.Auth.CompleteLogin(r.Context(), t.ID, req.ChallengeID, req.Code, clientIP(r), r.UserAgent())
 		if err != nil {
 			if isFailedAttempt(err) {
-				a.rateFailed(r, limit)
+				a.rateFailed(r, limits...)
 			}
 			a.WriteError(w, r, err)
 			return
