@@ -124,9 +124,8 @@ func (a *API) HandleDocumentUpload() http.Handler {
 			}
 			if errors.Is(err, errFieldTooLarge) {
 				field, _, _ := strings.Cut(err.Error(), ":")
-				e := apperr.New(apperr.TooLarge, "a field of the upload is too large").WithAPI("PAYLOAD_TOO_LARGE")
-				e.Fields = []apperr.FieldError{{Field: field, Issue: fmt.Sprintf("must be at most %d KB (all fields but the files together at most %d KB)", maxFieldBytes>>10, maxFieldsBytes>>10)}}
-				refuse(e)
+				refuse(apperr.Validation(apperr.FieldError{Field: field,
+					Issue: fmt.Sprintf("must be at most %d KB (all fields but the files together at most %d KB)", maxFieldBytes>>10, maxFieldsBytes>>10)}))
 				return
 			}
 			if errors.Is(err, errBadBase64) {
@@ -239,9 +238,10 @@ func blobRef(s string) (int, bool) {
 
 var partName = regexp.MustCompile(`^documents\[(\d{1,2})\]\.(type|subType|fileName|mimeType|metadata|content|value)$`)
 
-// The bounds of a multipart upload besides its files: parts, and the
-// bytes of all fields that are not a file. A part's headers (where a file
-// name travels) are bounded by the multipart reader.
+// The bounds of a multipart upload besides its files: the number of parts
+// and the length of a file name; fields are bounded as in JSON
+// (maxFieldBytes, maxFieldsBytes) and each part's headers by
+// partHeaderLimiter.
 const (
 	maxUploadParts  = 200
 	maxPartFileName = 1024
