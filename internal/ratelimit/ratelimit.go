@@ -107,18 +107,16 @@ func (l Limits) Validate() error {
 	return fe.Err()
 }
 
-// LimitsFrom reads stored limits; a limit left out takes its default.
+// LimitsFrom reads stored limits; a limit or figure left out keeps its
+// default (decoding into the defaults replaces only what is present).
 func LimitsFrom(raw []byte) Limits {
 	l := Defaults()
-	if len(raw) == 0 {
-		return l
+	if len(raw) == 0 || json.Unmarshal(raw, &l) != nil {
+		return Defaults()
 	}
-	var stored map[string]Limit
-	if json.Unmarshal(raw, &stored) != nil {
-		return l
+	if l.Validate() != nil { // written past validation: the defaults hold
+		return Defaults()
 	}
-	b, _ := json.Marshal(stored)
-	_ = json.Unmarshal(b, &l) // only the keys present replace defaults
 	return l
 }
 
