@@ -288,3 +288,30 @@ func TestSignInCodesLimitedPerCustomer(t *testing.T) {
 	}
 	retryAfter(t, resp, 900)
 }
+
+// Per address at the token endpoint: wrong secrets of several clients from
+// one address add up.
+func TestTokenEndpointLimitsWrongSecretsPerAddress(t *testing.T) {
+	h := newHarness(t)
+	h.frozen()
+	h.settings(`rate_limits = '{"tokenIp":{"max":3,"windowSeconds":300}}'`)
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	var ids, secrets []string
+	for i := range 4 {
+		c, secret, err := h.s.APIClients.Create(ctx, h.tenant.ID, fmt.Sprint("client ", i), []string{"customers:read"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, secrets = append(ids, c.ClientID), append(secrets, secret)
+	}
+	for i := range 3 {
+		if resp, body := h.tokenAt("", ids[i], "cs_wrong"); resp.StatusCode != 401 {
+			t.Fatalf("wrong secret of client %d: %d %v", i, resp.StatusCode, body)
+		}
+	}
+	resp, body := h.tokenAt("", ids[3], secrets[3])
+	if resp.StatusCode != 429 || body["error"] != "slow_down" {
+		t.Fatalf("a fourth client from the same address: %d %v; want 429 slow_down", resp.StatusCode, body)
+	}
+	retryAfter(t, resp, 300)
+}
