@@ -66,7 +66,7 @@ func Defaults() Limits {
 		OTPAccount:          Limit{Max: 20, WindowSeconds: 900},
 		OTPIP:               Limit{Max: 50, WindowSeconds: 900},
 		RegistrationAccount: Limit{Max: 10, WindowSeconds: 900},
-		RegistrationIP:      Limit{Max: 100, WindowSeconds: 900},
+		RegistrationIP:      Limit{Max: 500, WindowSeconds: 900},
 	}
 }
 
