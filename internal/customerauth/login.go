@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // LoginInput is a password sign-in.
@@ -151,6 +152,7 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 		if err != nil {
 			return LoginResult{}, err
 		}
+		s.Metrics.SignInFailed(metrics.Customer, "UNKNOWN_EMAIL", false)
 		return LoginResult{}, errInvalidCredentials()
 	}
 
@@ -260,6 +262,7 @@ func (s *Service) loginFailed(ctx context.Context, tenant uuid.UUID, cred db.Log
 	if err != nil {
 		return err
 	}
+	s.Metrics.SignInFailed(metrics.Customer, "WRONG_PASSWORD", reserved.LockedUntil != nil)
 	return errInvalidCredentials()
 }
 
