@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
-	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
@@ -208,15 +208,7 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 
 	// The queue works the delivery: the job is timed by kind, the delivery
 	// counted by outcome, and the outbox empties.
-	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, PumpEvery: 100 * time.Millisecond, Logger: h.s.Logger,
-		Metrics: h.s.Metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Stop(t.Context()) })
+	h.startJobs()
 	deadline := time.Now().Add(30 * time.Second)
 	for len(rc.calls()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
@@ -241,5 +233,80 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	}
 	if worked.count("ciam_job_duration_seconds", map[string]string{"kind": "webhook.pump"}) < 1 {
 		t.Error("the pump job is not timed")
+	}
+}
+
+// A lockout is counted with the failure that caused it, an AML decision
+// once however often the same transaction is screened, and the KYC
+// pipeline's stages are timed as the queue works them.
+func TestMetricsCountLockoutsDecisionsAndStages(t *testing.T) {
+	h := newHarness(t)
+	h.s.Webhooks.AllowPrivateNetworks = true
+	ms := httptest.NewServer(h.s.Metrics.Handler())
+	t.Cleanup(ms.Close)
+	admin := h.adminToken(h.tenant, credential.ScopeCustomersWrite, credential.ScopeCustomersRead, credential.ScopeAML)
+	h.settings("login_max_failures = 2, login_lockout = '15 minutes'")
+	_, email := h.newCustomer(admin)
+	customer := h.amlCustomer(admin)
+	before := scrapeMetrics(t, ms.URL)
+
+	for i := range 2 {
+		if resp, _ := h.login(email, fmt.Sprintf("Wrong-%d-Passw0rd!", i)); resp.StatusCode != 401 {
+			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
+		}
+	}
+	decision := ""
+	for range 2 {
+		body := screenBody(customer, "m-1", "25.00", "EUR", time.Now().UTC().Format(time.RFC3339), nil)
+		resp, out := h.apiCall("POST", screenPath, h.tenant.Slug, admin, body, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("screen: %d %v", resp.StatusCode, out)
+		}
+		decision = out["data"].(map[string]any)["decision"].(string)
+	}
+	after := scrapeMetrics(t, ms.URL)
+	diff := func(name string, labels map[string]string) float64 {
+		return after.value(name, labels) - before.value(name, labels)
+	}
+	if got := diff("ciam_signin_failures_total", map[string]string{"who": "customer", "reason": "WRONG_PASSWORD"}); got != 2 {
+		t.Errorf("wrong passwords counted: %v, want 2", got)
+	}
+	if got := diff("ciam_lockouts_total", map[string]string{"who": "customer"}); got != 1 {
+		t.Errorf("lockouts counted: %v, want 1", got)
+	}
+	if got := diff("ciam_aml_decisions_total", map[string]string{"outcome": decision}); got != 1 {
+		t.Errorf("AML decisions %s counted: %v, want 1 (the second screening is a replay)", decision, got)
+	}
+
+	// The pipeline: a verification's documents go through evidence,
+	// checks and routing on the queue.
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeCustomersRead, credential.ScopeVerificationWrite, credential.ScopeVerificationReview)
+	_, vr := h.onboarded(dt, tok, func(m map[string]any) { noCategory(m) })
+	resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passport(t, nil), utilityBill(time.Now().AddDate(0, -1, 0)), selfie(t)), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	stages := []string{"evidence", "checks", "routing"}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		s := scrapeMetrics(t, ms.URL)
+		var missing []string
+		for _, st := range stages {
+			if s.count("ciam_kyc_stage_duration_seconds", map[string]string{"stage": st}) == 0 {
+				missing = append(missing, st)
+			}
+		}
+		if len(missing) == 0 {
+			if s.count("ciam_job_duration_seconds", map[string]string{"kind": "kyc.evidence"}) == 0 {
+				t.Error("the evidence job is not timed by kind")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("KYC stages never timed: %v", missing)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
