@@ -256,8 +256,8 @@ func TestMetricsCountLockoutsDecisionsAndStages(t *testing.T) {
 		}
 	}
 	decision := ""
+	body := screenBody(customer, "m-1", "25.00", "EUR", time.Now().UTC().Format(time.RFC3339), nil)
 	for range 2 {
-		body := screenBody(customer, "m-1", "25.00", "EUR", time.Now().UTC().Format(time.RFC3339), nil)
 		resp, out := h.apiCall("POST", screenPath, h.tenant.Slug, admin, body, nil)
 		if resp.StatusCode != 200 {
 			t.Fatalf("screen: %d %v", resp.StatusCode, out)
