@@ -236,7 +236,8 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	}
 }
 
-// A lockout is counted with the failure that caused it, an AML decision
+// A lockout is counted with the failure that caused it, an employee's
+// failed sign-in by its reason, an AML decision
 // once however often the same transaction is screened, and the KYC
 // pipeline's stages are timed as the queue works them.
 func TestMetricsCountLockoutsDecisionsAndStages(t *testing.T) {
@@ -255,6 +256,10 @@ func TestMetricsCountLockoutsDecisionsAndStages(t *testing.T) {
 			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
 		}
 	}
+	// An employee's callback without the sign-in it completes.
+	if resp := h.get("/auth/callback?code=good-code&state=nope"); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("callback without a flow: %d", resp.StatusCode)
+	}
 	decision := ""
 	body := screenBody(customer, "m-1", "25.00", "EUR", time.Now().UTC().Format(time.RFC3339), nil)
 	for range 2 {
@@ -270,6 +275,9 @@ func TestMetricsCountLockoutsDecisionsAndStages(t *testing.T) {
 	}
 	if got := diff("ciam_signin_failures_total", map[string]string{"who": "customer", "reason": "WRONG_PASSWORD"}); got != 2 {
 		t.Errorf("wrong passwords counted: %v, want 2", got)
+	}
+	if got := diff("ciam_signin_failures_total", map[string]string{"who": "staff", "reason": "STATE_MISSING"}); got != 1 {
+		t.Errorf("staff sign-in failures counted: %v, want 1", got)
 	}
 	if got := diff("ciam_lockouts_total", map[string]string{"who": "customer"}); got != 1 {
 		t.Errorf("lockouts counted: %v, want 1", got)
