@@ -12,9 +12,12 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/riverqueue/river"
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
@@ -98,6 +101,14 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	_, c := h.signIn(staff.TenantAdmin)
 	rc := newReceiver(t, 0)
 	h.subscribe(c, rc.srv.URL+"/hooks", "customer.registered")
+	// A job due in an hour is queue depth the whole test long.
+	inserter, err := jobs.NewInserter(h.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inserter.Insert(t.Context(), event.PumpArgs{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	before := scrapeMetrics(t, ms.URL)
 
 	getCustomer := "GET " + api.Prefix + "/customers/{id}"
@@ -183,6 +194,9 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	}
 	if after.value("ciam_outbox_undelivered", nil) < 1 {
 		t.Errorf("the registration's webhook delivery is not counted as undelivered: %v", after.value("ciam_outbox_undelivered", nil))
+	}
+	if got := after.value("ciam_jobs", map[string]string{"queue": river.QueueDefault, "state": "scheduled"}); got < 1 {
+		t.Errorf("queue depth of scheduled jobs: %v, want at least 1", got)
 	}
 	if after.series("ciam_review_sla_breaches", nil) == nil {
 		t.Error("review SLA breaches missing")
