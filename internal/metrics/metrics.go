@@ -8,7 +8,8 @@
 // so it is never public. Counters and histograms are bumped where things
 // happen, through methods that do nothing on a nil *Metrics, so code that
 // runs without metrics (tests, the command line) needs no care. State that
-// lives in the database is read when scraped, at most once per CacheFor.
+// lives in the database is read when scraped, at most once per
+// Options.CacheFor.
 package metrics
 
 import (
@@ -27,7 +28,8 @@ import (
 )
 
 // CacheFor is how long figures read from the database at a scrape are
-// reused: a storm of scrapes costs one set of queries per period.
+// reused by default: a storm of scrapes costs one set of queries per
+// period.
 const CacheFor = 5 * time.Second
 
 // Who signs in: the label of the sign-in series.
@@ -47,7 +49,9 @@ type Options struct {
 	// ReviewSLA is how long a verification may wait for review before it
 	// breaks the service level.
 	ReviewSLA time.Duration
-	Logger    *slog.Logger
+	// CacheFor is how long database figures are reused; CacheFor when 0.
+	CacheFor time.Duration
+	Logger   *slog.Logger
 }
 
 // Metrics holds the server's series. The zero value is not usable; a nil
@@ -78,6 +82,9 @@ type Metrics struct {
 func New(o Options) *Metrics {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.CacheFor <= 0 {
+		o.CacheFor = CacheFor
 	}
 	reg := prometheus.NewRegistry()
 	m := &Metrics{reg: reg, routes: map[string]*Route{}}

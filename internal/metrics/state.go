@@ -73,8 +73,8 @@ var (
 
 // stateCollector reads from the database, at a scrape, what the database
 // knows best: the queue's depth, the outbox's lag, the review queue and the
-// lists' age. The figures are kept for CacheFor, and scrapes arriving
-// together wait for one reading.
+// lists' age. The figures are kept for Options.CacheFor, and scrapes
+// arriving together wait for one reading.
 type stateCollector struct {
 	o  Options
 	mu sync.Mutex
@@ -93,7 +93,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	if c.last == nil || time.Since(c.at) >= CacheFor {
+	if c.last == nil || time.Since(c.at) >= c.o.CacheFor {
 		c.last = c.read()
 		c.at = time.Now()
 	}
