@@ -57,7 +57,8 @@ type Options struct {
 // Metrics holds the server's series. The zero value is not usable; a nil
 // *Metrics is, and records nothing.
 type Metrics struct {
-	reg *prometheus.Registry
+	reg    *prometheus.Registry
+	logger *slog.Logger
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -87,7 +88,7 @@ func New(o Options) *Metrics {
 		o.CacheFor = CacheFor
 	}
 	reg := prometheus.NewRegistry()
-	m := &Metrics{reg: reg, routes: map[string]*Route{}}
+	m := &Metrics{reg: reg, logger: o.Logger, routes: map[string]*Route{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ciam_http_requests_total", Help: "HTTP requests answered, by route pattern and status code.",
 	}, []string{"route", "code"})
@@ -148,7 +149,7 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Handler serves the series in Prometheus's text format.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn)})
 }
 
 // Route is the series of one route pattern, made once when the routes are
