@@ -120,7 +120,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
 			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring,
-			Limiter: ratelimit.New(pool, now)}),
+			Limiter: ratelimit.New(pool, now), Metrics: meters}),
 	}
 }
 

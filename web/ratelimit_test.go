@@ -167,6 +167,15 @@ func TestCustomerRateLimitsFromPreferences(t *testing.T) {
 	if resp, out := h.apiCall("POST", registerPath, h.tenant.Slug, admin, variant(t, func(m map[string]any) { delete(m, "categorization") }), nil); resp.StatusCode != 201 {
 		t.Fatalf("another address: %d %v", resp.StatusCode, out)
 	}
+	// Each refusal is counted for the operator, by the limit that refused.
+	ms := httptest.NewServer(h.s.Metrics.Handler())
+	t.Cleanup(ms.Close)
+	sc := scrapeMetrics(t, ms.URL)
+	for limit, want := range map[string]float64{"signin-account": 2, "signin-ip": 1, "otp-ip": 1, "registration-account": 1} {
+		if got := sc.value("ciam_rate_limited_total", map[string]string{"limit": limit}); got != want {
+			t.Errorf("ciam_rate_limited_total{limit=%q} = %v; want %v", limit, got, want)
+		}
+	}
 }
 
 // The limits are edited on the preferences page, validated next to each

@@ -20,6 +20,7 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -61,6 +62,8 @@ type Deps struct {
 	// Limiter, when set, enforces the tenant's rate limits on the token
 	// endpoint, customer sign-in and its codes, and registration.
 	Limiter *ratelimit.Limiter
+	// Metrics counts rate-limit refusals; nil counts nothing.
+	Metrics *metrics.Metrics
 	Now     func() time.Time
 }
 

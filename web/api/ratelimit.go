@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,7 +44,16 @@ func (a *API) rateLimited(w http.ResponseWriter, r *http.Request, answer func(er
 	if a.Limiter == nil {
 		return false
 	}
-	err := a.Limiter.Check(r.Context(), keys...)
+	var err error
+	for _, k := range keys {
+		if err = a.Limiter.Check(r.Context(), k); err != nil {
+			if apperr.CodeOf(err) == apperr.RateLimited {
+				kind, _, _ := strings.Cut(k.Name, ":")
+				a.Metrics.RateLimited(kind)
+			}
+			break
+		}
+	}
 	if err == nil {
 		return false
 	}
