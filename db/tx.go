@@ -31,6 +31,8 @@ func Open(ctx context.Context, url, appRole string) (*pgxpool.Pool, error) {
 		// to reach the disk; with more, commits are flushed together.
 		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
+	// Statements get spans under a traced request or job (trace.go).
+	cfg.ConnConfig.Tracer = sqlTracer{}
 	role := ""
 	if appRole != "" {
 		role = pgx.Identifier{appRole}.Sanitize()

@@ -26,6 +26,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/telemetry"
 )
 
 // Connector types.
@@ -595,8 +596,8 @@ func (s *Service) checkClient() *http.Client {
 	}}
 	return &http.Client{
 		Timeout: timeout,
-		Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: timeout, DisableKeepAlives: true,
-			Proxy: nil},
+		Transport: &telemetry.Transport{Name: "connector.check", Base: &http.Transport{DialContext: dialer.DialContext,
+			TLSHandshakeTimeout: timeout, DisableKeepAlives: true, Proxy: nil}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

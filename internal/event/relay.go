@@ -20,6 +20,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/metrics"
+	"github.com/ciamhq/ciam/internal/telemetry"
 )
 
 // Queue is the job queue webhook deliveries run on.
@@ -136,8 +137,9 @@ func (d *DeliverWorker) buildClient() {
 		return checkDial(address)
 	}}
 	d.client = &http.Client{
-		Timeout:       d.W.Timeout,
-		Transport:     &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4},
+		Timeout: d.W.Timeout,
+		Transport: &telemetry.Transport{Name: "webhook.send", Base: &http.Transport{DialContext: dialer.DialContext,
+			TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

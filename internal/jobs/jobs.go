@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -46,6 +47,8 @@ type Config struct {
 	// Metrics times every job and counts failures and webhook outcomes;
 	// nil records nothing.
 	Metrics *metrics.Metrics
+	// Tracing starts the jobs' spans; nil: none.
+	Tracing trace.TracerProvider
 }
 
 // Runner is the started queue.
@@ -91,7 +94,8 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 			return customer.MonitorArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
-	var middleware []rivertype.Middleware
+	// The job's span first, so that what the metrics time runs inside it.
+	middleware := []rivertype.Middleware{newTracing(c.Tracing)}
 	if c.Metrics != nil {
 		middleware = append(middleware, c.Metrics.JobMiddleware())
 	}
@@ -134,7 +138,7 @@ func (r *Runner) Stop(ctx context.Context) error { return r.Client.Stop(ctx) }
 // process that runs no workers (the command line): the jobs it queues are
 // worked by a running server on the same database.
 func NewInserter(pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Middleware: []rivertype.Middleware{newTracing(nil)}})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
