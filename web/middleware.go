@@ -15,30 +15,54 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/telemetry"
 	"github.com/ciamhq/ciam/web/api"
 )
 
 var traceparentRE = regexp.MustCompile(`^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$`)
 
-// traceRequests gives every request a trace id of the server's own
-// making, echoed in X-Trace-ID, which lands in logs and audit records. A
-// caller's W3C traceparent, when well-formed, is kept beside it (in the
-// log and in audit records, marked as the caller's) but never becomes the
-// trace id: whoever calls could otherwise set the trace id of the audit
-// trail to anything, another request's included.
+// traceRequests gives every request a trace id, echoed in X-Trace-ID,
+// which lands in logs and audit records: the server span's (tracing.go),
+// or one of the server's own making when tracing is off. A caller's W3C
+// traceparent, when well-formed, is kept beside it (in the log and in
+// audit records, marked as the caller's) but becomes the trace's parent
+// only when the request comes through a trusted proxy: whoever calls
+// could otherwise set the trace id of the audit trail to anything,
+// another request's included.
 func (s *server) traceRequests(next http.Handler) http.Handler {
+	tracer, on := telemetry.Tracer(s.Tracing), telemetry.Enabled(s.Tracing)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newTraceID()
-		ctx := actor.WithTrace(r.Context(), id)
+		ctx := r.Context()
 		tp := strings.TrimSpace(r.Header.Get("traceparent"))
 		if m := traceparentRE.FindStringSubmatch(tp); m != nil && m[1] != strings.Repeat("0", 32) {
 			ctx = actor.WithCallerTrace(ctx, tp)
+		} else {
+			tp = ""
 		}
+		id := ""
+		var span trace.Span
+		if on || tp != "" { // with tracing off a span only continues a trusted caller's trace
+			ctx, span = s.startServerSpan(ctx, tracer, r, tp)
+			if sc := span.SpanContext(); sc.IsValid() {
+				id = sc.TraceID().String()
+			}
+		}
+		if id == "" {
+			id = newTraceID()
+		}
+		ctx = actor.WithTrace(ctx, id)
 		w.Header().Set("X-Trace-ID", id)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		if span == nil || !span.IsRecording() {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() { endServerSpan(span, sw.status) }()
+		next.ServeHTTP(sw, r.WithContext(ctx))
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
@@ -64,6 +65,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Tracing starts the requests' spans (telemetry.NewTracing); nil:
+	// none, and trace ids of the server's own making.
+	Tracing trace.TracerProvider
 }
 
 type server struct {
@@ -102,7 +106,7 @@ func newServer(d Deps) (*server, http.Handler) {
 	s.routeMetrics = routeMetrics(d.Metrics, routes)
 	for _, rt := range routes {
 		s.routeAccess[rt.Pattern] = rt.Access
-		mux.Handle(rt.Pattern, s.guard(rt))
+		mux.Handle(rt.Pattern, routeSpan(rt.Pattern, s.guard(rt)))
 	}
 	// Requests are measured inside clientAddress, which hands the mux a
 	// copy of the request: the mux writes the route pattern into the one

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/jobs"
+	"github.com/ciamhq/ciam/internal/telemetry"
 	"github.com/ciamhq/ciam/web"
 )
 
@@ -80,9 +81,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 		return fmt.Errorf("database: %w", err)
 	}
 
+	tracing, err := startTracing(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := tracing.Shutdown(sctx); err != nil {
+			logger.Warn("traces were not all flushed", slog.Any("error", err))
+		}
+	}()
 	deps := web.NewDeps(cfg, logger, pool, nil)
+	deps.Tracing = tracing.Provider
 	handler := web.NewServer(deps)
-	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC,
+	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC, Tracing: tracing.Provider,
 		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML, Customers: deps.Customers,
 		Metrics: deps.Metrics})
 	if err != nil {
@@ -162,6 +175,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// startTracing builds the tracer provider the configuration asks for;
+// serve flushes it when it returns, after the server and the jobs have
+// stopped (deferred functions run last first).
+func startTracing(ctx context.Context, cfg config.Config, logger *slog.Logger) (*telemetry.Tracing, error) {
+	tracing, err := telemetry.NewTracing(ctx, telemetry.Options{Endpoint: cfg.OTel.Endpoint,
+		ServiceName: cfg.OTel.ServiceName, SampleRatio: cfg.OTel.SampleRatio})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.OTel.Endpoint != "" {
+		logger.Info("tracing", slog.String("endpoint", cfg.OTel.Endpoint), slog.Float64("sample_ratio", cfg.OTel.SampleRatio))
+	}
+	return tracing, nil
 }
 
 func hostPort(a *net.TCPAddr) string {

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,15 @@ type Config struct {
 	// TrustedProxies are the networks of the reverse proxies whose
 	// X-Forwarded-For is believed; empty: nobody's, the peer is the client.
 	TrustedProxies []netip.Prefix
+	// OTel is where traces go; its Endpoint empty: nowhere.
+	OTel OTel
+}
+
+// OTel is the tracing configuration (the OTEL_* variables).
+type OTel struct {
+	Endpoint    string
+	ServiceName string
+	SampleRatio float64
 }
 
 // TLS is how the server listens with TLS itself, rather than behind a
@@ -132,6 +142,9 @@ var Vars = []Var{
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
 	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
 	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
+	{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Doc: "base URL of an OTLP/HTTP collector (e.g. `http://otel-collector:4318`) the server sends its traces to: spans of HTTP requests, SQL statements, jobs, webhook deliveries and connector checks; empty: tracing off. The exporter itself reads the standard `OTEL_EXPORTER_OTLP_HEADERS` (e.g. an API key) and the other `OTEL_EXPORTER_OTLP_*` settings"},
+	{Name: "OTEL_SERVICE_NAME", Default: "ciam", Doc: "service.name of the traces"},
+	{Name: "OTEL_TRACES_SAMPLER_ARG", Default: "1.0", Doc: "share of new traces kept, 0 to 1; a trace continued from a trusted proxy's traceparent, and every job and SQL span, follows its parent's decision"},
 }
 
 // Roles an OIDC_ROLE_MAP may grant.
@@ -308,6 +321,17 @@ func Load(getenv func(string) string) (Config, error) {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" || (port != "0" && port == portOf(c.HTTPAddr)) {
 			bad("METRICS_ADDR", "want a host:port such as 127.0.0.1:9090, apart from HTTP_ADDR (the metrics must not be public), got %q", c.MetricsAddr)
 		}
+	}
+	c.OTel.Endpoint, c.OTel.ServiceName = get("OTEL_EXPORTER_OTLP_ENDPOINT"), get("OTEL_SERVICE_NAME")
+	if c.OTel.Endpoint != "" {
+		if u, err := url.Parse(c.OTel.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("OTEL_EXPORTER_OTLP_ENDPOINT", "want an http or https URL such as http://otel-collector:4318, got %q", c.OTel.Endpoint)
+		}
+	}
+	if r, err := strconv.ParseFloat(get("OTEL_TRACES_SAMPLER_ARG"), 64); err != nil || r < 0 || r > 1 {
+		bad("OTEL_TRACES_SAMPLER_ARG", "want a ratio from 0 to 1 such as 0.25, got %q", get("OTEL_TRACES_SAMPLER_ARG"))
+	} else {
+		c.OTel.SampleRatio = r
 	}
 
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = get("TLS_CERT_FILE"), get("TLS_KEY_FILE"), get("TLS_CLIENT_CA_FILE")

@@ -10,6 +10,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/telemetry"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -95,6 +96,7 @@ func (a *API) tenantOf(r *http.Request) (tenant.Tenant, error) {
 	if err != nil {
 		return tenant.Tenant{}, err
 	}
+	telemetry.SetTenant(r.Context(), t.ID)
 	if t.Status != "ACTIVE" {
 		return tenant.Tenant{}, apperr.New(apperr.Forbidden, "this tenant is suspended").WithAPI("TENANT_SUSPENDED")
 	}

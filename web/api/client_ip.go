@@ -93,3 +93,11 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	}
 	return false
 }
+
+// FromTrustedProxy reports whether r's connection comes from one of the
+// trusted proxies: only then is what the request says about where it came
+// from (X-Forwarded-For, a traceparent to continue) believed.
+func FromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
+	peer := peerAddr(r)
+	return peer.IsValid() && isTrusted(peer, trusted)
+}
