@@ -812,6 +812,7 @@ type WebhookDelivery struct {
 	ResendOf       *uuid.UUID
 	EnqueuedAt     *time.Time
 	CreatedAt      time.Time
+	Traceparent    string
 }
 
 type WebhookSubscription struct {

@@ -79,11 +79,18 @@ func (sqlTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBa
 	if !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx
 	}
-	name := "batch"
-	if d.Batch != nil && len(d.Batch.QueuedQueries) > 0 {
-		name = "batch " + StatementName(d.Batch.QueuedQueries[0].SQL)
+	// A batch is named for its statements in order: a transaction's first
+	// statement rides behind its BEGIN ("BEGIN + SELECT + CreateCustomer").
+	var names []string
+	if d.Batch != nil {
+		for _, q := range d.Batch.QueuedQueries {
+			names = append(names, StatementName(q.SQL))
+		}
 	}
-	return sqlSpanStart(ctx, name)
+	if len(names) == 0 {
+		names = []string{"batch"}
+	}
+	return sqlSpanStart(ctx, strings.Join(names, " + "))
 }
 
 func (sqlTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}

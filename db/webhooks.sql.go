@@ -48,21 +48,27 @@ func (q *Queries) ActiveWebhookSubscriptions(ctx context.Context, tenantID uuid.
 }
 
 const createDeliveriesForEvent = `-- name: CreateDeliveriesForEvent :execrows
-INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id)
-SELECT gen_random_uuid(), s.tenant_id, s.id, $1
+INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, traceparent)
+SELECT gen_random_uuid(), s.tenant_id, s.id, $1, $2
 FROM webhook_subscriptions s
-WHERE s.tenant_id = $2 AND s.status = 'ACTIVE'
-  AND (cardinality(s.event_types) = 0 OR $3::text = ANY(s.event_types))
+WHERE s.tenant_id = $3 AND s.status = 'ACTIVE'
+  AND (cardinality(s.event_types) = 0 OR $4::text = ANY(s.event_types))
 `
 
 type CreateDeliveriesForEventParams struct {
-	EventID   uuid.UUID
-	TenantID  uuid.UUID
-	EventType string
+	EventID     uuid.UUID
+	Traceparent string
+	TenantID    uuid.UUID
+	EventType   string
 }
 
 func (q *Queries) CreateDeliveriesForEvent(ctx context.Context, arg CreateDeliveriesForEventParams) (int64, error) {
-	result, err := q.db.Exec(ctx, createDeliveriesForEvent, arg.EventID, arg.TenantID, arg.EventType)
+	result, err := q.db.Exec(ctx, createDeliveriesForEvent,
+		arg.EventID,
+		arg.Traceparent,
+		arg.TenantID,
+		arg.EventType,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +78,7 @@ func (q *Queries) CreateDeliveriesForEvent(ctx context.Context, arg CreateDelive
 const createWebhookDelivery = `-- name: CreateWebhookDelivery :one
 INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, resend_of)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, tenant_id, subscription_id, event_id, status, attempts, last_status_code, last_error, last_attempt_at, delivered_at, resend_of, enqueued_at, created_at
+RETURNING id, tenant_id, subscription_id, event_id, status, attempts, last_status_code, last_error, last_attempt_at, delivered_at, resend_of, enqueued_at, created_at, traceparent
 `
 
 type CreateWebhookDeliveryParams struct {
@@ -106,6 +112,7 @@ func (q *Queries) CreateWebhookDelivery(ctx context.Context, arg CreateWebhookDe
 		&i.ResendOf,
 		&i.EnqueuedAt,
 		&i.CreatedAt,
+		&i.Traceparent,
 	)
 	return i, err
 }
@@ -150,7 +157,7 @@ func (q *Queries) CreateWebhookSubscription(ctx context.Context, arg CreateWebho
 }
 
 const listWebhookDeliveries = `-- name: ListWebhookDeliveries :many
-SELECT d.id, d.tenant_id, d.subscription_id, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error, d.last_attempt_at, d.delivered_at, d.resend_of, d.enqueued_at, d.created_at, e.type AS event_type
+SELECT d.id, d.tenant_id, d.subscription_id, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error, d.last_attempt_at, d.delivered_at, d.resend_of, d.enqueued_at, d.created_at, d.traceparent, e.type AS event_type
 FROM webhook_deliveries d JOIN events e ON e.id = d.event_id AND e.tenant_id = d.tenant_id
 WHERE d.tenant_id = $1 AND d.subscription_id = $2
 ORDER BY d.created_at DESC
@@ -177,6 +184,7 @@ type ListWebhookDeliveriesRow struct {
 	ResendOf       *uuid.UUID
 	EnqueuedAt     *time.Time
 	CreatedAt      time.Time
+	Traceparent    string
 	EventType      string
 }
 
@@ -203,6 +211,7 @@ func (q *Queries) ListWebhookDeliveries(ctx context.Context, arg ListWebhookDeli
 			&i.ResendOf,
 			&i.EnqueuedAt,
 			&i.CreatedAt,
+			&i.Traceparent,
 			&i.EventType,
 		); err != nil {
 			return nil, err
@@ -343,7 +352,7 @@ func (q *Queries) TenantsWithUnqueuedDeliveries(ctx context.Context) ([]uuid.UUI
 }
 
 const unqueuedDeliveries = `-- name: UnqueuedDeliveries :many
-SELECT id FROM webhook_deliveries
+SELECT id, traceparent FROM webhook_deliveries
 WHERE tenant_id = $1 AND enqueued_at IS NULL
 ORDER BY created_at
 LIMIT $2
@@ -355,19 +364,24 @@ type UnqueuedDeliveriesParams struct {
 	MaxRows  int32
 }
 
-func (q *Queries) UnqueuedDeliveries(ctx context.Context, arg UnqueuedDeliveriesParams) ([]uuid.UUID, error) {
+type UnqueuedDeliveriesRow struct {
+	ID          uuid.UUID
+	Traceparent string
+}
+
+func (q *Queries) UnqueuedDeliveries(ctx context.Context, arg UnqueuedDeliveriesParams) ([]UnqueuedDeliveriesRow, error) {
 	rows, err := q.db.Query(ctx, unqueuedDeliveries, arg.TenantID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []uuid.UUID{}
+	items := []UnqueuedDeliveriesRow{}
 	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
+		var i UnqueuedDeliveriesRow
+		if err := rows.Scan(&i.ID, &i.Traceparent); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -376,7 +390,7 @@ func (q *Queries) UnqueuedDeliveries(ctx context.Context, arg UnqueuedDeliveries
 }
 
 const webhookDelivery = `-- name: WebhookDelivery :one
-SELECT id, tenant_id, subscription_id, event_id, status, attempts, last_status_code, last_error, last_attempt_at, delivered_at, resend_of, enqueued_at, created_at FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, subscription_id, event_id, status, attempts, last_status_code, last_error, last_attempt_at, delivered_at, resend_of, enqueued_at, created_at, traceparent FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2
 `
 
 type WebhookDeliveryParams struct {
@@ -401,12 +415,13 @@ func (q *Queries) WebhookDelivery(ctx context.Context, arg WebhookDeliveryParams
 		&i.ResendOf,
 		&i.EnqueuedAt,
 		&i.CreatedAt,
+		&i.Traceparent,
 	)
 	return i, err
 }
 
 const webhookDeliveryForWork = `-- name: WebhookDeliveryForWork :one
-SELECT d.id, d.tenant_id, d.subscription_id, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error, d.last_attempt_at, d.delivered_at, d.resend_of, d.enqueued_at, d.created_at, s.url, s.secret, s.status AS subscription_status,
+SELECT d.id, d.tenant_id, d.subscription_id, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error, d.last_attempt_at, d.delivered_at, d.resend_of, d.enqueued_at, d.created_at, d.traceparent, s.url, s.secret, s.status AS subscription_status,
        e.type AS event_type, e.version AS event_version, e.payload AS event_payload, e.occurred_at AS event_occurred_at
 FROM webhook_deliveries d
 JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.tenant_id = d.tenant_id
@@ -433,6 +448,7 @@ type WebhookDeliveryForWorkRow struct {
 	ResendOf           *uuid.UUID
 	EnqueuedAt         *time.Time
 	CreatedAt          time.Time
+	Traceparent        string
 	Url                string
 	Secret             []byte
 	SubscriptionStatus string
@@ -459,6 +475,7 @@ func (q *Queries) WebhookDeliveryForWork(ctx context.Context, arg WebhookDeliver
 		&i.ResendOf,
 		&i.EnqueuedAt,
 		&i.CreatedAt,
+		&i.Traceparent,
 		&i.Url,
 		&i.Secret,
 		&i.SubscriptionStatus,

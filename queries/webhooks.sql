@@ -21,7 +21,7 @@ SELECT * FROM webhook_subscriptions WHERE tenant_id = @tenant_id AND status = 'A
 SELECT tenant_id::uuid AS tenant_id FROM tenants_with_unqueued_deliveries();
 
 -- name: UnqueuedDeliveries :many
-SELECT id FROM webhook_deliveries
+SELECT id, traceparent FROM webhook_deliveries
 WHERE tenant_id = @tenant_id AND enqueued_at IS NULL
 ORDER BY created_at
 LIMIT @max_rows
@@ -31,8 +31,8 @@ FOR UPDATE SKIP LOCKED;
 UPDATE webhook_deliveries SET enqueued_at = now() WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);
 
 -- name: CreateDeliveriesForEvent :execrows
-INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id)
-SELECT gen_random_uuid(), s.tenant_id, s.id, @event_id
+INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, traceparent)
+SELECT gen_random_uuid(), s.tenant_id, s.id, @event_id, @traceparent
 FROM webhook_subscriptions s
 WHERE s.tenant_id = @tenant_id AND s.status = 'ACTIVE'
   AND (cardinality(s.event_types) = 0 OR @event_type::text = ANY(s.event_types));

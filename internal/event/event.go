@@ -12,6 +12,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/telemetry"
 )
 
 // Event is a business event about to be written.
@@ -49,7 +50,9 @@ func Write(ctx context.Context, q *db.Queries, ev Event) (uuid.UUID, error) {
 	}
 	// The deliveries to the tenant's subscriptions are made in the same
 	// transaction: the event cannot exist without them, nor they without it.
-	if _, err := q.CreateDeliveriesForEvent(ctx, db.CreateDeliveriesForEventParams{TenantID: ev.TenantID, EventID: id, EventType: ev.Type}); err != nil {
+	// Each keeps the trace it was made in, for the job that delivers it.
+	if _, err := q.CreateDeliveriesForEvent(ctx, db.CreateDeliveriesForEventParams{TenantID: ev.TenantID, EventID: id, EventType: ev.Type,
+		Traceparent: telemetry.Traceparent(ctx)}); err != nil {
 		return uuid.Nil, fmt.Errorf("event: %s: deliveries: %w", ev.Type, err)
 	}
 	return id, nil

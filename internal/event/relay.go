@@ -71,14 +71,18 @@ func (w *Webhooks) Pump(ctx context.Context, client *river.Client[pgx.Tx]) (int,
 	total := 0
 	for _, tenant := range tenants {
 		err := db.InTenantTxPgx(ctx, w.pool, tenant, func(tx pgx.Tx, q *db.Queries) error {
-			ids, err := q.UnqueuedDeliveries(ctx, db.UnqueuedDeliveriesParams{TenantID: tenant, MaxRows: 500})
-			if err != nil || len(ids) == 0 {
+			rows, err := q.UnqueuedDeliveries(ctx, db.UnqueuedDeliveriesParams{TenantID: tenant, MaxRows: 500})
+			if err != nil || len(rows) == 0 {
 				return err
 			}
-			params := make([]river.InsertManyParams, 0, len(ids))
-			for _, id := range ids {
-				params = append(params, river.InsertManyParams{Args: DeliverArgs{TenantID: tenant, DeliveryID: id},
-					InsertOpts: &river.InsertOpts{Queue: Queue, MaxAttempts: w.MaxAttempts}})
+			ids := make([]uuid.UUID, len(rows))
+			params := make([]river.InsertManyParams, 0, len(rows))
+			for i, d := range rows {
+				ids[i] = d.ID
+				// The delivery job continues the trace of the request that
+				// made the delivery, not the pump's.
+				params = append(params, river.InsertManyParams{Args: DeliverArgs{TenantID: tenant, DeliveryID: d.ID},
+					InsertOpts: &river.InsertOpts{Queue: Queue, MaxAttempts: w.MaxAttempts, Metadata: telemetry.JobMetadata(d.Traceparent)}})
 			}
 			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
 				return err

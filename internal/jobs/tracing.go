@@ -15,8 +15,8 @@ import (
 )
 
 // metadataTraceparent is the job metadata key holding the W3C traceparent
-// of the span that inserted the job.
-const metadataTraceparent = "traceparent"
+// of the span that inserted the job (or that the inserter set).
+const metadataTraceparent = telemetry.JobMetadataKey
 
 // tracing carries a trace across the queue: an insert made under a
 // recording span writes that span's traceparent into the job's metadata,
@@ -65,7 +65,7 @@ func (t *tracing) InsertMany(ctx context.Context, params []*rivertype.JobInsertP
 // Work runs the job in its span.
 func (t *tracing) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
 	var meta struct {
-		Traceparent string `json:"traceparent"`
+		Traceparent string `json:"traceparent"` // metadataTraceparent
 	}
 	if len(job.Metadata) > 0 {
 		_ = json.Unmarshal(job.Metadata, &meta) // a job without one starts a trace of its own

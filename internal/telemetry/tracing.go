@@ -11,12 +11,14 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -139,4 +141,28 @@ func SetTenant(ctx context.Context, id uuid.UUID) {
 	if span := trace.SpanFromContext(ctx); span.IsRecording() && id != uuid.Nil {
 		span.SetAttributes(TenantKey.String(id.String()))
 	}
+}
+
+// Traceparent is the W3C traceparent of the span in ctx, for work that
+// continues the trace later (a job queued afterwards); "" without one.
+func Traceparent(ctx context.Context) string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return ""
+	}
+	c := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, c)
+	return c.Get("traceparent")
+}
+
+// JobMetadataKey is the key of a job's metadata holding the traceparent
+// its span continues (internal/jobs reads it).
+const JobMetadataKey = "traceparent"
+
+// JobMetadata is a job's metadata carrying traceparent; nil for "".
+func JobMetadata(traceparent string) []byte {
+	if traceparent == "" {
+		return nil
+	}
+	b, _ := json.Marshal(map[string]string{JobMetadataKey: traceparent})
+	return b
 }
