@@ -187,6 +187,13 @@ func testConfig(t testing.TB, issuer string) config.Config {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with change applied to the dependencies
+// before the server is built (nil: none).
+func newHarnessWith(t testing.TB, change func(*Deps)) *harness {
+	t.Helper()
 	pool := dbtest.Pool(t)
 	idp := newFakeIdP(t)
 	cfg := testConfig(t, idp.srv.URL)
@@ -197,6 +204,9 @@ func newHarness(t testing.TB) *harness {
 	deps.Customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} // fast in tests
 	deps.CustomerAuth.HashParams = deps.Customers.HashParams
 	deps.KYC.Faces = sharedFaces(t) // one face worker for the package
+	if change != nil {
+		change(&deps)
+	}
 	s, h := newServer(deps)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
