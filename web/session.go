@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/internal/telemetry"
 	"github.com/ciamhq/ciam/views/layout"
 )
 
@@ -122,6 +123,7 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 			s.toSignIn(w, r, reasonInvalid)
 			return
 		}
+		telemetry.SetTenant(r.Context(), tenantID)
 		var groupRoles []staff.Role
 		for _, r := range strings.Fields(str(sess.Values[keyGroupRoles])) {
 			groupRoles = append(groupRoles, staff.Role(r))

@@ -286,3 +286,28 @@ func TestTracingCallerTraceparent(t *testing.T) {
 		}
 	})
 }
+
+// A job a request queues carries the request's span as its parent: a
+// list upload from the portal queues its load, whose metadata holds the
+// server span's traceparent; the portal span names the employee's tenant.
+func TestTracingJobQueuedByARequest(t *testing.T) {
+	h, exp, _ := newTracedHarness(t)
+	_, op := h.signIn(staff.PlatformOperator)
+	resp := h.upload(op, "senzing", map[string][]byte{"file": []byte("{}")})
+	if resp.StatusCode >= 400 {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	id := resp.Header.Get("X-Trace-ID")
+	srv := serverSpan(t, spansOf(exp, id))
+	if v, _ := attr(srv, string(telemetry.TenantKey)); v.AsString() != h.tenant.ID.String() {
+		t.Errorf("tenant attribute %q; want %q", v.AsString(), h.tenant.ID)
+	}
+	var kind, tp string
+	if err := dbOwner(t).QueryRow(t.Context(), `SELECT kind, metadata->>'traceparent' FROM river_job
+		WHERE metadata->>'traceparent' LIKE $1`, "00-"+id+"-%").Scan(&kind, &tp); err != nil {
+		t.Fatalf("no job queued with the request's traceparent: %v", err)
+	}
+	if want := "00-" + id + "-" + srv.SpanContext.SpanID().String() + "-01"; kind != "screening.load" || tp != want {
+		t.Errorf("job %s with traceparent %q; want screening.load with %q", kind, tp, want)
+	}
+}
