@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/telemetry"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // newTracedHarness is a harness whose server and jobs trace into an
@@ -309,5 +311,35 @@ func TestTracingJobQueuedByARequest(t *testing.T) {
 	}
 	if want := "00-" + id + "-" + srv.SpanContext.SpanID().String() + "-01"; kind != "screening.load" || tp != want {
 		t.Errorf("job %s with traceparent %q; want screening.load with %q", kind, tp, want)
+	}
+}
+
+// A failure is the span's error: a panic behind the real middleware is
+// answered 500, and the server span records it with its status.
+func TestTracingRecordsAFailure(t *testing.T) {
+	h, exp, _ := newTracedHarness(t)
+	boom := h.s.traceRequests(h.s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })))
+	rec := newRecorder()
+	boom.ServeHTTP(rec, newRequest("POST", api.Prefix+"/events"))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d; want 500", rec.Code)
+	}
+	srv := serverSpan(t, spansOf(exp, rec.Header().Get("X-Trace-ID")))
+	if srv.Status.Code != codes.Error {
+		t.Errorf("span status %v; want Error", srv.Status)
+	}
+	if v, _ := attr(srv, "http.response.status_code"); v.AsInt64() != http.StatusInternalServerError {
+		t.Errorf("status attribute %d; want 500", v.AsInt64())
+	}
+	recorded := false
+	for _, ev := range srv.Events {
+		for _, kv := range ev.Attributes {
+			if kv.Key == "exception.message" && strings.Contains(kv.Value.AsString(), "boom") {
+				recorded = true
+			}
+		}
+	}
+	if !recorded {
+		t.Errorf("the panic is not recorded on the span: %+v", srv.Events)
 	}
 }
