@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -341,5 +342,34 @@ func TestTracingRecordsAFailure(t *testing.T) {
 	}
 	if !recorded {
 		t.Errorf("the panic is not recorded on the span: %+v", srv.Events)
+	}
+}
+
+// A connector check is an outbound call with its own client span under
+// the request's, whose traceparent the connector's service receives.
+func TestTracingConnectorCheck(t *testing.T) {
+	h, exp, _ := newTracedHarness(t)
+	h.s.Catalog.AllowPrivateNetworks = true
+	_, mc := h.signIn(staff.TenantAdmin)
+	rc := newTraceReceiver(t)
+	page := h.newConnector(&mc, "SMS_SENDER", "Traced SMS", map[string]string{"baseUrl": rc.srv.URL + "/v1", "senderId": "ACME"})
+	resp := h.post(page+"/test", url.Values{}, mc)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("test connection: %d", resp.StatusCode)
+	}
+	id := resp.Header.Get("X-Trace-ID")
+	spans := spansOf(exp, id)
+	srv := serverSpan(t, spans)
+	var check tracetest.SpanStub
+	for _, s := range spans {
+		if s.Name == "connector.check" {
+			check = s
+		}
+	}
+	if check.Name == "" || check.Parent.SpanID() != srv.SpanContext.SpanID() || check.SpanKind != trace.SpanKindClient {
+		t.Fatalf("no client span connector.check under the server span: %+v", check)
+	}
+	if got, want := rc.inTrace(id), "00-"+id+"-"+check.SpanContext.SpanID().String()+"-01"; got != want {
+		t.Errorf("the connector got traceparent %q; want %q", got, want)
 	}
 }
