@@ -13,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
@@ -28,6 +29,12 @@ import (
 func newTracedHarness(t *testing.T) (*harness, *tracetest.InMemoryExporter, *logBuffer) {
 	t.Helper()
 	exp := tracetest.NewInMemoryExporter()
+	h, logs := newHarnessTracingTo(t, exp)
+	return h, exp, logs
+}
+
+func newHarnessTracingTo(t testing.TB, exp sdktrace.SpanExporter) (*harness, *logBuffer) {
+	t.Helper()
 	tr, err := telemetry.NewTracing(t.Context(), telemetry.Options{Exporter: exp, SampleRatio: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +45,7 @@ func newTracedHarness(t *testing.T) (*harness, *tracetest.InMemoryExporter, *log
 		d.Tracing = tr.Provider
 		d.Logger = slog.New(LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	})
-	return h, exp, logs
+	return h, logs
 }
 
 // traceReceiver is a webhook endpoint that keeps the traceparent of each
@@ -372,4 +379,24 @@ func TestTracingConnectorCheck(t *testing.T) {
 	if got, want := rc.inTrace(id), "00-"+id+"-"+check.SpanContext.SpanID().String()+"-01"; got != want {
 		t.Errorf("the connector got traceparent %q; want %q", got, want)
 	}
+}
+
+// BenchmarkGetCustomerTraced is BenchmarkGetCustomer with tracing on,
+// every request sampled, its spans (server and SQL) exported to nowhere:
+// what recording the spans costs.
+func BenchmarkGetCustomerTraced(b *testing.B) {
+	h, _ := newHarnessTracingTo(b, tracetest.NewNoopExporter())
+	tok := h.adminToken(h.tenant, credential.ScopeCustomersRead, credential.ScopeCustomersWrite)
+	id, _ := h.newCustomer(tok)
+	u := h.srv.URL + "/api/v2.1/customers/" + id
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", u, nil)
+			req.Header.Set("X-Tenant-ID", h.tenant.Slug)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			benchDo(b, req, http.StatusOK)
+		}
+	})
 }
