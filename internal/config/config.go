@@ -142,7 +142,7 @@ var Vars = []Var{
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
 	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
 	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
-	{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Doc: "base URL of an OTLP/HTTP collector (e.g. `http://otel-collector:4318`) the server sends its traces to: spans of HTTP requests, SQL statements, jobs, webhook deliveries and connector checks; empty: tracing off. The exporter itself reads the standard `OTEL_EXPORTER_OTLP_HEADERS` (e.g. an API key) and the other `OTEL_EXPORTER_OTLP_*` settings"},
+	{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Doc: "base URL of an OTLP/HTTP collector (e.g. `http://otel-collector:4318`) the server sends its traces to (at its `/v1/traces`): spans of HTTP requests, SQL statements, jobs, webhook deliveries and connector checks; empty: tracing off. The exporter itself reads the standard `OTEL_EXPORTER_OTLP_HEADERS` (e.g. an API key) and the other `OTEL_EXPORTER_OTLP_*` settings"},
 	{Name: "OTEL_SERVICE_NAME", Default: "ciam", Doc: "service.name of the traces"},
 	{Name: "OTEL_TRACES_SAMPLER_ARG", Default: "1.0", Doc: "share of new traces kept, 0 to 1; a trace continued from a trusted proxy's traceparent, and every job and SQL span, follows its parent's decision"},
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
@@ -72,7 +73,14 @@ func NewTracing(ctx context.Context, o Options) (*Tracing, error) {
 		// The exporter reads OTEL_EXPORTER_OTLP_HEADERS (and the other
 		// standard OTEL_EXPORTER_OTLP_* settings) from the environment
 		// itself; the endpoint comes from the configuration.
-		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(o.Endpoint))
+		// OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL: traces
+		// go to its /v1/traces, as the OTLP specification has it (given
+		// whole, the exporter would post to the URL as it is).
+		u, err := url.Parse(o.Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+		}
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(u.JoinPath("v1/traces").String()))
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: OTLP exporter: %w", err)
 		}
