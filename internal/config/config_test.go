@@ -143,3 +143,33 @@ func TestTrustedProxies(t *testing.T) {
 		t.Errorf("TrustedProxies = %s; want %s", got, want)
 	}
 }
+
+// Tracing is off by default; its endpoint must be an http(s) URL and its
+// sampling ratio a number from 0 to 1.
+func TestOTelSettings(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OTel != (OTel{ServiceName: "ciam", SampleRatio: 1}) {
+		t.Errorf("defaults: %+v", c.OTel)
+	}
+	m := valid()
+	m["OTEL_EXPORTER_OTLP_ENDPOINT"] = "https://otel.example:4318"
+	m["OTEL_SERVICE_NAME"] = "ciam-eu"
+	m["OTEL_TRACES_SAMPLER_ARG"] = "0.25"
+	if c, err = Load(env(m)); err != nil {
+		t.Fatal(err)
+	}
+	if c.OTel != (OTel{Endpoint: "https://otel.example:4318", ServiceName: "ciam-eu", SampleRatio: 0.25}) {
+		t.Errorf("set: %+v", c.OTel)
+	}
+	m["OTEL_EXPORTER_OTLP_ENDPOINT"] = "otel.example:4318"
+	m["OTEL_TRACES_SAMPLER_ARG"] = "2"
+	_, err = Load(env(m))
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT:", "OTEL_TRACES_SAMPLER_ARG:"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s %v", name, err)
+		}
+	}
+}
