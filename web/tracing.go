@@ -21,7 +21,9 @@ import (
 // followed from one to the other.
 func (s *server) startServerSpan(ctx context.Context, tracer trace.Tracer, r *http.Request, tp string) (context.Context, trace.Span) {
 	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path))}
+		// The route pattern, set by routeSpan, names what was asked; the
+		// path itself is left out, as it holds ids.
+		trace.WithAttributes(attribute.String("http.request.method", r.Method))}
 	if tp != "" {
 		remote := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(),
 			propagation.MapCarrier{"traceparent": tp, "tracestate": r.Header.Get("tracestate")}))
