@@ -58,6 +58,9 @@ type Deps struct {
 	Catalog *catalog.Service
 	// Screening screens names, keeps the hits queue and loads the lists.
 	Screening *screening.Service
+	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
+	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
+	NATS *event.Publisher
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

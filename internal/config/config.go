@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -49,6 +50,17 @@ type Config struct {
 	// TrustedProxies are the networks of the reverse proxies whose
 	// X-Forwarded-For is believed; empty: nobody's, the peer is the client.
 	TrustedProxies []netip.Prefix
+	// NATS, when its URL is set, publishes every business event to a
+	// JetStream stream as well.
+	NATS NATS
+}
+
+// NATS is where business events are published besides the outbox.
+type NATS struct {
+	URL           string
+	Stream        string
+	SubjectPrefix string
+	CredsFile     string
 }
 
 // TLS is how the server listens with TLS itself, rather than behind a
@@ -127,8 +139,15 @@ var Vars = []Var{
 	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
 	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
+	{Name: "NATS_URL", Doc: "NATS server URL(s), comma-separated, e.g. `nats://nats-1:4222,nats://nats-2:4222`; when set every business event is also published to a JetStream stream, from the outbox, in order per tenant, at least once (events wait in the outbox while NATS is down); empty publishes nothing"},
+	{Name: "NATS_STREAM", Default: "CIAM_EVENTS", Doc: "JetStream stream the events go to, made (or updated) at start with the subjects `NATS_SUBJECT_PREFIX.>`"},
+	{Name: "NATS_SUBJECT_PREFIX", Default: "ciam", Doc: "first token of the events' subjects: `<prefix>.<tenant slug>.<event type>`, e.g. `ciam.acme.customer.registered`"},
+	{Name: "NATS_CREDS_FILE", Doc: "NATS credentials file (user JWT and NKey seed) to connect with; empty connects without"},
 	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
 }
+
+// natsName is a stream name or a subject token that needs no quoting.
+var natsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Roles an OIDC_ROLE_MAP may grant.
 var knownRoles = map[string]bool{
@@ -299,6 +318,27 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
+
+	if c.NATS.URL = get("NATS_URL"); c.NATS.URL != "" {
+		for _, raw := range strings.Split(c.NATS.URL, ",") {
+			u, err := url.Parse(strings.TrimSpace(raw))
+			if err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss") {
+				bad("NATS_URL", "want nats:// (or tls://, ws://, wss://) URLs separated by commas, got %q", raw)
+			}
+		}
+	}
+	c.NATS.Stream = get("NATS_STREAM")
+	if !natsName.MatchString(c.NATS.Stream) {
+		bad("NATS_STREAM", "want a stream name of letters, digits, _ and -, got %q", c.NATS.Stream)
+	}
+	c.NATS.SubjectPrefix = get("NATS_SUBJECT_PREFIX")
+	for _, tok := range strings.Split(c.NATS.SubjectPrefix, ".") {
+		if !natsName.MatchString(tok) {
+			bad("NATS_SUBJECT_PREFIX", "want subject tokens of letters, digits, _ and - separated by dots (no wildcards), got %q", c.NATS.SubjectPrefix)
+			break
+		}
+	}
+	c.NATS.CredsFile = get("NATS_CREDS_FILE")
 
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = get("TLS_CERT_FILE"), get("TLS_KEY_FILE"), get("TLS_CLIENT_CA_FILE")
 	switch {
