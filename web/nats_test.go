@@ -404,3 +404,43 @@ func TestNATSPruneKeepsUnpublishedEvents(t *testing.T) {
 		t.Errorf("pruned without NATS %d, %v; want %d", n, err, len(all)-2)
 	}
 }
+
+// Of several instances only the one holding the advisory lock publishes;
+// the others' passes publish nothing, and take over once it is free.
+func TestNATSOnePublisherAtATime(t *testing.T) {
+	n := startNATS(t)
+	h, admin := sessionHarness(t)
+	h.register(admin, person{First: "Hal", Last: "Lock", Email: "hal.lock@example.com", Phone: "+447911123478"})
+	p := h.natsPublisher(n)
+	other, err := dbtest.OwnerPool(t).Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(context.WithoutCancel(t.Context()))
+	if _, err := other.Exec(t.Context(), "SELECT pg_advisory_xact_lock($1)", event.NATSLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.PublishPending(t.Context()); err != nil || got != 0 {
+		t.Fatalf("a pass while another instance publishes: %d, %v; want nothing", got, err)
+	}
+	if l, err := p.Lag(t.Context()); err != nil || l.Events == 0 {
+		t.Fatalf("lag while another instance publishes: %+v %v", l, err)
+	}
+	if err := other.Rollback(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	publishAll(t, p)
+	want := h.outbox()
+	got := readStream(t, n.jetStream(), p.Stream(), "ciam."+h.tenant.Slug+".>", 1)
+	if len(got) != len(want) {
+		t.Errorf("%d messages; want %d", len(got), len(want))
+	}
+	// The stream is as the publisher made it.
+	info, err := n.jetStream().Stream(t.Context(), p.Stream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := info.CachedInfo().Config; c.Duplicates != 2*time.Minute || !cmp.Equal(c.Subjects, []string{"ciam.>"}) || c.Storage != jetstream.FileStorage {
+		t.Errorf("stream config: duplicates %v, subjects %v, storage %v", c.Duplicates, c.Subjects, c.Storage)
+	}
+}

@@ -23,9 +23,10 @@ import (
 // event_publications, and what pruning keeps events for.
 const NATSPublisher = "nats"
 
-// natsLockKey is the PostgreSQL advisory lock the publishing instance
-// holds (the bytes of "ciamnats").
-const natsLockKey int64 = 0x6369616d6e617473
+// NATSLockKey is the PostgreSQL advisory lock the publishing instance
+// holds during a pass (the bytes of "ciamnats"): pg_locks shows who
+// publishes.
+const NATSLockKey int64 = 0x6369616d6e617473
 
 // NATSConfig is where and how events are published.
 type NATSConfig struct {
@@ -211,7 +212,7 @@ func (p *Publisher) PublishPending(ctx context.Context) (int, error) {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	var mine bool
-	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", natsLockKey).Scan(&mine); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", NATSLockKey).Scan(&mine); err != nil {
 		return 0, fmt.Errorf("event: nats: lock: %w", err)
 	}
 	if !mine {
