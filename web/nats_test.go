@@ -267,6 +267,13 @@ func TestNATSPublishesEvents(t *testing.T) {
 	if l, err := p.Lag(t.Context()); err != nil || l.Events != 0 || !l.Oldest.IsZero() || l.Down {
 		t.Errorf("lag after publishing: %+v %v", l, err)
 	}
+	// A restart (a new publisher on the same stream) resumes from the
+	// position recorded: nothing to publish again.
+	restarted := event.NewPublisher(h.pool, event.NATSConfig{URL: n.url(), Stream: stream, SubjectPrefix: "ciam"}, h.s.Logger)
+	t.Cleanup(restarted.Close)
+	if again := publishAll(t, restarted); again != 0 {
+		t.Errorf("after a restart %d events published again; want 0", again)
+	}
 
 	// A crash between the acknowledgements and the position: published
 	// again, each event is dropped as a duplicate by JetStream.
