@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/tenant"
 )
 
 // natsServer is a real NATS server with JetStream, in the test's process,
@@ -29,10 +30,16 @@ type natsServer struct {
 	srv  *natsserver.Server
 }
 
-func startNATS(t *testing.T) *natsServer {
+func startNATS(t *testing.T) *natsServer { return startNATSWith(t, nil) }
+
+// startNATSWith starts a server whose options change first changes.
+func startNATSWith(t *testing.T, change func(*natsserver.Options)) *natsServer {
 	t.Helper()
 	n := &natsServer{t: t, opts: &natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
 		NoLog: true, NoSigs: true}}
+	if change != nil {
+		change(n.opts)
+	}
 	n.start()
 	// The same port from now on: a restart is the same server again.
 	n.opts.Port = n.srv.Addr().(*net.TCPAddr).Port
@@ -410,6 +417,12 @@ func TestNATSPruneKeepsUnpublishedEvents(t *testing.T) {
 	if n, err := events.Prune(t.Context(), h.tenant.ID, time.Now().Add(time.Hour), nil); err != nil || n != int64(len(all)-2) {
 		t.Errorf("pruned without NATS %d, %v; want %d", n, err, len(all)-2)
 	}
+	// NATS turned on after that: the pruned events are not waited for.
+	p := h.natsPublisher(startNATS(t))
+	publishAll(t, p)
+	if c := h.count("SELECT count(*) FROM event_publication_backlog('nats') WHERE tenant_id = $1", h.tenant.ID); c != 0 {
+		t.Errorf("the publisher still waits for pruned events")
+	}
 }
 
 // Of several instances only the one holding the advisory lock publishes;
@@ -449,5 +462,38 @@ func TestNATSOnePublisherAtATime(t *testing.T) {
 	}
 	if c := info.CachedInfo().Config; c.Duplicates != 2*time.Minute || !cmp.Equal(c.Subjects, []string{"ciam.>"}) || c.Storage != jetstream.FileStorage {
 		t.Errorf("stream config: duplicates %v, subjects %v, storage %v", c.Duplicates, c.Subjects, c.Storage)
+	}
+}
+
+// An event NATS refuses (over its payload limit) waits in the outbox and
+// holds back its own tenant's later events only: the other tenants' are
+// published, and the refusal is logged once.
+func TestNATSRefusedEventHoldsBackOnlyItsTenant(t *testing.T) {
+	n := startNATSWith(t, func(o *natsserver.Options) { o.MaxPayload = 16 << 10 })
+	h, admin := sessionHarness(t)
+	big, err := h.s.Tenants.Create(t.Context(), tenant.CreateParams{Slug: "big-" + uuid.NewString()[:8], Name: "Big Payloads Ltd"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := `{"note":"` + strings.Repeat("x", 32<<10) + `"}`
+	if _, err := dbtest.OwnerPool(t).Exec(t.Context(), "INSERT INTO events (id, tenant_id, type, payload) VALUES ($1, $2, 'config.changed', $3)", uuid.New(), big.ID, huge); err != nil {
+		t.Fatal(err)
+	}
+	h.register(admin, person{First: "Ida", Last: "Small", Email: "ida.small@example.com", Phone: "+447911123479"})
+	p := h.natsPublisher(n)
+	publishAll(t, p)
+	publishAll(t, p)
+	want := h.outbox()
+	if got := readStream(t, n.jetStream(), p.Stream(), "ciam."+h.tenant.Slug+".>", 1); len(got) != len(want) {
+		t.Errorf("%d of the other tenant's %d events published", len(got), len(want))
+	}
+	if c := h.count("SELECT count(*) FROM event_publications WHERE tenant_id = $1 AND seq > 0", big.ID); c != 0 {
+		t.Errorf("the refused event's tenant has a position")
+	}
+	if c := strings.Count(h.logs.String(), "NATS refuses an event"); c != 1 {
+		t.Errorf("%d logs of the refusal over two passes; want 1", c)
+	}
+	if l, err := p.Lag(t.Context()); err != nil || l.Events != 1 || l.Down {
+		t.Errorf("lag: %+v %v; want the one refused event waiting, NATS up", l, err)
 	}
 }

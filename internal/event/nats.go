@@ -74,6 +74,8 @@ type Publisher struct {
 	js    jetstream.JetStream
 	ready bool // the stream exists as configured
 	down  bool // the last pass failed on NATS; warned once
+	// refused are the events NATS refused, each logged once.
+	refused map[uuid.UUID]bool
 }
 
 // NewPublisher returns the publisher of cfg on pool; Run starts it. It
@@ -244,11 +246,45 @@ func (p *Publisher) pass(ctx context.Context) (int, error) {
 	for _, b := range backlog {
 		n, err := p.publishTenant(ctx, js, b)
 		total += n
+		var r *refusedError
+		if errors.As(err, &r) {
+			// One event NATS refuses (one over its payload limit, say)
+			// holds back its tenant's later events, not the other
+			// tenants'; it is tried again each pass, and warned of once.
+			p.noteRefused(r)
+			continue
+		}
 		if err != nil {
 			return total, err
 		}
 	}
 	return total, nil
+}
+
+// refusedError is an event NATS will not take however often it is sent.
+type refusedError struct {
+	tenant, event uuid.UUID
+	err           error
+}
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("event: nats: tenant %s: event %s refused: %v", e.tenant, e.event, e.err)
+}
+
+func (e *refusedError) Unwrap() error { return e.err }
+
+func (p *Publisher) noteRefused(r *refusedError) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.refused == nil {
+		p.refused = map[uuid.UUID]bool{}
+	}
+	if p.refused[r.event] {
+		return
+	}
+	p.refused[r.event] = true
+	p.logger.Error("NATS refuses an event: the tenant's later events wait behind it in the outbox",
+		slog.String("tenant", r.tenant.String()), slog.String("event_id", r.event.String()), slog.Any("error", r.err))
 }
 
 // publishTenant publishes up to Batch of one tenant's waiting events, one
@@ -257,13 +293,21 @@ func (p *Publisher) pass(ctx context.Context) (int, error) {
 // one. The position recorded is that of the last event acknowledged.
 func (p *Publisher) publishTenant(ctx context.Context, js jetstream.JetStream, b db.EventPublicationBacklogRow) (int, error) {
 	var rows []db.Event
+	var seq int64
 	err := db.InTenantTx(ctx, p.pool, b.TenantID, func(q *db.Queries) error {
-		seq, err := q.EventPublication(ctx, db.EventPublicationParams{Publisher: NATSPublisher, TenantID: b.TenantID})
+		var err error
+		seq, err = q.EventPublication(ctx, db.EventPublicationParams{Publisher: NATSPublisher, TenantID: b.TenantID})
 		if err != nil {
 			return err
 		}
 		rows, err = q.ListEventsAfter(ctx, db.ListEventsAfterParams{TenantID: b.TenantID, AfterSeq: seq, MaxRows: int32(p.Batch)})
-		return err
+		if err != nil || len(rows) > 0 || b.LastSeq <= seq {
+			return err
+		}
+		// The events up to the tenant's last number, all committed when
+		// the backlog was read, are gone: pruned while NATS was not
+		// configured. There is nothing to publish up to there.
+		return q.RecordEventPublication(ctx, db.RecordEventPublicationParams{Publisher: NATSPublisher, TenantID: b.TenantID, Seq: b.LastSeq})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("event: nats: tenant %s: %w", b.TenantID, err)
@@ -273,12 +317,16 @@ func (p *Publisher) publishTenant(ctx context.Context, js jetstream.JetStream, b
 	for _, r := range rows {
 		msg, err := p.message(b.TenantID, b.Slug, r)
 		if err != nil {
-			pubErr = fmt.Errorf("event: nats: event %s: %w", r.ID, err)
+			pubErr = &refusedError{tenant: b.TenantID, event: r.ID, err: err}
 			break
 		}
 		actx, cancel := context.WithTimeout(ctx, p.AckWait)
 		_, err = js.PublishMsg(actx, msg, jetstream.WithMsgID(r.ID.String()), jetstream.WithExpectStream(p.cfg.Stream))
 		cancel()
+		if errors.Is(err, nats.ErrMaxPayload) {
+			pubErr = &refusedError{tenant: b.TenantID, event: r.ID, err: err}
+			break
+		}
 		if err != nil {
 			pubErr = fmt.Errorf("%w: publish event %s: %w", errNATS, r.ID, err)
 			break
