@@ -90,19 +90,25 @@ func (q *Queries) APIClientStatus(ctx context.Context, arg APIClientStatusParams
 }
 
 const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :execrows
-INSERT INTO idempotency_keys (tenant_id, key, request_hash, state)
-VALUES ($1, $2, $3, 'IN_PROGRESS')
-ON CONFLICT (tenant_id, key) DO NOTHING
+INSERT INTO idempotency_keys (tenant_id, caller, key, request_hash, state)
+VALUES ($1, $2, $3, $4, 'IN_PROGRESS')
+ON CONFLICT (tenant_id, caller, key) DO NOTHING
 `
 
 type ClaimIdempotencyKeyParams struct {
 	TenantID    uuid.UUID
+	Caller      string
 	Key         string
 	RequestHash []byte
 }
 
 func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (int64, error) {
-	result, err := q.db.Exec(ctx, claimIdempotencyKey, arg.TenantID, arg.Key, arg.RequestHash)
+	result, err := q.db.Exec(ctx, claimIdempotencyKey,
+		arg.TenantID,
+		arg.Caller,
+		arg.Key,
+		arg.RequestHash,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -113,7 +119,7 @@ const completeIdempotencyKey = `-- name: CompleteIdempotencyKey :exec
 UPDATE idempotency_keys
 SET state = 'DONE', status_code = $1, response_headers = $2,
     response_body = $3, completed_at = now()
-WHERE tenant_id = $4 AND key = $5
+WHERE tenant_id = $4 AND caller = $5 AND key = $6
 `
 
 type CompleteIdempotencyKeyParams struct {
@@ -121,6 +127,7 @@ type CompleteIdempotencyKeyParams struct {
 	ResponseHeaders json.RawMessage
 	ResponseBody    []byte
 	TenantID        uuid.UUID
+	Caller          string
 	Key             string
 }
 
@@ -130,6 +137,7 @@ func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempo
 		arg.ResponseHeaders,
 		arg.ResponseBody,
 		arg.TenantID,
+		arg.Caller,
 		arg.Key,
 	)
 	return err
@@ -186,16 +194,17 @@ func (q *Queries) CreateAPIClient(ctx context.Context, arg CreateAPIClientParams
 }
 
 const idempotencyKey = `-- name: IdempotencyKey :one
-SELECT tenant_id, key, request_hash, state, status_code, response_headers, response_body, created_at, completed_at FROM idempotency_keys WHERE tenant_id = $1 AND key = $2
+SELECT tenant_id, key, request_hash, state, status_code, response_headers, response_body, created_at, completed_at, caller FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND key = $3
 `
 
 type IdempotencyKeyParams struct {
 	TenantID uuid.UUID
+	Caller   string
 	Key      string
 }
 
 func (q *Queries) IdempotencyKey(ctx context.Context, arg IdempotencyKeyParams) (IdempotencyKey, error) {
-	row := q.db.QueryRow(ctx, idempotencyKey, arg.TenantID, arg.Key)
+	row := q.db.QueryRow(ctx, idempotencyKey, arg.TenantID, arg.Caller, arg.Key)
 	var i IdempotencyKey
 	err := row.Scan(
 		&i.TenantID,
@@ -207,6 +216,7 @@ func (q *Queries) IdempotencyKey(ctx context.Context, arg IdempotencyKeyParams) 
 		&i.ResponseBody,
 		&i.CreatedAt,
 		&i.CompletedAt,
+		&i.Caller,
 	)
 	return i, err
 }
@@ -277,16 +287,17 @@ func (q *Queries) ListAPIClients(ctx context.Context, tenantID uuid.UUID) ([]Api
 }
 
 const releaseIdempotencyKey = `-- name: ReleaseIdempotencyKey :exec
-DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND state = 'IN_PROGRESS'
+DELETE FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND key = $3 AND state = 'IN_PROGRESS'
 `
 
 type ReleaseIdempotencyKeyParams struct {
 	TenantID uuid.UUID
+	Caller   string
 	Key      string
 }
 
 func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error {
-	_, err := q.db.Exec(ctx, releaseIdempotencyKey, arg.TenantID, arg.Key)
+	_, err := q.db.Exec(ctx, releaseIdempotencyKey, arg.TenantID, arg.Caller, arg.Key)
 	return err
 }
 

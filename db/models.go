@@ -492,6 +492,7 @@ type IdempotencyKey struct {
 	ResponseBody    []byte
 	CreatedAt       time.Time
 	CompletedAt     *time.Time
+	Caller          string
 }
 
 type KycRequirement struct {
@@ -526,6 +527,14 @@ type PasswordHistory struct {
 	CredentialID uuid.UUID
 	PasswordHash string
 	CreatedAt    time.Time
+}
+
+type RateLimitWindow struct {
+	TenantID    uuid.UUID
+	Key         string
+	WindowStart time.Time
+	WindowEnd   time.Time
+	Hits        int32
 }
 
 type RefreshToken struct {
@@ -722,6 +731,7 @@ type TenantSetting struct {
 	Locale                        string
 	AutoActivate                  bool
 	QualityThresholds             json.RawMessage
+	RateLimits                    json.RawMessage
 }
 
 type VerificationCheck struct {

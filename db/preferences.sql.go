@@ -50,9 +50,9 @@ SET locale = $1, currency = $2, country = $3, bank_code = $4,
     otp_ttl = $11, otp_max_attempts = $12,
     access_token_ttl = $13, refresh_token_ttl = $14,
     selfie_unchecked_blocks_approval = $15, auto_activate = $16,
-    quality_thresholds = $17, updated_at = now()
-WHERE tenant_id = $18
-RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds
+    quality_thresholds = $17, rate_limits = $18, updated_at = now()
+WHERE tenant_id = $19
+RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits
 `
 
 type UpdatePreferencesParams struct {
@@ -73,6 +73,7 @@ type UpdatePreferencesParams struct {
 	SelfieUncheckedBlocksApproval bool
 	AutoActivate                  bool
 	QualityThresholds             json.RawMessage
+	RateLimits                    json.RawMessage
 	TenantID                      uuid.UUID
 }
 
@@ -95,6 +96,7 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		arg.SelfieUncheckedBlocksApproval,
 		arg.AutoActivate,
 		arg.QualityThresholds,
+		arg.RateLimits,
 		arg.TenantID,
 	)
 	var i TenantSetting
@@ -119,6 +121,7 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		&i.Locale,
 		&i.AutoActivate,
 		&i.QualityThresholds,
+		&i.RateLimits,
 	)
 	return i, err
 }

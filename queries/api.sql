@@ -45,18 +45,18 @@ UPDATE api_clients SET last_used_at = now()
 WHERE tenant_id = @tenant_id AND id = @id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
 -- name: ClaimIdempotencyKey :execrows
-INSERT INTO idempotency_keys (tenant_id, key, request_hash, state)
-VALUES (@tenant_id, @key, @request_hash, 'IN_PROGRESS')
-ON CONFLICT (tenant_id, key) DO NOTHING;
+INSERT INTO idempotency_keys (tenant_id, caller, key, request_hash, state)
+VALUES (@tenant_id, @caller, @key, @request_hash, 'IN_PROGRESS')
+ON CONFLICT (tenant_id, caller, key) DO NOTHING;
 
 -- name: IdempotencyKey :one
-SELECT * FROM idempotency_keys WHERE tenant_id = @tenant_id AND key = @key;
+SELECT * FROM idempotency_keys WHERE tenant_id = @tenant_id AND caller = @caller AND key = @key;
 
 -- name: CompleteIdempotencyKey :exec
 UPDATE idempotency_keys
 SET state = 'DONE', status_code = @status_code, response_headers = @response_headers,
     response_body = @response_body, completed_at = now()
-WHERE tenant_id = @tenant_id AND key = @key;
+WHERE tenant_id = @tenant_id AND caller = @caller AND key = @key;
 
 -- name: ReleaseIdempotencyKey :exec
-DELETE FROM idempotency_keys WHERE tenant_id = @tenant_id AND key = @key AND state = 'IN_PROGRESS';
+DELETE FROM idempotency_keys WHERE tenant_id = @tenant_id AND caller = @caller AND key = @key AND state = 'IN_PROGRESS';

@@ -7,7 +7,7 @@ SET locale = @locale, currency = @currency, country = @country, bank_code = @ban
     otp_ttl = @otp_ttl, otp_max_attempts = @otp_max_attempts,
     access_token_ttl = @access_token_ttl, refresh_token_ttl = @refresh_token_ttl,
     selfie_unchecked_blocks_approval = @selfie_unchecked_blocks_approval, auto_activate = @auto_activate,
-    quality_thresholds = @quality_thresholds, updated_at = now()
+    quality_thresholds = @quality_thresholds, rate_limits = @rate_limits, updated_at = now()
 WHERE tenant_id = @tenant_id
 RETURNING *;
 

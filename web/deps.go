@@ -21,6 +21,8 @@ import (
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/evidence/face"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/metrics"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -43,6 +45,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	if now == nil {
 		now = time.Now
 	}
+	meters := metrics.New(metrics.Options{Pool: pool, ReviewSLA: kyc.ReviewSLA, Logger: logger})
 	tenants := tenant.NewService(pool)
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
 	clients := credential.NewAPIClients(pool, keys)
@@ -52,6 +55,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		return len(res.NewHits), err
 	}
 	auth := customerauth.NewService(pool, keys, cfg.FieldKeys, now)
+	auth.Metrics = meters
 	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
 	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate
 	var publisher *event.Publisher
@@ -94,13 +98,16 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(catalog.KindConnectorSecret, catalog.ConnectorTarget, catalog.SecretApplier{Keys: cfg.FieldKeys, Now: now})
 	monitoring := aml.NewService(pool, approvals, now)
 	monitoring.Screener = aml.SanctionsScreener{S: lists}
+	monitoring.Metrics = meters
+	employees := staff.NewService(pool)
+	employees.Metrics = meters
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
 		Pool:         pool,
 		Now:          now,
 		Tenants:      tenants,
-		Staff:        staff.NewService(pool),
+		Staff:        employees,
 		Audit:        audit.NewService(pool),
 		OIDC:         NewOIDC(cfg.OIDC, nil),
 		Keys:         keys,
@@ -115,9 +122,11 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Screening:    lists,
 		AML:          monitoring,
 		NATS:         publisher,
+		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring}),
+			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring,
+			Limiter: ratelimit.New(pool, now), Metrics: meters}),
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customerauth"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -61,6 +62,9 @@ type Deps struct {
 	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
 	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
 	NATS *event.Publisher
+	// Metrics counts and times requests and the rest (served by cmd on
+	// METRICS_ADDR, never by this handler); nil records nothing.
+	Metrics *metrics.Metrics
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -71,6 +75,7 @@ type server struct {
 	assetVersion string
 	routeAccess  map[string]Access
 	crossOrigin  *http.CrossOriginProtection
+	routeMetrics map[string]*metrics.Route
 }
 
 // NewServer builds the whole HTTP handler: portal, sign-in, health checks
@@ -96,12 +101,16 @@ func newServer(d Deps) (*server, http.Handler) {
 	s.crossOrigin.SetDenyHandler(http.HandlerFunc(s.handleCrossOriginDenied))
 	mux := http.NewServeMux()
 	s.routeAccess = map[string]Access{}
-	for _, rt := range s.routes() {
+	routes := s.routes()
+	s.routeMetrics = routeMetrics(d.Metrics, routes)
+	for _, rt := range routes {
 		s.routeAccess[rt.Pattern] = rt.Access
 		mux.Handle(rt.Pattern, s.guard(rt))
 	}
-	var h http.Handler = s.apiFallback(mux)
-	h = s.refuseBadText(mux, h)
+	// Requests are measured inside clientAddress, which hands the mux a
+	// copy of the request: the mux writes the route pattern into the one
+	// measureRequests holds. Refusals of bad text are measured too.
+	var h http.Handler = s.measureRequests(s.refuseBadText(mux, s.apiFallback(mux)))
 	h = s.clientAddress(h)
 	h = s.securityHeaders(h)
 	h = s.logRequests(h)

@@ -9,13 +9,14 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/views/settings"
 )
 
 func prefsForm(p tenant.Preferences) settings.Preferences {
-	return settings.Preferences{
+	form := settings.Preferences{
 		Values: map[string]string{
 			"locale": p.Locale, "timeZone": p.TimeZone, "currency": p.Currency, "country": p.Country, "bankCode": p.BankCode,
 			"minCustomerAge": strconv.Itoa(p.MinCustomerAge), "loginMaxFailures": strconv.Itoa(p.LoginMaxFailures),
@@ -32,6 +33,31 @@ func prefsForm(p tenant.Preferences) settings.Preferences {
 			"autoActivate": p.AutoActivate},
 		Errors: map[string]string{},
 	}
+	for _, l := range p.RateLimits.Fields() {
+		form.RateLimits = append(form.RateLimits, settings.RateLimit{Name: l.Name, Label: l.Label})
+		form.Values[l.Name+"Max"] = strconv.Itoa(l.Limit.Max)
+		form.Values[l.Name+"Window"] = l.Limit.Window().String()
+	}
+	return form
+}
+
+// formRateLimits reads the rate limits the form shows; one it leaves out
+// keeps its value.
+func formRateLimits(f map[string][]string, errs map[string]string, current ratelimit.Limits) ratelimit.Limits {
+	out := current
+	for _, l := range out.Fields() {
+		if _, ok := f[l.Name+"Max"]; ok {
+			l.Limit.Max = formInt(f, errs, l.Name+"Max")
+		}
+		if _, ok := f[l.Name+"Window"]; ok {
+			d := formDuration(f, errs, l.Name+"Window")
+			if d%time.Second != 0 {
+				errs[l.Name+"Window"] = "use whole seconds, e.g. 5m or 90s"
+			}
+			l.Limit.WindowSeconds = int(d / time.Second)
+		}
+	}
+	return out
 }
 
 func (s *server) handlePreferences() http.Handler {
@@ -125,6 +151,7 @@ func (s *server) handlePreferencesSave() http.Handler {
 			MinSideSelfie:       int(formFloatOr(f, errs, "qualityMinSideSelfie", float64(q.MinSideSelfie), 1)),
 			MinFill:             formFloatOr(f, errs, "qualityMinFill", q.MinFill, 100),
 		}
+		p.RateLimits = formRateLimits(f, errs, cur.RateLimits)
 		if len(errs) == 0 {
 			_, err = s.Preferences.Update(r.Context(), emp.TenantID, p)
 		} else {

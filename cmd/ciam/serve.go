@@ -83,7 +83,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 	deps := web.NewDeps(cfg, logger, pool, nil)
 	handler := web.NewServer(deps)
 	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC,
-		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML, Customers: deps.Customers})
+		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML, Customers: deps.Customers,
+		Metrics: deps.Metrics})
 	if err != nil {
 		return err
 	}
@@ -119,6 +120,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 	}
 	if cfg.DebugAddr != "" {
 		if err := serveProfiler(ctx, cfg.DebugAddr, logger, stdout); err != nil {
+			return err
+		}
+	}
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.MetricsAddr, deps.Metrics.Handler(), logger, stdout); err != nil {
 			return err
 		}
 	}
@@ -169,6 +175,29 @@ func hostPort(a *net.TCPAddr) string {
 		return fmt.Sprintf("localhost:%d", a.Port)
 	}
 	return a.String()
+}
+
+// serveMetrics serves Prometheus's /metrics on addr, apart from the public
+// listener, until ctx ends.
+func serveMetrics(ctx context.Context, addr string, metrics http.Handler, logger *slog.Logger, stdout io.Writer) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("metrics server stopped", slog.Any("error", err))
+		}
+	}()
+	fmt.Fprintf(stdout, "ciam: metrics on http://%s/metrics\n", ln.Addr())
+	return nil
 }
 
 // serveProfiler serves Go's profiler (net/http/pprof) on addr, a loopback

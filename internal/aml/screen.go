@@ -351,6 +351,7 @@ func (s *Service) Screen(ctx context.Context, tenant uuid.UUID, in ScreenInput) 
 		}
 		return Screening{}, errf("screen: %w", err)
 	}
+	s.Metrics.AMLDecision(string(out.Decision), out.Replayed)
 	return out, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/approval"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // JobInserter queues a job inside a transaction (the River client).
@@ -36,6 +37,8 @@ type Service struct {
 	// Jobs queues shadow runs; without it they run at once, in the
 	// request that starts them.
 	Jobs JobInserter
+	// Metrics counts the decisions; nil counts nothing.
+	Metrics *metrics.Metrics
 
 	mu   sync.Mutex
 	sets map[uuid.UUID]*RuleSet

@@ -45,6 +45,9 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	// DebugAddr, when set, is a loopback address serving Go's profiler.
 	DebugAddr string
+	// MetricsAddr, when set, is the address serving /metrics for
+	// Prometheus, apart from HTTPAddr so it is not public.
+	MetricsAddr string
 	// TLS, when its CertFile is set, makes the server listen with TLS.
 	TLS TLS
 	// TrustedProxies are the networks of the reverse proxies whose
@@ -134,6 +137,7 @@ var Vars = []Var{
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text"},
 	{Name: "DEBUG_ADDR", Doc: "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler at /debug/pprof/ for performance work; empty serves nothing"},
+	{Name: "METRICS_ADDR", Doc: "address (e.g. 127.0.0.1:9090, or an interface only Prometheus reaches) serving Prometheus metrics at /metrics, apart from HTTP_ADDR so they are not public; empty serves nothing"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
 	{Name: "TLS_CERT_FILE", Doc: "PEM certificate (with its chain) the server listens with over TLS on HTTP_ADDR; empty: plain HTTP, for a proxy that ends TLS"},
 	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
@@ -339,6 +343,11 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.NATS.CredsFile = get("NATS_CREDS_FILE")
+	if c.MetricsAddr = get("METRICS_ADDR"); c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" || (port != "0" && port == portOf(c.HTTPAddr)) {
+			bad("METRICS_ADDR", "want a host:port such as 127.0.0.1:9090, apart from HTTP_ADDR (the metrics must not be public), got %q", c.MetricsAddr)
+		}
+	}
 
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = get("TLS_CERT_FILE"), get("TLS_KEY_FILE"), get("TLS_CLIENT_CA_FILE")
 	switch {
@@ -377,6 +386,15 @@ func DeriveSessionKey(secret []byte) (SessionKey, error) {
 		return SessionKey{}, err
 	}
 	return SessionKey{Hash: hash, Block: block}, nil
+}
+
+// portOf is the port of a host:port address, or "" when it has none.
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return port
 }
 
 func contains(list []string, s string) bool {

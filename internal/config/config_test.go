@@ -58,13 +58,14 @@ func TestEveryBadVariableIsNamed(t *testing.T) {
 		"FIELD_ENCRYPTION_KEYS": "k1:short",
 		"DEBUG_ADDR":            "0.0.0.0:6060",
 		"TRUSTED_PROXIES":       "10.0.0.0/8, proxy.example",
+		"METRICS_ADDR":          ":8080",
 	}
 	_, err := Load(env(m))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PUBLIC_URL", "DATABASE_URL", "SESSION_KEYS", "SESSION_IDLE_TIMEOUT", "OIDC_ISSUER",
-		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "FIELD_ENCRYPTION_KEYS", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT", "DEBUG_ADDR", "TRUSTED_PROXIES"} {
+		"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "FIELD_ENCRYPTION_KEYS", "OIDC_SCOPES", "LOG_LEVEL", "LOG_FORMAT", "DEBUG_ADDR", "TRUSTED_PROXIES", "METRICS_ADDR"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -374,6 +374,22 @@ func (s *APIClients) Token(ctx context.Context, clientID, secret string, request
 	return raw, claims, nil
 }
 
+// TenantOf is the tenant of the client whose client_id is clientID, or
+// uuid.Nil when there is none (or it cannot be read): the tenant whose
+// rate limits a token request is held to.
+func (s *APIClients) TenantOf(ctx context.Context, clientID string) uuid.UUID {
+	var row db.APIClientForTokenRow
+	err := db.OneStatement(ctx, s.pool, uuid.Nil, func(q *db.Queries) error {
+		var err error
+		row, err = q.APIClientForToken(ctx, clientID)
+		return err
+	})
+	if err != nil {
+		return uuid.Nil
+	}
+	return row.TenantID
+}
+
 // Active reports whether client id of tenant may still call the API.
 func (s *APIClients) Active(ctx context.Context, tenant, id uuid.UUID) (bool, error) {
 	if _, gone := s.revoked.Load(id); gone {

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // LoginInput is a password sign-in.
@@ -67,8 +68,11 @@ func errAccountLocked(until, now time.Time) error {
 // free: each attempt is reserved in the database before the password is
 // checked (the attempt that reaches the limit sets the lock), and a
 // correct password gives its reservation back. So N concurrent wrong
-// passwords get exactly limit answers of "wrong password" and the rest
-// ACCOUNT_LOCKED. The slow hash runs between two short transactions
+// passwords lock the account after exactly limit of them. The lock is
+// silent: a wrong password on a locked account gets the same answer as an
+// unknown address (INVALID_CREDENTIALS), and only the right password is
+// told ACCOUNT_LOCKED, so the answers never tell whether an address is
+// registered. The slow hash runs between two short transactions
 // rather than inside one, so that it holds no row lock or connection.
 //
 // An unknown e-mail address takes as long as a wrong password and gets the
@@ -96,6 +100,9 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 		cred     db.LoginCredentialRow
 		known    bool
 		reserved db.ReserveLoginAttemptRow
+		// lockedUntil is set when the account is locked out: said only
+		// to a caller who proves the password.
+		lockedUntil *time.Time
 	)
 	err := s.inTx(ctx, tenant, "login", func(q *db.Queries, refuse func(error)) error {
 		// Every way on from here writes in a transaction of its own, which
@@ -127,7 +134,7 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 				t := now.Add(time.Second)
 				until = &t
 			}
-			refuse(errAccountLocked(*until, now))
+			lockedUntil = until
 			return nil
 		}
 		return err
@@ -145,7 +152,27 @@ func (s *Service) Login(ctx context.Context, tenant uuid.UUID, in LoginInput) (L
 		if err != nil {
 			return LoginResult{}, err
 		}
+		s.Metrics.SignInFailed(metrics.Customer, "UNKNOWN_EMAIL", false)
 		return LoginResult{}, errInvalidCredentials()
+	}
+
+	if lockedUntil != nil {
+		// The lock applies silently: a wrong password gets the answer an
+		// unknown address gets, so the lock tells nobody the address is
+		// registered; only the right password learns of the lock.
+		right := credential.VerifyOrDummy(in.Password, cred.PasswordHash)
+		reason, refusal := "ACCOUNT_LOCKED", errInvalidCredentials()
+		if right {
+			reason, refusal = "ACCOUNT_LOCKED_RIGHT_PASSWORD", errAccountLocked(*lockedUntil, now)
+		}
+		err := s.inTx(ctx, tenant, "login", func(q *db.Queries, _ func(error)) error {
+			return writeAudit(ctx, q, tenant, cred.CustomerID, "customer.sign_in_failed", reason, nil,
+				map[string]any{"lockedUntil": stamp(*lockedUntil), "ip": in.IP})
+		})
+		if err != nil {
+			return LoginResult{}, err
+		}
+		return LoginResult{}, refusal
 	}
 
 	if !credential.VerifyOrDummy(in.Password, cred.PasswordHash) {
@@ -235,6 +262,7 @@ func (s *Service) loginFailed(ctx context.Context, tenant uuid.UUID, cred db.Log
 	if err != nil {
 		return err
 	}
+	s.Metrics.SignInFailed(metrics.Customer, "WRONG_PASSWORD", reserved.LockedUntil != nil)
 	return errInvalidCredentials()
 }
 

@@ -188,6 +188,26 @@ func refusal(err error, refuse func(error)) error {
 
 // checkCodeInput validates a challenge id and code as a request carries
 // them.
+// ChallengeCustomer is the customer a sign-in challenge was sent for, or
+// uuid.Nil when there is no such challenge: the account whose wrong codes
+// are rate-limited across all of its challenges.
+func (s *Service) ChallengeCustomer(ctx context.Context, tenant uuid.UUID, challengeID string) uuid.UUID {
+	id, err := uuid.Parse(strings.TrimSpace(challengeID))
+	if err != nil {
+		return uuid.Nil
+	}
+	var ch db.OtpChallenge
+	err = db.OneStatement(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		ch, err = q.OTPChallenge(ctx, db.OTPChallengeParams{TenantID: tenant, ID: id})
+		return err
+	})
+	if err != nil || ch.Purpose != PurposeLogin {
+		return uuid.Nil
+	}
+	return ch.CustomerID
+}
+
 func checkCodeInput(challengeID, code string) (uuid.UUID, error) {
 	var fe apperr.Fields
 	id, err := uuid.Parse(strings.TrimSpace(challengeID))

@@ -20,6 +20,7 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // Service authenticates customers.
@@ -30,6 +31,8 @@ type Service struct {
 	now   func() time.Time
 	// HashParams are argon2id's parameters for new PINs.
 	HashParams credential.Argon2Params
+	// Metrics counts failed sign-ins and lockouts; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // NewService returns a Service issuing access tokens with keys and sealing

@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // Queue is the job queue webhook deliveries run on.
@@ -97,6 +98,8 @@ type DeliverWorker struct {
 	river.WorkerDefaults[DeliverArgs]
 	W      *Webhooks
 	Logger *slog.Logger
+	// Metrics counts the attempts by outcome; nil counts nothing.
+	Metrics *metrics.Metrics
 	// client is built once, on first use, by whichever delivery comes
 	// first: deliveries run concurrently.
 	clientOnce sync.Once
@@ -168,6 +171,7 @@ func (d *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return nil
 	}
 	record := func(status string, code *int32, msg string) error {
+		d.Metrics.WebhookDelivery(status)
 		return db.InTenantTx(context.WithoutCancel(ctx), d.W.pool, a.TenantID, func(q *db.Queries) error {
 			return q.RecordWebhookAttempt(ctx, db.RecordWebhookAttemptParams{TenantID: a.TenantID, ID: a.DeliveryID, Status: status, LastStatusCode: code, LastError: msg})
 		})

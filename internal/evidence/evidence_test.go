@@ -392,6 +392,19 @@ func TestParseMRZ(t *testing.T) {
 			t.Errorf("got %v %+v", ok, m)
 		}
 	})
+	t.Run("a filler read as a letter", func(t *testing.T) {
+		// Tesseract read one '<' of the names' trailing filler as a K (the
+		// demo passport of Anna Kowalska): after the one double filler that
+		// separates surname from given names, a second one starts the
+		// filler, and nothing after it is a name.
+		m, err := evidence.ParseMRZ([]string{"P<POLKOWALSKA<<ANNA<<<<<<<<<<<<K<<<<<<<<<<<<", "EK44172509POL8904045F3302026<<<<<<<<<<<<<<<8"})
+		if err != nil || m.Surname != "KOWALSKA" || m.GivenNames != "ANNA" || !m.Valid {
+			t.Errorf("got %q %q valid=%v (%v)", m.Surname, m.GivenNames, m.Valid, err)
+		}
+		if missing := evidence.CompareVisualZone(m, "Surname\nKOWALSKA\nGiven names\nANNA\nDate of birth\n04 APR 1989\nDate of expiry 02 FEB 2033\nEK4417250"); len(missing) != 0 {
+			t.Errorf("the visual zone lacks %v", missing)
+		}
+	})
 }
 
 func TestFindDates(t *testing.T) {

@@ -381,6 +381,12 @@ func parseLayout(lay layout, raw []string) (MRZ, error) {
 		names = l3
 	}
 	sur, given, _ := strings.Cut(names, "<<")
+	// Only one double filler is a separator (between the primary and the
+	// secondary identifier); from the next one on the field is filler, so
+	// a character read there is a misread '<' (OCR took one for a K).
+	if i := strings.Index(given, "<<"); i >= 0 {
+		given = given[:i]
+	}
 	m.Surname = strings.TrimSpace(strings.ReplaceAll(strings.Trim(sur, "<"), "<", " "))
 	m.GivenNames = strings.TrimSpace(strings.ReplaceAll(strings.Trim(given, "<"), "<", " "))
 	if m.Sex == "<" {

@@ -15,11 +15,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/screening"
 )
 
@@ -41,6 +43,9 @@ type Config struct {
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
 	Workers int
+	// Metrics times every job and counts failures and webhook outcomes;
+	// nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Runner is the started queue.
@@ -64,7 +69,7 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &event.PumpWorker{W: c.Webhooks})
-	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger})
+	river.AddWorker(workers, &event.DeliverWorker{W: c.Webhooks, Logger: c.Logger, Metrics: c.Metrics})
 	river.AddWorker(workers, &kyc.EvidenceWorker{S: c.KYC})
 	river.AddWorker(workers, &kyc.CheckWorker{S: c.KYC})
 	river.AddWorker(workers, &kyc.RouteWorker{S: c.KYC})
@@ -86,8 +91,13 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 			return customer.MonitorArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	var middleware []rivertype.Middleware
+	if c.Metrics != nil {
+		middleware = append(middleware, c.Metrics.JobMiddleware())
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger: c.Logger,
+		Logger:     c.Logger,
+		Middleware: middleware,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: c.Workers},
 			event.Queue:        {MaxWorkers: c.Workers},

@@ -117,11 +117,39 @@ func str(m map[string]any, k string) string {
 	return strings.TrimSpace(v)
 }
 
+// Owned returns nil when verification vr exists and, with customerOnly
+// set, belongs to that customer; otherwise the same not-found error Upload
+// gives, so a caller cannot tell another customer's verification from none.
+func (s *Service) Owned(ctx context.Context, tenant, vr uuid.UUID, customerOnly *uuid.UUID) error {
+	var req db.VerificationRequest
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		var err error
+		req, err = q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr})
+		return err
+	})
+	if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != req.CustomerID) {
+		return errNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("kyc: upload: %w", err)
+	}
+	return nil
+}
+
 // RecordRejection counts a refused upload of verification vr; enough of
 // them lock it. Uploads refused before reaching Upload (too large, not
-// readable) call it too.
-func (s *Service) RecordRejection(ctx context.Context, tenant, vr uuid.UUID) {
+// readable) call it too. customerOnly is as for Upload: a caller counts
+// only against a verification it may read, so nobody can lock another
+// customer's verification.
+func (s *Service) RecordRejection(ctx context.Context, tenant, vr uuid.UUID, customerOnly *uuid.UUID) {
 	_ = db.InTenantTx(context.WithoutCancel(ctx), s.pool, tenant, func(q *db.Queries) error {
+		req, err := q.VerificationRequest(ctx, db.VerificationRequestParams{TenantID: tenant, ID: vr})
+		if db.IsNotFound(err) || (err == nil && customerOnly != nil && *customerOnly != req.CustomerID) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		row, err := q.CountRejectedUpload(ctx, db.CountRejectedUploadParams{TenantID: tenant, ID: vr, MaxRejections: MaxRejectedUploads})
 		if err != nil {
 			return err
@@ -213,7 +241,7 @@ func (s *Service) Upload(ctx context.Context, tenant, vr uuid.UUID, customerOnly
 		return UploadResult{}, apperr.Validation(apperr.FieldError{Field: "documents", Issue: "send at least one document"})
 	}
 	reject := func(err error) (UploadResult, error) {
-		s.RecordRejection(ctx, tenant, vr)
+		s.RecordRejection(ctx, tenant, vr, customerOnly)
 		return UploadResult{}, err
 	}
 

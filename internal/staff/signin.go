@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // Identity is what a verified ID token says about the person signing in.
@@ -128,6 +129,7 @@ func (s *Service) SignIn(ctx context.Context, id Identity, roleMap map[string]st
 // RecordSignInFailure audits a sign-in that failed before an identity was
 // established (bad state, bad token), in the trail of no tenant.
 func (s *Service) RecordSignInFailure(ctx context.Context, reason string, details map[string]any) {
+	s.Metrics.SignInFailed(metrics.Staff, reason, false)
 	ctx = actor.With(ctx, actor.Actor{Kind: actor.Anonymous, Name: "unknown"})
 	err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
 		return audit.Write(ctx, q, audit.Entry{Action: "auth.signin.failed", ReasonCode: reason, After: details})
@@ -138,6 +140,7 @@ func (s *Service) RecordSignInFailure(ctx context.Context, reason string, detail
 }
 
 func (s *Service) recordFailure(ctx context.Context, tenant uuid.UUID, id Identity, reason string) {
+	s.Metrics.SignInFailed(metrics.Staff, reason, false)
 	ctx = actor.With(ctx, actor.Actor{Kind: actor.Anonymous, ID: id.Subject, Name: id.Email})
 	write := func(q *db.Queries) error {
 		return audit.Write(ctx, q, audit.Entry{

@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/metrics"
 )
 
 // Employee statuses.
@@ -65,6 +66,8 @@ func (e Employee) Actor() actor.Actor {
 // Service manages employees.
 type Service struct {
 	pool *pgxpool.Pool
+	// Metrics counts failed sign-ins; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // NewService returns a Service on pool.

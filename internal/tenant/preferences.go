@@ -19,6 +19,7 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/iban"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 )
 
 // Preferences are an organisation's settings, edited on the portal's
@@ -45,6 +46,9 @@ type Preferences struct {
 	AutoActivate bool `json:"autoActivate"`
 	// Quality are the image quality limits documents are held to.
 	Quality evidence.Thresholds `json:"qualityThresholds"`
+	// RateLimits bound failed attempts at the token endpoint, customer
+	// sign-in and registration.
+	RateLimits ratelimit.Limits `json:"rateLimits"`
 }
 
 // PreferenceService reads and changes preferences and the password policy.
@@ -75,7 +79,8 @@ func prefsFrom(row db.TenantSetting, tz string) Preferences {
 		LoginLockout: db.Duration(row.LoginLockout), PINLength: int(row.PinLength), PINMaxFailures: int(row.PinMaxFailures),
 		OTPTTL: db.Duration(row.OtpTtl), OTPMaxAttempts: int(row.OtpMaxAttempts), AccessTokenTTL: db.Duration(row.AccessTokenTtl),
 		RefreshTokenTTL: db.Duration(row.RefreshTokenTtl), SelfieUncheckedBlocks: row.SelfieUncheckedBlocksApproval,
-		AutoActivate: row.AutoActivate, Quality: evidence.ThresholdsFrom(row.QualityThresholds)}
+		AutoActivate: row.AutoActivate, Quality: evidence.ThresholdsFrom(row.QualityThresholds),
+		RateLimits: ratelimit.LimitsFrom(row.RateLimits)}
 }
 
 // Get returns tenant's preferences.
@@ -173,6 +178,11 @@ func (p Preferences) Validate() error {
 	between(&fe, "qualityMinSide", q.MinSide, 100, 4000)
 	between(&fe, "qualityMinSideSelfie", q.MinSideSelfie, 100, 4000)
 	floatBetween(&fe, "qualityMinFill", q.MinFill*100, 0, 100)
+	if ae, ok := apperr.As(p.RateLimits.Validate()); ok {
+		for _, f := range ae.Fields {
+			fe.Add(f.Field, "%s", f.Issue)
+		}
+	}
 	return fe.Err()
 }
 
@@ -197,12 +207,17 @@ func (s *PreferenceService) Update(ctx context.Context, tenant uuid.UUID, p Pref
 		if err != nil {
 			return err
 		}
+		limits, err := json.Marshal(p.RateLimits)
+		if err != nil {
+			return err
+		}
 		row, err := q.UpdatePreferences(ctx, db.UpdatePreferencesParams{TenantID: tenant, Locale: p.Locale, Currency: p.Currency,
 			Country: p.Country, BankCode: p.BankCode, MinCustomerAge: int32(p.MinCustomerAge), LoginOtpRequired: p.LoginOTPRequired,
 			LoginMaxFailures: int32(p.LoginMaxFailures), LoginLockout: db.Interval(p.LoginLockout), PinLength: int32(p.PINLength),
 			PinMaxFailures: int32(p.PINMaxFailures), OtpTtl: db.Interval(p.OTPTTL), OtpMaxAttempts: int32(p.OTPMaxAttempts),
 			AccessTokenTtl: db.Interval(p.AccessTokenTTL), RefreshTokenTtl: db.Interval(p.RefreshTokenTTL),
-			SelfieUncheckedBlocksApproval: p.SelfieUncheckedBlocks, AutoActivate: p.AutoActivate, QualityThresholds: quality})
+			SelfieUncheckedBlocksApproval: p.SelfieUncheckedBlocks, AutoActivate: p.AutoActivate, QualityThresholds: quality,
+			RateLimits: limits})
 		if err != nil {
 			return err
 		}

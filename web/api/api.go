@@ -20,6 +20,8 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/metrics"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -57,7 +59,12 @@ type Deps struct {
 	Documents func(ctx context.Context, d customer.Detail) ([]DocumentStatus, error)
 	// Screening screens names against the sanctions and PEP lists.
 	Screening *screening.Service
-	Now       func() time.Time
+	// Limiter, when set, enforces the tenant's rate limits on the token
+	// endpoint, customer sign-in and its codes, and registration.
+	Limiter *ratelimit.Limiter
+	// Metrics counts rate-limit refusals; nil counts nothing.
+	Metrics *metrics.Metrics
+	Now     func() time.Time
 }
 
 // API serves the JSON API.

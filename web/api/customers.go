@@ -12,6 +12,7 @@ import (
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 )
 
 // flexNumber accepts a JSON number or a numeric string, so that "numeric
@@ -149,14 +150,34 @@ func mergeTwins(req *registrationRequest) error {
 func (a *API) HandleRegistration() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := TenantFrom(r.Context())
+		// Refused registrations are limited per address and per e-mail
+		// address: probing which addresses are registered is slowed down.
+		l := a.rateLimits(r, t.ID)
+		limits := []ratelimit.Key{ratelimit.NewKey(t.ID, rateRegistrationIP, clientIP(r), l.RegistrationIP)}
+		if a.rateLimited(w, r, nil, limits...) {
+			return
+		}
 		var req registrationRequest
 		if err := Decode(w, r, &req, MaxBody); err != nil {
+			a.rateFailed(r, limits...)
 			a.WriteError(w, r, err)
 			return
 		}
+		if req.Email != "" {
+			limits = append(limits, ratelimit.NewKey(t.ID, rateRegistrationAccount, req.Email, l.RegistrationAccount))
+			if a.rateLimited(w, r, nil, limits[1:]...) {
+				return
+			}
+		}
+		refuse := func(err error) {
+			if isFailedAttempt(err) {
+				a.rateFailed(r, limits...)
+			}
+			a.WriteError(w, r, err)
+		}
 		ic := req.IndividualCustomer
 		if err := mergeTwins(&req); err != nil {
-			a.WriteError(w, r, err)
+			refuse(err)
 			return
 		}
 		in := customer.RegisterInput{
@@ -169,7 +190,7 @@ func (a *API) HandleRegistration() http.Handler {
 		}
 		if x := req.Extra; x != nil {
 			if x.IsBusiness != nil && *x.IsBusiness {
-				a.WriteError(w, r, apperr.Validation(apperr.FieldError{Field: "extra.is_business", Issue: "must be false: this registration is for individuals"}))
+				refuse(apperr.Validation(apperr.FieldError{Field: "extra.is_business", Issue: "must be false: this registration is for individuals"}))
 				return
 			}
 			in.SuppID = x.SuppID
@@ -193,7 +214,7 @@ func (a *API) HandleRegistration() http.Handler {
 		}
 		reg, err := a.Customers.Register(r.Context(), t.ID, in)
 		if err != nil {
-			a.WriteError(w, r, err)
+			refuse(err)
 			return
 		}
 		w.Header().Set("Location", Prefix+"/customers/"+reg.Customer.ID.String())

@@ -55,7 +55,7 @@ var customerSchema = userObjectSchema(map[string]any{
 func init() {
 	Document("POST "+Prefix+"/customer/individual/registration", Operation{
 		Tag: "Onboarding", Summary: "Register an individual customer",
-		Description: "Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.",
+		Description: "Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.",
 		Request: obj(map[string]any{
 			"tenantId": str("ignored: X-Tenant-ID decides"), "email": str("required here or in individualCustomer.email"), "password": str("the tenant's password policy applies"),
 			"matchingPassword": str(""), "firstName": str("required here or in individualCustomer.firstName"), "lastName": str("required here or in individualCustomer.lastName"),
@@ -85,9 +85,9 @@ func init() {
 			"verificationRequestId": uuidStr(""), "riskLevel": strEnum("", "LOW", "MEDIUM", "HIGH"),
 			"categorization": categorizationAnswer,
 		}, "customerId", "userId", "walletId", "status", "walletStatus", "verificationRequestId", "riskLevel", "categorization"),
-		Errors:          []int{409, 413, 415, 422},
+		Errors:          []int{409, 413, 415, 422, 429},
 		RequestExamples: []string{"001-registration.request.json"},
-		Codes:           map[int][]string{409: {"EMAIL_ALREADY_REGISTERED"}},
+		Codes:           map[int][]string{409: {"EMAIL_ALREADY_REGISTERED"}, 429: {"RATE_LIMITED"}},
 	})
 	Document("GET "+Prefix+"/customer/individual/categorization/hierarchy/{tenantId}", Operation{
 		Tag: "Onboarding", Summary: "The tenant's categories, features and parameters",

@@ -11,8 +11,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/credential"
 )
 
 // How long a duplicate waits for the first request with its key, and how
@@ -52,10 +55,16 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 // Idempotent-Replayed: true; the same key with another body is 422
 // IDEMPOTENCY_KEY_REUSED. Concurrent duplicates wait for the first, so
 // exactly one runs. limit bounds the body.
+//
+// A key belongs to its caller (an API client or a customer): another
+// caller's request with the same key is a request of its own. An anonymous
+// caller (a tenant-public route such as sign-in) has nobody to own a key,
+// so its key is not stored at all and its requests simply run.
 func (a *API) Idempotent(limit int64, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		if key == "" {
+		p, _ := PrincipalFrom(r.Context())
+		if key == "" || idempotencyCaller(p) == "" {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -63,7 +72,6 @@ func (a *API) Idempotent(limit int64, h http.Handler) http.Handler {
 			a.WriteError(w, r, apperr.Validation(apperr.FieldError{Field: "Idempotency-Key", Issue: "must be at most 255 characters"}))
 			return
 		}
-		p, _ := PrincipalFrom(r.Context())
 		// The body is spooled to disk as it is hashed, so a large upload
 		// with a key costs no more memory than one without.
 		sw, err := newSpool(limit)
@@ -126,7 +134,7 @@ func (a *API) Idempotent(limit int64, h http.Handler) http.Handler {
 		// Responses may carry tokens or secrets shown once: stored sealed.
 		stored := a.Crypt.Seal(cw.body.Bytes(), idempotencyAAD(p, key))
 		err = db.InTenantTx(context.WithoutCancel(ctx), a.Pool, p.TenantID, func(q *db.Queries) error {
-			return q.CompleteIdempotencyKey(ctx, db.CompleteIdempotencyKeyParams{TenantID: p.TenantID, Key: key,
+			return q.CompleteIdempotencyKey(ctx, db.CompleteIdempotencyKeyParams{TenantID: p.TenantID, Caller: idempotencyCaller(p), Key: key,
 				StatusCode: int32p(cw.status), ResponseHeaders: hb, ResponseBody: stored})
 		})
 		if err != nil {
@@ -135,8 +143,20 @@ func (a *API) Idempotent(limit int64, h http.Handler) http.Handler {
 	})
 }
 
+// idempotencyCaller names who owns an Idempotency-Key; empty for an
+// anonymous caller, whose keys are not stored.
+func idempotencyCaller(p Principal) string {
+	switch {
+	case p.Kind == credential.KindClient && p.ClientID != uuid.Nil:
+		return "client:" + p.ClientID.String()
+	case p.Kind == credential.KindCustomer && p.CustomerID != uuid.Nil:
+		return "customer:" + p.CustomerID.String()
+	}
+	return ""
+}
+
 func idempotencyAAD(p Principal, key string) []byte {
-	return []byte("idempotency:" + p.TenantID.String() + ":" + key)
+	return []byte("idempotency:" + p.TenantID.String() + ":" + idempotencyCaller(p) + ":" + key)
 }
 
 func int32p(v int) *int32 {
@@ -148,7 +168,7 @@ func (a *API) claim(ctx context.Context, p Principal, key string, sum []byte) (b
 	var n int64
 	err := db.InTenantTx(ctx, a.Pool, p.TenantID, func(q *db.Queries) error {
 		var err error
-		n, err = q.ClaimIdempotencyKey(ctx, db.ClaimIdempotencyKeyParams{TenantID: p.TenantID, Key: key, RequestHash: sum})
+		n, err = q.ClaimIdempotencyKey(ctx, db.ClaimIdempotencyKeyParams{TenantID: p.TenantID, Caller: idempotencyCaller(p), Key: key, RequestHash: sum})
 		return err
 	})
 	return n == 1, err
@@ -156,7 +176,7 @@ func (a *API) claim(ctx context.Context, p Principal, key string, sum []byte) (b
 
 func (a *API) release(ctx context.Context, p Principal, key string) {
 	_ = db.InTenantTx(ctx, a.Pool, p.TenantID, func(q *db.Queries) error {
-		return q.ReleaseIdempotencyKey(ctx, db.ReleaseIdempotencyKeyParams{TenantID: p.TenantID, Key: key})
+		return q.ReleaseIdempotencyKey(ctx, db.ReleaseIdempotencyKeyParams{TenantID: p.TenantID, Caller: idempotencyCaller(p), Key: key})
 	})
 }
 
@@ -169,7 +189,7 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, p Principal, key st
 		var rec db.IdempotencyKey
 		err := db.InTenantTx(ctx, a.Pool, p.TenantID, func(q *db.Queries) error {
 			var err error
-			rec, err = q.IdempotencyKey(ctx, db.IdempotencyKeyParams{TenantID: p.TenantID, Key: key})
+			rec, err = q.IdempotencyKey(ctx, db.IdempotencyKeyParams{TenantID: p.TenantID, Caller: idempotencyCaller(p), Key: key})
 			return err
 		})
 		if db.IsNotFound(err) {

@@ -54,22 +54,38 @@ func (a *API) customerScope(r *http.Request) *uuid.UUID {
 func (a *API) HandleDocumentUpload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := TenantFrom(r.Context())
+		scope := a.customerScope(r)
 		body := http.MaxBytesReader(w, r.Body, MaxUploadBody)
 		mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		var (
 			req   uploadRequest
 			blobs []*Blob
 			err   error
+			// vrSeen is the verificationRequestId as far as the body was
+			// read, even when it was refused later.
+			vrSeen string
 		)
 		switch mt {
 		case "multipart/form-data":
-			req, blobs, err = readMultipartUpload(body, params["boundary"])
+			// The verification is checked as soon as its part arrives:
+			// nobody uploads, or counts a refusal, against a
+			// verification they cannot read.
+			owned := func(id uuid.UUID) error { return a.KYC.Owned(r.Context(), t.ID, id, scope) }
+			req, blobs, err = readMultipartUpload(body, params["boundary"], owned)
+			vrSeen = req.VerificationRequestID
 		case "application/json", "":
 			f := newBlobFilter(body, kyc.MaxDocumentBytes)
 			err = decodeJSON(f, &req, MaxUploadBody)
 			blobs = f.blobs
 			if f.err != nil && !errors.Is(f.err, io.EOF) {
 				err = f.err
+			}
+			if f.tooLarge != nil {
+				err = f.tooLarge
+			}
+			vrSeen = req.VerificationRequestID
+			if vrSeen == "" {
+				vrSeen = f.VerificationRequestID()
 			}
 		default:
 			err = apperr.New(apperr.Unsupported, "send the documents as application/json or multipart/form-data")
@@ -79,23 +95,44 @@ func (a *API) HandleDocumentUpload() http.Handler {
 				b.Close()
 			}
 		}()
-		vr, perr := uuid.Parse(strings.TrimSpace(req.VerificationRequestID))
+		vr, perr := uuid.Parse(strings.TrimSpace(vrSeen))
+		// refuse answers a refused upload. A refusal of the caller's own
+		// verification counts toward its lock, whatever the refusal; one
+		// naming a verification the caller cannot read changes nothing
+		// and is not found.
+		refuse := func(err error) {
+			if perr == nil {
+				if oerr := a.KYC.Owned(r.Context(), t.ID, vr, scope); oerr != nil {
+					a.WriteError(w, r, oerr)
+					return
+				}
+				a.KYC.RecordRejection(r.Context(), t.ID, vr, scope)
+			}
+			a.WriteError(w, r, err)
+		}
+		if ae, ok := apperr.As(err); ok && ae.Code == apperr.NotFound {
+			a.WriteError(w, r, err)
+			return
+		}
 		if err != nil {
 			if errors.Is(err, errBlobTooLarge) {
-				if perr == nil {
-					a.KYC.RecordRejection(r.Context(), t.ID, vr)
-				}
 				field, _, _ := strings.Cut(err.Error(), ":")
 				e := apperr.New(apperr.TooLarge, "a file is larger than %d MB", kyc.MaxDocumentBytes>>20).WithAPI("DOCUMENT_TOO_LARGE")
 				e.Fields = []apperr.FieldError{{Field: field, Issue: fmt.Sprintf("must be at most %d MB", kyc.MaxDocumentBytes>>20)}}
-				a.WriteError(w, r, e)
+				refuse(e)
+				return
+			}
+			if errors.Is(err, errFieldTooLarge) {
+				field, _, _ := strings.Cut(err.Error(), ":")
+				refuse(apperr.Validation(apperr.FieldError{Field: field,
+					Issue: fmt.Sprintf("must be at most %d KB (all fields but the files together at most %d KB)", maxFieldBytes>>10, maxFieldsBytes>>10)}))
 				return
 			}
 			if errors.Is(err, errBadBase64) {
 				field, _, _ := strings.Cut(err.Error(), ":")
 				e := malformed("a document's content is not valid base64")
 				e.Fields = []apperr.FieldError{{Field: field, Issue: "must be base64 (RFC 4648)"}}
-				a.WriteError(w, r, e)
+				refuse(e)
 				return
 			}
 			if _, ok := apperr.As(err); !ok {
@@ -106,7 +143,7 @@ func (a *API) HandleDocumentUpload() http.Handler {
 					err = malformed("the upload could not be read: " + err.Error())
 				}
 			}
-			a.WriteError(w, r, err)
+			refuse(err)
 			return
 		}
 		if perr != nil {
@@ -151,10 +188,10 @@ func (a *API) HandleDocumentUpload() http.Handler {
 			docs = append(docs, ud)
 		}
 		if err := fe.Err(); err != nil {
-			a.WriteError(w, r, err)
+			refuse(err)
 			return
 		}
-		res, err := a.KYC.Upload(r.Context(), t.ID, vr, a.customerScope(r), docs)
+		res, err := a.KYC.Upload(r.Context(), t.ID, vr, scope, docs)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return
@@ -201,24 +238,50 @@ func blobRef(s string) (int, bool) {
 
 var partName = regexp.MustCompile(`^documents\[(\d{1,2})\]\.(type|subType|fileName|mimeType|metadata|content|value)$`)
 
+// The bounds of a multipart upload besides its files: the number of parts
+// and the length of a file name; fields are bounded as in JSON
+// (maxFieldBytes, maxFieldsBytes) and each part's headers by
+// partHeaderLimiter.
+const (
+	maxUploadParts  = 200
+	maxPartFileName = 1024
+)
+
 // readMultipartUpload reads the same fields from multipart/form-data:
 // verificationRequestId, and documents[i].type, .subType, .metadata (JSON),
 // .value (of a virtual or social document) and the file
-// documents[i].content.
-func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blob, error) {
+// documents[i].content. owned is asked about the verificationRequestId as
+// soon as it is read; its error stops the reading. Every field but the
+// files is bounded, alone and together, as in a JSON upload.
+func readMultipartUpload(body io.Reader, boundary string, owned func(uuid.UUID) error) (uploadRequest, []*Blob, error) {
 	var req uploadRequest
 	var blobs []*Blob
 	if boundary == "" {
 		return req, nil, malformed("the multipart body has no boundary")
 	}
-	mr := multipart.NewReader(body, boundary)
+	mr := multipart.NewReader(&partHeaderLimiter{r: body, delim: []byte("\r\n--" + boundary), matched: 2}, boundary)
+	parts, fields := 0, 0
+	// tooLarge is the first file over the limit: the rest of the body is
+	// still read, so that a verificationRequestId after it is known.
+	var tooLarge error
+	tooLong := func(field string) error { return fmt.Errorf("%s: %w", field, errFieldTooLarge) }
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
+		if errors.Is(err, errPartHeaderTooLarge) {
+			return req, blobs, fmt.Errorf("documents: %w", errFieldTooLarge)
+		}
 		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return req, blobs, maxErr
+			}
 			return req, blobs, malformed("the multipart body could not be read")
+		}
+		if parts++; parts > maxUploadParts {
+			return req, blobs, malformed(fmt.Sprintf("the multipart body has more than %d parts", maxUploadParts))
 		}
 		name := part.FormName()
 		if p := TextProblem(name); p != "" {
@@ -227,6 +290,11 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 		if name == "verificationRequestId" {
 			b, _ := io.ReadAll(io.LimitReader(part, 100))
 			req.VerificationRequestID = string(b)
+			if id, err := uuid.Parse(strings.TrimSpace(req.VerificationRequestID)); err == nil && owned != nil {
+				if err := owned(id); err != nil {
+					return req, blobs, err
+				}
+			}
 			continue
 		}
 		m := partName.FindStringSubmatch(name)
@@ -238,6 +306,7 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 			req.Documents = append(req.Documents, uploadDocDTO{})
 		}
 		d := &req.Documents[i]
+		field := fmt.Sprintf("documents[%d].%s", i, m[2])
 		if m[2] == "content" {
 			if p := TextProblem(part.FileName()); p != "" {
 				return req, blobs, BadText(fmt.Sprintf("documents[%d].fileName", i), p)
@@ -249,7 +318,17 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 			if _, err := io.Copy(sw, part); err != nil {
 				sw.discard()
 				if errors.Is(err, errBlobTooLarge) {
-					return req, blobs, fmt.Errorf("documents[%d].content: %w", i, errBlobTooLarge)
+					if tooLarge == nil {
+						tooLarge = fmt.Errorf("documents[%d].content: %w", i, errBlobTooLarge)
+					}
+					if _, err := io.Copy(io.Discard, part); err == nil {
+						continue
+					}
+					return req, blobs, tooLarge
+				}
+				var maxErr *http.MaxBytesError
+				if errors.As(err, &maxErr) {
+					return req, blobs, maxErr
 				}
 				return req, blobs, malformed("the multipart body could not be read")
 			}
@@ -260,16 +339,30 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 			d.Content = "blob:" + strconv.Itoa(len(blobs))
 			blobs = append(blobs, blob)
 			if d.FileName == "" {
-				d.FileName = part.FileName()
+				if fn := part.FileName(); len(fn) > maxPartFileName {
+					return req, blobs, tooLong(fmt.Sprintf("documents[%d].fileName", i))
+				} else {
+					d.FileName = fn
+				}
 			}
 			if d.MimeType == "" {
 				d.MimeType = part.Header.Get("Content-Type")
 			}
 			continue
 		}
-		b, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return req, blobs, maxErr
+			}
 			return req, blobs, malformed("the multipart body could not be read")
+		}
+		if len(b) > maxFieldBytes {
+			return req, blobs, tooLong(field)
+		}
+		if fields += len(b); fields > maxFieldsBytes {
+			return req, blobs, tooLong(field)
 		}
 		if p := TextProblem(string(b)); p != "" && m[2] != "metadata" {
 			// Metadata is JSON, which DecodeBytes checks with its paths.
@@ -290,7 +383,58 @@ func readMultipartUpload(body io.Reader, boundary string) (uploadRequest, []*Blo
 			d.Value = string(b)
 		}
 	}
-	return req, blobs, nil
+	return req, blobs, tooLarge
+}
+
+// errPartHeaderTooLarge is returned when a part's headers pass
+// maxPartHeader.
+var errPartHeaderTooLarge = errors.New("part header too large")
+
+// maxPartHeader bounds the headers of one part (its file name travels in
+// them): the multipart reader alone would hold up to 10 MB.
+const maxPartHeader = 16 << 10
+
+// partHeaderLimiter passes a multipart body through and fails once the
+// headers of a part (from its delimiter to the empty line) pass
+// maxPartHeader. A delimiter is CR LF "--" boundary; the body's first may
+// come without the CR LF, so matching starts as if it had been seen. The
+// boundary holds no CR (RFC 2046), so a mismatch restarts cleanly.
+type partHeaderLimiter struct {
+	r        io.Reader
+	delim    []byte
+	matched  int
+	inHeader bool
+	n        int
+	last     uint32 // the last four bytes of the headers
+}
+
+func (l *partHeaderLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		if l.inHeader {
+			l.n++
+			l.last = l.last<<8 | uint32(c)
+			if l.last == 0x0d0a0d0a {
+				l.inHeader, l.n, l.last = false, 0, 0
+			} else if l.n > maxPartHeader {
+				return 0, errPartHeaderTooLarge
+			}
+		}
+		switch {
+		case c == l.delim[l.matched]:
+			l.matched++
+		case c == l.delim[0]:
+			l.matched = 1
+		default:
+			l.matched = 0
+		}
+		if l.matched == len(l.delim) {
+			// The boundary line's own CR LF ends it; the headers follow
+			// and end with an empty line.
+			l.inHeader, l.n, l.last, l.matched = true, 0, 0, 0
+		}
+	}
+	return n, err
 }
 
 // HandleVerificationStatus is GET /verification/status/{id}.

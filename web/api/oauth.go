@@ -65,11 +65,16 @@ func (a *API) HandleToken() http.Handler {
 			writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "send client_id and client_secret")
 			return
 		}
+		limits := a.tokenRateKeys(r, id)
+		if a.rateLimited(w, r, func(err error) { writeOAuthSlowDown(w, err) }, limits...) {
+			return
+		}
 		raw, claims, err := a.Clients.Token(r.Context(), id, secret, strings.Fields(f.Get("scope")), PeerThumbprint(r))
 		if err != nil {
 			e, ok := apperr.As(err)
 			switch {
 			case ok && e.APICode == "invalid_client":
+				a.rateFailed(r, limits...)
 				writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 			case ok && e.APICode == "invalid_scope":
 				writeOAuthError(w, http.StatusBadRequest, "invalid_scope", e.Message)

@@ -397,7 +397,8 @@ func (a *API) HandleOpenAPI(routes func() []RouteInfo, serverURL string) http.Ha
 func init() {
 	Document("POST /oauth/token", Operation{
 		Tag: "Authentication", Summary: "Issue an admin token (OAuth 2.0 client credentials)",
-		Description: "Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({\"error\",\"error_description\"}).",
+		Description: "Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({\"error\",\"error_description\"}). " +
+			"Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {\"error\":\"slow_down\"} with Retry-After.",
 		FormRequest: obj(map[string]any{
 			"grant_type":    strEnum("must be client_credentials", "client_credentials"),
 			"client_id":     str("the API client's id"),
@@ -408,7 +409,7 @@ func init() {
 			"access_token": str("a signed JWT"), "token_type": strEnum("always Bearer", "Bearer"),
 			"expires_in": integer("seconds"), "scope": str("space-separated scopes granted"),
 		}, "access_token", "token_type", "expires_in", "scope"),
-		Raw: true, Errors: []int{400, 401}, OAuthErrors: true,
+		Raw: true, Errors: []int{400, 401, 429}, OAuthErrors: true,
 	})
 	Document("GET /.well-known/jwks.json", Operation{
 		Tag: "Authentication", Summary: "The public keys tokens are signed with",

@@ -4,7 +4,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customerauth"
+	"github.com/ciamhq/ciam/internal/ratelimit"
 )
 
 func tokensDTO(t customerauth.Tokens) map[string]any {
@@ -34,9 +38,20 @@ func (a *API) HandleLogin() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
+		// Failed sign-ins are limited per address and per e-mail address,
+		// registered or not, so the limit tells nothing either.
+		l := a.rateLimits(r, t.ID)
+		limits := []ratelimit.Key{ratelimit.NewKey(t.ID, rateSignInIP, clientIP(r), l.SignInIP),
+			ratelimit.NewKey(t.ID, rateSignInAccount, req.Email, l.SignInAccount)}
+		if a.rateLimited(w, r, nil, limits...) {
+			return
+		}
 		res, err := a.Auth.Login(r.Context(), t.ID, customerauth.LoginInput{Email: req.Email, Password: req.Password,
 			IP: clientIP(r), UserAgent: r.UserAgent()})
 		if err != nil {
+			if apperr.CodeOf(err) == apperr.Unauthenticated { // not a lock shown to the right password
+				a.rateFailed(r, limits...)
+			}
 			a.WriteError(w, r, err)
 			return
 		}
@@ -58,12 +73,27 @@ func (a *API) HandleLoginOTP() http.Handler {
 			ChallengeID string `json:"challengeId"`
 			Code        string `json:"code"`
 		}
+		l := a.rateLimits(r, t.ID)
+		limits := []ratelimit.Key{ratelimit.NewKey(t.ID, rateOTPIP, clientIP(r), l.OTPIP)}
+		if a.rateLimited(w, r, nil, limits...) {
+			return
+		}
 		if err := Decode(w, r, &req, MaxBody); err != nil {
 			a.WriteError(w, r, err)
 			return
 		}
+		// Wrong codes are limited per customer too, across challenges.
+		if c := a.Auth.ChallengeCustomer(r.Context(), t.ID, req.ChallengeID); c != uuid.Nil {
+			limits = append(limits, ratelimit.NewKey(t.ID, rateOTPAccount, c.String(), l.OTPAccount))
+			if a.rateLimited(w, r, nil, limits[1:]...) {
+				return
+			}
+		}
 		tokens, err := a.Auth.CompleteLogin(r.Context(), t.ID, req.ChallengeID, req.Code, clientIP(r), r.UserAgent())
 		if err != nil {
+			if isFailedAttempt(err) {
+				a.rateFailed(r, limits...)
+			}
 			a.WriteError(w, r, err)
 			return
 		}

@@ -17,25 +17,28 @@ func init() {
 			"Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: " +
 			"the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. " +
 			"A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: " +
-			"after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, " +
-			"even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.",
+			"after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password " +
+			"still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password " +
+			"gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. " +
+			"Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.",
 		Request: obj(map[string]any{"email": str(""), "password": str("")}, "email", "password"),
 		Response: map[string]any{"oneOf": []any{tokensSchema, obj(map[string]any{
 			"otpRequired": boolean("always true"), "challengeId": uuidStr(""),
 			"channel": strEnum("", "SMS", "EMAIL", "TOTP"), "expiresAt": str("RFC 3339"),
 		}, "otpRequired", "challengeId")}},
 		Errors: []int{401, 415, 422, 423, 429},
-		Codes:  map[int][]string{401: {"INVALID_CREDENTIALS"}, 403: {"ACCOUNT_DISABLED"}, 423: {"ACCOUNT_LOCKED"}, 429: {"OTP_RATE_LIMITED"}},
+		Codes:  map[int][]string{401: {"INVALID_CREDENTIALS"}, 403: {"ACCOUNT_DISABLED"}, 423: {"ACCOUNT_LOCKED"}, 429: {"OTP_RATE_LIMITED", "RATE_LIMITED"}},
 	})
 	Document("POST "+Prefix+"/customer/session/otp", Operation{
 		Tag: "Sessions", Summary: "Complete a sign-in with its one-time code",
 		Description: "Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); " +
-			"an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.",
+			"an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. " +
+			"Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.",
 		Request:  obj(map[string]any{"challengeId": uuidStr("from POST /customer/session"), "code": str("6 digits")}, "challengeId", "code"),
 		Response: tokensSchema,
-		Errors:   []int{403, 409, 415, 422, 423},
+		Errors:   []int{403, 409, 415, 422, 423, 429},
 		Codes: map[int][]string{403: {"ACCOUNT_DISABLED"}, 404: {"CHALLENGE_NOT_FOUND"}, 409: {"OTP_ALREADY_USED"},
-			422: {"INVALID_OTP", "OTP_EXPIRED", "OTP_PURPOSE_MISMATCH"}, 423: {"OTP_ATTEMPTS_EXCEEDED"}},
+			422: {"INVALID_OTP", "OTP_EXPIRED", "OTP_PURPOSE_MISMATCH"}, 423: {"OTP_ATTEMPTS_EXCEEDED"}, 429: {"RATE_LIMITED"}},
 	})
 	Document("POST "+Prefix+"/customer/session/refresh", Operation{
 		Tag: "Sessions", Summary: "Exchange a refresh token for new tokens (rotating)",

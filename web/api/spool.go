@@ -80,12 +80,22 @@ func (s *spoolWriter) discard() {
 // through a decoder into a spooled file instead. The rest of the document,
 // now small, is decoded as usual. It tracks strings and escapes, so only a
 // real key named content is taken.
+//
+// Everything else is bounded here, before any decoder holds it: each
+// string at most maxFieldBytes, all of the body but the content at most
+// maxFieldsBytes. A content over its limit is read to its end and dropped,
+// so the rest of the body (the verificationRequestId the refusal counts
+// against) is still read; the refusal is reported when the body ends.
 type blobFilter struct {
 	src   *bufio.Reader
 	limit int64
 	blobs []*Blob
 	out   []byte // pending output
 	err   error
+	// tooLarge is the first content over the limit.
+	tooLarge error
+	// vr is the top-level verificationRequestId as it streamed past.
+	vr []byte
 
 	inString bool
 	escape   bool
@@ -93,11 +103,50 @@ type blobFilter struct {
 	lastKey  string
 	expect   bool // after "content" and its colon, the next value is a blob
 	depth    int  // of objects and arrays: a document's fields are at 3
+
+	colonKey   string // the key before the last colon
+	colonDepth int
+	afterColon bool // the next value is colonKey's
+	valueKey   string
+	valueDepth int
+	isValue    bool // the current string is a value, not a key
+	strLen     int
+	passed     int64 // bytes passed on, blob references aside
+	doc        int   // index of the current document
+	docField   string
 }
+
+// The bounds of an upload's fields other than content.
+const (
+	maxFieldBytes  = 64 << 10
+	maxFieldsBytes = 1 << 20
+)
+
+// errFieldTooLarge is returned when a field other than content passes its
+// bound; the error names the field.
+var errFieldTooLarge = errors.New("field too large")
 
 // newBlobFilter wraps r; each blob may hold at most limit decoded bytes.
 func newBlobFilter(r io.Reader, limit int64) *blobFilter {
-	return &blobFilter{src: bufio.NewReaderSize(r, 64<<10), limit: limit}
+	return &blobFilter{src: bufio.NewReaderSize(r, 64<<10), limit: limit, doc: -1}
+}
+
+// VerificationRequestID is the top-level verificationRequestId read so
+// far, even from a body that was refused later.
+func (f *blobFilter) VerificationRequestID() string { return string(f.vr) }
+
+// fieldName names the field the filter is in, as the API's details do.
+func (f *blobFilter) fieldName() string {
+	if f.depth >= 3 && f.doc >= 0 && f.docField != "" {
+		return fmt.Sprintf("documents[%d].%s", f.doc, f.docField)
+	}
+	if f.depth >= 2 {
+		return "documents"
+	}
+	if f.isValue && f.valueKey != "" {
+		return f.valueKey
+	}
+	return "body"
 }
 
 func (f *blobFilter) Read(p []byte) (int, error) {
@@ -112,15 +161,32 @@ func (f *blobFilter) Read(p []byte) (int, error) {
 	return 0, f.err
 }
 
+func (f *blobFilter) emit(c byte) {
+	f.out = append(f.out, c)
+	f.passed++
+	if f.passed > maxFieldsBytes && f.err == nil {
+		f.err = fmt.Errorf("%s: %w", f.fieldName(), errFieldTooLarge)
+	}
+}
+
 func (f *blobFilter) step() {
 	c, err := f.src.ReadByte()
 	if err != nil {
 		f.err = err
+		if errors.Is(err, io.EOF) && f.tooLarge != nil {
+			f.err = f.tooLarge
+		}
 		return
 	}
 	switch {
 	case f.inString:
-		f.out = append(f.out, c)
+		f.emit(c)
+		f.strLen++
+		if f.strLen > maxFieldBytes && f.err == nil {
+			f.err = fmt.Errorf("%s: %w", f.fieldName(), errFieldTooLarge)
+			return
+		}
+		capture := f.isValue && f.valueDepth == 1 && f.valueKey == "verificationRequestId"
 		switch {
 		case f.escape:
 			f.escape = false
@@ -130,36 +196,58 @@ func (f *blobFilter) step() {
 			f.key = append(f.key, c)
 		case c == '"':
 			f.inString = false
-			f.lastKey = string(f.key)
+			if !f.isValue {
+				f.lastKey = string(f.key)
+			}
+			return
 		default:
-			if len(f.key) < 16 {
+			if len(f.key) < 32 {
 				f.key = append(f.key, c)
 			}
 		}
+		if capture && len(f.vr) < 64 {
+			f.vr = append(f.vr, c)
+		}
 	case c == '"' && f.expect:
-		f.expect = false
+		f.expect, f.afterColon = false, false
 		f.streamBlob()
 	case c == '"':
-		f.inString, f.key = true, f.key[:0]
-		f.out = append(f.out, c)
+		f.inString, f.key, f.strLen = true, f.key[:0], 0
+		f.isValue = f.afterColon
+		if f.isValue {
+			f.valueKey, f.valueDepth = f.colonKey, f.colonDepth
+			if f.valueDepth == 1 && f.valueKey == "verificationRequestId" {
+				f.vr = f.vr[:0]
+			}
+		}
+		f.afterColon = false
+		f.emit(c)
 	case c == ':':
 		f.expect = f.lastKey == "content" && f.depth == 3
+		f.colonKey, f.colonDepth, f.afterColon = f.lastKey, f.depth, true
+		if f.depth == 3 {
+			f.docField = f.lastKey
+		}
 		f.lastKey = ""
-		f.out = append(f.out, c)
+		f.emit(c)
 	case c == '{' || c == '[':
 		f.depth++
-		f.expect, f.lastKey = false, ""
-		f.out = append(f.out, c)
+		if c == '{' && f.depth == 3 {
+			f.doc++
+			f.docField = ""
+		}
+		f.expect, f.lastKey, f.afterColon = false, "", false
+		f.emit(c)
 	case c == '}' || c == ']':
 		f.depth--
-		f.expect, f.lastKey = false, ""
-		f.out = append(f.out, c)
+		f.expect, f.lastKey, f.afterColon = false, "", false
+		f.emit(c)
 	case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-		f.out = append(f.out, c)
+		f.emit(c)
 	default:
-		f.expect = false
+		f.expect, f.afterColon = false, false
 		f.lastKey = ""
-		f.out = append(f.out, c)
+		f.emit(c)
 	}
 }
 
@@ -219,7 +307,16 @@ func (f *blobFilter) streamBlob() {
 	if err != nil {
 		sw.discard()
 		if errors.Is(err, errBlobTooLarge) {
-			f.err = fmt.Errorf("documents[%d].content: %w", idx, errBlobTooLarge)
+			// Read past it, so that the rest of the body is still read.
+			if _, err := io.Copy(io.Discard, raw); err != nil || raw.bad {
+				f.err = fmt.Errorf("documents[%d].content: %w", idx, errBadBase64)
+				return
+			}
+			if f.tooLarge == nil {
+				f.tooLarge = fmt.Errorf("documents[%d].content: %w", idx, errBlobTooLarge)
+			}
+			f.blobs = append(f.blobs, nil)
+			f.out = append(f.out, strconv.Quote("too-large")...)
 			return
 		}
 		f.err = fmt.Errorf("documents[%d].content: %w", idx, errBadBase64)

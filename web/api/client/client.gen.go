@@ -3454,7 +3454,7 @@ type ClientInterface interface {
 
 	// PostCustomerIndividualRegistrationWithBody Register an individual customer
 	//
-	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3463,7 +3463,7 @@ type ClientInterface interface {
 
 	// PostCustomerIndividualRegistration Register an individual customer
 	//
-	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3497,7 +3497,7 @@ type ClientInterface interface {
 
 	// PostCustomerSessionWithBody Sign a customer in with e-mail and password
 	//
-	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3506,7 +3506,7 @@ type ClientInterface interface {
 
 	// PostCustomerSession Sign a customer in with e-mail and password
 	//
-	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3515,7 +3515,7 @@ type ClientInterface interface {
 
 	// PostCustomerSessionOtpWithBody Complete a sign-in with its one-time code
 	//
-	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3524,7 +3524,7 @@ type ClientInterface interface {
 
 	// PostCustomerSessionOtp Complete a sign-in with its one-time code
 	//
-	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3753,7 +3753,7 @@ type ClientInterface interface {
 
 	// PostVerificationDocumentsUploadWithBody Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3762,7 +3762,7 @@ type ClientInterface interface {
 
 	// PostVerificationDocumentsUpload Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3776,7 +3776,7 @@ type ClientInterface interface {
 
 	// PostOauthTokenWithBody Issue an admin token (OAuth 2.0 client credentials)
 	//
-	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3785,7 +3785,7 @@ type ClientInterface interface {
 
 	// PostOauthTokenWithFormdataBody Issue an admin token (OAuth 2.0 client credentials)
 	//
-	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -4009,7 +4009,7 @@ func (c *Client) PostCustomerIndividualEmailVerification(ctx context.Context, pa
 
 // PostCustomerIndividualRegistrationWithBody Register an individual customer
 //
-// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4028,7 +4028,7 @@ func (c *Client) PostCustomerIndividualRegistrationWithBody(ctx context.Context,
 
 // PostCustomerIndividualRegistration Register an individual customer
 //
-// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4102,7 +4102,7 @@ func (c *Client) DeleteCustomerSession(ctx context.Context, params *DeleteCustom
 
 // PostCustomerSessionWithBody Sign a customer in with e-mail and password
 //
-// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4121,7 +4121,7 @@ func (c *Client) PostCustomerSessionWithBody(ctx context.Context, params *PostCu
 
 // PostCustomerSession Sign a customer in with e-mail and password
 //
-// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4140,7 +4140,7 @@ func (c *Client) PostCustomerSession(ctx context.Context, params *PostCustomerSe
 
 // PostCustomerSessionOtpWithBody Complete a sign-in with its one-time code
 //
-// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4159,7 +4159,7 @@ func (c *Client) PostCustomerSessionOtpWithBody(ctx context.Context, params *Pos
 
 // PostCustomerSessionOtp Complete a sign-in with its one-time code
 //
-// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4658,7 +4658,7 @@ func (c *Client) PostSecurityTotpConfirm(ctx context.Context, params *PostSecuri
 
 // PostVerificationDocumentsUploadWithBody Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4677,7 +4677,7 @@ func (c *Client) PostVerificationDocumentsUploadWithBody(ctx context.Context, pa
 
 // PostVerificationDocumentsUpload Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4711,7 +4711,7 @@ func (c *Client) GetVerificationStatusId(ctx context.Context, id string, params 
 
 // PostOauthTokenWithBody Issue an admin token (OAuth 2.0 client credentials)
 //
-// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4730,7 +4730,7 @@ func (c *Client) PostOauthTokenWithBody(ctx context.Context, contentType string,
 
 // PostOauthTokenWithFormdataBody Issue an admin token (OAuth 2.0 client credentials)
 //
-// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -6898,7 +6898,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerIndividualRegistrationWithBodyWithResponse Register an individual customer
 	//
-	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6907,7 +6907,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerIndividualRegistrationWithResponse Register an individual customer
 	//
-	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+	// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6943,7 +6943,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerSessionWithBodyWithResponse Sign a customer in with e-mail and password
 	//
-	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6952,7 +6952,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerSessionWithResponse Sign a customer in with e-mail and password
 	//
-	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+	// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6961,7 +6961,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerSessionOtpWithBodyWithResponse Complete a sign-in with its one-time code
 	//
-	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6970,7 +6970,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCustomerSessionOtpWithResponse Complete a sign-in with its one-time code
 	//
-	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+	// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7211,7 +7211,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostVerificationDocumentsUploadWithBodyWithResponse Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7220,7 +7220,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostVerificationDocumentsUploadWithResponse Upload verification documents
 	//
-	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+	// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7236,7 +7236,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostOauthTokenWithBodyWithResponse Issue an admin token (OAuth 2.0 client credentials)
 	//
-	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7245,7 +7245,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostOauthTokenWithFormdataBodyWithResponse Issue an admin token (OAuth 2.0 client credentials)
 	//
-	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+	// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8367,6 +8367,8 @@ type PostCustomerIndividualRegistrationResponse struct {
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -8449,6 +8451,11 @@ func (r PostCustomerIndividualRegistrationResponse) GetJSON415() *Error {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PostCustomerIndividualRegistrationResponse) GetJSON422() *Error {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostCustomerIndividualRegistrationResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -8848,6 +8855,8 @@ type PostCustomerSessionOtpResponse struct {
 	JSON422 *Error
 	// JSON423 the response for an HTTP 423 `application/json` response
 	JSON423 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -8908,6 +8917,11 @@ func (r PostCustomerSessionOtpResponse) GetJSON422() *Error {
 // GetJSON423 returns the response for an HTTP 423 `application/json` response
 func (r PostCustomerSessionOtpResponse) GetJSON423() *Error {
 	return r.JSON423
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostCustomerSessionOtpResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -12148,6 +12162,8 @@ type PostOauthTokenResponse struct {
 	JSON400 *OAuthError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *OAuthError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *OAuthError
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -12177,6 +12193,11 @@ func (r PostOauthTokenResponse) GetJSON400() *OAuthError {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r PostOauthTokenResponse) GetJSON401() *OAuthError {
 	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostOauthTokenResponse) GetJSON429() *OAuthError {
+	return r.JSON429
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -12389,7 +12410,7 @@ func (c *ClientWithResponses) PostCustomerIndividualEmailVerificationWithRespons
 
 // PostCustomerIndividualRegistrationWithBodyWithResponse Register an individual customer
 //
-// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12404,7 +12425,7 @@ func (c *ClientWithResponses) PostCustomerIndividualRegistrationWithBodyWithResp
 
 // PostCustomerIndividualRegistrationWithResponse Register an individual customer
 //
-// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED.
+// Creates, in one transaction, the customer (PENDING_VERIFICATION), credentials, an INACTIVE wallet, the categorisation, an e-mail verification token (sent in the customer.registered event) and a verification request. Every broken rule is its own detail of a 422. Same e-mail again: 409 EMAIL_ALREADY_REGISTERED. Refused registrations are rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12464,7 +12485,7 @@ func (c *ClientWithResponses) DeleteCustomerSessionWithResponse(ctx context.Cont
 
 // PostCustomerSessionWithBodyWithResponse Sign a customer in with e-mail and password
 //
-// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12479,7 +12500,7 @@ func (c *ClientWithResponses) PostCustomerSessionWithBodyWithResponse(ctx contex
 
 // PostCustomerSessionWithResponse Sign a customer in with e-mail and password
 //
-// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period, 423 ACCOUNT_LOCKED with Retry-After, even for the right password. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED.
+// Sent by the customer's app with X-Tenant-ID and no token (any token is ignored). Returns tokens, or {otpRequired: true, challengeId, channel, expiresAt} when the tenant requires a one-time code: the code goes out by SMS or e-mail (TOTP when the customer has an authenticator app) and is answered at POST /customer/session/otp. A wrong e-mail address or password is 401 INVALID_CREDENTIALS, the same for both. Failed sign-ins are counted: after the tenant's limit the account is locked for the tenant's lockout period. The lock is silent: a wrong password still gets 401 INVALID_CREDENTIALS, so the answer never tells whether an address is registered; only the right password gets 423 ACCOUNT_LOCKED with Retry-After. A customer locked or closed by an employee gets 403 ACCOUNT_DISABLED. Failed sign-ins are also rate-limited per address and per e-mail address (the tenant's rate limits): 429 RATE_LIMITED with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12494,7 +12515,7 @@ func (c *ClientWithResponses) PostCustomerSessionWithResponse(ctx context.Contex
 
 // PostCustomerSessionOtpWithBodyWithResponse Complete a sign-in with its one-time code
 //
-// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12509,7 +12530,7 @@ func (c *ClientWithResponses) PostCustomerSessionOtpWithBodyWithResponse(ctx con
 
 // PostCustomerSessionOtpWithResponse Complete a sign-in with its one-time code
 //
-// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code.
+// Each wrong code counts against the challenge's attempts (422 INVALID_OTP, then 423 OTP_ATTEMPTS_EXCEEDED); an expired code is 422 OTP_EXPIRED, a used one 409 OTP_ALREADY_USED. Sign in again for a new code. Wrong or unknown codes are rate-limited per address: 429 RATE_LIMITED with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12912,7 +12933,7 @@ func (c *ClientWithResponses) PostSecurityTotpConfirmWithResponse(ctx context.Co
 
 // PostVerificationDocumentsUploadWithBodyWithResponse Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12927,7 +12948,7 @@ func (c *ClientWithResponses) PostVerificationDocumentsUploadWithBodyWithRespons
 
 // PostVerificationDocumentsUploadWithResponse Upload verification documents
 //
-// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads), UNSUPPORTED_DOCUMENT 422. Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
+// JSON with base64 content (guide 004's body as written: metadata.address as its object or as one line of text), or multipart/form-data with the fields verificationRequestId, documents[i].type, documents[i].subType, documents[i].metadata (JSON) and the file documents[i].content. The format is judged by the bytes (JPEG, PNG or PDF). Checks run in the background; poll GET /verification/status/{id} or listen for verification.status.changed. Errors: INVALID_DOCUMENT_FORMAT 400, DOCUMENT_TOO_LARGE 413 (over 10 MB), POOR_IMAGE_QUALITY 422 (under 300×300 pixels, 200×200 for a selfie, or undecodable), EXPIRED_DOCUMENT 422, DATA_MISMATCH 422, DUPLICATE_UPLOAD 409, VERIFICATION_LOCKED 423 (after 5 refused uploads of any kind; an upload naming a verification the caller cannot read is 404 and counts nothing), UNSUPPORTED_DOCUMENT 422. Fields other than the files: each at most 64 KB, together at most 1 MB (422 VALIDATION_FAILED naming the field). Besides files, guide 002's virtual documents (type VIRTUAL_DOCUMENT, subType SSN, TIN, PASSPORT_NUMBER or NATIONAL_ID) and social documents (type SOCIAL_DOCUMENT, subType FACEBOOK, LINKEDIN, TWITTER or X, OTHER) are sent as a value, without content, alone or with files. Each value is validated for its type and for its country (metadata.issuingCountry, else the customer's nationality): SSN is US only, AAA-GG-SSSS or 9 digits, area not 000, 666 or 900–999, group not 00, serial not 0000; TIN in the US is an EIN, NN-NNNNNNN with a prefix the IRS assigns, elsewhere 6 to 20 letters and digits with a digit; PASSPORT_NUMBER is 6 to 9 letters and digits; NATIONAL_ID is a National Insurance number in GB, a DNI or NIE with its check letter in ES, elsewhere 5 to 20 letters and digits (spaces, hyphens, dots and slashes ignored); a social value is an https profile URL (at most 300 characters, a host name on the network's domain for FACEBOOK, LINKEDIN and TWITTER/X, no user name, password or port). A refused value is 422 VALIDATION_FAILED naming documents[i].value (or .subType); a value the customer already has for the same sub-type is 409 DUPLICATE_UPLOAD. Values are sealed at rest, and nothing is checked against a registry: the status SUBMITTED|VALID says the format is valid. An upload of values only leaves the verification's status as it is (no checks run): the answer's status is then the verification's, and nextStep UPLOAD_DOCUMENTS until files come.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12955,7 +12976,7 @@ func (c *ClientWithResponses) GetVerificationStatusIdWithResponse(ctx context.Co
 
 // PostOauthTokenWithBodyWithResponse Issue an admin token (OAuth 2.0 client credentials)
 //
-// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12970,7 +12991,7 @@ func (c *ClientWithResponses) PostOauthTokenWithBodyWithResponse(ctx context.Con
 
 // PostOauthTokenWithFormdataBodyWithResponse Issue an admin token (OAuth 2.0 client credentials)
 //
-// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}).
+// Authenticate with client_id and client_secret (form fields or HTTP Basic). Errors follow RFC 6749 ({"error","error_description"}). Wrong secrets are rate-limited per client and per address (the tenant's rate limits): 429 {"error":"slow_down"} with Retry-After.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13857,6 +13878,13 @@ func ParsePostCustomerIndividualRegistrationResponse(rsp *http.Response) (*PostC
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14230,6 +14258,13 @@ func ParsePostCustomerSessionOtpResponse(rsp *http.Response) (*PostCustomerSessi
 			return nil, err
 		}
 		response.JSON423 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -16487,6 +16522,13 @@ func ParsePostOauthTokenResponse(rsp *http.Response) (*PostOauthTokenResponse, e
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
