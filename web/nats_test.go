@@ -497,3 +497,29 @@ func TestNATSRefusedEventHoldsBackOnlyItsTenant(t *testing.T) {
 		t.Errorf("lag: %+v %v; want the one refused event waiting, NATS up", l, err)
 	}
 }
+
+// A stream an operator made beforehand gets the subjects and the
+// duplicate window, and keeps the rest of what was set on it.
+func TestNATSStreamKeepsOperatorSettings(t *testing.T) {
+	n := startNATS(t)
+	h, admin := sessionHarness(t)
+	h.register(admin, person{First: "Jo", Last: "Stream", Email: "jo.stream@example.com", Phone: "+447911123480"})
+	p := h.natsPublisher(n)
+	js := n.jetStream()
+	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: p.Stream(), Subjects: []string{"other.>"}, MaxMsgs: 100000,
+		MaxAge: 720 * time.Hour, Duplicates: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	publishAll(t, p)
+	s, err := js.Stream(t.Context(), p.Stream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.CachedInfo().Config
+	if !cmp.Equal(c.Subjects, []string{"other.>", "ciam.>"}) || c.Duplicates != 2*time.Minute || c.MaxMsgs != 100000 || c.MaxAge != 720*time.Hour {
+		t.Errorf("stream config: subjects %v, duplicates %v, max msgs %d, max age %v", c.Subjects, c.Duplicates, c.MaxMsgs, c.MaxAge)
+	}
+	if got := readStream(t, js, p.Stream(), "ciam."+h.tenant.Slug+".>", 1); len(got) != len(h.outbox()) {
+		t.Errorf("%d messages; want %d", len(got), len(h.outbox()))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -447,19 +448,43 @@ func (p *Publisher) jetStream(ctx context.Context) (jetstream.JetStream, error) 
 		p.nc, p.js, p.ready = nc, js, false
 	}
 	if !p.ready {
-		_, err := p.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name:        p.cfg.Stream,
-			Description: "ciam business events, from the outbox",
-			Subjects:    []string{p.cfg.SubjectPrefix + ".>"},
-			Storage:     jetstream.FileStorage,
-			Duplicates:  p.DuplicateWindow,
-		})
-		if err != nil {
+		if err := p.ensureStream(ctx); err != nil {
 			return nil, fmt.Errorf("%w: stream %s: %w", errNATS, p.cfg.Stream, err)
 		}
 		p.ready = true
 	}
 	return p.js, nil
+}
+
+// ensureStream makes the stream when it is missing and otherwise makes
+// sure it takes the subjects and has the duplicate window, leaving what
+// an operator set on it (replicas, limits, retention) as it is.
+func (p *Publisher) ensureStream(ctx context.Context) error {
+	subjects := p.cfg.SubjectPrefix + ".>"
+	s, err := p.js.Stream(ctx, p.cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = p.js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:        p.cfg.Stream,
+			Description: "ciam business events, from the outbox",
+			Subjects:    []string{subjects},
+			Storage:     jetstream.FileStorage,
+			Duplicates:  p.DuplicateWindow,
+		})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	cfg := s.CachedInfo().Config
+	if slices.Contains(cfg.Subjects, subjects) && cfg.Duplicates >= p.DuplicateWindow {
+		return nil
+	}
+	if !slices.Contains(cfg.Subjects, subjects) {
+		cfg.Subjects = append(cfg.Subjects, subjects)
+	}
+	cfg.Duplicates = max(cfg.Duplicates, p.DuplicateWindow)
+	_, err = p.js.UpdateStream(ctx, cfg)
+	return err
 }
 
 // noteOutcome warns once when NATS becomes unreachable and says when it is
