@@ -144,7 +144,7 @@ var Vars = []Var{
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
 	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
 	{Name: "NATS_URL", Doc: "NATS server URL(s), comma-separated, e.g. `nats://nats-1:4222,nats://nats-2:4222`; when set every business event is also published to a JetStream stream, from the outbox, in order per tenant, at least once (events wait in the outbox while NATS is down); empty publishes nothing"},
-	{Name: "NATS_STREAM", Default: "CIAM_EVENTS", Doc: "JetStream stream the events go to, made (or updated) at start with the subjects `NATS_SUBJECT_PREFIX.>`"},
+	{Name: "NATS_STREAM", Default: "CIAM_EVENTS", Doc: "JetStream stream the events go to, made when missing with the subjects `NATS_SUBJECT_PREFIX.>` and a two-minute duplicate window (an existing stream gets those added and keeps its other settings)"},
 	{Name: "NATS_SUBJECT_PREFIX", Default: "ciam", Doc: "first token of the events' subjects: `<prefix>.<tenant slug>.<event type>`, e.g. `ciam.acme.customer.registered`"},
 	{Name: "NATS_CREDS_FILE", Doc: "NATS credentials file (user JWT and NKey seed) to connect with; empty connects without"},
 	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
