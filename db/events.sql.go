@@ -13,6 +13,65 @@ import (
 	"github.com/google/uuid"
 )
 
+const eventPublication = `-- name: EventPublication :one
+SELECT coalesce((SELECT seq FROM event_publications WHERE publisher = $1 AND tenant_id = $2), 0)::bigint
+`
+
+type EventPublicationParams struct {
+	Publisher string
+	TenantID  uuid.UUID
+}
+
+// The tenant's last event number publisher has published; 0 before the first.
+func (q *Queries) EventPublication(ctx context.Context, arg EventPublicationParams) (int64, error) {
+	row := q.db.QueryRow(ctx, eventPublication, arg.Publisher, arg.TenantID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const eventPublicationBacklog = `-- name: EventPublicationBacklog :many
+SELECT tenant_id::uuid AS tenant_id, slug::text AS slug, published_seq::bigint AS published_seq,
+       last_seq::bigint AS last_seq, coalesce(oldest_at, now())::timestamptz AS oldest_at
+FROM event_publication_backlog($1::text)
+`
+
+type EventPublicationBacklogRow struct {
+	TenantID     uuid.UUID
+	Slug         string
+	PublishedSeq int64
+	LastSeq      int64
+	OldestAt     time.Time
+}
+
+// The tenants with events publisher has not published yet, the oldest
+// waiting first (see migration 00031).
+func (q *Queries) EventPublicationBacklog(ctx context.Context, publisher string) ([]EventPublicationBacklogRow, error) {
+	rows, err := q.db.Query(ctx, eventPublicationBacklog, publisher)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EventPublicationBacklogRow{}
+	for rows.Next() {
+		var i EventPublicationBacklogRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.Slug,
+			&i.PublishedSeq,
+			&i.LastSeq,
+			&i.OldestAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const eventSeqBeforePosition = `-- name: EventSeqBeforePosition :one
 SELECT coalesce(
     (SELECT min(tenant_seq) - 1 FROM events e WHERE e.tenant_id = $1 AND e.position > $2),
@@ -120,4 +179,61 @@ func (q *Queries) ListEventsAfter(ctx context.Context, arg ListEventsAfterParams
 		return nil, err
 	}
 	return items, nil
+}
+
+const pruneEvents = `-- name: PruneEvents :one
+SELECT prune_events($1::timestamptz, $2::text[], $3::uuid)::bigint
+`
+
+type PruneEventsParams struct {
+	Before     time.Time
+	Publishers []string
+	Tenant     *uuid.UUID
+}
+
+// Deletes the events older than before whose deliveries have ended and
+// that every publisher in publishers has published, of one tenant or, when
+// tenant is null, of all (see migration 00031).
+func (q *Queries) PruneEvents(ctx context.Context, arg PruneEventsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, pruneEvents, arg.Before, arg.Publishers, arg.Tenant)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const recordEventPublication = `-- name: RecordEventPublication :exec
+INSERT INTO event_publications (publisher, tenant_id, seq) VALUES ($1, $2, $3)
+ON CONFLICT (publisher, tenant_id) DO UPDATE SET seq = greatest(event_publications.seq, EXCLUDED.seq), updated_at = now()
+`
+
+type RecordEventPublicationParams struct {
+	Publisher string
+	TenantID  uuid.UUID
+	Seq       int64
+}
+
+// Moves publisher's position in the tenant's events forward, never back:
+// of two instances racing, the one further along wins.
+func (q *Queries) RecordEventPublication(ctx context.Context, arg RecordEventPublicationParams) error {
+	_, err := q.db.Exec(ctx, recordEventPublication, arg.Publisher, arg.TenantID, arg.Seq)
+	return err
+}
+
+const resetEventPublication = `-- name: ResetEventPublication :exec
+INSERT INTO event_publications (publisher, tenant_id, seq) VALUES ($1, $2, $3)
+ON CONFLICT (publisher, tenant_id) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now()
+`
+
+type ResetEventPublicationParams struct {
+	Publisher string
+	TenantID  uuid.UUID
+	Seq       int64
+}
+
+// Sets publisher's position in the tenant's events to seq, back as well as
+// forward: a replay to the bus of what it has already been sent (the bus
+// drops the ones it still remembers).
+func (q *Queries) ResetEventPublication(ctx context.Context, arg ResetEventPublicationParams) error {
+	_, err := q.db.Exec(ctx, resetEventPublication, arg.Publisher, arg.TenantID, arg.Seq)
+	return err
 }

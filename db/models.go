@@ -435,6 +435,13 @@ type Event struct {
 	TenantSeq  int64
 }
 
+type EventPublication struct {
+	Publisher string
+	TenantID  uuid.UUID
+	Seq       int64
+	UpdatedAt time.Time
+}
+
 type FeatureParameter struct {
 	ID            uuid.UUID
 	TenantID      uuid.UUID

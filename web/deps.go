@@ -58,6 +58,11 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	auth.Metrics = meters
 	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
 	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate
+	var publisher *event.Publisher
+	if cfg.NATS.URL != "" {
+		publisher = event.NewPublisher(pool, event.NATSConfig{URL: cfg.NATS.URL, Stream: cfg.NATS.Stream,
+			SubjectPrefix: cfg.NATS.SubjectPrefix, CredsFile: cfg.NATS.CredsFile}, logger)
+	}
 	var store kyc.Storage = kyc.PostgresStorage{}
 	if cfg.DocumentStorage == "folder" {
 		store = kyc.FolderStorage{Dir: cfg.DocumentDir}
@@ -116,6 +121,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Catalog:      cat,
 		Screening:    lists,
 		AML:          monitoring,
+		NATS:         publisher,
 		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,

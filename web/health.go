@@ -21,7 +21,7 @@ func (s *server) handleHealthz() http.Handler {
 }
 
 // handleReadyz answers 200 when the database is reachable and its schema
-// is at the version this binary embeds.
+// is at the version this binary embeds; it says whether NATS is reached.
 func (s *server) handleReadyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -44,6 +44,14 @@ func (s *server) handleReadyz() http.Handler {
 				ready = false
 			default:
 				checks["migrations"] = "current"
+			}
+		}
+		// NATS being down does not make the server unready: events wait
+		// in the outbox and are published once it is back. It is shown.
+		if s.NATS != nil {
+			checks["nats"] = "ok"
+			if s.NATS.Down() {
+				checks["nats"] = "unreachable: events wait in the outbox"
 			}
 		}
 		status := http.StatusOK

@@ -60,6 +60,9 @@ type Deps struct {
 	Catalog *catalog.Service
 	// Screening screens names, keeps the hits queue and loads the lists.
 	Screening *screening.Service
+	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
+	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
+	NATS *event.Publisher
 	// Metrics counts and times requests and the rest (served by cmd on
 	// METRICS_ADDR, never by this handler); nil records nothing.
 	Metrics *metrics.Metrics

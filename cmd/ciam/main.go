@@ -30,6 +30,8 @@ commands:
   migrate            apply database migrations
   seed               create the demo tenant and employees
   audit verify       check the audit trail's hash chains
+  events prune       delete old events whose deliveries ended (--older-than 2160h);
+                     with NATS_URL set, never one not yet published to NATS
   tenants create     create a tenant (--slug, --name, --time-zone, --admin)
   tenants list       list tenants
   api-clients create create an API client (--tenant, --name, --scopes, --json)
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSeed(ctx, rest, getenv, stdout)
 	case "audit":
 		return cmdAudit(ctx, rest, getenv, stdout)
+	case "events":
+		return cmdEvents(ctx, rest, getenv, stdout)
 	case "tenants":
 		return cmdTenants(ctx, rest, getenv, stdout)
 	case "api-clients":

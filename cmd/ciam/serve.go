@@ -111,6 +111,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 			logger.Warn("jobs did not stop cleanly", slog.Any("error", err))
 		}
 	}()
+	if deps.NATS != nil {
+		// Events are published to NATS from the outbox; the loop ends with
+		// ctx, and a publish cut short is made again by the next start.
+		go deps.NATS.Run(ctx)
+		logger.Info("publishing events to NATS", slog.String("stream", cfg.NATS.Stream), slog.String("subjects", cfg.NATS.SubjectPrefix+".>"))
+	}
 	// Lists loaded by another process (the command line, another server)
 	// come into use here within the interval.
 	go deps.Screening.Watch(ctx, 30*time.Second, func(err error) {

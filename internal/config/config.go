@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// OTel is where traces go; its Endpoint empty: nowhere.
 	OTel OTel
+	// NATS, when its URL is set, publishes every business event to a
+	// JetStream stream as well.
+	NATS NATS
 }
 
 // OTel is the tracing configuration (the OTEL_* variables).
@@ -62,6 +66,14 @@ type OTel struct {
 	Endpoint    string
 	ServiceName string
 	SampleRatio float64
+}
+
+// NATS is where business events are published besides the outbox.
+type NATS struct {
+	URL           string
+	Stream        string
+	SubjectPrefix string
+	CredsFile     string
 }
 
 // TLS is how the server listens with TLS itself, rather than behind a
@@ -141,11 +153,18 @@ var Vars = []Var{
 	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
 	{Name: "TLS_MIN_VERSION", Default: "1.2", Doc: "lowest TLS version accepted: 1.2 or 1.3"},
+	{Name: "NATS_URL", Doc: "NATS server URL(s), comma-separated, e.g. `nats://nats-1:4222,nats://nats-2:4222`; when set every business event is also published to a JetStream stream, from the outbox, in order per tenant, at least once (events wait in the outbox while NATS is down); empty publishes nothing"},
+	{Name: "NATS_STREAM", Default: "CIAM_EVENTS", Doc: "JetStream stream the events go to, made when missing with the subjects `NATS_SUBJECT_PREFIX.>` and a two-minute duplicate window (an existing stream gets those added and keeps its other settings)"},
+	{Name: "NATS_SUBJECT_PREFIX", Default: "ciam", Doc: "first token of the events' subjects: `<prefix>.<tenant slug>.<event type>`, e.g. `ciam.acme.customer.registered`"},
+	{Name: "NATS_CREDS_FILE", Doc: "NATS credentials file (user JWT and NKey seed) to connect with; empty connects without"},
 	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
 	{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Doc: "base URL of an OTLP/HTTP collector (e.g. `http://otel-collector:4318`) the server sends its traces to (at its `/v1/traces`): spans of HTTP requests, SQL statements, jobs, webhook deliveries and connector checks; empty: tracing off. The exporter itself reads the standard `OTEL_EXPORTER_OTLP_HEADERS` (e.g. an API key) and the other `OTEL_EXPORTER_OTLP_*` settings"},
 	{Name: "OTEL_SERVICE_NAME", Default: "ciam", Doc: "service.name of the traces"},
 	{Name: "OTEL_TRACES_SAMPLER_ARG", Default: "1.0", Doc: "share of new traces kept, 0 to 1; a trace continued from a trusted proxy's traceparent, and every job and SQL span, follows its parent's decision"},
 }
+
+// natsName is a stream name or a subject token that needs no quoting.
+var natsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Roles an OIDC_ROLE_MAP may grant.
 var knownRoles = map[string]bool{
@@ -317,6 +336,26 @@ func Load(getenv func(string) string) (Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
 
+	if c.NATS.URL = get("NATS_URL"); c.NATS.URL != "" {
+		for _, raw := range strings.Split(c.NATS.URL, ",") {
+			u, err := url.Parse(strings.TrimSpace(raw))
+			if err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss") {
+				bad("NATS_URL", "want nats:// (or tls://, ws://, wss://) URLs separated by commas, got %q", raw)
+			}
+		}
+	}
+	c.NATS.Stream = get("NATS_STREAM")
+	if !natsName.MatchString(c.NATS.Stream) {
+		bad("NATS_STREAM", "want a stream name of letters, digits, _ and -, got %q", c.NATS.Stream)
+	}
+	c.NATS.SubjectPrefix = get("NATS_SUBJECT_PREFIX")
+	for _, tok := range strings.Split(c.NATS.SubjectPrefix, ".") {
+		if !natsName.MatchString(tok) {
+			bad("NATS_SUBJECT_PREFIX", "want subject tokens of letters, digits, _ and - separated by dots (no wildcards), got %q", c.NATS.SubjectPrefix)
+			break
+		}
+	}
+	c.NATS.CredsFile = get("NATS_CREDS_FILE")
 	if c.MetricsAddr = get("METRICS_ADDR"); c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" || (port != "0" && port == portOf(c.HTTPAddr)) {
 			bad("METRICS_ADDR", "want a host:port such as 127.0.0.1:9090, apart from HTTP_ADDR (the metrics must not be public), got %q", c.MetricsAddr)

@@ -173,3 +173,28 @@ func TestOTelSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestNATSSettings(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NATS != (NATS{Stream: "CIAM_EVENTS", SubjectPrefix: "ciam"}) {
+		t.Errorf("defaults: %+v; want NATS off, stream CIAM_EVENTS, prefix ciam", c.NATS)
+	}
+	m := valid()
+	m["NATS_URL"] = "nats://n1:4222, tls://n2:4222"
+	m["NATS_STREAM"] = "EVENTS"
+	m["NATS_SUBJECT_PREFIX"] = "bank.ciam"
+	m["NATS_CREDS_FILE"] = "/run/secrets/nats.creds"
+	if c, err = Load(env(m)); err != nil || c.NATS != (NATS{URL: "nats://n1:4222, tls://n2:4222", Stream: "EVENTS", SubjectPrefix: "bank.ciam", CredsFile: "/run/secrets/nats.creds"}) {
+		t.Errorf("set: %+v %v", c.NATS, err)
+	}
+	for name, bad := range map[string]string{"NATS_URL": "http://n1:4222", "NATS_STREAM": "ciam.events", "NATS_SUBJECT_PREFIX": "ciam.>"} {
+		m := valid()
+		m[name] = bad
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("%s=%q: %v; want an error naming it", name, bad, err)
+		}
+	}
+}
