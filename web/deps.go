@@ -45,7 +45,19 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	if now == nil {
 		now = time.Now
 	}
-	meters := metrics.New(metrics.Options{Pool: pool, ReviewSLA: kyc.ReviewSLA, Logger: logger})
+	var publisher *event.Publisher
+	if cfg.NATS.URL != "" {
+		publisher = event.NewPublisher(pool, event.NATSConfig{URL: cfg.NATS.URL, Stream: cfg.NATS.Stream,
+			SubjectPrefix: cfg.NATS.SubjectPrefix, CredsFile: cfg.NATS.CredsFile}, logger)
+	}
+	mo := metrics.Options{Pool: pool, ReviewSLA: kyc.ReviewSLA, Logger: logger}
+	if publisher != nil {
+		mo.NATSLag = func(ctx context.Context) (int64, time.Time, bool, error) {
+			l, err := publisher.Lag(ctx)
+			return l.Events, l.Oldest, l.Down, err
+		}
+	}
+	meters := metrics.New(mo)
 	tenants := tenant.NewService(pool)
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
 	clients := credential.NewAPIClients(pool, keys)
@@ -58,11 +70,6 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	auth.Metrics = meters
 	webhooks := event.NewWebhooks(pool, cfg.FieldKeys)
 	webhooks.AllowPrivateNetworks = cfg.WebhookAllowPrivate
-	var publisher *event.Publisher
-	if cfg.NATS.URL != "" {
-		publisher = event.NewPublisher(pool, event.NATSConfig{URL: cfg.NATS.URL, Stream: cfg.NATS.Stream,
-			SubjectPrefix: cfg.NATS.SubjectPrefix, CredsFile: cfg.NATS.CredsFile}, logger)
-	}
 	var store kyc.Storage = kyc.PostgresStorage{}
 	if cfg.DocumentStorage == "folder" {
 		store = kyc.FolderStorage{Dir: cfg.DocumentDir}

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"github.com/ciamhq/ciam/internal/metrics"
 	"net"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -335,6 +337,22 @@ func TestNATSCatchesUpAfterOutage(t *testing.T) {
 	l, err := p.Lag(t.Context())
 	if err != nil || l.Events != int64(waiting) || l.Oldest.IsZero() || !l.Down || l.Age(time.Now()) <= 0 {
 		t.Errorf("lag while NATS is down: %+v %v; want %d events waiting", l, err, waiting)
+	}
+	// The operator sees the lag in the metrics.
+	meters := metrics.New(metrics.Options{Pool: h.pool, ReviewSLA: time.Hour, Logger: h.s.Logger,
+		NATSLag: func(ctx context.Context) (int64, time.Time, bool, error) {
+			l, err := p.Lag(ctx)
+			return l.Events, l.Oldest, l.Down, err
+		}})
+	ms := httptest.NewServer(meters.Handler())
+	sc := scrapeMetrics(t, ms.URL)
+	ms.Close()
+	if got := sc.value("ciam_nats_unpublished_events", nil); got != float64(waiting) {
+		t.Errorf("ciam_nats_unpublished_events = %v; want %d", got, waiting)
+	}
+	if sc.value("ciam_nats_down", nil) != 1 || sc.value("ciam_nats_lag_seconds", nil) <= 0 {
+		t.Errorf("ciam_nats_down = %v, ciam_nats_lag_seconds = %v; want 1 and more than 0",
+			sc.value("ciam_nats_down", nil), sc.value("ciam_nats_lag_seconds", nil))
 	}
 	resp := h.get("/readyz")
 	var ready struct {

@@ -52,6 +52,10 @@ type Options struct {
 	// CacheFor is how long database figures are reused; CacheFor when 0.
 	CacheFor time.Duration
 	Logger   *slog.Logger
+	// NATSLag, when NATS is configured, reads how many events wait to be
+	// published to it, since when the oldest has, and whether this
+	// instance's last attempt to reach NATS failed.
+	NATSLag func(context.Context) (events int64, oldest time.Time, down bool, err error)
 }
 
 // Metrics holds the server's series. The zero value is not usable; a nil

@@ -69,6 +69,12 @@ var (
 		"Entries of the version in use of each screening list.", []string{"list"}, nil)
 	indexEntries = prometheus.NewDesc("ciam_screening_index_entries",
 		"Entries of every screening list in use: what the screening index holds.", nil, nil)
+	natsWaiting = prometheus.NewDesc("ciam_nats_unpublished_events",
+		"Events in the outbox not yet published to NATS JetStream (only with NATS_URL set).", nil, nil)
+	natsLag = prometheus.NewDesc("ciam_nats_lag_seconds",
+		"How long the oldest event not yet published to NATS has waited; 0 when none waits.", nil, nil)
+	natsDown = prometheus.NewDesc("ciam_nats_down",
+		"1 when this instance's last attempt to reach NATS failed, else 0.", nil, nil)
 )
 
 // stateCollector reads from the database, at a scrape, what the database
@@ -86,7 +92,7 @@ type stateCollector struct {
 func newStateCollector(o Options) *stateCollector { return &stateCollector{o: o} }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{stateOK, jobsDepth, outboxUndelivered, outboxLag, reviewWaiting, reviewBreaches, reviewOldest, listAge, listEntries, indexEntries} {
+	for _, d := range []*prometheus.Desc{stateOK, jobsDepth, outboxUndelivered, outboxLag, reviewWaiting, reviewBreaches, reviewOldest, listAge, listEntries, indexEntries, natsWaiting, natsLag, natsDown} {
 		ch <- d
 	}
 }
@@ -148,6 +154,19 @@ func (c *stateCollector) read() []prometheus.Metric {
 		total += float64(l.EntryCount)
 	}
 	gauge(indexEntries, total)
+	if c.o.NATSLag != nil {
+		events, oldest, down, err := c.o.NATSLag(ctx)
+		if err != nil {
+			return failed("nats lag", err)
+		}
+		age := 0.0
+		if events > 0 && !oldest.IsZero() {
+			age = max(time.Since(oldest).Seconds(), 0)
+		}
+		gauge(natsWaiting, float64(events))
+		gauge(natsLag, age)
+		gauge(natsDown, map[bool]float64{false: 0, true: 1}[down])
+	}
 	gauge(stateOK, 1)
 	return out
 }
