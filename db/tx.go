@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -16,6 +17,10 @@ import (
 // DefaultAppRole is the database role the server acts as. It owns no table
 // and is subject to row-level security.
 const DefaultAppRole = "ciam_app"
+
+// ConnectTimeout bounds opening one connection when DATABASE_URL sets no
+// connect_timeout.
+const ConnectTimeout = 5 * time.Second
 
 // Open connects a pool to url. When appRole is not empty every connection
 // switches to it, so that row-level security applies even when url logs in
@@ -33,6 +38,12 @@ func Open(ctx context.Context, url, appRole string) (*pgxpool.Pool, error) {
 	}
 	// Statements get spans under a traced request or job (trace.go).
 	cfg.ConnConfig.Tracer = sqlTracer{}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		// Without connect_timeout in the URL pgx waits up to two minutes
+		// for a database that does not answer; requests must fail fast
+		// instead (503) while it is away.
+		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
+	}
 	role := ""
 	if appRole != "" {
 		role = pgx.Identifier{appRole}.Sanitize()

@@ -3,10 +3,13 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/views/pages"
+	"github.com/ciamhq/ciam/web/api"
 )
 
 // statusOf maps a domain error code to its HTTP status; the one place
@@ -57,8 +60,15 @@ var statusTitles = map[int]string{
 // fail answers err as an HTML page (or an htmx fragment). Internal errors
 // are logged once, here, with the trace id; people see a plain message.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	err = api.Outage(err)
 	code := apperr.CodeOf(err)
 	status := statusOf(code)
+	if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+		if e.Err != nil {
+			s.Logger.WarnContext(r.Context(), "request refused", slog.Any("error", e.Err), slog.String("path", r.URL.Path))
+		}
+	}
 	msg := "The error was recorded. Quote the trace id below if you report it."
 	if e, ok := apperr.As(err); ok && code != apperr.Internal {
 		msg = e.Message

@@ -80,6 +80,8 @@ func StatusOf(code apperr.Code) int { return defaults[code].status }
 // WriteError answers err as the error envelope. Internal errors are logged
 // here, once, with the trace id; the caller sees a plain message.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	err = Outage(err)
+	a.logOutage(r, err)
 	code := apperr.CodeOf(err)
 	d := defaults[code]
 	if d.status == 0 {

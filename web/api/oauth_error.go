@@ -15,6 +15,8 @@ import (
 // that could not be read is invalid_request; failed client authentication
 // invalid_client; anything else is the server's fault, logged here once.
 func (a *API) WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	err = Outage(err)
+	a.logOutage(r, err)
 	e, ok := apperr.As(err)
 	if !ok || e.Code == apperr.Internal || StatusOf(e.Code) == 0 {
 		a.Logger.ErrorContext(r.Context(), "token request failed", slog.Any("error", err), slog.String("path", r.URL.Path))
