@@ -44,6 +44,9 @@ type Config struct {
 	LogLevel            slog.Level
 	LogFormat           string
 	ShutdownTimeout     time.Duration
+	// JobRescueAfter is how long a job may stay running before the queue
+	// takes it for stuck (its worker killed) and runs it again.
+	JobRescueAfter time.Duration
 	// DebugAddr, when set, is a loopback address serving Go's profiler.
 	DebugAddr string
 	// MetricsAddr, when set, is the address serving /metrics for
@@ -149,6 +152,7 @@ var Vars = []Var{
 	{Name: "DEBUG_ADDR", Doc: "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler at /debug/pprof/ for performance work; empty serves nothing"},
 	{Name: "METRICS_ADDR", Doc: "address (e.g. 127.0.0.1:9090, or an interface only Prometheus reaches) serving Prometheus metrics at /metrics, apart from HTTP_ADDR so they are not public; empty serves nothing"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
+	{Name: "JOB_RESCUE_AFTER", Default: "2m", Doc: "a background job still running this long after it started, whose worker was killed or lost its database, is run again (or given up after its last attempt); at least 1m, the time-out of most jobs; a job with a longer time-out of its own (re-screening 30m, an AML shadow run 1h) is rescued only once that has passed"},
 	{Name: "TLS_CERT_FILE", Doc: "PEM certificate (with its chain) the server listens with over TLS on HTTP_ADDR; empty: plain HTTP, for a proxy that ends TLS"},
 	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
 	{Name: "TLS_CLIENT_CA_FILE", Doc: "PEM CA certificates; when set (with TLS_CERT_FILE) the server asks for a client certificate and verifies one given against them, without requiring one; API clients bound to a certificate (RFC 8705) need it"},
@@ -314,6 +318,11 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT", "want json or text, got %q", get("LOG_FORMAT"))
 	}
 	c.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT")
+	// The queue refuses a rescue time below its default job time-out
+	// (internal/jobs.JobTimeout): jobs would be run twice while working.
+	if c.JobRescueAfter = duration("JOB_RESCUE_AFTER"); c.JobRescueAfter > 0 && c.JobRescueAfter < time.Minute {
+		bad("JOB_RESCUE_AFTER", "want at least 1m, the time-out of a job, got %q", get("JOB_RESCUE_AFTER"))
+	}
 	if c.DebugAddr = get("DEBUG_ADDR"); c.DebugAddr != "" {
 		host, _, err := net.SplitHostPort(c.DebugAddr)
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {

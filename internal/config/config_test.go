@@ -198,3 +198,23 @@ func TestNATSSettings(t *testing.T) {
 		}
 	}
 }
+
+// JOB_RESCUE_AFTER defaults to 2m and may not go below a job's time-out,
+// or the queue would run working jobs twice.
+func TestJobRescueAfter(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil || c.JobRescueAfter != 2*time.Minute {
+		t.Fatalf("default: %v %v; want 2m", c.JobRescueAfter, err)
+	}
+	m := valid()
+	m["JOB_RESCUE_AFTER"] = "5m"
+	if c, err := Load(env(m)); err != nil || c.JobRescueAfter != 5*time.Minute {
+		t.Fatalf("5m: %v %v", c.JobRescueAfter, err)
+	}
+	for _, bad := range []string{"30s", "soon", "-1m"} {
+		m["JOB_RESCUE_AFTER"] = bad
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "JOB_RESCUE_AFTER:") {
+			t.Errorf("JOB_RESCUE_AFTER=%s: %v; want an error naming it", bad, err)
+		}
+	}
+}

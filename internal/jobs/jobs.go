@@ -49,7 +49,19 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// Tracing starts the jobs' spans; nil: none.
 	Tracing trace.TracerProvider
+	// RescueAfter is how long a job may run before it is taken for stuck
+	// (its worker killed mid-job) and run again; at least JobTimeout.
+	// Zero is DefaultRescueAfter.
+	RescueAfter time.Duration
 }
+
+// JobTimeout is the time-out of a job whose worker sets none of its own.
+const JobTimeout = time.Minute
+
+// DefaultRescueAfter is RescueAfter when none is given: twice JobTimeout,
+// so that a job that merely runs long is not run twice. Jobs with a longer
+// time-out of their own are rescued only once that has passed.
+const DefaultRescueAfter = 2 * JobTimeout
 
 // Runner is the started queue.
 type Runner struct {
@@ -66,6 +78,12 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.RescueAfter == 0 {
+		c.RescueAfter = DefaultRescueAfter
+	}
+	if c.RescueAfter < JobTimeout {
+		return nil, fmt.Errorf("jobs: rescue after %s: want at least the job time-out, %s", c.RescueAfter, JobTimeout)
 	}
 	if c.Screening != nil && c.Subjects == nil {
 		return nil, errors.New("jobs: screening needs the subjects to re-screen")
@@ -108,7 +126,8 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 		},
 		Workers:                     workers,
 		PeriodicJobs:                periodic,
-		JobTimeout:                  time.Minute,
+		JobTimeout:                  JobTimeout,
+		RescueStuckJobsAfter:        c.RescueAfter,
 		FetchCooldown:               50 * time.Millisecond,
 		FetchPollInterval:           250 * time.Millisecond,
 		CompletedJobRetentionPeriod: 24 * time.Hour,
