@@ -21,6 +21,8 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/event"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -227,6 +229,16 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("readyz before the outage = %d; want 200", got)
 	}
 	_, cookie := h.signIn("ANALYST")
+	// The job queue runs on the same pool, through the same outage.
+	runner, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, Logger: h.s.Logger, PumpEvery: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = runner.Stop(context.WithoutCancel(t.Context())) })
+	owner := dbtest.OwnerPool(t)
 
 	// A light load: registrations and reads of the first customer, until
 	// told to stop.
@@ -261,7 +273,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute)
+		deadline := time.Now().Add(2 * time.Minute)
 		for !cond() {
 			if time.Now().After(deadline) {
 				t.Fatalf("gave up waiting: %s", what)
@@ -334,9 +346,27 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	t.Logf("%d calls: %d answered 503, %d registrations created", len(outcomes), unavailable, len(created))
 
+	// The queue recovers by itself too: its leader queues the periodic
+	// pump again and its workers run what is inserted after the outage.
+	var restored time.Time
+	if err := owner.QueryRow(t.Context(), `SELECT now()`).Scan(&restored); err != nil {
+		t.Fatal(err)
+	}
+	inserted, err := runner.Client.Insert(t.Context(), event.PumpArgs{}, nil)
+	if err != nil {
+		t.Fatalf("insert a job after the outage: %v", err)
+	}
+	waitFor("jobs worked after the outage", func() bool {
+		var worked, periodic int
+		err := owner.QueryRow(t.Context(), `
+			SELECT (SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'),
+			       (SELECT count(*) FROM river_job WHERE kind = 'webhook.pump' AND state = 'completed' AND created_at > $2 AND id <> $1)`,
+			inserted.Job.ID, restored).Scan(&worked, &periodic)
+		return err == nil && worked == 1 && periodic > 0
+	})
+
 	// Nothing committed is lost, nothing is half-written: every customer
 	// answered 201 has its user, wallet, verification request and event.
-	owner := dbtest.OwnerPool(t)
 	for _, id := range append(created, first.customerID) {
 		var creds, wallets, requests, events int
 		err := owner.QueryRow(context.WithoutCancel(t.Context()), `
