@@ -105,7 +105,7 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 	opsMu.Lock()
 	defer opsMu.Unlock()
 	paths := map[string]map[string]any{}
-	allCodes := map[string]bool{"INTERNAL_ERROR": true, "UNAVAILABLE": true}
+	allCodes := map[string]bool{"INTERNAL_ERROR": true, "UNAVAILABLE": true, "SERVICE_UNAVAILABLE": true}
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		op, ok := operations[rt.Pattern]
@@ -220,7 +220,7 @@ func Spec(routes []RouteInfo, serverURL string) map[string]any {
 			"schemas": map[string]any{"Error": errorSchema, "OAuthError": oauthErrorSchema,
 				"ErrorCode": strEnum("every code the API answers; each response lists its own in x-error-codes", slices.Sorted(maps.Keys(allCodes))...)},
 			"responses": map[string]any{
-				"Error": map[string]any{"description": "The error envelope: INTERNAL_ERROR (500) or UNAVAILABLE (503), quoting the trace id",
+				"Error": map[string]any{"description": "The error envelope: INTERNAL_ERROR (500), UNAVAILABLE (503) or SERVICE_UNAVAILABLE (503 with Retry-After: the database is away for a moment), quoting the trace id",
 					"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
 				"OAuthError": map[string]any{"description": "An RFC 6749 error",
 					"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/OAuthError"}}}},

@@ -68,6 +68,7 @@ const (
 	ErrorCodeRATELIMITED                ErrorCode = "RATE_LIMITED"
 	ErrorCodeREFRESHTOKENREUSED         ErrorCode = "REFRESH_TOKEN_REUSED"
 	ErrorCodeSENIORREVIEWREQUIRED       ErrorCode = "SENIOR_REVIEW_REQUIRED"
+	ErrorCodeSERVICEUNAVAILABLE         ErrorCode = "SERVICE_UNAVAILABLE"
 	ErrorCodeSESSIONEXPIRED             ErrorCode = "SESSION_EXPIRED"
 	ErrorCodeSESSIONREVOKED             ErrorCode = "SESSION_REVOKED"
 	ErrorCodeTENANTNOTFOUND             ErrorCode = "TENANT_NOT_FOUND"
@@ -191,6 +192,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeREFRESHTOKENREUSED:
 		return true
 	case ErrorCodeSENIORREVIEWREQUIRED:
+		return true
+	case ErrorCodeSERVICEUNAVAILABLE:
 		return true
 	case ErrorCodeSESSIONEXPIRED:
 		return true
