@@ -823,13 +823,17 @@ type WebhookDelivery struct {
 }
 
 type WebhookSubscription struct {
-	ID          uuid.UUID
-	TenantID    uuid.UUID
-	Url         string
-	Description string
-	EventTypes  []string
-	Secret      []byte
-	Status      string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID               uuid.UUID
+	TenantID         uuid.UUID
+	Url              string
+	Description      string
+	EventTypes       []string
+	Secret           []byte
+	Status           string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	BreakerFailures  int32
+	BreakerOpened    int32
+	BreakerOpenUntil *time.Time
+	BreakerLastError string
 }

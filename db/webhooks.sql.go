@@ -14,7 +14,7 @@ import (
 )
 
 const activeWebhookSubscriptions = `-- name: ActiveWebhookSubscriptions :many
-SELECT id, tenant_id, url, description, event_types, secret, status, created_at, updated_at FROM webhook_subscriptions WHERE tenant_id = $1 AND status = 'ACTIVE'
+SELECT id, tenant_id, url, description, event_types, secret, status, created_at, updated_at, breaker_failures, breaker_opened, breaker_open_until, breaker_last_error FROM webhook_subscriptions WHERE tenant_id = $1 AND status = 'ACTIVE'
 `
 
 func (q *Queries) ActiveWebhookSubscriptions(ctx context.Context, tenantID uuid.UUID) ([]WebhookSubscription, error) {
@@ -36,6 +36,10 @@ func (q *Queries) ActiveWebhookSubscriptions(ctx context.Context, tenantID uuid.
 			&i.Status,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.BreakerFailures,
+			&i.BreakerOpened,
+			&i.BreakerOpenUntil,
+			&i.BreakerLastError,
 		); err != nil {
 			return nil, err
 		}
@@ -45,6 +49,67 @@ func (q *Queries) ActiveWebhookSubscriptions(ctx context.Context, tenantID uuid.
 		return nil, err
 	}
 	return items, nil
+}
+
+const claimWebhookBreakerTrial = `-- name: ClaimWebhookBreakerTrial :execrows
+UPDATE webhook_subscriptions SET breaker_open_until = now() + make_interval(secs => $1::float8)
+WHERE tenant_id = $2 AND id = $3 AND breaker_open_until <= now()
+`
+
+type ClaimWebhookBreakerTrialParams struct {
+	LeaseSeconds float64
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+}
+
+// A half-open breaker's trial: the first delivery to claim it holds it for
+// lease; the others find it open.
+func (q *Queries) ClaimWebhookBreakerTrial(ctx context.Context, arg ClaimWebhookBreakerTrialParams) (int64, error) {
+	result, err := q.db.Exec(ctx, claimWebhookBreakerTrial, arg.LeaseSeconds, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const closeWebhookBreaker = `-- name: CloseWebhookBreaker :one
+WITH before AS (
+    SELECT breaker_open_until FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+)
+UPDATE webhook_subscriptions s
+SET breaker_failures = 0, breaker_opened = 0, breaker_open_until = NULL, breaker_last_error = ''
+FROM before
+WHERE s.tenant_id = $1 AND s.id = $2 AND (s.breaker_failures > 0 OR s.breaker_open_until IS NOT NULL)
+RETURNING (before.breaker_open_until IS NOT NULL)::boolean AS was_open
+`
+
+type CloseWebhookBreakerParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// A success resets the breaker; was_open says whether it was paused.
+func (q *Queries) CloseWebhookBreaker(ctx context.Context, arg CloseWebhookBreakerParams) (bool, error) {
+	row := q.db.QueryRow(ctx, closeWebhookBreaker, arg.TenantID, arg.ID)
+	var was_open bool
+	err := row.Scan(&was_open)
+	return was_open, err
+}
+
+const countWebhookFailure = `-- name: CountWebhookFailure :exec
+UPDATE webhook_subscriptions SET breaker_failures = breaker_failures + 1, breaker_last_error = $1
+WHERE tenant_id = $2 AND id = $3
+`
+
+type CountWebhookFailureParams struct {
+	LastError string
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) CountWebhookFailure(ctx context.Context, arg CountWebhookFailureParams) error {
+	_, err := q.db.Exec(ctx, countWebhookFailure, arg.LastError, arg.TenantID, arg.ID)
+	return err
 }
 
 const createDeliveriesForEvent = `-- name: CreateDeliveriesForEvent :execrows
@@ -120,7 +185,7 @@ func (q *Queries) CreateWebhookDelivery(ctx context.Context, arg CreateWebhookDe
 const createWebhookSubscription = `-- name: CreateWebhookSubscription :one
 INSERT INTO webhook_subscriptions (id, tenant_id, url, description, event_types, secret)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, tenant_id, url, description, event_types, secret, status, created_at, updated_at
+RETURNING id, tenant_id, url, description, event_types, secret, status, created_at, updated_at, breaker_failures, breaker_opened, breaker_open_until, breaker_last_error
 `
 
 type CreateWebhookSubscriptionParams struct {
@@ -152,8 +217,31 @@ func (q *Queries) CreateWebhookSubscription(ctx context.Context, arg CreateWebho
 		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.BreakerFailures,
+		&i.BreakerOpened,
+		&i.BreakerOpenUntil,
+		&i.BreakerLastError,
 	)
 	return i, err
+}
+
+const halfOpenWebhookBreaker = `-- name: HalfOpenWebhookBreaker :one
+UPDATE webhook_subscriptions SET breaker_open_until = now()
+WHERE tenant_id = $1 AND id = $2 AND breaker_open_until IS NOT NULL
+RETURNING breaker_open_until
+`
+
+type HalfOpenWebhookBreakerParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// Retry now: an open breaker becomes half-open at once.
+func (q *Queries) HalfOpenWebhookBreaker(ctx context.Context, arg HalfOpenWebhookBreakerParams) (*time.Time, error) {
+	row := q.db.QueryRow(ctx, halfOpenWebhookBreaker, arg.TenantID, arg.ID)
+	var breaker_open_until *time.Time
+	err := row.Scan(&breaker_open_until)
+	return breaker_open_until, err
 }
 
 const listWebhookDeliveries = `-- name: ListWebhookDeliveries :many
@@ -225,7 +313,7 @@ func (q *Queries) ListWebhookDeliveries(ctx context.Context, arg ListWebhookDeli
 }
 
 const listWebhookSubscriptions = `-- name: ListWebhookSubscriptions :many
-SELECT id, tenant_id, url, description, event_types, secret, status, created_at, updated_at FROM webhook_subscriptions WHERE tenant_id = $1 ORDER BY status, created_at DESC
+SELECT id, tenant_id, url, description, event_types, secret, status, created_at, updated_at, breaker_failures, breaker_opened, breaker_open_until, breaker_last_error FROM webhook_subscriptions WHERE tenant_id = $1 ORDER BY status, created_at DESC
 `
 
 func (q *Queries) ListWebhookSubscriptions(ctx context.Context, tenantID uuid.UUID) ([]WebhookSubscription, error) {
@@ -247,6 +335,10 @@ func (q *Queries) ListWebhookSubscriptions(ctx context.Context, tenantID uuid.UU
 			&i.Status,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.BreakerFailures,
+			&i.BreakerOpened,
+			&i.BreakerOpenUntil,
+			&i.BreakerLastError,
 		); err != nil {
 			return nil, err
 		}
@@ -256,6 +348,36 @@ func (q *Queries) ListWebhookSubscriptions(ctx context.Context, tenantID uuid.UU
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockWebhookBreaker = `-- name: LockWebhookBreaker :one
+SELECT breaker_failures, breaker_opened, breaker_open_until, breaker_open_until <= now() AS half_open
+FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2
+FOR UPDATE
+`
+
+type LockWebhookBreakerParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type LockWebhookBreakerRow struct {
+	BreakerFailures  int32
+	BreakerOpened    int32
+	BreakerOpenUntil *time.Time
+	HalfOpen         bool
+}
+
+func (q *Queries) LockWebhookBreaker(ctx context.Context, arg LockWebhookBreakerParams) (LockWebhookBreakerRow, error) {
+	row := q.db.QueryRow(ctx, lockWebhookBreaker, arg.TenantID, arg.ID)
+	var i LockWebhookBreakerRow
+	err := row.Scan(
+		&i.BreakerFailures,
+		&i.BreakerOpened,
+		&i.BreakerOpenUntil,
+		&i.HalfOpen,
+	)
+	return i, err
 }
 
 const markDeliveriesQueued = `-- name: MarkDeliveriesQueued :exec
@@ -269,6 +391,54 @@ type MarkDeliveriesQueuedParams struct {
 
 func (q *Queries) MarkDeliveriesQueued(ctx context.Context, arg MarkDeliveriesQueuedParams) error {
 	_, err := q.db.Exec(ctx, markDeliveriesQueued, arg.TenantID, arg.Ids)
+	return err
+}
+
+const openWebhookBreaker = `-- name: OpenWebhookBreaker :one
+UPDATE webhook_subscriptions
+SET breaker_failures = breaker_failures + 1, breaker_last_error = $1,
+    breaker_opened = breaker_opened + 1, breaker_open_until = now() + make_interval(secs => $2::float8)
+WHERE tenant_id = $3 AND id = $4
+RETURNING breaker_failures, breaker_opened, breaker_open_until
+`
+
+type OpenWebhookBreakerParams struct {
+	LastError      string
+	BackOffSeconds float64
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+}
+
+type OpenWebhookBreakerRow struct {
+	BreakerFailures  int32
+	BreakerOpened    int32
+	BreakerOpenUntil *time.Time
+}
+
+func (q *Queries) OpenWebhookBreaker(ctx context.Context, arg OpenWebhookBreakerParams) (OpenWebhookBreakerRow, error) {
+	row := q.db.QueryRow(ctx, openWebhookBreaker,
+		arg.LastError,
+		arg.BackOffSeconds,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i OpenWebhookBreakerRow
+	err := row.Scan(&i.BreakerFailures, &i.BreakerOpened, &i.BreakerOpenUntil)
+	return i, err
+}
+
+const parkWebhookDelivery = `-- name: ParkWebhookDelivery :exec
+UPDATE webhook_deliveries SET enqueued_at = NULL WHERE tenant_id = $1 AND id = $2
+`
+
+type ParkWebhookDeliveryParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// A delivery that met an open breaker waits unqueued, its attempts unspent.
+func (q *Queries) ParkWebhookDelivery(ctx context.Context, arg ParkWebhookDeliveryParams) error {
+	_, err := q.db.Exec(ctx, parkWebhookDelivery, arg.TenantID, arg.ID)
 	return err
 }
 
@@ -301,7 +471,7 @@ func (q *Queries) RecordWebhookAttempt(ctx context.Context, arg RecordWebhookAtt
 const setWebhookSubscriptionStatus = `-- name: SetWebhookSubscriptionStatus :one
 UPDATE webhook_subscriptions SET status = $1, updated_at = now()
 WHERE tenant_id = $2 AND id = $3
-RETURNING id, tenant_id, url, description, event_types, secret, status, created_at, updated_at
+RETURNING id, tenant_id, url, description, event_types, secret, status, created_at, updated_at, breaker_failures, breaker_opened, breaker_open_until, breaker_last_error
 `
 
 type SetWebhookSubscriptionStatusParams struct {
@@ -323,6 +493,10 @@ func (q *Queries) SetWebhookSubscriptionStatus(ctx context.Context, arg SetWebho
 		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.BreakerFailures,
+		&i.BreakerOpened,
+		&i.BreakerOpenUntil,
+		&i.BreakerLastError,
 	)
 	return i, err
 }
@@ -352,11 +526,13 @@ func (q *Queries) TenantsWithUnqueuedDeliveries(ctx context.Context) ([]uuid.UUI
 }
 
 const unqueuedDeliveries = `-- name: UnqueuedDeliveries :many
-SELECT id, traceparent FROM webhook_deliveries
-WHERE tenant_id = $1 AND enqueued_at IS NULL
-ORDER BY created_at
+SELECT d.id, d.traceparent FROM webhook_deliveries d
+JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.tenant_id = d.tenant_id
+WHERE d.tenant_id = $1 AND d.enqueued_at IS NULL
+  AND (s.breaker_open_until IS NULL OR s.breaker_open_until <= now())
+ORDER BY d.created_at
 LIMIT $2
-FOR UPDATE SKIP LOCKED
+FOR UPDATE OF d SKIP LOCKED
 `
 
 type UnqueuedDeliveriesParams struct {
@@ -421,7 +597,7 @@ func (q *Queries) WebhookDelivery(ctx context.Context, arg WebhookDeliveryParams
 }
 
 const webhookDeliveryForWork = `-- name: WebhookDeliveryForWork :one
-SELECT d.id, d.tenant_id, d.subscription_id, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error, d.last_attempt_at, d.delivered_at, d.resend_of, d.enqueued_at, d.created_at, d.traceparent, s.url, s.secret, s.status AS subscription_status,
+SELECT d.id, d.tenant_id, d.subscription_id, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error, d.last_attempt_at, d.delivered_at, d.resend_of, d.enqueued_at, d.created_at, d.traceparent, s.url, s.secret, s.status AS subscription_status, s.breaker_open_until,
        e.type AS event_type, e.version AS event_version, e.payload AS event_payload, e.occurred_at AS event_occurred_at
 FROM webhook_deliveries d
 JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.tenant_id = d.tenant_id
@@ -452,6 +628,7 @@ type WebhookDeliveryForWorkRow struct {
 	Url                string
 	Secret             []byte
 	SubscriptionStatus string
+	BreakerOpenUntil   *time.Time
 	EventType          string
 	EventVersion       int32
 	EventPayload       json.RawMessage
@@ -479,6 +656,7 @@ func (q *Queries) WebhookDeliveryForWork(ctx context.Context, arg WebhookDeliver
 		&i.Url,
 		&i.Secret,
 		&i.SubscriptionStatus,
+		&i.BreakerOpenUntil,
 		&i.EventType,
 		&i.EventVersion,
 		&i.EventPayload,
@@ -488,7 +666,7 @@ func (q *Queries) WebhookDeliveryForWork(ctx context.Context, arg WebhookDeliver
 }
 
 const webhookSubscription = `-- name: WebhookSubscription :one
-SELECT id, tenant_id, url, description, event_types, secret, status, created_at, updated_at FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, url, description, event_types, secret, status, created_at, updated_at, breaker_failures, breaker_opened, breaker_open_until, breaker_last_error FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2
 `
 
 type WebhookSubscriptionParams struct {
@@ -509,6 +687,10 @@ func (q *Queries) WebhookSubscription(ctx context.Context, arg WebhookSubscripti
 		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.BreakerFailures,
+		&i.BreakerOpened,
+		&i.BreakerOpenUntil,
+		&i.BreakerLastError,
 	)
 	return i, err
 }

@@ -182,18 +182,21 @@ func (d *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			return q.RecordWebhookAttempt(ctx, db.RecordWebhookAttemptParams{TenantID: a.TenantID, ID: a.DeliveryID, Status: status, LastStatusCode: code, LastError: msg})
 		})
 	}
+	// A delivery parked by an open breaker comes back as a new job, its
+	// attempts counted from one again: the delivery's own count decides.
+	attempt := max(job.Attempt, int(row.Attempts)+1)
 	fail := func(code *int32, msg string) error {
 		status := "PENDING"
-		if job.Attempt >= job.MaxAttempts {
+		if attempt >= job.MaxAttempts {
 			status = "DEAD"
 		}
 		if err := record(status, code, msg); err != nil {
 			return err
 		}
 		if status == "DEAD" {
-			return river.JobCancel(fmt.Errorf("webhook dead after %d attempts: %s", job.Attempt, msg))
+			return river.JobCancel(fmt.Errorf("webhook dead after %d attempts: %s", attempt, msg))
 		}
-		return fmt.Errorf("webhook attempt %d: %s", job.Attempt, msg)
+		return fmt.Errorf("webhook attempt %d: %s", attempt, msg)
 	}
 	if row.SubscriptionStatus != "ACTIVE" {
 		return fail(nil, "the subscription is disabled")
@@ -211,6 +214,27 @@ func (d *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if err != nil {
 		return fail(nil, "the URL is not valid")
 	}
+	// An open breaker: the endpoint is not tried, the delivery waits.
+	ok, trial, err := d.W.admit(ctx, a.TenantID, row.SubscriptionID, row.BreakerOpenUntil)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return d.W.park(ctx, a.TenantID, a.DeliveryID)
+	}
+	// The endpoint's failures count towards its breaker; any other answer
+	// shows it up.
+	endpointFailed := func(code *int32, msg string) error {
+		if err := d.W.breakerFailed(ctx, a.TenantID, row.SubscriptionID, trial, msg); err != nil {
+			d.Logger.ErrorContext(ctx, "webhook breaker", "subscription", row.SubscriptionID, "error", err)
+		}
+		return fail(code, msg)
+	}
+	endpointUp := func() {
+		if err := d.W.breakerSucceeded(ctx, a.TenantID, row.SubscriptionID); err != nil {
+			d.Logger.ErrorContext(ctx, "webhook breaker", "subscription", row.SubscriptionID, "error", err)
+		}
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "ciam-webhooks/1")
 	req.Header.Set("X-Event-ID", row.EventID.String())
@@ -223,13 +247,18 @@ func (d *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		if errors.Is(err, errPrivate) {
 			msg = errPrivate.Error()
 		}
-		return fail(nil, msg)
+		return endpointFailed(nil, msg)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	code := int32(resp.StatusCode)
+	msg := fmt.Sprintf("the receiver answered %d", resp.StatusCode)
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		return endpointFailed(&code, msg)
+	}
+	endpointUp()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return record("DELIVERED", &code, "")
 	}
-	return fail(&code, fmt.Sprintf("the receiver answered %d", resp.StatusCode))
+	return fail(&code, msg)
 }

@@ -31,6 +31,12 @@ type Subscription struct {
 	EventTypes  []string
 	Status      string
 	CreatedAt   time.Time
+	// Breaker is the circuit breaker's state: "closed", "open" (paused
+	// until PausedUntil) or "half-open" (the next delivery is a trial).
+	Breaker          string
+	PausedUntil      *time.Time
+	BreakerFailures  int
+	BreakerLastError string
 }
 
 // Delivery is one event's delivery to one subscription.
@@ -64,16 +70,31 @@ type Webhooks struct {
 	MaxAttempts int
 	// Timeout bounds one delivery attempt.
 	Timeout time.Duration
+	// BreakerThreshold is how many consecutive failures of an endpoint
+	// pause its subscription.
+	BreakerThreshold int
+	// BreakerBase is how long the first pause lasts; each one after a
+	// failed trial doubles, capped at BreakerCap.
+	BreakerBase time.Duration
+	BreakerCap  time.Duration
 }
 
 // NewWebhooks returns the webhook service.
 func NewWebhooks(pool *pgxpool.Pool, crypt *fieldcrypt.Keys) *Webhooks {
-	return &Webhooks{pool: pool, crypt: crypt, RetryBase: 10 * time.Second, MaxAttempts: 10, Timeout: 10 * time.Second}
+	return &Webhooks{pool: pool, crypt: crypt, RetryBase: 10 * time.Second, MaxAttempts: 10, Timeout: 10 * time.Second,
+		BreakerThreshold: 5, BreakerBase: 30 * time.Second, BreakerCap: 30 * time.Minute}
 }
 
 func subFrom(r db.WebhookSubscription) Subscription {
-	return Subscription{ID: r.ID, TenantID: r.TenantID, URL: r.Url, Description: r.Description, EventTypes: r.EventTypes,
-		Status: r.Status, CreatedAt: r.CreatedAt}
+	s := Subscription{ID: r.ID, TenantID: r.TenantID, URL: r.Url, Description: r.Description, EventTypes: r.EventTypes,
+		Status: r.Status, CreatedAt: r.CreatedAt, Breaker: "closed", BreakerFailures: int(r.BreakerFailures), BreakerLastError: r.BreakerLastError}
+	if r.BreakerOpenUntil != nil {
+		s.Breaker, s.PausedUntil = "open", r.BreakerOpenUntil
+		if !r.BreakerOpenUntil.After(time.Now()) {
+			s.Breaker = "half-open"
+		}
+	}
+	return s
 }
 
 func (w *Webhooks) aad(id uuid.UUID) []byte { return SubscriptionAAD(id) }
