@@ -351,7 +351,7 @@ func (q *Queries) ListWebhookSubscriptions(ctx context.Context, tenantID uuid.UU
 }
 
 const lockWebhookBreaker = `-- name: LockWebhookBreaker :one
-SELECT breaker_failures, breaker_opened, breaker_open_until, breaker_open_until <= now() AS half_open
+SELECT breaker_failures, breaker_opened, breaker_open_until
 FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2
 FOR UPDATE
 `
@@ -365,18 +365,12 @@ type LockWebhookBreakerRow struct {
 	BreakerFailures  int32
 	BreakerOpened    int32
 	BreakerOpenUntil *time.Time
-	HalfOpen         bool
 }
 
 func (q *Queries) LockWebhookBreaker(ctx context.Context, arg LockWebhookBreakerParams) (LockWebhookBreakerRow, error) {
 	row := q.db.QueryRow(ctx, lockWebhookBreaker, arg.TenantID, arg.ID)
 	var i LockWebhookBreakerRow
-	err := row.Scan(
-		&i.BreakerFailures,
-		&i.BreakerOpened,
-		&i.BreakerOpenUntil,
-		&i.HalfOpen,
-	)
+	err := row.Scan(&i.BreakerFailures, &i.BreakerOpened, &i.BreakerOpenUntil)
 	return i, err
 }
 

@@ -69,7 +69,7 @@ LIMIT @max_rows;
 SELECT * FROM webhook_deliveries WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: LockWebhookBreaker :one
-SELECT breaker_failures, breaker_opened, breaker_open_until, breaker_open_until <= now() AS half_open
+SELECT breaker_failures, breaker_opened, breaker_open_until
 FROM webhook_subscriptions WHERE tenant_id = @tenant_id AND id = @id
 FOR UPDATE;
 
