@@ -191,6 +191,7 @@ func (s *server) routes() []route {
 		{"POST /webhooks", need(staff.PermWebhooks), s.handleWebhookCreate()},
 		{"GET /webhooks/{id}", need(staff.PermWebhooks), s.handleWebhookShow()},
 		{"POST /webhooks/{id}/status", need(staff.PermWebhooks), s.handleWebhookStatus()},
+		{"POST /webhooks/{id}/retry", need(staff.PermWebhooks), s.handleWebhookRetry()},
 		{"POST /webhooks/{id}/deliveries/{delivery}/resend", need(staff.PermWebhooks), s.handleWebhookResend()},
 
 		{"GET /staff", need(staff.PermStaffRead), s.handleStaffList()},

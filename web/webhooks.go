@@ -24,10 +24,15 @@ func (s *server) webhooksPage(w http.ResponseWriter, r *http.Request, status int
 	}
 	p := webhooks.Page{EventTypes: event.KnownEventTypes, Form: form, Secret: secret, SecretFor: secretFor, Loc: t.Location(), Now: s.Now()}
 	for _, sub := range subs {
-		p.Subscriptions = append(p.Subscriptions, webhooks.Subscription{ID: sub.ID.String(), URL: sub.URL, Description: sub.Description,
-			EventTypes: sub.EventTypes, Status: sub.Status, CreatedAt: sub.CreatedAt})
+		p.Subscriptions = append(p.Subscriptions, subscriptionView(sub))
 	}
 	s.page(w, r, status, "Webhooks", "webhooks", webhooks.List(p))
+}
+
+func subscriptionView(sub event.Subscription) webhooks.Subscription {
+	return webhooks.Subscription{ID: sub.ID.String(), URL: sub.URL, Description: sub.Description, EventTypes: sub.EventTypes,
+		Status: sub.Status, CreatedAt: sub.CreatedAt, Breaker: sub.Breaker, PausedUntil: sub.PausedUntil,
+		BreakerFailures: sub.BreakerFailures, BreakerLastError: sub.BreakerLastError}
 }
 
 func emptyWebhookForm() webhooks.Form {
@@ -94,8 +99,7 @@ func (s *server) handleWebhookShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d := webhooks.Detail{Subscription: webhooks.Subscription{ID: sub.ID.String(), URL: sub.URL, Description: sub.Description,
-			EventTypes: sub.EventTypes, Status: sub.Status, CreatedAt: sub.CreatedAt}, Loc: t.Location(), Now: s.Now()}
+		d := webhooks.Detail{Subscription: subscriptionView(sub), Loc: t.Location(), Now: s.Now()}
 		for _, x := range ds {
 			d.Deliveries = append(d.Deliveries, webhooks.Delivery{ID: x.ID.String(), EventID: x.EventID.String(), EventType: x.EventType,
 				Status: x.Status, Attempts: x.Attempts, LastStatusCode: x.LastStatusCode, LastError: x.LastError,
@@ -141,6 +145,24 @@ func (s *server) handleWebhookResend() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The event will be delivered again, with the same event id.")
+		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+	})
+}
+
+// handleWebhookRetry half-opens a paused endpoint's breaker: its next
+// delivery goes out at once, as the trial.
+func (s *server) handleWebhookRetry() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emp, _ := employeeFrom(r.Context())
+		id, ok := s.webhookID(w, r)
+		if !ok {
+			return
+		}
+		if err := s.Webhooks.RetryNow(r.Context(), emp.TenantID, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "The next delivery to this endpoint goes out now, as a trial.")
 		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
 	})
 }
