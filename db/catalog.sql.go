@@ -83,7 +83,7 @@ func (q *Queries) BranchForUpdate(ctx context.Context, arg BranchForUpdateParams
 }
 
 const connectorByID = `-- name: ConnectorByID :one
-SELECT id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at FROM connectors WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until FROM connectors WHERE tenant_id = $1 AND id = $2
 `
 
 type ConnectorByIDParams struct {
@@ -110,12 +110,14 @@ func (q *Queries) ConnectorByID(ctx context.Context, arg ConnectorByIDParams) (C
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
 }
 
 const connectorForUpdate = `-- name: ConnectorForUpdate :one
-SELECT id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at FROM connectors WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until FROM connectors WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type ConnectorForUpdateParams struct {
@@ -142,8 +144,45 @@ func (q *Queries) ConnectorForUpdate(ctx context.Context, arg ConnectorForUpdate
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
+}
+
+const connectorsDueForCheck = `-- name: ConnectorsDueForCheck :many
+SELECT tenant_id::uuid AS tenant_id, id::uuid AS id FROM connectors_due_for_check($1::timestamptz, $2::timestamptz, $3::int)
+`
+
+type ConnectorsDueForCheckParams struct {
+	Now           time.Time
+	CheckedBefore time.Time
+	MaxRows       int32
+}
+
+type ConnectorsDueForCheckRow struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) ConnectorsDueForCheck(ctx context.Context, arg ConnectorsDueForCheckParams) ([]ConnectorsDueForCheckRow, error) {
+	rows, err := q.db.Query(ctx, connectorsDueForCheck, arg.Now, arg.CheckedBefore, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConnectorsDueForCheckRow{}
+	for rows.Next() {
+		var i ConnectorsDueForCheckRow
+		if err := rows.Scan(&i.TenantID, &i.ID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const customerCategoryName = `-- name: CustomerCategoryName :one
@@ -417,7 +456,7 @@ const insertConnector = `-- name: InsertConnector :one
 
 INSERT INTO connectors (id, tenant_id, type, name, config, status)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at
+RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until
 `
 
 type InsertConnectorParams struct {
@@ -456,6 +495,8 @@ func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
 }
@@ -654,7 +695,7 @@ func (q *Queries) ListBranches(ctx context.Context, arg ListBranchesParams) ([]L
 }
 
 const listConnectors = `-- name: ListConnectors :many
-SELECT c.id, c.tenant_id, c.type, c.name, c.config, c.status, c.secret, c.secret_hint, c.secret_set_at, c.health, c.health_checked_at, c.health_latency_ms, c.health_detail, c.created_at, c.updated_at, count(*) OVER ()::bigint AS total
+SELECT c.id, c.tenant_id, c.type, c.name, c.config, c.status, c.secret, c.secret_hint, c.secret_set_at, c.health, c.health_checked_at, c.health_latency_ms, c.health_detail, c.created_at, c.updated_at, c.check_failures, c.checks_paused_until, count(*) OVER ()::bigint AS total
 FROM connectors c
 WHERE c.tenant_id = $1
   AND ($2::text = '' OR c.name ILIKE '%' || $2::text || '%' ESCAPE '\')
@@ -680,22 +721,24 @@ type ListConnectorsParams struct {
 }
 
 type ListConnectorsRow struct {
-	ID              uuid.UUID
-	TenantID        uuid.UUID
-	Type            string
-	Name            string
-	Config          json.RawMessage
-	Status          string
-	Secret          []byte
-	SecretHint      string
-	SecretSetAt     *time.Time
-	Health          string
-	HealthCheckedAt *time.Time
-	HealthLatencyMs *int32
-	HealthDetail    string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Total           int64
+	ID                uuid.UUID
+	TenantID          uuid.UUID
+	Type              string
+	Name              string
+	Config            json.RawMessage
+	Status            string
+	Secret            []byte
+	SecretHint        string
+	SecretSetAt       *time.Time
+	Health            string
+	HealthCheckedAt   *time.Time
+	HealthLatencyMs   *int32
+	HealthDetail      string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	CheckFailures     int32
+	ChecksPausedUntil *time.Time
+	Total             int64
 }
 
 func (q *Queries) ListConnectors(ctx context.Context, arg ListConnectorsParams) ([]ListConnectorsRow, error) {
@@ -732,6 +775,8 @@ func (q *Queries) ListConnectors(ctx context.Context, arg ListConnectorsParams) 
 			&i.HealthDetail,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.CheckFailures,
+			&i.ChecksPausedUntil,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -870,6 +915,40 @@ func (q *Queries) ListFeeRules(ctx context.Context, arg ListFeeRulesParams) ([]L
 	return items, nil
 }
 
+const lockConnector = `-- name: LockConnector :one
+SELECT id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until FROM connectors WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockConnectorParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) LockConnector(ctx context.Context, arg LockConnectorParams) (Connector, error) {
+	row := q.db.QueryRow(ctx, lockConnector, arg.TenantID, arg.ID)
+	var i Connector
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.Type,
+		&i.Name,
+		&i.Config,
+		&i.Status,
+		&i.Secret,
+		&i.SecretHint,
+		&i.SecretSetAt,
+		&i.Health,
+		&i.HealthCheckedAt,
+		&i.HealthLatencyMs,
+		&i.HealthDetail,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
+	)
+	return i, err
+}
+
 const nearestBranches = `-- name: NearestBranches :many
 SELECT b.id, b.tenant_id, b.code, b.name, b.type, b.status, b.street, b.city, b.region, b.postal_code, b.country, b.latitude, b.longitude, b.opening_hours, b.services, b.created_at, b.updated_at, d.km::float8 AS distance_km
 FROM branches b
@@ -982,26 +1061,32 @@ func (q *Queries) NearestBranches(ctx context.Context, arg NearestBranchesParams
 
 const recordConnectorHealth = `-- name: RecordConnectorHealth :one
 UPDATE connectors SET health = $1, health_checked_at = $2, health_latency_ms = $3,
-    health_detail = $4
-WHERE tenant_id = $5 AND id = $6
-RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at
+    health_detail = $4, check_failures = $5, checks_paused_until = $6
+WHERE tenant_id = $7 AND id = $8
+RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until
 `
 
 type RecordConnectorHealthParams struct {
-	Health          string
-	HealthCheckedAt *time.Time
-	HealthLatencyMs *int32
-	HealthDetail    string
-	TenantID        uuid.UUID
-	ID              uuid.UUID
+	Health            string
+	HealthCheckedAt   *time.Time
+	HealthLatencyMs   *int32
+	HealthDetail      string
+	CheckFailures     int32
+	ChecksPausedUntil *time.Time
+	TenantID          uuid.UUID
+	ID                uuid.UUID
 }
 
+// A check's result, with the connector's breaker: consecutive failures
+// and, from the threshold's failure on, until when the periodic check waits.
 func (q *Queries) RecordConnectorHealth(ctx context.Context, arg RecordConnectorHealthParams) (Connector, error) {
 	row := q.db.QueryRow(ctx, recordConnectorHealth,
 		arg.Health,
 		arg.HealthCheckedAt,
 		arg.HealthLatencyMs,
 		arg.HealthDetail,
+		arg.CheckFailures,
+		arg.ChecksPausedUntil,
 		arg.TenantID,
 		arg.ID,
 	)
@@ -1022,6 +1107,8 @@ func (q *Queries) RecordConnectorHealth(ctx context.Context, arg RecordConnector
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
 }
@@ -1029,7 +1116,7 @@ func (q *Queries) RecordConnectorHealth(ctx context.Context, arg RecordConnector
 const setConnectorSecret = `-- name: SetConnectorSecret :one
 UPDATE connectors SET secret = $1, secret_hint = $2, secret_set_at = $3, updated_at = now()
 WHERE tenant_id = $4 AND id = $5
-RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at
+RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until
 `
 
 type SetConnectorSecretParams struct {
@@ -1065,6 +1152,8 @@ func (q *Queries) SetConnectorSecret(ctx context.Context, arg SetConnectorSecret
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
 }
@@ -1072,7 +1161,7 @@ func (q *Queries) SetConnectorSecret(ctx context.Context, arg SetConnectorSecret
 const setConnectorStatus = `-- name: SetConnectorStatus :one
 UPDATE connectors SET status = $1, updated_at = now()
 WHERE tenant_id = $2 AND id = $3
-RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at
+RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until
 `
 
 type SetConnectorStatusParams struct {
@@ -1100,6 +1189,8 @@ func (q *Queries) SetConnectorStatus(ctx context.Context, arg SetConnectorStatus
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
 }
@@ -1174,7 +1265,7 @@ func (q *Queries) UpdateBranch(ctx context.Context, arg UpdateBranchParams) (Bra
 const updateConnectorConfig = `-- name: UpdateConnectorConfig :one
 UPDATE connectors SET name = $1, config = $2, updated_at = now()
 WHERE tenant_id = $3 AND id = $4
-RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at
+RETURNING id, tenant_id, type, name, config, status, secret, secret_hint, secret_set_at, health, health_checked_at, health_latency_ms, health_detail, created_at, updated_at, check_failures, checks_paused_until
 `
 
 type UpdateConnectorConfigParams struct {
@@ -1208,6 +1299,8 @@ func (q *Queries) UpdateConnectorConfig(ctx context.Context, arg UpdateConnector
 		&i.HealthDetail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CheckFailures,
+		&i.ChecksPausedUntil,
 	)
 	return i, err
 }

@@ -285,21 +285,23 @@ type ChangeRequest struct {
 }
 
 type Connector struct {
-	ID              uuid.UUID
-	TenantID        uuid.UUID
-	Type            string
-	Name            string
-	Config          json.RawMessage
-	Status          string
-	Secret          []byte
-	SecretHint      string
-	SecretSetAt     *time.Time
-	Health          string
-	HealthCheckedAt *time.Time
-	HealthLatencyMs *int32
-	HealthDetail    string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID                uuid.UUID
+	TenantID          uuid.UUID
+	Type              string
+	Name              string
+	Config            json.RawMessage
+	Status            string
+	Secret            []byte
+	SecretHint        string
+	SecretSetAt       *time.Time
+	Health            string
+	HealthCheckedAt   *time.Time
+	HealthLatencyMs   *int32
+	HealthDetail      string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	CheckFailures     int32
+	ChecksPausedUntil *time.Time
 }
 
 type Customer struct {

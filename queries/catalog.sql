@@ -179,10 +179,18 @@ WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
 -- name: RecordConnectorHealth :one
+-- A check's result, with the connector's breaker: consecutive failures
+-- and, from the threshold's failure on, until when the periodic check waits.
 UPDATE connectors SET health = @health, health_checked_at = @health_checked_at, health_latency_ms = @health_latency_ms,
-    health_detail = @health_detail
+    health_detail = @health_detail, check_failures = @check_failures, checks_paused_until = @checks_paused_until
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
+
+-- name: LockConnector :one
+SELECT * FROM connectors WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: ConnectorsDueForCheck :many
+SELECT tenant_id::uuid AS tenant_id, id::uuid AS id FROM connectors_due_for_check(@now::timestamptz, @checked_before::timestamptz, @max_rows::int);
 
 -- name: ConnectorByID :one
 SELECT * FROM connectors WHERE tenant_id = @tenant_id AND id = @id;

@@ -36,7 +36,7 @@ func (s *server) connectorRow(r *http.Request, c catalog.Connector, pending []ap
 	emp, _ := employeeFrom(r.Context())
 	return connectorsv.Row{ID: c.ID.String(), Name: c.Name, Type: c.Type, TypeLabel: connectorTypeLabel(c.Type), Status: c.Status,
 		Health: c.Health, CheckedAt: c.CheckedAt, LatencyMs: c.LatencyMs, Detail: c.HealthDetail, Secret: c.SecretText(),
-		Pending: pendingViews(pending), CanEdit: emp.Can(staff.PermConfigEdit), Loc: loc, Now: s.Now()}
+		CheckFailures: c.CheckFailures, ChecksPausedUntil: c.ChecksPausedUntil, Pending: pendingViews(pending), CanEdit: emp.Can(staff.PermConfigEdit), Loc: loc, Now: s.Now()}
 }
 
 // tenantLocation is the employee's tenant's time zone (UTC when unknown).

@@ -33,6 +33,14 @@ type Service struct {
 	AllowPrivateNetworks bool
 	// CheckTimeout bounds one connection test; 5 s when zero.
 	CheckTimeout time.Duration
+	// CheckEvery is how often an enabled connector is checked by the
+	// periodic check. CheckThreshold consecutive failures pause its
+	// periodic checks for CheckBackOff, doubling with each further
+	// failure up to CheckBackOffCap.
+	CheckEvery      time.Duration
+	CheckThreshold  int
+	CheckBackOff    time.Duration
+	CheckBackOffCap time.Duration
 }
 
 // NewService returns the catalog on pool. keys seal connector secrets;
@@ -41,7 +49,8 @@ func NewService(pool *pgxpool.Pool, keys *fieldcrypt.Keys, now func() time.Time)
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, keys: keys, now: now}
+	return &Service{pool: pool, keys: keys, now: now, CheckEvery: 5 * time.Minute, CheckThreshold: 3,
+		CheckBackOff: 5 * time.Minute, CheckBackOffCap: 6 * time.Hour}
 }
 
 // Page is one page of a list and the number of rows matching in all.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/mail"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
@@ -150,8 +152,12 @@ type Connector struct {
 	// HealthDetail says what the last test saw: "HTTP 200", "connection
 	// refused", ...
 	HealthDetail string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// CheckFailures counts consecutive failed checks; ChecksPausedUntil,
+	// when set, is when the periodic check tries again.
+	CheckFailures     int
+	ChecksPausedUntil *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // SecretText is what the portal shows of the secret.
@@ -169,7 +175,8 @@ func (c Connector) SecretText() string {
 func connectorOf(r db.Connector) Connector {
 	c := Connector{ID: r.ID, Type: r.Type, Name: r.Name, Config: map[string]string{}, Status: r.Status, SecretSet: len(r.Secret) > 0,
 		SecretHint: r.SecretHint, SecretSetAt: r.SecretSetAt, Health: r.Health, CheckedAt: r.HealthCheckedAt, LatencyMs: r.HealthLatencyMs,
-		HealthDetail: r.HealthDetail, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		HealthDetail: r.HealthDetail, CheckFailures: int(r.CheckFailures), ChecksPausedUntil: r.ChecksPausedUntil,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	_ = json.Unmarshal(r.Config, &c.Config)
 	return c
 }
@@ -416,7 +423,7 @@ func (s *Service) Connectors(ctx context.Context, tenant uuid.UUID, f ConnectorF
 			p.Rows = append(p.Rows, connectorOf(db.Connector{ID: r.ID, TenantID: r.TenantID, Type: r.Type, Name: r.Name, Config: r.Config,
 				Status: r.Status, Secret: r.Secret, SecretHint: r.SecretHint, SecretSetAt: r.SecretSetAt, Health: r.Health,
 				HealthCheckedAt: r.HealthCheckedAt, HealthLatencyMs: r.HealthLatencyMs, HealthDetail: r.HealthDetail,
-				CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}))
+				CheckFailures: r.CheckFailures, ChecksPausedUntil: r.ChecksPausedUntil, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}))
 		}
 		return err
 	})
@@ -659,8 +666,24 @@ func failure(err error) string {
 
 // TestConnection tries the connector's base URL and records the result as
 // its health: the time, HEALTHY or UNHEALTHY, the latency and what was
-// seen. The test is audited; it changes no configuration.
+// seen. The test is audited; it changes no configuration. It runs even
+// when the periodic checks are paused, and counts towards their breaker.
 func (s *Service) TestConnection(ctx context.Context, tenant, id uuid.UUID) (Connector, error) {
+	return s.check(ctx, tenant, id, true)
+}
+
+// checkBackOff is how long the periodic checks wait after failures
+// consecutive failures, the threshold's included: CheckBackOff doubling
+// up to CheckBackOffCap, less up to a fifth at random.
+func (s *Service) checkBackOff(failures int) time.Duration {
+	d := s.CheckBackOff << min(max(failures-s.CheckThreshold, 0), 20)
+	if d > s.CheckBackOffCap || d <= 0 {
+		d = s.CheckBackOffCap
+	}
+	return d - time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
+func (s *Service) check(ctx context.Context, tenant, id uuid.UUID, manual bool) (Connector, error) {
 	c, err := s.Connector(ctx, tenant, id)
 	if err != nil {
 		return Connector{}, err
@@ -675,19 +698,88 @@ func (s *Service) TestConnection(ctx context.Context, tenant, id uuid.UUID) (Con
 	latency := int32(min(time.Since(began).Milliseconds(), 1<<30))
 	var out Connector
 	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		row, err := q.RecordConnectorHealth(ctx, db.RecordConnectorHealthParams{TenantID: tenant, ID: id, Health: health,
-			HealthCheckedAt: &start, HealthLatencyMs: &latency, HealthDetail: detail})
+		before, err := q.LockConnector(ctx, db.LockConnectorParams{TenantID: tenant, ID: id})
 		if db.IsNotFound(err) {
 			return errNoConnector()
 		}
 		if err != nil {
 			return err
 		}
+		var failures int32
+		var paused *time.Time
+		if health != HealthHealthy {
+			failures, paused = before.CheckFailures+1, before.ChecksPausedUntil
+			if int(failures) >= s.CheckThreshold {
+				until := start.Add(s.checkBackOff(int(failures)))
+				paused = &until
+			}
+		}
+		row, err := q.RecordConnectorHealth(ctx, db.RecordConnectorHealthParams{TenantID: tenant, ID: id, Health: health,
+			HealthCheckedAt: &start, HealthLatencyMs: &latency, HealthDetail: detail, CheckFailures: failures, ChecksPausedUntil: paused})
+		if err != nil {
+			return err
+		}
 		out = connectorOf(row)
-		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "catalog.connector.tested", EntityType: connectorEntity,
-			EntityID: id.String(), ReasonCode: "CONNECTION_TEST",
-			Before: map[string]string{"health": c.Health},
-			After:  map[string]any{"health": health, "latencyMs": latency, "detail": detail, "url": base}})
+		if manual {
+			err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "catalog.connector.tested", EntityType: connectorEntity,
+				EntityID: id.String(), ReasonCode: "CONNECTION_TEST",
+				Before: map[string]string{"health": c.Health},
+				After:  map[string]any{"health": health, "latencyMs": latency, "detail": detail, "url": base}})
+			if err != nil {
+				return err
+			}
+		}
+		switch {
+		case before.ChecksPausedUntil == nil && paused != nil:
+			return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "catalog.connector.checks_paused", EntityType: connectorEntity,
+				EntityID: id.String(), After: map[string]any{"failures": failures, "pausedUntil": paused, "detail": detail}})
+		case before.ChecksPausedUntil != nil && paused == nil:
+			return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "catalog.connector.checks_resumed", EntityType: connectorEntity,
+				EntityID: id.String(), Before: map[string]any{"failures": before.CheckFailures, "pausedUntil": before.ChecksPausedUntil},
+				After: map[string]any{"health": health}})
+		}
+		return nil
 	})
 	return out, wrap("test connection", err)
+}
+
+// CheckDueConnectors checks every enabled connector with a base URL whose
+// last check is CheckEvery old, except those whose checks are paused, and
+// says how many it checked.
+func (s *Service) CheckDueConnectors(ctx context.Context) (int, error) {
+	now := s.now()
+	var due []db.ConnectorsDueForCheckRow
+	err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
+		var err error
+		due, err = q.ConnectorsDueForCheck(ctx, db.ConnectorsDueForCheckParams{Now: now, CheckedBefore: now.Add(-s.CheckEvery), MaxRows: 100})
+		return err
+	})
+	if err != nil {
+		return 0, wrap("due checks", err)
+	}
+	var errs []error
+	for _, d := range due {
+		if _, err := s.check(ctx, d.TenantID, d.ID, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(due), errors.Join(errs...)
+}
+
+// CheckArgs is the periodic connector check's job.
+type CheckArgs struct{}
+
+// Kind names the job.
+func (CheckArgs) Kind() string { return "catalog.connector_check" }
+
+// CheckWorker runs the periodic connector checks.
+type CheckWorker struct {
+	river.WorkerDefaults[CheckArgs]
+	S *Service
+}
+
+// Work runs one pass.
+func (w *CheckWorker) Work(ctx context.Context, _ *river.Job[CheckArgs]) error {
+	_, err := w.S.CheckDueConnectors(ctx)
+	return err
 }

@@ -19,12 +19,17 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ciamhq/ciam/internal/aml"
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/screening"
 )
+
+// CheckTick is how often the periodic connector check looks for connectors
+// due a check; each is checked every catalog.Service.CheckEvery.
+const CheckTick = time.Minute
 
 // Config says what runs.
 type Config struct {
@@ -40,6 +45,9 @@ type Config struct {
 	// Customers, when set, are screened again as their categorisation's
 	// monitoring asks (customer.MonitorArgs, every customer.MonitorEvery).
 	Customers *customer.Service
+	// Catalog, when set, checks its enabled connectors periodically
+	// (catalog.CheckArgs, every CheckTick).
+	Catalog *catalog.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -110,6 +118,12 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 		river.AddWorker(workers, &customer.MonitorWorker{S: c.Customers})
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(customer.MonitorEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return customer.MonitorArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	if c.Catalog != nil {
+		river.AddWorker(workers, &catalog.CheckWorker{S: c.Catalog})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(CheckTick), func() (river.JobArgs, *river.InsertOpts) {
+			return catalog.CheckArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	// The job's span first, so that what the metrics time runs inside it.

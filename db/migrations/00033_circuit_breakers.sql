@@ -26,5 +26,31 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 $$;
 -- +goose StatementEnd
 
+-- Connectors are checked periodically; the same breaker idea backs off the
+-- checks of one that keeps failing. A manual test always runs.
+ALTER TABLE connectors
+    -- Consecutive failed checks (no answer or 5xx), periodic or manual.
+    ADD COLUMN check_failures      int NOT NULL DEFAULT 0,
+    -- Set: the periodic check waits until then.
+    ADD COLUMN checks_paused_until timestamptz;
+
+-- The periodic check asks, across tenants, which enabled connectors with a
+-- base URL are due: last checked before p_checked_before and not paused at
+-- p_now.
+-- +goose StatementBegin
+CREATE FUNCTION connectors_due_for_check(p_now timestamptz, p_checked_before timestamptz, p_max int)
+RETURNS TABLE (tenant_id uuid, id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT c.tenant_id, c.id FROM connectors c
+    WHERE c.status = 'ENABLED' AND coalesce(c.config->>'baseUrl', '') <> ''
+      AND (c.checks_paused_until IS NULL OR c.checks_paused_until <= p_now)
+      AND (c.health_checked_at IS NULL OR c.health_checked_at <= p_checked_before)
+    ORDER BY c.health_checked_at NULLS FIRST
+    LIMIT p_max
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION connectors_due_for_check(timestamptz, timestamptz, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION connectors_due_for_check(timestamptz, timestamptz, int) TO ciam_app;
+
 -- +goose Down
 -- Forward-only.
