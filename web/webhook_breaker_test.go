@@ -164,6 +164,9 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	down.mu.Lock()
 	down.failures = 0
 	down.mu.Unlock()
+	if got := text(doc(t, h.get("/webhooks/"+b.ID, c)), `[data-testid="breaker"]`); !strings.Contains(got, "after") || !strings.Contains(got, "Retry now") {
+		t.Fatalf("the subscription's page shows the breaker as %q", got)
+	}
 	action, _ := doc(t, h.get("/webhooks", c)).Find(`[data-testid="breaker"] form`).Attr("action")
 	resp := h.post(action, nil, c)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/webhooks/"+b.ID {
