@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,8 +51,8 @@ func readBreaker(t *testing.T, rawURL string) breakerRow {
 	return b
 }
 
-// eventIDs are the distinct event ids of calls, in the order first seen.
-func eventIDs(calls []received) []string {
+// deliveredEventIDs are the distinct event ids of calls, in the order first seen.
+func deliveredEventIDs(calls []received) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range calls {
@@ -113,7 +114,7 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	for range 2 {
 		register()
 	}
-	waitUntil(t, "the healthy endpoint gets all five", func() bool { return len(eventIDs(up.calls())) == 5 })
+	waitUntil(t, "the healthy endpoint gets all five", func() bool { return len(deliveredEventIDs(up.calls())) == 5 })
 	b := readBreaker(t, downURL)
 	if n := len(down.calls()); n != tripped || b.Pending != 5 || b.Dead != 0 || b.Queued != 0 || b.Attempts != tripped {
 		t.Fatalf("paused: %d calls (was %d), %+v; want no new call, 5 pending unqueued, none dead, attempts = calls", n, tripped, b)
@@ -126,11 +127,21 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	}
 
 	// The portal shows the pause.
+	// (The demo tenant may hold other tests' subscriptions: only this
+	// test's two rows count.)
 	list := doc(t, h.get("/webhooks", c))
-	if n := list.Find(`[data-testid="breaker"]`).Length(); n != 1 {
-		t.Fatalf("%d paused endpoints shown; want 1", n)
+	rowOf := func(u string) *goquery.Selection {
+		return list.Find(`[data-testid="subscription-row"]`).FilterFunction(func(_ int, r *goquery.Selection) bool {
+			return strings.TrimSpace(r.Find("a").First().Text()) == u
+		})
 	}
-	shown := text(list, `[data-testid="breaker"][data-state="open"]`)
+	if n := rowOf(downURL).Find(`[data-testid="breaker"]`).Length(); n != 1 {
+		t.Fatalf("the paused endpoint shows %d breaker notes; want 1", n)
+	}
+	if n := rowOf(upURL).Find(`[data-testid="breaker"]`).Length(); n != 0 || rowOf(upURL).Length() != 1 {
+		t.Fatalf("the healthy endpoint shows %d breaker notes (%d rows); want none", n, rowOf(upURL).Length())
+	}
+	shown := strings.Join(strings.Fields(rowOf(downURL).Find(`[data-testid="breaker"][data-state="open"]`).Text()), " ")
 	if !strings.Contains(shown, "Paused until ") || !strings.Contains(shown, "failures") || !strings.Contains(shown, "last error: the receiver answered 503") {
 		t.Fatalf("breaker shown as %q", shown)
 	}
@@ -177,7 +188,7 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	if b.OpenUntil != nil || b.Failures != 0 || b.Opened != 0 || b.Dead != 0 {
 		t.Fatalf("after recovery %+v; want closed and reset", b)
 	}
-	if got := eventIDs(down.calls()[tripped+1:]); len(got) != 5 {
+	if got := deliveredEventIDs(down.calls()[tripped+1:]); len(got) != 5 {
 		t.Fatalf("after Retry now the receiver got %d distinct events; want 5", len(got))
 	}
 	if n := doc(t, h.get("/webhooks", c)).Find(`[data-testid="breaker"]`).Length(); n != 0 {
