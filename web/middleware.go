@@ -121,17 +121,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.Logger.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-				// Each side answers in its own shape, the token endpoint
-				// in RFC 6749's.
-				err := fmt.Errorf("panic: %v", v)
-				switch {
-				case r.URL.Path == "/oauth/token":
-					s.API.WriteOAuthError(w, r, err)
-				case isAPIPath(r.URL.Path):
-					s.API.WriteError(w, r, err)
-				default:
-					s.fail(w, r, err)
-				}
+				s.answerError(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(w, r)

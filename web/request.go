@@ -43,14 +43,7 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request) bool {
 func (s *server) refuseBadText(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.badText(mux, r); err != nil {
-			switch {
-			case r.URL.Path == "/oauth/token":
-				s.API.WriteOAuthError(w, r, err)
-			case isAPIPath(r.URL.Path):
-				s.API.WriteError(w, r, err)
-			default:
-				s.fail(w, r, err)
-			}
+			s.answerError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -126,4 +119,18 @@ func (s *server) clientAddress(next http.Handler) http.Handler {
 		ip := api.ClientIP(r, s.Config.TrustedProxies)
 		next.ServeHTTP(w, r.WithContext(api.WithClientIP(r.Context(), ip)))
 	})
+}
+
+// answerError answers err in the shape of the side the request is on: the
+// token endpoint in RFC 6749's, the API in its envelope, the portal with a
+// page.
+func (s *server) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case r.URL.Path == "/oauth/token":
+		s.API.WriteOAuthError(w, r, err)
+	case isAPIPath(r.URL.Path):
+		s.API.WriteError(w, r, err)
+	default:
+		s.fail(w, r, err)
+	}
 }
