@@ -52,7 +52,8 @@ func TestCustomerOAuthOnBehalf(t *testing.T) {
 		{"without the scope", c.ID.String(), plain, 403, ""},
 		{"a customer token", c.ID.String(), tok, 403, ""},
 		{"an unknown customer", "7d0c62f2-0000-4000-8000-000000000000", admin, 404, "CUSTOMER_NOT_FOUND"},
-		{"not a uuid", "x%00y", admin, 404, "CUSTOMER_NOT_FOUND"},
+		{"not a uuid", "x-y", admin, 404, "CUSTOMER_NOT_FOUND"},
+		{"a NUL in the id", "x%00y", admin, 400, "INVALID_REQUEST"}, // bad text is refused before any look-up
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
