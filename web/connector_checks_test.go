@@ -56,6 +56,9 @@ func TestConnectorChecksPauseAfterFailures(t *testing.T) {
 		t.Fatalf("%d calls; want 3, none while paused", n)
 	}
 	d := doc(t, h.get(page, mc))
+	if d.Find(`[data-testid="checks-paused"] time[datetime]`).Length() != 1 {
+		t.Errorf("the next check's time is not shown as a time")
+	}
 	if got := text(d, `[data-testid="checks-paused"]`); !strings.Contains(got, "after 3 failures") || !strings.Contains(got, "next check") {
 		t.Fatalf("paused shown as %q", got)
 	}

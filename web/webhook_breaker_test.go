@@ -130,11 +130,12 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	// (The demo tenant may hold other tests' subscriptions: only this
 	// test's two rows count.)
 	list := doc(t, h.get("/webhooks", c))
-	rowOf := func(u string) *goquery.Selection {
+	rowIn := func(list *goquery.Document, u string) *goquery.Selection {
 		return list.Find(`[data-testid="subscription-row"]`).FilterFunction(func(_ int, r *goquery.Selection) bool {
 			return strings.TrimSpace(r.Find("a").First().Text()) == u
 		})
 	}
+	rowOf := func(u string) *goquery.Selection { return rowIn(list, u) }
 	if n := rowOf(downURL).Find(`[data-testid="breaker"]`).Length(); n != 1 {
 		t.Fatalf("the paused endpoint shows %d breaker notes; want 1", n)
 	}
@@ -191,8 +192,8 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	if got := deliveredEventIDs(down.calls()[tripped+1:]); len(got) != 5 {
 		t.Fatalf("after Retry now the receiver got %d distinct events; want 5", len(got))
 	}
-	if n := doc(t, h.get("/webhooks", c)).Find(`[data-testid="breaker"]`).Length(); n != 0 {
-		t.Fatalf("%d endpoints still shown paused", n)
+	if n := rowIn(doc(t, h.get("/webhooks", c)), downURL).Find(`[data-testid="breaker"]`).Length(); n != 0 {
+		t.Fatalf("the recovered endpoint is still shown paused (%d notes)", n)
 	}
 	for action, want := range map[string]int{"webhook.subscription.paused": 2, "webhook.subscription.retried": 1, "webhook.subscription.resumed": 1} {
 		var n int

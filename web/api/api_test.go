@@ -2,9 +2,9 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -312,7 +312,7 @@ func TestIdempotency(t *testing.T) {
 
 	// A failure on our side lets the key be used again.
 	fail := f.api.Guard("scope:customers:write", f.api.Idempotent(MaxBody, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.api.WriteError(w, r, context.DeadlineExceeded)
+		f.api.WriteError(w, r, errors.New("api test: the handler failed"))
 	})))
 	key = uuid.NewString()
 	if rec, _ := f.call(t, fail, "POST", headers(key), `{}`); rec.Code != 500 {
