@@ -2,6 +2,7 @@ package web
 
 import (
 	"testing"
+	"time"
 
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -30,8 +31,16 @@ func TestAutomaticActivation(t *testing.T) {
 		t.Fatalf("upload: %d %v", resp.StatusCode, out)
 	}
 	h.waitStatus(own, tok, vr, "APPROVED")
-	_, got := h.apiCall("GET", api.Prefix+"/customers/"+cust, own.Slug, tok, "", nil)
-	c := got["data"].(map[string]any)
+	// The activation follows the approval's commit in the same job (the
+	// approval stands even if the activation fails), so it is waited for.
+	var c map[string]any
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, got := h.apiCall("GET", api.Prefix+"/customers/"+cust, own.Slug, tok, "", nil)
+		c = got["data"].(map[string]any)
+		if c["status"] == "ACTIVE" || time.Now().After(deadline) {
+			break
+		}
+	}
 	if c["status"] != "ACTIVE" || c["permission"] != "SEND-AND-RECEIVE" {
 		t.Fatalf("after approval the customer is %v / %v; want ACTIVE by automatic activation", c["status"], c["permission"])
 	}
