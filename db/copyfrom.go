@@ -73,6 +73,8 @@ func (r iteratorForCopyScreeningEntries) Values() ([]interface{}, error) {
 		r.rows[0].Programs,
 		r.rows[0].Remarks,
 		r.rows[0].ContentHash,
+		r.rows[0].Identifiers,
+		r.rows[0].ListedOn,
 	}, nil
 }
 
@@ -81,5 +83,5 @@ func (r iteratorForCopyScreeningEntries) Err() error {
 }
 
 func (q *Queries) CopyScreeningEntries(ctx context.Context, arg []CopyScreeningEntriesParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"screening_entries"}, []string{"version_id", "source_entry_id", "type", "primary_name", "aliases", "dates_of_birth", "countries", "programs", "remarks", "content_hash"}, &iteratorForCopyScreeningEntries{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"screening_entries"}, []string{"version_id", "source_entry_id", "type", "primary_name", "aliases", "dates_of_birth", "countries", "programs", "remarks", "content_hash", "identifiers", "listed_on"}, &iteratorForCopyScreeningEntries{rows: arg})
 }

@@ -558,6 +558,8 @@ type ScreeningEntry struct {
 	Programs      []string
 	Remarks       string
 	ContentHash   []byte
+	Identifiers   []string
+	ListedOn      string
 }
 
 type ScreeningEntryChange struct {

@@ -30,6 +30,8 @@ type CopyScreeningEntriesParams struct {
 	Programs      []string
 	Remarks       string
 	ContentHash   []byte
+	Identifiers   []string
+	ListedOn      string
 }
 
 const countOpenScreeningHits = `-- name: CountOpenScreeningHits :one
@@ -765,7 +767,7 @@ func (q *Queries) OldestOpenScreeningHit(ctx context.Context, tenantID uuid.UUID
 }
 
 const screeningChangedEntries = `-- name: ScreeningChangedEntries :many
-SELECT e.version_id, e.source_entry_id, e.type, e.primary_name, e.aliases, e.dates_of_birth, e.countries, e.programs, e.remarks, e.content_hash FROM screening_entries e
+SELECT e.version_id, e.source_entry_id, e.type, e.primary_name, e.aliases, e.dates_of_birth, e.countries, e.programs, e.remarks, e.content_hash, e.identifiers, e.listed_on FROM screening_entries e
 JOIN screening_entry_changes c ON c.version_id = e.version_id AND c.source_entry_id = e.source_entry_id
 WHERE e.version_id = $1 AND c.change IN ('ADDED', 'CHANGED')
 ORDER BY e.source_entry_id
@@ -792,6 +794,8 @@ func (q *Queries) ScreeningChangedEntries(ctx context.Context, versionID uuid.UU
 			&i.Programs,
 			&i.Remarks,
 			&i.ContentHash,
+			&i.Identifiers,
+			&i.ListedOn,
 		); err != nil {
 			return nil, err
 		}
@@ -804,7 +808,7 @@ func (q *Queries) ScreeningChangedEntries(ctx context.Context, versionID uuid.UU
 }
 
 const screeningEntriesByIDs = `-- name: ScreeningEntriesByIDs :many
-SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash FROM screening_entries WHERE version_id = $1 AND source_entry_id = ANY($2::text[])
+SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash, identifiers, listed_on FROM screening_entries WHERE version_id = $1 AND source_entry_id = ANY($2::text[])
 `
 
 type ScreeningEntriesByIDsParams struct {
@@ -832,6 +836,8 @@ func (q *Queries) ScreeningEntriesByIDs(ctx context.Context, arg ScreeningEntrie
 			&i.Programs,
 			&i.Remarks,
 			&i.ContentHash,
+			&i.Identifiers,
+			&i.ListedOn,
 		); err != nil {
 			return nil, err
 		}
@@ -844,7 +850,7 @@ func (q *Queries) ScreeningEntriesByIDs(ctx context.Context, arg ScreeningEntrie
 }
 
 const screeningEntriesOfVersion = `-- name: ScreeningEntriesOfVersion :many
-SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash FROM screening_entries WHERE version_id = $1 ORDER BY source_entry_id
+SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash, identifiers, listed_on FROM screening_entries WHERE version_id = $1 ORDER BY source_entry_id
 `
 
 func (q *Queries) ScreeningEntriesOfVersion(ctx context.Context, versionID uuid.UUID) ([]ScreeningEntry, error) {
@@ -867,6 +873,8 @@ func (q *Queries) ScreeningEntriesOfVersion(ctx context.Context, versionID uuid.
 			&i.Programs,
 			&i.Remarks,
 			&i.ContentHash,
+			&i.Identifiers,
+			&i.ListedOn,
 		); err != nil {
 			return nil, err
 		}
@@ -880,7 +888,7 @@ func (q *Queries) ScreeningEntriesOfVersion(ctx context.Context, versionID uuid.
 
 const screeningEntry = `-- name: ScreeningEntry :one
 
-SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash FROM screening_entries WHERE version_id = $1 AND source_entry_id = $2
+SELECT version_id, source_entry_id, type, primary_name, aliases, dates_of_birth, countries, programs, remarks, content_hash, identifiers, listed_on FROM screening_entries WHERE version_id = $1 AND source_entry_id = $2
 `
 
 type ScreeningEntryParams struct {
@@ -903,6 +911,8 @@ func (q *Queries) ScreeningEntry(ctx context.Context, arg ScreeningEntryParams) 
 		&i.Programs,
 		&i.Remarks,
 		&i.ContentHash,
+		&i.Identifiers,
+		&i.ListedOn,
 	)
 	return i, err
 }

@@ -53,9 +53,11 @@ WHERE id = @id AND status = 'CURRENT';
 
 -- name: CopyScreeningEntries :copyfrom
 INSERT INTO screening_entries (version_id, source_entry_id, type, primary_name, aliases,
-                               dates_of_birth, countries, programs, remarks, content_hash)
+                               dates_of_birth, countries, programs, remarks, content_hash,
+                               identifiers, listed_on)
 VALUES (@version_id, @source_entry_id, @type, @primary_name, @aliases,
-        @dates_of_birth, @countries, @programs, @remarks, @content_hash);
+        @dates_of_birth, @countries, @programs, @remarks, @content_hash,
+        @identifiers, @listed_on);
 
 -- name: ScreeningEntryHashes :many
 SELECT source_entry_id, content_hash FROM screening_entries WHERE version_id = @version_id;

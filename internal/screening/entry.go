@@ -41,6 +41,11 @@ type Entry struct {
 	Countries    []string // ISO 3166-1 alpha-2
 	Programs     []string
 	Remarks      string
+	// Identifiers are the documents and codes the list gives the entry.
+	Identifiers []Identifier
+	// ListedOn is the date the publisher listed the entry (ISO 8601,
+	// possibly partial), when the list says.
+	ListedOn string
 }
 
 // Hash is the entry's content hash: any change to a name, alias, date,
@@ -64,6 +69,14 @@ func (e Entry) Hash() []byte {
 	list(e.Countries)
 	list(e.Programs)
 	field(e.Remarks)
+	// Fields added after the first lists were loaded count only when set,
+	// so that an entry without them hashes as it always did.
+	if len(e.Identifiers) > 0 {
+		list(identifierStrings(e.Identifiers))
+	}
+	if e.ListedOn != "" {
+		field(e.ListedOn)
+	}
 	return h.Sum(nil)
 }
 
@@ -78,6 +91,8 @@ func (e *Entry) tidy() {
 	e.DatesOfBirth = uniqueNonEmpty(e.DatesOfBirth, strings.TrimSpace)
 	e.Countries = uniqueNonEmpty(e.Countries, strings.TrimSpace)
 	e.Programs = uniqueNonEmpty(e.Programs, strings.TrimSpace)
+	e.Identifiers = tidyIdentifiers(e.Identifiers)
+	e.ListedOn = strings.TrimSpace(e.ListedOn)
 }
 
 func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }

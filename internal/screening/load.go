@@ -182,6 +182,7 @@ func (s *Service) LoadParsed(ctx context.Context, p Parsed, opts LoadOptions) (L
 				VersionID: v.ID, SourceEntryID: e.ID, Type: string(e.Type), PrimaryName: e.Name,
 				Aliases: nonNil(e.Aliases), DatesOfBirth: nonNil(e.DatesOfBirth), Countries: nonNil(e.Countries),
 				Programs: nonNil(e.Programs), Remarks: e.Remarks, ContentHash: hashes[i],
+				Identifiers: nonNil(identifierStrings(e.Identifiers)), ListedOn: e.ListedOn,
 			})
 			if len(rows) == copyBatch || i == len(p.Entries)-1 {
 				if _, err := q.CopyScreeningEntries(ctx, rows); err != nil {

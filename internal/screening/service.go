@@ -242,6 +242,7 @@ func entriesFromRows(rows []db.ScreeningEntry) []Entry {
 		out[i] = Entry{
 			ID: r.SourceEntryID, Type: EntryType(r.Type), Name: r.PrimaryName, Aliases: r.Aliases,
 			DatesOfBirth: r.DatesOfBirth, Countries: r.Countries, Programs: r.Programs, Remarks: r.Remarks,
+			Identifiers: parseIdentifierStrings(r.Identifiers), ListedOn: r.ListedOn,
 		}
 	}
 	return out
