@@ -46,6 +46,55 @@ func (q *Queries) RateLimitHit(ctx context.Context, arg RateLimitHitParams) (Rat
 	return i, err
 }
 
+const rateLimitHitMany = `-- name: RateLimitHitMany :many
+SELECT k.ord::int AS ord, r.hits::int AS hits, r.window_end::timestamptz AS window_end
+FROM unnest($1::text[]) WITH ORDINALITY AS k(key, ord)
+CROSS JOIN LATERAL rate_limit_hit($2::uuid, k.key, ($3::int[])[k.ord], $4::int, $5::timestamptz) r
+ORDER BY k.ord
+`
+
+type RateLimitHitManyParams struct {
+	Keys          []string
+	TenantID      uuid.UUID
+	WindowSeconds []int32
+	Hits          int32
+	Now           time.Time
+}
+
+type RateLimitHitManyRow struct {
+	Ord       int32
+	Hits      int32
+	WindowEnd time.Time
+}
+
+// RateLimitHit for several keys of one tenant in one statement, in the
+// order given.
+func (q *Queries) RateLimitHitMany(ctx context.Context, arg RateLimitHitManyParams) ([]RateLimitHitManyRow, error) {
+	rows, err := q.db.Query(ctx, rateLimitHitMany,
+		arg.Keys,
+		arg.TenantID,
+		arg.WindowSeconds,
+		arg.Hits,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RateLimitHitManyRow{}
+	for rows.Next() {
+		var i RateLimitHitManyRow
+		if err := rows.Scan(&i.Ord, &i.Hits, &i.WindowEnd); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const tenantRateLimits = `-- name: TenantRateLimits :one
 SELECT rate_limits FROM tenant_settings WHERE tenant_id = $1
 `

@@ -59,6 +59,8 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	}
 	meters := metrics.New(mo)
 	tenants := tenant.NewService(pool)
+	limiter := ratelimit.New(pool, now)
+	tenants.OnForget(limiter.Forget)
 	keys := credential.NewKeyRing(pool, cfg.FieldKeys, cfg.PublicURL.String(), now)
 	clients := credential.NewAPIClients(pool, keys)
 	customers := customer.NewService(pool, now)
@@ -133,7 +135,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
 			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring,
-			Limiter: ratelimit.New(pool, now), Metrics: meters}),
+			Limiter: limiter, Metrics: meters}),
 	}
 }
 

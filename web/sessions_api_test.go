@@ -61,6 +61,7 @@ func (h *harness) settings(set string) {
 	if _, err := pool.Exec(h.t.Context(), "UPDATE tenant_settings SET "+set+" WHERE tenant_id = $1", h.tenant.ID); err != nil {
 		h.t.Fatal(err)
 	}
+	h.s.Tenants.Forget(h.tenant.ID) // as the preferences page does after a change
 }
 
 func (h *harness) login(email, password string) (*http.Response, map[string]any) {

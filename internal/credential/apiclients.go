@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -118,7 +119,14 @@ type APIClients struct {
 	StatusTTL time.Duration
 	status    sync.Map // uuid.UUID → clientStatus
 	revoked   sync.Map // uuid.UUID → struct{}: revoked here; never active again
+	// tenants remembers the tenant of client ids seen: a client never
+	// moves to another tenant, so the answer never goes stale.
+	tenants     sync.Map // string → uuid.UUID
+	tenantsSize atomic.Int64
 }
+
+// maxRememberedClients bounds the client ids TenantOf remembers.
+const maxRememberedClients = 100_000
 
 type clientStatus struct {
 	active  bool
@@ -378,6 +386,9 @@ func (s *APIClients) Token(ctx context.Context, clientID, secret string, request
 // uuid.Nil when there is none (or it cannot be read): the tenant whose
 // rate limits a token request is held to.
 func (s *APIClients) TenantOf(ctx context.Context, clientID string) uuid.UUID {
+	if t, ok := s.tenants.Load(clientID); ok {
+		return t.(uuid.UUID)
+	}
 	var row db.APIClientForTokenRow
 	err := db.OneStatement(ctx, s.pool, uuid.Nil, func(q *db.Queries) error {
 		var err error
@@ -386,6 +397,11 @@ func (s *APIClients) TenantOf(ctx context.Context, clientID string) uuid.UUID {
 	})
 	if err != nil {
 		return uuid.Nil
+	}
+	if s.tenantsSize.Load() < maxRememberedClients {
+		if _, loaded := s.tenants.LoadOrStore(clientID, row.TenantID); !loaded {
+			s.tenantsSize.Add(1)
+		}
 	}
 	return row.TenantID
 }

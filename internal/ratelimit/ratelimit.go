@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -141,6 +142,15 @@ func NewKey(tenant uuid.UUID, kind, value string, limit Limit) Key {
 type Limiter struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	// LimitsTTL is how long a tenant's limits are remembered: a change
+	// made on the preferences page takes effect on every server within it.
+	LimitsTTL time.Duration
+	limits    sync.Map // uuid.UUID → cachedLimits
+}
+
+type cachedLimits struct {
+	l       Limits
+	expires time.Time
 }
 
 // New returns a limiter on pool; now is the clock (time.Now when nil).
@@ -148,7 +158,7 @@ func New(pool *pgxpool.Pool, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{pool: pool, now: now}
+	return &Limiter{pool: pool, now: now, LimitsTTL: 5 * time.Second}
 }
 
 // Limits are tenant's limits; the defaults for uuid.Nil or a tenant
@@ -157,59 +167,111 @@ func (l *Limiter) Limits(ctx context.Context, tenant uuid.UUID) (Limits, error) 
 	if tenant == uuid.Nil {
 		return Defaults(), nil
 	}
+	if c, ok := l.limits.Load(tenant); ok && time.Now().Before(c.(cachedLimits).expires) {
+		return c.(cachedLimits).l, nil
+	}
 	var raw []byte
 	err := db.OneStatement(ctx, l.pool, tenant, func(q *db.Queries) error {
 		var err error
 		raw, err = q.TenantRateLimits(ctx, tenant)
 		return err
 	})
-	if db.IsNotFound(err) {
-		return Defaults(), nil
-	}
-	if err != nil {
+	var limits Limits
+	switch {
+	case db.IsNotFound(err):
+		limits = Defaults()
+	case err != nil:
 		return Limits{}, fmt.Errorf("ratelimit: limits: %w", err)
+	default:
+		limits = LimitsFrom(raw)
 	}
-	return LimitsFrom(raw), nil
+	if l.LimitsTTL > 0 {
+		l.limits.Store(tenant, cachedLimits{l: limits, expires: time.Now().Add(l.LimitsTTL)})
+	}
+	return limits, nil
 }
 
-func (l *Limiter) hit(ctx context.Context, k Key, n int) (db.RateLimitHitRow, error) {
-	var row db.RateLimitHitRow
-	err := db.OneStatement(ctx, l.pool, k.Tenant, func(q *db.Queries) error {
-		var err error
-		row, err = q.RateLimitHit(ctx, db.RateLimitHitParams{TenantID: k.Tenant, Key: k.Name,
-			WindowSeconds: int32(max(k.Limit.WindowSeconds, 1)), Hits: int32(n), Now: l.now()})
-		return err
-	})
-	return row, err
+// Forget drops the limits remembered of tenant: the next request reads
+// them again.
+func (l *Limiter) Forget(tenant uuid.UUID) { l.limits.Delete(tenant) }
+
+// hit adds n to each key's window (0 only reads them) and returns the
+// windows in the order of keys: one statement per tenant among the keys
+// (a request's keys share one).
+func (l *Limiter) hit(ctx context.Context, keys []Key, n int) ([]db.RateLimitHitManyRow, error) {
+	out := make([]db.RateLimitHitManyRow, len(keys))
+	done := make([]bool, len(keys))
+	for i := range keys {
+		if done[i] {
+			continue
+		}
+		tenant := keys[i].Tenant
+		var idx []int
+		p := db.RateLimitHitManyParams{TenantID: tenant, Hits: int32(n), Now: l.now()}
+		for j := i; j < len(keys); j++ {
+			if !done[j] && keys[j].Tenant == tenant {
+				done[j] = true
+				idx = append(idx, j)
+				p.Keys = append(p.Keys, keys[j].Name)
+				p.WindowSeconds = append(p.WindowSeconds, int32(max(keys[j].Limit.WindowSeconds, 1)))
+			}
+		}
+		var rows []db.RateLimitHitManyRow
+		err := db.OneStatement(ctx, l.pool, tenant, func(q *db.Queries) error {
+			var err error
+			rows, err = q.RateLimitHitMany(ctx, p)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) != len(idx) {
+			return nil, fmt.Errorf("ratelimit: %d windows for %d keys", len(rows), len(idx))
+		}
+		for k, row := range rows {
+			out[idx[k]] = row
+		}
+	}
+	return out, nil
 }
 
 // Check refuses with RATE_LIMITED, and the time until the window ends,
 // when any key already holds its limit of failures; it counts nothing.
 func (l *Limiter) Check(ctx context.Context, keys ...Key) error {
-	for _, k := range keys {
-		row, err := l.hit(ctx, k, 0)
-		if err != nil {
-			return fmt.Errorf("ratelimit: check: %w", err)
-		}
-		if int(row.Hits) >= k.Limit.Max {
-			wait := row.WindowEnd.Sub(l.now())
+	_, err := l.CheckWhich(ctx, keys...)
+	return err
+}
+
+// CheckWhich is Check, also returning the key that is over its limit.
+func (l *Limiter) CheckWhich(ctx context.Context, keys ...Key) (Key, error) {
+	if len(keys) == 0 {
+		return Key{}, nil
+	}
+	rows, err := l.hit(ctx, keys, 0)
+	if err != nil {
+		return Key{}, fmt.Errorf("ratelimit: check: %w", err)
+	}
+	for i, k := range keys {
+		if int(rows[i].Hits) >= k.Limit.Max {
+			wait := rows[i].WindowEnd.Sub(l.now())
 			if wait < time.Second {
 				wait = time.Second
 			}
-			return apperr.New(apperr.RateLimited, "too many failed attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second)).
+			return k, apperr.New(apperr.RateLimited, "too many failed attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second)).
 				WithAPI("RATE_LIMITED").WithRetryAfter(wait)
 		}
 	}
-	return nil
+	return Key{}, nil
 }
 
 // Fail counts one failure against each key.
 func (l *Limiter) Fail(ctx context.Context, keys ...Key) error {
+	if len(keys) == 0 {
+		return nil
+	}
 	ctx = context.WithoutCancel(ctx) // a caller who hangs up still counts
-	for _, k := range keys {
-		if _, err := l.hit(ctx, k, 1); err != nil {
-			return fmt.Errorf("ratelimit: count: %w", err)
-		}
+	if _, err := l.hit(ctx, keys, 1); err != nil {
+		return fmt.Errorf("ratelimit: count: %w", err)
 	}
 	return nil
 }

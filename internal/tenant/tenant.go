@@ -46,7 +46,14 @@ type Service struct {
 	pool  *pgxpool.Pool
 	cache sync.Map // ref (slug or id) → cached
 	ttl   time.Duration
+	// forgetters are told when a tenant's settings changed here, so that
+	// caches of other services drop what they keep of it.
+	forgetters []func(uuid.UUID)
 }
+
+// OnForget registers f to be called whenever Forget is: f drops what its
+// service keeps of the tenant. Call it while wiring, before serving.
+func (s *Service) OnForget(f func(uuid.UUID)) { s.forgetters = append(s.forgetters, f) }
 
 type cached struct {
 	t       Tenant
@@ -96,6 +103,9 @@ func (s *Service) Resolve(ctx context.Context, ref string) (Tenant, error) {
 
 // Forget drops a tenant from the resolution cache after it changed.
 func (s *Service) Forget(id uuid.UUID) {
+	for _, f := range s.forgetters {
+		f(id)
+	}
 	s.cache.Range(func(k, v any) bool {
 		if v.(cached).t.ID == id {
 			s.cache.Delete(k)

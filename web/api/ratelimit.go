@@ -44,15 +44,10 @@ func (a *API) rateLimited(w http.ResponseWriter, r *http.Request, answer func(er
 	if a.Limiter == nil {
 		return false
 	}
-	var err error
-	for _, k := range keys {
-		if err = a.Limiter.Check(r.Context(), k); err != nil {
-			if apperr.CodeOf(err) == apperr.RateLimited {
-				kind, _, _ := strings.Cut(k.Name, ":")
-				a.Metrics.RateLimited(kind)
-			}
-			break
-		}
+	k, err := a.Limiter.CheckWhich(r.Context(), keys...)
+	if err != nil && apperr.CodeOf(err) == apperr.RateLimited {
+		kind, _, _ := strings.Cut(k.Name, ":")
+		a.Metrics.RateLimited(kind)
 	}
 	if err == nil {
 		return false
