@@ -25,7 +25,12 @@ import (
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Run(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childServeEnv) == "1" { // a server process of a crash or instances test
+		os.Exit(childServe())
+	}
+	os.Exit(dbtest.Run(m))
+}
 
 // projectRoot is the folder with go.mod (and node_modules).
 func projectRoot(t *testing.T) string {
