@@ -213,7 +213,7 @@ func TestCrashSafetyUnderSIGKILL(t *testing.T) {
 		ref := "crash-" + uuid.NewString()[:12]
 		status, out := call(ctx, "/aml/transactions/screen", map[string]any{"customerId": c, "transactionId": ref, "type": "TRANSFER",
 			"direction": "OUT", "amount": fmt.Sprintf("%d.00", 50+rand.IntN(900)), "currency": "EUR", "channel": "MOBILE",
-			"timestamp": time.Now().UTC().Format(time.RFC3339),
+			"timestamp":    time.Now().UTC().Format(time.RFC3339),
 			"counterparty": map[string]any{"name": "Quick Cash Ltd", "country": "DE", "account": "DE89370400440532013000"}})
 		if status == 0 {
 			return
