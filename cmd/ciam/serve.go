@@ -118,8 +118,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 		logger.Info("publishing events to NATS", slog.String("stream", cfg.NATS.Stream), slog.String("subjects", cfg.NATS.SubjectPrefix+".>"))
 	}
 	// Lists loaded by another process (the command line, another server)
-	// come into use here within the interval.
-	go deps.Screening.Watch(ctx, 30*time.Second, func(err error) {
+	// come into use here within SCREENING_REFRESH.
+	go deps.Screening.Watch(ctx, cfg.ScreeningRefresh, func(err error) {
 		logger.Warn("screening lists could not be refreshed", slog.Any("error", err))
 	})
 	srv := &http.Server{

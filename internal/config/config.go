@@ -47,6 +47,9 @@ type Config struct {
 	// JobRescueAfter is how long a job may stay running before the queue
 	// takes it for stuck (its worker killed) and runs it again.
 	JobRescueAfter time.Duration
+	// ScreeningRefresh is how often a server looks for screening lists
+	// loaded by another process (the command line, another server).
+	ScreeningRefresh time.Duration
 	// DebugAddr, when set, is a loopback address serving Go's profiler.
 	DebugAddr string
 	// MetricsAddr, when set, is the address serving /metrics for
@@ -152,6 +155,7 @@ var Vars = []Var{
 	{Name: "DEBUG_ADDR", Doc: "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler at /debug/pprof/ for performance work; empty serves nothing"},
 	{Name: "METRICS_ADDR", Doc: "address (e.g. 127.0.0.1:9090, or an interface only Prometheus reaches) serving Prometheus metrics at /metrics, apart from HTTP_ADDR so they are not public; empty serves nothing"},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Doc: "how long in-flight requests get to finish after SIGTERM"},
+	{Name: "SCREENING_REFRESH", Default: "30s", Doc: "how often a server looks for screening lists loaded by another process (the command line, another server behind the same load balancer): a list loaded anywhere is used by every server within this time; at least 1s"},
 	{Name: "JOB_RESCUE_AFTER", Default: "2m", Doc: "a background job still running this long after it started, whose worker was killed or lost its database, is run again (or given up after its last attempt); at least 1m, the time-out of most jobs; a job with a longer time-out of its own (re-screening 30m, an AML shadow run 1h) is rescued only once that has passed"},
 	{Name: "TLS_CERT_FILE", Doc: "PEM certificate (with its chain) the server listens with over TLS on HTTP_ADDR; empty: plain HTTP, for a proxy that ends TLS"},
 	{Name: "TLS_KEY_FILE", Doc: "PEM private key of TLS_CERT_FILE; required with it"},
@@ -322,6 +326,9 @@ func Load(getenv func(string) string) (Config, error) {
 	// (internal/jobs.JobTimeout): jobs would be run twice while working.
 	if c.JobRescueAfter = duration("JOB_RESCUE_AFTER"); c.JobRescueAfter > 0 && c.JobRescueAfter < time.Minute {
 		bad("JOB_RESCUE_AFTER", "want at least 1m, the time-out of a job, got %q", get("JOB_RESCUE_AFTER"))
+	}
+	if c.ScreeningRefresh = duration("SCREENING_REFRESH"); c.ScreeningRefresh > 0 && c.ScreeningRefresh < time.Second {
+		bad("SCREENING_REFRESH", "want at least 1s, got %q", get("SCREENING_REFRESH"))
 	}
 	if c.DebugAddr = get("DEBUG_ADDR"); c.DebugAddr != "" {
 		host, _, err := net.SplitHostPort(c.DebugAddr)

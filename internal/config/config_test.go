@@ -218,3 +218,22 @@ func TestJobRescueAfter(t *testing.T) {
 		}
 	}
 }
+
+// SCREENING_REFRESH defaults to 30s and is at least a second.
+func TestScreeningRefresh(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil || c.ScreeningRefresh != 30*time.Second {
+		t.Fatalf("default: %v %v; want 30s", c.ScreeningRefresh, err)
+	}
+	m := valid()
+	m["SCREENING_REFRESH"] = "2s"
+	if c, err := Load(env(m)); err != nil || c.ScreeningRefresh != 2*time.Second {
+		t.Fatalf("2s: %v %v", c.ScreeningRefresh, err)
+	}
+	for _, bad := range []string{"500ms", "often", "0s"} {
+		m["SCREENING_REFRESH"] = bad
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "SCREENING_REFRESH:") {
+			t.Errorf("SCREENING_REFRESH=%s: %v; want an error naming it", bad, err)
+		}
+	}
+}
