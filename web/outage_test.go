@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -172,6 +174,9 @@ type outcome struct {
 	retryAfter string
 	customerID string
 	err        error
+	// done is when the answer came, took how long it took.
+	done time.Time
+	took time.Duration
 }
 
 // TestDatabaseOutage takes the database away under a light load of
@@ -192,7 +197,9 @@ func TestDatabaseOutage(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("X-Tenant-ID", h.tenant.Slug)
+		began := time.Now()
 		resp, err := client.Do(req)
+		o.done, o.took = time.Now(), time.Since(began)
 		if err != nil {
 			o.err = err
 			return o
@@ -286,8 +293,17 @@ func TestDatabaseOutage(t *testing.T) {
 	fwd.cut()
 	before := count()
 	// The database stays away a few seconds, long enough for connections
-	// to be retried and time-outs to matter.
-	time.Sleep(3 * time.Second)
+	// to be retried and time-outs to matter (CIAM_OUTAGE_SECONDS sets it;
+	// docs/load/outage.sh takes it away for 30).
+	away := 3 * time.Second
+	if v := os.Getenv("CIAM_OUTAGE_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("CIAM_OUTAGE_SECONDS=%q", v)
+		}
+		away = time.Duration(n) * time.Second
+	}
+	time.Sleep(away)
 	waitFor("calls during the outage", func() bool { return count() >= before+12 })
 	if got := readyz(); got != http.StatusServiceUnavailable {
 		t.Errorf("readyz during the outage = %d; want 503", got)
@@ -307,7 +323,9 @@ func TestDatabaseOutage(t *testing.T) {
 	during := count()
 
 	fwd.restore()
+	back := time.Now()
 	waitFor("readyz after the outage", func() bool { return readyz() == http.StatusOK })
+	readyAfter := time.Since(back)
 	// The server recovers by itself: calls succeed again without a restart.
 	waitFor("successful calls after the outage", func() bool {
 		mu.Lock()
@@ -344,7 +362,17 @@ func TestDatabaseOutage(t *testing.T) {
 	if unavailable == 0 {
 		t.Errorf("no call answered 503 during the outage (%d calls)", len(outcomes))
 	}
+	var slowest time.Duration
+	firstOK := time.Duration(-1)
+	for _, o := range outcomes[before:] {
+		slowest = max(slowest, o.took)
+		if firstOK < 0 && o.done.After(back) && (o.status == http.StatusCreated || o.status == http.StatusOK) {
+			firstOK = o.done.Sub(back)
+		}
+	}
 	t.Logf("%d calls: %d answered 503, %d registrations created", len(outcomes), unavailable, len(created))
+	t.Logf("outage figures: database away %s; slowest answer from the cut on %s (client time-out 10 s); /readyz 200 %s and the first success %s after it was back",
+		away, slowest.Round(time.Millisecond), readyAfter.Round(time.Millisecond), firstOK.Round(time.Millisecond))
 
 	// The queue recovers by itself too: its leader queues the periodic
 	// pump again and its workers run what is inserted after the outage.
