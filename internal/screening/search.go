@@ -139,6 +139,19 @@ const (
 // maxBoost is the most the factors can add to a name's score.
 const maxBoost = dobSameDay + countrySame
 
+// translitSim is the similarity of two words that differ only in how a
+// transliteration spells a letter (DZHOKHAR and JOKHAR, YURI and IURI).
+const translitSim = 0.95
+
+// shortWordLen is the length up to which a word is short: one letter
+// changed in a short word gives another name (KANG and WANG, MING and
+// YING), so two short words that differ pair only when they sound alike
+// or are at least shortWordMinJW alike.
+const (
+	shortWordLen   = 4
+	shortWordMinJW = 0.90
+)
+
 // wordSim compares two words. jw is their Jaro-Winkler similarity.
 // Particles and legal forms pair only with themselves. A single letter
 // pairs with a word it is the initial of when initials is true, which it is
@@ -156,14 +169,44 @@ func wordSim(q, c token, initials bool) (sim, jw float64, phonetic, initial bool
 		}
 		return 0, 0, false, false
 	}
-	jw = jaroWinkler(q.text, c.text)
+	jw = nameJW(q.text, c.text)
+	if q.translit != q.text || c.translit != c.text {
+		if q.translit == c.translit {
+			return max(jw, translitSim), jw, true, false
+		}
+		jw = max(jw, nameJW(q.translit, c.translit))
+	}
 	sim = jw
 	if len(q.phon) >= 2 && q.phon == c.phon && jw >= phoneticMinJW {
 		phonetic = true
 		sim = jw + (1-jw)*phoneticBoost
 	}
+	if len(q.text) <= shortWordLen && len(c.text) <= shortWordLen && q.phon != c.phon && jw < shortWordMinJW {
+		return 0, jw, false, false
+	}
 	return sim, jw, phonetic, false
 }
+
+// nameJW is the Jaro-Winkler similarity of two words, without the bonus
+// for a common prefix when one word is less than prefixMinShare of the
+// other's length: CORP is the start of CORPORACION, ABDUL of ABDALLAH, and
+// neither is the other name.
+func nameJW(a, b string) float64 {
+	short, long := len(a), len(b)
+	if short > long {
+		short, long = long, short
+	}
+	if short*prefixMinShareDen < long*prefixMinShareNum {
+		return jaro(a, b)
+	}
+	return jaroWinkler(a, b)
+}
+
+// prefixMinShare is prefixMinShareNum/prefixMinShareDen: 3/4.
+const (
+	prefixMinShareNum = 3
+	prefixMinShareDen = 4
+)
 
 // pairRec is a candidate pairing of the query's words q..q+qSpan-1 with
 // the name's words pos..pos+nSpan-1 (a span is 2 or 3 when words are read
@@ -206,6 +249,7 @@ type scratch struct {
 	best       []entryBest
 	near       []int32
 	matrix     []pairRec
+	chosen     []pairRec
 }
 
 // stampedSlot is a slot of the current search when its stamp is the
@@ -484,7 +528,7 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		return cmp.Compare(a.pos, b.pos)
 	})
 	var qUsed, nUsed uint32
-	var qCover, nCover float64
+	chosen := s.chosen[:0]
 	for _, r := range m {
 		qm, nm := spanMask(r.q, r.qSpan), spanMask(r.pos, r.nSpan)
 		if qUsed&qm != 0 || nUsed&nm != 0 {
@@ -492,17 +536,35 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		}
 		qUsed |= qm
 		nUsed |= nm
+		chosen = append(chosen, r)
+	}
+	crossed := crossedPairs(n, chosen)
+	var qCover, nCover float64
+	for i, r := range chosen {
 		qw, nw := spanWeight(p.toks, r.q, r.qSpan), spanWeight(n.toks, r.pos, r.nSpan)
-		qCover += float64(r.sim) * qw
-		nCover += float64(r.sim) * nw
+		if r.initial {
+			// An initial stands for a word without saying which: the
+			// word it pairs with counts no more than the initial does.
+			qw, nw = min(qw, nw), min(qw, nw)
+		}
+		sim := float64(r.sim)
+		if crossed&(1<<i) != 0 && !r.initial && sim < 1 {
+			// Words paired out of their order that are not the same
+			// word count their difference twice: HASSAN MAHMOUD is not
+			// MOHAMED HASSAN.
+			sim = max(0, 1-2*(1-sim))
+		}
+		qCover += sim * qw
+		nCover += sim * nw
 		if exp != nil {
 			exp.Pairs = append(exp.Pairs, TokenPair{
 				Query: spanText(p.toks, r.q, r.qSpan), Matched: spanText(n.toks, r.pos, r.nSpan),
 				JaroWinkler: round3(float64(r.jw)), Phonetic: r.phon, Initial: r.initial,
-				Similarity: round3(float64(r.sim)), Weight: round3(math.Min(qw, nw)),
+				Similarity: round3(sim), Weight: round3(math.Min(qw, nw)),
 			})
 		}
 	}
+	s.chosen = chosen
 	s.matrix = m
 	score := (qCover/p.wsum + nCover/n.wsum) / 2
 	if exp != nil {
@@ -531,6 +593,23 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		})
 	}
 	return score
+}
+
+// crossedPairs marks the pairs (bit i for chosen[i]) whose words stand in
+// the opposite order in the query and in the name read in its natural
+// order. Up to 32 pairs are looked at; names are shorter.
+func crossedPairs(n *indexedName, chosen []pairRec) uint32 {
+	var out uint32
+	for i := 0; i < len(chosen) && i < 32; i++ {
+		a := chosen[i]
+		for j := i + 1; j < len(chosen) && j < 32; j++ {
+			b := chosen[j]
+			if (a.q < b.q) != (n.natural(a.pos) < n.natural(b.pos)) {
+				out |= 1<<i | 1<<j
+			}
+		}
+	}
+	return out
 }
 
 // match applies the date of birth and country to an entry's best name
