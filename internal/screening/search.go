@@ -177,7 +177,7 @@ func wordSim(q, c token, initials bool) (sim, jw float64, phonetic, initial bool
 		jw = max(jw, nameJW(q.translit, c.translit))
 	}
 	sim = jw
-	if len(q.phon) >= 2 && q.phon == c.phon && jw >= phoneticMinJW {
+	if len(q.phon) >= 2 && q.phon == c.phon && jw >= phoneticMinJW && comparableLengths(q.text, c.text) {
 		phonetic = true
 		sim = jw + (1-jw)*phoneticBoost
 	}
@@ -192,14 +192,22 @@ func wordSim(q, c token, initials bool) (sim, jw float64, phonetic, initial bool
 // other's length: CORP is the start of CORPORACION, ABDUL of ABDALLAH, and
 // neither is the other name.
 func nameJW(a, b string) float64 {
+	if !comparableLengths(a, b) {
+		return jaro(a, b)
+	}
+	return jaroWinkler(a, b)
+}
+
+// comparableLengths says whether the shorter of a and b is at least
+// prefixMinShare of the longer. Words of very different lengths get
+// neither the prefix bonus nor the phonetic one: ABDUL and ABDALLAH share
+// a consonant skeleton and are two names.
+func comparableLengths(a, b string) bool {
 	short, long := len(a), len(b)
 	if short > long {
 		short, long = long, short
 	}
-	if short*prefixMinShareDen < long*prefixMinShareNum {
-		return jaro(a, b)
-	}
-	return jaroWinkler(a, b)
+	return short*prefixMinShareDen >= long*prefixMinShareNum
 }
 
 // prefixMinShare is prefixMinShareNum/prefixMinShareDen: 3/4.
@@ -426,11 +434,23 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 				continue
 			}
 			qm := spanMask(u.first, u.span)
+			single := sim
+			if u.span > 1 {
+				single = min(sim, splitSim(wi.words[id], p.toks[u.first:u.first+u.span]))
+			}
 			for _, post := range wi.postings[id] {
 				if u.span > 1 && post.span > 1 {
 					continue // two joined pairs say what their words say
 				}
 				if !allowed[post.list] {
+					continue
+				}
+				sim := single
+				if post.span > 1 {
+					toks := ix.names[post.name].toks
+					sim = min(sim, splitSim(u.tok, toks[post.pos:post.pos+post.span]))
+				}
+				if sim < pairMin {
 					continue
 				}
 				n := post.name
@@ -450,6 +470,59 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 			}
 		}
 	}
+}
+
+// splitSim checks a word against words it may be written together from
+// (ALHASSAN and AL HASSAN): the word is cut where the parts' lengths say,
+// give or take a letter, and each piece compared with its part. The best
+// cut's weakest piece is the similarity: ALHASSAN is AL HASSAN, not ALI
+// HASSAN (AL is a particle, ALI a name), and ABDUL is not ABU THALE.
+func splitSim(w token, parts []token) float64 {
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0
+	}
+	best := 0.0
+	var try func(from int, parts []token, worst float64)
+	try = func(from int, parts []token, worst float64) {
+		if len(parts) == 1 {
+			if from >= len(w.text) {
+				return
+			}
+			best = max(best, min(worst, pieceSim(w.text[from:], parts[0])))
+			return
+		}
+		l := len(parts[0].text)
+		for cut := from + l - 1; cut <= from+l+1; cut++ {
+			if cut <= from || cut >= len(w.text) {
+				continue
+			}
+			sim := pieceSim(w.text[from:cut], parts[0])
+			if min(worst, sim) <= best || sim < pairMin {
+				continue
+			}
+			try(cut, parts[1:], min(worst, sim))
+		}
+	}
+	try(0, parts, 1)
+	return best
+}
+
+// pieceSim compares a piece of a word written together with the word it
+// stands for. A piece is no word of its own, so it gets no phonetic help,
+// and a short one must be nearly the word: ALH is not ALI.
+func pieceSim(piece string, part token) float64 {
+	t := newToken(piece)
+	if t.text == part.text || t.translit == part.translit {
+		return 1
+	}
+	if t.kind == kindParticle || t.kind == kindLegal || part.kind == kindParticle || part.kind == kindLegal {
+		return 0
+	}
+	jw := nameJW(t.translit, part.translit)
+	if (len(piece) <= shortWordLen || len(part.text) <= shortWordLen) && jw < shortWordMinJW {
+		return 0
+	}
+	return jw
 }
 
 // upperBound is the most a candidate name could score: as if every word
@@ -550,9 +623,15 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		sim := float64(r.sim)
 		if crossed&(1<<i) != 0 && !r.initial && sim < 1 {
 			// Words paired out of their order that are not the same
-			// word count their difference twice: HASSAN MAHMOUD is not
-			// MOHAMED HASSAN.
-			sim = max(0, 1-2*(1-sim))
+			// word count their difference twice, and do not pair at all
+			// when only their sound made them pair: in HASSAN MAHMOUD,
+			// HASSAN is the given name, and MAHMOUD is not MOHAMED of
+			// "HASSAN, Mohamed".
+			if float64(r.jw) < pairMin {
+				sim = 0
+			} else {
+				sim = max(0, 1-2*(1-sim))
+			}
 		}
 		qCover += sim * qw
 		nCover += sim * nw
