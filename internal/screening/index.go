@@ -72,6 +72,10 @@ type indexedName struct {
 	// family name of "HASSAN, Mohamed"; 0 when the name is in its natural
 	// order.
 	familyFirst uint8
+	// thin is true for a name of one word and initials ("HASSAN, M"): an
+	// initial of it that pairs with a word counts as the whole word it
+	// leaves unknown, so that it cannot outweigh full names.
+	thin bool
 }
 
 // natural is the place of the name's word pos when the name is read in its
@@ -202,6 +206,16 @@ func (ix *Index) addEntry(list int32, e Entry) {
 				}
 			}
 		}
+		words, initials := 0, 0
+		for _, tok := range toks {
+			switch tok.kind {
+			case kindInitial:
+				initials++
+			case kindWord, kindGeneric:
+				words++
+			}
+		}
+		n.thin = words == 1 && initials > 0
 		ix.names = append(ix.names, n)
 		ix.weights = append(ix.weights, nameWeights{wsum: float32(n.wsum), looseW: float32(n.looseW)})
 	}

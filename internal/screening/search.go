@@ -613,12 +613,16 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 	}
 	crossed := crossedPairs(n, chosen)
 	var qCover, nCover float64
+	nWeight := n.wsum
 	for i, r := range chosen {
 		qw, nw := spanWeight(p.toks, r.q, r.qSpan), spanWeight(n.toks, r.pos, r.nSpan)
 		if r.initial {
 			// An initial stands for a word without saying which: the
 			// word it pairs with counts no more than the initial does.
 			qw, nw = min(qw, nw), min(qw, nw)
+			if n.thin && n.toks[r.pos].kind == kindInitial {
+				nWeight += weightWord - weightInitial
+			}
 		}
 		sim := float64(r.sim)
 		if crossed&(1<<i) != 0 && !r.initial && sim < 1 {
@@ -645,7 +649,7 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 	}
 	s.chosen = chosen
 	s.matrix = m
-	score := (qCover/p.wsum + nCover/n.wsum) / 2
+	score := (qCover/p.wsum + nCover/nWeight) / 2
 	if exp != nil {
 		exp.MatchedName = n.text
 		exp.NameKind = "PRIMARY"
@@ -667,7 +671,7 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		exp.Factors = append(exp.Factors, Factor{
 			Factor: "name",
 			Detail: "share of the query's words paired " + ftoa(qCover/p.wsum) +
-				", of the matched name's words " + ftoa(nCover/n.wsum) + "; the name scores their mean",
+				", of the matched name's words " + ftoa(nCover/nWeight) + "; the name scores their mean",
 			Contribution: round3(score),
 		})
 	}
