@@ -147,9 +147,15 @@ func (q quality) fpRate() float64 { return float64(q.fp) / float64(q.negatives) 
 // a false positive when that entry is among them, and a clean name (a
 // non-match with no entry: a name no list holds) when anything is.
 func measure(ix *Index, cases []labelledCase, opts SearchOptions) quality {
+	return measureWith(func(q Query) []Match { return ix.Search(q, opts) }, cases)
+}
+
+// measureWith is measure with any search: the index's, or the service's
+// with a tenant's settings.
+func measureWith(search func(Query) []Match, cases []labelledCase) quality {
 	var q quality
 	for _, c := range cases {
-		ms := ix.Search(Query{Name: c.Query.Name, Type: EntryType(c.Query.Type), DateOfBirth: c.Query.DateOfBirth, Country: c.Query.Country}, opts)
+		ms := search(Query{Name: c.Query.Name, Type: EntryType(c.Query.Type), DateOfBirth: c.Query.DateOfBirth, Country: c.Query.Country})
 		var hit []string
 		for _, m := range ms {
 			if c.EntryID == "" || m.Source == c.Source && m.EntryID == c.EntryID {
@@ -217,4 +223,37 @@ func TestLabelledQuality(t *testing.T) {
 	q := measure(ix, all, SearchOptions{})
 	t.Logf("both sets at %.2f: %d matches, recall %.3f; %d non-matches, false-positive rate %.3f",
 		DefaultPossibleThreshold, q.positives, q.recall(), q.negatives, q.fpRate())
+}
+
+// BenchmarkLabelledQuality prints the labelled sets' figures as a tenant
+// sees them: every case screened through Service.Search for a tenant that
+// kept the default settings (settings.go), against OFAC 2021, the UN list
+// and the PEP list loaded through the database.
+//
+//	go test ./internal/screening/ -run '^$' -bench LabelledQuality -benchtime 1x
+func BenchmarkLabelledQuality(b *testing.B) {
+	svc, tn := benchService(b)
+	ctx := b.Context()
+	set, err := svc.Settings(ctx, tn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	search := func(q Query) []Match {
+		res, err := svc.Search(ctx, tn, q)
+		if err != nil {
+			b.Fatalf("%q: %v", q.Name, err)
+		}
+		return res.Matches
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, path := range labelledSets {
+			q := measureWith(search, readLabelledFile(b, path))
+			name := strings.TrimSuffix(strings.TrimPrefix(path, "testdata/"), ".jsonl")
+			b.ReportMetric(q.recall(), name+"-recall")
+			b.ReportMetric(q.fpRate(), name+"-fp-rate")
+			b.Logf("%s at the tenant's possible-match threshold %.2f: %d matches, %d found, recall %.3f; %d non-matches, %d matched, false-positive rate %.3f",
+				path, set.PossibleThreshold, q.positives, q.found, q.recall(), q.negatives, q.fp, q.fpRate())
+		}
+	}
 }

@@ -187,13 +187,25 @@ type token struct {
 // Ukrainian and the languages written in Cyrillic spell differently: Дж as
 // DZH, DJ or J; Ч as CH, TCH, TSCH or TSH; Ж as ZH or J; Х as KH or H; Ю as
 // YU or IU; Я as YA or IA. The longest spelling is tried first.
-var translitRules = []struct{ from, to string }{
-	{"TSCH", "CH"}, {"DZH", "J"}, {"TCH", "CH"}, {"TSH", "CH"}, {"DJ", "J"},
-	{"ZH", "J"}, {"KH", "H"}, {"IU", "YU"}, {"IA", "YA"},
+//
+// The phonetic key is made from the word rewritten by the rules other
+// than KH as H: the key drops an H after the first letter anyway, and
+// keeping the K keeps KHAN apart from HAN and the keys as selective as
+// they were.
+var translitRules = []struct {
+	from, to string
+	key      bool // applies to the phonetic key too
+}{
+	{"TSCH", "CH", true}, {"DZH", "J", true}, {"TCH", "CH", true}, {"TSH", "CH", true}, {"DJ", "J", true},
+	{"ZH", "J", true}, {"KH", "H", false}, {"IU", "YU", true}, {"IA", "YA", true},
 }
 
 // translitFold rewrites w by translitRules, left to right.
-func translitFold(w string) string {
+func translitFold(w string) string { return foldRules(w, false) }
+
+// foldRules rewrites w by translitRules, left to right; with forKey only by
+// those that apply to the phonetic key.
+func foldRules(w string, forKey bool) string {
 	if !strings.ContainsAny(w, "HJI") {
 		return w // every rule's spelling has one of these letters
 	}
@@ -201,6 +213,9 @@ func translitFold(w string) string {
 	for i := 0; i < len(w); {
 		matched := false
 		for _, r := range translitRules {
+			if forKey && !r.key {
+				continue
+			}
 			if strings.HasPrefix(w[i:], r.from) {
 				if b == nil {
 					b = append(make([]byte, 0, len(w)), w[:i]...)
@@ -267,8 +282,7 @@ func newToken(w string) token {
 // wordToken makes the token of word w with its transliteration and
 // phonetic keys.
 func wordToken(w string, k tokenKind, weight float64) token {
-	tl := translitFold(w)
-	return token{text: w, kind: k, weight: weight, translit: tl, phon: phoneticKey(tl)}
+	return token{text: w, kind: k, weight: weight, translit: translitFold(w), phon: phoneticKey(foldRules(w, true))}
 }
 
 // phoneticKey is a consonant skeleton that many transliterations of one

@@ -435,6 +435,7 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 			}
 			qm := spanMask(u.first, u.span)
 			single := sim
+			splitKey, splitVal := uint16(0), 0.0
 			if u.span > 1 {
 				single = min(sim, splitSim(wi.words[id], p.toks[u.first:u.first+u.span]))
 			}
@@ -447,8 +448,15 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 				}
 				sim := single
 				if post.span > 1 {
+					// The parts of a joined word are known by their
+					// lengths; most postings of one share them.
 					toks := ix.names[post.name].toks
-					sim = min(sim, splitSim(u.tok, toks[post.pos:post.pos+post.span]))
+					parts := toks[post.pos : post.pos+post.span]
+					key := uint16(len(parts[0].text))<<8 | uint16(len(parts[1].text))
+					if key != splitKey {
+						splitKey, splitVal = key, splitSim(u.tok, parts)
+					}
+					sim = min(sim, splitVal)
 				}
 				if sim < pairMin {
 					continue
@@ -478,32 +486,43 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 // cut's weakest piece is the similarity: ALHASSAN is AL HASSAN, not ALI
 // HASSAN (AL is a particle, ALI a name), and ABDUL is not ABU THALE.
 func splitSim(w token, parts []token) float64 {
-	if len(parts) < 2 || len(parts) > 3 {
-		return 0
-	}
+	text := w.text
 	best := 0.0
-	var try func(from int, parts []token, worst float64)
-	try = func(from int, parts []token, worst float64) {
-		if len(parts) == 1 {
-			if from >= len(w.text) {
-				return
-			}
-			best = max(best, min(worst, pieceSim(w.text[from:], parts[0])))
-			return
-		}
+	switch len(parts) {
+	case 2:
 		l := len(parts[0].text)
-		for cut := from + l - 1; cut <= from+l+1; cut++ {
-			if cut <= from || cut >= len(w.text) {
+		for cut := l - 1; cut <= l+1; cut++ {
+			if cut <= 0 || cut >= len(text) {
 				continue
 			}
-			sim := pieceSim(w.text[from:cut], parts[0])
-			if min(worst, sim) <= best || sim < pairMin {
+			a := pieceSim(text[:cut], parts[0])
+			if a <= best || a < pairMin {
 				continue
 			}
-			try(cut, parts[1:], min(worst, sim))
+			best = max(best, min(a, pieceSim(text[cut:], parts[1])))
+		}
+	case 3:
+		l0, l1 := len(parts[0].text), len(parts[1].text)
+		for c1 := l0 - 1; c1 <= l0+1; c1++ {
+			if c1 <= 0 || c1 >= len(text) {
+				continue
+			}
+			a := pieceSim(text[:c1], parts[0])
+			if a <= best || a < pairMin {
+				continue
+			}
+			for c2 := c1 + l1 - 1; c2 <= c1+l1+1; c2++ {
+				if c2 <= c1 || c2 >= len(text) {
+					continue
+				}
+				b := pieceSim(text[c1:c2], parts[1])
+				if min(a, b) <= best || b < pairMin {
+					continue
+				}
+				best = max(best, min(a, b, pieceSim(text[c2:], parts[2])))
+			}
 		}
 	}
-	try(0, parts, 1)
 	return best
 }
 
@@ -511,14 +530,17 @@ func splitSim(w token, parts []token) float64 {
 // stands for. A piece is no word of its own, so it gets no phonetic help,
 // and a short one must be nearly the word: ALH is not ALI.
 func pieceSim(piece string, part token) float64 {
-	t := newToken(piece)
-	if t.text == part.text || t.translit == part.translit {
+	if piece == part.text {
 		return 1
 	}
-	if t.kind == kindParticle || t.kind == kindLegal || part.kind == kindParticle || part.kind == kindLegal {
+	if particles[piece] || legalForms[piece] || part.kind == kindParticle || part.kind == kindLegal || part.kind == kindInitial {
 		return 0
 	}
-	jw := nameJW(t.translit, part.translit)
+	tl := translitFold(piece)
+	if tl == part.translit {
+		return 1
+	}
+	jw := nameJW(tl, part.translit)
 	if (len(piece) <= shortWordLen || len(part.text) <= shortWordLen) && jw < shortWordMinJW {
 		return 0
 	}
