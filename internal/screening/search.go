@@ -634,6 +634,7 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		chosen = append(chosen, r)
 	}
 	crossed := crossedPairs(n, chosen)
+	reordered := false
 	var qCover, nCover float64
 	nWeight := n.wsum
 	for i, r := range chosen {
@@ -658,6 +659,7 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 			} else {
 				sim = max(0, 1-2*(1-sim))
 			}
+			reordered = true
 		}
 		qCover += sim * qw
 		nCover += sim * nw
@@ -690,12 +692,12 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 				exp.UnpairedMatched = append(exp.UnpairedMatched, t.text)
 			}
 		}
-		exp.Factors = append(exp.Factors, Factor{
-			Factor: "name",
-			Detail: "share of the query's words paired " + ftoa(qCover/p.wsum) +
-				", of the matched name's words " + ftoa(nCover/nWeight) + "; the name scores their mean",
-			Contribution: round3(score),
-		})
+		detail := "share of the query's words paired " + ftoa(qCover/p.wsum) +
+			", of the matched name's words " + ftoa(nCover/nWeight) + "; the name scores their mean"
+		if reordered {
+			detail += "; words paired out of their order that are not the same count their difference twice"
+		}
+		exp.Factors = append(exp.Factors, Factor{Factor: "name", Detail: detail, Contribution: round3(score)})
 	}
 	return score
 }
