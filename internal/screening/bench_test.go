@@ -18,6 +18,7 @@ import (
 //
 //	go test ./internal/screening/ -run '^$' -bench 'Screening' -benchtime 20000x
 //	go test ./internal/screening/ -run '^$' -bench 'Rescreen100k' -benchtime 1x
+//	go test ./internal/screening/ -run '^$' -bench 'LabelledQuality' -benchtime 1x
 
 var (
 	benchGiven = []string{"John", "Mary", "Robert", "Patricia", "Michael", "Linda", "William", "Elizabeth", "David",

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +68,42 @@ type indexedName struct {
 	// looseW is the weight of the words no retrieval reaches (initials,
 	// particles, legal forms), which may still pair when the name is scored.
 	looseW float64
+	// familyFirst is the number of words written before a comma, the
+	// family name of "HASSAN, Mohamed"; 0 when the name is in its natural
+	// order.
+	familyFirst uint8
+	// thin is true for a name of one word and initials ("HASSAN, M"): an
+	// initial of it that pairs with a word counts as the whole word it
+	// leaves unknown, so that it cannot outweigh full names.
+	thin bool
+}
+
+// natural is the place of the name's word pos when the name is read in its
+// natural order, the words after a comma first: in "HASSAN, Mohamed"
+// MOHAMED is first and HASSAN second.
+func (n *indexedName) natural(pos uint8) uint8 {
+	k := n.familyFirst
+	if k == 0 {
+		return pos
+	}
+	if pos < k {
+		return pos + uint8(len(n.toks)) - k
+	}
+	return pos - k
+}
+
+// familyWords is the number of words of name before its first comma, when
+// words follow the comma.
+func familyWords(name string, toks int) uint8 {
+	i := strings.IndexByte(name, ',')
+	if i < 0 {
+		return 0
+	}
+	k := len(analyse(name[:i]))
+	if k == 0 || k >= toks {
+		return 0
+	}
+	return uint8(k)
 }
 
 // wordIndex indexes the words of the names of one entry type.
@@ -154,7 +191,7 @@ func (ix *Index) addEntry(list int32, e Entry) {
 		}
 		seen[key] = true
 		nameID := int32(len(ix.names))
-		n := indexedName{entry: entryID, alias: i > 0, text: name, toks: toks}
+		n := indexedName{entry: entryID, alias: i > 0, text: name, toks: toks, familyFirst: familyWords(name, len(toks))}
 		for pos, tok := range toks {
 			n.wsum += tok.weight
 			id := wi.add(tok)
@@ -169,6 +206,16 @@ func (ix *Index) addEntry(list int32, e Entry) {
 				}
 			}
 		}
+		words, initials := 0, 0
+		for _, tok := range toks {
+			switch tok.kind {
+			case kindInitial:
+				initials++
+			case kindWord, kindGeneric:
+				words++
+			}
+		}
+		n.thin = words == 1 && initials > 0
 		ix.names = append(ix.names, n)
 		ix.weights = append(ix.weights, nameWeights{wsum: float32(n.wsum), looseW: float32(n.looseW)})
 	}
@@ -240,7 +287,7 @@ func join(toks []token, pos, span int) (token, bool) {
 		text += t.text
 		weight += t.weight
 	}
-	return token{text: text, kind: kindWord, weight: weight, phon: phoneticKey(text)}, true
+	return wordToken(text, kindWord, weight), true
 }
 
 // near returns the ids of the indexed words that may be similar to tok:

@@ -27,9 +27,11 @@ type labelledCase struct {
 	EntryName string `json:"entryName"`
 }
 
-func readLabelled(t testing.TB) []labelledCase {
+func readLabelled(t testing.TB) []labelledCase { return readLabelledFile(t, "testdata/labelled.jsonl") }
+
+func readLabelledFile(t testing.TB, path string) []labelledCase {
 	t.Helper()
-	f, err := os.Open("testdata/labelled.jsonl")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,4 +130,130 @@ func realLists(tb testing.TB) []List {
 		lists = append(lists, List{Ref: ListRef{Source: p.Source.ID, Kind: p.Source.Kind, Version: 1}, Entries: p.Entries})
 	}
 	return lists
+}
+
+// quality is what a labelled set says of the matcher at some thresholds.
+type quality struct {
+	positives, found int // labelled matches, and those whose entry was found
+	negatives, fp    int // labelled non-matches, and those that matched
+	misses, fps      []string
+}
+
+func (q quality) recall() float64 { return float64(q.found) / float64(q.positives) }
+func (q quality) fpRate() float64 { return float64(q.fp) / float64(q.negatives) }
+
+// measure screens every case. A labelled match counts as found when its
+// entry is among the matches; a labelled non-match with an entry counts as
+// a false positive when that entry is among them, and a clean name (a
+// non-match with no entry: a name no list holds) when anything is.
+func measure(ix *Index, cases []labelledCase, opts SearchOptions) quality {
+	return measureWith(func(q Query) []Match { return ix.Search(q, opts) }, cases)
+}
+
+// measureWith is measure with any search: the index's, or the service's
+// with a tenant's settings.
+func measureWith(search func(Query) []Match, cases []labelledCase) quality {
+	var q quality
+	for _, c := range cases {
+		ms := search(Query{Name: c.Query.Name, Type: EntryType(c.Query.Type), DateOfBirth: c.Query.DateOfBirth, Country: c.Query.Country})
+		var hit []string
+		for _, m := range ms {
+			if c.EntryID == "" || m.Source == c.Source && m.EntryID == c.EntryID {
+				hit = append(hit, fmt.Sprintf("%s %s %q %.3f via %q", m.Source, m.EntryID, m.Name, m.Score, m.MatchedName))
+			}
+		}
+		switch {
+		case c.Label == "match":
+			q.positives++
+			if len(hit) > 0 {
+				q.found++
+			} else {
+				q.misses = append(q.misses, fmt.Sprintf("missed %s %s: %q (%s %s %q)", c.ID, c.Category, c.Query.Name, c.Source, c.EntryID, c.EntryName))
+			}
+		default:
+			q.negatives++
+			if len(hit) > 0 {
+				q.fp++
+				q.fps = append(q.fps, fmt.Sprintf("false positive %s %s: %q matched %s", c.ID, c.Category, c.Query.Name, strings.Join(hit, "; ")))
+			}
+		}
+	}
+	return q
+}
+
+// labelledSets are the labelled sets: the generated one and the one of the
+// classes of mistakes (testdata/labelled_classes.jsonl: Russian-style
+// transliterations, particles written together or apart, East Asian names
+// in either order, given names that are also surnames, each marked with
+// the entry it must find, and clean names of many cultures that no list
+// holds and that must match nothing).
+var labelledSets = []string{"testdata/labelled.jsonl", "testdata/labelled_classes.jsonl"}
+
+// TestLabelledQuality prints recall and false-positive rate at the default
+// tenant thresholds (settings.go: a tenant that set none screens with
+// DefaultPossibleThreshold and DefaultMatchThreshold) on each labelled set
+// and on both together, and holds the set of the classes of mistakes to
+// the same bar as the generated one.
+func TestLabelledQuality(t *testing.T) {
+	ix := BuildIndex(realLists(t))
+	var all []labelledCase
+	for _, path := range labelledSets {
+		cases := readLabelledFile(t, path)
+		all = append(all, cases...)
+		for _, th := range []float64{DefaultPossibleThreshold, DefaultMatchThreshold} {
+			q := measure(ix, cases, SearchOptions{PossibleThreshold: th})
+			t.Logf("%s at %.2f: %d matches, recall %.3f; %d non-matches, false-positive rate %.3f",
+				path, th, q.positives, q.recall(), q.negatives, q.fpRate())
+			if th != DefaultPossibleThreshold {
+				continue
+			}
+			for _, m := range append(q.misses, q.fps...) {
+				t.Log("  ", m)
+			}
+			if path == "testdata/labelled_classes.jsonl" {
+				if q.positives < 150 || q.negatives < 150 {
+					t.Errorf("%s has %d matches and %d clean names; want at least 150 of each", path, q.positives, q.negatives)
+				}
+				if q.recall() < 0.95 || q.fpRate() > 0.05 {
+					t.Errorf("%s: recall %.3f, false-positive rate %.3f; want recall >= 0.95 and false positives <= 0.05", path, q.recall(), q.fpRate())
+				}
+			}
+		}
+	}
+	q := measure(ix, all, SearchOptions{})
+	t.Logf("both sets at %.2f: %d matches, recall %.3f; %d non-matches, false-positive rate %.3f",
+		DefaultPossibleThreshold, q.positives, q.recall(), q.negatives, q.fpRate())
+}
+
+// BenchmarkLabelledQuality prints the labelled sets' figures as a tenant
+// sees them: every case screened through Service.Search for a tenant that
+// kept the default settings (settings.go), against OFAC 2021, the UN list
+// and the PEP list loaded through the database.
+//
+//	go test ./internal/screening/ -run '^$' -bench LabelledQuality -benchtime 1x
+func BenchmarkLabelledQuality(b *testing.B) {
+	svc, tn := benchService(b)
+	ctx := b.Context()
+	set, err := svc.Settings(ctx, tn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	search := func(q Query) []Match {
+		res, err := svc.Search(ctx, tn, q)
+		if err != nil {
+			b.Fatalf("%q: %v", q.Name, err)
+		}
+		return res.Matches
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, path := range labelledSets {
+			q := measureWith(search, readLabelledFile(b, path))
+			name := strings.TrimSuffix(strings.TrimPrefix(path, "testdata/"), ".jsonl")
+			b.ReportMetric(q.recall(), name+"-recall")
+			b.ReportMetric(q.fpRate(), name+"-fp-rate")
+			b.Logf("%s at the tenant's possible-match threshold %.2f: %d matches, %d found, recall %.3f; %d non-matches, %d matched, false-positive rate %.3f",
+				path, set.PossibleThreshold, q.positives, q.found, q.recall(), q.negatives, q.fp, q.fpRate())
+		}
+	}
 }

@@ -176,7 +176,67 @@ type token struct {
 	text   string
 	kind   tokenKind
 	weight float64
-	phon   string
+	// translit is the word with the spellings that transliterations of one
+	// letter disagree on written one way (DZHOKHAR and JOKHAR as JOHAR);
+	// it is text when there is nothing to rewrite.
+	translit string
+	phon     string
+}
+
+// translitRules write one way the sounds that romanisations of Russian,
+// Ukrainian and the languages written in Cyrillic spell differently: Дж as
+// DZH, DJ or J; Ч as CH, TCH, TSCH or TSH; Ж as ZH or J; Х as KH or H; Ю as
+// YU or IU; Я as YA or IA. The longest spelling is tried first.
+//
+// The phonetic key is made from the word rewritten by the rules other
+// than KH as H: the key drops an H after the first letter anyway, and
+// keeping the K keeps KHAN apart from HAN and the keys as selective as
+// they were.
+var translitRules = []struct {
+	from, to string
+	key      bool // applies to the phonetic key too
+}{
+	{"TSCH", "CH", true}, {"DZH", "J", true}, {"TCH", "CH", true}, {"TSH", "CH", true}, {"DJ", "J", true},
+	{"ZH", "J", true}, {"KH", "H", false}, {"IU", "YU", true}, {"IA", "YA", true},
+}
+
+// translitFold rewrites w by translitRules, left to right.
+func translitFold(w string) string { return foldRules(w, false) }
+
+// foldRules rewrites w by translitRules, left to right; with forKey only by
+// those that apply to the phonetic key.
+func foldRules(w string, forKey bool) string {
+	if !strings.ContainsAny(w, "HJI") {
+		return w // every rule's spelling has one of these letters
+	}
+	var b []byte
+	for i := 0; i < len(w); {
+		matched := false
+		for _, r := range translitRules {
+			if forKey && !r.key {
+				continue
+			}
+			if strings.HasPrefix(w[i:], r.from) {
+				if b == nil {
+					b = append(make([]byte, 0, len(w)), w[:i]...)
+				}
+				b = append(b, r.to...)
+				i += len(r.from)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			if b != nil {
+				b = append(b, w[i])
+			}
+			i++
+		}
+	}
+	if b == nil {
+		return w
+	}
+	return string(b)
 }
 
 // analyse folds a name and classifies its words. Titles are dropped unless
@@ -216,7 +276,13 @@ func newToken(w string) token {
 			k, w = kindLegal, canon
 		}
 	}
-	return token{text: w, kind: k, weight: k.weight(), phon: phoneticKey(w)}
+	return wordToken(w, k, k.weight())
+}
+
+// wordToken makes the token of word w with its transliteration and
+// phonetic keys.
+func wordToken(w string, k tokenKind, weight float64) token {
+	return token{text: w, kind: k, weight: weight, translit: translitFold(w), phon: phoneticKey(foldRules(w, true))}
 }
 
 // phoneticKey is a consonant skeleton that many transliterations of one

@@ -174,3 +174,25 @@ func TestCountryCode(t *testing.T) {
 		}
 	}
 }
+
+func TestTranslitFold(t *testing.T) {
+	same := [][]string{
+		{"DZHOKHAR", "JOKHAR", "DJOKHAR", "JOHAR"},
+		{"MEDVEDCHUK", "MEDVEDTCHUK", "MEDVEDTSCHUK"},
+		{"ZHUKOV", "JUKOV"},
+		{"YURI", "IURI"},
+		{"YAKOV", "IAKOV"},
+	}
+	for _, g := range same {
+		for _, w := range g[1:] {
+			if translitFold(w) != translitFold(g[0]) {
+				t.Errorf("translitFold(%s) = %s, translitFold(%s) = %s; want equal", w, translitFold(w), g[0], translitFold(g[0]))
+			}
+		}
+	}
+	for _, w := range []string{"SMITH", "MARTIN", "ABDUL"} {
+		if translitFold(w) != w {
+			t.Errorf("translitFold(%s) = %s; want it unchanged", w, translitFold(w))
+		}
+	}
+}

@@ -139,6 +139,19 @@ const (
 // maxBoost is the most the factors can add to a name's score.
 const maxBoost = dobSameDay + countrySame
 
+// translitSim is the similarity of two words that differ only in how a
+// transliteration spells a letter (DZHOKHAR and JOKHAR, YURI and IURI).
+const translitSim = 0.95
+
+// shortWordLen is the length up to which a word is short: one letter
+// changed in a short word gives another name (KANG and WANG, MING and
+// YING), so two short words that differ pair only when they sound alike
+// or are at least shortWordMinJW alike.
+const (
+	shortWordLen   = 4
+	shortWordMinJW = 0.90
+)
+
 // wordSim compares two words. jw is their Jaro-Winkler similarity.
 // Particles and legal forms pair only with themselves. A single letter
 // pairs with a word it is the initial of when initials is true, which it is
@@ -156,14 +169,52 @@ func wordSim(q, c token, initials bool) (sim, jw float64, phonetic, initial bool
 		}
 		return 0, 0, false, false
 	}
-	jw = jaroWinkler(q.text, c.text)
+	jw = nameJW(q.text, c.text)
+	if q.translit != q.text || c.translit != c.text {
+		if q.translit == c.translit {
+			return max(jw, translitSim), jw, true, false
+		}
+		jw = max(jw, nameJW(q.translit, c.translit))
+	}
 	sim = jw
-	if len(q.phon) >= 2 && q.phon == c.phon && jw >= phoneticMinJW {
+	if len(q.phon) >= 2 && q.phon == c.phon && jw >= phoneticMinJW && comparableLengths(q.text, c.text) {
 		phonetic = true
 		sim = jw + (1-jw)*phoneticBoost
 	}
+	if len(q.text) <= shortWordLen && len(c.text) <= shortWordLen && q.phon != c.phon && jw < shortWordMinJW {
+		return 0, jw, false, false
+	}
 	return sim, jw, phonetic, false
 }
+
+// nameJW is the Jaro-Winkler similarity of two words, without the bonus
+// for a common prefix when one word is less than prefixMinShare of the
+// other's length: CORP is the start of CORPORACION, ABDUL of ABDALLAH, and
+// neither is the other name.
+func nameJW(a, b string) float64 {
+	if !comparableLengths(a, b) {
+		return jaro(a, b)
+	}
+	return jaroWinkler(a, b)
+}
+
+// comparableLengths says whether the shorter of a and b is at least
+// prefixMinShare of the longer. Words of very different lengths get
+// neither the prefix bonus nor the phonetic one: ABDUL and ABDALLAH share
+// a consonant skeleton and are two names.
+func comparableLengths(a, b string) bool {
+	short, long := len(a), len(b)
+	if short > long {
+		short, long = long, short
+	}
+	return short*prefixMinShareDen >= long*prefixMinShareNum
+}
+
+// prefixMinShare is prefixMinShareNum/prefixMinShareDen: 3/4.
+const (
+	prefixMinShareNum = 3
+	prefixMinShareDen = 4
+)
 
 // pairRec is a candidate pairing of the query's words q..q+qSpan-1 with
 // the name's words pos..pos+nSpan-1 (a span is 2 or 3 when words are read
@@ -206,6 +257,7 @@ type scratch struct {
 	best       []entryBest
 	near       []int32
 	matrix     []pairRec
+	chosen     []pairRec
 }
 
 // stampedSlot is a slot of the current search when its stamp is the
@@ -382,11 +434,31 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 				continue
 			}
 			qm := spanMask(u.first, u.span)
+			single := sim
+			splitKey, splitVal := uint16(0), 0.0
+			if u.span > 1 {
+				single = min(sim, splitSim(wi.words[id], p.toks[u.first:u.first+u.span]))
+			}
 			for _, post := range wi.postings[id] {
 				if u.span > 1 && post.span > 1 {
 					continue // two joined pairs say what their words say
 				}
 				if !allowed[post.list] {
+					continue
+				}
+				sim := single
+				if post.span > 1 {
+					// The parts of a joined word are known by their
+					// lengths; most postings of one share them.
+					toks := ix.names[post.name].toks
+					parts := toks[post.pos : post.pos+post.span]
+					key := uint16(len(parts[0].text))<<8 | uint16(len(parts[1].text))
+					if key != splitKey {
+						splitKey, splitVal = key, splitSim(u.tok, parts)
+					}
+					sim = min(sim, splitVal)
+				}
+				if sim < pairMin {
 					continue
 				}
 				n := post.name
@@ -406,6 +478,73 @@ func (ix *Index) collect(s *scratch, wi *wordIndex, p *preparedQuery, allowed []
 			}
 		}
 	}
+}
+
+// splitSim checks a word against words it may be written together from
+// (ALHASSAN and AL HASSAN): the word is cut where the parts' lengths say,
+// give or take a letter, and each piece compared with its part. The best
+// cut's weakest piece is the similarity: ALHASSAN is AL HASSAN, not ALI
+// HASSAN (AL is a particle, ALI a name), and ABDUL is not ABU THALE.
+func splitSim(w token, parts []token) float64 {
+	text := w.text
+	best := 0.0
+	switch len(parts) {
+	case 2:
+		l := len(parts[0].text)
+		for cut := l - 1; cut <= l+1; cut++ {
+			if cut <= 0 || cut >= len(text) {
+				continue
+			}
+			a := pieceSim(text[:cut], parts[0])
+			if a <= best || a < pairMin {
+				continue
+			}
+			best = max(best, min(a, pieceSim(text[cut:], parts[1])))
+		}
+	case 3:
+		l0, l1 := len(parts[0].text), len(parts[1].text)
+		for c1 := l0 - 1; c1 <= l0+1; c1++ {
+			if c1 <= 0 || c1 >= len(text) {
+				continue
+			}
+			a := pieceSim(text[:c1], parts[0])
+			if a <= best || a < pairMin {
+				continue
+			}
+			for c2 := c1 + l1 - 1; c2 <= c1+l1+1; c2++ {
+				if c2 <= c1 || c2 >= len(text) {
+					continue
+				}
+				b := pieceSim(text[c1:c2], parts[1])
+				if min(a, b) <= best || b < pairMin {
+					continue
+				}
+				best = max(best, min(a, b, pieceSim(text[c2:], parts[2])))
+			}
+		}
+	}
+	return best
+}
+
+// pieceSim compares a piece of a word written together with the word it
+// stands for. A piece is no word of its own, so it gets no phonetic help,
+// and a short one must be nearly the word: ALH is not ALI.
+func pieceSim(piece string, part token) float64 {
+	if piece == part.text {
+		return 1
+	}
+	if particles[piece] || legalForms[piece] || part.kind == kindParticle || part.kind == kindLegal || part.kind == kindInitial {
+		return 0
+	}
+	tl := translitFold(piece)
+	if tl == part.translit {
+		return 1
+	}
+	jw := nameJW(tl, part.translit)
+	if (len(piece) <= shortWordLen || len(part.text) <= shortWordLen) && jw < shortWordMinJW {
+		return 0
+	}
+	return jw
 }
 
 // upperBound is the most a candidate name could score: as if every word
@@ -484,7 +623,7 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		return cmp.Compare(a.pos, b.pos)
 	})
 	var qUsed, nUsed uint32
-	var qCover, nCover float64
+	chosen := s.chosen[:0]
 	for _, r := range m {
 		qm, nm := spanMask(r.q, r.qSpan), spanMask(r.pos, r.nSpan)
 		if qUsed&qm != 0 || nUsed&nm != 0 {
@@ -492,19 +631,49 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 		}
 		qUsed |= qm
 		nUsed |= nm
+		chosen = append(chosen, r)
+	}
+	crossed := crossedPairs(n, chosen)
+	reordered := false
+	var qCover, nCover float64
+	nWeight := n.wsum
+	for i, r := range chosen {
 		qw, nw := spanWeight(p.toks, r.q, r.qSpan), spanWeight(n.toks, r.pos, r.nSpan)
-		qCover += float64(r.sim) * qw
-		nCover += float64(r.sim) * nw
+		if r.initial {
+			// An initial stands for a word without saying which: the
+			// word it pairs with counts no more than the initial does.
+			qw, nw = min(qw, nw), min(qw, nw)
+			if n.thin && n.toks[r.pos].kind == kindInitial {
+				nWeight += weightWord - weightInitial
+			}
+		}
+		sim := float64(r.sim)
+		if crossed&(1<<i) != 0 && !r.initial && sim < 1 {
+			// Words paired out of their order that are not the same
+			// word count their difference twice, and do not pair at all
+			// when only their sound made them pair: in HASSAN MAHMOUD,
+			// HASSAN is the given name, and MAHMOUD is not MOHAMED of
+			// "HASSAN, Mohamed".
+			if float64(r.jw) < pairMin {
+				sim = 0
+			} else {
+				sim = max(0, 1-2*(1-sim))
+			}
+			reordered = true
+		}
+		qCover += sim * qw
+		nCover += sim * nw
 		if exp != nil {
 			exp.Pairs = append(exp.Pairs, TokenPair{
 				Query: spanText(p.toks, r.q, r.qSpan), Matched: spanText(n.toks, r.pos, r.nSpan),
 				JaroWinkler: round3(float64(r.jw)), Phonetic: r.phon, Initial: r.initial,
-				Similarity: round3(float64(r.sim)), Weight: round3(math.Min(qw, nw)),
+				Similarity: round3(sim), Weight: round3(math.Min(qw, nw)),
 			})
 		}
 	}
+	s.chosen = chosen
 	s.matrix = m
-	score := (qCover/p.wsum + nCover/n.wsum) / 2
+	score := (qCover/p.wsum + nCover/nWeight) / 2
 	if exp != nil {
 		exp.MatchedName = n.text
 		exp.NameKind = "PRIMARY"
@@ -523,14 +692,31 @@ func (ix *Index) scoreName(s *scratch, p *preparedQuery, c candName, exp *Explan
 				exp.UnpairedMatched = append(exp.UnpairedMatched, t.text)
 			}
 		}
-		exp.Factors = append(exp.Factors, Factor{
-			Factor: "name",
-			Detail: "share of the query's words paired " + ftoa(qCover/p.wsum) +
-				", of the matched name's words " + ftoa(nCover/n.wsum) + "; the name scores their mean",
-			Contribution: round3(score),
-		})
+		detail := "share of the query's words paired " + ftoa(qCover/p.wsum) +
+			", of the matched name's words " + ftoa(nCover/nWeight) + "; the name scores their mean"
+		if reordered {
+			detail += "; words paired out of their order that are not the same count their difference twice"
+		}
+		exp.Factors = append(exp.Factors, Factor{Factor: "name", Detail: detail, Contribution: round3(score)})
 	}
 	return score
+}
+
+// crossedPairs marks the pairs (bit i for chosen[i]) whose words stand in
+// the opposite order in the query and in the name read in its natural
+// order. Up to 32 pairs are looked at; names are shorter.
+func crossedPairs(n *indexedName, chosen []pairRec) uint32 {
+	var out uint32
+	for i := 0; i < len(chosen) && i < 32; i++ {
+		a := chosen[i]
+		for j := i + 1; j < len(chosen) && j < 32; j++ {
+			b := chosen[j]
+			if (a.q < b.q) != (n.natural(a.pos) < n.natural(b.pos)) {
+				out |= 1<<i | 1<<j
+			}
+		}
+	}
+	return out
 }
 
 // match applies the date of birth and country to an entry's best name
