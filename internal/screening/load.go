@@ -120,8 +120,18 @@ func knownSource(format Format) (Source, bool) {
 	switch format {
 	case FormatOFAC:
 		return ofacSource, true
+	case FormatOFACCons:
+		return ofacConsSource, true
 	case FormatUN:
 		return unSource, true
+	case FormatDPL:
+		return dplSource, true
+	case FormatCSL:
+		return cslSource, true
+	case FormatEU:
+		return euSource, true
+	case FormatUK:
+		return ukSource, true
 	}
 	return Source{}, false
 }
@@ -254,7 +264,8 @@ func actorName(ctx context.Context) string {
 	return a.ID
 }
 
-var formatNames = map[Format]string{FormatOFAC: "OFAC_CSV", FormatUN: "UN_XML", FormatSenzing: "SENZING_JSONL"}
+var formatNames = map[Format]string{FormatOFAC: "OFAC_CSV", FormatOFACCons: "OFAC_CONS_CSV", FormatUN: "UN_XML", FormatSenzing: "SENZING_JSONL",
+	FormatDPL: "BIS_DPL_TSV", FormatCSL: "US_CSL_CSV", FormatEU: "EU_FSF_XML", FormatUK: "UK_SL_XML"}
 
 // ensureSource records a source that a load refused, if it is new.
 func ensureSource(ctx context.Context, q *db.Queries, src Source) error {
