@@ -13,6 +13,26 @@ import (
 	"github.com/google/uuid"
 )
 
+const claimScreeningFetch = `-- name: ClaimScreeningFetch :execrows
+UPDATE screening_source_fetch SET next_fetch_at = $1, updated_at = now()
+WHERE source_id = $2 AND enabled AND next_fetch_at <= $3
+`
+
+type ClaimScreeningFetchParams struct {
+	Until    time.Time
+	SourceID string
+	Now      time.Time
+}
+
+// Takes a due source for one fetch: a second periodic run finds it not due.
+func (q *Queries) ClaimScreeningFetch(ctx context.Context, arg ClaimScreeningFetchParams) (int64, error) {
+	result, err := q.db.Exec(ctx, claimScreeningFetch, arg.Until, arg.SourceID, arg.Now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const clearScreeningFetchHeld = `-- name: ClearScreeningFetchHeld :exec
 UPDATE screening_source_fetch
 SET held_at = NULL, held_entries = 0, held_current = 0, held_checksum = '', updated_at = now()

@@ -285,6 +285,11 @@ RETURNING *;
 -- name: SetScreeningFetchAlert :exec
 UPDATE screening_source_fetch SET alert = @alert, updated_at = now() WHERE source_id = @source_id;
 
+-- name: ClaimScreeningFetch :execrows
+-- Takes a due source for one fetch: a second periodic run finds it not due.
+UPDATE screening_source_fetch SET next_fetch_at = @until, updated_at = now()
+WHERE source_id = @source_id AND enabled AND next_fetch_at <= @now;
+
 -- name: SetScreeningFetchDue :exec
 UPDATE screening_source_fetch SET next_fetch_at = @next_fetch_at, updated_at = now() WHERE source_id = @source_id;
 

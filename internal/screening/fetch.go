@@ -572,6 +572,19 @@ func (s *Service) FetchDue(ctx context.Context) (int, error) {
 			continue
 		}
 		if !f.NextFetchAt.After(now) {
+			var claimed int64
+			err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
+				var err error
+				claimed, err = q.ClaimScreeningFetch(ctx, db.ClaimScreeningFetchParams{SourceID: f.SourceID, Now: now, Until: now.Add(time.Hour)})
+				return err
+			})
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if claimed == 0 {
+				continue // another run has it
+			}
 			if _, err := s.FetchSource(ctx, f.SourceID); err != nil {
 				errs = append(errs, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // The BIS Denied Persons List source.
@@ -80,7 +81,9 @@ func parseDPL(path string) (Parsed, error) {
 			}
 			e.Remarks += fr
 		}
-		if d := strings.TrimSpace(rec[9]); isoDate.MatchString(d) && d > p.Published {
+		// The newest Last_Update is the list's date; the real file has a
+		// typo in the future (3017), which is no date of it.
+		if d := strings.TrimSpace(rec[9]); isoDate.MatchString(d) && d > p.Published && d <= time.Now().Format("2006-01-02") {
 			p.Published = d
 		}
 	}

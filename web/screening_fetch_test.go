@@ -1,0 +1,110 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/screening"
+	"github.com/ciamhq/ciam/internal/screening/screeningtest"
+	"github.com/ciamhq/ciam/internal/staff"
+)
+
+// TestScreeningListsFetchPanel: the lists page shows each source's fetch
+// settings; "Fetch now" (an operator's, POST, 303) queues a fetch the job
+// runs against a local publisher; a failing source raises the banner.
+func TestScreeningListsFetchPanel(t *testing.T) {
+	h := newHarness(t)
+	h.startJobs()
+	_, op := h.signIn(staff.PlatformOperator)
+	_, analyst := h.signIn(staff.Analyst)
+
+	// Off by default: the defaults are shown, nothing can be fetched.
+	d := doc(t, h.get("/screening/lists", op))
+	if !strings.Contains(text(d, `[data-source="OFAC_SDN"] [data-testid="fetch-url"]`), "sanctionslistservice.ofac.treas.gov") {
+		t.Errorf("OFAC_SDN's address is not shown: %q", text(d, `[data-source="OFAC_SDN"] [data-testid="fetch"]`))
+	}
+	if strings.Contains(text(d, `[data-source="EU_FSF"] [data-testid="fetch-url"]`), "token=") {
+		t.Error("the address's query (a token) is shown")
+	}
+	if d.Find(`[data-testid="fetch-off"]`).Length() != 1 || d.Find(`[data-testid="fetch-now"]`).Length() != 0 {
+		t.Error("fetching off: want the notice and no Fetch now")
+	}
+	if resp := h.post("/screening/lists/sources/OFAC_SDN/fetch", nil, op); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("fetch now while off: %d", resp.StatusCode)
+	}
+
+	dpl, err := os.ReadFile(screeningtest.Path(t, "us-bis-dpl/dpl.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failing atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Last-Modified", "Mon, 02 Mar 2026 10:00:00 GMT")
+		w.Write(dpl)
+	}))
+	defer srv.Close()
+	h.s.Screening.FetchEnabled = true
+	t.Cleanup(func() { h.s.Screening.FetchEnabled = false })
+	src := "TEST_WEB_DPL_" + strings.ToUpper(uuid.NewString()[:8])
+	if _, err := h.s.Screening.SetFetch(h.t.Context(), screening.FetchConfig{SourceID: src, Name: "DPL from a local publisher", Format: screening.FormatDPL,
+		URL: srv.URL + "/dpl.txt", Enabled: true, Interval: 24 * time.Hour, MaxBytes: 1 << 20, StaleAfter: 48 * time.Hour, MaxShrink: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/screening/lists/sources/" + src + "/fetch"
+	if resp := h.post(path, nil, analyst); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an analyst fetches: %d", resp.StatusCode)
+	}
+	resp := h.post(path, nil, op)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/screening/lists" {
+		t.Fatalf("fetch now: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		f, err := h.s.Screening.SourceFetchByID(h.t.Context(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.LastResult == screening.FetchLoaded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the fetch job did not load the list: %+v", f)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	d = doc(t, h.get("/screening/lists", op))
+	sel := `[data-source="` + src + `"]`
+	if got := text(d, sel+` [data-testid="fetch-result"]`); !strings.Contains(got, "LOADED") {
+		t.Errorf("fetch result = %q", got)
+	}
+	if got := text(d, sel+` [data-testid="published"]`); !strings.Contains(got, "2019-06-12") || !strings.Contains(got, "days ago") {
+		t.Errorf("published = %q", got)
+	}
+	if d.Find(sel+` [data-testid="fetch-now"]`).Length() != 1 || d.Find(sel+` [data-testid="version-row"]`).Length() != 1 {
+		t.Error("no Fetch now, or not one version")
+	}
+
+	// A failing publisher: recorded and on the banner.
+	failing.Store(true)
+	if out, err := h.s.Screening.FetchSource(h.t.Context(), src); err != nil || out.Result != screening.FetchFailed {
+		t.Fatalf("failing fetch: %+v %v", out, err)
+	}
+	d = doc(t, h.get("/screening/lists", op))
+	if got := text(d, `[data-testid="fetch-alerts"]`); !strings.Contains(got, "DPL from a local publisher") || !strings.Contains(got, "502") {
+		t.Errorf("banner = %q", got)
+	}
+	if !strings.Contains(text(d, sel+` [data-testid="fetch-error"]`), "502") {
+		t.Error("the source does not show its error")
+	}
+}
