@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/screening/screeningtest"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -44,19 +47,36 @@ func TestScreeningListsFetchPanel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var failing atomic.Bool
+	var failing, shrunk atomic.Bool
+	short := strings.Join(strings.SplitAfter(string(dpl), "\n")[:51], "")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if failing.Load() {
 			http.Error(w, "down", http.StatusBadGateway)
 			return
 		}
 		w.Header().Set("Last-Modified", "Mon, 02 Mar 2026 10:00:00 GMT")
+		if shrunk.Load() {
+			w.Write([]byte(short))
+			return
+		}
 		w.Write(dpl)
 	}))
 	defer srv.Close()
 	h.s.Screening.FetchEnabled = true
 	t.Cleanup(func() { h.s.Screening.FetchEnabled = false })
 	src := "TEST_WEB_DPL_" + strings.ToUpper(uuid.NewString()[:8])
+	// The lists are platform data the package's tests share: the list this
+	// test loads leaves use when it ends, so that other tests see only
+	// theirs.
+	t.Cleanup(func() {
+		ctx := context.WithoutCancel(h.t.Context())
+		if _, err := dbtest.OwnerPool(t).Exec(ctx, `UPDATE screening_list_versions SET status = 'SUPERSEDED' WHERE source_id = $1 AND status = 'CURRENT'`, src); err != nil {
+			t.Error(err)
+		}
+		if _, err := h.s.Screening.Refresh(ctx); err != nil {
+			t.Error(err)
+		}
+	})
 	if _, err := h.s.Screening.SetFetch(h.t.Context(), screening.FetchConfig{SourceID: src, Name: "DPL from a local publisher", Format: screening.FormatDPL,
 		URL: srv.URL + "/dpl.txt", Enabled: true, Interval: 24 * time.Hour, MaxBytes: 1 << 20, StaleAfter: 48 * time.Hour, MaxShrink: 0.5}); err != nil {
 		t.Fatal(err)
@@ -94,6 +114,30 @@ func TestScreeningListsFetchPanel(t *testing.T) {
 	if d.Find(sel+` [data-testid="fetch-now"]`).Length() != 1 || d.Find(sel+` [data-testid="version-row"]`).Length() != 1 {
 		t.Error("no Fetch now, or not one version")
 	}
+
+	// A file of 50 rows is held: the banner says so, and a person discards it.
+	shrunk.Store(true)
+	if out, err := h.s.Screening.FetchSource(h.t.Context(), src); err != nil || out.Result != screening.FetchHeld {
+		t.Fatalf("shrunk fetch: %+v %v", out, err)
+	}
+	d = doc(t, h.get("/screening/lists", op))
+	if !strings.Contains(text(d, `[data-testid="fetch-alerts"]`), "waits for a person") || d.Find(sel+` [data-testid="held-discard"]`).Length() != 1 {
+		t.Errorf("held file not shown: %q", text(d, sel+` [data-testid="fetch"]`))
+	}
+	heldPath := "/screening/lists/sources/" + src + "/held"
+	if resp := h.post(heldPath, url.Values{"decision": {"maybe"}}, op); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("decision maybe: %d", resp.StatusCode)
+	}
+	if resp := h.post(heldPath, url.Values{"decision": {"discard"}}, op); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("discard: %d", resp.StatusCode)
+	}
+	if f, _ := h.s.Screening.SourceFetchByID(h.t.Context(), src); f.HeldAt != nil {
+		t.Error("still held after discard")
+	}
+	if resp := h.post(heldPath, url.Values{"decision": {"discard"}}, op); resp.StatusCode != http.StatusConflict {
+		t.Errorf("discard again: %d", resp.StatusCode)
+	}
+	shrunk.Store(false)
 
 	// A failing publisher: recorded and on the banner.
 	failing.Store(true)
