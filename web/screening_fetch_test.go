@@ -152,3 +152,44 @@ func TestScreeningListsFetchPanel(t *testing.T) {
 		t.Error("the source does not show its error")
 	}
 }
+
+// The new formats load through the portal's upload as the older ones do:
+// the UK fixture becomes a version of UK_SANCTIONS_LIST with its
+// publication date.
+func TestScreeningUploadUKList(t *testing.T) {
+	h := newHarness(t)
+	h.startJobs()
+	_, op := h.signIn(staff.PlatformOperator)
+	t.Cleanup(func() {
+		ctx := context.WithoutCancel(h.t.Context())
+		if _, err := dbtest.OwnerPool(t).Exec(ctx, `UPDATE screening_list_versions SET status = 'SUPERSEDED' WHERE source_id = 'UK_SANCTIONS_LIST' AND status = 'CURRENT'`); err != nil {
+			t.Error(err)
+		}
+		if _, err := h.s.Screening.Refresh(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	uk, err := os.ReadFile(screeningtest.Path(t, "uk/uk-sanctions-list.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := doc(t, h.get("/screening/lists/upload", op)); d.Find(`#fmt-uk`).Length() != 1 || d.Find(`#fmt-eu`).Length() != 1 {
+		t.Error("the form does not offer the UK and EU formats")
+	}
+	resp := h.upload(op, "uk", map[string][]byte{"file": uk})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	st := h.waitUpload(op, resp.Header.Get("Location"))
+	if got := st.AttrOr("data-status", ""); got != "DONE" {
+		t.Fatalf("upload: %s %s", got, st.Text())
+	}
+	vs, err := h.s.Screening.Versions(h.t.Context(), "UK_SANCTIONS_LIST", 1)
+	if err != nil || len(vs) != 1 || vs[0].Entries != 4 || vs[0].Published != "2026-03-02" {
+		t.Fatalf("versions = %+v, %v", vs, err)
+	}
+	d := doc(t, h.get("/screening/lists", op))
+	if got := text(d, `[data-source="UK_SANCTIONS_LIST"] [data-testid="published"]`); !strings.Contains(got, "2026-03-02") {
+		t.Errorf("published = %q", got)
+	}
+}
