@@ -85,9 +85,14 @@ INSERT INTO screening_source_fetch (source_id, name, kind, format, url, interval
     ('UK_SANCTIONS_LIST', 'UK Sanctions List', 'SANCTIONS', 'uk',
      'https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml', 21600),
     ('US_CSL', 'US Consolidated Screening List', 'SANCTIONS', 'csl',
-     'https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv', 86400),
+     'https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv', 86400);
+-- OpenSanctions' default collection (200+ sources in one Senzing file) is
+-- set up but not enabled: its use in a business needs OpenSanctions' data
+-- licence (its data is CC BY-NC), and the file is far larger than the
+-- other lists: raise max_bytes to its size when enabling it.
+INSERT INTO screening_source_fetch (source_id, name, kind, format, url, interval_seconds, enabled, max_bytes) VALUES
     ('OPENSANCTIONS_DEFAULT', 'OpenSanctions (default collection)', 'SANCTIONS', 'senzing',
-     'https://data.opensanctions.org/datasets/latest/default/senzing.json', 86400);
+     'https://data.opensanctions.org/datasets/latest/default/senzing.json', 86400, false, 209715200);
 
 GRANT SELECT, INSERT, UPDATE ON screening_source_fetch TO ciam_app;
 GRANT SELECT, INSERT, DELETE ON screening_source_held_files TO ciam_app;
