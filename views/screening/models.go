@@ -400,3 +400,14 @@ func PublishedAge(published string, now time.Time) string {
 	}
 	return fmt.Sprintf("%d days ago", days)
 }
+
+// AnyLoaded reports whether any source has a version: sources set up for
+// fetching have none until their first fetch.
+func (l Lists) AnyLoaded() bool {
+	for _, s := range l.Sources {
+		if len(s.Versions) > 0 {
+			return true
+		}
+	}
+	return false
+}
