@@ -185,7 +185,7 @@ type Fetch struct {
 	Enabled                                     bool
 	LastAttemptAt, LastSuccessAt                *time.Time
 	// Held is a file waiting for a person: its entries against those in use.
-	Held                      bool
+	Held                     bool
 	HeldEntries, HeldCurrent int
 }
 
