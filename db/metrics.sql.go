@@ -114,3 +114,36 @@ func (q *Queries) MetricsScreeningLists(ctx context.Context) ([]MetricsScreening
 	}
 	return items, nil
 }
+
+const metricsScreeningSourceFetches = `-- name: MetricsScreeningSourceFetches :many
+SELECT source_id, alert, coalesce(extract(epoch FROM now() - last_success_at), -1)::float8 AS success_age_seconds
+FROM screening_source_fetch WHERE enabled ORDER BY source_id
+`
+
+type MetricsScreeningSourceFetchesRow struct {
+	SourceID          string
+	Alert             string
+	SuccessAgeSeconds float64
+}
+
+// Each fetched list's alert and how long ago its publisher last answered
+// (-1: never).
+func (q *Queries) MetricsScreeningSourceFetches(ctx context.Context) ([]MetricsScreeningSourceFetchesRow, error) {
+	rows, err := q.db.Query(ctx, metricsScreeningSourceFetches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MetricsScreeningSourceFetchesRow{}
+	for rows.Next() {
+		var i MetricsScreeningSourceFetchesRow
+		if err := rows.Scan(&i.SourceID, &i.Alert, &i.SuccessAgeSeconds); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -606,6 +606,7 @@ type ScreeningListVersion struct {
 	Removed           int32
 	Changed           int32
 	Error             string
+	Published         string
 }
 
 type ScreeningSetting struct {
@@ -622,6 +623,42 @@ type ScreeningSource struct {
 	Kind      string
 	Format    string
 	CreatedAt time.Time
+}
+
+type ScreeningSourceFetch struct {
+	SourceID          string
+	Name              string
+	Kind              string
+	Format            string
+	Url               string
+	Enabled           bool
+	IntervalSeconds   int32
+	MaxBytes          int64
+	StaleAfterSeconds int32
+	MaxShrink         float64
+	Etag              string
+	LastModified      string
+	LastChecksum      string
+	LastAttemptAt     *time.Time
+	LastResult        string
+	LastError         string
+	LastSuccessAt     *time.Time
+	LastVersionID     *uuid.UUID
+	Failures          int32
+	Alert             string
+	NextFetchAt       time.Time
+	HeldAt            *time.Time
+	HeldEntries       int32
+	HeldCurrent       int32
+	HeldChecksum      string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+type ScreeningSourceHeldFile struct {
+	SourceID string
+	Name     string
+	Content  []byte
 }
 
 type ScreeningTenantSource struct {
@@ -646,6 +683,7 @@ type ScreeningUpload struct {
 	CreatedBy   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	SourceID    string
 }
 
 type ScreeningUploadFile struct {

@@ -13,6 +13,37 @@ import (
 	"github.com/google/uuid"
 )
 
+const claimScreeningFetch = `-- name: ClaimScreeningFetch :execrows
+UPDATE screening_source_fetch SET next_fetch_at = $1, updated_at = now()
+WHERE source_id = $2 AND enabled AND next_fetch_at <= $3
+`
+
+type ClaimScreeningFetchParams struct {
+	Until    time.Time
+	SourceID string
+	Now      time.Time
+}
+
+// Takes a due source for one fetch: a second periodic run finds it not due.
+func (q *Queries) ClaimScreeningFetch(ctx context.Context, arg ClaimScreeningFetchParams) (int64, error) {
+	result, err := q.db.Exec(ctx, claimScreeningFetch, arg.Until, arg.SourceID, arg.Now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const clearScreeningFetchHeld = `-- name: ClearScreeningFetchHeld :exec
+UPDATE screening_source_fetch
+SET held_at = NULL, held_entries = 0, held_current = 0, held_checksum = '', updated_at = now()
+WHERE source_id = $1
+`
+
+func (q *Queries) ClearScreeningFetchHeld(ctx context.Context, sourceID string) error {
+	_, err := q.db.Exec(ctx, clearScreeningFetchHeld, sourceID)
+	return err
+}
+
 type CopyScreeningChangesParams struct {
 	VersionID     uuid.UUID
 	SourceEntryID string
@@ -130,7 +161,7 @@ func (q *Queries) CountScreeningVersionChanges(ctx context.Context, arg CountScr
 }
 
 const currentScreeningVersion = `-- name: CurrentScreeningVersion :one
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published FROM screening_list_versions
 WHERE source_id = $1 AND status = 'CURRENT'
 `
 
@@ -152,12 +183,13 @@ func (q *Queries) CurrentScreeningVersion(ctx context.Context, sourceID string) 
 		&i.Removed,
 		&i.Changed,
 		&i.Error,
+		&i.Published,
 	)
 	return i, err
 }
 
 const currentScreeningVersions = `-- name: CurrentScreeningVersions :many
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published FROM screening_list_versions
 WHERE status = 'CURRENT'
 ORDER BY source_id
 `
@@ -186,6 +218,7 @@ func (q *Queries) CurrentScreeningVersions(ctx context.Context) ([]ScreeningList
 			&i.Removed,
 			&i.Changed,
 			&i.Error,
+			&i.Published,
 		); err != nil {
 			return nil, err
 		}
@@ -246,6 +279,15 @@ func (q *Queries) DecideScreeningHit(ctx context.Context, arg DecideScreeningHit
 	return i, err
 }
 
+const deleteScreeningHeldFiles = `-- name: DeleteScreeningHeldFiles :exec
+DELETE FROM screening_source_held_files WHERE source_id = $1
+`
+
+func (q *Queries) DeleteScreeningHeldFiles(ctx context.Context, sourceID string) error {
+	_, err := q.db.Exec(ctx, deleteScreeningHeldFiles, sourceID)
+	return err
+}
+
 const deleteScreeningUploadFiles = `-- name: DeleteScreeningUploadFiles :exec
 DELETE FROM screening_upload_files WHERE upload_id = $1
 `
@@ -253,6 +295,32 @@ DELETE FROM screening_upload_files WHERE upload_id = $1
 func (q *Queries) DeleteScreeningUploadFiles(ctx context.Context, uploadID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, deleteScreeningUploadFiles, uploadID)
 	return err
+}
+
+const dueScreeningSourceFetches = `-- name: DueScreeningSourceFetches :many
+SELECT source_id FROM screening_source_fetch
+WHERE enabled AND next_fetch_at <= $1
+ORDER BY next_fetch_at, source_id
+`
+
+func (q *Queries) DueScreeningSourceFetches(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := q.db.Query(ctx, dueScreeningSourceFetches, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var source_id string
+		if err := rows.Scan(&source_id); err != nil {
+			return nil, err
+		}
+		items = append(items, source_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const ensureScreeningSource = `-- name: EnsureScreeningSource :exec
@@ -285,7 +353,7 @@ const finishScreeningUpload = `-- name: FinishScreeningUpload :one
 UPDATE screening_uploads
 SET status = $1, version_id = $2, error = $3, updated_at = now()
 WHERE id = $4
-RETURNING id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at
+RETURNING id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at, source_id
 `
 
 type FinishScreeningUploadParams struct {
@@ -318,8 +386,47 @@ func (q *Queries) FinishScreeningUpload(ctx context.Context, arg FinishScreening
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceID,
 	)
 	return i, err
+}
+
+const holdScreeningFetch = `-- name: HoldScreeningFetch :exec
+UPDATE screening_source_fetch
+SET held_at = now(), held_entries = $1, held_current = $2, held_checksum = $3, updated_at = now()
+WHERE source_id = $4
+`
+
+type HoldScreeningFetchParams struct {
+	HeldEntries  int32
+	HeldCurrent  int32
+	HeldChecksum string
+	SourceID     string
+}
+
+func (q *Queries) HoldScreeningFetch(ctx context.Context, arg HoldScreeningFetchParams) error {
+	_, err := q.db.Exec(ctx, holdScreeningFetch,
+		arg.HeldEntries,
+		arg.HeldCurrent,
+		arg.HeldChecksum,
+		arg.SourceID,
+	)
+	return err
+}
+
+const insertScreeningHeldFile = `-- name: InsertScreeningHeldFile :exec
+INSERT INTO screening_source_held_files (source_id, name, content) VALUES ($1, $2, $3)
+`
+
+type InsertScreeningHeldFileParams struct {
+	SourceID string
+	Name     string
+	Content  []byte
+}
+
+func (q *Queries) InsertScreeningHeldFile(ctx context.Context, arg InsertScreeningHeldFileParams) error {
+	_, err := q.db.Exec(ctx, insertScreeningHeldFile, arg.SourceID, arg.Name, arg.Content)
+	return err
 }
 
 const insertScreeningHit = `-- name: InsertScreeningHit :one
@@ -399,9 +506,9 @@ func (q *Queries) InsertScreeningHit(ctx context.Context, arg InsertScreeningHit
 
 const insertScreeningUpload = `-- name: InsertScreeningUpload :one
 
-INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at
+INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by, source_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at, source_id
 `
 
 type InsertScreeningUploadParams struct {
@@ -411,6 +518,7 @@ type InsertScreeningUploadParams struct {
 	SizeBytes   int64
 	AllowShrink bool
 	CreatedBy   string
+	SourceID    string
 }
 
 // Uploads.
@@ -422,6 +530,7 @@ func (q *Queries) InsertScreeningUpload(ctx context.Context, arg InsertScreening
 		arg.SizeBytes,
 		arg.AllowShrink,
 		arg.CreatedBy,
+		arg.SourceID,
 	)
 	var i ScreeningUpload
 	err := row.Scan(
@@ -439,6 +548,7 @@ func (q *Queries) InsertScreeningUpload(ctx context.Context, arg InsertScreening
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceID,
 	)
 	return i, err
 }
@@ -460,10 +570,10 @@ func (q *Queries) InsertScreeningUploadFile(ctx context.Context, arg InsertScree
 
 const insertScreeningVersion = `-- name: InsertScreeningVersion :one
 INSERT INTO screening_list_versions (id, source_id, seq, previous_version_id, status, loaded_by,
-                                     file_name, checksum, entry_count, added, removed, changed, error)
+                                     file_name, checksum, entry_count, added, removed, changed, error, published)
 VALUES ($1, $2, $3, $4, $5, $6,
-        $7, $8, $9, $10, $11, $12, $13)
-RETURNING id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error
+        $7, $8, $9, $10, $11, $12, $13, $14)
+RETURNING id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published
 `
 
 type InsertScreeningVersionParams struct {
@@ -480,6 +590,7 @@ type InsertScreeningVersionParams struct {
 	Removed           int32
 	Changed           int32
 	Error             string
+	Published         string
 }
 
 func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreeningVersionParams) (ScreeningListVersion, error) {
@@ -497,6 +608,7 @@ func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreenin
 		arg.Removed,
 		arg.Changed,
 		arg.Error,
+		arg.Published,
 	)
 	var i ScreeningListVersion
 	err := row.Scan(
@@ -514,6 +626,7 @@ func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreenin
 		&i.Removed,
 		&i.Changed,
 		&i.Error,
+		&i.Published,
 	)
 	return i, err
 }
@@ -611,7 +724,7 @@ func (q *Queries) ListScreeningSources(ctx context.Context) ([]ScreeningSource, 
 }
 
 const listScreeningUploads = `-- name: ListScreeningUploads :many
-SELECT id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at FROM screening_uploads ORDER BY created_at DESC LIMIT $1
+SELECT id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at, source_id FROM screening_uploads ORDER BY created_at DESC LIMIT $1
 `
 
 func (q *Queries) ListScreeningUploads(ctx context.Context, maxRows int32) ([]ScreeningUpload, error) {
@@ -638,6 +751,7 @@ func (q *Queries) ListScreeningUploads(ctx context.Context, maxRows int32) ([]Sc
 			&i.CreatedBy,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.SourceID,
 		); err != nil {
 			return nil, err
 		}
@@ -650,7 +764,7 @@ func (q *Queries) ListScreeningUploads(ctx context.Context, maxRows int32) ([]Sc
 }
 
 const listScreeningVersions = `-- name: ListScreeningVersions :many
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published FROM screening_list_versions
 WHERE ($1::text = '' OR source_id = $1)
 ORDER BY loaded_at DESC, seq DESC
 LIMIT $2
@@ -685,6 +799,7 @@ func (q *Queries) ListScreeningVersions(ctx context.Context, arg ListScreeningVe
 			&i.Removed,
 			&i.Changed,
 			&i.Error,
+			&i.Published,
 		); err != nil {
 			return nil, err
 		}
@@ -743,6 +858,45 @@ func (q *Queries) LockScreeningSource(ctx context.Context, sourceID string) erro
 	return err
 }
 
+const lockScreeningSourceFetch = `-- name: LockScreeningSourceFetch :one
+SELECT source_id, name, kind, format, url, enabled, interval_seconds, max_bytes, stale_after_seconds, max_shrink, etag, last_modified, last_checksum, last_attempt_at, last_result, last_error, last_success_at, last_version_id, failures, alert, next_fetch_at, held_at, held_entries, held_current, held_checksum, created_at, updated_at FROM screening_source_fetch WHERE source_id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockScreeningSourceFetch(ctx context.Context, sourceID string) (ScreeningSourceFetch, error) {
+	row := q.db.QueryRow(ctx, lockScreeningSourceFetch, sourceID)
+	var i ScreeningSourceFetch
+	err := row.Scan(
+		&i.SourceID,
+		&i.Name,
+		&i.Kind,
+		&i.Format,
+		&i.Url,
+		&i.Enabled,
+		&i.IntervalSeconds,
+		&i.MaxBytes,
+		&i.StaleAfterSeconds,
+		&i.MaxShrink,
+		&i.Etag,
+		&i.LastModified,
+		&i.LastChecksum,
+		&i.LastAttemptAt,
+		&i.LastResult,
+		&i.LastError,
+		&i.LastSuccessAt,
+		&i.LastVersionID,
+		&i.Failures,
+		&i.Alert,
+		&i.NextFetchAt,
+		&i.HeldAt,
+		&i.HeldEntries,
+		&i.HeldCurrent,
+		&i.HeldChecksum,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const nextScreeningVersionSeq = `-- name: NextScreeningVersionSeq :one
 SELECT (coalesce(max(seq), 0) + 1)::int FROM screening_list_versions WHERE source_id = $1
 `
@@ -764,6 +918,79 @@ func (q *Queries) OldestOpenScreeningHit(ctx context.Context, tenantID uuid.UUID
 	var created_at time.Time
 	err := row.Scan(&created_at)
 	return created_at, err
+}
+
+const recordScreeningFetch = `-- name: RecordScreeningFetch :one
+UPDATE screening_source_fetch
+SET last_attempt_at = $1, last_result = $2, last_error = $3,
+    etag = $4, last_modified = $5, last_checksum = $6,
+    last_success_at = $7, last_version_id = $8,
+    failures = $9, alert = $10, next_fetch_at = $11, updated_at = now()
+WHERE source_id = $12
+RETURNING source_id, name, kind, format, url, enabled, interval_seconds, max_bytes, stale_after_seconds, max_shrink, etag, last_modified, last_checksum, last_attempt_at, last_result, last_error, last_success_at, last_version_id, failures, alert, next_fetch_at, held_at, held_entries, held_current, held_checksum, created_at, updated_at
+`
+
+type RecordScreeningFetchParams struct {
+	AttemptAt     *time.Time
+	LastResult    string
+	LastError     string
+	Etag          string
+	LastModified  string
+	LastChecksum  string
+	LastSuccessAt *time.Time
+	LastVersionID *uuid.UUID
+	Failures      int32
+	Alert         string
+	NextFetchAt   time.Time
+	SourceID      string
+}
+
+func (q *Queries) RecordScreeningFetch(ctx context.Context, arg RecordScreeningFetchParams) (ScreeningSourceFetch, error) {
+	row := q.db.QueryRow(ctx, recordScreeningFetch,
+		arg.AttemptAt,
+		arg.LastResult,
+		arg.LastError,
+		arg.Etag,
+		arg.LastModified,
+		arg.LastChecksum,
+		arg.LastSuccessAt,
+		arg.LastVersionID,
+		arg.Failures,
+		arg.Alert,
+		arg.NextFetchAt,
+		arg.SourceID,
+	)
+	var i ScreeningSourceFetch
+	err := row.Scan(
+		&i.SourceID,
+		&i.Name,
+		&i.Kind,
+		&i.Format,
+		&i.Url,
+		&i.Enabled,
+		&i.IntervalSeconds,
+		&i.MaxBytes,
+		&i.StaleAfterSeconds,
+		&i.MaxShrink,
+		&i.Etag,
+		&i.LastModified,
+		&i.LastChecksum,
+		&i.LastAttemptAt,
+		&i.LastResult,
+		&i.LastError,
+		&i.LastSuccessAt,
+		&i.LastVersionID,
+		&i.Failures,
+		&i.Alert,
+		&i.NextFetchAt,
+		&i.HeldAt,
+		&i.HeldEntries,
+		&i.HeldCurrent,
+		&i.HeldChecksum,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const screeningChangedEntries = `-- name: ScreeningChangedEntries :many
@@ -936,6 +1163,30 @@ func (q *Queries) ScreeningEntryHashes(ctx context.Context, versionID uuid.UUID)
 	for rows.Next() {
 		var i ScreeningEntryHashesRow
 		if err := rows.Scan(&i.SourceEntryID, &i.ContentHash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const screeningHeldFiles = `-- name: ScreeningHeldFiles :many
+SELECT source_id, name, content FROM screening_source_held_files WHERE source_id = $1 ORDER BY name
+`
+
+func (q *Queries) ScreeningHeldFiles(ctx context.Context, sourceID string) ([]ScreeningSourceHeldFile, error) {
+	rows, err := q.db.Query(ctx, screeningHeldFiles, sourceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningSourceHeldFile{}
+	for rows.Next() {
+		var i ScreeningSourceHeldFile
+		if err := rows.Scan(&i.SourceID, &i.Name, &i.Content); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -1157,6 +1408,99 @@ func (q *Queries) ScreeningSettings(ctx context.Context, tenantID uuid.UUID) (Sc
 	return i, err
 }
 
+const screeningSourceFetch = `-- name: ScreeningSourceFetch :one
+SELECT source_id, name, kind, format, url, enabled, interval_seconds, max_bytes, stale_after_seconds, max_shrink, etag, last_modified, last_checksum, last_attempt_at, last_result, last_error, last_success_at, last_version_id, failures, alert, next_fetch_at, held_at, held_entries, held_current, held_checksum, created_at, updated_at FROM screening_source_fetch WHERE source_id = $1
+`
+
+func (q *Queries) ScreeningSourceFetch(ctx context.Context, sourceID string) (ScreeningSourceFetch, error) {
+	row := q.db.QueryRow(ctx, screeningSourceFetch, sourceID)
+	var i ScreeningSourceFetch
+	err := row.Scan(
+		&i.SourceID,
+		&i.Name,
+		&i.Kind,
+		&i.Format,
+		&i.Url,
+		&i.Enabled,
+		&i.IntervalSeconds,
+		&i.MaxBytes,
+		&i.StaleAfterSeconds,
+		&i.MaxShrink,
+		&i.Etag,
+		&i.LastModified,
+		&i.LastChecksum,
+		&i.LastAttemptAt,
+		&i.LastResult,
+		&i.LastError,
+		&i.LastSuccessAt,
+		&i.LastVersionID,
+		&i.Failures,
+		&i.Alert,
+		&i.NextFetchAt,
+		&i.HeldAt,
+		&i.HeldEntries,
+		&i.HeldCurrent,
+		&i.HeldChecksum,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const screeningSourceFetches = `-- name: ScreeningSourceFetches :many
+
+SELECT source_id, name, kind, format, url, enabled, interval_seconds, max_bytes, stale_after_seconds, max_shrink, etag, last_modified, last_checksum, last_attempt_at, last_result, last_error, last_success_at, last_version_id, failures, alert, next_fetch_at, held_at, held_entries, held_current, held_checksum, created_at, updated_at FROM screening_source_fetch ORDER BY source_id
+`
+
+// Fetching the lists from their publishers (platform data, no tenant).
+func (q *Queries) ScreeningSourceFetches(ctx context.Context) ([]ScreeningSourceFetch, error) {
+	rows, err := q.db.Query(ctx, screeningSourceFetches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningSourceFetch{}
+	for rows.Next() {
+		var i ScreeningSourceFetch
+		if err := rows.Scan(
+			&i.SourceID,
+			&i.Name,
+			&i.Kind,
+			&i.Format,
+			&i.Url,
+			&i.Enabled,
+			&i.IntervalSeconds,
+			&i.MaxBytes,
+			&i.StaleAfterSeconds,
+			&i.MaxShrink,
+			&i.Etag,
+			&i.LastModified,
+			&i.LastChecksum,
+			&i.LastAttemptAt,
+			&i.LastResult,
+			&i.LastError,
+			&i.LastSuccessAt,
+			&i.LastVersionID,
+			&i.Failures,
+			&i.Alert,
+			&i.NextFetchAt,
+			&i.HeldAt,
+			&i.HeldEntries,
+			&i.HeldCurrent,
+			&i.HeldChecksum,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const screeningTenantSources = `-- name: ScreeningTenantSources :many
 SELECT tenant_id, source_id, enabled, updated_at FROM screening_tenant_sources WHERE tenant_id = $1 ORDER BY source_id
 `
@@ -1187,7 +1531,7 @@ func (q *Queries) ScreeningTenantSources(ctx context.Context, tenantID uuid.UUID
 }
 
 const screeningUploadByID = `-- name: ScreeningUploadByID :one
-SELECT id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at FROM screening_uploads WHERE id = $1
+SELECT id, format, status, stage, done, total, file_names, size_bytes, allow_shrink, version_id, error, created_by, created_at, updated_at, source_id FROM screening_uploads WHERE id = $1
 `
 
 func (q *Queries) ScreeningUploadByID(ctx context.Context, id uuid.UUID) (ScreeningUpload, error) {
@@ -1208,6 +1552,7 @@ func (q *Queries) ScreeningUploadByID(ctx context.Context, id uuid.UUID) (Screen
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceID,
 	)
 	return i, err
 }
@@ -1237,7 +1582,7 @@ func (q *Queries) ScreeningUploadFiles(ctx context.Context, uploadID uuid.UUID) 
 }
 
 const screeningVersionByID = `-- name: ScreeningVersionByID :one
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions WHERE id = $1
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published FROM screening_list_versions WHERE id = $1
 `
 
 func (q *Queries) ScreeningVersionByID(ctx context.Context, id uuid.UUID) (ScreeningListVersion, error) {
@@ -1258,6 +1603,7 @@ func (q *Queries) ScreeningVersionByID(ctx context.Context, id uuid.UUID) (Scree
 		&i.Removed,
 		&i.Changed,
 		&i.Error,
+		&i.Published,
 	)
 	return i, err
 }
@@ -1358,6 +1704,34 @@ func (q *Queries) ScreeningVersionChanges(ctx context.Context, arg ScreeningVers
 		return nil, err
 	}
 	return items, nil
+}
+
+const setScreeningFetchAlert = `-- name: SetScreeningFetchAlert :exec
+UPDATE screening_source_fetch SET alert = $1, updated_at = now() WHERE source_id = $2
+`
+
+type SetScreeningFetchAlertParams struct {
+	Alert    string
+	SourceID string
+}
+
+func (q *Queries) SetScreeningFetchAlert(ctx context.Context, arg SetScreeningFetchAlertParams) error {
+	_, err := q.db.Exec(ctx, setScreeningFetchAlert, arg.Alert, arg.SourceID)
+	return err
+}
+
+const setScreeningFetchDue = `-- name: SetScreeningFetchDue :exec
+UPDATE screening_source_fetch SET next_fetch_at = $1, updated_at = now() WHERE source_id = $2
+`
+
+type SetScreeningFetchDueParams struct {
+	NextFetchAt time.Time
+	SourceID    string
+}
+
+func (q *Queries) SetScreeningFetchDue(ctx context.Context, arg SetScreeningFetchDueParams) error {
+	_, err := q.db.Exec(ctx, setScreeningFetchDue, arg.NextFetchAt, arg.SourceID)
+	return err
 }
 
 const setScreeningTenantSource = `-- name: SetScreeningTenantSource :exec
@@ -1470,4 +1844,78 @@ func (q *Queries) UpsertScreeningSource(ctx context.Context, arg UpsertScreening
 		arg.Format,
 	)
 	return err
+}
+
+const upsertScreeningSourceFetch = `-- name: UpsertScreeningSourceFetch :one
+INSERT INTO screening_source_fetch (source_id, name, kind, format, url, enabled, interval_seconds, max_bytes,
+                                    stale_after_seconds, max_shrink)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9, $10)
+ON CONFLICT (source_id) DO UPDATE
+SET name = excluded.name, kind = excluded.kind, format = excluded.format, url = excluded.url,
+    enabled = excluded.enabled, interval_seconds = excluded.interval_seconds, max_bytes = excluded.max_bytes,
+    stale_after_seconds = excluded.stale_after_seconds, max_shrink = excluded.max_shrink,
+    next_fetch_at = now(), updated_at = now()
+RETURNING source_id, name, kind, format, url, enabled, interval_seconds, max_bytes, stale_after_seconds, max_shrink, etag, last_modified, last_checksum, last_attempt_at, last_result, last_error, last_success_at, last_version_id, failures, alert, next_fetch_at, held_at, held_entries, held_current, held_checksum, created_at, updated_at
+`
+
+type UpsertScreeningSourceFetchParams struct {
+	SourceID          string
+	Name              string
+	Kind              string
+	Format            string
+	Url               string
+	Enabled           bool
+	IntervalSeconds   int32
+	MaxBytes          int64
+	StaleAfterSeconds int32
+	MaxShrink         float64
+}
+
+// Sets where and how often a source is fetched, keeping what the last
+// fetches recorded.
+func (q *Queries) UpsertScreeningSourceFetch(ctx context.Context, arg UpsertScreeningSourceFetchParams) (ScreeningSourceFetch, error) {
+	row := q.db.QueryRow(ctx, upsertScreeningSourceFetch,
+		arg.SourceID,
+		arg.Name,
+		arg.Kind,
+		arg.Format,
+		arg.Url,
+		arg.Enabled,
+		arg.IntervalSeconds,
+		arg.MaxBytes,
+		arg.StaleAfterSeconds,
+		arg.MaxShrink,
+	)
+	var i ScreeningSourceFetch
+	err := row.Scan(
+		&i.SourceID,
+		&i.Name,
+		&i.Kind,
+		&i.Format,
+		&i.Url,
+		&i.Enabled,
+		&i.IntervalSeconds,
+		&i.MaxBytes,
+		&i.StaleAfterSeconds,
+		&i.MaxShrink,
+		&i.Etag,
+		&i.LastModified,
+		&i.LastChecksum,
+		&i.LastAttemptAt,
+		&i.LastResult,
+		&i.LastError,
+		&i.LastSuccessAt,
+		&i.LastVersionID,
+		&i.Failures,
+		&i.Alert,
+		&i.NextFetchAt,
+		&i.HeldAt,
+		&i.HeldEntries,
+		&i.HeldCurrent,
+		&i.HeldChecksum,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }

@@ -16,6 +16,12 @@ FROM metrics_review_queue(@overdue_before::timestamptz);
 -- Unfinished jobs by queue and state.
 SELECT queue::text AS queue, state::text AS state, jobs::bigint AS jobs FROM metrics_job_counts();
 
+-- name: MetricsScreeningSourceFetches :many
+-- Each fetched list's alert and how long ago its publisher last answered
+-- (-1: never).
+SELECT source_id, alert, coalesce(extract(epoch FROM now() - last_success_at), -1)::float8 AS success_age_seconds
+FROM screening_source_fetch WHERE enabled ORDER BY source_id;
+
 -- name: MetricsScreeningLists :many
 -- Each list's version in use: how long ago it was loaded, in seconds, and
 -- how many entries it has.

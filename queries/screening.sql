@@ -42,9 +42,9 @@ SELECT (coalesce(max(seq), 0) + 1)::int FROM screening_list_versions WHERE sourc
 
 -- name: InsertScreeningVersion :one
 INSERT INTO screening_list_versions (id, source_id, seq, previous_version_id, status, loaded_by,
-                                     file_name, checksum, entry_count, added, removed, changed, error)
+                                     file_name, checksum, entry_count, added, removed, changed, error, published)
 VALUES (@id, @source_id, @seq, @previous_version_id, @status, @loaded_by,
-        @file_name, @checksum, @entry_count, @added, @removed, @changed, @error)
+        @file_name, @checksum, @entry_count, @added, @removed, @changed, @error, @published)
 RETURNING *;
 
 -- name: SupersedeScreeningVersion :exec
@@ -213,8 +213,8 @@ WHERE version_id = @version_id AND (@change::text = '' OR change = @change);
 -- Uploads.
 
 -- name: InsertScreeningUpload :one
-INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by)
-VALUES (@id, @format, @file_names, @size_bytes, @allow_shrink, @created_by)
+INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by, source_id)
+VALUES (@id, @format, @file_names, @size_bytes, @allow_shrink, @created_by, @source_id)
 RETURNING *;
 
 -- name: InsertScreeningUploadFile :exec
@@ -242,3 +242,72 @@ RETURNING *;
 
 -- name: ListScreeningUploads :many
 SELECT * FROM screening_uploads ORDER BY created_at DESC LIMIT @max_rows;
+
+-- Fetching the lists from their publishers (platform data, no tenant).
+
+-- name: ScreeningSourceFetches :many
+SELECT * FROM screening_source_fetch ORDER BY source_id;
+
+-- name: ScreeningSourceFetch :one
+SELECT * FROM screening_source_fetch WHERE source_id = @source_id;
+
+-- name: LockScreeningSourceFetch :one
+SELECT * FROM screening_source_fetch WHERE source_id = @source_id FOR UPDATE;
+
+-- name: DueScreeningSourceFetches :many
+SELECT source_id FROM screening_source_fetch
+WHERE enabled AND next_fetch_at <= @now
+ORDER BY next_fetch_at, source_id;
+
+-- name: UpsertScreeningSourceFetch :one
+-- Sets where and how often a source is fetched, keeping what the last
+-- fetches recorded.
+INSERT INTO screening_source_fetch (source_id, name, kind, format, url, enabled, interval_seconds, max_bytes,
+                                    stale_after_seconds, max_shrink)
+VALUES (@source_id, @name, @kind, @format, @url, @enabled, @interval_seconds, @max_bytes,
+        @stale_after_seconds, @max_shrink)
+ON CONFLICT (source_id) DO UPDATE
+SET name = excluded.name, kind = excluded.kind, format = excluded.format, url = excluded.url,
+    enabled = excluded.enabled, interval_seconds = excluded.interval_seconds, max_bytes = excluded.max_bytes,
+    stale_after_seconds = excluded.stale_after_seconds, max_shrink = excluded.max_shrink,
+    next_fetch_at = now(), updated_at = now()
+RETURNING *;
+
+-- name: RecordScreeningFetch :one
+UPDATE screening_source_fetch
+SET last_attempt_at = @attempt_at, last_result = @last_result, last_error = @last_error,
+    etag = @etag, last_modified = @last_modified, last_checksum = @last_checksum,
+    last_success_at = sqlc.narg(last_success_at), last_version_id = sqlc.narg(last_version_id),
+    failures = @failures, alert = @alert, next_fetch_at = @next_fetch_at, updated_at = now()
+WHERE source_id = @source_id
+RETURNING *;
+
+-- name: SetScreeningFetchAlert :exec
+UPDATE screening_source_fetch SET alert = @alert, updated_at = now() WHERE source_id = @source_id;
+
+-- name: ClaimScreeningFetch :execrows
+-- Takes a due source for one fetch: a second periodic run finds it not due.
+UPDATE screening_source_fetch SET next_fetch_at = @until, updated_at = now()
+WHERE source_id = @source_id AND enabled AND next_fetch_at <= @now;
+
+-- name: SetScreeningFetchDue :exec
+UPDATE screening_source_fetch SET next_fetch_at = @next_fetch_at, updated_at = now() WHERE source_id = @source_id;
+
+-- name: HoldScreeningFetch :exec
+UPDATE screening_source_fetch
+SET held_at = now(), held_entries = @held_entries, held_current = @held_current, held_checksum = @held_checksum, updated_at = now()
+WHERE source_id = @source_id;
+
+-- name: ClearScreeningFetchHeld :exec
+UPDATE screening_source_fetch
+SET held_at = NULL, held_entries = 0, held_current = 0, held_checksum = '', updated_at = now()
+WHERE source_id = @source_id;
+
+-- name: InsertScreeningHeldFile :exec
+INSERT INTO screening_source_held_files (source_id, name, content) VALUES (@source_id, @name, @content);
+
+-- name: ScreeningHeldFiles :many
+SELECT * FROM screening_source_held_files WHERE source_id = @source_id ORDER BY name;
+
+-- name: DeleteScreeningHeldFiles :exec
+DELETE FROM screening_source_held_files WHERE source_id = @source_id;

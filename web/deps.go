@@ -108,6 +108,12 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	monitoring := aml.NewService(pool, approvals, now)
 	monitoring.Screener = aml.SanctionsScreener{S: lists}
 	monitoring.Metrics = meters
+	if cfg.ScreeningFetch {
+		lists.FetchEnabled = true
+	}
+	if meters != nil {
+		lists.Metrics = meters
+	}
 	employees := staff.NewService(pool)
 	employees.Metrics = meters
 	return Deps{

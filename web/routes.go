@@ -120,6 +120,8 @@ func (s *server) routes() []route {
 		{"GET /screening/lists/upload", need(staff.PermListsManage), s.handleScreeningUploadForm()},
 		{"POST /screening/lists/upload", need(staff.PermListsManage), s.handleScreeningUpload()},
 		{"GET /screening/lists/uploads/{id}", need(staff.PermListsManage), s.handleScreeningUploadShow()},
+		{"POST /screening/lists/sources/{id}/fetch", need(staff.PermListsManage), s.handleScreeningFetchNow()},
+		{"POST /screening/lists/sources/{id}/held", need(staff.PermListsManage), s.handleScreeningHeld()},
 		{"GET /aml/rules", need(staff.PermAMLRulesRead), s.handleAMLRuleList()},
 		{"GET /aml/rules/new", need(staff.PermAMLRulesEdit), s.handleAMLRuleNew()},
 		{"POST /aml/rules", need(staff.PermAMLRulesEdit), s.handleAMLRuleCreate()},

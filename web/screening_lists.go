@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -55,15 +56,50 @@ func (s *server) handleScreeningLists() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		view := screeningv.Lists{CanUpload: emp.Can(staff.PermListsManage), Loc: t.Location(), Now: s.Now()}
-		for _, src := range sources {
+		fetches, err := s.Screening.SourceFetches(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		view := screeningv.Lists{CanUpload: emp.Can(staff.PermListsManage), Loc: t.Location(), Now: s.Now(), FetchOn: s.Screening.FetchEnabled}
+		byID := map[string]*screening.SourceFetch{}
+		for i := range fetches {
+			byID[fetches[i].SourceID] = &fetches[i]
+		}
+		seen := map[string]bool{}
+		add := func(src screening.Source) {
+			seen[src.ID] = true
 			sv := screeningv.Source{ID: src.ID, Name: src.Name, Kind: src.Kind, Format: string(src.Format)}
 			for _, v := range versions { // newest first
 				if v.Source == src.ID {
 					sv.Versions = append(sv.Versions, versionView(v))
+					if v.Status == "CURRENT" {
+						sv.Published = v.Published
+					}
+				}
+			}
+			if f := byID[src.ID]; f != nil {
+				sv.Fetch = fetchView(*f)
+				switch {
+				case f.Alert == screening.AlertFailing && view.FetchOn:
+					view.Alerts = append(view.Alerts, f.Name+": the last fetch failed: "+f.LastError)
+				case f.Alert == screening.AlertStale && view.FetchOn:
+					view.Alerts = append(view.Alerts, f.Name+": no successful fetch for longer than "+f.StaleAfter.String())
+				}
+				if f.HeldAt != nil {
+					view.Alerts = append(view.Alerts, fmt.Sprintf("%s: a new file with %d entries (in use: %d) waits for a person to load or discard it", f.Name, f.HeldEntries, f.HeldCurrent))
 				}
 			}
 			view.Sources = append(view.Sources, sv)
+		}
+		for _, src := range sources {
+			add(src)
+		}
+		// Sources set up for fetching but never loaded.
+		for _, f := range fetches {
+			if !seen[f.SourceID] {
+				add(screening.Source{ID: f.SourceID, Name: f.Name, Kind: f.Kind, Format: f.Format})
+			}
 		}
 		sort.SliceStable(view.Sources, func(i, j int) bool { return view.Sources[i].Kind > view.Sources[j].Kind }) // sanctions first
 		if view.CanUpload {
@@ -77,6 +113,62 @@ func (s *server) handleScreeningLists() http.Handler {
 			}
 		}
 		s.page(w, r, http.StatusOK, "Screening lists", "lists", screeningv.ListsPage(view))
+	})
+}
+
+// fetchView shows a source's fetch settings and last fetch. The address
+// is shown without its query, which may carry a token.
+func fetchView(f screening.SourceFetch) *screeningv.Fetch {
+	u := f.URL
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i] + "?…"
+	}
+	schedule := "every " + strings.TrimSuffix(strings.TrimSuffix(f.Interval.String(), "0s"), "0m")
+	if !f.Enabled {
+		schedule = "not scheduled"
+	}
+	return &screeningv.Fetch{URL: u, Schedule: schedule, LastResult: f.LastResult, LastError: f.LastError, Alert: f.Alert,
+		Enabled: f.Enabled, LastAttemptAt: f.LastAttemptAt, LastSuccessAt: f.LastSuccessAt,
+		Held: f.HeldAt != nil, HeldEntries: f.HeldEntries, HeldCurrent: f.HeldCurrent}
+}
+
+// handleScreeningFetchNow queues a fetch of a source from its publisher.
+func (s *server) handleScreeningFetchNow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if err := s.Screening.RequestFetch(r.Context(), id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(w, r, "success", "Fetching "+id+" from its publisher: the result shows here once it is done.")
+		http.Redirect(w, r, "/screening/lists", http.StatusSeeOther)
+	})
+}
+
+// handleScreeningHeld loads a held file anyway, or discards it.
+func (s *server) handleScreeningHeld() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		var load bool
+		switch r.PostFormValue("decision") {
+		case "load":
+			load = true
+		case "discard":
+		default:
+			s.fail(w, r, apperr.Validation(apperr.FieldError{Field: "decision", Issue: "choose load or discard"}))
+			return
+		}
+		up, err := s.Screening.DecideHeld(r.Context(), id, load)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if up != nil {
+			http.Redirect(w, r, "/screening/lists/uploads/"+up.ID.String(), http.StatusSeeOther)
+			return
+		}
+		s.flash(w, r, "success", "The held file of "+id+" is discarded.")
+		http.Redirect(w, r, "/screening/lists", http.StatusSeeOther)
 	})
 }
 
@@ -180,7 +272,7 @@ func (s *server) handleScreeningUpload() http.Handler {
 		form.AllowShrink = r.FormValue("allowShrink") == "on"
 		format, err := screening.ParseFormat(form.Format)
 		if err != nil {
-			form.Errors["format"] = "choose OFAC, UN or Senzing"
+			form.Errors["format"] = "choose one of the list formats"
 			s.page(w, r, http.StatusUnprocessableEntity, "Upload a list", "lists", screeningv.UploadPage(form))
 			return
 		}

@@ -37,7 +37,7 @@ commands:
   api-clients create create an API client (--tenant, --name, --scopes, --json)
   api-clients list   list a tenant's API clients (--tenant)
   screening load     load a sanctions or PEP list as a new version
-                     (--source ofac|un|senzing [--allow-shrink] PATH)
+                     (--source ofac|ofac-cons|un|eu|uk|csl|dpl|senzing [--allow-shrink] PATH)
   screening versions list the lists' versions (--source ID)
   keys reseal        re-seal documents and secrets under the first FIELD_ENCRYPTION_KEYS key
   pg start|stop|url  manage the private PostgreSQL cluster under .data/

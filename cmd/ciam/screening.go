@@ -18,7 +18,7 @@ import (
 )
 
 const screeningUsage = `usage:
-  ciam screening load --source ofac|un|senzing [--allow-shrink] PATH
+  ciam screening load --source ofac|ofac-cons|un|eu|uk|csl|dpl|senzing [--allow-shrink] PATH
       load a list as a new version (OFAC: the folder holding sdn.csv, alt.csv, add.csv)
   ciam screening versions [--source ID]
       list the loaded versions, newest first`

@@ -52,7 +52,7 @@ func TestScreeningLoadCommand(t *testing.T) {
 	}
 
 	err = run(ctx, []string{"ciam", "screening", "load", "--source", "dowjones", "x"}, getenv, &out, &out)
-	if err == nil || !strings.Contains(err.Error(), "want ofac, un or senzing") {
+	if err == nil || !strings.Contains(err.Error(), "want ofac, ofac-cons, un, eu, uk, csl, dpl or senzing") {
 		t.Errorf("unknown source: err = %v", err)
 	}
 }

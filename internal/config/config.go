@@ -41,9 +41,11 @@ type Config struct {
 	// WebhookAllowPrivate lets webhook subscriptions reach loopback and
 	// private networks (development only).
 	WebhookAllowPrivate bool
-	LogLevel            slog.Level
-	LogFormat           string
-	ShutdownTimeout     time.Duration
+	// ScreeningFetch fetches the lists from their publishers.
+	ScreeningFetch  bool
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
 	// JobRescueAfter is how long a job may stay running before the queue
 	// takes it for stuck (its worker killed) and runs it again.
 	JobRescueAfter time.Duration
@@ -166,6 +168,7 @@ var Vars = []Var{
 	{Name: "NATS_SUBJECT_PREFIX", Default: "ciam", Doc: "first token of the events' subjects: `<prefix>.<tenant slug>.<event type>`, e.g. `ciam.acme.customer.registered`"},
 	{Name: "NATS_CREDS_FILE", Doc: "NATS credentials file (user JWT and NKey seed) to connect with; empty connects without"},
 	{Name: "TRUSTED_PROXIES", Doc: "comma-separated CIDRs (or addresses) of the reverse proxies in front of the server, e.g. `10.0.0.0/8,192.0.2.7`; the client address recorded (registration, sessions) is the last X-Forwarded-For hop not among them; empty trusts no X-Forwarded-For and records the connection's peer"},
+	{Name: "SCREENING_FETCH", Default: "false", Doc: "true fetches the screening lists from their publishers on each source's schedule (see Screening sources in the README); false fetches nothing, for offline installs: lists are loaded by hand (`ciam screening load`, the portal's upload)"},
 	{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Doc: "base URL of an OTLP/HTTP collector (e.g. `http://otel-collector:4318`) the server sends its traces to (at its `/v1/traces`): spans of HTTP requests, SQL statements, jobs, webhook deliveries and connector checks; empty: tracing off. The exporter itself reads the standard `OTEL_EXPORTER_OTLP_HEADERS` (e.g. an API key) and the other `OTEL_EXPORTER_OTLP_*` settings"},
 	{Name: "OTEL_SERVICE_NAME", Default: "ciam", Doc: "service.name of the traces"},
 	{Name: "OTEL_TRACES_SAMPLER_ARG", Default: "1.0", Doc: "share of new traces kept, 0 to 1; a trace continued from a trusted proxy's traceparent, and every job and SQL span, follows its parent's decision"},
@@ -298,6 +301,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.DocumentDir = get("DOCUMENT_STORAGE_DIR")
 	c.FaceModelsDir = get("FACE_MODELS_DIR")
+	switch strings.ToLower(get("SCREENING_FETCH")) {
+	case "true", "1", "yes":
+		c.ScreeningFetch = true
+	case "false", "0", "no":
+	default:
+		bad("SCREENING_FETCH", "want true or false, got %q", get("SCREENING_FETCH"))
+	}
 	switch strings.ToLower(get("WEBHOOK_ALLOW_PRIVATE_NETWORKS")) {
 	case "true", "1", "yes":
 		c.WebhookAllowPrivate = true

@@ -109,6 +109,7 @@ var KnownEventTypes = []string{
 	"customer.otp.requested",
 	"customer.welcome_email.requested",
 	"customer-profile-updated",
+	"screening.list.alert",
 }
 
 // CreateSubscription adds a subscription and returns its signing secret,

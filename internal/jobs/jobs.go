@@ -108,11 +108,19 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	if c.Screening != nil {
 		river.AddWorker(workers, &screening.LoadWorker{S: c.Screening})
 		river.AddWorker(workers, &screening.RescreenWorker{S: c.Screening, Subjects: c.Subjects})
+		river.AddWorker(workers, &screening.FetchWorker{S: c.Screening})
 	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(c.PumpEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return event.PumpArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	if c.Screening != nil && c.Screening.FetchEnabled {
+		// Sources due a fetch are fetched one after another by one job;
+		// a fetch that fails is recorded on its source and alerts.
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(screening.FetchTick), func() (river.JobArgs, *river.InsertOpts) {
+			return screening.FetchArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	if c.Customers != nil {
 		river.AddWorker(workers, &customer.MonitorWorker{S: c.Customers})

@@ -80,6 +80,7 @@ type Metrics struct {
 	signInFails *prometheus.CounterVec
 	lockouts    *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
+	listAlerts  *prometheus.CounterVec
 }
 
 // New builds the registry with Go's and the process's collectors, the
@@ -134,11 +135,14 @@ func New(o Options) *Metrics {
 	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ciam_rate_limited_total", Help: "Requests refused by a rate limit, by limit.",
 	}, []string{"limit"})
+	m.listAlerts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ciam_screening_list_alerts_total", Help: "Alerts raised by lists fetched from their publishers, by list and alert (FAILING, STALE).",
+	}, []string{"list", "alert"})
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.duration, m.jobWait, m.jobDuration, m.jobFailures, m.kycStage,
-		m.webhooks, m.amlDecision, m.signInFails, m.lockouts, m.rateLimited,
+		m.webhooks, m.amlDecision, m.signInFails, m.lockouts, m.rateLimited, m.listAlerts,
 	)
 	if o.Pool != nil {
 		reg.MustRegister(poolCollector{o.Pool}, newStateCollector(o))
@@ -285,4 +289,12 @@ const contextTimeout = 5 * time.Second
 
 func scrapeContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), contextTimeout)
+}
+
+// ListAlert counts an alert a fetched list raised.
+func (m *Metrics) ListAlert(list, alert string) {
+	if m == nil {
+		return
+	}
+	m.listAlerts.WithLabelValues(list, alert).Inc()
 }

@@ -69,6 +69,10 @@ var (
 		"Entries of the version in use of each screening list.", []string{"list"}, nil)
 	indexEntries = prometheus.NewDesc("ciam_screening_index_entries",
 		"Entries of every screening list in use: what the screening index holds.", nil, nil)
+	listAlert = prometheus.NewDesc("ciam_screening_list_alert",
+		"1 when a list fetched from its publisher has the alert (FAILING: its last fetch failed; STALE: no successful fetch for longer than it allows), else 0.", []string{"list", "alert"}, nil)
+	listFetchAge = prometheus.NewDesc("ciam_screening_list_fetch_age_seconds",
+		"Time since the publisher of each fetched list last answered a fetch (-1: never).", []string{"list"}, nil)
 	natsWaiting = prometheus.NewDesc("ciam_nats_unpublished_events",
 		"Events in the outbox not yet published to NATS JetStream (only with NATS_URL set).", nil, nil)
 	natsLag = prometheus.NewDesc("ciam_nats_lag_seconds",
@@ -92,7 +96,7 @@ type stateCollector struct {
 func newStateCollector(o Options) *stateCollector { return &stateCollector{o: o} }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{stateOK, jobsDepth, outboxUndelivered, outboxLag, reviewWaiting, reviewBreaches, reviewOldest, listAge, listEntries, indexEntries, natsWaiting, natsLag, natsDown} {
+	for _, d := range []*prometheus.Desc{stateOK, jobsDepth, outboxUndelivered, outboxLag, reviewWaiting, reviewBreaches, reviewOldest, listAge, listEntries, indexEntries, listAlert, listFetchAge, natsWaiting, natsLag, natsDown} {
 		ch <- d
 	}
 }
@@ -154,6 +158,16 @@ func (c *stateCollector) read() []prometheus.Metric {
 		total += float64(l.EntryCount)
 	}
 	gauge(indexEntries, total)
+	fetches, err := q.MetricsScreeningSourceFetches(ctx)
+	if err != nil {
+		return failed("screening list fetches", err)
+	}
+	for _, f := range fetches {
+		for _, a := range []string{"FAILING", "STALE"} {
+			gauge(listAlert, map[bool]float64{false: 0, true: 1}[f.Alert == a], f.SourceID, a)
+		}
+		gauge(listFetchAge, f.SuccessAgeSeconds, f.SourceID)
+	}
 	if c.o.NATSLag != nil {
 		events, oldest, down, err := c.o.NATSLag(ctx)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,5 +74,35 @@ func TestScrapeStormReadsTheDatabaseOnce(t *testing.T) {
 	}
 	if got := queries.n.Load(); got != 4 {
 		t.Errorf("20 scrapes sent %d queries; want 4 (one reading)", got)
+	}
+}
+
+// A list fetched from its publisher that raised an alert shows it.
+func TestScrapeShowsListAlerts(t *testing.T) {
+	owner := dbtest.OwnerPool(t)
+	src := "METRICS_TEST_" + strings.ToUpper(strconv.FormatInt(time.Now().UnixNano()%1e8, 36))
+	if _, err := owner.Exec(t.Context(), `INSERT INTO screening_source_fetch (source_id, name, kind, format, url, alert, last_success_at)
+		VALUES ($1, 'test', 'SANCTIONS', 'un', 'http://127.0.0.1:1/x.xml', 'STALE', now() - interval '3 days')`, src); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Pool: dbtest.Pool(t), ReviewSLA: 24 * time.Hour})
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, line := range []string{
+		`ciam_screening_list_alert{alert="STALE",list="` + src + `"} 1`,
+		`ciam_screening_list_alert{alert="FAILING",list="` + src + `"} 0`,
+		`ciam_screening_list_fetch_age_seconds{list="` + src + `"} 2592`,
+		`ciam_screening_list_fetch_age_seconds{list="OFAC_SDN"} -1`,
+	} {
+		if !strings.Contains(body, line) {
+			t.Errorf("the scrape lacks %q", line)
+		}
+	}
+	m.ListAlert(src, "FAILING")
+	rec = httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `ciam_screening_list_alerts_total{alert="FAILING",list="`+src+`"} 1`) {
+		t.Error("the alert counter did not count")
 	}
 }

@@ -35,6 +35,9 @@ type Version struct {
 	Changed           int
 	// Error says why a FAILED load was refused.
 	Error string
+	// Published is when the publisher generated the file (ISO 8601), when
+	// known.
+	Published string
 }
 
 func versionOf(v db.ScreeningListVersion) Version {
@@ -42,6 +45,7 @@ func versionOf(v db.ScreeningListVersion) Version {
 		ID: v.ID, Source: v.SourceID, Seq: int(v.Seq), PreviousVersionID: v.PreviousVersionID, Status: v.Status,
 		LoadedAt: v.LoadedAt, LoadedBy: v.LoadedBy, FileName: v.FileName, Checksum: v.Checksum,
 		Entries: int(v.EntryCount), Added: int(v.Added), Removed: int(v.Removed), Changed: int(v.Changed), Error: v.Error,
+		Published: v.Published,
 	}
 }
 
@@ -60,6 +64,9 @@ type LoadOptions struct {
 	// AllowShrink accepts a version with fewer than half the entries of the
 	// current one, which is otherwise refused as a likely cut-short file.
 	AllowShrink bool
+	// As, when its ID is set, is the source the list loads as (see
+	// ParseAs).
+	As Source
 }
 
 func (o LoadOptions) progress(stage string, done, total int) {
@@ -88,7 +95,7 @@ const copyBatch = 1000
 // use stays in use.
 func (s *Service) Load(ctx context.Context, format Format, path string, opts LoadOptions) (LoadResult, error) {
 	opts.progress("parse", 0, 1)
-	p, err := Parse(format, path)
+	p, err := ParseAs(format, path, opts.As)
 	if err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) {
@@ -120,8 +127,18 @@ func knownSource(format Format) (Source, bool) {
 	switch format {
 	case FormatOFAC:
 		return ofacSource, true
+	case FormatOFACCons:
+		return ofacConsSource, true
 	case FormatUN:
 		return unSource, true
+	case FormatDPL:
+		return dplSource, true
+	case FormatCSL:
+		return cslSource, true
+	case FormatEU:
+		return euSource, true
+	case FormatUK:
+		return ukSource, true
 	}
 	return Source{}, false
 }
@@ -172,6 +189,7 @@ func (s *Service) LoadParsed(ctx context.Context, p Parsed, opts LoadOptions) (L
 			ID: uuid.New(), SourceID: p.Source.ID, Seq: seq, PreviousVersionID: prevID, Status: "CURRENT",
 			LoadedBy: actorName(ctx), FileName: p.FileName, Checksum: p.Checksum, EntryCount: int32(len(p.Entries)),
 			Added: int32(len(diff.Added)), Removed: int32(len(diff.Removed)), Changed: int32(len(diff.Changed)),
+			Published: p.Published,
 		})
 		if err != nil {
 			return err
@@ -218,7 +236,7 @@ func (s *Service) LoadParsed(ctx context.Context, p Parsed, opts LoadOptions) (L
 			Action: "screening.list.loaded", EntityType: "screening_list_version", EntityID: v.ID.String(),
 			After: map[string]any{
 				"source": v.SourceID, "version": v.Seq, "file": v.FileName, "checksum": v.Checksum,
-				"entries": v.EntryCount, "added": v.Added, "removed": v.Removed, "changed": v.Changed,
+				"entries": v.EntryCount, "added": v.Added, "removed": v.Removed, "changed": v.Changed, "published": v.Published,
 			},
 		})
 	})
@@ -254,7 +272,8 @@ func actorName(ctx context.Context) string {
 	return a.ID
 }
 
-var formatNames = map[Format]string{FormatOFAC: "OFAC_CSV", FormatUN: "UN_XML", FormatSenzing: "SENZING_JSONL"}
+var formatNames = map[Format]string{FormatOFAC: "OFAC_CSV", FormatOFACCons: "OFAC_CONS_CSV", FormatUN: "UN_XML", FormatSenzing: "SENZING_JSONL",
+	FormatDPL: "BIS_DPL_TSV", FormatCSL: "US_CSL_CSV", FormatEU: "EU_FSF_XML", FormatUK: "UK_SL_XML"}
 
 // ensureSource records a source that a load refused, if it is new.
 func ensureSource(ctx context.Context, q *db.Queries, src Source) error {

@@ -17,18 +17,30 @@ type Format string
 
 // The formats, as `ciam screening load --source` names them.
 const (
-	FormatOFAC    Format = "ofac"    // OFAC's legacy CSV files in one folder
-	FormatUN      Format = "un"      // the UN Security Council consolidated XML
-	FormatSenzing Format = "senzing" // Senzing entity JSONL, e.g. a PEP list
+	FormatOFAC     Format = "ofac"      // OFAC's legacy CSV files in one folder
+	FormatOFACCons Format = "ofac-cons" // OFAC's Consolidated (non-SDN) list: the same CSV as cons_*.csv
+	FormatUN       Format = "un"        // the UN Security Council consolidated XML
+	FormatSenzing  Format = "senzing"   // Senzing entity JSONL: a PEP list, any OpenSanctions dataset
+	FormatDPL      Format = "dpl"       // the BIS Denied Persons List, tab-separated
+	FormatCSL      Format = "csl"       // the US Consolidated Screening List CSV
+	FormatEU       Format = "eu"        // the EU financial sanctions file (FSF) XML
+	FormatUK       Format = "uk"        // the UK Sanctions List XML
 )
+
+// Formats lists every format, in the order forms offer them.
+var Formats = []Format{FormatOFAC, FormatOFACCons, FormatUN, FormatEU, FormatUK, FormatCSL, FormatDPL, FormatSenzing}
+
+// Folder reports whether the format is a folder of files rather than one
+// file.
+func (f Format) Folder() bool { return f == FormatOFAC || f == FormatOFACCons }
 
 // ParseFormat reads a format name.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
-	case FormatOFAC, FormatUN, FormatSenzing:
+	case FormatOFAC, FormatOFACCons, FormatUN, FormatSenzing, FormatDPL, FormatCSL, FormatEU, FormatUK:
 		return f, nil
 	}
-	return "", fmt.Errorf("screening: unknown list format %q (want ofac, un or senzing)", s)
+	return "", fmt.Errorf("screening: unknown list format %q (want ofac, ofac-cons, un, eu, uk, csl, dpl or senzing)", s)
 }
 
 // Source describes a list: its id (OFAC_SDN, UN_CONSOLIDATED, or a Senzing
@@ -55,6 +67,9 @@ type Parsed struct {
 	Checksum string
 	// FileName names what was read, for the version's record.
 	FileName string
+	// Published is when the publisher generated the file (ISO 8601 date),
+	// when the file says.
+	Published string
 }
 
 // FormatError says where a list file is malformed. The load that met it is
@@ -74,21 +89,44 @@ func (e *FormatError) Error() string {
 }
 
 // Parse reads the list at path in format: for OFAC a folder holding
-// sdn.csv, alt.csv, add.csv and optionally sdn_comments.csv; otherwise one
-// file. When it fails, the Parsed it returns has no entries but still names
+// sdn.csv, alt.csv, add.csv and optionally sdn_comments.csv (for the
+// Consolidated list cons_prim.csv, cons_alt.csv, cons_add.csv and
+// optionally cons_comments.csv); otherwise one file. When it fails, the Parsed it returns has no entries but still names
 // the source if that was known, so that the refusal can be recorded.
-func Parse(format Format, path string) (Parsed, error) {
+func Parse(format Format, path string) (Parsed, error) { return ParseAs(format, path, Source{}) }
+
+// ParseAs reads a list as Parse does, as the source as when its ID is set:
+// a fetched list is the source its fetch settings name, whatever the file
+// calls itself.
+func ParseAs(format Format, path string, as Source) (Parsed, error) {
 	var p Parsed
 	var err error
 	switch format {
 	case FormatOFAC:
-		p, err = parseOFAC(path)
+		p, err = parseOFAC(path, sdnLayout)
+	case FormatOFACCons:
+		p, err = parseOFAC(path, consLayout)
 	case FormatUN:
 		p, err = parseUN(path)
 	case FormatSenzing:
-		p, err = parseSenzing(path)
+		p, err = parseSenzingAs(path, as)
+	case FormatDPL:
+		p, err = parseDPL(path)
+	case FormatCSL:
+		p, err = parseCSL(path)
+	case FormatEU:
+		p, err = parseEU(path)
+	case FormatUK:
+		p, err = parseUK(path)
 	default:
 		return Parsed{}, fmt.Errorf("screening: unknown list format %q", format)
+	}
+	if as.ID != "" {
+		as.Format = format
+		if as.Kind == "" {
+			as.Kind = p.Source.Kind
+		}
+		p.Source = as
 	}
 	if err != nil {
 		return Parsed{Source: p.Source, FileName: p.FileName}, err
@@ -105,6 +143,7 @@ func Parse(format Format, path string) (Parsed, error) {
 		}
 		seen[e.ID] = i
 	}
+	p.Published = strings.TrimSpace(p.Published)
 	return p, nil
 }
 

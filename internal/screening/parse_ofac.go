@@ -14,8 +14,23 @@ import (
 	"strings"
 )
 
-// The OFAC source.
-var ofacSource = Source{ID: "OFAC_SDN", Name: "OFAC Specially Designated Nationals", Kind: KindSanctions, Format: FormatOFAC}
+// The OFAC sources: the SDN list and the Consolidated (non-SDN) list,
+// published in the same legacy CSV layout under other file names.
+var (
+	ofacSource     = Source{ID: "OFAC_SDN", Name: "OFAC Specially Designated Nationals", Kind: KindSanctions, Format: FormatOFAC}
+	ofacConsSource = Source{ID: "OFAC_CONSOLIDATED", Name: "OFAC Consolidated (non-SDN) Sanctions List", Kind: KindSanctions, Format: FormatOFACCons}
+)
+
+// ofacLayout names the files of one OFAC list.
+type ofacLayout struct {
+	source                   Source
+	prim, alt, add, comments string
+}
+
+var (
+	sdnLayout  = ofacLayout{source: ofacSource, prim: "sdn.csv", alt: "alt.csv", add: "add.csv", comments: "sdn_comments.csv"}
+	consLayout = ofacLayout{source: ofacConsSource, prim: "cons_prim.csv", alt: "cons_alt.csv", add: "cons_add.csv", comments: "cons_comments.csv"}
+)
 
 // Columns of OFAC's legacy CSV files, which have no header.
 const (
@@ -30,12 +45,12 @@ var (
 	ofacNationality = regexp.MustCompile(`(?:^|;)\s*(?:alt\.\s*)?(?:nationality|citizen) ([^;]+)`)
 )
 
-func parseOFAC(dir string) (Parsed, error) {
+func parseOFAC(dir string, l ofacLayout) (Parsed, error) {
 	sum := newChecksum()
-	p := Parsed{Source: ofacSource, FileName: filepath.Base(filepath.Clean(dir))}
+	p := Parsed{Source: l.source, FileName: filepath.Base(filepath.Clean(dir))}
 	byID := map[string]int{}
 
-	err := readCSV(filepath.Join(dir, "sdn.csv"), sdnFields, sum, func(line int, f []string) error {
+	err := readCSV(filepath.Join(dir, l.prim), sdnFields, sum, func(line int, f []string) error {
 		id := ofacField(f[0])
 		if _, err := strconv.Atoi(id); err != nil {
 			return fmt.Errorf("ent_num %q is not a number", id)
@@ -64,6 +79,9 @@ func parseOFAC(dir string) (Parsed, error) {
 		for _, prog := range strings.Split(ofacField(f[3]), "] [") {
 			e.Programs = append(e.Programs, strings.Trim(prog, "[] "))
 		}
+		if cs := ofacField(f[5]); cs != "" {
+			e.Identifiers = append(e.Identifiers, Identifier{Kind: CallSign, Value: cs})
+		}
 		if flag := ofacField(f[9]); flag != "" {
 			if code, ok := countryCode(flag); ok {
 				e.Countries = append(e.Countries, code)
@@ -80,11 +98,11 @@ func parseOFAC(dir string) (Parsed, error) {
 		id := ofacField(f[0])
 		i, ok := byID[id]
 		if !ok {
-			return nil, fmt.Errorf("ent_num %s is not in sdn.csv (is sdn.csv cut short?)", id)
+			return nil, fmt.Errorf("ent_num %s is not in %s (is %s cut short?)", id, l.prim, l.prim)
 		}
 		return &p.Entries[i], nil
 	}
-	err = readCSV(filepath.Join(dir, "alt.csv"), altFields, sum, func(line int, f []string) error {
+	err = readCSV(filepath.Join(dir, l.alt), altFields, sum, func(line int, f []string) error {
 		e, err := entryOf(f)
 		if err != nil {
 			return err
@@ -97,7 +115,7 @@ func parseOFAC(dir string) (Parsed, error) {
 	if err != nil {
 		return Parsed{}, err
 	}
-	err = readCSV(filepath.Join(dir, "add.csv"), addFields, sum, func(line int, f []string) error {
+	err = readCSV(filepath.Join(dir, l.add), addFields, sum, func(line int, f []string) error {
 		e, err := entryOf(f)
 		if err != nil {
 			return err
@@ -115,7 +133,7 @@ func parseOFAC(dir string) (Parsed, error) {
 	// Remarks too long for sdn.csv continue in sdn_comments.csv. Old
 	// editions name entries there that have left the list: those are
 	// ignored.
-	comments := filepath.Join(dir, "sdn_comments.csv")
+	comments := filepath.Join(dir, l.comments)
 	if _, statErr := os.Stat(comments); statErr == nil {
 		err = readCSV(comments, commentsFields, sum, func(line int, f []string) error {
 			if i, ok := byID[ofacField(f[0])]; ok {
@@ -134,6 +152,7 @@ func parseOFAC(dir string) (Parsed, error) {
 				e.DatesOfBirth = append(e.DatesOfBirth, d)
 			}
 		}
+		e.Identifiers = append(e.Identifiers, ofacIdentifiers(e.Remarks)...)
 		for _, m := range ofacNationality.FindAllStringSubmatch(e.Remarks, -1) {
 			if code, ok := countryCode(strings.TrimSuffix(strings.TrimSpace(m[1]), ".")); ok {
 				e.Countries = append(e.Countries, code)

@@ -47,6 +47,7 @@ type unRecord struct {
 	IndAddresses   []unAddress `xml:"INDIVIDUAL_ADDRESS"`
 	EntAddresses   []unAddress `xml:"ENTITY_ADDRESS"`
 	Births         []unDate    `xml:"INDIVIDUAL_DATE_OF_BIRTH"`
+	ListedOn       string      `xml:"LISTED_ON"`
 }
 
 func parseUN(path string) (Parsed, error) {
@@ -85,6 +86,11 @@ func parseUN(path string) (Parsed, error) {
 					return Parsed{}, fail(fmt.Errorf("root element is %s, want CONSOLIDATED_LIST", t.Name.Local))
 				}
 				sawRoot = true
+				for _, a := range t.Attr {
+					if a.Name.Local == "dateGenerated" {
+						p.Published, _ = anyListDate(a.Value)
+					}
+				}
 			}
 			if t.Name.Local == "INDIVIDUAL" || t.Name.Local == "ENTITY" {
 				line, _ := dec.InputPos()
@@ -140,6 +146,9 @@ func (r unRecord) entry(individual bool) (Entry, error) {
 	}
 	if r.OriginalScript != "" {
 		e.Aliases = append(e.Aliases, r.OriginalScript)
+	}
+	if d, ok := anyListDate(r.ListedOn); ok {
+		e.ListedOn = d
 	}
 	if r.ListType != "" {
 		e.Programs = append(e.Programs, strings.TrimSpace(r.ListType))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -33,6 +34,22 @@ type Service struct {
 	// load's transaction) and the loads of uploaded lists. Set it once,
 	// before use: the job queue's client sets it when it is built.
 	Jobs JobInserter
+
+	// FetchEnabled lets the lists be fetched from their publishers
+	// (SCREENING_FETCH); off, nothing reaches them.
+	FetchEnabled bool
+	// FetchClient fetches the lists; nil: a client with a five-minute
+	// time-out.
+	FetchClient *http.Client
+	// Now is the clock of the fetch schedule; nil: time.Now.
+	Now func() time.Time
+	// Metrics, when set, counts the alerts the lists raise.
+	Metrics AlertCounter
+}
+
+// AlertCounter counts the alerts lists raise, by list and alert.
+type AlertCounter interface {
+	ListAlert(source, alert string)
 }
 
 // builtIndex is an index with the versions it was built from.

@@ -68,7 +68,21 @@ type UploadFile struct {
 var (
 	ofacRequired = []string{"sdn.csv", "alt.csv", "add.csv"}
 	ofacOptional = []string{"sdn_comments.csv"}
+	consRequired = []string{"cons_prim.csv", "cons_alt.csv", "cons_add.csv"}
+	consOptional = []string{"cons_comments.csv"}
 )
+
+// FolderFiles names the files of a folder format: those it needs, then
+// the optional ones.
+func FolderFiles(f Format) (required, optional []string) {
+	switch f {
+	case FormatOFAC:
+		return ofacRequired, ofacOptional
+	case FormatOFACCons:
+		return consRequired, consOptional
+	}
+	return nil, nil
+}
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
@@ -90,29 +104,36 @@ func safeFileName(name string) string {
 // new version, both in one transaction, audited. Follow the load with
 // GetUpload.
 func (s *Service) StartUpload(ctx context.Context, format Format, files []UploadFile, allowShrink bool) (Upload, error) {
+	return s.startUpload(ctx, format, files, allowShrink, "")
+}
+
+// startUpload is StartUpload of a list that loads as the fetched source
+// asSource, when set.
+func (s *Service) startUpload(ctx context.Context, format Format, files []UploadFile, allowShrink bool, asSource string) (Upload, error) {
 	var fe apperr.Fields
 	var kept []UploadFile
 	switch format {
-	case FormatOFAC:
+	case FormatOFAC, FormatOFACCons:
+		required, optional := FolderFiles(format)
 		for _, f := range files {
-			if !slices.Contains(ofacRequired, f.Name) && !slices.Contains(ofacOptional, f.Name) {
-				fe.Add("files", "an OFAC upload takes sdn.csv, alt.csv, add.csv and optionally sdn_comments.csv, not %q", f.Name)
+			if !slices.Contains(required, f.Name) && !slices.Contains(optional, f.Name) {
+				fe.Add("files", "an OFAC upload takes %s and optionally %s, not %q", strings.Join(required, ", "), optional[0], f.Name)
 			}
 		}
-		for _, name := range ofacRequired {
+		for _, name := range required {
 			if !slices.ContainsFunc(files, func(f UploadFile) bool { return f.Name == name }) {
 				fe.Add(strings.TrimSuffix(name, ".csv"), "choose the %s file", name)
 			}
 		}
 		kept = files
-	case FormatUN, FormatSenzing:
+	case FormatUN, FormatSenzing, FormatDPL, FormatCSL, FormatEU, FormatUK:
 		if len(files) != 1 {
 			fe.Add("file", "choose one file")
 		} else {
 			kept = []UploadFile{{Name: safeFileName(files[0].Name), Content: files[0].Content}}
 		}
 	default:
-		fe.Add("format", "choose OFAC, UN or Senzing")
+		fe.Add("format", "choose one of the list formats")
 	}
 	var size int64
 	for _, f := range kept {
@@ -135,6 +156,7 @@ func (s *Service) StartUpload(ctx context.Context, format Format, files []Upload
 	err := db.InTxPgx(ctx, s.pool, func(tx pgx.Tx, q *db.Queries) error {
 		row, err := q.InsertScreeningUpload(ctx, db.InsertScreeningUploadParams{
 			ID: uuid.New(), Format: string(format), FileNames: names, SizeBytes: size, AllowShrink: allowShrink, CreatedBy: actorName(ctx),
+			SourceID: asSource,
 		})
 		if err != nil {
 			return err
@@ -237,12 +259,20 @@ func (s *Service) runUpload(ctx context.Context, id uuid.UUID) error {
 		}
 	}
 	path := dir
-	if Format(up.Format) != FormatOFAC && len(files) == 1 {
+	if !Format(up.Format).Folder() && len(files) == 1 {
 		path = filepath.Join(dir, safeFileName(files[0].Name))
+	}
+	var as Source
+	if up.SourceID != "" {
+		f, err := s.SourceFetchByID(ctx, up.SourceID)
+		if err != nil {
+			return err
+		}
+		as = Source{ID: f.SourceID, Name: f.Name, Kind: f.Kind}
 	}
 	s.setUploadProgress(ctx, id, UploadRunning, "parse", 0, 1)
 	res, err := s.Load(ctx, Format(up.Format), path, LoadOptions{
-		AllowShrink: up.AllowShrink,
+		AllowShrink: up.AllowShrink, As: as,
 		Progress: func(stage string, done, total int) {
 			s.setUploadProgress(ctx, id, UploadRunning, stage, done, total)
 		},

@@ -173,6 +173,20 @@ type Version struct {
 type Source struct {
 	ID, Name, Kind, Format string
 	Versions               []Version
+	// Fetch is how the source is fetched from its publisher, when it is.
+	Fetch *Fetch
+	// Published is the publication date of the version in use, when known.
+	Published string
+}
+
+// Fetch is a source's fetch settings and its last fetch.
+type Fetch struct {
+	URL, Schedule, LastResult, LastError, Alert string
+	Enabled                                     bool
+	LastAttemptAt, LastSuccessAt                *time.Time
+	// Held is a file waiting for a person: its entries against those in use.
+	Held                     bool
+	HeldEntries, HeldCurrent int
 }
 
 // Upload is a list handed in through the portal.
@@ -189,7 +203,12 @@ type Upload struct {
 
 // Lists is the lists page.
 type Lists struct {
-	Sources   []Source
+	Sources []Source
+	// Alerts are the sources failing, stale or holding a file, for the
+	// banner.
+	Alerts []string
+	// FetchOn says the lists are fetched from their publishers here.
+	FetchOn   bool
 	Uploads   []Upload
 	CanUpload bool
 	Loc       *time.Location
@@ -364,4 +383,31 @@ func ChangeTone(c string) string {
 	default:
 		return "amber"
 	}
+}
+
+// PublishedAge says how long ago an ISO 8601 publication date was.
+func PublishedAge(published string, now time.Time) string {
+	t, err := time.Parse("2006-01-02", published)
+	if err != nil {
+		return "date unreadable"
+	}
+	days := int(now.Sub(t).Hours() / 24)
+	switch {
+	case days <= 0:
+		return "today"
+	case days == 1:
+		return "1 day ago"
+	}
+	return fmt.Sprintf("%d days ago", days)
+}
+
+// AnyLoaded reports whether any source has a version: sources set up for
+// fetching have none until their first fetch.
+func (l Lists) AnyLoaded() bool {
+	for _, s := range l.Sources {
+		if len(s.Versions) > 0 {
+			return true
+		}
+	}
+	return false
 }
