@@ -456,7 +456,11 @@ func (s *Service) write(ctx context.Context, tenant, id uuid.UUID, d Definition,
 					return
 				}
 				for i, j := range idx {
-					out[i] = view.Show(cols[i].field, vals[j])
+					if f := cols[i].field; f != "" {
+						out[i] = view.Show(f, vals[j])
+					} else {
+						out[i] = vals[j]
+					}
 				}
 				werr = sh.Row(out)
 				rows++

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
@@ -40,16 +41,22 @@ func newCSVSheet(w io.Writer, cols []column) (*csvSheet, error) {
 	return s, s.w.Write(s.buf)
 }
 
+// plainNumber is a value that starts like a formula but is only a number
+// or a phone number (+44 20 7946 0000): nothing a spreadsheet would run.
+var plainNumber = regexp.MustCompile(`^[+-]?[0-9][0-9 .()-]*$`)
+
 // Row writes vals; a text value a spreadsheet would take for a formula
 // (=, +, -, @, tab, carriage return first) is written with a leading
-// apostrophe, so that a customer's name cannot run in the reader's
-// spreadsheet (CSV injection).
+// apostrophe, so that what a customer or an employee typed cannot run in
+// the reader's spreadsheet (CSV injection).
 func (s *csvSheet) Row(vals []string) error {
 	for i, v := range vals {
 		if !s.cols[i].number && v != "" {
 			switch v[0] {
 			case '=', '+', '-', '@', '\t', '\r':
-				v = "'" + v
+				if !plainNumber.MatchString(v) {
+					v = "'" + v
+				}
 			}
 		}
 		s.buf[i] = v
