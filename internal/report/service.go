@@ -392,6 +392,9 @@ func (s *Service) Work(ctx context.Context, tenant, id uuid.UUID) error {
 		return fmt.Errorf("report: run %s: %w", id, err)
 	}
 	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		if err := q.EnsureTenantSettings(ctx, tenant); err != nil {
+			return err
+		}
 		set, err := q.ReportingSettings(ctx, tenant)
 		if err != nil {
 			return err
