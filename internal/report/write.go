@@ -1,6 +1,7 @@
 package report
 
 import (
+	"archive/zip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -143,10 +144,17 @@ func (s *xlsxSheet) Row(vals []string) error {
 	return s.sw.SetRow(cell, s.vals)
 }
 
+// Close writes the workbook. excelize's Write builds the whole archive in
+// a buffer before copying it out; its zip writer is replaced by one that
+// writes straight to s.w, so the archive streams from the temporary file
+// and the buffer stays empty. (A sheet over 4 GiB of XML would need
+// excelize's zip64 header fix, which works on that buffer: an extract
+// stays far below it.)
 func (s *xlsxSheet) Close() error {
 	defer s.f.Close()
 	if err := s.sw.Flush(); err != nil {
 		return err
 	}
-	return s.f.Write(s.w)
+	s.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(s.w) })
+	return s.f.Write(io.Discard)
 }
