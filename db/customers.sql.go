@@ -954,7 +954,7 @@ func (q *Queries) SetWalletLimits(ctx context.Context, arg SetWalletLimitsParams
 }
 
 const tenantSettings = `-- name: TenantSettings :one
-SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits FROM tenant_settings WHERE tenant_id = $1
+SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits, report_retention, goaml FROM tenant_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (TenantSetting, error) {
@@ -982,6 +982,8 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.AutoActivate,
 		&i.QualityThresholds,
 		&i.RateLimits,
+		&i.ReportRetention,
+		&i.Goaml,
 	)
 	return i, err
 }

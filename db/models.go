@@ -547,6 +547,50 @@ type RefreshToken struct {
 	UsedAt    *time.Time
 }
 
+type ReportChunk struct {
+	RunID    uuid.UUID
+	Seq      int32
+	TenantID uuid.UUID
+	Content  []byte
+}
+
+type ReportRun struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	Definition    string
+	Format        string
+	Filters       json.RawMessage
+	Roles         []string
+	Status        string
+	Total         int64
+	Processed     int64
+	Bytes         int64
+	Sha256        string
+	LastError     string
+	RequestedBy   string
+	RequestedByID *uuid.UUID
+	ScheduleID    *uuid.UUID
+	CreatedAt     time.Time
+	StartedAt     *time.Time
+	FinishedAt    *time.Time
+	ExpiresAt     *time.Time
+}
+
+type ReportSchedule struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	Definition string
+	Format     string
+	Filters    json.RawMessage
+	Every      string
+	Roles      []string
+	CreatedBy  string
+	IsActive   bool
+	NextRunAt  time.Time
+	LastRunID  *uuid.UUID
+	CreatedAt  time.Time
+}
+
 type ScreeningEntry struct {
 	VersionID     uuid.UUID
 	SourceEntryID string
@@ -774,6 +818,8 @@ type TenantSetting struct {
 	AutoActivate                  bool
 	QualityThresholds             json.RawMessage
 	RateLimits                    json.RawMessage
+	ReportRetention               pgtype.Interval
+	Goaml                         json.RawMessage
 }
 
 type VerificationCheck struct {

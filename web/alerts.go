@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -151,6 +152,8 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 	if view.Errors == nil {
 		view.Errors = map[string]string{}
 	}
+	pv := piiView(emp)
+	view.GoAML = a.Status == aml.AlertSARDrafted && view.CanManage && !slices.ContainsFunc(pii.Fields, func(f pii.Field) bool { return !pv.Full(f) })
 	for _, h := range a.Hits {
 		hv := alerts.HitView{Name: h.Name, Version: h.Version, Outcome: string(h.Outcome), Score: h.Score, Values: kvs(h.Values)}
 		for i, kv := range hv.Values {

@@ -23,6 +23,7 @@ import (
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/ratelimit"
+	"github.com/ciamhq/ciam/internal/report"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -137,6 +138,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Screening:    lists,
 		AML:          monitoring,
 		NATS:         publisher,
+		Reports:      report.NewService(pool, cfg.FieldKeys, now),
 		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,

@@ -120,12 +120,14 @@ var navGroups = []struct {
 		{"kyc-requirements", "KYC requirements", "/config/kyc-requirements"},
 		{"categories", "Categories", "/config/categories"},
 		{"screening-settings", "Screening settings", "/config/screening"},
+		{"reporting", "Reporting", "/config/reporting"},
 	}},
 	{"Administration", []navEntry{
 		{"staff", "Staff", "/staff"},
 		{"api-clients", "API clients", "/api-clients"},
 		{"webhooks", "Webhooks", "/webhooks"},
 		{"audit", "Audit", "/audit"},
+		{"reports", "Reports", "/reports"},
 		{"tenants", "Tenants", "/platform/tenants"},
 	}},
 }

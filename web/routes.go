@@ -111,6 +111,9 @@ func (s *server) routes() []route {
 		{"POST /alerts/{id}/escalate", need(staff.PermAlertsManage), s.handleAlertEscalate()},
 		{"POST /alerts/{id}/close", need(staff.PermAlertsManage), s.handleAlertClose()},
 		{"POST /alerts/{id}/sar", need(staff.PermAlertsManage), s.handleAlertSAR()},
+		// The report holds the customer's data in full: the handler also
+		// asks for a role that sees all of it.
+		{"GET /alerts/{id}/goaml", need(staff.PermAlertsManage), s.handleAlertGoAML()},
 		{"GET /screening", need(staff.PermScreeningRead), s.handleScreeningHits()},
 		{"GET /screening/hits/{id}", need(staff.PermScreeningRead), s.handleScreeningHitShow()},
 		{"POST /screening/hits/{id}/decide", need(staff.PermScreeningDo), s.handleScreeningHitDecide()},
@@ -202,6 +205,16 @@ func (s *server) routes() []route {
 		{"POST /staff/{id}/roles/{role}/revoke", need(staff.PermStaffManage), s.handleStaffRoleRevoke()},
 		{"POST /staff/{id}/status", need(staff.PermStaffManage), s.handleStaffStatus()},
 		{"POST /staff/{id}/sessions/{sid}/revoke", need(staff.PermStaffManage), s.handleStaffSessionRevoke()},
+
+		{"GET /reports", need(staff.PermReportsRun), s.handleReportList()},
+		{"GET /reports/{id}", need(staff.PermReportsRun), s.handleReportShow()},
+		{"POST /reports/{id}/run", need(staff.PermReportsRun), s.handleReportRun()},
+		{"POST /reports/{id}/schedule", need(staff.PermReportsRun), s.handleReportSchedule()},
+		{"POST /reports/schedules/{id}/stop", need(staff.PermReportsRun), s.handleReportScheduleStop()},
+		{"GET /reports/runs/{id}", need(staff.PermReportsRun), s.handleReportRunShow()},
+		{"GET /reports/runs/{id}/download", need(staff.PermReportsRun), s.handleReportDownload()},
+		{"GET /config/reporting", need(staff.PermConfigRead), s.handleReportingSettings()},
+		{"POST /config/reporting", need(staff.PermConfigEdit), s.handleReportingSettingsSave()},
 
 		{"GET /audit", need(staff.PermAuditRead), s.handleAuditList()},
 		{"GET /audit/{id}", need(staff.PermAuditRead), s.handleAuditShow()},

@@ -211,6 +211,19 @@ var allowed = map[string][]staff.Role{
 	"GET /aml/rates":                              {an, sr, ad, au},
 	"POST /aml/rates":                             {sr, ad},
 
+	// Reporting extracts; the goAML export also needs a role that sees
+	// customers' data in full.
+	"GET /alerts/{id}/goaml":            {sr},
+	"GET /reports":                      {sr, ad, au},
+	"GET /reports/{id}":                 {sr, ad, au},
+	"POST /reports/{id}/run":            {sr, ad, au},
+	"POST /reports/{id}/schedule":       {sr, ad, au},
+	"POST /reports/schedules/{id}/stop": {sr, ad, au},
+	"GET /reports/runs/{id}":            {sr, ad, au},
+	"GET /reports/runs/{id}/download":   {sr, ad, au},
+	"GET /config/reporting":             {ad, au},
+	"POST /config/reporting":            {ad},
+
 	// Ending another employee's portal session is staff management.
 	"POST /staff/{id}/sessions/{sid}/revoke": {ad},
 }

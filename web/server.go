@@ -23,6 +23,7 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
+	"github.com/ciamhq/ciam/internal/report"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -60,6 +61,8 @@ type Deps struct {
 	Catalog *catalog.Service
 	// Screening screens names, keeps the hits queue and loads the lists.
 	Screening *screening.Service
+	// Reports runs reporting extracts and builds goAML reports.
+	Reports *report.Service
 	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
 	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
 	NATS *event.Publisher

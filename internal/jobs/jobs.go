@@ -24,6 +24,7 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
+	"github.com/ciamhq/ciam/internal/report"
 	"github.com/ciamhq/ciam/internal/screening"
 )
 
@@ -48,6 +49,10 @@ type Config struct {
 	// Catalog, when set, checks its enabled connectors periodically
 	// (catalog.CheckArgs, every CheckTick).
 	Catalog *catalog.Service
+	// Reports, when set, makes report extracts as jobs, and every
+	// report.TickEvery queues the runs of due schedules and deletes
+	// expired files.
+	Reports *report.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -134,6 +139,13 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 			return catalog.CheckArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	if c.Reports != nil {
+		river.AddWorker(workers, &report.RunWorker{S: c.Reports})
+		river.AddWorker(workers, &report.TickWorker{S: c.Reports})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(report.TickEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return report.TickArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	// The job's span first, so that what the metrics time runs inside it.
 	middleware := []rivertype.Middleware{newTracing(c.Tracing)}
 	if c.Metrics != nil {
@@ -165,6 +177,9 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	}
 	if c.Screening != nil {
 		c.Screening.Jobs = client
+	}
+	if c.Reports != nil {
+		c.Reports.Jobs = client
 	}
 	return &Runner{Client: client}, nil
 }

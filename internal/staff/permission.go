@@ -36,6 +36,9 @@ const (
 	PermWebhooks      Permission = "webhooks.manage"
 	PermAuditRead     Permission = "audit.read"
 	PermTenantsManage Permission = "tenants.manage"
+	// PermReportsRun runs, schedules and downloads reporting extracts;
+	// each file is masked as the requester's role sees customers' data.
+	PermReportsRun Permission = "reports.run"
 )
 
 // AllPermissions lists every permission.
@@ -44,7 +47,7 @@ var AllPermissions = []Permission{
 	PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
 	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
 	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
-	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage,
+	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage, PermReportsRun,
 }
 
 // Role is a named set of permissions granted to an employee.
@@ -83,17 +86,17 @@ var grants = map[Role][]Permission{
 		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
 		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
 		PermScreeningRead, PermScreeningDo, PermAMLRulesRead, PermAMLRulesEdit,
-		PermApprovalsRead, PermApprovalsDo,
+		PermApprovalsRead, PermApprovalsDo, PermReportsRun,
 	},
 	TenantAdmin: {
 		PermDashboard, PermCustomersRead, PermAMLRulesRead, PermAMLRulesEdit, PermApprovalsRead,
 		PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead, PermStaffManage,
-		PermAPIClients, PermWebhooks, PermAuditRead,
+		PermAPIClients, PermWebhooks, PermAuditRead, PermReportsRun,
 	},
 	Auditor: {
 		PermDashboard, PermCustomersRead, PermDocumentsView, PermReviewsRead, PermAlertsRead,
 		PermScreeningRead, PermAMLRulesRead, PermApprovalsRead, PermConfigRead, PermStaffRead,
-		PermAuditRead,
+		PermAuditRead, PermReportsRun,
 	},
 	Support: {
 		PermDashboard, PermCustomersRead, PermCustomersEdit,
