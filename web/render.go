@@ -101,6 +101,7 @@ var navGroups = []struct {
 		{"dashboard", "Dashboard", "/dashboard"},
 		{"reviews", "Reviews", "/reviews"},
 		{"alerts", "Alerts", "/alerts"},
+		{"cases", "Cases", "/cases"},
 		{"screening", "Screening hits", "/screening"},
 		{"approvals", "Approvals", "/approvals"},
 	}},
@@ -120,6 +121,7 @@ var navGroups = []struct {
 		{"kyc-requirements", "KYC requirements", "/config/kyc-requirements"},
 		{"categories", "Categories", "/config/categories"},
 		{"screening-settings", "Screening settings", "/config/screening"},
+		{"closing-reasons", "Closing reasons", "/config/closing-reasons"},
 	}},
 	{"Administration", []navEntry{
 		{"staff", "Staff", "/staff"},
