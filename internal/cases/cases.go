@@ -175,7 +175,7 @@ func (s *Service) Create(ctx context.Context, tenant uuid.UUID, p CreateParams) 
 				return err
 			}
 			if n == 0 {
-				if a == *p.AlertID {
+				if p.AlertID != nil && a == *p.AlertID {
 					return apperr.New(apperr.Conflict, "this alert is in another case already")
 				}
 				continue
