@@ -207,6 +207,41 @@ func (q *Queries) CaseAttachments(ctx context.Context, arg CaseAttachmentsParams
 	return items, nil
 }
 
+const caseAttachmentsByKey = `-- name: CaseAttachmentsByKey :many
+SELECT id, tenant_id FROM case_attachments WHERE key_id <> $1 ORDER BY created_at LIMIT $2
+`
+
+type CaseAttachmentsByKeyParams struct {
+	KeyID   string
+	MaxRows int32
+}
+
+type CaseAttachmentsByKeyRow struct {
+	ID       uuid.UUID
+	TenantID uuid.UUID
+}
+
+// Attachments sealed under another key than key_id, for re-sealing.
+func (q *Queries) CaseAttachmentsByKey(ctx context.Context, arg CaseAttachmentsByKeyParams) ([]CaseAttachmentsByKeyRow, error) {
+	rows, err := q.db.Query(ctx, caseAttachmentsByKey, arg.KeyID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CaseAttachmentsByKeyRow{}
+	for rows.Next() {
+		var i CaseAttachmentsByKeyRow
+		if err := rows.Scan(&i.ID, &i.TenantID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const caseCount = `-- name: CaseCount :one
 SELECT count(*) FROM cases k
 WHERE k.tenant_id = $1
@@ -631,6 +666,27 @@ func (q *Queries) CaseList(ctx context.Context, arg CaseListParams) ([]CaseListR
 	return items, nil
 }
 
+const caseReplaceAttachmentChunk = `-- name: CaseReplaceAttachmentChunk :exec
+UPDATE case_attachment_chunks SET content = $1 WHERE tenant_id = $2 AND attachment_id = $3 AND seq = $4
+`
+
+type CaseReplaceAttachmentChunkParams struct {
+	Content      []byte
+	TenantID     uuid.UUID
+	AttachmentID uuid.UUID
+	Seq          int32
+}
+
+func (q *Queries) CaseReplaceAttachmentChunk(ctx context.Context, arg CaseReplaceAttachmentChunkParams) error {
+	_, err := q.db.Exec(ctx, caseReplaceAttachmentChunk,
+		arg.Content,
+		arg.TenantID,
+		arg.AttachmentID,
+		arg.Seq,
+	)
+	return err
+}
+
 const caseSetAttachmentHash = `-- name: CaseSetAttachmentHash :exec
 UPDATE case_attachments SET sha256 = $1 WHERE tenant_id = $2 AND id = $3
 `
@@ -643,6 +699,21 @@ type CaseSetAttachmentHashParams struct {
 
 func (q *Queries) CaseSetAttachmentHash(ctx context.Context, arg CaseSetAttachmentHashParams) error {
 	_, err := q.db.Exec(ctx, caseSetAttachmentHash, arg.Sha256, arg.TenantID, arg.ID)
+	return err
+}
+
+const caseSetAttachmentKey = `-- name: CaseSetAttachmentKey :exec
+UPDATE case_attachments SET key_id = $1 WHERE tenant_id = $2 AND id = $3
+`
+
+type CaseSetAttachmentKeyParams struct {
+	KeyID    string
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) CaseSetAttachmentKey(ctx context.Context, arg CaseSetAttachmentKeyParams) error {
+	_, err := q.db.Exec(ctx, caseSetAttachmentKey, arg.KeyID, arg.TenantID, arg.ID)
 	return err
 }
 

@@ -128,3 +128,13 @@ SELECT id FROM customers WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: CaseSetAttachmentHash :exec
 UPDATE case_attachments SET sha256 = @sha256 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CaseAttachmentsByKey :many
+-- Attachments sealed under another key than key_id, for re-sealing.
+SELECT id, tenant_id FROM case_attachments WHERE key_id <> @key_id ORDER BY created_at LIMIT @max_rows;
+
+-- name: CaseReplaceAttachmentChunk :exec
+UPDATE case_attachment_chunks SET content = @content WHERE tenant_id = @tenant_id AND attachment_id = @attachment_id AND seq = @seq;
+
+-- name: CaseSetAttachmentKey :exec
+UPDATE case_attachments SET key_id = @key_id WHERE tenant_id = @tenant_id AND id = @id;
