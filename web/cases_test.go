@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/ciamhq/ciam/internal/cases"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -552,5 +554,44 @@ func TestCasePageMasksPerRole(t *testing.T) {
 				t.Errorf("comment %q; want it to show %q", body, tc.want)
 			}
 		})
+	}
+}
+
+// A case takes in the customer's open screening hits with their alerts;
+// the hit's decision shows in the case's timeline.
+func TestCaseTakesInScreeningHits(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	tok := h.alertRule()
+	customer := h.amlCustomer(tok)
+	custID := uuid.MustParse(customer)
+	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test", TenantID: h.tenant.ID})
+	res, err := h.s.Screening.ScreenSubject(ctx, screening.Subject{ID: custID, TenantID: h.tenant.ID, Name: "Miguel Angel Rodriguez Orejuela",
+		Type: screening.Individual, DateOfBirth: "1943-11-23", Country: "CO"})
+	if err != nil || len(res.NewHits) == 0 {
+		t.Fatalf("screening: %d hits, %v", len(res.NewHits), err)
+	}
+	hit := res.NewHits[0].ID.String()
+	_, ac := h.signIn(staff.Analyst)
+	caseID := strings.TrimPrefix(location(t, h.post("/cases", url.Values{"customer": {customer}, "title": {"Possible sanctions match"}}, ac)), "/cases/")
+	if resp := h.post("/cases", url.Values{"customer": {uuid.NewString()}}, ac); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a case for no customer of the tenant: %d; want 422", resp.StatusCode)
+	}
+	location(t, h.post("/screening/hits/"+hit+"/decide", url.Values{"decision": {"DISMISSED"}, "note": {"Different date of birth and country"}}, ac))
+
+	d := doc(t, h.get("/cases/"+caseID, ac))
+	if !strings.Contains(d.Find("h1").Text(), "Possible sanctions match") {
+		t.Errorf("title: %q", d.Find("h1").Text())
+	}
+	hits := d.Find(`[data-testid="case-hit"] a`).Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("href", "") })
+	if len(hits) != len(res.NewHits) || !slices.Contains(hits, "/screening/hits/"+hit) {
+		t.Errorf("hits of the case %v; want the %d hits, %s among them", hits, len(res.NewHits), hit)
+	}
+	got := kinds(d, `[data-testid="timeline-event"]`)
+	if got[len(got)-1] != "HIT_DISMISSED" || !slices.Contains(got, "HIT_ADDED") || !slices.Contains(got, "HIT_RAISED") || got[0] != "HIT_RAISED" {
+		t.Errorf("timeline %v", got)
+	}
+	if body := d.Find(`[data-kind="HIT_DISMISSED"] [data-testid="timeline-body"]`).Text(); body != "Different date of birth and country" {
+		t.Errorf("dismissal note: %q", body)
 	}
 }
