@@ -433,7 +433,11 @@ func (s *server) handleCaseAttachment() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
+		disposition := mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName})
+		if disposition == "" {
+			disposition = "attachment"
+		}
+		w.Header().Set("Content-Disposition", disposition)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "private, no-store")
 		_, _ = buf.WriteTo(w)

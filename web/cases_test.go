@@ -452,9 +452,14 @@ func TestCaseAttachmentSealedAtRest(t *testing.T) {
 	}{
 		{"too large", bytes.Repeat([]byte("x"), cases.MaxAttachmentBytes+1), "larger than 10 MB"},
 		{"empty", nil, "is empty"},
+		{"name not text", []byte("x"), "not text"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := h.attach(caseID, "big.bin", tc.content, ac)
+			name := "big.bin"
+			if tc.name == "name not text" {
+				name = "bad\xffname.txt" // not UTF-8 (a NUL is refused with the form, 400)
+			}
+			resp := h.attach(caseID, name, tc.content, ac)
 			if resp.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d; want 422", resp.StatusCode)
 			}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -566,6 +568,8 @@ func (s *Service) Attach(ctx context.Context, tenant, id uuid.UUID, up Upload) (
 		return Attachment{}, apperr.Validation(apperr.FieldError{Field: "file", Issue: fmt.Sprintf("is larger than %d MB", MaxAttachmentBytes>>20)})
 	case len([]rune(fileName)) > 200:
 		return Attachment{}, apperr.Validation(apperr.FieldError{Field: "file", Issue: "has a name longer than 200 characters: rename it"})
+	case !utf8.ValidString(fileName) || strings.ContainsFunc(fileName, unicode.IsControl):
+		return Attachment{}, apperr.Validation(apperr.FieldError{Field: "file", Issue: "has a name with characters that are not text: rename it"})
 	}
 	if up.MIME == "" {
 		up.MIME = "application/octet-stream"
