@@ -358,6 +358,18 @@ func TestCaseGroupsAlertsWithTimeline(t *testing.T) {
 	if resp := h.get("/cases?status=LOST", ac); resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("unknown status filter: %d", resp.StatusCode)
 	}
+	var opened, closed int
+	for _, e := range h.outbox() {
+		switch e.Type {
+		case "case.opened":
+			opened++
+		case "case.closed":
+			closed++
+		}
+	}
+	if opened != 1 || closed != 1 {
+		t.Errorf("events: %d case.opened, %d case.closed; want one each", opened, closed)
+	}
 	var acts []string
 	for _, a := range h.auditActions(h.tenant.ID, "case.") {
 		acts = append(acts, a.Action)

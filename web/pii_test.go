@@ -76,7 +76,7 @@ var (
 		"GET /api-clients": "API clients", "GET /webhooks": "subscriptions", "GET /webhooks/{id}": "deliveries, without payloads",
 		"GET /staff": "employees", "GET /platform/tenants": "tenants",
 		"GET /cases/{id}/attachments/{attachment}": "a file's bytes as a download, audited at every open, not HTML",
-		"GET /config/closing-reasons": "configuration",
+		"GET /config/closing-reasons":              "configuration",
 	}
 )
 

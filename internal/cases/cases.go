@@ -26,6 +26,7 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/calendar"
+	eventlog "github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
 )
@@ -201,8 +202,13 @@ func (s *Service) Create(ctx context.Context, tenant uuid.UUID, p CreateParams) 
 			out.Hits++
 		}
 		out.ID, out.Number, out.CustomerID, out.Title, out.Status, out.CreatedAt = k.ID, k.Number, customer, k.Title, k.Status, k.CreatedAt
-		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "case.created", EntityType: "case", EntityID: id.String(),
-			ReasonCode: StatusOpen, After: map[string]any{"customerId": customer, "title": title, "alerts": alerts, "hits": hits}})
+		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "case.created", EntityType: "case", EntityID: id.String(),
+			ReasonCode: StatusOpen, After: map[string]any{"customerId": customer, "title": title, "alerts": alerts, "hits": hits}}); err != nil {
+			return err
+		}
+		_, err = eventlog.Write(ctx, q, eventlog.Event{TenantID: tenant, Type: "case.opened", EntityType: "case", EntityID: id.String(),
+			Payload: map[string]any{"caseId": id, "customerId": customer, "alerts": out.Alerts, "hits": out.Hits}})
+		return err
 	})
 	if err != nil {
 		return Case{}, passOn("create", err)
@@ -514,6 +520,10 @@ func (s *Service) Close(ctx context.Context, tenant, id uuid.UUID, code, note st
 			return db.CaseInsertEventParams{}, err
 		}
 		k.Status, k.CloseReasonCode, k.CloseReasonLabel, k.ClosedAt = StatusClosed, r.Code, r.Label, &now
+		if _, err := eventlog.Write(ctx, q, eventlog.Event{TenantID: tenant, Type: "case.closed", EntityType: "case", EntityID: id.String(),
+			Payload: map[string]any{"caseId": id, "customerId": k.CustomerID, "closingReason": r.Code}}); err != nil {
+			return db.CaseInsertEventParams{}, err
+		}
 		return db.CaseInsertEventParams{Kind: "CLOSED", Body: note, ReasonCode: r.Code, ReasonLabel: r.Label}, nil
 	})
 }
