@@ -173,7 +173,7 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 		view.CaseID = a.Case.ID.String()
 		view.CaseLabel = fmt.Sprintf("Case #%d · %s", a.Case.Number, caseStatusWord(a.Case.Status))
 	}
-	view.CanOpenCase = emp.Can(staff.PermCasesManage)
+	view.CanOpenCase, view.CanReadCases = emp.Can(staff.PermCasesManage), emp.Can(staff.PermCasesRead)
 	if view.CanManage && view.Open {
 		reasons, err := s.AML.ClosingReasons(r.Context(), emp.TenantID)
 		if err != nil {

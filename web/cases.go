@@ -66,6 +66,14 @@ func (s *server) handleCaseList() http.Handler {
 		if f.Owner == "me" {
 			f.Owner = emp.ID.String()
 		}
+		if c := q.Get("customer"); c != "" {
+			id, err := uuid.Parse(c)
+			if err != nil {
+				s.fail(w, r, apperr.New(apperr.NotFound, "no such customer"))
+				return
+			}
+			f.CustomerID, view.Customer = &id, id.String()
+		}
 		f.Offset, _ = strconv.Atoi(q.Get("offset"))
 		f.Offset = max(f.Offset, 0)
 		page, err := s.Cases.List(r.Context(), emp.TenantID, f)
@@ -77,6 +85,7 @@ func (s *server) handleCaseList() http.Handler {
 			view.Rows = append(view.Rows, casesv.Row{ID: c.ID.String(), Number: strconv.FormatInt(c.Number, 10), Title: c.Title,
 				CustomerID: c.CustomerID.String(), CustomerName: c.CustomerName, Status: c.Status, Owner: orDash(c.OwnerName),
 				Alerts: c.Alerts, Hits: c.Hits, Created: c.CreatedAt})
+			view.CustomerName = c.CustomerName
 		}
 		view.Pager = offsetPager(r.URL, page.Total, f.Offset, len(page.Cases), casePageSize)
 		s.page(w, r, http.StatusOK, "Cases", "cases", casesv.ListPage(view))

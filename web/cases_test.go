@@ -350,6 +350,14 @@ func TestCaseGroupsAlertsWithTimeline(t *testing.T) {
 			t.Errorf("%s: case not listed", tc.query)
 		}
 	}
+	d = doc(t, h.get("/alerts/"+first, ac))
+	href, _ := d.Find(`[data-testid="customer-cases"]`).Attr("href")
+	if d := doc(t, h.get(href, ac)); d.Find(`[data-case-id="`+caseID+`"]`).Length() != 1 || !strings.Contains(text(d, `[data-testid="customer-filter"]`), "Cases of") {
+		t.Errorf("the customer's cases (%s) do not list the case", href)
+	}
+	if d := doc(t, h.get("/cases?status=all&customer="+uuid.NewString(), ac)); d.Find(`[data-testid="case-row"]`).Length() != 0 {
+		t.Error("another customer's cases list the case")
+	}
 	for _, q := range []string{"", "?status=all&owner=none", "?status=OPEN"} {
 		if d := doc(t, h.get("/cases"+q, ac)); d.Find(`[data-case-id="`+caseID+`"]`).Length() != 0 {
 			t.Errorf("%q lists the closed case", q)
