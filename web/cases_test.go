@@ -164,7 +164,7 @@ func TestClosingReasonsPerTenant(t *testing.T) {
 	for _, tc := range []struct{ name, label, want string }{
 		{"empty", "  ", "is required"},
 		{"taken", "false POSITIVE", "exists already"},
-		{"no letters", "-", "at least two letters"},
+		{"no letters", "-", "a letter or a digit"},
 		{"too long", strings.Repeat("x", 81), "at most 80"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,9 +178,10 @@ func TestClosingReasonsPerTenant(t *testing.T) {
 		})
 	}
 	location(t, h.post("/config/closing-reasons", url.Values{"label": {"Duplicate alert"}}, adc))
+	location(t, h.post("/config/closing-reasons", url.Values{"label": {"Ложное срабатывание"}}, adc))
 	location(t, h.post("/config/closing-reasons/"+aml.ReasonFalsePositive+"/status", url.Values{"active": {"false"}}, adc))
 	d = doc(t, h.get("/config/closing-reasons", adc))
-	if got := strings.Join(reasonLabels(d), "|"); got != "False positive|Explained, no SAR|SAR filed/draft|Duplicate alert" {
+	if got := strings.Join(reasonLabels(d), "|"); got != "False positive|Explained, no SAR|SAR filed/draft|Duplicate alert|Ложное срабатывание" {
 		t.Fatalf("after adding: %s", got)
 	}
 	if got := text(d, `[data-code="FALSE_POSITIVE"] [data-testid="reason-active"]`); got != "Not offered" {
@@ -191,7 +192,7 @@ func TestClosingReasonsPerTenant(t *testing.T) {
 	alert := h.raise(tok, h.amlCustomer(tok), "150.00")
 	_, ac := h.signIn(staff.Analyst)
 	d = doc(t, h.get("/alerts/"+alert, ac))
-	if got := d.Find(`#close-reason-code option`).Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("value", "") }); strings.Join(got, " ") != "EXPLAINED_NO_SAR DUPLICATE_ALERT" {
+	if got := d.Find(`#close-reason-code option`).Map(func(_ int, s *goquery.Selection) string { return s.Text() }); strings.Join(got, "|") != "Explained, no SAR|Duplicate alert|Ложное срабатывание" {
 		t.Errorf("offered on the alert: %v", got)
 	}
 	if resp := h.post("/alerts/"+alert+"/close", url.Values{"reason_code": {aml.ReasonFalsePositive}, "reason": {"noise"}}, ac); resp.StatusCode != http.StatusUnprocessableEntity {
@@ -199,15 +200,16 @@ func TestClosingReasonsPerTenant(t *testing.T) {
 	}
 	location(t, h.post("/alerts/"+alert+"/close", url.Values{"reason_code": {"DUPLICATE_ALERT"}, "reason": {"same as the alert before"}}, ac))
 	// The last active reason cannot go.
-	for _, code := range []string{aml.ReasonExplained, aml.ReasonSAR} {
+	cyrillic, _ := doc(t, h.get("/config/closing-reasons", adc)).Find(`[data-testid="closing-reason"]`).Last().Attr("data-code")
+	for _, code := range []string{aml.ReasonExplained, aml.ReasonSAR, cyrillic} {
 		location(t, h.post("/config/closing-reasons/"+code+"/status", url.Values{"active": {"false"}}, adc))
 	}
 	resp := h.post("/config/closing-reasons/DUPLICATE_ALERT/status", url.Values{"active": {"false"}}, adc)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(text(doc(t, resp), `[data-testid="error-code"]`), "at least one active") {
 		t.Errorf("deactivating the last reason: %d", resp.StatusCode)
 	}
-	if n := len(h.auditActions(h.tenant.ID, "closing_reasons.updated")); n != 4 {
-		t.Errorf("%d audited changes; want 4", n)
+	if n := len(h.auditActions(h.tenant.ID, "closing_reasons.updated")); n != 6 {
+		t.Errorf("%d audited changes; want 6", n)
 	}
 	// Another tenant still has the defaults.
 	other, err := h.s.Tenants.Create(t.Context(), tenant.CreateParams{Slug: "o-" + uuid.NewString()[:8], Name: "Other Ltd"}, nil)

@@ -2,9 +2,12 @@ package aml
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -166,9 +169,14 @@ func (s *Service) AddClosingReason(ctx context.Context, tenant uuid.UUID, label 
 	case n > 80:
 		return ClosingReason{}, apperr.Validation(apperr.FieldError{Field: "label", Issue: "must be at most 80 characters"})
 	}
+	if strings.IndexFunc(label, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return ClosingReason{}, apperr.Validation(apperr.FieldError{Field: "label", Issue: "must contain a letter or a digit"})
+	}
 	code := codeOf(label)
 	if !reasonCode.MatchString(code) {
-		return ClosingReason{}, apperr.Validation(apperr.FieldError{Field: "label", Issue: "must contain at least two letters or digits"})
+		// A label in another script: a code of its own, stable for the label.
+		sum := sha256.Sum256([]byte(strings.ToLower(label)))
+		code = "R_" + strings.ToUpper(hex.EncodeToString(sum[:6]))
 	}
 	added := ClosingReason{Code: code, Label: label, SAR: sar, Active: true}
 	_, err := s.saveReasons(ctx, tenant, func(rs []ClosingReason) ([]ClosingReason, error) {
