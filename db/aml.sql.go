@@ -59,7 +59,7 @@ func (q *Queries) AMLActiveRules(ctx context.Context, tenantID uuid.UUID) ([]Aml
 }
 
 const aMLAlert = `-- name: AMLAlert :one
-SELECT a.id, a.tenant_id, a.customer_id, a.transaction_id, a.decision, a.severity, a.score, a.rule_names, a.amount, a.currency, a.status, a.assignee_id, a.assignee_name, a.assigned_at, a.resolution, a.sar_narrative, a.created_at, a.updated_at, a.closed_at, c.first_name, c.last_name, c.risk_level, c.status AS customer_status,
+SELECT a.id, a.tenant_id, a.customer_id, a.transaction_id, a.decision, a.severity, a.score, a.rule_names, a.amount, a.currency, a.status, a.assignee_id, a.assignee_name, a.assigned_at, a.resolution, a.sar_narrative, a.created_at, a.updated_at, a.closed_at, a.close_reason_code, c.first_name, c.last_name, c.risk_level, c.status AS customer_status,
        t.transaction_ref, t.type, t.direction, t.channel, t.occurred_at, t.counterparty_name, t.counterparty_country,
        t.counterparty_account, t.triggered, t.notes
 FROM aml_alerts a
@@ -93,6 +93,7 @@ type AMLAlertRow struct {
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 	ClosedAt            *time.Time
+	CloseReasonCode     string
 	FirstName           string
 	LastName            string
 	RiskLevel           string
@@ -132,6 +133,7 @@ func (q *Queries) AMLAlert(ctx context.Context, arg AMLAlertParams) (AMLAlertRow
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ClosedAt,
+		&i.CloseReasonCode,
 		&i.FirstName,
 		&i.LastName,
 		&i.RiskLevel,
@@ -147,6 +149,30 @@ func (q *Queries) AMLAlert(ctx context.Context, arg AMLAlertParams) (AMLAlertRow
 		&i.Triggered,
 		&i.Notes,
 	)
+	return i, err
+}
+
+const aMLAlertCase = `-- name: AMLAlertCase :one
+SELECT c.id, c.number, c.status FROM case_alerts ca JOIN cases c ON c.id = ca.case_id
+WHERE ca.tenant_id = $1 AND ca.alert_id = $2
+`
+
+type AMLAlertCaseParams struct {
+	TenantID uuid.UUID
+	AlertID  uuid.UUID
+}
+
+type AMLAlertCaseRow struct {
+	ID     uuid.UUID
+	Number int64
+	Status string
+}
+
+// The case an alert belongs to, if any.
+func (q *Queries) AMLAlertCase(ctx context.Context, arg AMLAlertCaseParams) (AMLAlertCaseRow, error) {
+	row := q.db.QueryRow(ctx, aMLAlertCase, arg.TenantID, arg.AlertID)
+	var i AMLAlertCaseRow
+	err := row.Scan(&i.ID, &i.Number, &i.Status)
 	return i, err
 }
 
@@ -217,8 +243,49 @@ func (q *Queries) AMLAlertCount(ctx context.Context, arg AMLAlertCountParams) (i
 	return count, err
 }
 
+const aMLAlertEvents = `-- name: AMLAlertEvents :many
+SELECT id, seq, tenant_id, alert_id, kind, actor_id, actor_name, body, reason_code, reason_label, created_at FROM aml_alert_events WHERE tenant_id = $1 AND alert_id = $2 ORDER BY created_at, seq
+`
+
+type AMLAlertEventsParams struct {
+	TenantID uuid.UUID
+	AlertID  uuid.UUID
+}
+
+func (q *Queries) AMLAlertEvents(ctx context.Context, arg AMLAlertEventsParams) ([]AmlAlertEvent, error) {
+	rows, err := q.db.Query(ctx, aMLAlertEvents, arg.TenantID, arg.AlertID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AmlAlertEvent{}
+	for rows.Next() {
+		var i AmlAlertEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.Seq,
+			&i.TenantID,
+			&i.AlertID,
+			&i.Kind,
+			&i.ActorID,
+			&i.ActorName,
+			&i.Body,
+			&i.ReasonCode,
+			&i.ReasonLabel,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const aMLAlertForUpdate = `-- name: AMLAlertForUpdate :one
-SELECT id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, status, assignee_id, assignee_name, assigned_at, resolution, sar_narrative, created_at, updated_at, closed_at FROM aml_alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, status, assignee_id, assignee_name, assigned_at, resolution, sar_narrative, created_at, updated_at, closed_at, close_reason_code FROM aml_alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type AMLAlertForUpdateParams struct {
@@ -249,6 +316,7 @@ func (q *Queries) AMLAlertForUpdate(ctx context.Context, arg AMLAlertForUpdatePa
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ClosedAt,
+		&i.CloseReasonCode,
 	)
 	return i, err
 }
@@ -341,7 +409,7 @@ func (q *Queries) AMLAlertQueue(ctx context.Context, tenantID uuid.UUID) (AMLAle
 
 const aMLAlerts = `-- name: AMLAlerts :many
 
-SELECT a.id, a.tenant_id, a.customer_id, a.transaction_id, a.decision, a.severity, a.score, a.rule_names, a.amount, a.currency, a.status, a.assignee_id, a.assignee_name, a.assigned_at, a.resolution, a.sar_narrative, a.created_at, a.updated_at, a.closed_at, c.first_name, c.last_name
+SELECT a.id, a.tenant_id, a.customer_id, a.transaction_id, a.decision, a.severity, a.score, a.rule_names, a.amount, a.currency, a.status, a.assignee_id, a.assignee_name, a.assigned_at, a.resolution, a.sar_narrative, a.created_at, a.updated_at, a.closed_at, a.close_reason_code, c.first_name, c.last_name
 FROM aml_alerts a JOIN customers c ON c.id = a.customer_id
 WHERE a.tenant_id = $1
   AND a.status = ANY($2::text[])
@@ -363,27 +431,28 @@ type AMLAlertsParams struct {
 }
 
 type AMLAlertsRow struct {
-	ID            uuid.UUID
-	TenantID      uuid.UUID
-	CustomerID    uuid.UUID
-	TransactionID uuid.UUID
-	Decision      string
-	Severity      string
-	Score         int32
-	RuleNames     []string
-	Amount        decimal.Decimal
-	Currency      string
-	Status        string
-	AssigneeID    *uuid.UUID
-	AssigneeName  *string
-	AssignedAt    *time.Time
-	Resolution    string
-	SarNarrative  string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ClosedAt      *time.Time
-	FirstName     string
-	LastName      string
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	CustomerID      uuid.UUID
+	TransactionID   uuid.UUID
+	Decision        string
+	Severity        string
+	Score           int32
+	RuleNames       []string
+	Amount          decimal.Decimal
+	Currency        string
+	Status          string
+	AssigneeID      *uuid.UUID
+	AssigneeName    *string
+	AssignedAt      *time.Time
+	Resolution      string
+	SarNarrative    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+	CloseReasonCode string
+	FirstName       string
+	LastName        string
 }
 
 // ------------------------------------------------------------------- alerts
@@ -424,6 +493,7 @@ func (q *Queries) AMLAlerts(ctx context.Context, arg AMLAlertsParams) ([]AMLAler
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ClosedAt,
+			&i.CloseReasonCode,
 			&i.FirstName,
 			&i.LastName,
 		); err != nil {
@@ -942,7 +1012,7 @@ func (q *Queries) AMLDeleteRate(ctx context.Context, arg AMLDeleteRateParams) (i
 const aMLInsertAlert = `-- name: AMLInsertAlert :one
 INSERT INTO aml_alerts (id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
-RETURNING id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, status, assignee_id, assignee_name, assigned_at, resolution, sar_narrative, created_at, updated_at, closed_at
+RETURNING id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, status, assignee_id, assignee_name, assigned_at, resolution, sar_narrative, created_at, updated_at, closed_at, close_reason_code
 `
 
 type AMLInsertAlertParams struct {
@@ -994,6 +1064,7 @@ func (q *Queries) AMLInsertAlert(ctx context.Context, arg AMLInsertAlertParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ClosedAt,
+		&i.CloseReasonCode,
 	)
 	return i, err
 }
@@ -1033,6 +1104,40 @@ func (q *Queries) AMLInsertAlertComment(ctx context.Context, arg AMLInsertAlertC
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const aMLInsertAlertEvent = `-- name: AMLInsertAlertEvent :exec
+
+INSERT INTO aml_alert_events (id, tenant_id, alert_id, kind, actor_id, actor_name, body, reason_code, reason_label)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+`
+
+type AMLInsertAlertEventParams struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	AlertID     uuid.UUID
+	Kind        string
+	ActorID     string
+	ActorName   string
+	Body        string
+	ReasonCode  string
+	ReasonLabel string
+}
+
+// ------------------------------------------------------------ alert history
+func (q *Queries) AMLInsertAlertEvent(ctx context.Context, arg AMLInsertAlertEventParams) error {
+	_, err := q.db.Exec(ctx, aMLInsertAlertEvent,
+		arg.ID,
+		arg.TenantID,
+		arg.AlertID,
+		arg.Kind,
+		arg.ActorID,
+		arg.ActorName,
+		arg.Body,
+		arg.ReasonCode,
+		arg.ReasonLabel,
+	)
+	return err
 }
 
 const aMLInsertHits = `-- name: AMLInsertHits :exec
@@ -1360,6 +1465,53 @@ func (q *Queries) AMLInsertVersion(ctx context.Context, arg AMLInsertVersionPara
 		&i.PublishedAt,
 	)
 	return i, err
+}
+
+const aMLJoinOpenCase = `-- name: AMLJoinOpenCase :many
+WITH c AS (
+    SELECT k.id FROM cases k WHERE k.tenant_id = $1 AND k.customer_id = $2 AND k.status <> 'CLOSED'
+    ORDER BY k.created_at DESC LIMIT 1
+), j AS (
+    INSERT INTO case_alerts (alert_id, case_id, tenant_id) SELECT $3, c.id, $1 FROM c RETURNING case_id
+), e AS (
+    INSERT INTO case_events (id, tenant_id, case_id, kind, actor_name, alert_id)
+    SELECT $4, $1, j.case_id, 'ALERT_ADDED', 'automatically, when raised', $3 FROM j
+)
+SELECT case_id FROM j
+`
+
+type AMLJoinOpenCaseParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	AlertID    uuid.UUID
+	EventID    uuid.UUID
+}
+
+// A new alert joins its customer's latest open case, if there is one, with
+// an event in the case's history.
+func (q *Queries) AMLJoinOpenCase(ctx context.Context, arg AMLJoinOpenCaseParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, aMLJoinOpenCase,
+		arg.TenantID,
+		arg.CustomerID,
+		arg.AlertID,
+		arg.EventID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var case_id uuid.UUID
+		if err := rows.Scan(&case_id); err != nil {
+			return nil, err
+		}
+		items = append(items, case_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const aMLLastBefore = `-- name: AMLLastBefore :one
@@ -2371,21 +2523,22 @@ const aMLUpdateAlert = `-- name: AMLUpdateAlert :one
 UPDATE aml_alerts
 SET status = $1, assignee_id = $2, assignee_name = $3,
     assigned_at = $4, resolution = $5, sar_narrative = $6,
-    closed_at = $7, updated_at = now()
-WHERE tenant_id = $8 AND id = $9
-RETURNING id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, status, assignee_id, assignee_name, assigned_at, resolution, sar_narrative, created_at, updated_at, closed_at
+    close_reason_code = $7, closed_at = $8, updated_at = now()
+WHERE tenant_id = $9 AND id = $10
+RETURNING id, tenant_id, customer_id, transaction_id, decision, severity, score, rule_names, amount, currency, status, assignee_id, assignee_name, assigned_at, resolution, sar_narrative, created_at, updated_at, closed_at, close_reason_code
 `
 
 type AMLUpdateAlertParams struct {
-	Status       string
-	AssigneeID   *uuid.UUID
-	AssigneeName *string
-	AssignedAt   *time.Time
-	Resolution   string
-	SarNarrative string
-	ClosedAt     *time.Time
-	TenantID     uuid.UUID
-	ID           uuid.UUID
+	Status          string
+	AssigneeID      *uuid.UUID
+	AssigneeName    *string
+	AssignedAt      *time.Time
+	Resolution      string
+	SarNarrative    string
+	CloseReasonCode string
+	ClosedAt        *time.Time
+	TenantID        uuid.UUID
+	ID              uuid.UUID
 }
 
 func (q *Queries) AMLUpdateAlert(ctx context.Context, arg AMLUpdateAlertParams) (AmlAlert, error) {
@@ -2396,6 +2549,7 @@ func (q *Queries) AMLUpdateAlert(ctx context.Context, arg AMLUpdateAlertParams) 
 		arg.AssignedAt,
 		arg.Resolution,
 		arg.SarNarrative,
+		arg.CloseReasonCode,
 		arg.ClosedAt,
 		arg.TenantID,
 		arg.ID,
@@ -2421,6 +2575,7 @@ func (q *Queries) AMLUpdateAlert(ctx context.Context, arg AMLUpdateAlertParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ClosedAt,
+		&i.CloseReasonCode,
 	)
 	return i, err
 }
@@ -2617,4 +2772,79 @@ func (q *Queries) AMLVersions(ctx context.Context, arg AMLVersionsParams) ([]Aml
 		return nil, err
 	}
 	return items, nil
+}
+
+const closingReasons = `-- name: ClosingReasons :many
+
+SELECT tenant_id, code, label, sar, active, position, created_at, updated_at FROM closing_reasons WHERE tenant_id = $1 ORDER BY position, lower(label)
+`
+
+// ---------------------------------------------------------- closing reasons
+func (q *Queries) ClosingReasons(ctx context.Context, tenantID uuid.UUID) ([]ClosingReason, error) {
+	rows, err := q.db.Query(ctx, closingReasons, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ClosingReason{}
+	for rows.Next() {
+		var i ClosingReason
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.Code,
+			&i.Label,
+			&i.Sar,
+			&i.Active,
+			&i.Position,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const upsertClosingReason = `-- name: UpsertClosingReason :one
+INSERT INTO closing_reasons (tenant_id, code, label, sar, active, position)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (tenant_id, code) DO UPDATE SET label = excluded.label, sar = excluded.sar, active = excluded.active,
+    position = excluded.position, updated_at = now()
+RETURNING tenant_id, code, label, sar, active, position, created_at, updated_at
+`
+
+type UpsertClosingReasonParams struct {
+	TenantID uuid.UUID
+	Code     string
+	Label    string
+	Sar      bool
+	Active   bool
+	Position int32
+}
+
+func (q *Queries) UpsertClosingReason(ctx context.Context, arg UpsertClosingReasonParams) (ClosingReason, error) {
+	row := q.db.QueryRow(ctx, upsertClosingReason,
+		arg.TenantID,
+		arg.Code,
+		arg.Label,
+		arg.Sar,
+		arg.Active,
+		arg.Position,
+	)
+	var i ClosingReason
+	err := row.Scan(
+		&i.TenantID,
+		&i.Code,
+		&i.Label,
+		&i.Sar,
+		&i.Active,
+		&i.Position,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }

@@ -14,25 +14,26 @@ import (
 )
 
 type AmlAlert struct {
-	ID            uuid.UUID
-	TenantID      uuid.UUID
-	CustomerID    uuid.UUID
-	TransactionID uuid.UUID
-	Decision      string
-	Severity      string
-	Score         int32
-	RuleNames     []string
-	Amount        decimal.Decimal
-	Currency      string
-	Status        string
-	AssigneeID    *uuid.UUID
-	AssigneeName  *string
-	AssignedAt    *time.Time
-	Resolution    string
-	SarNarrative  string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ClosedAt      *time.Time
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	CustomerID      uuid.UUID
+	TransactionID   uuid.UUID
+	Decision        string
+	Severity        string
+	Score           int32
+	RuleNames       []string
+	Amount          decimal.Decimal
+	Currency        string
+	Status          string
+	AssigneeID      *uuid.UUID
+	AssigneeName    *string
+	AssignedAt      *time.Time
+	Resolution      string
+	SarNarrative    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+	CloseReasonCode string
 }
 
 type AmlAlertComment struct {
@@ -43,6 +44,20 @@ type AmlAlertComment struct {
 	AuthorName string
 	Body       string
 	CreatedAt  time.Time
+}
+
+type AmlAlertEvent struct {
+	ID          uuid.UUID
+	Seq         int64
+	TenantID    uuid.UUID
+	AlertID     uuid.UUID
+	Kind        string
+	ActorID     string
+	ActorName   string
+	Body        string
+	ReasonCode  string
+	ReasonLabel string
+	CreatedAt   time.Time
 }
 
 type AmlFxRate struct {
@@ -246,6 +261,74 @@ type Branch struct {
 	UpdatedAt    time.Time
 }
 
+type Case struct {
+	ID               uuid.UUID
+	Number           int64
+	TenantID         uuid.UUID
+	CustomerID       uuid.UUID
+	Title            string
+	Status           string
+	OwnerID          *uuid.UUID
+	OwnerName        *string
+	CloseReasonCode  string
+	CloseReasonLabel string
+	CreatedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	ClosedAt         *time.Time
+}
+
+type CaseAlert struct {
+	AlertID  uuid.UUID
+	CaseID   uuid.UUID
+	TenantID uuid.UUID
+	AddedAt  time.Time
+}
+
+type CaseAttachment struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	CaseID     uuid.UUID
+	FileName   string
+	Mime       string
+	SizeBytes  int64
+	Sha256     []byte
+	KeyID      string
+	UploadedBy string
+	CreatedAt  time.Time
+}
+
+type CaseAttachmentChunk struct {
+	AttachmentID uuid.UUID
+	Seq          int32
+	TenantID     uuid.UUID
+	Content      []byte
+}
+
+type CaseEvent struct {
+	ID           uuid.UUID
+	Seq          int64
+	TenantID     uuid.UUID
+	CaseID       uuid.UUID
+	Kind         string
+	ActorID      string
+	ActorName    string
+	Body         string
+	ReasonCode   string
+	ReasonLabel  string
+	AlertID      *uuid.UUID
+	HitID        *uuid.UUID
+	AttachmentID *uuid.UUID
+	CreatedAt    time.Time
+}
+
+type CaseHit struct {
+	HitID    uuid.UUID
+	CaseID   uuid.UUID
+	TenantID uuid.UUID
+	AddedAt  time.Time
+}
+
 type CategoryFeature struct {
 	ID          uuid.UUID
 	TenantID    uuid.UUID
@@ -282,6 +365,17 @@ type ChangeRequest struct {
 	DecisionReason *string
 	CreatedAt      time.Time
 	DecidedAt      *time.Time
+}
+
+type ClosingReason struct {
+	TenantID  uuid.UUID
+	Code      string
+	Label     string
+	Sar       bool
+	Active    bool
+	Position  int32
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type Connector struct {

@@ -340,7 +340,7 @@ SELECT * FROM aml_alerts WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 UPDATE aml_alerts
 SET status = @status, assignee_id = sqlc.narg(assignee_id), assignee_name = sqlc.narg(assignee_name),
     assigned_at = sqlc.narg(assigned_at), resolution = @resolution, sar_narrative = @sar_narrative,
-    closed_at = sqlc.narg(closed_at), updated_at = now()
+    close_reason_code = @close_reason_code, closed_at = sqlc.narg(closed_at), updated_at = now()
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
@@ -410,3 +410,43 @@ SELECT id, kind, status, (payload ->> 'version')::int AS version, maker_name, ch
 FROM change_requests
 WHERE tenant_id = @tenant_id AND target_type = 'aml_rule' AND target_id = @rule_id::text
 ORDER BY created_at DESC;
+
+-- ------------------------------------------------------------ alert history
+
+-- name: AMLInsertAlertEvent :exec
+INSERT INTO aml_alert_events (id, tenant_id, alert_id, kind, actor_id, actor_name, body, reason_code, reason_label)
+VALUES (@id, @tenant_id, @alert_id, @kind, @actor_id, @actor_name, @body, @reason_code, @reason_label);
+
+-- name: AMLAlertEvents :many
+SELECT * FROM aml_alert_events WHERE tenant_id = @tenant_id AND alert_id = @alert_id ORDER BY created_at, seq;
+
+-- name: AMLAlertCase :one
+-- The case an alert belongs to, if any.
+SELECT c.id, c.number, c.status FROM case_alerts ca JOIN cases c ON c.id = ca.case_id
+WHERE ca.tenant_id = @tenant_id AND ca.alert_id = @alert_id;
+
+-- name: AMLJoinOpenCase :many
+-- A new alert joins its customer's latest open case, if there is one, with
+-- an event in the case's history.
+WITH c AS (
+    SELECT k.id FROM cases k WHERE k.tenant_id = @tenant_id AND k.customer_id = @customer_id AND k.status <> 'CLOSED'
+    ORDER BY k.created_at DESC LIMIT 1
+), j AS (
+    INSERT INTO case_alerts (alert_id, case_id, tenant_id) SELECT @alert_id, c.id, @tenant_id FROM c RETURNING case_id
+), e AS (
+    INSERT INTO case_events (id, tenant_id, case_id, kind, actor_name, alert_id)
+    SELECT @event_id, @tenant_id, j.case_id, 'ALERT_ADDED', 'automatically, when raised', @alert_id FROM j
+)
+SELECT case_id FROM j;
+
+-- ---------------------------------------------------------- closing reasons
+
+-- name: ClosingReasons :many
+SELECT * FROM closing_reasons WHERE tenant_id = @tenant_id ORDER BY position, lower(label);
+
+-- name: UpsertClosingReason :one
+INSERT INTO closing_reasons (tenant_id, code, label, sar, active, position)
+VALUES (@tenant_id, @code, @label, @sar, @active, @position)
+ON CONFLICT (tenant_id, code) DO UPDATE SET label = excluded.label, sar = excluded.sar, active = excluded.active,
+    position = excluded.position, updated_at = now()
+RETURNING *;

@@ -167,6 +167,28 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 	for _, c := range a.Comments {
 		view.Comments = append(view.Comments, alerts.CommentView{Author: c.Author, Body: mask.Mask(c.Body), At: c.CreatedAt})
 	}
+	view.History = append(view.History, alerts.HistoryItem{Kind: "RAISED", Title: "Raised by " + strings.Join(a.Rules, ", "), At: a.CreatedAt})
+	for _, e := range a.History {
+		view.History = append(view.History, alerts.HistoryItem{Kind: e.Kind, Title: alertEventTitle(e.Kind, e.Body), Actor: e.Actor,
+			Body: alertEventBody(mask, e.Kind, e.Body), Reason: e.ReasonLabel, At: e.At})
+	}
+	if a.Case != nil {
+		view.CaseID = a.Case.ID.String()
+		view.CaseLabel = fmt.Sprintf("Case #%d · %s", a.Case.Number, caseStatusWord(a.Case.Status))
+	}
+	view.CanOpenCase, view.CanReadCases = emp.Can(staff.PermCasesManage), emp.Can(staff.PermCasesRead)
+	if view.CanManage && view.Open {
+		reasons, err := s.AML.ClosingReasons(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, cr := range reasons {
+			if cr.Active && !cr.SAR {
+				view.Reasons = append(view.Reasons, alerts.Option{Value: cr.Code, Label: cr.Label})
+			}
+		}
+	}
 	for _, rel := range a.Related {
 		view.Related = append(view.Related, alerts.Related{ID: rel.ID.String(), Status: rel.Status, Severity: rel.Severity, At: rel.CreatedAt})
 	}
@@ -316,10 +338,43 @@ func (s *server) handleAlertEscalate() http.Handler {
 }
 
 func (s *server) handleAlertClose() http.Handler {
-	return s.alertAction("close.", "Closed as a false positive.", func(r *http.Request, tenant, id, _ uuid.UUID) error {
-		_, err := s.AML.CloseFalsePositive(r.Context(), tenant, id, r.PostForm.Get("reason"))
+	return s.alertAction("close.", "Closed.", func(r *http.Request, tenant, id, _ uuid.UUID) error {
+		code := r.PostForm.Get("reason_code")
+		if _, sent := r.PostForm["reason_code"]; !sent {
+			// A form of before closing reasons: a false positive.
+			code = aml.ReasonFalsePositive
+		}
+		_, err := s.AML.CloseAlert(r.Context(), tenant, id, code, r.PostForm.Get("reason"))
 		return err
 	})
+}
+
+// alertEventTitle is what a line of an alert's history says happened.
+func alertEventTitle(kind, body string) string {
+	switch kind {
+	case "ASSIGNED":
+		return "Assigned to " + body
+	case "UNASSIGNED":
+		return "Unassigned"
+	case "COMMENTED":
+		return "Comment"
+	case "ESCALATED":
+		return "Escalated"
+	case "CLOSED":
+		return "Closed"
+	case "SAR_DRAFTED":
+		return "Suspicious-activity report drafted; closed"
+	}
+	return kind
+}
+
+// alertEventBody is the text under a line of an alert's history, masked
+// as emp may see it; an assignment's text is in its title.
+func alertEventBody(mask *pii.Text, kind, body string) string {
+	if kind == "ASSIGNED" {
+		return ""
+	}
+	return mask.Mask(body)
 }
 
 func (s *server) handleAlertSAR() http.Handler {

@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/cases"
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -137,6 +138,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Catalog:      cat,
 		Screening:    lists,
 		AML:          monitoring,
+		Cases:        cases.NewService(pool, cfg.FieldKeys, now),
 		NATS:         publisher,
 		Reports:      report.NewService(pool, cfg.FieldKeys, now),
 		Metrics:      meters,

@@ -106,6 +106,12 @@ func (s *server) recordCustomer(ctx context.Context, tenant uuid.UUID, entityTyp
 		}
 		a, err := s.AML.Alert(ctx, tenant, id)
 		return a.CustomerID, err
+	case "case":
+		if s.Cases == nil {
+			return uuid.Nil, nil
+		}
+		k, err := s.Cases.Get(ctx, tenant, id)
+		return k.CustomerID, err
 	case "screening_hit":
 		if s.Screening == nil {
 			return uuid.Nil, nil

@@ -58,7 +58,7 @@ var piiSecrets = []struct {
 // showing customers is walked, or says why not.
 var (
 	piiWalked = []string{"GET /dashboard", "GET /customers", "GET /customers/{id}", "GET /customers/{id}/hide",
-		"GET /customers/{id}/identity", "GET /reviews", "GET /reviews/{id}", "GET /documents/{id}", "GET /alerts", "GET /alerts/{id}",
+		"GET /customers/{id}/identity", "GET /reviews", "GET /reviews/{id}", "GET /documents/{id}", "GET /alerts", "GET /alerts/{id}", "GET /cases", "GET /cases/{id}",
 		"GET /screening", "GET /screening/hits/{id}", "GET /approvals", "GET /approvals/{id}", "GET /audit", "GET /audit/{id}"}
 	piiNoCustomerData = map[string]string{
 		"GET /{$}": "a redirect", "GET /documents/{id}/content": "the document's bytes, audited at every open, not HTML",
@@ -75,6 +75,8 @@ var (
 		"GET /config/kyc-requirements": "configuration", "GET /config/screening": "configuration", "GET /config/categories": "configuration",
 		"GET /api-clients": "API clients", "GET /webhooks": "subscriptions", "GET /webhooks/{id}": "deliveries, without payloads",
 		"GET /staff": "employees", "GET /platform/tenants": "tenants",
+		"GET /cases/{id}/attachments/{attachment}": "a file's bytes as a download, audited at every open, not HTML",
+		"GET /config/closing-reasons":              "configuration",
 	}
 )
 
@@ -183,6 +185,12 @@ func TestPIIMaskingOnEveryPage(t *testing.T) {
 	}
 	hit := res.NewHits[0].ID.String()
 
+	// A case of the customer's alert and hit, with a comment quoting them.
+	kase := strings.TrimPrefix(location(t, h.post("/cases", url.Values{"alert": {alert}}, senior)), "/cases/")
+	if resp := h.post("/cases/"+kase+"/comment", url.Values{"body": {"Phoned " + piiPhone + ", mailed " + piiEmail + "."}}, senior); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("case comment: %d", resp.StatusCode)
+	}
+
 	// An identity correction, proposed by support, who sees the date of
 	// birth and the address masked: they type the new date and leave the
 	// address as it is.
@@ -213,7 +221,7 @@ func TestPIIMaskingOnEveryPage(t *testing.T) {
 
 	// Every audit record about the customer and their things.
 	rows, err := dbtest.OwnerPool(t).Query(t.Context(), `SELECT id FROM audit_log WHERE tenant_id = $1 AND entity_id = ANY($2)`,
-		h.tenant.ID, append([]string{cust, vr, alert, hit, approval}, docs...))
+		h.tenant.ID, append([]string{cust, vr, alert, hit, approval, kase}, docs...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,6 +250,7 @@ func TestPIIMaskingOnEveryPage(t *testing.T) {
 		{path: "/reviews/" + vr, masked: []string{"q•••@example.org", "•••• 0731", "••••-••-••", "•••• 1245"},
 			full: []string{piiEmail, piiPhone, piiDOB, piiStreet, piiDocNumber}},
 		{path: "/alerts"}, {path: "/alerts?status=all&customer=" + cust}, {path: "/alerts/" + alert, masked: []string{"q•••@example.org", "•••• 0731"}, full: []string{piiEmail, piiPhone}},
+		{path: "/cases"}, {path: "/cases/" + kase, masked: []string{"q•••@example.org", "•••• 0731"}, full: []string{piiEmail, piiPhone}},
 		{path: "/screening"}, {path: "/screening/hits/" + hit, masked: []string{"••••-••-••"}, full: []string{piiDOB}},
 		{path: "/approvals"}, {path: "/approvals?status=all"}, {path: "/approvals/" + approval, masked: []string{"••••-••-••"}, full: []string{piiDOBFixed}},
 		{path: "/audit?" + url.Values{"entity": {"customer:" + cust}}.Encode()},

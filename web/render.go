@@ -101,6 +101,7 @@ var navGroups = []struct {
 		{"dashboard", "Dashboard", "/dashboard"},
 		{"reviews", "Reviews", "/reviews"},
 		{"alerts", "Alerts", "/alerts"},
+		{"cases", "Cases", "/cases"},
 		{"screening", "Screening hits", "/screening"},
 		{"approvals", "Approvals", "/approvals"},
 	}},
@@ -121,6 +122,7 @@ var navGroups = []struct {
 		{"categories", "Categories", "/config/categories"},
 		{"screening-settings", "Screening settings", "/config/screening"},
 		{"reporting", "Reporting", "/config/reporting"},
+		{"closing-reasons", "Closing reasons", "/config/closing-reasons"},
 	}},
 	{"Administration", []navEntry{
 		{"staff", "Staff", "/staff"},

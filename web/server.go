@@ -15,6 +15,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/cases"
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -57,6 +58,8 @@ type Deps struct {
 	KYC         *kyc.Service
 	// AML is transaction monitoring: rules, screening, alerts.
 	AML *aml.Service
+	// Cases groups a customer's alerts and hits into investigations.
+	Cases *cases.Service
 	// Catalog holds fees, branches and pay points, and connectors.
 	Catalog *catalog.Service
 	// Screening screens names, keeps the hits queue and loads the lists.

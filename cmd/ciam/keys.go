@@ -18,7 +18,7 @@ import (
 // old key can leave FIELD_ENCRYPTION_KEYS.
 func cmdKeys(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "reseal" {
-		return errors.New("usage: ciam keys reseal   (re-seals documents and secrets under the first FIELD_ENCRYPTION_KEYS key)")
+		return errors.New("usage: ciam keys reseal   (re-seals documents, case attachments and secrets under the first FIELD_ENCRYPTION_KEYS key)")
 	}
 	spec := strings.TrimSpace(getenv("FIELD_ENCRYPTION_KEYS"))
 	if spec == "" {
@@ -53,7 +53,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "re-sealed under key %q: %d documents (%d chunks), %d webhook secrets, %d authenticator secrets, %d signing keys\n",
-		keys.ActiveID(), rep.Documents, rep.Chunks, rep.WebhookSecrets, rep.TOTPSecrets, rep.SigningKeys)
+	fmt.Fprintf(stdout, "re-sealed under key %q: %d documents and %d case attachments (%d chunks), %d webhook secrets, %d authenticator secrets, %d signing keys\n",
+		keys.ActiveID(), rep.Documents, rep.CaseAttachments, rep.Chunks, rep.WebhookSecrets, rep.TOTPSecrets, rep.SigningKeys)
 	return nil
 }

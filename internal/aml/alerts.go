@@ -23,14 +23,16 @@ const (
 	AlertOpen          = "OPEN"
 	AlertEscalated     = "ESCALATED"
 	AlertFalsePositive = "CLOSED_FALSE_POSITIVE"
-	AlertSARDrafted    = "SAR_DRAFTED"
+	// AlertClosed is closed with another of the tenant's closing reasons.
+	AlertClosed     = "CLOSED"
+	AlertSARDrafted = "SAR_DRAFTED"
 )
 
 // Alert status groups for filters.
 var (
 	OpenAlertStatuses   = []string{AlertOpen, AlertEscalated}
-	ClosedAlertStatuses = []string{AlertFalsePositive, AlertSARDrafted}
-	AllAlertStatuses    = []string{AlertOpen, AlertEscalated, AlertFalsePositive, AlertSARDrafted}
+	ClosedAlertStatuses = []string{AlertFalsePositive, AlertClosed, AlertSARDrafted}
+	AllAlertStatuses    = []string{AlertOpen, AlertEscalated, AlertFalsePositive, AlertClosed, AlertSARDrafted}
 )
 
 // Alert is an alert raised by a REVIEW or BLOCK decision.
@@ -49,11 +51,14 @@ type Alert struct {
 	AssigneeID    *uuid.UUID
 	AssigneeName  string
 	AssignedAt    *time.Time
-	Resolution    string
-	SARNarrative  string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ClosedAt      *time.Time
+	// Resolution is the closing decision's reason; an escalation's is in
+	// the alert's history only.
+	Resolution   string
+	CloseReason  string
+	SARNarrative string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	ClosedAt     *time.Time
 }
 
 // IsOpen reports whether the alert still waits for someone.
@@ -62,7 +67,7 @@ func (a Alert) IsOpen() bool { return slices.Contains(OpenAlertStatuses, a.Statu
 func alertOf(a db.AmlAlert, first, last string) Alert {
 	out := Alert{ID: a.ID, CustomerID: a.CustomerID, CustomerName: strings.TrimSpace(first + " " + last), TransactionID: a.TransactionID,
 		Decision: Outcome(a.Decision), Severity: a.Severity, Score: int(a.Score), Rules: a.RuleNames, Amount: a.Amount, Currency: a.Currency,
-		Status: a.Status, AssigneeID: a.AssigneeID, AssignedAt: a.AssignedAt, Resolution: a.Resolution, SARNarrative: a.SarNarrative,
+		Status: a.Status, AssigneeID: a.AssigneeID, AssignedAt: a.AssignedAt, Resolution: a.Resolution, CloseReason: a.CloseReasonCode, SARNarrative: a.SarNarrative,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, ClosedAt: a.ClosedAt}
 	if a.AssigneeName != nil {
 		out.AssigneeName = *a.AssigneeName
@@ -139,7 +144,7 @@ func (s *Service) Alerts(ctx context.Context, tenant uuid.UUID, f AlertFilter) (
 			p.Alerts = append(p.Alerts, alertOf(db.AmlAlert{ID: r.ID, TenantID: r.TenantID, CustomerID: r.CustomerID, TransactionID: r.TransactionID,
 				Decision: r.Decision, Severity: r.Severity, Score: r.Score, RuleNames: r.RuleNames, Amount: r.Amount, Currency: r.Currency,
 				Status: r.Status, AssigneeID: r.AssigneeID, AssigneeName: r.AssigneeName, AssignedAt: r.AssignedAt, Resolution: r.Resolution,
-				SarNarrative: r.SarNarrative, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt}, r.FirstName, r.LastName))
+				SarNarrative: r.SarNarrative, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt, CloseReasonCode: r.CloseReasonCode}, r.FirstName, r.LastName))
 		}
 		p.Total, err = q.AMLAlertCount(ctx, db.AMLAlertCountParams{TenantID: tenant, Statuses: statuses, Severity: f.Severity,
 			CustomerID: f.CustomerID, Assignee: f.Assignee})
@@ -192,8 +197,25 @@ type Comment struct {
 	CreatedAt time.Time
 }
 
+// AlertEvent is one thing that happened to an alert.
+type AlertEvent struct {
+	Kind        string // ASSIGNED, UNASSIGNED, COMMENTED, ESCALATED, CLOSED, SAR_DRAFTED
+	Actor       string
+	Body        string
+	ReasonLabel string
+	At          time.Time
+}
+
+// CaseRef is the case an alert belongs to.
+type CaseRef struct {
+	ID     uuid.UUID
+	Number int64
+	Status string
+}
+
 // AlertDetail is an alert with its transaction, the rules and values that
-// raised it, comments and the customer's other alerts.
+// raised it, comments, its history, its case and the customer's other
+// alerts.
 type AlertDetail struct {
 	Alert
 	CustomerRisk   string
@@ -207,6 +229,8 @@ type AlertDetail struct {
 	Hits           []Hit
 	Notes          []string
 	Comments       []Comment
+	History        []AlertEvent
+	Case           *CaseRef
 	Related        []Alert
 }
 
@@ -223,7 +247,7 @@ func (s *Service) Alert(ctx context.Context, tenant, id uuid.UUID) (AlertDetail,
 		d.Alert = alertOf(db.AmlAlert{ID: r.ID, TenantID: r.TenantID, CustomerID: r.CustomerID, TransactionID: r.TransactionID,
 			Decision: r.Decision, Severity: r.Severity, Score: r.Score, RuleNames: r.RuleNames, Amount: r.Amount, Currency: r.Currency,
 			Status: r.Status, AssigneeID: r.AssigneeID, AssigneeName: r.AssigneeName, AssignedAt: r.AssignedAt, Resolution: r.Resolution,
-			SarNarrative: r.SarNarrative, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt}, r.FirstName, r.LastName)
+			SarNarrative: r.SarNarrative, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt, CloseReasonCode: r.CloseReasonCode}, r.FirstName, r.LastName)
 		d.CustomerRisk, d.CustomerStatus = r.RiskLevel, r.CustomerStatus
 		d.TransactionRef, d.Type, d.Direction, d.Channel, d.OccurredAt = r.TransactionRef, r.Type, r.Direction, r.Channel, r.OccurredAt
 		d.Counterparty = Counterparty{Name: r.CounterpartyName, Country: r.CounterpartyCountry, Account: r.CounterpartyAccount}
@@ -235,6 +259,19 @@ func (s *Service) Alert(ctx context.Context, tenant, id uuid.UUID) (AlertDetail,
 		}
 		for _, c := range comments {
 			d.Comments = append(d.Comments, Comment{ID: c.ID, Author: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt})
+		}
+		events, err := q.AMLAlertEvents(ctx, db.AMLAlertEventsParams{TenantID: tenant, AlertID: id})
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			d.History = append(d.History, AlertEvent{Kind: e.Kind, Actor: e.ActorName, Body: e.Body, ReasonLabel: e.ReasonLabel, At: e.CreatedAt})
+		}
+		switch c, err := q.AMLAlertCase(ctx, db.AMLAlertCaseParams{TenantID: tenant, AlertID: id}); {
+		case err == nil:
+			d.Case = &CaseRef{ID: c.ID, Number: c.Number, Status: c.Status}
+		case !db.IsNotFound(err):
+			return err
 		}
 		related, err := q.AMLCustomerAlerts(ctx, db.AMLCustomerAlertsParams{TenantID: tenant, CustomerID: r.CustomerID, Exclude: id})
 		for _, a := range related {
@@ -264,9 +301,23 @@ func stateOfAlert(a db.AmlAlert) alertState {
 	return st
 }
 
-// changeAlert applies change to alert id under lock, audited as action.
+// alertEvent is a history row to write with a change.
+type alertEvent struct {
+	Kind              string
+	Body              string
+	ReasonCode, Label string
+}
+
+func writeAlertEvent(ctx context.Context, q *db.Queries, tenant, id uuid.UUID, ev alertEvent) error {
+	who := actor.From(ctx)
+	return q.AMLInsertAlertEvent(ctx, db.AMLInsertAlertEventParams{ID: uuid.New(), TenantID: tenant, AlertID: id, Kind: ev.Kind,
+		ActorID: who.ID, ActorName: who.Name, Body: ev.Body, ReasonCode: ev.ReasonCode, ReasonLabel: ev.Label})
+}
+
+// changeAlert applies change to alert id under lock, audited as action,
+// and writes the history event change returns.
 func (s *Service) changeAlert(ctx context.Context, q *db.Queries, tenant, id uuid.UUID, action, reason string,
-	change func(a *db.AmlAlert) error) (db.AmlAlert, error) {
+	change func(a *db.AmlAlert) (alertEvent, error)) (db.AmlAlert, error) {
 	a, err := q.AMLAlertForUpdate(ctx, db.AMLAlertForUpdateParams{TenantID: tenant, ID: id})
 	if db.IsNotFound(err) {
 		return a, errAlertNotFound()
@@ -275,17 +326,24 @@ func (s *Service) changeAlert(ctx context.Context, q *db.Queries, tenant, id uui
 		return a, err
 	}
 	before := stateOfAlert(a)
-	if err := change(&a); err != nil {
+	ev, err := change(&a)
+	if err != nil {
 		return a, err
 	}
 	updated, err := q.AMLUpdateAlert(ctx, db.AMLUpdateAlertParams{TenantID: tenant, ID: id, Status: a.Status, AssigneeID: a.AssigneeID,
-		AssigneeName: a.AssigneeName, AssignedAt: a.AssignedAt, Resolution: a.Resolution, SarNarrative: a.SarNarrative, ClosedAt: a.ClosedAt})
+		AssigneeName: a.AssigneeName, AssignedAt: a.AssignedAt, Resolution: a.Resolution, SarNarrative: a.SarNarrative, CloseReasonCode: a.CloseReasonCode, ClosedAt: a.ClosedAt})
 	if err != nil {
+		return a, err
+	}
+	if err := writeAlertEvent(ctx, q, tenant, id, ev); err != nil {
 		return a, err
 	}
 	after := map[string]any{"status": updated.Status, "assignee": stateOfAlert(updated).Assignee}
 	if reason != "" {
 		after["reason"] = reason
+	}
+	if ev.ReasonCode != "" {
+		after["closingReason"] = ev.ReasonCode
 	}
 	return updated, audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: action, EntityType: "aml_alert", EntityID: id.String(),
 		ReasonCode: updated.Status, Before: before, After: after})
@@ -320,15 +378,16 @@ func (s *Service) AssignAlerts(ctx context.Context, tenant uuid.UUID, ids []uuid
 			name = &emp.DisplayName
 		}
 		for _, id := range ids {
-			_, err := s.changeAlert(ctx, q, tenant, id, "aml.alert.assigned", "", func(a *db.AmlAlert) error {
+			_, err := s.changeAlert(ctx, q, tenant, id, "aml.alert.assigned", "", func(a *db.AmlAlert) (alertEvent, error) {
 				if !slices.Contains(OpenAlertStatuses, a.Status) {
-					return errClosed(a)
+					return alertEvent{}, errClosed(a)
 				}
 				a.AssigneeID, a.AssigneeName, a.AssignedAt = assignee, name, &now
 				if assignee == nil {
 					a.AssignedAt = nil
+					return alertEvent{Kind: "UNASSIGNED"}, nil
 				}
-				return nil
+				return alertEvent{Kind: "ASSIGNED", Body: *name}, nil
 			})
 			if apperr.CodeOf(err) == apperr.Conflict {
 				skipped++
@@ -381,6 +440,9 @@ func (s *Service) CommentAlert(ctx context.Context, tenant, id uuid.UUID, body s
 			return err
 		}
 		out = Comment{ID: c.ID, Author: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt}
+		if err := writeAlertEvent(ctx, q, tenant, id, alertEvent{Kind: "COMMENTED", Body: body}); err != nil {
+			return err
+		}
 		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "aml.alert.commented", EntityType: "aml_alert", EntityID: id.String(),
 			ReasonCode: "COMMENT", After: map[string]any{"comment": body}})
 	})
@@ -393,31 +455,32 @@ func (s *Service) CommentAlert(ctx context.Context, tenant, id uuid.UUID, body s
 	return out, nil
 }
 
-// transition moves an open alert to status, with its event.
-func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, status, action, eventType, text string, set func(a *db.AmlAlert)) (Alert, error) {
+// transition moves an open alert to status, with its event; set changes
+// the row inside the transaction and says what goes in the history.
+func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, status, action, eventType, text string,
+	set func(q *db.Queries, a *db.AmlAlert) (alertEvent, error)) (Alert, error) {
 	now := s.now()
 	var out Alert
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		a, err := s.changeAlert(ctx, q, tenant, id, action, text, func(a *db.AmlAlert) error {
+		a, err := s.changeAlert(ctx, q, tenant, id, action, text, func(a *db.AmlAlert) (alertEvent, error) {
 			if !slices.Contains(OpenAlertStatuses, a.Status) {
-				return errClosed(a)
+				return alertEvent{}, errClosed(a)
 			}
 			if a.Status == status {
-				return apperr.New(apperr.Conflict, "this alert is already %s", strings.ToLower(status))
+				return alertEvent{}, apperr.New(apperr.Conflict, "this alert is already %s", strings.ToLower(status))
 			}
 			a.Status = status
 			if slices.Contains(ClosedAlertStatuses, status) {
 				a.ClosedAt = &now
 			}
-			set(a)
-			return nil
+			return set(q, a)
 		})
 		if err != nil {
 			return err
 		}
 		out = alertOf(a, "", "")
 		_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: eventType, EntityType: "aml_alert", EntityID: id.String(),
-			Payload: map[string]any{"alertId": id, "customerId": a.CustomerID, "status": a.Status}})
+			Payload: map[string]any{"alertId": id, "customerId": a.CustomerID, "status": a.Status, "closingReason": a.CloseReasonCode}})
 		return err
 	})
 	if err != nil {
@@ -429,31 +492,55 @@ func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, status, 
 	return out, nil
 }
 
-// Escalate sends an alert to a senior reviewer, with the reason.
+// Escalate sends an alert to a senior reviewer, with the reason. The
+// reason goes in the alert's history; it is no decision.
 func (s *Service) Escalate(ctx context.Context, tenant, id uuid.UUID, reason string) (Alert, error) {
 	if err := required("reason", reason, 1, 2000); err != nil {
 		return Alert{}, err
 	}
 	reason = strings.TrimSpace(reason)
-	return s.transition(ctx, tenant, id, AlertEscalated, "aml.alert.escalated", "aml.alert.escalated", reason, func(a *db.AmlAlert) {
-		a.Resolution = reason
-	})
+	return s.transition(ctx, tenant, id, AlertEscalated, "aml.alert.escalated", "aml.alert.escalated", reason,
+		func(_ *db.Queries, a *db.AmlAlert) (alertEvent, error) {
+			return alertEvent{Kind: "ESCALATED", Body: reason}, nil
+		})
 }
 
 // CloseFalsePositive closes an alert as a false positive, with the reason.
 func (s *Service) CloseFalsePositive(ctx context.Context, tenant, id uuid.UUID, reason string) (Alert, error) {
-	if err := required("reason", reason, 1, 2000); err != nil {
+	return s.CloseAlert(ctx, tenant, id, ReasonFalsePositive, reason)
+}
+
+// CloseAlert closes an alert with one of the tenant's closing reasons
+// (code) and a note saying why. A reason meaning a report is recorded
+// with RecordSAR, which needs the report's narrative.
+func (s *Service) CloseAlert(ctx context.Context, tenant, id uuid.UUID, code, note string) (Alert, error) {
+	if err := required("reason", note, 1, 2000); err != nil {
 		return Alert{}, err
 	}
-	reason = strings.TrimSpace(reason)
-	return s.transition(ctx, tenant, id, AlertFalsePositive, "aml.alert.closed", "aml.alert.closed", reason, func(a *db.AmlAlert) {
-		a.Resolution = reason
-	})
+	note = strings.TrimSpace(note)
+	status := AlertClosed
+	if code == ReasonFalsePositive {
+		status = AlertFalsePositive
+	}
+	return s.transition(ctx, tenant, id, status, "aml.alert.closed", "aml.alert.closed", note,
+		func(q *db.Queries, a *db.AmlAlert) (alertEvent, error) {
+			r, err := ActiveClosingReason(ctx, q, tenant, "reason_code", code)
+			if err != nil {
+				return alertEvent{}, err
+			}
+			if r.SAR {
+				return alertEvent{}, apperr.Validation(apperr.FieldError{Field: "reason_code",
+					Issue: "means a suspicious-activity report: record it with the report draft form, which takes its narrative"})
+			}
+			a.Resolution, a.CloseReasonCode = r.Label+": "+note, r.Code
+			return alertEvent{Kind: "CLOSED", Body: note, ReasonCode: r.Code, Label: r.Label}, nil
+		})
 }
 
 // RecordSAR records the draft of a suspicious-activity report for the
 // alert and closes it for the queue: the report itself is filed with the
-// authority outside this system.
+// authority outside this system. The decision's reason is the tenant's
+// first active reason that means a report.
 func (s *Service) RecordSAR(ctx context.Context, tenant, id uuid.UUID, narrative string) (Alert, error) {
 	if err := required("narrative", narrative, 20, 20000); err != nil {
 		if e, ok := apperr.As(err); ok && strings.Contains(e.Fields[0].Issue, "short") {
@@ -462,10 +549,20 @@ func (s *Service) RecordSAR(ctx context.Context, tenant, id uuid.UUID, narrative
 		return Alert{}, err
 	}
 	narrative = strings.TrimSpace(narrative)
-	return s.transition(ctx, tenant, id, AlertSARDrafted, "aml.alert.sar_drafted", "aml.alert.closed", "", func(a *db.AmlAlert) {
-		a.SarNarrative = narrative
-		a.Resolution = "suspicious-activity report drafted"
-	})
+	return s.transition(ctx, tenant, id, AlertSARDrafted, "aml.alert.sar_drafted", "aml.alert.closed", "",
+		func(q *db.Queries, a *db.AmlAlert) (alertEvent, error) {
+			reasons, _, err := closingReasons(ctx, q, tenant)
+			if err != nil {
+				return alertEvent{}, err
+			}
+			r := DefaultClosingReasons[2]
+			if i := slices.IndexFunc(reasons, func(r ClosingReason) bool { return r.SAR && r.Active }); i >= 0 {
+				r = reasons[i]
+			}
+			a.SarNarrative, a.CloseReasonCode = narrative, r.Code
+			a.Resolution = r.Label
+			return alertEvent{Kind: "SAR_DRAFTED", Body: narrative, ReasonCode: r.Code, Label: r.Label}, nil
+		})
 }
 
 // AlertQueue is the open alerts' count and the oldest one's time, for the

@@ -437,6 +437,14 @@ func (s *Service) store(ctx context.Context, q *db.Queries, tenant uuid.UUID, v 
 	}
 	after := map[string]any{"customerId": v.customer, "transactionId": tx.ID, "decision": res.Decision, "severity": sev,
 		"score": res.Score, "rules": names, "amount": tx.Amount.String(), "currency": tx.Currency}
+	// The customer's open case, if any, takes the alert in.
+	joined, err := q.AMLJoinOpenCase(ctx, db.AMLJoinOpenCaseParams{TenantID: tenant, CustomerID: v.customer, AlertID: alert.ID, EventID: uuid.New()})
+	if err != nil {
+		return false, err
+	}
+	if len(joined) > 0 {
+		after["caseId"] = joined[0]
+	}
 	if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "aml.alert.created", EntityType: "aml_alert",
 		EntityID: alert.ID.String(), ReasonCode: string(res.Decision), After: after}); err != nil {
 		return false, err

@@ -105,7 +105,7 @@ func SubscriptionAAD(id uuid.UUID) []byte { return []byte("webhook_subscription:
 // KnownEventTypes are the business events a subscription may pick.
 var KnownEventTypes = []string{
 	"customer.registered", "customer.email.verified", "customer.standing.changed", "customer.activated",
-	"verification.status.changed", "screening.hit.created", "aml.alert.created", "aml.alert.escalated", "aml.alert.closed", "config.changed",
+	"verification.status.changed", "screening.hit.created", "aml.alert.created", "aml.alert.escalated", "aml.alert.closed", "case.opened", "case.closed", "config.changed",
 	"customer.otp.requested",
 	"customer.welcome_email.requested",
 	"customer-profile-updated",

@@ -80,19 +80,34 @@ func sealTo(crypt *fieldcrypt.Keys, doc uuid.UUID, r io.Reader, w ChunkWriter) e
 // openFrom reads doc's sealed chunks from s and writes the plain content
 // to w, refusing a missing last chunk.
 func openFrom(ctx context.Context, crypt *fieldcrypt.Keys, s Storage, q *db.Queries, tenant, doc uuid.UUID, w io.Writer) error {
+	return OpenChunks(crypt, doc, func(seq int) ([]byte, error) { return s.Chunk(ctx, q, tenant, doc, seq) }, w)
+}
+
+// SealChunks seals r's content under id the way documents are sealed, a
+// chunk of ChunkSize at a time bound to id and its place, and writes the
+// chunks to w: other files kept with a record (a case's attachments) are
+// sealed with it.
+func SealChunks(crypt *fieldcrypt.Keys, id uuid.UUID, r io.Reader, w ChunkWriter) error {
+	return sealTo(crypt, id, r, w)
+}
+
+// OpenChunks reads id's sealed chunks from chunk (io.EOF after the last
+// one stored) and writes the plain content to w, refusing chunks out of
+// place and a missing last chunk.
+func OpenChunks(crypt *fieldcrypt.Keys, id uuid.UUID, chunk func(seq int) ([]byte, error), w io.Writer) error {
 	for seq := 0; ; seq++ {
-		sealed, err := s.Chunk(ctx, q, tenant, doc, seq)
+		sealed, err := chunk(seq)
 		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("kyc: document %s: content ends without its last chunk", doc)
+			return fmt.Errorf("kyc: document %s: content ends without its last chunk", id)
 		}
 		if err != nil {
 			return err
 		}
-		plain, lastErr := crypt.Open(sealed, ChunkAAD(doc, seq, true))
+		plain, lastErr := crypt.Open(sealed, ChunkAAD(id, seq, true))
 		last := lastErr == nil
 		if !last {
-			if plain, err = crypt.Open(sealed, ChunkAAD(doc, seq, false)); err != nil {
-				return fmt.Errorf("kyc: document %s chunk %d: %w", doc, seq, err)
+			if plain, err = crypt.Open(sealed, ChunkAAD(id, seq, false)); err != nil {
+				return fmt.Errorf("kyc: document %s chunk %d: %w", id, seq, err)
 			}
 		}
 		if _, err := w.Write(plain); err != nil {

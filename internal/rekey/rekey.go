@@ -1,6 +1,6 @@
 // Package rekey re-seals everything sealed under an older field encryption
-// key with the active one: documents, webhook secrets, authenticator
-// secrets and token signing keys. After it runs, the old key can be
+// key with the active one: documents, case attachments, webhook secrets,
+// authenticator secrets and token signing keys. After it runs, the old key can be
 // dropped from FIELD_ENCRYPTION_KEYS.
 package rekey
 
@@ -21,7 +21,7 @@ import (
 
 // Report counts what was re-sealed.
 type Report struct {
-	Documents, Chunks, VirtualDocuments, WebhookSecrets, TOTPSecrets, SigningKeys int
+	Documents, Chunks, VirtualDocuments, CaseAttachments, WebhookSecrets, TOTPSecrets, SigningKeys int
 }
 
 // Run re-seals under keys' active key, through conn as the tables' owner
@@ -86,6 +86,25 @@ func Run(ctx context.Context, conn *pgx.Conn, keys *fieldcrypt.Keys, store kyc.S
 				return rep, fmt.Errorf("rekey: virtual document %s: %w", r.ID, err)
 			}
 			rep.VirtualDocuments++
+		}
+	}
+
+	// Case attachments: sealed in chunks as documents are.
+	for {
+		atts, err := q.CaseAttachmentsByKey(ctx, db.CaseAttachmentsByKeyParams{KeyID: active, MaxRows: 100})
+		if err != nil {
+			return rep, fmt.Errorf("rekey: case attachments: %w", err)
+		}
+		if len(atts) == 0 {
+			break
+		}
+		for _, a := range atts {
+			n, err := resealAttachment(ctx, conn, a.ID, a.TenantID, active, reseal)
+			if err != nil {
+				return rep, fmt.Errorf("rekey: case attachment %s: %w", a.ID, err)
+			}
+			rep.CaseAttachments++
+			rep.Chunks += n
 		}
 	}
 
@@ -187,6 +206,40 @@ func resealDocument(ctx context.Context, conn *pgx.Conn, doc, tenant uuid.UUID, 
 			}
 		}
 		return q.SetDocumentKey(ctx, db.SetDocumentKeyParams{TenantID: tenant, ID: doc, KeyID: keys.ActiveID()})
+	})
+	return n, err
+}
+
+func resealAttachment(ctx context.Context, conn *pgx.Conn, att, tenant uuid.UUID, active string,
+	reseal func(sealed, aad []byte) ([]byte, bool, error)) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		for seq := 0; ; seq++ {
+			sealed, err := q.CaseAttachmentChunk(ctx, db.CaseAttachmentChunkParams{TenantID: tenant, AttachmentID: att, Seq: int32(seq)})
+			if err != nil {
+				return fmt.Errorf("chunk %d: %w", seq, err) // the last chunk ends the loop before
+			}
+			last := true
+			out, changed, err := reseal(sealed, kyc.ChunkAAD(att, seq, true))
+			if err != nil {
+				last = false
+				if out, changed, err = reseal(sealed, kyc.ChunkAAD(att, seq, false)); err != nil {
+					return fmt.Errorf("chunk %d: %w", seq, err)
+				}
+			}
+			if changed {
+				if err := q.CaseReplaceAttachmentChunk(ctx, db.CaseReplaceAttachmentChunkParams{TenantID: tenant, AttachmentID: att,
+					Seq: int32(seq), Content: out}); err != nil {
+					return err
+				}
+				n++
+			}
+			if last {
+				break
+			}
+		}
+		return q.CaseSetAttachmentKey(ctx, db.CaseSetAttachmentKeyParams{TenantID: tenant, ID: att, KeyID: active})
 	})
 	return n, err
 }

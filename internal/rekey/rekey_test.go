@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/cases"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/event"
@@ -82,6 +83,17 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 		{Type: kyc.TypeVirtual, SubType: "PASSPORT_NUMBER", Value: "L898902C3"}}); err != nil {
 		t.Fatal(err)
 	}
+	// The same bytes as a file added to a case about Rita.
+	oldCases := cases.NewService(pool, old, nil)
+	kase, err := oldCases.Create(ctx, tn.ID, cases.CreateParams{CustomerID: &reg.Customer.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := oldCases.Attach(ctx, tn.ID, kase.ID, cases.Upload{FileName: "passport.png", MIME: "image/png", Size: int64(len(content)),
+		Content: bytes.NewReader(content)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	hooks := event.NewWebhooks(pool, old)
 	if _, _, err := hooks.CreateSubscription(ctx, tn.ID, "https://93.184.215.14/x", "", nil); err != nil { // a public address: the URL is checked when made
 		t.Fatal(err)
@@ -97,7 +109,7 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents != 1 || rep.Chunks != chunks || rep.VirtualDocuments != 1 || rep.WebhookSecrets != 1 {
+	if rep.Documents != 1 || rep.CaseAttachments != 1 || rep.Chunks != 2*chunks || rep.VirtualDocuments != 1 || rep.WebhookSecrets != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	// With the old key gone, everything still opens.
@@ -110,6 +122,10 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	_, got, err := newKYC.Open(ctx, tn.ID, v.Documents[0].ID)
 	if err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("document after rotation: %d bytes, %v", len(got), err)
+	}
+	var file bytes.Buffer
+	if _, err := cases.NewService(pool, onlyNew, nil).OpenAttachment(ctx, tn.ID, kase.ID, att.ID, &file); err != nil || !bytes.Equal(file.Bytes(), content) {
+		t.Fatalf("case attachment after rotation: %d bytes, %v", file.Len(), err)
 	}
 	// So does what the server read from it.
 	ev, err := newKYC.DocumentEvidence(ctx, tn.ID, v.Documents[0].ID)

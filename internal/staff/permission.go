@@ -21,6 +21,8 @@ const (
 	PermReviewsHigh   Permission = "reviews.decide_high_risk"
 	PermAlertsRead    Permission = "alerts.read"
 	PermAlertsManage  Permission = "alerts.manage"
+	PermCasesRead     Permission = "cases.read"
+	PermCasesManage   Permission = "cases.manage"
 	PermScreeningRead Permission = "screening.read"
 	PermScreeningDo   Permission = "screening.decide"
 	PermListsManage   Permission = "screening.lists.manage"
@@ -44,7 +46,7 @@ const (
 // AllPermissions lists every permission.
 var AllPermissions = []Permission{
 	PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
-	PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
+	PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage,
 	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
 	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
 	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage, PermReportsRun,
@@ -79,12 +81,12 @@ var RoleInfo = map[Role]string{
 var grants = map[Role][]Permission{
 	Analyst: {
 		PermDashboard, PermCustomersRead, PermDocumentsView, PermReviewsRead, PermReviewsDecide,
-		PermAlertsRead, PermAlertsManage, PermScreeningRead, PermScreeningDo, PermAMLRulesRead,
+		PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage, PermScreeningRead, PermScreeningDo, PermAMLRulesRead,
 		PermApprovalsRead,
 	},
 	SeniorReviewer: {
 		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
-		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage,
+		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage,
 		PermScreeningRead, PermScreeningDo, PermAMLRulesRead, PermAMLRulesEdit,
 		PermApprovalsRead, PermApprovalsDo, PermReportsRun,
 	},
@@ -94,7 +96,7 @@ var grants = map[Role][]Permission{
 		PermAPIClients, PermWebhooks, PermAuditRead, PermReportsRun,
 	},
 	Auditor: {
-		PermDashboard, PermCustomersRead, PermDocumentsView, PermReviewsRead, PermAlertsRead,
+		PermDashboard, PermCustomersRead, PermDocumentsView, PermReviewsRead, PermAlertsRead, PermCasesRead,
 		PermScreeningRead, PermAMLRulesRead, PermApprovalsRead, PermConfigRead, PermStaffRead,
 		PermAuditRead, PermReportsRun,
 	},
