@@ -375,7 +375,7 @@ func SearchPage(s Search) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<form id=\"customer-search\" method=\"get\" action=\"/customers\" role=\"search\" data-testid=\"customer-search\" class=\"mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6\" hx-get=\"/customers\" hx-target=\"#customer-results\" hx-select=\"#customer-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-indicator=\"#search-indicator\" hx-trigger=\"input changed delay:250ms from:#q, search from:#q, change, submit\"><div class=\"sm:col-span-2\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<form id=\"customer-search\" method=\"get\" action=\"/customers\" role=\"search\" data-testid=\"customer-search\" class=\"mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-6\" hx-get=\"/customers\" hx-target=\"#customer-results\" hx-select=\"#customer-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-indicator=\"#search-indicator\" hx-trigger=\"input changed delay:250ms from:#q, search from:#q, change, submit\"><div class=\"sm:col-span-2\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -534,7 +534,7 @@ func SearchPage(s Search) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"flex items-center gap-2 sm:col-span-2 lg:col-span-6\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"flex items-center gap-2 sm:col-span-2 lg:col-span-3 2xl:col-span-6\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -2394,7 +2394,7 @@ func RulePage(p FormPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 167, "</fieldset><fieldset class=\"space-y-3\"><legend class=\"font-medium\">Applies to</legend><p class=\"text-xs text-slate-500\">Leave a field empty for any value. When several rules match, the one naming the most fields wins.</p><div class=\"grid gap-3 sm:grid-cols-2 lg:grid-cols-3\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 167, "</fieldset><fieldset class=\"space-y-3\"><legend class=\"font-medium\">Applies to</legend><p class=\"text-xs text-slate-500\">Leave a field empty for any value. When several rules match, the one naming the most fields wins.</p><div class=\"grid gap-3 sm:grid-cols-2 2xl:grid-cols-3\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
