@@ -37,24 +37,47 @@ import (
 // The widths every page is measured at: a phone, a tablet and a laptop.
 var pageWidths = []int64{390, 768, 1440}
 
+// portalPage is a GET route of web/routes.go that renders a page, with
+// the permission it needs ("" when any signed-in employee may open it).
+type portalPage struct {
+	Pattern, Permission string
+}
+
 // portalPages are the GET routes of web/routes.go that render a page,
-// read from the file itself so that a page added later is measured too.
-func portalPages(t *testing.T) []string {
+// read from the file itself so that a page added later is measured too,
+// each with its permission as internal/staff/permission.go spells it.
+func portalPages(t *testing.T) []portalPage {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(projectRoot(t), "web", "routes.go"))
+	root := projectRoot(t)
+	src, err := os.ReadFile(filepath.Join(root, "web", "routes.go"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	perms, err := os.ReadFile(filepath.Join(root, "internal", "staff", "permission.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	permOf := map[string]string{}
+	for _, m := range regexp.MustCompile(`(Perm\w+)\s+Permission = "([^"]+)"`).FindAllStringSubmatch(string(perms), -1) {
+		permOf[m[1]] = m[2]
 	}
 	notPages := map[string]bool{
 		"/healthz": true, "/readyz": true, "/static/": true, // operability and assets
 		"/login": true, "/auth/callback": true, // before sign-in
 		"/documents/{id}/content": true, // the document's bytes, shown inside the viewer page
 	}
-	var out []string
-	for _, m := range regexp.MustCompile(`\{"GET (/[^"]*)",`).FindAllStringSubmatch(string(src), -1) {
-		if !notPages[m[1]] && !strings.HasPrefix(m[1], "/.well-known/") && !strings.HasPrefix(m[1], "/api/") {
-			out = append(out, m[1])
+	var out []portalPage
+	for _, m := range regexp.MustCompile(`\{"GET (/[^"]*)", (AccessSignedIn|AccessPublic|AccessAPIPublic|need\(staff\.(Perm\w+)\))`).FindAllStringSubmatch(string(src), -1) {
+		if notPages[m[1]] || m[2] == "AccessPublic" || m[2] == "AccessAPIPublic" {
+			continue
 		}
+		p := portalPage{Pattern: m[1]}
+		if m[3] != "" {
+			if p.Permission = permOf[m[3]]; p.Permission == "" {
+				t.Fatalf("%s needs %s, which internal/staff/permission.go does not define", m[1], m[3])
+			}
+		}
+		out = append(out, p)
 	}
 	if len(out) < 40 {
 		t.Fatalf("found only %d portal pages in web/routes.go: %v", len(out), out)
@@ -331,14 +354,25 @@ func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var tabs []roleTab
-	for _, login := range []string{"analyst", "senior", "admin", "auditor", "support", "operator"} {
+	// Every role signs in at once, each in its own browser context.
+	logins := []string{"analyst", "senior", "admin", "auditor", "support", "operator"}
+	tabs := make([]roleTab, len(logins))
+	signIns := make([]error, len(logins))
+	var signing sync.WaitGroup
+	for i, login := range logins {
 		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
-		do(t, ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(base+"/dashboard"))
-		do(t, ctx, signInAt(login)...)
-		do(t, ctx, chromedp.WaitVisible(tid("user-name")))
-		tabs = append(tabs, roleTab{login, ctx})
+		tabs[i] = roleTab{login, ctx}
+		signing.Add(1)
+		go func() {
+			defer signing.Done()
+			steps := append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1440, 900), chromedp.Navigate(base + "/dashboard")}, signInAt(login)...)
+			signIns[i] = chromedp.Do(ctx, append(steps, chromedp.WaitVisible(tid("user-name")))...)
+		}()
+	}
+	signing.Wait()
+	if err := errors.Join(signIns...); err != nil {
+		t.Fatalf("sign-in: %v", err)
 	}
 	admin, senior := tabs[2].ctx, tabs[1].ctx
 
@@ -397,7 +431,8 @@ func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 		"/webhooks/{id}":                 linkFrom(admin, "/webhooks", "/webhooks/{id}"),
 		"/audit/{id}":                    linkFrom(admin, "/audit", "/audit/{id}"),
 	}
-	for _, p := range pages {
+	for _, pg := range pages {
+		p := pg.Pattern
 		if _, ok := urls[p]; !ok {
 			if strings.Contains(p, "{") {
 				t.Fatalf("page %s has no id to visit: add it to the test", p)
@@ -433,28 +468,26 @@ func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Which pages this role may open: the server answers them 200.
-			paths, _ := json.Marshal(func() []string {
-				var u []string
-				for _, p := range pages {
-					u = append(u, urls[p])
+			role := staff.Role("")
+			for _, e := range demo.Load().Employees {
+				if e.Login == tab.login {
+					role = staff.Role(e.Role)
 				}
-				return u
-			}())
-			codes, err := chromedp.Run(tab.ctx, chromedp.Evaluate[[]int](fmt.Sprintf(`Promise.all(%s.map(u => fetch(u, {redirect: 'manual'}).then(r => r.status)))`, paths), chromedp.EvalAwaitPromise))
-			if err != nil {
-				mu.Lock()
-				problems = append(problems, fmt.Sprintf("%s: %v", tab.login, err))
-				mu.Unlock()
-				return
 			}
-			for i, p := range pages {
-				if codes[i] == 403 {
+			may := staff.PermissionsOf([]staff.Role{role})
+			for _, pg := range pages {
+				p := pg.Pattern
+				if pg.Permission != "" && !may.Has(staff.Permission(pg.Permission)) {
 					continue
 				}
 				var fits []pageFit
-				steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(pageWidths[0], 900), chromedp.Navigate(base + urls[p]), chromedp.WaitReady(chromedp.CSS("body"))}
-				if err := chromedp.Do(tab.ctx, steps...); err != nil {
+				err := chromedp.Do(tab.ctx, chromedp.EmulateViewport(pageWidths[0], 900))
+				resp, err2 := chromedp.Run(tab.ctx, chromedp.NavigateResponse(base+urls[p]))
+				code := 0
+				if resp != nil {
+					code = int(resp.Status)
+				}
+				if err = errors.Join(err, err2); err != nil {
 					mu.Lock()
 					problems = append(problems, fmt.Sprintf("%s %s: %v", tab.login, p, err))
 					mu.Unlock()
@@ -471,17 +504,16 @@ func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 					}
 					fits = append(fits, fit)
 					if shots != "" && mainPages[p] && w != 768 && claimShot(p, w) {
-						if png, err := chromedp.Run(tab.ctx, chromedp.FullScreenshot(90)); err == nil {
+						if png, err := chromedp.Run(tab.ctx, chromedp.FullScreenshot(100)); err == nil {
 							name := strings.Trim(strings.NewReplacer("/", "-", "{", "", "}", "", "$", "home").Replace(p), "-")
 							_ = os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644)
 						}
 					}
 				}
-				code := codes[i]
 				mu.Lock()
 				seen[p] = append(seen[p], tab.login)
-				if code >= 400 {
-					problems = append(problems, fmt.Sprintf("%s as %s: status %d", urls[p], tab.login, code))
+				if code != 200 {
+					problems = append(problems, fmt.Sprintf("%s as %s: status %d; the role may open it", urls[p], tab.login, code))
 				}
 				for i, f := range fits {
 					at := fmt.Sprintf("%s at %d px as %s", urls[p], pageWidths[i], tab.login)
@@ -517,7 +549,8 @@ func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for _, p := range pages {
+	for _, pg := range pages {
+		p := pg.Pattern
 		if len(seen[p]) == 0 {
 			problems = append(problems, p+": no role could open it")
 		}
