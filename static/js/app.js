@@ -3,11 +3,40 @@
 (function () {
   "use strict";
   var KEY = "ciam.sidebar.collapsed";
+  // The lg breakpoint of the stylesheet: from here the navigation is a
+  // column (collapsible to a rail), below it a drawer.
+  var WIDE = window.matchMedia("(min-width: 1024px)");
+  var root = document.documentElement;
+
+  function toggleButton() { return document.getElementById("sidebar-toggle"); }
+
+  // syncToggle says on the toggle what it controls at this width: on a
+  // wide screen whether the column is expanded, on a small one whether the
+  // drawer is open.
+  function syncToggle() {
+    var btn = toggleButton();
+    if (!btn) return;
+    var expanded = WIDE.matches ? !root.classList.contains("sidebar-collapsed") : root.classList.contains("drawer-open");
+    btn.setAttribute("aria-expanded", String(expanded));
+  }
 
   function applySidebar(collapsed) {
-    document.documentElement.classList.toggle("sidebar-collapsed", collapsed);
-    var btn = document.getElementById("sidebar-toggle");
-    if (btn) btn.setAttribute("aria-expanded", String(!collapsed));
+    root.classList.toggle("sidebar-collapsed", collapsed);
+    syncToggle();
+  }
+
+  function setDrawer(open, returnFocus) {
+    root.classList.toggle("drawer-open", open);
+    var backdrop = document.getElementById("sidebar-backdrop");
+    if (backdrop) backdrop.hidden = !open;
+    syncToggle();
+    if (open) {
+      var first = document.querySelector("#sidebar a, #sidebar button");
+      if (first) first.focus();
+    } else if (returnFocus) {
+      var btn = toggleButton();
+      if (btn) btn.focus();
+    }
   }
 
   function isTyping(el) {
@@ -16,14 +45,45 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     applySidebar(localStorage.getItem(KEY) === "1");
-    var btn = document.getElementById("sidebar-toggle");
+    var btn = toggleButton();
     if (btn) {
       btn.addEventListener("click", function () {
-        var collapsed = !document.documentElement.classList.contains("sidebar-collapsed");
+        if (!WIDE.matches) {
+          setDrawer(!root.classList.contains("drawer-open"), false);
+          return;
+        }
+        var collapsed = !root.classList.contains("sidebar-collapsed");
         localStorage.setItem(KEY, collapsed ? "1" : "0");
         applySidebar(collapsed);
       });
     }
+    var close = document.getElementById("drawer-close");
+    if (close) close.addEventListener("click", function () { setDrawer(false, true); });
+    var backdrop = document.getElementById("sidebar-backdrop");
+    if (backdrop) backdrop.addEventListener("click", function () { setDrawer(false, true); });
+  });
+
+  // Growing past the breakpoint closes the drawer: the column takes over.
+  WIDE.addEventListener("change", function () {
+    if (WIDE.matches && root.classList.contains("drawer-open")) setDrawer(false, false);
+    syncToggle();
+  });
+
+  // Escape closes the drawer and gives the focus back to its toggle; Tab
+  // stays inside the open drawer.
+  document.addEventListener("keydown", function (e) {
+    if (!root.classList.contains("drawer-open")) return;
+    if (e.key === "Escape") {
+      e.preventDefault();
+      setDrawer(false, true);
+      return;
+    }
+    if (e.key !== "Tab") return;
+    var items = Array.prototype.slice.call(document.querySelectorAll("#sidebar a, #sidebar button"));
+    if (!items.length) return;
+    var first = items[0], last = items[items.length - 1];
+    if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
   });
 
   // Keyboard: "/" focuses the search box; in lists marked data-keynav,

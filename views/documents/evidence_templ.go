@@ -160,7 +160,7 @@ func qualityBar(r QualityRow) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<svg viewBox=\"0 0 100 8\" preserveAspectRatio=\"none\" aria-hidden=\"true\" class=\"h-2 w-24 sm:w-32\"><rect x=\"0\" y=\"1\" width=\"100\" height=\"6\" rx=\"2\" class=\"fill-slate-100\"></rect> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<svg viewBox=\"0 0 100 8\" preserveAspectRatio=\"none\" aria-hidden=\"true\" class=\"h-2 w-16 sm:w-20 2xl:w-32\"><rect x=\"0\" y=\"1\" width=\"100\" height=\"6\" rx=\"2\" class=\"fill-slate-100\"></rect> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

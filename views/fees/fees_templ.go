@@ -467,7 +467,7 @@ func ListPage(l List) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"grid gap-6 xl:grid-cols-4\"><div class=\"xl:col-span-3\"><form id=\"fee-search\" method=\"get\" action=\"/config/fees\" role=\"search\" data-testid=\"fee-search\" class=\"mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 lg:grid-cols-8\" hx-get=\"/config/fees\" hx-target=\"#fee-results\" hx-select=\"#fee-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"input changed delay:250ms from:#fee-q, search from:#fee-q, change, submit\"><div class=\"sm:col-span-4 lg:col-span-2\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"grid gap-6 2xl:grid-cols-4\"><div class=\"2xl:col-span-3\"><form id=\"fee-search\" method=\"get\" action=\"/config/fees\" role=\"search\" data-testid=\"fee-search\" class=\"mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4\" hx-get=\"/config/fees\" hx-target=\"#fee-results\" hx-select=\"#fee-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"input changed delay:250ms from:#fee-q, search from:#fee-q, change, submit\"><div class=\"sm:col-span-4\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -699,7 +699,7 @@ func ListPage(l List) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"flex items-center gap-2 sm:col-span-4 lg:col-span-8\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"flex items-center gap-2 sm:col-span-4\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -919,14 +919,14 @@ func Results(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "\" class=\"whitespace-nowrap font-medium text-indigo-700 hover:underline\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "\" class=\"break-words font-medium text-indigo-700 hover:underline\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var47 string
 				templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinStringErrs(r.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 248, Col: 153}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/fees/fees.templ`, Line: 248, Col: 147}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var47))
 				if templ_7745c5c3_Err != nil {
@@ -1565,7 +1565,7 @@ func QuoteResultView(q QuoteForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if q.Result != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<dl class=\"grid grid-cols-2 gap-x-3 gap-y-1 rounded-md bg-slate-50 p-3 text-sm\"><dt class=\"text-slate-500\">Fee</dt><dd data-testid=\"quote-fee\" class=\"text-right font-mono font-semibold tabular-nums\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<dl class=\"grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1 rounded-md bg-slate-50 p-3 text-sm [&>dd]:break-words\"><dt class=\"text-slate-500\">Fee</dt><dd data-testid=\"quote-fee\" class=\"text-right font-mono font-semibold tabular-nums\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2394,7 +2394,7 @@ func RulePage(p FormPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 167, "</fieldset><fieldset class=\"space-y-3\"><legend class=\"font-medium\">Applies to</legend><p class=\"text-xs text-slate-500\">Leave a field empty for any value. When several rules match, the one naming the most fields wins.</p><div class=\"grid gap-3 sm:grid-cols-2 lg:grid-cols-3\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 167, "</fieldset><fieldset class=\"space-y-3\"><legend class=\"font-medium\">Applies to</legend><p class=\"text-xs text-slate-500\">Leave a field empty for any value. When several rules match, the one naming the most fields wins.</p><div class=\"grid gap-3 sm:grid-cols-2 2xl:grid-cols-3\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
