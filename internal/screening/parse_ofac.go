@@ -64,6 +64,9 @@ func parseOFAC(dir string) (Parsed, error) {
 		for _, prog := range strings.Split(ofacField(f[3]), "] [") {
 			e.Programs = append(e.Programs, strings.Trim(prog, "[] "))
 		}
+		if cs := ofacField(f[5]); cs != "" {
+			e.Identifiers = append(e.Identifiers, Identifier{Kind: CallSign, Value: cs})
+		}
 		if flag := ofacField(f[9]); flag != "" {
 			if code, ok := countryCode(flag); ok {
 				e.Countries = append(e.Countries, code)
@@ -134,6 +137,7 @@ func parseOFAC(dir string) (Parsed, error) {
 				e.DatesOfBirth = append(e.DatesOfBirth, d)
 			}
 		}
+		e.Identifiers = append(e.Identifiers, ofacIdentifiers(e.Remarks)...)
 		for _, m := range ofacNationality.FindAllStringSubmatch(e.Remarks, -1) {
 			if code, ok := countryCode(strings.TrimSuffix(strings.TrimSpace(m[1]), ".")); ok {
 				e.Countries = append(e.Countries, code)

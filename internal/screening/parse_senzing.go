@@ -38,6 +38,9 @@ type senzingRecord struct {
 	Risks []struct {
 		Topic string `json:"TOPIC"`
 	} `json:"RISKS"`
+	Identifiers []senzingIdentifier `json:"IDENTIFIERS"`
+	// Senzing allows identifiers at the top level of a record too.
+	senzingIdentifier
 }
 
 // maxSenzingLine bounds one JSON line.
@@ -159,6 +162,9 @@ func (r senzingRecord) entry() (Entry, error) {
 	}
 	for _, risk := range r.Risks {
 		e.Programs = append(e.Programs, risk.Topic)
+	}
+	for _, x := range append([]senzingIdentifier{r.senzingIdentifier}, r.Identifiers...) {
+		e.Identifiers = append(e.Identifiers, x.identifiers(id)...)
 	}
 	return e, nil
 }
