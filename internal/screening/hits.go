@@ -28,6 +28,9 @@ type Subject struct {
 	// Enhanced screens with the stricter threshold (EnhancedPossible):
 	// a categorisation's sanctionsCheck ENHANCED asks for it.
 	Enhanced bool
+	// Identifiers are the subject's documents as read or given (passport
+	// number from the MRZ, national ids, ...); optional.
+	Identifiers []Identifier
 }
 
 func (sub Subject) query() Query {
@@ -35,7 +38,7 @@ func (sub Subject) query() Query {
 	if t == "" {
 		t = Individual
 	}
-	return Query{Name: sub.Name, Type: t, DateOfBirth: sub.DateOfBirth, Country: sub.Country}
+	return Query{Name: sub.Name, Type: t, DateOfBirth: sub.DateOfBirth, Country: sub.Country, Identifiers: sub.Identifiers}
 }
 
 // HitStatus is where a hit stands in review.

@@ -90,6 +90,9 @@ func tidyIdentifiers(ids []Identifier) []Identifier {
 	for _, id := range ids {
 		id.Value = NormaliseIdentifier(id.Kind, id.Value)
 		id.Country = strings.ToUpper(strings.TrimSpace(id.Country))
+		if len(id.Country) == 3 { // an MRZ's issuing state
+			id.Country, _ = countryCode(id.Country)
+		}
 		if id.Kind == "" {
 			id.Kind = OtherID
 		}
