@@ -99,6 +99,7 @@ func (s *Service) ScreenSubject(ctx context.Context, sub Subject) (ScreenResult,
 	if sub.ID == uuid.Nil || sub.TenantID == uuid.Nil {
 		return ScreenResult{}, apperr.Validation(apperr.FieldError{Field: "subjectId", Issue: "a subject needs an id and a tenant"})
 	}
+	sub.Identifiers = usableIdentifiers(sub.Identifiers)
 	q, err := validateQuery(sub.query())
 	if err != nil {
 		return ScreenResult{}, err

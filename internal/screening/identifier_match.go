@@ -1,9 +1,80 @@
 package screening
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ciamhq/ciam/internal/apperr"
 )
+
+// Bounds on a query's identifiers.
+const (
+	maxQueryIdentifiers = 20
+	maxIdentifierLen    = 100
+)
+
+// IdentifierKinds are the kinds a query may give, as the API spells them.
+var IdentifierKinds = []IdentifierKind{PassportNumber, NationalID, TaxID, IMONumber, CallSign, BIC, IBAN, CryptoAddress, RegistrationID, OtherID}
+
+// validateIdentifiers checks a query's identifiers, naming each problem by
+// its place in the list (identifiers[1].kind), and returns them with their
+// kinds in upper case.
+func validateIdentifiers(ids []Identifier, fe *apperr.Fields) []Identifier {
+	if len(ids) > maxQueryIdentifiers {
+		fe.Add("identifiers", "give at most %d identifiers", maxQueryIdentifiers)
+		return ids
+	}
+	out := make([]Identifier, len(ids))
+	for i, id := range ids {
+		at := fmt.Sprintf("identifiers[%d].", i)
+		kind := IdentifierKind(strings.ToUpper(strings.TrimSpace(string(id.Kind))))
+		out[i] = Identifier{Kind: kind, Value: id.Value, Country: id.Country}
+		if !slices.Contains(IdentifierKinds, kind) {
+			fe.Add(at+"kind", "use one of %s", strings.Join(kindNames(), ", "))
+		}
+		switch v := strings.TrimSpace(id.Value); {
+		case v == "":
+			fe.Add(at+"value", "give the number or code")
+		case len(v) > maxIdentifierLen:
+			fe.Add(at+"value", "an identifier may have at most %d characters", maxIdentifierLen)
+		case NormaliseIdentifier(kind, v) == "":
+			fe.Add(at+"value", "the value has no letters or digits")
+		}
+		if c := strings.ToUpper(strings.TrimSpace(id.Country)); c != "" && (len(c) != 2 || !knownAlpha2[c]) {
+			fe.Add(at+"country", "use an ISO 3166-1 alpha-2 code such as US, or leave it out")
+		}
+	}
+	return out
+}
+
+// usableIdentifiers keeps the identifiers of a subject that a query takes,
+// with their countries as alpha-2 codes (an MRZ writes alpha-3): a
+// subject's documents come from the product itself, and one it cannot
+// use is left out rather than failing the screening.
+func usableIdentifiers(ids []Identifier) []Identifier {
+	var out []Identifier
+	for _, id := range ids {
+		id.Kind = IdentifierKind(strings.ToUpper(strings.TrimSpace(string(id.Kind))))
+		v := strings.TrimSpace(id.Value)
+		if !slices.Contains(IdentifierKinds, id.Kind) || len(v) > maxIdentifierLen || NormaliseIdentifier(id.Kind, v) == "" {
+			continue
+		}
+		id.Country, _ = countryCode(id.Country)
+		if len(out) < maxQueryIdentifiers {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func kindNames() []string {
+	out := make([]string, len(IdentifierKinds))
+	for i, k := range IdentifierKinds {
+		out[i] = string(k)
+	}
+	return out
+}
 
 // How an identifier moves a score. An equal identifier is the strongest
 // evidence there is: it lifts the match to at least the tenant's match

@@ -583,6 +583,13 @@ func (ix *Index) match(s *scratch, p *preparedQuery, b entryBest, opts SearchOpt
 	ix.scoreName(s, p, candName{name: b.name, first: ix.firstPair(s, b.name)}, &exp)
 	exp.Factors = append(exp.Factors, factors...)
 	exp.Score = score
+	// The API describes these as arrays, empty when every word paired.
+	if exp.UnpairedQuery == nil {
+		exp.UnpairedQuery = []string{}
+	}
+	if exp.UnpairedMatched == nil {
+		exp.UnpairedMatched = []string{}
+	}
 	status := StatusPossibleMatch
 	if score >= opts.MatchThreshold {
 		status = StatusMatch

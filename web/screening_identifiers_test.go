@@ -1,0 +1,82 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/web/api"
+)
+
+// POST /screening/search with identifiers, on the real lists: a national
+// id the list has makes a MATCH and says so; the same person on OFAC and
+// the UN list is one match with both sources; bad identifiers are 422
+// naming the field.
+func TestScreeningSearchAPIIdentifiers(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	spec := h.newSpecValidator()
+	tok := h.adminToken(h.tenant, credential.ScopeScreening)
+	path := api.Prefix + "/screening/search"
+
+	body := `{"name":"Jimmy Joseph Cherizier","type":"INDIVIDUAL","identifiers":[{"kind":"national_id","value":"0018-4398-97","country":"HT"}]}`
+	resp, out := h.apiCall("POST", path, h.tenant.Slug, tok, body, nil)
+	raw, _ := json.Marshal(out)
+	if resp.StatusCode != 200 {
+		t.Fatalf("search: %d %s", resp.StatusCode, raw)
+	}
+	spec.check(t, "POST", path, resp.StatusCode, raw)
+	matches := out["data"].(map[string]any)["matches"].([]any)
+	if len(matches) == 0 {
+		t.Fatalf("no match: %s", raw)
+	}
+	best := matches[0].(map[string]any)
+	if best["status"] != "MATCH" {
+		t.Errorf("best = %v; want a MATCH", best)
+	}
+	var factor string
+	for _, f := range best["explanation"].(map[string]any)["factors"].([]any) {
+		if f := f.(map[string]any); f["factor"] == "identifier" {
+			factor = f["detail"].(string)
+		}
+	}
+	if !strings.Contains(factor, "national id 0018439897 (HT)") {
+		t.Errorf("identifier factor %q", factor)
+	}
+	var srcs []string
+	for _, s := range best["sources"].([]any) {
+		s := s.(map[string]any)
+		srcs = append(srcs, s["source"].(string)+" "+s["entryId"].(string))
+	}
+	if strings.Join(srcs, ",") != "OFAC_SDN 30582,UN_CONSOLIDATED 6908911" && strings.Join(srcs, ",") != "UN_CONSOLIDATED 6908911,OFAC_SDN 30582" {
+		t.Errorf("sources = %v; want OFAC 30582 and UN 6908911 as one match", srcs)
+	}
+	for _, m := range matches[1:] {
+		if id := m.(map[string]any)["entryId"]; id == "30582" || id == "6908911" {
+			t.Errorf("entry %v is also a match of its own", id)
+		}
+	}
+
+	for _, tc := range []struct {
+		name, ids, field string
+	}{
+		{"an unknown kind", `[{"kind":"DRIVING_LICENCE","value":"X1"}]`, "identifiers[0].kind"},
+		{"no value", `[{"kind":"PASSPORT","value":"  "}]`, "identifiers[0].value"},
+		{"only punctuation", `[{"kind":"PASSPORT","value":"--"}]`, "identifiers[0].value"},
+		{"too long", `[{"kind":"IBAN","value":"` + strings.Repeat("1", 101) + `"}]`, "identifiers[0].value"},
+		{"an unknown country", `[{"kind":"PASSPORT","value":"X1"},{"kind":"PASSPORT","value":"X2","country":"XX"}]`, "identifiers[1].country"},
+		{"too many", `[` + strings.TrimSuffix(strings.Repeat(`{"kind":"BIC","value":"HAVIGB2L"},`, 21), ",") + `]`, "identifiers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := h.with(t)
+			resp, out := h.apiCall("POST", path, h.tenant.Slug, tok, `{"name":"John Doe","identifiers":`+tc.ids+`}`, nil)
+			if resp.StatusCode != 422 || errCode(out) != "VALIDATION_FAILED" {
+				t.Fatalf("%d %v; want 422", resp.StatusCode, out)
+			}
+			if d := details(out); len(d) == 0 || !strings.HasPrefix(d[0], tc.field+":") {
+				t.Errorf("details %v; want one on %s", d, tc.field)
+			}
+		})
+	}
+}
