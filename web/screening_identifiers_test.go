@@ -2,10 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
 
@@ -78,5 +82,45 @@ func TestScreeningSearchAPIIdentifiers(t *testing.T) {
 				t.Errorf("details %v; want one on %s", d, tc.field)
 			}
 		})
+	}
+}
+
+// A customer on OFAC and the UN list gets one hit with both sources, which
+// the hit's page shows; the hit keeps them when read again.
+func TestScreeningHitCarriesAllSources(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	// Jimmy Cherizier: OFAC 30582 and UN 6908911, the same national id and
+	// date of birth.
+	_, res := h.screened("Jimmy", "", "Cherizier", "1977-03-30", "HT")
+	var hits []string
+	for _, x := range res.NewHits {
+		if x.EntryID == "30582" || x.EntryID == "6908911" {
+			hits = append(hits, x.ID.String())
+		}
+	}
+	if len(hits) != 1 {
+		t.Fatalf("hits on his two entries: %v; want one for both", res.NewHits)
+	}
+	_, analyst := h.signIn(staff.Analyst)
+	hit, err := h.s.Screening.GetHit(h.t.Context(), h.tenant.ID, uuid.MustParse(hits[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range hit.Sources {
+		got = append(got, s.Source+" "+s.EntryID)
+	}
+	slices.Sort(got)
+	if strings.Join(got, ",") != "OFAC_SDN 30582,UN_CONSOLIDATED 6908911" {
+		t.Fatalf("stored sources %v", got)
+	}
+	other := "UN_CONSOLIDATED entry 6908911: JIMMY CHERIZIER"
+	if hit.Source == "UN_CONSOLIDATED" {
+		other = "OFAC_SDN entry 30582: CHERIZIER, Jimmy"
+	}
+	d := doc(t, h.get("/screening/hits/"+hits[0], analyst))
+	if also := text(d, `[data-testid="entry-also-on"]`); also != other {
+		t.Errorf("also listed %q; want %q", also, other)
 	}
 }
