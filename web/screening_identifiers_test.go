@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -122,5 +124,51 @@ func TestScreeningHitCarriesAllSources(t *testing.T) {
 	d := doc(t, h.get("/screening/hits/"+hits[0], analyst))
 	if also := text(d, `[data-testid="entry-also-on"]`); also != other {
 		t.Errorf("also listed %q; want %q", also, other)
+	}
+}
+
+// KYC screens the customer with the passport number the server read from
+// the document: Jimmy Joseph Cherizier is only like OFAC's "CHERIZIER,
+// Jimmy" by name, but the passport PP3227493 of Haiti is his, so the
+// sanctions check is a MATCH and the hit says why.
+func TestKYCScreeningWithThePassportNumberRead(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	cust, vr := h.onboarded(dt, tok, func(m map[string]any) {
+		noCategory(m)
+		m["firstName"], m["lastName"] = "Jimmy", "Cherizier"
+		ic(m)["middleName"], ic(m)["dateOfBirth"], ic(m)["nationality"] = "Joseph", "1977-03-30", "HT"
+	})
+	p := exampleHolder()
+	p.Given, p.Middle, p.Surname, p.Nationality, p.DocumentNumber = "JIMMY", "JOSEPH", "CHERIZIER", "HTI", "PP3227493"
+	p.DateOfBirth = time.Date(1977, 3, 30, 0, 0, 0, 0, time.UTC)
+	if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passportOf(t, p, nil)), nil); resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	// The demo tenant asks a Haitian customer for a proof of address and a
+	// selfie too: the verification waits for them, its checks done.
+	st := h.waitStatus(dt, tok, vr, "DOCUMENTS_RECEIVED")
+	san := st["checks"].(map[string]any)["sanctions"].(map[string]any)
+	if san["status"] != "MATCH" {
+		t.Errorf("sanctions %v; want MATCH", san)
+	}
+	id := uuid.MustParse(cust)
+	hits, err := h.s.Screening.ListHits(t.Context(), dt.ID, screening.HitFilter{SubjectID: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, x := range hits {
+		for _, f := range x.Explanation.Factors {
+			if f.Factor == "identifier" && strings.Contains(f.Detail, "passport PP3227493 (HT)") && x.MatchStatus == screening.StatusMatch {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no MATCH hit by the passport number: %+v", hits)
 	}
 }
