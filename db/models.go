@@ -727,6 +727,7 @@ type ScreeningHit struct {
 	Note          string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	Sources       json.RawMessage
 }
 
 type ScreeningListVersion struct {

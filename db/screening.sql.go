@@ -234,7 +234,7 @@ const decideScreeningHit = `-- name: DecideScreeningHit :one
 UPDATE screening_hits
 SET status = $1, note = $2, decided_by = $3, decided_at = now(), updated_at = now()
 WHERE tenant_id = $4 AND id = $5
-RETURNING id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at
+RETURNING id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources
 `
 
 type DecideScreeningHitParams struct {
@@ -275,6 +275,7 @@ func (q *Queries) DecideScreeningHit(ctx context.Context, arg DecideScreeningHit
 		&i.Note,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Sources,
 	)
 	return i, err
 }
@@ -433,12 +434,12 @@ const insertScreeningHit = `-- name: InsertScreeningHit :one
 
 INSERT INTO screening_hits (id, tenant_id, subject_id, subject_name, source_id, source_entry_id,
                             version_id, entry_hash, entry_name, entry_type, matched_name, score,
-                            match_status, explanation)
+                            match_status, explanation, sources)
 VALUES ($1, $2, $3, $4, $5, $6,
         $7, $8, $9, $10, $11, $12,
-        $13, $14)
+        $13, $14, $15)
 ON CONFLICT (tenant_id, subject_id, source_id, source_entry_id, entry_hash) DO NOTHING
-RETURNING id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at
+RETURNING id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources
 `
 
 type InsertScreeningHitParams struct {
@@ -456,6 +457,7 @@ type InsertScreeningHitParams struct {
 	Score         float64
 	MatchStatus   string
 	Explanation   json.RawMessage
+	Sources       json.RawMessage
 }
 
 // Hits.
@@ -477,6 +479,7 @@ func (q *Queries) InsertScreeningHit(ctx context.Context, arg InsertScreeningHit
 		arg.Score,
 		arg.MatchStatus,
 		arg.Explanation,
+		arg.Sources,
 	)
 	var i ScreeningHit
 	err := row.Scan(
@@ -500,6 +503,7 @@ func (q *Queries) InsertScreeningHit(ctx context.Context, arg InsertScreeningHit
 		&i.Note,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Sources,
 	)
 	return i, err
 }
@@ -632,7 +636,7 @@ func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreenin
 }
 
 const listScreeningHits = `-- name: ListScreeningHits :many
-SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources FROM screening_hits
 WHERE tenant_id = $1
   AND ($2::text = '' OR status = $2)
   AND ($3::uuid IS NULL OR subject_id = $3)
@@ -682,6 +686,7 @@ func (q *Queries) ListScreeningHits(ctx context.Context, arg ListScreeningHitsPa
 			&i.Note,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Sources,
 		); err != nil {
 			return nil, err
 		}
@@ -812,7 +817,7 @@ func (q *Queries) ListScreeningVersions(ctx context.Context, arg ListScreeningVe
 }
 
 const lockScreeningHit = `-- name: LockScreeningHit :one
-SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources FROM screening_hits WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockScreeningHitParams struct {
@@ -844,6 +849,7 @@ func (q *Queries) LockScreeningHit(ctx context.Context, arg LockScreeningHitPara
 		&i.Note,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Sources,
 	)
 	return i, err
 }
@@ -1198,7 +1204,7 @@ func (q *Queries) ScreeningHeldFiles(ctx context.Context, sourceID string) ([]Sc
 }
 
 const screeningHitByID = `-- name: ScreeningHitByID :one
-SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources FROM screening_hits WHERE tenant_id = $1 AND id = $2
 `
 
 type ScreeningHitByIDParams struct {
@@ -1230,13 +1236,14 @@ func (q *Queries) ScreeningHitByID(ctx context.Context, arg ScreeningHitByIDPara
 		&i.Note,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Sources,
 	)
 	return i, err
 }
 
 const screeningHitQueue = `-- name: ScreeningHitQueue :many
 
-SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources FROM screening_hits
 WHERE tenant_id = $1
   AND ($2::text = '' OR status = $2)
   AND ($3::text = '' OR source_id = $3)
@@ -1293,6 +1300,7 @@ func (q *Queries) ScreeningHitQueue(ctx context.Context, arg ScreeningHitQueuePa
 			&i.Note,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Sources,
 		); err != nil {
 			return nil, err
 		}
@@ -1329,7 +1337,7 @@ func (q *Queries) ScreeningHitSources(ctx context.Context, tenantID uuid.UUID) (
 }
 
 const screeningHitsOnEntry = `-- name: ScreeningHitsOnEntry :many
-SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at FROM screening_hits
+SELECT id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources FROM screening_hits
 WHERE tenant_id = $1 AND subject_id = $2
   AND source_id = $3 AND source_entry_id = $4
 ORDER BY created_at DESC, id
@@ -1378,6 +1386,7 @@ func (q *Queries) ScreeningHitsOnEntry(ctx context.Context, arg ScreeningHitsOnE
 			&i.Note,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Sources,
 		); err != nil {
 			return nil, err
 		}

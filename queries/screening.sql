@@ -121,10 +121,10 @@ ON CONFLICT (tenant_id, source_id) DO UPDATE SET enabled = excluded.enabled, upd
 -- hit on this entry with this content, whatever its status.
 INSERT INTO screening_hits (id, tenant_id, subject_id, subject_name, source_id, source_entry_id,
                             version_id, entry_hash, entry_name, entry_type, matched_name, score,
-                            match_status, explanation)
+                            match_status, explanation, sources)
 VALUES (@id, @tenant_id, @subject_id, @subject_name, @source_id, @source_entry_id,
         @version_id, @entry_hash, @entry_name, @entry_type, @matched_name, @score,
-        @match_status, @explanation)
+        @match_status, @explanation, @sources)
 ON CONFLICT (tenant_id, subject_id, source_id, source_entry_id, entry_hash) DO NOTHING
 RETURNING *;
 

@@ -116,6 +116,11 @@ func (s *server) hitPage(w http.ResponseWriter, r *http.Request, status int, id 
 		Explanation: explanationView(d.Explanation), Current: string(d.Current), CurrentVersion: d.CurrentVersion,
 		CanDecide: emp.Can(staff.PermScreeningDo), Error: formErr, Draft: draft, Loc: t.Location(), Now: s.Now(),
 	}
+	for _, src := range d.Sources {
+		if src.Source != d.Source || src.EntryID != d.EntryID {
+			view.AlsoOn = append(view.AlsoOn, src.Source+" entry "+src.EntryID+": "+src.Name)
+		}
+	}
 	if c, err := s.Customers.Get(r.Context(), emp.TenantID, d.SubjectID); err == nil {
 		// The date of birth as the one rule shows it, as on the customer's
 		// page: masked to whoever may not see it there, even if they decide.

@@ -39,6 +39,8 @@ commands:
   screening load     load a sanctions or PEP list as a new version
                      (--source ofac|ofac-cons|un|eu|uk|csl|dpl|senzing [--allow-shrink] PATH)
   screening versions list the lists' versions (--source ID)
+  customers generate make synthetic customers with COPY, for load tests
+                     (--tenant SLUG --count 1000000 [--seed S] [--rebuild-indexes])
   keys reseal        re-seal documents and secrets under the first FIELD_ENCRYPTION_KEYS key
   pg start|stop|url  manage the private PostgreSQL cluster under .data/
 `
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAPIClients(ctx, rest, getenv, stdout)
 	case "screening":
 		return cmdScreening(ctx, rest, getenv, stdout)
+	case "customers":
+		return cmdCustomers(ctx, rest, getenv, stdout)
 	case "keys":
 		return cmdKeys(ctx, rest, getenv, stdout)
 	case "pg":

@@ -45,3 +45,27 @@ func TestTenantsCreateNamesBadFields(t *testing.T) {
 		t.Fatalf("err = %v; want slug and name named", err)
 	}
 }
+
+func TestCustomersGenerateCommand(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": dbtest.URL(t)}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	ctx := context.Background()
+	if err := run(ctx, []string{"ciam", "tenants", "create", "--slug", "gen_cmd", "--name", "Generated"}, getenv, &out, &out); err != nil {
+		t.Fatalf("tenants create: %v\n%s", err, &out)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"ciam", "customers", "generate", "--tenant", "gen_cmd", "--count", "2500", "--seed", "3"}, getenv, &out, &out); err != nil ||
+		!strings.Contains(out.String(), "2500 customers made for gen_cmd") {
+		t.Fatalf("generate: %v\n%s", err, &out)
+	}
+	var n int
+	if err := dbtest.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM customers c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'gen_cmd'`).Scan(&n); err != nil || n != 2500 {
+		t.Fatalf("customers = %d, %v; want 2500", n, err)
+	}
+	for _, bad := range [][]string{{"--count", "10"}, {"--tenant", "gen_cmd", "--count", "0"}, {"--tenant", "no_such_tenant", "--count", "5"}} {
+		if err := run(ctx, append([]string{"ciam", "customers", "generate"}, bad...), getenv, &out, &out); err == nil {
+			t.Errorf("generate %v: no error", bad)
+		}
+	}
+}

@@ -118,7 +118,9 @@ type SanctionsResult struct {
 
 // CounterpartyScreener screens a counterparty against sanctions lists.
 type CounterpartyScreener interface {
-	ScreenCounterparty(ctx context.Context, tenant uuid.UUID, name, country string) (SanctionsResult, error)
+	// The counterparty's account, when an IBAN, a BIC or a wallet address,
+	// is screened as an identifier along with its name.
+	ScreenCounterparty(ctx context.Context, tenant uuid.UUID, cp Counterparty) (SanctionsResult, error)
 }
 
 // Hit is a rule that triggered, with the values that made it.
@@ -1022,7 +1024,7 @@ func (e *evaluation) screen() (*SanctionsResult, error) {
 	case e.screener == nil:
 		e.sanctions = &SanctionsResult{Reason: "sanctions screening is not available"}
 	default:
-		r, err := e.screener.ScreenCounterparty(e.ctx, e.tenant, cp.Name, cp.Country)
+		r, err := e.screener.ScreenCounterparty(e.ctx, e.tenant, cp)
 		if err != nil {
 			return nil, err
 		}

@@ -220,7 +220,8 @@ type fakeScreener struct {
 	err      error
 }
 
-func (s fakeScreener) ScreenCounterparty(_ context.Context, _ uuid.UUID, name, _ string) (SanctionsResult, error) {
+func (s fakeScreener) ScreenCounterparty(_ context.Context, _ uuid.UUID, cp Counterparty) (SanctionsResult, error) {
+	name := cp.Name
 	switch {
 	case s.err != nil:
 		return SanctionsResult{}, s.err
@@ -408,7 +409,7 @@ func TestWindowCopiesStayExact(t *testing.T) {
 // does when it loads its settings.
 type poolScreener struct{ pool *pgxpool.Pool }
 
-func (s poolScreener) ScreenCounterparty(ctx context.Context, _ uuid.UUID, _, _ string) (SanctionsResult, error) {
+func (s poolScreener) ScreenCounterparty(ctx context.Context, _ uuid.UUID, _ Counterparty) (SanctionsResult, error) {
 	var one int
 	err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
 	return SanctionsResult{Checked: true}, err

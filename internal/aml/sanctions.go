@@ -17,8 +17,8 @@ type SanctionsScreener struct {
 }
 
 // ScreenCounterparty implements CounterpartyScreener.
-func (s SanctionsScreener) ScreenCounterparty(ctx context.Context, tenant uuid.UUID, name, country string) (SanctionsResult, error) {
-	res, err := s.S.Search(ctx, tenant, screening.Query{Name: name, Country: country})
+func (s SanctionsScreener) ScreenCounterparty(ctx context.Context, tenant uuid.UUID, cp Counterparty) (SanctionsResult, error) {
+	res, err := s.S.Search(ctx, tenant, screening.Query{Name: cp.Name, Country: cp.Country, Identifiers: screening.AccountIdentifiers(cp.Account)})
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
 		// A name screening cannot read (initials only, no letters) is not
 		// checked, never a match.
@@ -39,9 +39,24 @@ func (s SanctionsScreener) ScreenCounterparty(ctx context.Context, tenant uuid.U
 		out.Score = m.Score
 		out.Matched = m.Status == screening.StatusMatch
 		out.Possible = m.Status == screening.StatusPossibleMatch
-		out.Evidence = map[string]any{"entryId": m.EntryID, "source": m.Source, "listVersion": m.ListVersion,
-			"name": m.Name, "matchedName": m.MatchedName, "status": m.Status}
+		ev := map[string]any{"entryId": m.EntryID, "source": m.Source, "listVersion": m.ListVersion,
+			"name": m.Name, "matchedName": m.MatchedName, "status": m.Status, "sources": m.Sources}
+		if f := identifierFactorOf(m); f != "" {
+			ev["identifier"] = f
+		}
+		out.Evidence = ev
 		break
 	}
 	return out, nil
+}
+
+// identifierFactorOf is what an identifier said of a match, "" when none
+// did.
+func identifierFactorOf(m screening.Match) string {
+	for _, f := range m.Explanation.Factors {
+		if f.Factor == "identifier" {
+			return f.Detail
+		}
+	}
+	return ""
 }

@@ -172,7 +172,7 @@ type screened struct {
 	err error
 }
 
-func (p screened) ScreenCounterparty(context.Context, uuid.UUID, string, string) (SanctionsResult, error) {
+func (p screened) ScreenCounterparty(context.Context, uuid.UUID, Counterparty) (SanctionsResult, error) {
 	return p.r, p.err
 }
 
@@ -183,7 +183,7 @@ func (s *Service) prescreen(ctx context.Context, tenant uuid.UUID, cp Counterpar
 	if s.Screener == nil || strings.TrimSpace(cp.Name) == "" {
 		return nil
 	}
-	r, err := s.Screener.ScreenCounterparty(ctx, tenant, cp.Name, cp.Country)
+	r, err := s.Screener.ScreenCounterparty(ctx, tenant, cp)
 	return screened{r: r, err: err}
 }
 

@@ -72,8 +72,12 @@ func screeningCheck(ctx context.Context, s *Service, in *checkInput) ([]CheckRes
 		return []CheckResult{{Kind: CheckSanctions, Status: NotChecked, Evidence: ev}, {Kind: CheckPEP, Status: NotChecked, Evidence: ev}}, nil
 	}
 	c := in.cust
+	ids, err := s.screeningIdentifiers(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	sr, err := s.Screener.ScreenPerson(ctx, in.tenant, Person{CustomerID: c.ID, Name: c.FullName(), DateOfBirth: c.DateOfBirth,
-		Country: c.Nationality, Enhanced: in.profile.Enhanced()})
+		Country: c.Nationality, Enhanced: in.profile.Enhanced(), Identifiers: ids})
 	if err != nil {
 		return nil, fmt.Errorf("kyc: screening: %w", err)
 	}

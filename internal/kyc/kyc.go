@@ -21,6 +21,7 @@ import (
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/evidence/face"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/screening"
 )
 
 // Verification statuses.
@@ -67,6 +68,9 @@ type Person struct {
 	Country     string
 	// Enhanced asks for the stricter threshold (sanctionsCheck ENHANCED).
 	Enhanced bool
+	// Identifiers are the customer's document numbers (read from the
+	// identity document, given as virtual documents).
+	Identifiers []screening.Identifier
 }
 
 // ScreeningResult is what screening said.

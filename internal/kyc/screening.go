@@ -21,7 +21,8 @@ type ListScreener struct {
 // ScreenPerson screens p. The best sanctions match and the best PEP match
 // decide the statuses; the evidence is every match with its explanation.
 func (l ListScreener) ScreenPerson(ctx context.Context, tenant uuid.UUID, p Person) (ScreeningResult, error) {
-	sub := screening.Subject{ID: p.CustomerID, TenantID: tenant, Name: p.Name, Type: screening.Individual, Country: p.Country, Enhanced: p.Enhanced}
+	sub := screening.Subject{ID: p.CustomerID, TenantID: tenant, Name: p.Name, Type: screening.Individual, Country: p.Country, Enhanced: p.Enhanced,
+		Identifiers: p.Identifiers}
 	if !p.DateOfBirth.IsZero() {
 		sub.DateOfBirth = p.DateOfBirth.Format(time.DateOnly)
 	}
@@ -42,7 +43,7 @@ func (l ListScreener) ScreenPerson(ctx context.Context, tenant uuid.UUID, p Pers
 	for _, m := range v.Result.Matches {
 		matches = append(matches, map[string]any{
 			"entryId": m.EntryID, "source": m.Source, "listKind": m.ListKind, "listVersion": m.ListVersion, "name": m.Name,
-			"matchedName": m.MatchedName, "type": m.Type, "score": m.Score, "status": m.Status, "explanation": m.Explanation,
+			"matchedName": m.MatchedName, "type": m.Type, "score": m.Score, "status": m.Status, "explanation": m.Explanation, "sources": m.Sources,
 		})
 	}
 	hits := []string{}

@@ -28,6 +28,9 @@ type Subject struct {
 	// Enhanced screens with the stricter threshold (EnhancedPossible):
 	// a categorisation's sanctionsCheck ENHANCED asks for it.
 	Enhanced bool
+	// Identifiers are the subject's documents as read or given (passport
+	// number from the MRZ, national ids, ...); optional.
+	Identifiers []Identifier
 }
 
 func (sub Subject) query() Query {
@@ -35,7 +38,7 @@ func (sub Subject) query() Query {
 	if t == "" {
 		t = Individual
 	}
-	return Query{Name: sub.Name, Type: t, DateOfBirth: sub.DateOfBirth, Country: sub.Country}
+	return Query{Name: sub.Name, Type: t, DateOfBirth: sub.DateOfBirth, Country: sub.Country, Identifiers: sub.Identifiers}
 }
 
 // HitStatus is where a hit stands in review.
@@ -63,12 +66,15 @@ type Hit struct {
 	Score       float64
 	MatchStatus MatchStatus
 	Explanation Explanation
-	Status      HitStatus
-	DecidedBy   string
-	DecidedAt   *time.Time
-	Note        string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Sources are the entries, on this list and others, that are this
+	// hit's subject, its own entry first.
+	Sources   []MatchSource
+	Status    HitStatus
+	DecidedBy string
+	DecidedAt *time.Time
+	Note      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func hitOf(r db.ScreeningHit) Hit {
@@ -79,6 +85,10 @@ func hitOf(r db.ScreeningHit) Hit {
 		DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt, Note: r.Note, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	_ = json.Unmarshal(r.Explanation, &h.Explanation) // written by recordHits; an old shape only loses detail
+	_ = json.Unmarshal(r.Sources, &h.Sources)
+	if len(h.Sources) == 0 { // a hit made before hits kept their sources
+		h.Sources = []MatchSource{{Source: h.Source, EntryID: h.EntryID, Name: h.EntryName, Score: h.Score, Status: h.MatchStatus}}
+	}
 	return h
 }
 
@@ -96,6 +106,7 @@ func (s *Service) ScreenSubject(ctx context.Context, sub Subject) (ScreenResult,
 	if sub.ID == uuid.Nil || sub.TenantID == uuid.Nil {
 		return ScreenResult{}, apperr.Validation(apperr.FieldError{Field: "subjectId", Issue: "a subject needs an id and a tenant"})
 	}
+	sub.Identifiers = usableIdentifiers(sub.Identifiers)
 	q, err := validateQuery(sub.query())
 	if err != nil {
 		return ScreenResult{}, err
@@ -128,11 +139,15 @@ func (s *Service) recordHits(ctx context.Context, tenantID uuid.UUID, batch []su
 				if err != nil {
 					return err
 				}
+				sources, err := json.Marshal(m.Sources)
+				if err != nil {
+					return err
+				}
 				row, err := q.InsertScreeningHit(ctx, db.InsertScreeningHitParams{
 					ID: uuid.New(), TenantID: tenantID, SubjectID: sm.sub.ID, SubjectName: sm.sub.Name,
 					SourceID: m.Source, SourceEntryID: m.EntryID, VersionID: m.versionID, EntryHash: m.entryHash,
 					EntryName: m.Name, EntryType: string(m.Type), MatchedName: m.MatchedName, Score: m.Score,
-					MatchStatus: string(m.Status), Explanation: exp,
+					MatchStatus: string(m.Status), Explanation: exp, Sources: sources,
 				})
 				if db.IsNotFound(err) {
 					continue // the subject has a hit on this entry as it stands
@@ -144,7 +159,7 @@ func (s *Service) recordHits(ctx context.Context, tenantID uuid.UUID, batch []su
 				summary := map[string]any{
 					"hitId": h.ID, "subjectId": h.SubjectID, "source": h.Source, "entryId": h.EntryID,
 					"listVersion": m.ListVersion, "entryName": h.EntryName, "matchedName": h.MatchedName,
-					"score": h.Score, "matchStatus": h.MatchStatus, "status": h.Status,
+					"score": h.Score, "matchStatus": h.MatchStatus, "status": h.Status, "sources": h.Sources,
 				}
 				if err := audit.Write(ctx, q, audit.Entry{
 					TenantID: tenantID, Action: "screening.hit.created", EntityType: "screening_hit",

@@ -35,7 +35,7 @@ type Identifier struct {
 
 // NormaliseIdentifier reduces an identifier to the characters that carry
 // it: letters and digits, upper case. "AB 123-456" and "ab123456" are one
-// number. Crypto addresses are case-sensitive in some currencies, so they
+// number; an IMO number loses its "IMO" prefix. Crypto addresses are case-sensitive in some currencies, so they
 // keep their case.
 func NormaliseIdentifier(kind IdentifierKind, v string) string {
 	var b strings.Builder
@@ -47,7 +47,12 @@ func NormaliseIdentifier(kind IdentifierKind, v string) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	out := b.String()
+	if kind == IMONumber {
+		// "IMO 9187629" and "9187629" are one ship.
+		out = strings.TrimPrefix(out, "IMO")
+	}
+	return out
 }
 
 // String is the identifier as stored: "KIND:COUNTRY:VALUE".
@@ -85,6 +90,9 @@ func tidyIdentifiers(ids []Identifier) []Identifier {
 	for _, id := range ids {
 		id.Value = NormaliseIdentifier(id.Kind, id.Value)
 		id.Country = strings.ToUpper(strings.TrimSpace(id.Country))
+		if len(id.Country) == 3 { // an MRZ's issuing state
+			id.Country, _ = countryCode(id.Country)
+		}
 		if id.Kind == "" {
 			id.Kind = OtherID
 		}

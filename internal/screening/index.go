@@ -44,6 +44,9 @@ type Index struct {
 	// bounding thousands of candidates reads little memory.
 	weights []nameWeights
 	byType  [len(entryTypes)]*wordIndex
+	// byIdent finds entries by an identifier's kind and value (see
+	// identKey); the issuing country is compared when both have one.
+	byIdent map[string][]int32
 	scratch sync.Pool
 }
 
@@ -53,6 +56,11 @@ type indexedEntry struct {
 	hash      []byte
 	dobs      []dateRange
 	countries []string
+	// names[nameLo:nameHi] are the entry's indexed names.
+	nameLo, nameHi int32
+	// nameKeys are the entry's names as sorted words, for telling the same
+	// person on two lists (see resolve.go).
+	nameKeys []string
 }
 
 type nameWeights struct {
@@ -133,7 +141,7 @@ const maxNameTokens = 16
 
 // BuildIndex indexes the entries of lists.
 func BuildIndex(lists []List) *Index {
-	ix := &Index{}
+	ix := &Index{byIdent: map[string][]int32{}}
 	for t := range ix.byType {
 		ix.byType[t] = &wordIndex{ids: map[string]int32{}, byPhon: map[string][]int32{}, byDel: map[string][]int32{}}
 	}
@@ -173,7 +181,9 @@ func (ix *Index) addEntry(list int32, e Entry) {
 		}
 	}
 	entryID := int32(len(ix.entries))
+	ie.nameLo = int32(len(ix.names))
 	ix.entries = append(ix.entries, ie)
+	defer ix.finishEntry(entryID)
 
 	wi := ix.byType[t]
 	seen := map[string]bool{}

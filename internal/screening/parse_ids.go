@@ -1,7 +1,6 @@
 package screening
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -43,35 +42,4 @@ func identifierKind(typ string) (IdentifierKind, bool) {
 		return RegistrationID, true
 	}
 	return OtherID, true
-}
-
-// ofacRemarkIDs are the identifiers OFAC writes into an entry's remarks,
-// "Passport A1234567 (Iran); Tax ID No. 7707083893 (Russia); IMO 9116412;
-// Digital Currency Address - XBT 1Ab…": the kind's words, the number, and
-// the issuing country in brackets.
-var ofacRemarkIDs = regexp.MustCompile(`^\s*(?:alt\.\s*)?(Passport|National ID No\.|Cedula No\.|Identification Number|Tax ID No\.|NIT #|RUC #|RFC|C\.U\.R\.P\.|Registration (?:ID|Number)|Company Number|Legal Entity Number|SWIFT/BIC|IMO|Vessel Registration Identification IMO|Digital Currency Address - [A-Z]+|Call Sign)\s+([A-Za-z0-9][A-Za-z0-9./-]*)\s*(?:\(([^)]*)\))?`)
-
-// ofacIdentifiers reads the identifiers out of OFAC remarks.
-func ofacIdentifiers(remarks string) []Identifier {
-	var out []Identifier
-	for _, part := range strings.Split(remarks, ";") {
-		m := ofacRemarkIDs.FindStringSubmatch(part)
-		if m == nil {
-			continue
-		}
-		kind, ok := identifierKind(m[1])
-		if !ok {
-			continue
-		}
-		value := strings.TrimSuffix(strings.TrimSpace(m[2]), ".")
-		if kind == IMONumber {
-			value = strings.TrimPrefix(value, "IMO ")
-		}
-		id := Identifier{Kind: kind, Value: value}
-		if code, ok := countryCode(m[3]); ok {
-			id.Country = code
-		}
-		out = append(out, id)
-	}
-	return out
 }

@@ -38,48 +38,9 @@ type senzingRecord struct {
 	Risks []struct {
 		Topic string `json:"TOPIC"`
 	} `json:"RISKS"`
-	Identifiers []senzingIDs `json:"IDENTIFIERS"`
-	senzingIDs
-}
-
-// senzingIDs are the identifier features of Senzing's format, given in an
-// IDENTIFIERS list or at the record's top level.
-type senzingIDs struct {
-	Passport        string `json:"PASSPORT_NUMBER"`
-	PassportCountry string `json:"PASSPORT_COUNTRY"`
-	NationalID      string `json:"NATIONAL_ID_NUMBER"`
-	NationalCountry string `json:"NATIONAL_ID_COUNTRY"`
-	TaxID           string `json:"TAX_ID_NUMBER"`
-	TaxCountry      string `json:"TAX_ID_COUNTRY"`
-	SSN             string `json:"SSN_NUMBER"`
-	LEI             string `json:"LEI_NUMBER"`
-	OtherType       string `json:"OTHER_ID_TYPE"`
-	OtherNumber     string `json:"OTHER_ID_NUMBER"`
-	OtherCountry    string `json:"OTHER_ID_COUNTRY"`
-}
-
-func (s senzingIDs) identifiers() []Identifier {
-	var out []Identifier
-	add := func(kind IdentifierKind, v, country string) {
-		if strings.TrimSpace(v) == "" {
-			return
-		}
-		c, _ := countryCode(country)
-		out = append(out, Identifier{Kind: kind, Value: v, Country: c})
-	}
-	add(PassportNumber, s.Passport, s.PassportCountry)
-	add(NationalID, s.NationalID, s.NationalCountry)
-	add(NationalID, s.SSN, "US")
-	add(TaxID, s.TaxID, s.TaxCountry)
-	add(RegistrationID, s.LEI, "")
-	// OpenSanctions gives every record its own id as OTHER_ID of type
-	// OPEN_SANCTIONS: that names the record, not a document of the person.
-	if t := strings.ToUpper(strings.TrimSpace(s.OtherType)); t != "" && t != "OPEN_SANCTIONS" && t != "WIKIDATA" {
-		if kind, ok := identifierKind(s.OtherType); ok {
-			add(kind, s.OtherNumber, s.OtherCountry)
-		}
-	}
-	return out
+	Identifiers []senzingIdentifier `json:"IDENTIFIERS"`
+	// Senzing allows identifiers at the top level of a record too.
+	senzingIdentifier
 }
 
 // maxSenzingLine bounds one JSON line.
@@ -214,9 +175,8 @@ func (r senzingRecord) entry() (Entry, error) {
 	for _, risk := range r.Risks {
 		e.Programs = append(e.Programs, risk.Topic)
 	}
-	e.Identifiers = r.senzingIDs.identifiers()
-	for _, ids := range r.Identifiers {
-		e.Identifiers = append(e.Identifiers, ids.identifiers()...)
+	for _, x := range append([]senzingIdentifier{r.senzingIdentifier}, r.Identifiers...) {
+		e.Identifiers = append(e.Identifiers, x.identifiers(id)...)
 	}
 	return e, nil
 }

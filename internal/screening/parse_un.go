@@ -32,22 +32,23 @@ type unDate struct {
 
 // unRecord holds the fields an INDIVIDUAL or an ENTITY may have.
 type unRecord struct {
-	DataID         string      `xml:"DATAID"`
-	First          string      `xml:"FIRST_NAME"`
-	Second         string      `xml:"SECOND_NAME"`
-	Third          string      `xml:"THIRD_NAME"`
-	Fourth         string      `xml:"FOURTH_NAME"`
-	ListType       string      `xml:"UN_LIST_TYPE"`
-	Reference      string      `xml:"REFERENCE_NUMBER"`
-	Comments       string      `xml:"COMMENTS1"`
-	OriginalScript string      `xml:"NAME_ORIGINAL_SCRIPT"`
-	Nationalities  []string    `xml:"NATIONALITY>VALUE"`
-	IndAliases     []unAlias   `xml:"INDIVIDUAL_ALIAS"`
-	EntAliases     []unAlias   `xml:"ENTITY_ALIAS"`
-	IndAddresses   []unAddress `xml:"INDIVIDUAL_ADDRESS"`
-	EntAddresses   []unAddress `xml:"ENTITY_ADDRESS"`
-	Births         []unDate    `xml:"INDIVIDUAL_DATE_OF_BIRTH"`
-	ListedOn       string      `xml:"LISTED_ON"`
+	DataID         string       `xml:"DATAID"`
+	First          string       `xml:"FIRST_NAME"`
+	Second         string       `xml:"SECOND_NAME"`
+	Third          string       `xml:"THIRD_NAME"`
+	Fourth         string       `xml:"FOURTH_NAME"`
+	ListType       string       `xml:"UN_LIST_TYPE"`
+	Reference      string       `xml:"REFERENCE_NUMBER"`
+	Comments       string       `xml:"COMMENTS1"`
+	OriginalScript string       `xml:"NAME_ORIGINAL_SCRIPT"`
+	Nationalities  []string     `xml:"NATIONALITY>VALUE"`
+	IndAliases     []unAlias    `xml:"INDIVIDUAL_ALIAS"`
+	EntAliases     []unAlias    `xml:"ENTITY_ALIAS"`
+	IndAddresses   []unAddress  `xml:"INDIVIDUAL_ADDRESS"`
+	EntAddresses   []unAddress  `xml:"ENTITY_ADDRESS"`
+	Births         []unDate     `xml:"INDIVIDUAL_DATE_OF_BIRTH"`
+	Documents      []unDocument `xml:"INDIVIDUAL_DOCUMENT"`
+	ListedOn       string       `xml:"LISTED_ON"`
 }
 
 func parseUN(path string) (Parsed, error) {
@@ -161,6 +162,11 @@ func (r unRecord) entry(individual bool) (Entry, error) {
 	for _, a := range addresses {
 		if code, ok := countryCode(a.Country); ok {
 			e.Countries = append(e.Countries, code)
+		}
+	}
+	for _, d := range r.Documents {
+		if id, ok := d.identifier(); ok {
+			e.Identifiers = append(e.Identifiers, id)
 		}
 	}
 	for _, d := range r.Births {

@@ -21,6 +21,10 @@ type Query struct {
 	// Country is an ISO 3166-1 alpha-2 code (nationality or residence);
 	// optional.
 	Country string
+	// Identifiers are the subject's documents and codes (passport, national
+	// id, BIC, IBAN, wallet address, ...); optional. One equal to an
+	// entry's makes the entry a MATCH.
+	Identifiers []Identifier
 }
 
 // MatchStatus says how strong a match is.
@@ -51,8 +55,14 @@ type Match struct {
 	Status      MatchStatus
 	Explanation Explanation
 
+	// Sources are the entries, on this list and others, found to be this
+	// same match's subject (see resolve.go), this one first. Always at
+	// least this one.
+	Sources []MatchSource
+
 	versionID uuid.UUID
 	entryHash []byte
+	entry     int32
 }
 
 // Explanation says why a name matched: which of the entry's names, how the
@@ -296,6 +306,7 @@ type preparedQuery struct {
 	dob       *dateRange
 	country   string
 	typeIndex int // -1: every type
+	ids       []Identifier
 }
 
 func prepare(q Query) (preparedQuery, bool) {
@@ -353,6 +364,7 @@ func prepare(q Query) (preparedQuery, bool) {
 	if q.Type != "" {
 		p.typeIndex = q.Type.index()
 	}
+	p.ids = tidyIdentifiers(q.Identifiers)
 	return p, true
 }
 
@@ -400,6 +412,9 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 			b.name, b.score = c.name, score
 		}
 	}
+	if len(p.ids) > 0 {
+		ix.identifierCandidates(s, &p, allowed)
+	}
 	var out []Match
 	for _, b := range s.best {
 		m, ok := ix.match(s, &p, b, opts)
@@ -416,6 +431,7 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 		}
 		return cmp.Compare(a.EntryID, b.EntryID)
 	})
+	out = ix.resolve(out)
 	if opts.Limit > 0 && len(out) > opts.Limit {
 		out = out[:opts.Limit]
 	}
@@ -740,6 +756,7 @@ func (ix *Index) match(s *scratch, p *preparedQuery, b entryBest, opts SearchOpt
 			factors = append(factors, Factor{Factor: "country", Detail: p.country + " is not among the entry's countries (" + strings.Join(ie.countries, ", ") + ")", Contribution: countryDifferent})
 		}
 	}
+	score, factors = identifierFactor(p, ie, score, factors, opts)
 	if bounded := math.Max(0, math.Min(1, score)); bounded != score {
 		factors = append(factors, Factor{Factor: "bounds", Detail: "a score lies between 0 and 1", Contribution: round3(bounded - score)})
 		score = bounded
@@ -752,6 +769,13 @@ func (ix *Index) match(s *scratch, p *preparedQuery, b entryBest, opts SearchOpt
 	ix.scoreName(s, p, candName{name: b.name, first: ix.firstPair(s, b.name)}, &exp)
 	exp.Factors = append(exp.Factors, factors...)
 	exp.Score = score
+	// The API describes these as arrays, empty when every word paired.
+	if exp.UnpairedQuery == nil {
+		exp.UnpairedQuery = []string{}
+	}
+	if exp.UnpairedMatched == nil {
+		exp.UnpairedMatched = []string{}
+	}
 	status := StatusPossibleMatch
 	if score >= opts.MatchThreshold {
 		status = StatusMatch
@@ -768,8 +792,11 @@ func (ix *Index) match(s *scratch, p *preparedQuery, b entryBest, opts SearchOpt
 		Score:       score,
 		Status:      status,
 		Explanation: exp,
-		versionID:   ref.VersionID,
-		entryHash:   ie.hash,
+		Sources: []MatchSource{{Source: ref.Source, EntryID: ie.entry.ID, ListKind: ref.Kind, ListVersion: ref.Version,
+			Name: ie.entry.Name, Score: score, Status: status}},
+		versionID: ref.VersionID,
+		entryHash: ie.hash,
+		entry:     b.entry,
 	}, true
 }
 

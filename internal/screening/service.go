@@ -170,6 +170,7 @@ func validateQuery(q Query) (Query, error) {
 			fe.Add("country", "use an ISO 3166-1 alpha-2 code such as US")
 		}
 	}
+	q.Identifiers = validateIdentifiers(q.Identifiers, &fe)
 	return q, fe.Err()
 }
 

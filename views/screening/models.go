@@ -119,6 +119,9 @@ type HitDetail struct {
 	Customer    Customer
 	Entry       Entry
 	Explanation Explanation
+	// AlsoOn are the other lists' entries found to be the same subject
+	// ("UN_CONSOLIDATED entry 6908911: JIMMY CHERIZIER").
+	AlsoOn []string
 	// Current is UNCHANGED, CHANGED or REMOVED: the entry in the source's
 	// current version (CurrentVersion) against what the hit saw.
 	Current        string

@@ -1397,6 +1397,48 @@ func (e GetFeesQuote200JSONResponseBodyDataBreakdownLimit) Valid() bool {
 	}
 }
 
+// Defines values for PostScreeningSearchJSONBodyIdentifiersKind.
+const (
+	PostScreeningSearchJSONBodyIdentifiersKindBIC           PostScreeningSearchJSONBodyIdentifiersKind = "BIC"
+	PostScreeningSearchJSONBodyIdentifiersKindCALLSIGN      PostScreeningSearchJSONBodyIdentifiersKind = "CALL_SIGN"
+	PostScreeningSearchJSONBodyIdentifiersKindCRYPTOADDRESS PostScreeningSearchJSONBodyIdentifiersKind = "CRYPTO_ADDRESS"
+	PostScreeningSearchJSONBodyIdentifiersKindIBAN          PostScreeningSearchJSONBodyIdentifiersKind = "IBAN"
+	PostScreeningSearchJSONBodyIdentifiersKindIMO           PostScreeningSearchJSONBodyIdentifiersKind = "IMO"
+	PostScreeningSearchJSONBodyIdentifiersKindNATIONALID    PostScreeningSearchJSONBodyIdentifiersKind = "NATIONAL_ID"
+	PostScreeningSearchJSONBodyIdentifiersKindOTHER         PostScreeningSearchJSONBodyIdentifiersKind = "OTHER"
+	PostScreeningSearchJSONBodyIdentifiersKindPASSPORT      PostScreeningSearchJSONBodyIdentifiersKind = "PASSPORT"
+	PostScreeningSearchJSONBodyIdentifiersKindREGISTRATION  PostScreeningSearchJSONBodyIdentifiersKind = "REGISTRATION"
+	PostScreeningSearchJSONBodyIdentifiersKindTAXID         PostScreeningSearchJSONBodyIdentifiersKind = "TAX_ID"
+)
+
+// Valid indicates whether the value is a known member of the PostScreeningSearchJSONBodyIdentifiersKind enum.
+func (e PostScreeningSearchJSONBodyIdentifiersKind) Valid() bool {
+	switch e {
+	case PostScreeningSearchJSONBodyIdentifiersKindBIC:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindCALLSIGN:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindCRYPTOADDRESS:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindIBAN:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindIMO:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindNATIONALID:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindOTHER:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindPASSPORT:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindREGISTRATION:
+		return true
+	case PostScreeningSearchJSONBodyIdentifiersKindTAXID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PostScreeningSearchJSONBodyType.
 const (
 	PostScreeningSearchJSONBodyTypeAIRCRAFT   PostScreeningSearchJSONBodyType = "AIRCRAFT"
@@ -1444,6 +1486,7 @@ const (
 	Bounds      PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor = "bounds"
 	Country     PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor = "country"
 	DateOfBirth PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor = "dateOfBirth"
+	Identifier  PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor = "identifier"
 	Name        PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor = "name"
 )
 
@@ -1455,6 +1498,8 @@ func (e PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFacto
 	case Country:
 		return true
 	case DateOfBirth:
+		return true
+	case Identifier:
 		return true
 	case Name:
 		return true
@@ -1493,6 +1538,42 @@ func (e PostScreeningSearch200JSONResponseBodyDataMatchesListKind) Valid() bool 
 	case PostScreeningSearch200JSONResponseBodyDataMatchesListKindPEP:
 		return true
 	case PostScreeningSearch200JSONResponseBodyDataMatchesListKindSANCTIONS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind.
+const (
+	PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKindPEP       PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind = "PEP"
+	PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKindSANCTIONS PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind = "SANCTIONS"
+)
+
+// Valid indicates whether the value is a known member of the PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind enum.
+func (e PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind) Valid() bool {
+	switch e {
+	case PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKindPEP:
+		return true
+	case PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKindSANCTIONS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus.
+const (
+	PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatusMATCH         PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus = "MATCH"
+	PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatusPOSSIBLEMATCH PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus = "POSSIBLE_MATCH"
+)
+
+// Valid indicates whether the value is a known member of the PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus enum.
+func (e PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus) Valid() bool {
+	switch e {
+	case PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatusMATCH:
+		return true
+	case PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatusPOSSIBLEMATCH:
 		return true
 	default:
 		return false
@@ -1690,22 +1771,22 @@ func (e PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsV
 
 // Defines values for PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType.
 const (
-	NATIONALID     PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "NATIONAL_ID"
-	PASSPORTNUMBER PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "PASSPORT_NUMBER"
-	SSN            PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "SSN"
-	TIN            PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "TIN"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypeNATIONALID     PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "NATIONAL_ID"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypePASSPORTNUMBER PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "PASSPORT_NUMBER"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypeSSN            PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "SSN"
+	PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypeTIN            PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType = "TIN"
 )
 
 // Valid indicates whether the value is a known member of the PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType enum.
 func (e PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsType) Valid() bool {
 	switch e {
-	case NATIONALID:
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypeNATIONALID:
 		return true
-	case PASSPORTNUMBER:
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypePASSPORTNUMBER:
 		return true
-	case SSN:
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypeSSN:
 		return true
-	case TIN:
+	case PostVerificationDocumentsUpload200JSONResponseBodyDataProcessingDetailsVirtualDocumentsTypeTIN:
 		return true
 	default:
 		return false
@@ -2638,6 +2719,14 @@ type PostScreeningSearchJSONBody struct {
 
 	// DateOfBirth optional; YYYY-MM-DD, YYYY-MM or YYYY
 	DateOfBirth *string `json:"dateOfBirth,omitempty"`
+	Identifiers *[]struct {
+		// Country optional; the issuing country, ISO 3166-1 alpha-2
+		Country *string                                    `json:"country,omitempty"`
+		Kind    PostScreeningSearchJSONBodyIdentifiersKind `json:"kind"`
+
+		// Value the number or code, at most 100 characters; spaces and punctuation are ignored
+		Value string `json:"value"`
+	} `json:"identifiers,omitempty"`
 
 	// Name the name to screen, at most 300 characters, with at least one word in full
 	Name string `json:"name"`
@@ -2655,6 +2744,9 @@ type PostScreeningSearchParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// PostScreeningSearchJSONBodyIdentifiersKind defines parameters for PostScreeningSearch.
+type PostScreeningSearchJSONBodyIdentifiersKind string
+
 // PostScreeningSearchJSONBodyType defines parameters for PostScreeningSearch.
 type PostScreeningSearchJSONBodyType string
 
@@ -2669,6 +2761,12 @@ type PostScreeningSearch200JSONResponseBodyDataMatchesExplanationNameKind string
 
 // PostScreeningSearch200JSONResponseBodyDataMatchesListKind defines parameters for PostScreeningSearch.
 type PostScreeningSearch200JSONResponseBodyDataMatchesListKind string
+
+// PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind defines parameters for PostScreeningSearch.
+type PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind string
+
+// PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus defines parameters for PostScreeningSearch.
+type PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus string
 
 // PostScreeningSearch200JSONResponseBodyDataMatchesStatus defines parameters for PostScreeningSearch.
 type PostScreeningSearch200JSONResponseBodyDataMatchesStatus string
@@ -3623,7 +3721,7 @@ type ClientInterface interface {
 
 	// PostScreeningSearchWithBody Screen a name against sanctions and PEP lists
 	//
-	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3632,7 +3730,7 @@ type ClientInterface interface {
 
 	// PostScreeningSearch Screen a name against sanctions and PEP lists
 	//
-	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4378,7 +4476,7 @@ func (c *Client) GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditor
 
 // PostScreeningSearchWithBody Screen a name against sanctions and PEP lists
 //
-// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4397,7 +4495,7 @@ func (c *Client) PostScreeningSearchWithBody(ctx context.Context, params *PostSc
 
 // PostScreeningSearch Screen a name against sanctions and PEP lists
 //
-// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7079,7 +7177,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostScreeningSearchWithBodyWithResponse Screen a name against sanctions and PEP lists
 	//
-	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7088,7 +7186,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostScreeningSearchWithResponse Screen a name against sanctions and PEP lists
 	//
-	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+	// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10614,9 +10712,11 @@ type PostScreeningSearchResponse struct {
 				EntryId     string `json:"entryId"`
 				Explanation struct {
 					Factors *[]struct {
-						Contribution *float32                                                                   `json:"contribution,omitempty"`
-						Detail       *string                                                                    `json:"detail,omitempty"`
-						Factor       *PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor `json:"factor,omitempty"`
+						Contribution *float32 `json:"contribution,omitempty"`
+						Detail       *string  `json:"detail,omitempty"`
+
+						// Factor identifier: an identifier the entry has too (a MATCH), or a conflicting one
+						Factor *PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor `json:"factor,omitempty"`
 					} `json:"factors,omitempty"`
 
 					// MatchedName the entry's name or alias that matched best
@@ -10663,7 +10763,22 @@ type PostScreeningSearchResponse struct {
 				Score float32 `json:"score"`
 
 				// Source e.g. OFAC_SDN
-				Source string                                                  `json:"source"`
+				Source  string `json:"source"`
+				Sources []struct {
+					EntryId     string                                                           `json:"entryId"`
+					ListKind    PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind `json:"listKind"`
+					ListVersion int                                                              `json:"listVersion"`
+
+					// Name the entry's primary name
+					Name string `json:"name"`
+
+					// Score the entry's own score
+					Score float32 `json:"score"`
+
+					// Source e.g. UN_CONSOLIDATED
+					Source string                                                         `json:"source"`
+					Status PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus `json:"status"`
+				} `json:"sources"`
 				Status PostScreeningSearch200JSONResponseBodyDataMatchesStatus `json:"status"`
 				Type   PostScreeningSearch200JSONResponseBodyDataMatchesType   `json:"type"`
 			} `json:"matches"`
@@ -10706,9 +10821,11 @@ func (r PostScreeningSearchResponse) GetJSON200() *struct {
 			EntryId     string `json:"entryId"`
 			Explanation struct {
 				Factors *[]struct {
-					Contribution *float32                                                                   `json:"contribution,omitempty"`
-					Detail       *string                                                                    `json:"detail,omitempty"`
-					Factor       *PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor `json:"factor,omitempty"`
+					Contribution *float32 `json:"contribution,omitempty"`
+					Detail       *string  `json:"detail,omitempty"`
+
+					// Factor identifier: an identifier the entry has too (a MATCH), or a conflicting one
+					Factor *PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor `json:"factor,omitempty"`
 				} `json:"factors,omitempty"`
 
 				// MatchedName the entry's name or alias that matched best
@@ -10755,7 +10872,22 @@ func (r PostScreeningSearchResponse) GetJSON200() *struct {
 			Score float32 `json:"score"`
 
 			// Source e.g. OFAC_SDN
-			Source string                                                  `json:"source"`
+			Source  string `json:"source"`
+			Sources []struct {
+				EntryId     string                                                           `json:"entryId"`
+				ListKind    PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind `json:"listKind"`
+				ListVersion int                                                              `json:"listVersion"`
+
+				// Name the entry's primary name
+				Name string `json:"name"`
+
+				// Score the entry's own score
+				Score float32 `json:"score"`
+
+				// Source e.g. UN_CONSOLIDATED
+				Source string                                                         `json:"source"`
+				Status PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus `json:"status"`
+			} `json:"sources"`
 			Status PostScreeningSearch200JSONResponseBodyDataMatchesStatus `json:"status"`
 			Type   PostScreeningSearch200JSONResponseBodyDataMatchesType   `json:"type"`
 		} `json:"matches"`
@@ -12711,7 +12843,7 @@ func (c *ClientWithResponses) GetOpenapiJsonWithResponse(ctx context.Context, re
 
 // PostScreeningSearchWithBodyWithResponse Screen a name against sanctions and PEP lists
 //
-// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12726,7 +12858,7 @@ func (c *ClientWithResponses) PostScreeningSearchWithBodyWithResponse(ctx contex
 
 // PostScreeningSearchWithResponse Screen a name against sanctions and PEP lists
 //
-// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Bad input is 422 VALIDATION_FAILED with a detail per field.
+// Screens the name against the current versions of the lists the tenant screens against (OFAC SDN, the UN consolidated list, PEP lists; chosen in the portal). Names are normalised (case, diacritics, punctuation, honorifics, word order, initials); aliases count; a type keeps people, entities, vessels and aircraft apart. A date of birth and a country raise the score when they agree with the entry and lower it when they do not. Matches are best first, only those at or above the tenant's possible-match threshold (default 0.80); status MATCH at or above its match threshold (default 0.92). Each match explains itself: which name paired, which words, and what each factor added. Nothing is recorded: hits on customers come from their KYC checks and from re-screening when a list changes. Identifiers (passport and national id numbers, BICs, IBANs, wallet addresses, IMO numbers, ...) are compared exactly, once normalised (letters and digits, upper case; wallet addresses keep their case): one the entry has too makes it a MATCH, whatever its name scores; a passport, national id or tax id of the same kind and country that differs from the entry's lowers the score when the date of birth given and the entry's are exact days. The same subject on several lists (a shared identifier, or the same name and exact date of birth) is one match whose sources name every entry. Bad input is 422 VALIDATION_FAILED with a detail per field (identifiers[1].kind, ...).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15358,9 +15490,11 @@ func ParsePostScreeningSearchResponse(rsp *http.Response) (*PostScreeningSearchR
 					EntryId     string `json:"entryId"`
 					Explanation struct {
 						Factors *[]struct {
-							Contribution *float32                                                                   `json:"contribution,omitempty"`
-							Detail       *string                                                                    `json:"detail,omitempty"`
-							Factor       *PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor `json:"factor,omitempty"`
+							Contribution *float32 `json:"contribution,omitempty"`
+							Detail       *string  `json:"detail,omitempty"`
+
+							// Factor identifier: an identifier the entry has too (a MATCH), or a conflicting one
+							Factor *PostScreeningSearch200JSONResponseBodyDataMatchesExplanationFactorsFactor `json:"factor,omitempty"`
 						} `json:"factors,omitempty"`
 
 						// MatchedName the entry's name or alias that matched best
@@ -15407,7 +15541,22 @@ func ParsePostScreeningSearchResponse(rsp *http.Response) (*PostScreeningSearchR
 					Score float32 `json:"score"`
 
 					// Source e.g. OFAC_SDN
-					Source string                                                  `json:"source"`
+					Source  string `json:"source"`
+					Sources []struct {
+						EntryId     string                                                           `json:"entryId"`
+						ListKind    PostScreeningSearch200JSONResponseBodyDataMatchesSourcesListKind `json:"listKind"`
+						ListVersion int                                                              `json:"listVersion"`
+
+						// Name the entry's primary name
+						Name string `json:"name"`
+
+						// Score the entry's own score
+						Score float32 `json:"score"`
+
+						// Source e.g. UN_CONSOLIDATED
+						Source string                                                         `json:"source"`
+						Status PostScreeningSearch200JSONResponseBodyDataMatchesSourcesStatus `json:"status"`
+					} `json:"sources"`
 					Status PostScreeningSearch200JSONResponseBodyDataMatchesStatus `json:"status"`
 					Type   PostScreeningSearch200JSONResponseBodyDataMatchesType   `json:"type"`
 				} `json:"matches"`

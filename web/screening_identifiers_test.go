@@ -1,0 +1,174 @@
+package web
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/screening"
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
+)
+
+// POST /screening/search with identifiers, on the real lists: a national
+// id the list has makes a MATCH and says so; the same person on OFAC and
+// the UN list is one match with both sources; bad identifiers are 422
+// naming the field.
+func TestScreeningSearchAPIIdentifiers(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	spec := h.newSpecValidator()
+	tok := h.adminToken(h.tenant, credential.ScopeScreening)
+	path := api.Prefix + "/screening/search"
+
+	body := `{"name":"Jimmy Joseph Cherizier","type":"INDIVIDUAL","identifiers":[{"kind":"national_id","value":"0018-4398-97","country":"HT"}]}`
+	resp, out := h.apiCall("POST", path, h.tenant.Slug, tok, body, nil)
+	raw, _ := json.Marshal(out)
+	if resp.StatusCode != 200 {
+		t.Fatalf("search: %d %s", resp.StatusCode, raw)
+	}
+	spec.check(t, "POST", path, resp.StatusCode, raw)
+	matches := out["data"].(map[string]any)["matches"].([]any)
+	if len(matches) == 0 {
+		t.Fatalf("no match: %s", raw)
+	}
+	best := matches[0].(map[string]any)
+	if best["status"] != "MATCH" {
+		t.Errorf("best = %v; want a MATCH", best)
+	}
+	var factor string
+	for _, f := range best["explanation"].(map[string]any)["factors"].([]any) {
+		if f := f.(map[string]any); f["factor"] == "identifier" {
+			factor = f["detail"].(string)
+		}
+	}
+	if !strings.Contains(factor, "national id 0018439897 (HT)") {
+		t.Errorf("identifier factor %q", factor)
+	}
+	var srcs []string
+	for _, s := range best["sources"].([]any) {
+		s := s.(map[string]any)
+		srcs = append(srcs, s["source"].(string)+" "+s["entryId"].(string))
+	}
+	if strings.Join(srcs, ",") != "OFAC_SDN 30582,UN_CONSOLIDATED 6908911" && strings.Join(srcs, ",") != "UN_CONSOLIDATED 6908911,OFAC_SDN 30582" {
+		t.Errorf("sources = %v; want OFAC 30582 and UN 6908911 as one match", srcs)
+	}
+	for _, m := range matches[1:] {
+		if id := m.(map[string]any)["entryId"]; id == "30582" || id == "6908911" {
+			t.Errorf("entry %v is also a match of its own", id)
+		}
+	}
+
+	for _, tc := range []struct {
+		name, ids, field string
+	}{
+		{"an unknown kind", `[{"kind":"DRIVING_LICENCE","value":"X1"}]`, "identifiers[0].kind"},
+		{"no value", `[{"kind":"PASSPORT","value":"  "}]`, "identifiers[0].value"},
+		{"only punctuation", `[{"kind":"PASSPORT","value":"--"}]`, "identifiers[0].value"},
+		{"too long", `[{"kind":"IBAN","value":"` + strings.Repeat("1", 101) + `"}]`, "identifiers[0].value"},
+		{"an unknown country", `[{"kind":"PASSPORT","value":"X1"},{"kind":"PASSPORT","value":"X2","country":"XX"}]`, "identifiers[1].country"},
+		{"too many", `[` + strings.TrimSuffix(strings.Repeat(`{"kind":"BIC","value":"HAVIGB2L"},`, 21), ",") + `]`, "identifiers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := h.with(t)
+			resp, out := h.apiCall("POST", path, h.tenant.Slug, tok, `{"name":"John Doe","identifiers":`+tc.ids+`}`, nil)
+			if resp.StatusCode != 422 || errCode(out) != "VALIDATION_FAILED" {
+				t.Fatalf("%d %v; want 422", resp.StatusCode, out)
+			}
+			if d := details(out); len(d) == 0 || !strings.HasPrefix(d[0], tc.field+":") {
+				t.Errorf("details %v; want one on %s", d, tc.field)
+			}
+		})
+	}
+}
+
+// A customer on OFAC and the UN list gets one hit with both sources, which
+// the hit's page shows; the hit keeps them when read again.
+func TestScreeningHitCarriesAllSources(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	// Jimmy Cherizier: OFAC 30582 and UN 6908911, the same national id and
+	// date of birth.
+	_, res := h.screened("Jimmy", "", "Cherizier", "1977-03-30", "HT")
+	var hits []string
+	for _, x := range res.NewHits {
+		if x.EntryID == "30582" || x.EntryID == "6908911" {
+			hits = append(hits, x.ID.String())
+		}
+	}
+	if len(hits) != 1 {
+		t.Fatalf("hits on his two entries: %v; want one for both", res.NewHits)
+	}
+	_, analyst := h.signIn(staff.Analyst)
+	hit, err := h.s.Screening.GetHit(h.t.Context(), h.tenant.ID, uuid.MustParse(hits[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range hit.Sources {
+		got = append(got, s.Source+" "+s.EntryID)
+	}
+	slices.Sort(got)
+	if strings.Join(got, ",") != "OFAC_SDN 30582,UN_CONSOLIDATED 6908911" {
+		t.Fatalf("stored sources %v", got)
+	}
+	other := "UN_CONSOLIDATED entry 6908911: JIMMY CHERIZIER"
+	if hit.Source == "UN_CONSOLIDATED" {
+		other = "OFAC_SDN entry 30582: CHERIZIER, Jimmy"
+	}
+	d := doc(t, h.get("/screening/hits/"+hits[0], analyst))
+	if also := text(d, `[data-testid="entry-also-on"]`); also != other {
+		t.Errorf("also listed %q; want %q", also, other)
+	}
+}
+
+// KYC screens the customer with the passport number the server read from
+// the document: Jimmy Joseph Cherizier is only like OFAC's "CHERIZIER,
+// Jimmy" by name, but the passport PP3227493 of Haiti is his, so the
+// sanctions check is a MATCH and the hit says why.
+func TestKYCScreeningWithThePassportNumberRead(t *testing.T) {
+	h := newHarness(t)
+	h.loadLists()
+	dt := h.demoTenant()
+	h.startJobs()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	cust, vr := h.onboarded(dt, tok, func(m map[string]any) {
+		noCategory(m)
+		m["firstName"], m["lastName"] = "Jimmy", "Cherizier"
+		ic(m)["middleName"], ic(m)["dateOfBirth"], ic(m)["nationality"] = "Joseph", "1977-03-30", "HT"
+	})
+	p := exampleHolder()
+	p.Given, p.Middle, p.Surname, p.Nationality, p.DocumentNumber = "JIMMY", "JOSEPH", "CHERIZIER", "HTI", "PP3227493"
+	p.DateOfBirth = time.Date(1977, 3, 30, 0, 0, 0, 0, time.UTC)
+	if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passportOf(t, p, nil)), nil); resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	// The demo tenant asks a Haitian customer for a proof of address and a
+	// selfie too: the verification waits for them, its checks done.
+	st := h.waitStatus(dt, tok, vr, "DOCUMENTS_RECEIVED")
+	san := st["checks"].(map[string]any)["sanctions"].(map[string]any)
+	if san["status"] != "MATCH" {
+		t.Errorf("sanctions %v; want MATCH", san)
+	}
+	id := uuid.MustParse(cust)
+	hits, err := h.s.Screening.ListHits(t.Context(), dt.ID, screening.HitFilter{SubjectID: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, x := range hits {
+		for _, f := range x.Explanation.Factors {
+			if f.Factor == "identifier" && strings.Contains(f.Detail, "passport PP3227493 (HT)") && x.MatchStatus == screening.StatusMatch {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no MATCH hit by the passport number: %+v", hits)
+	}
+}
