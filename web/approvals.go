@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -11,7 +10,6 @@ import (
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/approvals"
-	"github.com/ciamhq/ciam/views/components"
 )
 
 func approvalRow(r approval.Request, me string) approvals.Row {
@@ -47,24 +45,6 @@ func (s *server) handleApprovalList() http.Handler {
 		view.Pager = offsetPager(r.URL, page.Total, offset, len(page.Requests), limit)
 		s.page(w, r, http.StatusOK, "Approvals", "approvals", approvals.ListPage(view))
 	})
-}
-
-// offsetPager is pagination for offset-paged lists.
-func offsetPager(u *url.URL, total int64, offset, n, limit int) components.Pager {
-	p := components.Pager{Total: total}
-	if n > 0 {
-		p.From, p.To = int64(offset)+1, int64(offset+n)
-	}
-	q := u.Query()
-	if offset > 0 {
-		q.Del("offset")
-		p.FirstURL = u.Path + "?" + q.Encode()
-	}
-	if int64(offset+n) < total {
-		q.Set("offset", strconv.Itoa(offset+limit))
-		p.NextURL = u.Path + "?" + q.Encode()
-	}
-	return p
 }
 
 func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, formErr string) {

@@ -151,3 +151,9 @@ func (s *Service) PerDay(ctx context.Context, tenant uuid.UUID, loc *time.Locati
 	}
 	return out, nil
 }
+
+// Record writes e on its own, in a transaction of its own: for what reads
+// without changing anything yet must leave a trace (an export).
+func (s *Service) Record(ctx context.Context, e Entry) error {
+	return db.InTenantTx(ctx, s.pool, e.TenantID, func(q *db.Queries) error { return Write(ctx, q, e) })
+}
