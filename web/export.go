@@ -58,12 +58,16 @@ func exportFilter(q url.Values) map[string]string {
 
 // exportCSV streams a list as CSV: the header, then each batch written and
 // flushed as it is read. The first batch is read before anything is
-// written, so a filter that is not understood answers its error, not half a
-// file. The export is audited once it ends (or the client leaves) with
+// written, so a filter that is not understood answers the list's page with
+// the problem next to its field (list), not half a file. The export is audited once it ends (or the client leaves) with
 // the list, the filter and the number of rows that left.
-func (s *server) exportCSV(w http.ResponseWriter, r *http.Request, list string, header []string, next exportBatchFunc) {
+func (s *server) exportCSV(w http.ResponseWriter, r *http.Request, list string, header []string, listPage http.Handler, next exportBatchFunc) {
 	emp, _ := employeeFrom(r.Context())
 	rows, more, err := next(r.Context())
+	if apperr.CodeOf(err) == apperr.Invalid {
+		listPage.ServeHTTP(w, r)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -157,7 +161,7 @@ func (s *server) handleCustomerExport() http.Handler {
 		f.Limit = exportBatch
 		seen := piiView(emp)
 		done := false
-		s.exportCSV(w, r, "customers", []string{"Name", "E-mail", "Country", "Risk", "Status", "Permission", "Created"},
+		s.exportCSV(w, r, "customers", []string{"Name", "E-mail", "Country", "Risk", "Status", "Permission", "Created"}, s.handleCustomerSearch(),
 			func(ctx context.Context) ([][]string, bool, error) {
 				if done {
 					return nil, false, nil
@@ -193,7 +197,7 @@ func (s *server) handleReviewExport() http.Handler {
 		f := reviewQueueFilter(r.URL.Query(), emp.ID)
 		f.Limit = exportBatch
 		seen := piiView(emp)
-		s.exportCSV(w, r, "reviews", []string{"Customer", "E-mail", "Nationality", "Risk", "Reasons", "Waiting since", "Assignee"},
+		s.exportCSV(w, r, "reviews", []string{"Customer", "E-mail", "Nationality", "Risk", "Reasons", "Waiting since", "Assignee"}, s.handleReviewList(),
 			func(ctx context.Context) ([][]string, bool, error) {
 				page, err := s.KYC.Queue(ctx, emp.TenantID, f)
 				if err != nil {
@@ -243,7 +247,7 @@ func (s *server) handleAlertExport() http.Handler {
 			return
 		}
 		f.Limit = exportBatch
-		s.exportCSV(w, r, "alerts", []string{"Severity", "Customer", "Rules", "Amount", "Status", "Assigned to", "Raised"},
+		s.exportCSV(w, r, "alerts", []string{"Severity", "Customer", "Rules", "Amount", "Status", "Assigned to", "Raised"}, s.handleAlertQueue(),
 			func(ctx context.Context) ([][]string, bool, error) {
 				page, err := s.AML.Alerts(ctx, emp.TenantID, f)
 				if err != nil {
@@ -286,7 +290,7 @@ func (s *server) handleScreeningHitExport() http.Handler {
 		}
 		f := hitQueueFilter(r.URL.Query())
 		f.Limit = exportBatch
-		s.exportCSV(w, r, "screening-hits", []string{"Customer", "List entry", "List", "Entry id", "Score", "Match", "Status", "Raised"},
+		s.exportCSV(w, r, "screening-hits", []string{"Customer", "List entry", "List", "Entry id", "Score", "Match", "Status", "Raised"}, s.handleScreeningHits(),
 			func(ctx context.Context) ([][]string, bool, error) {
 				page, err := s.Screening.HitQueue(ctx, emp.TenantID, f)
 				if err != nil {
@@ -344,16 +348,12 @@ func (s *server) handleAuditExport() http.Handler {
 		}
 		f, errs := auditListFilter(r.URL.Query(), loc)
 		if len(errs) > 0 {
-			fe := apperr.Fields{}
-			for k, v := range errs {
-				fe.Add(k, "%s", v)
-			}
-			s.fail(w, r, fe.Err())
+			s.handleAuditList().ServeHTTP(w, r)
 			return
 		}
 		f.Limit = exportBatch
 		done := false
-		s.exportCSV(w, r, "audit", []string{"#", "When", "Actor", "Action", "Entity", "Reason"},
+		s.exportCSV(w, r, "audit", []string{"#", "When", "Actor", "Action", "Entity", "Reason"}, s.handleAuditList(),
 			func(ctx context.Context) ([][]string, bool, error) {
 				if done {
 					return nil, false, nil
@@ -390,7 +390,7 @@ func (s *server) handleFeeExport() http.Handler {
 		}
 		f := feeListFilter(r.URL.Query())
 		f.Limit = exportBatch
-		s.exportCSV(w, r, "fee-rules", []string{"Rule", "Applies to", "Fixed", "Percent", "Min", "Max", "Tiers", "Effective from", "State"},
+		s.exportCSV(w, r, "fee-rules", []string{"Rule", "Applies to", "Fixed", "Percent", "Min", "Max", "Tiers", "Effective from", "State"}, s.handleFeeList(),
 			func(ctx context.Context) ([][]string, bool, error) {
 				page, err := s.Catalog.FeeRules(ctx, emp.TenantID, f)
 				if err != nil {
