@@ -22,8 +22,8 @@ import (
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/screening"
-	screeningv "github.com/ciamhq/ciam/views/screening"
 	feesv "github.com/ciamhq/ciam/views/fees"
+	screeningv "github.com/ciamhq/ciam/views/screening"
 )
 
 // exportBatch is how many rows an export reads at a time: each batch is
