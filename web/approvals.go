@@ -65,8 +65,14 @@ func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
+	rd, err := s.readableRequest(r.Context(), emp, req, t.Location(), mask)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d := approvals.Detail{Row: approvalRow(req, emp.ID.String()), MakerReason: mask.Mask(req.MakerReason), DecisionReason: mask.Mask(req.DecisionReason),
-		Changes: maskedDiff(mask, req.Before, req.After), CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
+		Fields: rd.Fields, TargetTitle: rd.TargetTitle, Target: rd.Target, TargetNote: rd.TargetNote, Shadow: rd.Shadow, ShadowNote: rd.ShadowNote,
+		CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
 		Error: formErr, Loc: t.Location(), Now: s.Now()}
 	s.page(w, r, status, req.Title, "approvals", approvals.DetailPage(d))
 }
