@@ -606,6 +606,7 @@ type ScreeningListVersion struct {
 	Removed           int32
 	Changed           int32
 	Error             string
+	PublishedAt       *time.Time
 }
 
 type ScreeningSetting struct {
@@ -614,6 +615,7 @@ type ScreeningSetting struct {
 	PossibleThreshold float64
 	UpdatedAt         time.Time
 	EnhancedThreshold *float64
+	MaxListAgeDays    int32
 }
 
 type ScreeningSource struct {

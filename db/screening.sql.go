@@ -130,7 +130,7 @@ func (q *Queries) CountScreeningVersionChanges(ctx context.Context, arg CountScr
 }
 
 const currentScreeningVersion = `-- name: CurrentScreeningVersion :one
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published_at FROM screening_list_versions
 WHERE source_id = $1 AND status = 'CURRENT'
 `
 
@@ -152,12 +152,13 @@ func (q *Queries) CurrentScreeningVersion(ctx context.Context, sourceID string) 
 		&i.Removed,
 		&i.Changed,
 		&i.Error,
+		&i.PublishedAt,
 	)
 	return i, err
 }
 
 const currentScreeningVersions = `-- name: CurrentScreeningVersions :many
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published_at FROM screening_list_versions
 WHERE status = 'CURRENT'
 ORDER BY source_id
 `
@@ -186,6 +187,7 @@ func (q *Queries) CurrentScreeningVersions(ctx context.Context) ([]ScreeningList
 			&i.Removed,
 			&i.Changed,
 			&i.Error,
+			&i.PublishedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -460,10 +462,10 @@ func (q *Queries) InsertScreeningUploadFile(ctx context.Context, arg InsertScree
 
 const insertScreeningVersion = `-- name: InsertScreeningVersion :one
 INSERT INTO screening_list_versions (id, source_id, seq, previous_version_id, status, loaded_by,
-                                     file_name, checksum, entry_count, added, removed, changed, error)
+                                     file_name, checksum, entry_count, added, removed, changed, error, published_at)
 VALUES ($1, $2, $3, $4, $5, $6,
-        $7, $8, $9, $10, $11, $12, $13)
-RETURNING id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error
+        $7, $8, $9, $10, $11, $12, $13, $14)
+RETURNING id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published_at
 `
 
 type InsertScreeningVersionParams struct {
@@ -480,6 +482,7 @@ type InsertScreeningVersionParams struct {
 	Removed           int32
 	Changed           int32
 	Error             string
+	PublishedAt       *time.Time
 }
 
 func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreeningVersionParams) (ScreeningListVersion, error) {
@@ -497,6 +500,7 @@ func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreenin
 		arg.Removed,
 		arg.Changed,
 		arg.Error,
+		arg.PublishedAt,
 	)
 	var i ScreeningListVersion
 	err := row.Scan(
@@ -514,6 +518,7 @@ func (q *Queries) InsertScreeningVersion(ctx context.Context, arg InsertScreenin
 		&i.Removed,
 		&i.Changed,
 		&i.Error,
+		&i.PublishedAt,
 	)
 	return i, err
 }
@@ -650,7 +655,7 @@ func (q *Queries) ListScreeningUploads(ctx context.Context, maxRows int32) ([]Sc
 }
 
 const listScreeningVersions = `-- name: ListScreeningVersions :many
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published_at FROM screening_list_versions
 WHERE ($1::text = '' OR source_id = $1)
 ORDER BY loaded_at DESC, seq DESC
 LIMIT $2
@@ -685,6 +690,7 @@ func (q *Queries) ListScreeningVersions(ctx context.Context, arg ListScreeningVe
 			&i.Removed,
 			&i.Changed,
 			&i.Error,
+			&i.PublishedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1140,7 +1146,7 @@ func (q *Queries) ScreeningHitsOnEntry(ctx context.Context, arg ScreeningHitsOnE
 
 const screeningSettings = `-- name: ScreeningSettings :one
 
-SELECT tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold FROM screening_settings WHERE tenant_id = $1
+SELECT tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold, max_list_age_days FROM screening_settings WHERE tenant_id = $1
 `
 
 // Tenant settings.
@@ -1153,6 +1159,7 @@ func (q *Queries) ScreeningSettings(ctx context.Context, tenantID uuid.UUID) (Sc
 		&i.PossibleThreshold,
 		&i.UpdatedAt,
 		&i.EnhancedThreshold,
+		&i.MaxListAgeDays,
 	)
 	return i, err
 }
@@ -1237,7 +1244,7 @@ func (q *Queries) ScreeningUploadFiles(ctx context.Context, uploadID uuid.UUID) 
 }
 
 const screeningVersionByID = `-- name: ScreeningVersionByID :one
-SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error FROM screening_list_versions WHERE id = $1
+SELECT id, source_id, seq, previous_version_id, status, loaded_at, loaded_by, file_name, checksum, entry_count, added, removed, changed, error, published_at FROM screening_list_versions WHERE id = $1
 `
 
 func (q *Queries) ScreeningVersionByID(ctx context.Context, id uuid.UUID) (ScreeningListVersion, error) {
@@ -1258,6 +1265,7 @@ func (q *Queries) ScreeningVersionByID(ctx context.Context, id uuid.UUID) (Scree
 		&i.Removed,
 		&i.Changed,
 		&i.Error,
+		&i.PublishedAt,
 	)
 	return i, err
 }
@@ -1413,14 +1421,15 @@ func (q *Queries) SupersedeScreeningVersion(ctx context.Context, id uuid.UUID) e
 }
 
 const upsertScreeningSettings = `-- name: UpsertScreeningSettings :one
-INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold)
-VALUES ($1, $2, $3, $4)
+INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold, max_list_age_days)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (tenant_id) DO UPDATE
 SET match_threshold = excluded.match_threshold,
     possible_threshold = excluded.possible_threshold,
     enhanced_threshold = excluded.enhanced_threshold,
+    max_list_age_days = excluded.max_list_age_days,
     updated_at = now()
-RETURNING tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold
+RETURNING tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold, max_list_age_days
 `
 
 type UpsertScreeningSettingsParams struct {
@@ -1428,6 +1437,7 @@ type UpsertScreeningSettingsParams struct {
 	MatchThreshold    float64
 	PossibleThreshold float64
 	EnhancedThreshold *float64
+	MaxListAgeDays    int32
 }
 
 func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeningSettingsParams) (ScreeningSetting, error) {
@@ -1436,6 +1446,7 @@ func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeni
 		arg.MatchThreshold,
 		arg.PossibleThreshold,
 		arg.EnhancedThreshold,
+		arg.MaxListAgeDays,
 	)
 	var i ScreeningSetting
 	err := row.Scan(
@@ -1444,6 +1455,7 @@ func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeni
 		&i.PossibleThreshold,
 		&i.UpdatedAt,
 		&i.EnhancedThreshold,
+		&i.MaxListAgeDays,
 	)
 	return i, err
 }

@@ -35,13 +35,16 @@ type Version struct {
 	Changed           int
 	// Error says why a FAILED load was refused.
 	Error string
+	// PublishedAt is when the publisher published the list, where its
+	// file says so; nil when only the load date is known.
+	PublishedAt *time.Time
 }
 
 func versionOf(v db.ScreeningListVersion) Version {
 	return Version{
 		ID: v.ID, Source: v.SourceID, Seq: int(v.Seq), PreviousVersionID: v.PreviousVersionID, Status: v.Status,
 		LoadedAt: v.LoadedAt, LoadedBy: v.LoadedBy, FileName: v.FileName, Checksum: v.Checksum,
-		Entries: int(v.EntryCount), Added: int(v.Added), Removed: int(v.Removed), Changed: int(v.Changed), Error: v.Error,
+		Entries: int(v.EntryCount), Added: int(v.Added), Removed: int(v.Removed), Changed: int(v.Changed), Error: v.Error, PublishedAt: v.PublishedAt,
 	}
 }
 
@@ -172,6 +175,7 @@ func (s *Service) LoadParsed(ctx context.Context, p Parsed, opts LoadOptions) (L
 			ID: uuid.New(), SourceID: p.Source.ID, Seq: seq, PreviousVersionID: prevID, Status: "CURRENT",
 			LoadedBy: actorName(ctx), FileName: p.FileName, Checksum: p.Checksum, EntryCount: int32(len(p.Entries)),
 			Added: int32(len(diff.Added)), Removed: int32(len(diff.Removed)), Changed: int32(len(diff.Changed)),
+			PublishedAt: p.PublishedAt,
 		})
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -55,6 +56,9 @@ type Parsed struct {
 	Checksum string
 	// FileName names what was read, for the version's record.
 	FileName string
+	// PublishedAt is when the publisher published the list, where the
+	// file says so (the UN list's dateGenerated); nil otherwise.
+	PublishedAt *time.Time
 }
 
 // FormatError says where a list file is malformed. The load that met it is

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The UN source.
@@ -85,6 +86,14 @@ func parseUN(path string) (Parsed, error) {
 					return Parsed{}, fail(fmt.Errorf("root element is %s, want CONSOLIDATED_LIST", t.Name.Local))
 				}
 				sawRoot = true
+				for _, a := range t.Attr {
+					if a.Name.Local == "dateGenerated" {
+						if at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(a.Value)); err == nil {
+							at = at.UTC()
+							p.PublishedAt = &at
+						}
+					}
+				}
 			}
 			if t.Name.Local == "INDIVIDUAL" || t.Name.Local == "ENTITY" {
 				line, _ := dec.InputPos()

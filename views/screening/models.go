@@ -167,12 +167,29 @@ type Version struct {
 	Entries, Added, Removed, Changed int
 	Error                            string
 	First                            bool // no version before it
+	// PublishedAt is when the publisher published it, where the file
+	// says so.
+	PublishedAt *time.Time
 }
 
 // Source is a list with its versions, newest first.
 type Source struct {
 	ID, Name, Kind, Format string
 	Versions               []Version
+	// Fresh is how old the version in use is; nil when none is.
+	Fresh *Freshness
+}
+
+// Freshness is the age of the list version in use.
+type Freshness struct {
+	// Published is true when the age counts from the publisher's date,
+	// false when from the load (the file carries no date).
+	Published bool
+	Since     time.Time
+	Age       string // "3 days old"
+	// Stale is true past the tenant's limit, MaxDays.
+	Stale   bool
+	MaxDays int
 }
 
 // Upload is a list handed in through the portal.
@@ -235,7 +252,10 @@ type Settings struct {
 	// Enhanced is the stricter threshold of enhanced screening; "" when
 	// derived, EnhancedDefault what it is derived as.
 	Enhanced, EnhancedDefault string
-	Sources                   []SourceToggle
+	// MaxListAge is the list age, in days, past which the lists page
+	// warns.
+	MaxListAge string
+	Sources    []SourceToggle
 	Errors                    map[string]string
 	CanEdit                   bool
 }
