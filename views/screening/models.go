@@ -256,8 +256,8 @@ type Settings struct {
 	// warns.
 	MaxListAge string
 	Sources    []SourceToggle
-	Errors                    map[string]string
-	CanEdit                   bool
+	Errors     map[string]string
+	CanEdit    bool
 }
 
 // Score shows a score with two decimals.
