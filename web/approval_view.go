@@ -76,6 +76,9 @@ func (s *server) readableRequest(ctx context.Context, emp staff.Employee, req ap
 			s.gate(&out, emp, staff.PermCustomersRead)
 		case customer.WalletTarget:
 			out.TargetTitle = "Wallet"
+			if req.Kind == customer.KindWalletLimits {
+				out.Fields = walletFields(req.Before, req.After)
+			}
 		case "tenant":
 			if req.Kind == tenant.KindPasswordPolicy {
 				out.TargetTitle, out.Target = "Password policy", approvals.Link{URL: "/config/password-policy", Label: "Open the password policy"}
@@ -428,6 +431,32 @@ func genericFields(before, after json.RawMessage, loc *time.Location, mask *pii.
 			}
 		}
 		out = append(out, field(label(k), bv, av, false))
+	}
+	return out
+}
+
+// walletFields are a wallet's limits with the wallet's currency, as the
+// limits form shows them.
+func walletFields(before, after json.RawMessage) []approvals.Field {
+	b, a := object(before), object(after)
+	get := func(m map[string]any, k string, amount bool) string {
+		v, ok := stateStr(m, k)
+		if !ok || v == "" {
+			return none
+		}
+		if amount {
+			c, _ := stateStr(m, "currency")
+			return feeAmount(v, c)
+		}
+		return v
+	}
+	var out []approvals.Field
+	for _, f := range []struct {
+		key, label string
+		amount     bool
+	}{{"currency", "Currency", false}, {"dailyLimit", "Daily limit", true}, {"requiresApprovalAbove", "Requires approval above", true},
+		{"limitsSource", "Limits source", false}, {"status", "Wallet status", false}} {
+		out = append(out, field(f.label, get(b, f.key, f.amount), get(a, f.key, f.amount), false))
 	}
 	return out
 }
