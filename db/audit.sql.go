@@ -13,6 +13,46 @@ import (
 	"github.com/google/uuid"
 )
 
+const auditActionCounts = `-- name: AuditActionCounts :many
+SELECT action, count(*) AS records
+FROM audit_log
+WHERE tenant_id = $1::uuid AND occurred_at >= $2 AND action = ANY($3::text[])
+GROUP BY action
+`
+
+type AuditActionCountsParams struct {
+	TenantID uuid.UUID
+	Since    time.Time
+	Actions  []string
+}
+
+type AuditActionCountsRow struct {
+	Action  string
+	Records int64
+}
+
+// How many records of each of some actions a tenant has since a time: the
+// support dashboard's failures today.
+func (q *Queries) AuditActionCounts(ctx context.Context, arg AuditActionCountsParams) ([]AuditActionCountsRow, error) {
+	rows, err := q.db.Query(ctx, auditActionCounts, arg.TenantID, arg.Since, arg.Actions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditActionCountsRow{}
+	for rows.Next() {
+		var i AuditActionCountsRow
+		if err := rows.Scan(&i.Action, &i.Records); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditByID = `-- name: AuditByID :one
 SELECT id, seq, occurred_at, actor_type, actor_id, actor_name, trace_id, caller_traceparent, action, entity_type, entity_id,
        reason_code, before, after
@@ -130,6 +170,54 @@ func (q *Queries) AuditChains(ctx context.Context) ([]AuditChainsRow, error) {
 	for rows.Next() {
 		var i AuditChainsRow
 		if err := rows.Scan(&i.ChainID, &i.Seq); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditLatestEntities = `-- name: AuditLatestEntities :many
+SELECT DISTINCT ON (entity_id) entity_id, action, occurred_at
+FROM audit_log
+WHERE tenant_id = $1::uuid AND occurred_at >= $2 AND action = ANY($3::text[])
+  AND entity_type = $4::text AND entity_id <> ''
+ORDER BY entity_id, occurred_at DESC
+`
+
+type AuditLatestEntitiesParams struct {
+	TenantID   uuid.UUID
+	Since      time.Time
+	Actions    []string
+	EntityType string
+}
+
+type AuditLatestEntitiesRow struct {
+	EntityID   string
+	Action     string
+	OccurredAt time.Time
+}
+
+// The entities some actions were last recorded on since a time, newest
+// first, with the last such action: the customers locked today.
+func (q *Queries) AuditLatestEntities(ctx context.Context, arg AuditLatestEntitiesParams) ([]AuditLatestEntitiesRow, error) {
+	rows, err := q.db.Query(ctx, auditLatestEntities,
+		arg.TenantID,
+		arg.Since,
+		arg.Actions,
+		arg.EntityType,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditLatestEntitiesRow{}
+	for rows.Next() {
+		var i AuditLatestEntitiesRow
+		if err := rows.Scan(&i.EntityID, &i.Action, &i.OccurredAt); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

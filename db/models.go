@@ -754,6 +754,7 @@ type ScreeningSetting struct {
 	PossibleThreshold float64
 	UpdatedAt         time.Time
 	EnhancedThreshold *float64
+	MaxListAgeDays    int32
 }
 
 type ScreeningSource struct {

@@ -1400,7 +1400,7 @@ func (q *Queries) ScreeningHitsOnEntry(ctx context.Context, arg ScreeningHitsOnE
 
 const screeningSettings = `-- name: ScreeningSettings :one
 
-SELECT tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold FROM screening_settings WHERE tenant_id = $1
+SELECT tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold, max_list_age_days FROM screening_settings WHERE tenant_id = $1
 `
 
 // Tenant settings.
@@ -1413,6 +1413,7 @@ func (q *Queries) ScreeningSettings(ctx context.Context, tenantID uuid.UUID) (Sc
 		&i.PossibleThreshold,
 		&i.UpdatedAt,
 		&i.EnhancedThreshold,
+		&i.MaxListAgeDays,
 	)
 	return i, err
 }
@@ -1796,14 +1797,15 @@ func (q *Queries) SupersedeScreeningVersion(ctx context.Context, id uuid.UUID) e
 }
 
 const upsertScreeningSettings = `-- name: UpsertScreeningSettings :one
-INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold)
-VALUES ($1, $2, $3, $4)
+INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold, max_list_age_days)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (tenant_id) DO UPDATE
 SET match_threshold = excluded.match_threshold,
     possible_threshold = excluded.possible_threshold,
     enhanced_threshold = excluded.enhanced_threshold,
+    max_list_age_days = excluded.max_list_age_days,
     updated_at = now()
-RETURNING tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold
+RETURNING tenant_id, match_threshold, possible_threshold, updated_at, enhanced_threshold, max_list_age_days
 `
 
 type UpsertScreeningSettingsParams struct {
@@ -1811,6 +1813,7 @@ type UpsertScreeningSettingsParams struct {
 	MatchThreshold    float64
 	PossibleThreshold float64
 	EnhancedThreshold *float64
+	MaxListAgeDays    int32
 }
 
 func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeningSettingsParams) (ScreeningSetting, error) {
@@ -1819,6 +1822,7 @@ func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeni
 		arg.MatchThreshold,
 		arg.PossibleThreshold,
 		arg.EnhancedThreshold,
+		arg.MaxListAgeDays,
 	)
 	var i ScreeningSetting
 	err := row.Scan(
@@ -1827,6 +1831,7 @@ func (q *Queries) UpsertScreeningSettings(ctx context.Context, arg UpsertScreeni
 		&i.PossibleThreshold,
 		&i.UpdatedAt,
 		&i.EnhancedThreshold,
+		&i.MaxListAgeDays,
 	)
 	return i, err
 }

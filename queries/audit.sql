@@ -52,3 +52,20 @@ FROM audit_log
 WHERE tenant_id = @tenant_id::uuid AND occurred_at >= @since
 GROUP BY 1
 ORDER BY 1;
+
+-- name: AuditActionCounts :many
+-- How many records of each of some actions a tenant has since a time: the
+-- support dashboard's failures today.
+SELECT action, count(*) AS records
+FROM audit_log
+WHERE tenant_id = @tenant_id::uuid AND occurred_at >= @since AND action = ANY(@actions::text[])
+GROUP BY action;
+
+-- name: AuditLatestEntities :many
+-- The entities some actions were last recorded on since a time, newest
+-- first, with the last such action: the customers locked today.
+SELECT DISTINCT ON (entity_id) entity_id, action, occurred_at
+FROM audit_log
+WHERE tenant_id = @tenant_id::uuid AND occurred_at >= @since AND action = ANY(@actions::text[])
+  AND entity_type = @entity_type::text AND entity_id <> ''
+ORDER BY entity_id, occurred_at DESC;

@@ -97,12 +97,13 @@ LIMIT @max_rows;
 SELECT * FROM screening_settings WHERE tenant_id = @tenant_id;
 
 -- name: UpsertScreeningSettings :one
-INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold)
-VALUES (@tenant_id, @match_threshold, @possible_threshold, sqlc.narg(enhanced_threshold))
+INSERT INTO screening_settings (tenant_id, match_threshold, possible_threshold, enhanced_threshold, max_list_age_days)
+VALUES (@tenant_id, @match_threshold, @possible_threshold, sqlc.narg(enhanced_threshold), @max_list_age_days)
 ON CONFLICT (tenant_id) DO UPDATE
 SET match_threshold = excluded.match_threshold,
     possible_threshold = excluded.possible_threshold,
     enhanced_threshold = excluded.enhanced_threshold,
+    max_list_age_days = excluded.max_list_age_days,
     updated_at = now()
 RETURNING *;
 

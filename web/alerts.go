@@ -64,7 +64,7 @@ func (s *server) handleAlertQueue() http.Handler {
 		if view.Filter.Status == "" {
 			view.Filter.Status = "open"
 		}
-		f := aml.AlertFilter{Status: view.Filter.Status, Severity: view.Filter.Severity, Assignee: view.Filter.Assignee, Limit: alertPageSize}
+		f := aml.AlertFilter{Status: view.Filter.Status, Severity: view.Filter.Severity, Assignee: view.Filter.Assignee, Limit: pageSize(q, alertPageSize)}
 		if f.Assignee == "me" {
 			f.Assignee = emp.ID.String()
 		}
@@ -104,7 +104,9 @@ func (s *server) handleAlertQueue() http.Handler {
 					view.Filter.CustomerName = a.CustomerName
 				}
 			}
-			view.Pager = offsetPager(r.URL, page.Total, f.Offset, len(page.Alerts), alertPageSize)
+			view.Pager = offsetPager(r.URL, page.Total, f.Offset, len(page.Alerts), f.Limit)
+			view.Pager.Sizes = sizeLinks(r.URL, f.Limit, alertPageSize)
+			view.Pager.ExportURL = exportURL(r.URL, "/alerts/export.csv", "group")
 		}
 		if view.CanManage {
 			if view.Employees, err = s.alertAssignees(r, emp.TenantID, emp.ID); err != nil {

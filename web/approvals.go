@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -11,7 +10,6 @@ import (
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/approvals"
-	"github.com/ciamhq/ciam/views/components"
 )
 
 func approvalRow(r approval.Request, me string) approvals.Row {
@@ -49,24 +47,6 @@ func (s *server) handleApprovalList() http.Handler {
 	})
 }
 
-// offsetPager is pagination for offset-paged lists.
-func offsetPager(u *url.URL, total int64, offset, n, limit int) components.Pager {
-	p := components.Pager{Total: total}
-	if n > 0 {
-		p.From, p.To = int64(offset)+1, int64(offset+n)
-	}
-	q := u.Query()
-	if offset > 0 {
-		q.Del("offset")
-		p.FirstURL = u.Path + "?" + q.Encode()
-	}
-	if int64(offset+n) < total {
-		q.Set("offset", strconv.Itoa(offset+limit))
-		p.NextURL = u.Path + "?" + q.Encode()
-	}
-	return p
-}
-
 func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, formErr string) {
 	emp, _ := employeeFrom(r.Context())
 	req, err := s.Approvals.Get(r.Context(), emp.TenantID, id)
@@ -85,8 +65,14 @@ func (s *server) approvalPage(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
+	rd, err := s.readableRequest(r.Context(), emp, req, t.Location(), mask)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d := approvals.Detail{Row: approvalRow(req, emp.ID.String()), MakerReason: mask.Mask(req.MakerReason), DecisionReason: mask.Mask(req.DecisionReason),
-		Changes: maskedDiff(mask, req.Before, req.After), CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
+		Fields: rd.Fields, TargetTitle: rd.TargetTitle, Target: rd.Target, TargetNote: rd.TargetNote, Shadow: rd.Shadow, ShadowNote: rd.ShadowNote,
+		CanDecide: emp.Can(staff.PermApprovalsDo), Mine: req.MakerID == emp.ID.String(),
 		Error: formErr, Loc: t.Location(), Now: s.Now()}
 	s.page(w, r, status, req.Title, "approvals", approvals.DetailPage(d))
 }

@@ -66,7 +66,7 @@ func TestFourEyesRoleGrant(t *testing.T) {
 		t.Fatalf("queue rows = %d", q.Find(`[data-testid="approval-row"]`).Length())
 	}
 	detail := doc(t, h.get("/approvals/"+id, cc))
-	if diff := detail.Find(`[data-testid="approval-change"]`).Text(); !strings.Contains(diff, "roles") || !strings.Contains(diff, `"AUDITOR"`) {
+	if diff := detail.Find(`[data-testid="approval-field"][data-changed]`).Text(); !strings.Contains(diff, "Roles") || !strings.Contains(diff, "ANALYST, AUDITOR") {
 		t.Fatalf("diff = %q", diff)
 	}
 

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -18,6 +17,9 @@ import (
 	auditv "github.com/ciamhq/ciam/views/audit"
 	"github.com/ciamhq/ciam/views/components"
 )
+
+// auditPageSize is how many records an audit page lists by default.
+const auditPageSize = 50
 
 func (s *server) handleAuditList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,29 +34,9 @@ func (s *server) handleAuditList() http.Handler {
 			Filter: auditv.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"), Since: q.Get("since"), Until: q.Get("until")},
 			Loc:    t.Location(), Now: s.Now(), Errors: map[string]string{},
 		}
-		f := audit.Filter{Actor: strings.TrimSpace(view.Filter.Actor), Action: strings.TrimSpace(view.Filter.Action), Limit: 50}
-		if e := strings.TrimSpace(view.Filter.Entity); e != "" {
-			f.EntityType, f.EntityID, _ = strings.Cut(e, ":")
-		}
-		parseDay := func(field, v string, addDay bool) *time.Time {
-			if v == "" {
-				return nil
-			}
-			d, err := time.ParseInLocation(time.DateOnly, v, t.Location())
-			if err != nil {
-				view.Errors[field] = "use a date such as 2026-01-31"
-				return nil
-			}
-			if addDay {
-				d = d.AddDate(0, 0, 1)
-			}
-			return &d
-		}
-		f.Since = parseDay("since", view.Filter.Since, false)
-		f.Until = parseDay("until", view.Filter.Until, true)
-		if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
-			view.Errors["until"] = "must be on or after the start date"
-		}
+		f, errs := auditListFilter(q, t.Location())
+		f.Limit = pageSize(q, auditPageSize)
+		view.Errors = errs
 		if b := q.Get("before"); b != "" {
 			n, err := strconv.ParseInt(b, 10, 64)
 			if err != nil || n <= 0 {
@@ -76,6 +58,8 @@ func (s *server) handleAuditList() http.Handler {
 				view.Rows = append(view.Rows, auditRow(rec))
 			}
 			view.Pager = pagerFor(r.URL, page, len(page.Records))
+			view.Pager.Sizes = sizeLinks(r.URL, f.Limit, auditPageSize, "before")
+			view.Pager.ExportURL = exportURL(r.URL, "/audit/export.csv", "before")
 		}
 		s.page(w, r, status, "Audit trail", "audit", auditv.ListPage(view))
 	})

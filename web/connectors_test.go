@@ -133,7 +133,7 @@ func TestConnectorsPageSecretsAndHealth(t *testing.T) {
 		if doc(t, h.get(connectorsPath, mc)).Find(`[data-testid="connector-row"] [data-testid="pending-approval"]`).Length() != 1 {
 			t.Error("the list does not mark the connector pending")
 		}
-		diff := doc(t, h.get("/approvals/"+id, cc)).Find(`[data-testid="approval-change"]`).Text()
+		diff := doc(t, h.get("/approvals/"+id, cc)).Find(`[data-testid="approval-field"]`).Text()
 		if !strings.Contains(diff, "set, ends in …bW2y") {
 			t.Errorf("the diff does not show the hint: %s", diff)
 		}

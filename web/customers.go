@@ -55,8 +55,8 @@ func (s *server) handleCustomerSearch() http.Handler {
 		if view.Filter.Sort == "" {
 			view.Filter.Sort = customer.SortNewest
 		}
-		f := customer.SearchFilter{Query: view.Filter.Q, Status: view.Filter.Status, RiskLevel: view.Filter.Risk,
-			Permission: view.Filter.Permission, Sort: view.Filter.Sort, Limit: customerPageSize}
+		f := customerSearchFilter(q)
+		f.Limit = pageSize(q, customerPageSize)
 		if a := q.Get("after"); a != "" {
 			id, err := uuid.Parse(a)
 			if err != nil {
@@ -83,6 +83,8 @@ func (s *server) handleCustomerSearch() http.Handler {
 				Risk: c.RiskLevel, Permission: c.Permission, Created: c.CreatedAt})
 		}
 		view.Pager = customerPager(r.URL, res, len(view.Rows), view.Filter.Sort)
+		view.Pager.Sizes = sizeLinks(r.URL, f.Limit, customerPageSize, "after")
+		view.Pager.ExportURL = exportURL(r.URL, "/customers/export.csv", "after")
 		s.page(w, r, status, "Customers", "customers", customersv.SearchPage(view))
 	})
 }

@@ -4,9 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/calendar"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
 	"github.com/ciamhq/ciam/views/pages"
@@ -173,6 +180,12 @@ func (s *server) handleDashboard() http.Handler {
 				d.Recent = append(d.Recent, pages.ActivityLine{At: rec.OccurredAt, Actor: rec.ActorName, Action: rec.Action, Href: "/audit/" + rec.ID.String()})
 			}
 		}
+		if emp.Can(staff.PermCustomersEdit) {
+			if d.Support, err = s.supportToday(r.Context(), emp, t.Location(), now); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		// The navigation's badges are these counts.
 		r = r.WithContext(context.WithValue(r.Context(), countedKey{}, counts))
 		s.page(w, r, http.StatusOK, "Dashboard", "dashboard", pages.DashboardBody(d))
@@ -184,4 +197,49 @@ func (s *server) handleNotBuilt(navKey, title, arrivesWith string) http.Handler 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusOK, title, navKey, pages.NotBuilt(title, arrivesWith))
 	})
+}
+
+// supportLocks are the audit actions that lock a customer out: an
+// employee's lock and the lock-out after too many failed sign-ins.
+var supportLocks = map[string]string{"customer.lock": "locked by an employee", "customer.locked_out": "locked out after failed sign-ins"}
+
+// supportToday is what customer support watches: customers locked since
+// midnight in the tenant's zone, the failed one-time codes and sign-ins
+// since then, and the latest registrations, masked as the one rule says.
+func (s *server) supportToday(ctx context.Context, emp staff.Employee, loc *time.Location, now time.Time) (*pages.Support, error) {
+	midnight := calendar.Last(1, now, loc).First
+	out := &pages.Support{}
+	counts, err := s.Audit.ActionCounts(ctx, emp.TenantID, midnight, "customer.otp_failed", "customer.sign_in_failed")
+	if err != nil {
+		return nil, err
+	}
+	out.OTPFailures, out.SignInFailures = counts["customer.otp_failed"], counts["customer.sign_in_failed"]
+	locks, err := s.Audit.LatestOn(ctx, emp.TenantID, "customer", midnight, 10, "customer.lock", "customer.locked_out")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range locks {
+		id, err := uuid.Parse(l.EntityID)
+		if err != nil {
+			continue
+		}
+		c, err := s.Customers.Get(ctx, emp.TenantID, id)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			continue // erased since
+		} else if err != nil {
+			return nil, err
+		}
+		out.Locked = append(out.Locked, pages.CustomerLine{ID: c.ID.String(), Name: c.FullName(),
+			Detail: supportLocks[l.Action] + " · now " + strings.ToLower(c.Status), At: l.At})
+	}
+	seen := piiView(emp)
+	res, err := s.Customers.Search(ctx, emp.TenantID, customer.SearchFilter{Sort: customer.SortNewest, Limit: 8})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range res.Customers {
+		out.Registered = append(out.Registered, pages.CustomerLine{ID: c.ID.String(), Name: c.FullName(),
+			Detail: seen.Show(pii.Email, c.Email), At: c.CreatedAt})
+	}
+	return out, nil
 }

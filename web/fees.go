@@ -91,11 +91,11 @@ func (s *server) handleFeeList() http.Handler {
 		for _, st := range catalog.FeeStates {
 			l.States = append(l.States, components.Option{Value: st, Label: feesv.StateLabel(st)})
 		}
-		offset := offsetOf(r)
+		offset, size := offsetOf(r), pageSize(q, feePageSize)
 		status := http.StatusOK
 		page, err := s.Catalog.FeeRules(r.Context(), emp.TenantID, catalog.FeeFilter{Query: l.Filter.Q, TransactionType: l.Filter.TransactionType,
 			Currency: l.Filter.Currency, Country: l.Filter.Country, Channel: l.Filter.Channel, State: l.Filter.State, Sort: l.Filter.Sort,
-			Limit: feePageSize, Offset: offset})
+			Limit: size, Offset: offset})
 		if fieldErrors(err, l.Errors) {
 			status = http.StatusUnprocessableEntity
 		} else if err != nil {
@@ -120,7 +120,9 @@ func (s *server) handleFeeList() http.Handler {
 		for _, fr := range page.Rows {
 			l.Rows = append(l.Rows, feeRow(fr, pendingViews(pending[fr.ID.String()])))
 		}
-		l.Pager = offsetPager(r.URL, page.Total, offset, len(page.Rows), feePageSize)
+		l.Pager = offsetPager(r.URL, page.Total, offset, len(page.Rows), size)
+		l.Pager.Sizes = sizeLinks(r.URL, size, feePageSize)
+		l.Pager.ExportURL = exportURL(r.URL, "/config/fees/export.csv")
 		l.Pager.FirstLabel, l.Pager.NextLabel = "First page", "Next →"
 		s.page(w, r, status, "Fees and charges", "fees", feesv.ListPage(l))
 	})

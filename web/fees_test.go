@@ -133,8 +133,8 @@ func TestFeeRulesPageFourEyes(t *testing.T) {
 		t.Fatal("the list does not say a new rule awaits approval")
 	}
 	reqID := strings.TrimPrefix(link, "/approvals/")
-	diff := doc(t, h.get(link, cc)).Find(`[data-testid="approval-change"]`).Text()
-	for _, want := range []string{"transactionType", "TRANSFER", "1.25", "0 – 1000: 0.5 + 1.25 %"} {
+	diff := doc(t, h.get(link, cc)).Find(`[data-testid="approval-field"]`).Text()
+	for _, want := range []string{"Transaction type", "TRANSFER", "1.25 %", "0 – 1000: 0.5 + 1.25 %"} {
 		if !strings.Contains(diff, want) {
 			t.Errorf("the approval's diff lacks %q: %s", want, diff)
 		}

@@ -149,8 +149,8 @@ func TestWalletLimitOverride(t *testing.T) {
 
 	// The approver sees what changes.
 	detail := doc(t, h.get("/approvals/"+id, cc))
-	diff := detail.Find(`[data-testid="approval-change"]`).Text()
-	for _, want := range []string{"dailyLimit", "2500.00", "requiresApprovalAbove", "750.50", "limitsSource", "OVERRIDE"} {
+	diff := detail.Find(`[data-testid="approval-field"]`).Text()
+	for _, want := range []string{"Daily limit", "2500.00 GBP", "Requires approval above", "750.50 GBP", "Limits source", "OVERRIDE"} {
 		if !strings.Contains(diff, want) {
 			t.Errorf("diff %q lacks %q", diff, want)
 		}

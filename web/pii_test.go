@@ -59,7 +59,8 @@ var piiSecrets = []struct {
 var (
 	piiWalked = []string{"GET /dashboard", "GET /customers", "GET /customers/{id}", "GET /customers/{id}/hide",
 		"GET /customers/{id}/identity", "GET /reviews", "GET /reviews/{id}", "GET /documents/{id}", "GET /alerts", "GET /alerts/{id}", "GET /cases", "GET /cases/{id}",
-		"GET /screening", "GET /screening/hits/{id}", "GET /approvals", "GET /approvals/{id}", "GET /audit", "GET /audit/{id}"}
+		"GET /screening", "GET /screening/hits/{id}", "GET /approvals", "GET /approvals/{id}", "GET /audit", "GET /audit/{id}",
+		"GET /customers/export.csv", "GET /reviews/export.csv", "GET /alerts/export.csv", "GET /screening/hits/export.csv", "GET /audit/export.csv"}
 	piiNoCustomerData = map[string]string{
 		"GET /{$}": "a redirect", "GET /documents/{id}/content": "the document's bytes, audited at every open, not HTML",
 		"GET /screening/search": "searches the lists for a name the employee types", "GET /screening/lists": "list versions",
@@ -69,7 +70,7 @@ var (
 		"GET /aml/rules/{id}/shadow/{run}": "a shadow run: counts and customer ids", "GET /aml/lists": "lists of values",
 		"GET /aml/lists/{id}": "a list of values", "GET /aml/rates": "exchange rates",
 		"GET /config/fees": "configuration", "GET /config/fees/quote": "configuration", "GET /config/fees/new": "configuration",
-		"GET /config/fees/{id}": "configuration", "GET /config/branches": "configuration", "GET /config/branches/new": "configuration",
+		"GET /config/fees/{id}": "configuration", "GET /config/fees/export.csv": "configuration", "GET /config/branches": "configuration", "GET /config/branches/new": "configuration",
 		"GET /config/branches/{id}": "configuration", "GET /config/connectors": "configuration", "GET /config/connectors/new": "configuration",
 		"GET /config/connectors/{id}": "configuration", "GET /config/preferences": "configuration", "GET /config/password-policy": "configuration",
 		"GET /config/kyc-requirements": "configuration", "GET /config/screening": "configuration", "GET /config/categories": "configuration",
@@ -254,6 +255,11 @@ func TestPIIMaskingOnEveryPage(t *testing.T) {
 		{path: "/screening"}, {path: "/screening/hits/" + hit, masked: []string{"••••-••-••"}, full: []string{piiDOB}},
 		{path: "/approvals"}, {path: "/approvals?status=all"}, {path: "/approvals/" + approval, masked: []string{"••••-••-••"}, full: []string{piiDOBFixed}},
 		{path: "/audit?" + url.Values{"entity": {"customer:" + cust}}.Encode()},
+		// The exports, as the lists show them.
+		{path: "/customers/export.csv?q=Doe", masked: []string{"q•••@example.org"}, full: []string{piiEmail}},
+		{path: "/reviews/export.csv", masked: []string{"q•••@example.org"}, full: []string{piiEmail}},
+		{path: "/alerts/export.csv?status=all"}, {path: "/screening/hits/export.csv?status="},
+		{path: "/audit/export.csv?" + url.Values{"entity": {"customer:" + cust}}.Encode()},
 	}
 	for _, d := range docs {
 		pages = append(pages, piiPage{path: "/documents/" + d})

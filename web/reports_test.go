@@ -39,7 +39,7 @@ func (h *harness) download(c *http.Cookie, runPage string) *http.Response {
 	return h.get(runPage+"/download", c)
 }
 
-func readCSV(t *testing.T, resp *http.Response) [][]string {
+func readReportCSV(t *testing.T, resp *http.Response) [][]string {
 	t.Helper()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(resp.Body)
@@ -116,7 +116,7 @@ func TestReportExtractsThroughThePortal(t *testing.T) {
 		if d.Find(`[data-testid="run-status"]`).AttrOr("data-status", "") != "DONE" || text(d, `[data-testid="run-rows"]`) != "3 of 3 rows" {
 			t.Fatalf("run page: %s", d.Find("main").Text())
 		}
-		rows := readCSV(t, h.download(senior, run))
+		rows := readReportCSV(t, h.download(senior, run))
 		if len(rows) != 4 {
 			t.Fatalf("%d rows, want header + 3", len(rows))
 		}
@@ -345,7 +345,7 @@ func TestReportRunAsAJobShowsProgress(t *testing.T) {
 	if text(d, `[data-testid="run-rows"]`) != "7 of 7 rows" {
 		t.Errorf("done: %q", text(d, `[data-testid="run-rows"]`))
 	}
-	if rows := readCSV(t, h.download(senior, run)); len(rows) != 8 {
+	if rows := readReportCSV(t, h.download(senior, run)); len(rows) != 8 {
 		t.Errorf("%d rows, want header + 7", len(rows))
 	}
 }

@@ -65,8 +65,8 @@ func (s *server) handleReviewList() http.Handler {
 		q := r.URL.Query()
 		offset, _ := strconv.Atoi(q.Get("offset"))
 		offset = max(offset, 0)
-		f := kyc.QueueFilter{Risk: q.Get("risk"), Reason: q.Get("reason"), Age: q.Get("age"), Assignee: q.Get("assignee"),
-			Me: emp.ID, Limit: reviewPageSize, Offset: offset}
+		f := reviewQueueFilter(q, emp.ID)
+		f.Limit, f.Offset = pageSize(q, reviewPageSize), offset
 		view := reviews.List{Filter: reviews.Filter{Risk: f.Risk, Reason: f.Reason, Age: f.Age, Assignee: f.Assignee},
 			SLA: hours(kyc.ReviewSLA), CanAssign: emp.Can(staff.PermReviewsDecide), Here: r.URL.RequestURI(),
 			Errors: map[string]string{}, Loc: t.Location(), Now: s.Now()}
@@ -78,7 +78,7 @@ func (s *server) handleReviewList() http.Handler {
 			for _, fe := range e.Fields {
 				view.Errors[fe.Field] = fe.Issue
 			}
-			page, err = s.KYC.Queue(r.Context(), emp.TenantID, kyc.QueueFilter{Me: emp.ID, Limit: reviewPageSize})
+			page, err = s.KYC.Queue(r.Context(), emp.TenantID, kyc.QueueFilter{Me: emp.ID, Limit: f.Limit})
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -107,7 +107,9 @@ func (s *server) handleReviewList() http.Handler {
 				Age: ageBadge(it.QueuedAt, view.Now), Assignee: it.AssigneeName, Mine: it.AssigneeID != nil && *it.AssigneeID == emp.ID}
 			view.Rows = append(view.Rows, row)
 		}
-		view.Pager = offsetPager(r.URL, page.Matching, offset, len(page.Items), reviewPageSize)
+		view.Pager = offsetPager(r.URL, page.Matching, offset, len(page.Items), f.Limit)
+		view.Pager.Sizes = sizeLinks(r.URL, f.Limit, reviewPageSize)
+		view.Pager.ExportURL = exportURL(r.URL, "/reviews/export.csv")
 		s.page(w, r, status, "Reviews", "reviews", reviews.ListPage(view))
 	})
 }

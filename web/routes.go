@@ -87,6 +87,7 @@ func (s *server) routes() []route {
 		{"GET /dashboard", need(staff.PermDashboard), s.handleDashboard()},
 
 		{"GET /customers", need(staff.PermCustomersRead), s.handleCustomerSearch()},
+		{"GET /customers/export.csv", need(staff.PermCustomersRead), s.handleCustomerExport()},
 		{"GET /customers/{id}", need(staff.PermCustomersRead), s.handleCustomerShow()},
 		{"POST /customers/{id}/reveal", need(staff.PermCustomersPII), s.handleCustomerReveal()},
 		{"POST /customers/{id}/standing", need(staff.PermCustomersEdit), s.handleCustomerStanding()},
@@ -96,6 +97,7 @@ func (s *server) routes() []route {
 		{"GET /customers/{id}/identity", need(staff.PermCustomersEdit), s.handleCustomerCorrectionForm()},
 		{"POST /customers/{id}/identity", need(staff.PermCustomersEdit), s.handleCustomerCorrection()},
 		{"GET /reviews", need(staff.PermReviewsRead), s.handleReviewList()},
+		{"GET /reviews/export.csv", need(staff.PermReviewsRead), s.handleReviewExport()},
 		{"GET /reviews/{id}", need(staff.PermReviewsRead), s.handleReviewShow()},
 		{"POST /reviews/{id}/assign", need(staff.PermReviewsDecide), s.handleReviewAssign()},
 		// HIGH risk also needs staff.PermReviewsHigh, checked with the risk.
@@ -104,6 +106,7 @@ func (s *server) routes() []route {
 		{"GET /documents/{id}", need(staff.PermDocumentsView), s.handleDocumentView()},
 		{"GET /documents/{id}/content", need(staff.PermDocumentsView), s.handleDocumentContent()},
 		{"GET /alerts", need(staff.PermAlertsRead), s.handleAlertQueue()},
+		{"GET /alerts/export.csv", need(staff.PermAlertsRead), s.handleAlertExport()},
 		{"GET /alerts/{id}", need(staff.PermAlertsRead), s.handleAlertShow()},
 		{"POST /alerts/assign", need(staff.PermAlertsManage), s.handleAlertBulkAssign()},
 		{"POST /alerts/{id}/assign", need(staff.PermAlertsManage), s.handleAlertAssign()},
@@ -124,6 +127,7 @@ func (s *server) routes() []route {
 		{"POST /cases/{id}/attachments", need(staff.PermCasesManage), s.handleCaseAttach()},
 		{"GET /cases/{id}/attachments/{attachment}", need(staff.PermCasesRead), s.handleCaseAttachment()},
 		{"GET /screening", need(staff.PermScreeningRead), s.handleScreeningHits()},
+		{"GET /screening/hits/export.csv", need(staff.PermScreeningRead), s.handleScreeningHitExport()},
 		{"GET /screening/hits/{id}", need(staff.PermScreeningRead), s.handleScreeningHitShow()},
 		{"POST /screening/hits/{id}/decide", need(staff.PermScreeningDo), s.handleScreeningHitDecide()},
 		{"GET /screening/search", need(staff.PermScreeningRead), s.handleScreeningSearch()},
@@ -162,6 +166,7 @@ func (s *server) routes() []route {
 		{"GET /config/fees/quote", need(staff.PermConfigRead), s.handleFeeQuotePreview()},
 		{"GET /config/fees/new", need(staff.PermConfigEdit), s.handleFeeNew()},
 		{"POST /config/fees", need(staff.PermConfigEdit), s.handleFeeCreate()},
+		{"GET /config/fees/export.csv", need(staff.PermConfigRead), s.handleFeeExport()},
 		{"GET /config/fees/{id}", need(staff.PermConfigRead), s.handleFeeShow()},
 		{"POST /config/fees/{id}", need(staff.PermConfigEdit), s.handleFeeUpdate()},
 		{"GET /config/branches", need(staff.PermConfigRead), s.handleBranchList()},
@@ -229,6 +234,7 @@ func (s *server) routes() []route {
 		{"POST /config/reporting", need(staff.PermConfigEdit), s.handleReportingSettingsSave()},
 
 		{"GET /audit", need(staff.PermAuditRead), s.handleAuditList()},
+		{"GET /audit/export.csv", need(staff.PermAuditRead), s.handleAuditExport()},
 		{"GET /audit/{id}", need(staff.PermAuditRead), s.handleAuditShow()},
 
 		{"GET /platform/tenants", need(staff.PermTenantsManage), s.handleTenantList()},

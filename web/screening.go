@@ -40,7 +40,7 @@ func (s *server) handleScreeningHits() http.Handler {
 		offset = max(offset, 0)
 		view := screeningv.Queue{Status: status, Source: strings.TrimSpace(q.Get("source")), MinScore: strings.TrimSpace(q.Get("minScore")),
 			Loc: t.Location(), Now: s.Now()}
-		f := screening.QueueFilter{Status: screening.HitStatus(status), Source: view.Source, Offset: offset, Limit: hitsPerPage}
+		f := screening.QueueFilter{Status: screening.HitStatus(status), Source: view.Source, Offset: offset, Limit: pageSize(q, hitsPerPage)}
 		if view.MinScore != "" {
 			if f.MinScore, err = strconv.ParseFloat(view.MinScore, 64); err != nil {
 				f.MinScore = -1 // refused below with the other problems
@@ -67,7 +67,9 @@ func (s *server) handleScreeningHits() http.Handler {
 			view.Counts[string(k)] = n
 		}
 		view.Sources = page.Sources
-		view.Pager = offsetPager(r.URL, page.Total, offset, len(page.Hits), hitsPerPage)
+		view.Pager = offsetPager(r.URL, page.Total, offset, len(page.Hits), f.Limit)
+		view.Pager.Sizes = sizeLinks(r.URL, f.Limit, hitsPerPage)
+		view.Pager.ExportURL = exportURL(r.URL, "/screening/hits/export.csv")
 		view.Pager.FirstLabel, view.Pager.NextLabel = "First", "Next →"
 		s.page(w, r, httpStatus, "Screening hits", "screening", screeningv.QueuePage(view))
 	})

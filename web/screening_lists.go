@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/screening"
@@ -24,9 +25,13 @@ import (
 const maxListUpload = 64 << 20
 
 func versionView(v screening.Version) screeningv.Version {
-	return screeningv.Version{ID: v.ID.String(), Source: v.Source, Seq: v.Seq, Status: v.Status, LoadedAt: v.LoadedAt, LoadedBy: v.LoadedBy,
+	out := screeningv.Version{ID: v.ID.String(), Source: v.Source, Seq: v.Seq, Status: v.Status, LoadedAt: v.LoadedAt, LoadedBy: v.LoadedBy,
 		FileName: v.FileName, Checksum: v.Checksum, Entries: v.Entries, Added: v.Added, Removed: v.Removed, Changed: v.Changed,
 		Error: v.Error, First: v.PreviousVersionID == nil}
+	if at, ok := screening.PublishedTime(v.Published); ok {
+		out.PublishedAt = &at
+	}
+	return out
 }
 
 func uploadView(u screening.Upload) screeningv.Upload {
@@ -61,6 +66,11 @@ func (s *server) handleScreeningLists() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		settings, err := s.Screening.Settings(r.Context(), emp.TenantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		view := screeningv.Lists{CanUpload: emp.Can(staff.PermListsManage), Loc: t.Location(), Now: s.Now(), FetchOn: s.Screening.FetchEnabled}
 		byID := map[string]*screening.SourceFetch{}
 		for i := range fetches {
@@ -75,6 +85,7 @@ func (s *server) handleScreeningLists() http.Handler {
 					sv.Versions = append(sv.Versions, versionView(v))
 					if v.Status == "CURRENT" {
 						sv.Published = v.Published
+						sv.Fresh = freshness(v, view.Now, settings.MaxListAgeDays)
 					}
 				}
 			}
@@ -344,4 +355,32 @@ func (s *server) handleScreeningUploadShow() http.Handler {
 		}
 		s.page(w, r, http.StatusOK, "Loading a list", "lists", screeningv.UploadPageProgress(uploadView(up)))
 	})
+}
+
+// freshness is how old the version in use is: from the publisher's date
+// where the file gives one, else from its load; stale past maxDays.
+func freshness(v screening.Version, now time.Time, maxDays int) *screeningv.Freshness {
+	f := &screeningv.Freshness{Since: v.LoadedAt, MaxDays: maxDays}
+	if at, ok := screening.PublishedTime(v.Published); ok {
+		f.Published, f.Since = true, at
+	}
+	age := now.Sub(f.Since)
+	switch days := int(age.Hours() / 24); {
+	case age < time.Hour:
+		f.Age = "less than an hour old"
+	case days < 1:
+		f.Age = countOf(int(age.Hours()), "hour") + " old"
+	default:
+		f.Age = countOf(days, "day") + " old"
+	}
+	f.Stale = age > time.Duration(maxDays)*24*time.Hour
+	return f
+}
+
+// countOf is n things in words: "1 day", "3 days".
+func countOf(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }

@@ -15,7 +15,7 @@ import (
 
 func settingsView(st screening.Settings) screeningv.Settings {
 	v := screeningv.Settings{Match: strconv.FormatFloat(st.MatchThreshold, 'f', -1, 64),
-		Possible: strconv.FormatFloat(st.PossibleThreshold, 'f', -1, 64), Errors: map[string]string{},
+		Possible: strconv.FormatFloat(st.PossibleThreshold, 'f', -1, 64), Errors: map[string]string{}, MaxListAge: strconv.Itoa(st.MaxListAgeDays),
 		EnhancedDefault: strconv.FormatFloat(screening.EnhancedPossible(st.PossibleThreshold), 'f', 2, 64)}
 	if st.EnhancedThreshold > 0 {
 		v.Enhanced = strconv.FormatFloat(st.EnhancedThreshold, 'f', -1, 64)
@@ -63,6 +63,14 @@ func (s *server) handleScreeningSettingsSave() http.Handler {
 		} else {
 			u.EnhancedThreshold = number("enhancedThreshold")
 		}
+		if v := strings.TrimSpace(f.Get("maxListAgeDays")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs["maxListAgeDays"] = "enter a whole number of days such as 7"
+			} else {
+				u.MaxListAgeDays = &n
+			}
+		}
 		// Every list shown is named in "known"; the ticked ones in "source".
 		for _, id := range f["known"] {
 			u.Sources[id] = slices.Contains(f["source"], id)
@@ -79,6 +87,9 @@ func (s *server) handleScreeningSettingsSave() http.Handler {
 			}
 			v := settingsView(st)
 			v.Match, v.Possible, v.Enhanced = f.Get("matchThreshold"), f.Get("possibleThreshold"), f.Get("enhancedThreshold")
+			if f.Has("maxListAgeDays") {
+				v.MaxListAge = f.Get("maxListAgeDays")
+			}
 			for i := range v.Sources {
 				v.Sources[i].Enabled = slices.Contains(f["source"], v.Sources[i].ID)
 			}

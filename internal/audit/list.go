@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -148,6 +149,61 @@ func (s *Service) PerDay(ctx context.Context, tenant uuid.UUID, loc *time.Locati
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: per day: %w", err)
+	}
+	return out, nil
+}
+
+// Record writes e on its own, in a transaction of its own: for what reads
+// without changing anything yet must leave a trace (an export).
+func (s *Service) Record(ctx context.Context, e Entry) error {
+	return db.InTenantTx(ctx, s.pool, e.TenantID, func(q *db.Queries) error { return Write(ctx, q, e) })
+}
+
+// ActionCounts is how many records of each of actions tenant has since a
+// time; an action without records counts 0.
+func (s *Service) ActionCounts(ctx context.Context, tenant uuid.UUID, since time.Time, actions ...string) (map[string]int64, error) {
+	out := make(map[string]int64, len(actions))
+	for _, a := range actions {
+		out[a] = 0
+	}
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.AuditActionCounts(ctx, db.AuditActionCountsParams{TenantID: tenant, Since: since, Actions: actions})
+		for _, r := range rows {
+			out[r.Action] = r.Records
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: action counts: %w", err)
+	}
+	return out, nil
+}
+
+// EntityEvent is the last of some actions recorded on an entity.
+type EntityEvent struct {
+	EntityID string
+	Action   string
+	At       time.Time
+}
+
+// LatestOn lists the entities of entityType that actions were recorded on
+// since a time, each with the last such action, newest first, at most
+// limit.
+func (s *Service) LatestOn(ctx context.Context, tenant uuid.UUID, entityType string, since time.Time, limit int, actions ...string) ([]EntityEvent, error) {
+	var out []EntityEvent
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.AuditLatestEntities(ctx, db.AuditLatestEntitiesParams{TenantID: tenant, Since: since, Actions: actions, EntityType: entityType})
+		for _, r := range rows {
+			out = append(out, EntityEvent{EntityID: r.EntityID, Action: r.Action, At: r.OccurredAt})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: latest on %s: %w", entityType, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	if len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }

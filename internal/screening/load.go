@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -429,4 +430,14 @@ func (s *Service) Changes(ctx context.Context, versionID uuid.UUID, change strin
 		return nil, fmt.Errorf("screening: changes: %w", err)
 	}
 	return out, nil
+}
+
+// PublishedTime is a version's publication date as a time (midnight UTC),
+// when it is a whole date.
+func PublishedTime(published string) (time.Time, bool) {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(published))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
 }

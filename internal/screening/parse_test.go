@@ -3,6 +3,7 @@ package screening
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestParseRealLists(t *testing.T) {
@@ -117,4 +118,23 @@ func findEntry(t *testing.T, entries []Entry, id string) Entry {
 	}
 	t.Fatalf("no entry %s", id)
 	return Entry{}
+}
+
+// The UN file says when it was generated: the version's publication date.
+// The OFAC CSV files and the Senzing lines carry none.
+func TestParsePublicationDate(t *testing.T) {
+	un, err := Parse(FormatUN, dataPath(t, "un/consolidated.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, ok := PublishedTime(un.Published); !ok || !at.Equal(time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("UN published %q, want 2026-02-27", un.Published)
+	}
+	ofac, err := Parse(FormatOFAC, dataPath(t, "ofac-2021"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ofac.Published != "" {
+		t.Errorf("OFAC published %q, want none: its CSV files carry no date", ofac.Published)
+	}
 }

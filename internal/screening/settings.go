@@ -24,7 +24,18 @@ type Settings struct {
 	// Sources lists every known source and whether the tenant screens
 	// against it. A source the tenant never chose about is screened.
 	Sources []SourceSetting
+	// MaxListAgeDays is the age, in days since its publication (or its
+	// load, when the file carries no date), past which a list in use is
+	// flagged as out of date.
+	MaxListAgeDays int
 }
+
+// DefaultMaxListAgeDays is the list age past which the lists page warns,
+// for a tenant that never chose: the sanctions lists change weekly.
+const DefaultMaxListAgeDays = 7
+
+// MaxListAgeLimit bounds the tenant's choice of list age, in days.
+const MaxListAgeLimit = 365
 
 // SourceSetting is one source and whether a tenant screens against it.
 type SourceSetting struct {
@@ -42,6 +53,8 @@ type SettingsUpdate struct {
 	EnhancedThreshold *float64
 	// Sources turns sources on (true) or off (false) by id.
 	Sources map[string]bool
+	// MaxListAgeDays sets the list age past which the lists page warns.
+	MaxListAgeDays *int
 }
 
 // Settings returns the tenant's settings.
@@ -59,11 +72,11 @@ func (s *Service) Settings(ctx context.Context, tenantID uuid.UUID) (Settings, e
 }
 
 func readSettings(ctx context.Context, q *db.Queries, tenantID uuid.UUID) (Settings, error) {
-	out := Settings{MatchThreshold: DefaultMatchThreshold, PossibleThreshold: DefaultPossibleThreshold}
+	out := Settings{MatchThreshold: DefaultMatchThreshold, PossibleThreshold: DefaultPossibleThreshold, MaxListAgeDays: DefaultMaxListAgeDays}
 	row, err := q.ScreeningSettings(ctx, tenantID)
 	switch {
 	case err == nil:
-		out.MatchThreshold, out.PossibleThreshold = row.MatchThreshold, row.PossibleThreshold
+		out.MatchThreshold, out.PossibleThreshold, out.MaxListAgeDays = row.MatchThreshold, row.PossibleThreshold, int(row.MaxListAgeDays)
 		if row.EnhancedThreshold != nil {
 			out.EnhancedThreshold = *row.EnhancedThreshold
 		}
@@ -108,7 +121,14 @@ func (s *Service) UpdateSettings(ctx context.Context, tenantID uuid.UUID, u Sett
 		if u.PossibleThreshold != nil {
 			possible = *u.PossibleThreshold
 		}
+		maxAge := before.MaxListAgeDays
+		if u.MaxListAgeDays != nil {
+			maxAge = *u.MaxListAgeDays
+		}
 		var fe apperr.Fields
+		if maxAge < 1 || maxAge > MaxListAgeLimit {
+			fe.Add("maxListAgeDays", "use a whole number of days from 1 to %d", MaxListAgeLimit)
+		}
 		if match <= 0 || match > 1 {
 			fe.Add("matchThreshold", "use a number above 0 and at most 1")
 		}
@@ -133,6 +153,7 @@ func (s *Service) UpdateSettings(ctx context.Context, tenantID uuid.UUID, u Sett
 		}
 		if _, err := q.UpsertScreeningSettings(ctx, db.UpsertScreeningSettingsParams{
 			TenantID: tenantID, MatchThreshold: match, PossibleThreshold: possible, EnhancedThreshold: nonZero(enhanced),
+			MaxListAgeDays: int32(maxAge),
 		}); err != nil {
 			return err
 		}

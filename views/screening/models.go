@@ -170,6 +170,9 @@ type Version struct {
 	Entries, Added, Removed, Changed int
 	Error                            string
 	First                            bool // no version before it
+	// PublishedAt is when the publisher published it, where the file
+	// says so.
+	PublishedAt *time.Time
 }
 
 // Source is a list with its versions, newest first.
@@ -180,6 +183,8 @@ type Source struct {
 	Fetch *Fetch
 	// Published is the publication date of the version in use, when known.
 	Published string
+	// Fresh is how old the version in use is; nil when none is.
+	Fresh *Freshness
 }
 
 // Fetch is a source's fetch settings and its last fetch.
@@ -190,6 +195,18 @@ type Fetch struct {
 	// Held is a file waiting for a person: its entries against those in use.
 	Held                     bool
 	HeldEntries, HeldCurrent int
+}
+
+// Freshness is the age of the list version in use.
+type Freshness struct {
+	// Published is true when the age counts from the publisher's date,
+	// false when from the load (the file carries no date).
+	Published bool
+	Since     time.Time
+	Age       string // "3 days old"
+	// Stale is true past the tenant's limit, MaxDays.
+	Stale   bool
+	MaxDays int
 }
 
 // Upload is a list handed in through the portal.
@@ -257,9 +274,12 @@ type Settings struct {
 	// Enhanced is the stricter threshold of enhanced screening; "" when
 	// derived, EnhancedDefault what it is derived as.
 	Enhanced, EnhancedDefault string
-	Sources                   []SourceToggle
-	Errors                    map[string]string
-	CanEdit                   bool
+	// MaxListAge is the list age, in days, past which the lists page
+	// warns.
+	MaxListAge string
+	Sources    []SourceToggle
+	Errors     map[string]string
+	CanEdit    bool
 }
 
 // Score shows a score with two decimals.
