@@ -386,3 +386,13 @@ func (h *harness) employeeOf(tenant uuid.UUID, roles ...staff.Role) staff.Employ
 	}
 	return e
 }
+
+// follow asserts resp is a post/redirect/get answer (303) and opens where
+// it points with c, as rewritten by resp.
+func (h *harness) follow(resp *http.Response, c *http.Cookie) *http.Response {
+	h.t.Helper()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") == "" {
+		h.t.Fatalf("%s %s answered %d (Location %q); want 303 and where to go", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return h.get(resp.Header.Get("Location"), updated(c, resp))
+}

@@ -159,3 +159,16 @@ func (s *server) mayOpen(emp staff.Employee, pattern string) bool {
 		return emp.Can(staff.Permission(acc))
 	}
 }
+
+// seeOther ends a successful POST by sending the browser to target, so a
+// reload repeats nothing: 303 for a form, HX-Redirect for an htmx request
+// (a 303 would be followed inside htmx and its page swapped into the
+// element that asked).
+func (s *server) seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
