@@ -272,7 +272,7 @@ func (s *server) saveRule(w http.ResponseWriter, r *http.Request, rule uuid.UUID
 		return
 	}
 	s.flash(w, r, "success", fmt.Sprintf("Saved “%s” as draft version %d. Run it in shadow, then propose it for publication.", v.Name, v.Version))
-	http.Redirect(w, r, "/aml/rules/"+v.RuleID.String(), http.StatusSeeOther)
+	s.seeOther(w, r, "/aml/rules/"+v.RuleID.String())
 }
 
 func (s *server) handleAMLRuleCreate() http.Handler {
@@ -420,7 +420,7 @@ func (s *server) afterRuleAction(w http.ResponseWriter, r *http.Request, id uuid
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aml/rules/"+id.String(), http.StatusSeeOther)
+	s.seeOther(w, r, "/aml/rules/"+id.String())
 }
 
 func (s *server) handleAMLShadowStart() http.Handler {
@@ -439,7 +439,7 @@ func (s *server) handleAMLShadowStart() http.Handler {
 			s.afterRuleAction(w, r, id, err, "")
 			return
 		}
-		http.Redirect(w, r, "/aml/rules/"+id.String()+"/shadow/"+run.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/aml/rules/"+id.String()+"/shadow/"+run.ID.String())
 	})
 }
 

@@ -121,7 +121,7 @@ func (s *server) handleAPIClientRevoke() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The client was revoked; its tokens no longer work.")
-		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
+		s.seeOther(w, r, "/api-clients")
 	})
 }
 
@@ -155,6 +155,6 @@ func (s *server) handleAPIClientCertificate() http.Handler {
 		} else {
 			s.flash(w, r, "success", c.Name+" is bound to the certificate; its new tokens work only with it.")
 		}
-		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
+		s.seeOther(w, r, "/api-clients")
 	})
 }

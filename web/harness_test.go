@@ -396,3 +396,24 @@ func (h *harness) follow(resp *http.Response, c *http.Cookie) *http.Response {
 	}
 	return h.get(resp.Header.Get("Location"), updated(c, resp))
 }
+
+// hxFollow asserts resp is an htmx post/redirect/get answer (HX-Location
+// naming a page and the element to swap) and loads that page as htmx
+// would, returning the element it swaps in.
+func (h *harness) hxFollow(resp *http.Response, c *http.Cookie) *goquery.Selection {
+	h.t.Helper()
+	var loc struct{ Path, Target, Select, Swap string }
+	if err := json.Unmarshal([]byte(resp.Header.Get("HX-Location")), &loc); err != nil || resp.StatusCode/100 != 2 || loc.Path == "" || loc.Select == "" {
+		h.t.Fatalf("%s %s answered %d HX-Location %q; want where to go and what to swap", resp.Request.Method, resp.Request.URL.Path,
+			resp.StatusCode, resp.Header.Get("HX-Location"))
+	}
+	page := h.do("GET", loc.Path, nil, map[string]string{"HX-Request": "true", "HX-Target": strings.TrimPrefix(loc.Target, "#")}, updated(c, resp))
+	if page.StatusCode != http.StatusOK {
+		h.t.Fatalf("GET %s: %d", loc.Path, page.StatusCode)
+	}
+	sel := doc(h.t, page).Find(loc.Select)
+	if sel.Length() != 1 {
+		h.t.Fatalf("GET %s has %d elements %s; want one to swap in", loc.Path, sel.Length(), loc.Select)
+	}
+	return sel
+}

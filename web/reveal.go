@@ -23,6 +23,9 @@ const revealTTL = 5 * time.Minute
 const (
 	revealAPIClient = "api-client"
 	revealWebhook   = "webhook"
+	// revealCustomerPII names the customer whose sensitive values the
+	// next showing of their page unmasks (the POST audited the reveal).
+	revealCustomerPII = "customer-pii"
 )
 
 func revealAAD(tenant, session, kind string) []byte {

@@ -171,7 +171,7 @@ func (s *server) handlePreferencesSave() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Preferences saved.")
-		http.Redirect(w, r, "/config/preferences", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/preferences")
 	})
 }
 
@@ -247,7 +247,7 @@ func (s *server) handlePasswordPolicyPropose() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The new password policy awaits a second employee's approval.")
-		http.Redirect(w, r, "/config/password-policy", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/password-policy")
 	})
 }
 
@@ -323,7 +323,7 @@ func (s *server) handleRequirementSave() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Requirement saved.")
-		http.Redirect(w, r, "/config/kyc-requirements", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/kyc-requirements")
 	})
 }
 
@@ -340,6 +340,6 @@ func (s *server) handleRequirementDelete() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Requirement removed.")
-		http.Redirect(w, r, "/config/kyc-requirements", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/kyc-requirements")
 	})
 }

@@ -138,7 +138,7 @@ func (s *server) handleWebhookStatus() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The endpoint is now "+r.PostForm.Get("status")+".")
-		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/webhooks/"+id.String())
 	})
 }
 
@@ -159,7 +159,7 @@ func (s *server) handleWebhookResend() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The event will be delivered again, with the same event id.")
-		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/webhooks/"+id.String())
 	})
 }
 
@@ -177,6 +177,6 @@ func (s *server) handleWebhookRetry() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The next delivery to this endpoint goes out now, as a trial.")
-		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/webhooks/"+id.String())
 	})
 }
