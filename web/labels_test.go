@@ -1,0 +1,53 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
+)
+
+// An unknown portal address is a page inside the portal's frame, not the
+// mux's plain text; a known one asked with another method says so (405,
+// Allow); the API keeps its JSON envelope; a stranger is sent to sign in.
+func TestUnknownPortalAddressesAnswerInsideTheFrame(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.Analyst)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/no-such-page", http.StatusNotFound, ""},
+		{"GET", "/customers/x/y/z", http.StatusNotFound, ""},
+		{"DELETE", "/customers", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{"GET", "/api-clients/123/rotate", http.StatusMethodNotAllowed, "POST"},
+	} {
+		resp := h.do(tc.method, tc.path, nil, nil, c)
+		if resp.StatusCode != tc.status || resp.Header.Get("Allow") != tc.allow || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s %s: %d Allow %q %s; want %d Allow %q HTML", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"),
+				resp.Header.Get("Content-Type"), tc.status, tc.allow)
+			continue
+		}
+		d := doc(t, resp)
+		if d.Find("#sidebar").Length() != 1 || text(d, `[data-testid="error-title"]`) == "" || text(d, `[data-testid="error-message"]`) == "" {
+			t.Errorf("%s %s: not a page inside the frame: %q", tc.method, tc.path, d.Text())
+		}
+		if strings.Contains(d.Text(), "404 page not found") || strings.Contains(d.Text(), "Method Not Allowed") {
+			t.Errorf("%s %s: the mux's plain text", tc.method, tc.path)
+		}
+	}
+	// Signed out: sign in first, as for every portal page.
+	if resp := h.get("/no-such-page"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("signed out: %d to %q; want 303 to /login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The API answers JSON.
+	resp := h.get(api.Prefix + "/no-such-thing")
+	var body api.ErrorBody
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusNotFound || body.Error.Code != "NOT_FOUND" {
+		t.Errorf("API: %d %+v (%v)", resp.StatusCode, body, err)
+	}
+}
