@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -49,5 +50,29 @@ func TestUnknownPortalAddressesAnswerInsideTheFrame(t *testing.T) {
 	var body api.ErrorBody
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusNotFound || body.Error.Code != "NOT_FOUND" {
 		t.Errorf("API: %d %+v (%v)", resp.StatusCode, body, err)
+	}
+}
+
+// Validation messages say what to do: a negative fee is called negative,
+// and a webhook address is told exactly which addresses are accepted.
+func TestMessagesSayWhatToDo(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.TenantAdmin)
+	fee := goodFee("Negative fee")
+	fee.Set("fixed", "-1.50")
+	resp := h.post(feesPath, fee, c)
+	if got := text(doc(t, resp), `[data-testid="error-fee-fixed"]`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "must not be negative") {
+		t.Errorf("fee -1.50: %d %q; want 422 saying it must not be negative", resp.StatusCode, got)
+	}
+	for _, tc := range []struct{ url, want string }{
+		{"ftp://example.com/hooks", "full https:// address"},
+		{"example.com/hooks", "full https:// address"},
+		{"http://example.com/hooks", "must use https://"},
+	} {
+		resp := h.post("/webhooks", url.Values{"url": {tc.url}, "eventTypes": {"config.changed"}}, c)
+		got := text(doc(t, resp), `[data-testid="error-wh-url"]`)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, tc.want) || strings.Contains(got, "absolute") {
+			t.Errorf("webhook %q: %d %q; want 422 with %q", tc.url, resp.StatusCode, got, tc.want)
+		}
 	}
 }
