@@ -16,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/amlrules"
 	"github.com/ciamhq/ciam/views/components"
+	"github.com/ciamhq/ciam/views/labels"
 )
 
 func (s *server) handleAMLRuleList() http.Handler {
@@ -531,7 +532,7 @@ func (s *server) handleAMLShadowShow() http.Handler {
 		}
 		for _, ex := range run.Examples {
 			view.Examples = append(view.Examples, amlrules.Example{TransactionID: ex.TransactionID, CustomerID: ex.CustomerID.String(),
-				At: ex.At, Amount: ex.Amount + " " + ex.Currency, Values: kvs(ex.Values)})
+				At: ex.At, Amount: labels.AmountText(ex.Amount, ex.Currency), Values: kvs(ex.Values)})
 		}
 		s.page(w, r, http.StatusOK, "Shadow run", "aml-rules", amlrules.RunPage(view))
 	})

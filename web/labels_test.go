@@ -76,3 +76,27 @@ func TestMessagesSayWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// Preferences show durations in words and read them back.
+func TestPreferencesShowDurationsInWords(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.TenantAdmin)
+	d := doc(t, h.get("/config/preferences", c))
+	for id, want := range map[string]string{"accessTokenTtl": "15 minutes", "refreshTokenTtl": "30 days", "rateTokenClientWindow": "5 minutes"} {
+		if got := d.Find("#" + id).AttrOr("value", ""); got != want {
+			t.Errorf("%s shown as %q; want %q", id, got, want)
+		}
+	}
+	resp := h.post("/config/preferences", prefsValues(map[string]string{"refreshTokenTtl": "2 days 12 hours", "otpTtl": "soon"}), c)
+	if got := text(doc(t, resp), `[data-testid="error-otpTtl"]`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "15 minutes") {
+		t.Fatalf("a duration that is not one: %d %q", resp.StatusCode, got)
+	}
+	resp = h.post("/config/preferences", prefsValues(map[string]string{"refreshTokenTtl": "2 days 12 hours"}), c)
+	c = updated(c, resp)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if got := doc(t, h.get("/config/preferences", c)).Find("#refreshTokenTtl").AttrOr("value", ""); got != "2 days 12 hours" {
+		t.Errorf("saved session life shown as %q", got)
+	}
+}
