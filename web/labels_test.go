@@ -100,3 +100,37 @@ func TestPreferencesShowDurationsInWords(t *testing.T) {
 		t.Errorf("saved session life shown as %q", got)
 	}
 }
+
+// Every form that sends an htmx request disables its buttons until the
+// answer comes and shows that it is working (issue: only customer search
+// showed a loading state, and no button disabled).
+func TestHTMXFormsShowProgressAndDisableTheirButtons(t *testing.T) {
+	h := newHarness(t)
+	h.s.Catalog.AllowPrivateNetworks = true
+	_, c := h.signIn(staff.TenantAdmin, staff.Analyst)
+	h.newConnector(&c, "EMAIL_SENDER", "Busy mailer", map[string]string{"baseUrl": "https://mail.example.com", "fromAddress": "no-reply@example.com"})
+	if resp := h.post(branchesPath, goodBranch("BUSY1"), c); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("branch: %d", resp.StatusCode)
+	}
+	seen := 0
+	for _, path := range []string{"/customers", "/reviews", "/audit", feesPath, connectorsPath, connectorsPath + "/new", branchesPath, "/staff"} {
+		d := doc(t, h.get(path, c))
+		d.Find("form[hx-get], form[hx-post]").Each(func(_ int, f *goquerySelection) {
+			seen++
+			what := path + " " + f.AttrOr("hx-get", f.AttrOr("hx-post", ""))
+			if f.AttrOr("hx-disabled-elt", "") == "" {
+				t.Errorf("%s: no hx-disabled-elt", what)
+			}
+			if ind := f.AttrOr("hx-indicator", ""); ind != "" {
+				if d.Find(ind).Length() != 1 {
+					t.Errorf("%s: indicator %s is not on the page", what, ind)
+				}
+			} else if f.Find(`[data-testid="busy"].htmx-indicator`).Length() != 1 {
+				t.Errorf("%s: nothing shows the request runs", what)
+			}
+		})
+	}
+	if seen < 10 {
+		t.Errorf("%d htmx forms seen; want every page's", seen)
+	}
+}
