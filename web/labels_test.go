@@ -83,7 +83,7 @@ func TestPreferencesShowDurationsInWords(t *testing.T) {
 	_, c := h.signIn(staff.TenantAdmin)
 	d := doc(t, h.get("/config/preferences", c))
 	for id, want := range map[string]string{"accessTokenTtl": "15 minutes", "refreshTokenTtl": "30 days", "rateTokenClientWindow": "5 minutes"} {
-		if got := d.Find("#" + id).AttrOr("value", ""); got != want {
+		if got := d.Find("#"+id).AttrOr("value", ""); got != want {
 			t.Errorf("%s shown as %q; want %q", id, got, want)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // in words an analyst can act on. The position stays with the issue; a
 // message no rule knows keeps its text without the "Syntax error:" tag.
 var plainWords = []struct {
-	re   *regexp.Regexp
+	re    *regexp.Regexp
 	words func(m []string) string
 }{
 	{regexp.MustCompile(`^Syntax error: mismatched input '<EOF>' expecting`), func([]string) string {
