@@ -625,6 +625,16 @@ type PasswordHistory struct {
 	CreatedAt    time.Time
 }
 
+type PortalReveal struct {
+	ID        uuid.UUID
+	TenantID  uuid.UUID
+	SessionID uuid.UUID
+	Kind      string
+	Sealed    []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 type RateLimitWindow struct {
 	TenantID    uuid.UUID
 	Key         string

@@ -13,10 +13,10 @@ import (
 
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/apperr"
-	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/alerts"
+	"github.com/ciamhq/ciam/views/labels"
 )
 
 const alertPageSize = 50
@@ -39,13 +39,7 @@ func (s *server) alertAssignees(r *http.Request, tenant uuid.UUID, me uuid.UUID)
 
 // money is an amount with its currency, to the currency's minor units (2
 // for a currency without them on record).
-func money(amount decimal.Decimal, currency string) string {
-	digits := int32(2)
-	if n, ok := catalog.MinorUnits(currency); ok {
-		digits = n
-	}
-	return amount.StringFixed(digits) + " " + currency
-}
+func money(amount decimal.Decimal, currency string) string { return labels.Amount(amount, currency) }
 
 func (s *server) handleAlertQueue() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -54,7 +54,7 @@ func (s *server) handleAMLListCreate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Created the list “"+l.Name+"”. Rules check it with on_list(\""+l.Name+"\").")
-		http.Redirect(w, r, "/aml/lists/"+l.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/aml/lists/"+l.ID.String())
 	})
 }
 
@@ -118,7 +118,7 @@ func (s *server) handleAMLListEntryAdd() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Added "+e.Value+" to the list.")
-		http.Redirect(w, r, "/aml/lists/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/aml/lists/"+id.String())
 	})
 }
 
@@ -140,7 +140,7 @@ func (s *server) handleAMLListEntryRemove() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Removed the entry from the list.")
-		http.Redirect(w, r, "/aml/lists/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/aml/lists/"+id.String())
 	})
 }
 
@@ -184,6 +184,6 @@ func (s *server) handleAMLRateSet() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Saved the rate. Screening uses it from now on.")
-		http.Redirect(w, r, "/aml/rates", http.StatusSeeOther)
+		s.seeOther(w, r, "/aml/rates")
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/amlrules"
 	"github.com/ciamhq/ciam/views/components"
+	"github.com/ciamhq/ciam/views/labels"
 )
 
 func (s *server) handleAMLRuleList() http.Handler {
@@ -272,7 +273,7 @@ func (s *server) saveRule(w http.ResponseWriter, r *http.Request, rule uuid.UUID
 		return
 	}
 	s.flash(w, r, "success", fmt.Sprintf("Saved “%s” as draft version %d. Run it in shadow, then propose it for publication.", v.Name, v.Version))
-	http.Redirect(w, r, "/aml/rules/"+v.RuleID.String(), http.StatusSeeOther)
+	s.seeOther(w, r, "/aml/rules/"+v.RuleID.String())
 }
 
 func (s *server) handleAMLRuleCreate() http.Handler {
@@ -420,7 +421,7 @@ func (s *server) afterRuleAction(w http.ResponseWriter, r *http.Request, id uuid
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aml/rules/"+id.String(), http.StatusSeeOther)
+	s.seeOther(w, r, "/aml/rules/"+id.String())
 }
 
 func (s *server) handleAMLShadowStart() http.Handler {
@@ -439,7 +440,7 @@ func (s *server) handleAMLShadowStart() http.Handler {
 			s.afterRuleAction(w, r, id, err, "")
 			return
 		}
-		http.Redirect(w, r, "/aml/rules/"+id.String()+"/shadow/"+run.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/aml/rules/"+id.String()+"/shadow/"+run.ID.String())
 	})
 }
 
@@ -531,7 +532,7 @@ func (s *server) handleAMLShadowShow() http.Handler {
 		}
 		for _, ex := range run.Examples {
 			view.Examples = append(view.Examples, amlrules.Example{TransactionID: ex.TransactionID, CustomerID: ex.CustomerID.String(),
-				At: ex.At, Amount: ex.Amount + " " + ex.Currency, Values: kvs(ex.Values)})
+				At: ex.At, Amount: labels.AmountText(ex.Amount, ex.Currency), Values: kvs(ex.Values)})
 		}
 		s.page(w, r, http.StatusOK, "Shadow run", "aml-rules", amlrules.RunPage(view))
 	})

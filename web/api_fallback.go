@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/web/api"
 )
 
@@ -24,7 +25,7 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 func (s *server) apiFallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isAPIPath(r.URL.Path) {
-			mux.ServeHTTP(w, r)
+			s.portalFallback(mux).ServeHTTP(w, r)
 			return
 		}
 		// A path that is not in its canonical form (a double slash, a dot
@@ -70,4 +71,36 @@ func isAPIPath(path string) bool {
 func isCanonical(p string) bool {
 	c := path.Clean(p)
 	return c == p || (strings.HasSuffix(p, "/") && c+"/" == p)
+}
+
+// portalFallback answers the portal requests no route takes with a page
+// inside the portal's frame instead of the mux's plain text: 404 for an
+// unknown address, 405 with Allow for a known one asked with another
+// method. The employee must be signed in to see either (others go to
+// sign-in, as for any portal page), so the answer tells a stranger
+// nothing about which addresses exist. Everything else goes to mux,
+// which also redirects paths not in their canonical form.
+func (s *server) portalFallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" || !isCanonical(r.URL.Path) {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allow []string
+		for _, m := range probeMethods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		s.requireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				s.fail(w, r, apperr.New(apperr.MethodNotAllowed, "this address cannot be used that way; open it from a link or a button of the portal"))
+				return
+			}
+			s.fail(w, r, apperr.New(apperr.NotFound, "there is no page at this address; it may have moved, or the link was mistyped"))
+		})).ServeHTTP(w, r)
+	})
 }

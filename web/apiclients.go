@@ -40,12 +40,34 @@ func (s *server) apiClientsPageWith(w http.ResponseWriter, r *http.Request, stat
 
 func (s *server) handleAPIClientList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.apiClientsPage(w, r, http.StatusOK, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}}, nil)
+		var revealed *apiclients.Revealed
+		var rv apiclients.Revealed
+		found, err := s.takeReveal(r.Context(), revealAPIClient, &rv)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if found {
+			revealed = &rv
+		}
+		s.apiClientsPage(w, r, http.StatusOK, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}}, revealed)
 	})
 }
 
-// handleAPIClientCreate shows the new secret in its own response: it never
-// travels in a redirect or a cookie, and is not stored in clear.
+// revealClientSecret keeps a new secret for the list's next showing and
+// sends the browser there.
+func (s *server) revealClientSecret(w http.ResponseWriter, r *http.Request, clientID, name, secret string) {
+	if err := s.putReveal(r.Context(), revealAPIClient, apiclients.Revealed{ClientID: clientID, Name: name, Secret: secret}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.seeOther(w, r, "/api-clients")
+}
+
+// handleAPIClientCreate makes a client and redirects to the list, which
+// shows the new secret once from a sealed one-time reveal (see reveal.go):
+// it never travels in a URL or a cookie, and a reload shows it no more and
+// makes no second client.
 func (s *server) handleAPIClientCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		emp, _ := employeeFrom(r.Context())
@@ -65,8 +87,7 @@ func (s *server) handleAPIClientCreate() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.apiClientsPage(w, r, http.StatusCreated, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}},
-			&apiclients.Revealed{ClientID: c.ClientID, Name: c.Name, Secret: secret})
+		s.revealClientSecret(w, r, c.ClientID, c.Name, secret)
 	})
 }
 
@@ -83,8 +104,7 @@ func (s *server) handleAPIClientRotate() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.apiClientsPage(w, r, http.StatusOK, apiclients.Form{Scopes: map[string]bool{}, Errors: map[string]string{}},
-			&apiclients.Revealed{ClientID: c.ClientID, Name: c.Name, Secret: secret})
+		s.revealClientSecret(w, r, c.ClientID, c.Name, secret)
 	})
 }
 
@@ -101,7 +121,7 @@ func (s *server) handleAPIClientRevoke() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The client was revoked; its tokens no longer work.")
-		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
+		s.seeOther(w, r, "/api-clients")
 	})
 }
 
@@ -135,6 +155,6 @@ func (s *server) handleAPIClientCertificate() http.Handler {
 		} else {
 			s.flash(w, r, "success", c.Name+" is bound to the certificate; its new tokens work only with it.")
 		}
-		http.Redirect(w, r, "/api-clients", http.StatusSeeOther)
+		s.seeOther(w, r, "/api-clients")
 	})
 }

@@ -23,8 +23,8 @@ func TestAPIClientSecretShownOnce(t *testing.T) {
 	h := newHarness(t)
 	_, c := h.signIn(staff.TenantAdmin)
 
-	resp := h.post("/api-clients", url.Values{"name": {"Mobile backend"}, "scopes": {"customers:read", "customers:write"}}, c)
-	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Cache-Control") != "no-store" {
+	resp := h.follow(h.post("/api-clients", url.Values{"name": {"Mobile backend"}, "scopes": {"customers:read", "customers:write"}}, c), c)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("create: %d cache=%q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 	d := doc(t, resp)
@@ -49,7 +49,7 @@ func TestAPIClientSecretShownOnce(t *testing.T) {
 
 	// Rotation: a new secret, once; the old one stops working.
 	id := h.clientUUID(clientID)
-	rot := doc(t, h.post("/api-clients/"+id+"/rotate", nil, c))
+	rot := doc(t, h.follow(h.post("/api-clients/"+id+"/rotate", nil, c), c))
 	newSecret := text(rot, `[data-testid="revealed-secret"]`)
 	if newSecret == "" || newSecret == secret {
 		t.Fatalf("rotated secret %q", newSecret)

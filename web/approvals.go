@@ -117,7 +117,7 @@ func (s *server) handleApprovalDecide() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/approvals/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/approvals/"+id.String())
 	})
 }
 
@@ -139,6 +139,6 @@ func (s *server) handleApprovalCancel() http.Handler {
 		} else {
 			s.flash(w, r, "success", "The change request was withdrawn.")
 		}
-		http.Redirect(w, r, "/approvals/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/approvals/"+id.String())
 	})
 }

@@ -162,7 +162,7 @@ func (s *server) handleBranchCreate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Branch "+b.Code+" was added.")
-		http.Redirect(w, r, branchesPath+"?q="+b.Code, http.StatusSeeOther)
+		s.seeOther(w, r, branchesPath+"?q="+b.Code)
 	})
 }
 
@@ -187,7 +187,7 @@ func (s *server) handleBranchUpdate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Branch "+b.Code+" was saved.")
-		http.Redirect(w, r, branchesPath+"/"+b.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, branchesPath+"/"+b.ID.String())
 	})
 }
 
@@ -210,10 +210,11 @@ func (s *server) handleBranchStatus() http.Handler {
 			return
 		}
 		if isHTMX(r) {
-			s.render(w, r, http.StatusOK, branchesv.RowView(branchRow(b, true)))
+			// The row reloads in place; its status says what changed.
+			s.seeOtherIn(w, r, branchesPath, "#branch-"+b.ID.String())
 			return
 		}
 		s.flash(w, r, "success", "Branch "+b.Code+" is now "+b.Status+".")
-		http.Redirect(w, r, branchesPath, http.StatusSeeOther)
+		s.seeOther(w, r, branchesPath)
 	})
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -118,10 +116,9 @@ func TestBranchesPage(t *testing.T) {
 	// The status switches in place for htmx.
 	id := strings.TrimPrefix(href, branchesPath+"/")
 	resp := h.do("POST", href+"/status", url.Values{"status": {"INACTIVE"}}, map[string]string{"HX-Request": "true"}, c)
-	raw, _ := io.ReadAll(resp.Body)
-	frag, _ := goquery.NewDocumentFromReader(bytes.NewReader(raw))
-	if resp.StatusCode != 200 || text(frag, `[data-testid="branch-status"]`) != "INACTIVE" || !bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`<tr id="branch-`+id+`"`)) {
-		t.Errorf("htmx status: %d %q", resp.StatusCode, text(frag, `[data-testid="branch-status"]`))
+	row = h.hxFollow(resp, c)
+	if got := strings.TrimSpace(row.Find(`[data-testid="branch-status"]`).Text()); got != "INACTIVE" || goquery.NodeName(row) != "tr" || row.AttrOr("id", "") != "branch-"+id {
+		t.Errorf("htmx status: %q in <%s id=%q>", got, goquery.NodeName(row), row.AttrOr("id", ""))
 	}
 	if resp := h.post(href+"/status", url.Values{"status": {"ACTIVE"}}, c); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("plain status: %d", resp.StatusCode)

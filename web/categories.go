@@ -122,7 +122,7 @@ func (s *server) afterConfigChange(w http.ResponseWriter, r *http.Request, err e
 	if anchor != "" {
 		target += "#" + anchor
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	s.seeOther(w, r, target)
 }
 
 func (s *server) handleCategoryCreate() http.Handler {

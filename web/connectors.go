@@ -156,7 +156,7 @@ func (s *server) handleConnectorCreate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Connector "+c.Name+" was added, disabled. Set its secret and test the connection, then enable it.")
-		http.Redirect(w, r, connectorsPath+"/"+c.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, connectorsPath+"/"+c.ID.String())
 	})
 }
 
@@ -228,7 +228,7 @@ func (s *server) handleConnectorUpdate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Connector "+updated.Name+" was saved.")
-		http.Redirect(w, r, connectorsPath+"/"+c.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, connectorsPath+"/"+c.ID.String())
 	})
 }
 
@@ -262,7 +262,7 @@ func (s *server) handleConnectorSecret() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The new "+strings.ToLower(t.SecretLabel)+" awaits a second employee's approval.")
-		http.Redirect(w, r, connectorsPath+"/"+c.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, connectorsPath+"/"+c.ID.String())
 	})
 }
 
@@ -309,7 +309,7 @@ func (s *server) handleConnectorTest() http.Handler {
 		}
 		msg := "Connection test: " + c.Health + " (" + c.HealthDetail + ")."
 		if isHTMX(r) && !fromList(r) {
-			s.render(w, r, http.StatusOK, connectorsv.HealthView(s.connectorRow(r, c, nil, s.tenantLocation(r))))
+			s.seeOtherIn(w, r, connectorsPath+"/"+c.ID.String(), "#connector-health")
 			return
 		}
 		s.afterConnectorAction(w, r, c, msg)
@@ -320,13 +320,8 @@ func (s *server) handleConnectorTest() http.Handler {
 // a redirect to where the employee was.
 func (s *server) afterConnectorAction(w http.ResponseWriter, r *http.Request, c catalog.Connector, msg string) {
 	if isHTMX(r) {
-		emp, _ := employeeFrom(r.Context())
-		pending, err := s.Approvals.PendingFor(r.Context(), emp.TenantID, catalog.ConnectorTarget, []string{c.ID.String()})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusOK, connectorsv.RowView(s.connectorRow(r, c, pending[c.ID.String()], s.tenantLocation(r))))
+		// The row reloads in place from the list.
+		s.seeOtherIn(w, r, connectorsPath, "#connector-"+c.ID.String())
 		return
 	}
 	s.flash(w, r, "success", msg)
@@ -334,5 +329,5 @@ func (s *server) afterConnectorAction(w http.ResponseWriter, r *http.Request, c 
 	if fromList(r) {
 		target = connectorsPath
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	s.seeOther(w, r, target)
 }

@@ -114,12 +114,12 @@ func (s *server) handleCustomerCorrection() http.Handler {
 		case apperr.CodeOf(err) == apperr.Conflict:
 			e, _ := apperr.As(err)
 			s.flash(w, r, "error", "Not proposed: "+e.Message+".")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		case err != nil:
 			s.fail(w, r, err)
 		default:
 			s.flash(w, r, "success", "The correction awaits a second employee's approval.")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		}
 	})
 }

@@ -24,7 +24,7 @@ func (s *server) handleCustomerHideConfirm() http.Handler {
 		}
 		if c.IsHidden {
 			s.flash(w, r, "error", c.FullName()+" is hidden already.")
-			http.Redirect(w, r, "/customers/"+id.String(), http.StatusSeeOther)
+			s.seeOther(w, r, "/customers/"+id.String())
 			return
 		}
 		s.page(w, r, http.StatusOK, "Make "+c.FullName()+" go away", "customers", customersv.HideConfirmPage(customersv.HideConfirm{
@@ -62,12 +62,12 @@ func (s *server) handleCustomerHide() http.Handler {
 		case apperr.CodeOf(err) == apperr.Conflict:
 			e, _ := apperr.As(err)
 			s.flash(w, r, "error", "Not changed: "+e.Message+".")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		case err != nil:
 			s.fail(w, r, err)
 		default:
 			s.flash(w, r, "success", c.FullName()+" was made to go away: permission "+c.Permission+", hidden from search and lists.")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		}
 	})
 }

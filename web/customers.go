@@ -140,7 +140,15 @@ func (s *server) handleCustomerShow() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.customerPage(w, r, http.StatusOK, d, false, customersv.StandingForm{}, customersv.LimitsForm{})
+		// Unmasked only right after the reveal the POST audited, and only
+		// for the customer it named.
+		var revealFor string
+		if _, err := s.takeReveal(r.Context(), revealCustomerPII, &revealFor); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		revealed := revealFor == id.String() && emp.Can(staff.PermCustomersPII)
+		s.customerPage(w, r, http.StatusOK, d, revealed, customersv.StandingForm{}, customersv.LimitsForm{})
 	})
 }
 
@@ -155,12 +163,18 @@ func (s *server) handleCustomerReveal() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d, err := s.Customers.RevealPII(r.Context(), emp.TenantID, id)
-		if err != nil {
+		if _, err := s.Customers.RevealPII(r.Context(), emp.TenantID, id); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		s.customerPage(w, r, http.StatusOK, d, true, customersv.StandingForm{}, customersv.LimitsForm{})
+		// The reveal is audited here, once; the page shows the values from
+		// a one-time reveal, so a reload masks them again and records
+		// nothing twice.
+		if err := s.putReveal(r.Context(), revealCustomerPII, id.String()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.seeOtherIn(w, r, "/customers/"+id.String(), "#customer-360")
 	})
 }
 
@@ -211,7 +225,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 		act, known := standingActions[form.Action]
 		if !known {
 			s.flash(w, r, "error", "Choose one of the standing actions the page offers.")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 			return
 		}
 		if form.Action == actionResetPIN || form.Action == actionRemoveTOTP {
@@ -241,7 +255,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 			} else {
 				s.flash(w, r, "success", done)
 			}
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 			return
 		}
 		if form.Action == customer.ActionUnlock {
@@ -271,7 +285,7 @@ func (s *server) handleCustomerStanding() http.Handler {
 			} else {
 				s.flash(w, r, "success", "Unlocking "+c.FullName()+" awaits a second employee's approval.")
 			}
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 			return
 		}
 		updated, err := s.Customers.ChangeStanding(r.Context(), emp.TenantID, id, form.Action, form.Reason)
@@ -290,12 +304,12 @@ func (s *server) handleCustomerStanding() http.Handler {
 				msg = "Not changed: " + act.Label + " does not apply to a customer whose status is " + c.Status + "."
 			}
 			s.flash(w, r, "error", msg)
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		case err != nil:
 			s.fail(w, r, err)
 		default:
 			s.flash(w, r, "success", standingDone(form.Action, updated))
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		}
 	})
 }

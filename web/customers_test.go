@@ -342,11 +342,7 @@ func TestCustomer360(t *testing.T) {
 		if d.Find(`[data-testid="reveal"]`).Length() != 1 || strings.Contains(text(d, `[data-testid="profile-email"]`), "dana.frost@") {
 			t.Fatal("a senior reviewer: no reveal action, or values not masked before revealing")
 		}
-		resp := h.post(page+"/reveal", nil, c)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("reveal: %d", resp.StatusCode)
-		}
-		r := doc(t, resp)
+		r := doc(t, h.follow(h.post(page+"/reveal", nil, c), c))
 		for key, whole := range masked {
 			if got := text(r, `[data-testid="profile-`+key+`"]`); !strings.Contains(strings.ReplaceAll(got, ".00", ""), whole) {
 				t.Errorf("revealed %s = %q; want %q", key, got, whole)
@@ -368,9 +364,12 @@ func TestCustomer360(t *testing.T) {
 			t.Error("the customer's history does not show the reveal")
 		}
 		// htmx swaps the page body in place.
-		frag := doc(t, h.do("POST", page+"/reveal", url.Values{}, map[string]string{"HX-Request": "true"}, c))
-		if frag.Find("#sidebar").Length() != 0 || frag.Find("#customer-360").Length() != 1 {
-			t.Error("htmx reveal does not answer with the page body alone")
+		frag := h.hxFollow(h.do("POST", page+"/reveal", url.Values{}, map[string]string{"HX-Request": "true"}, c), c)
+		if frag.AttrOr("id", "") != "customer-360" || !strings.Contains(frag.Find(`[data-testid="profile-email"]`).Text(), "dana.frost@") {
+			t.Error("htmx reveal does not swap the revealed 360 view in place")
+		}
+		if doc(t, h.get(page, c)).Find(`[data-testid="revealed-note"]`).Length() != 0 {
+			t.Error("a reload after the htmx reveal shows the values again")
 		}
 	})
 

@@ -34,6 +34,8 @@ func statusOf(code apperr.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case apperr.Unsupported:
 		return http.StatusUnsupportedMediaType
+	case apperr.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case apperr.RateLimited:
 		return http.StatusTooManyRequests
 	case apperr.Unavailable:
@@ -48,6 +50,7 @@ var statusTitles = map[int]string{
 	http.StatusUnauthorized:          "Please sign in",
 	http.StatusForbidden:             "Not allowed",
 	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "Not available this way",
 	http.StatusConflict:              "That could not be done",
 	http.StatusUnprocessableEntity:   "Please check the form",
 	http.StatusLocked:                "Locked",

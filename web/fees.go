@@ -354,7 +354,7 @@ func (s *server) proposeFee(w http.ResponseWriter, r *http.Request, rule *catalo
 func (s *server) handleFeeCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.proposeFee(w, r, nil, catalog.KindFeeCreate, uuid.NewString(), "Create") {
-			http.Redirect(w, r, feesPath, http.StatusSeeOther)
+			s.seeOther(w, r, feesPath)
 		}
 	})
 }
@@ -366,7 +366,7 @@ func (s *server) handleFeeUpdate() http.Handler {
 			return
 		}
 		if s.proposeFee(w, r, &rule, catalog.KindFeeUpdate, rule.ID.String(), "Change") {
-			http.Redirect(w, r, feesPath+"/"+rule.ID.String(), http.StatusSeeOther)
+			s.seeOther(w, r, feesPath+"/"+rule.ID.String())
 		}
 	})
 }

@@ -386,3 +386,34 @@ func (h *harness) employeeOf(tenant uuid.UUID, roles ...staff.Role) staff.Employ
 	}
 	return e
 }
+
+// follow asserts resp is a post/redirect/get answer (303) and opens where
+// it points with c, as rewritten by resp.
+func (h *harness) follow(resp *http.Response, c *http.Cookie) *http.Response {
+	h.t.Helper()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") == "" {
+		h.t.Fatalf("%s %s answered %d (Location %q); want 303 and where to go", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return h.get(resp.Header.Get("Location"), updated(c, resp))
+}
+
+// hxFollow asserts resp is an htmx post/redirect/get answer (HX-Location
+// naming a page and the element to swap) and loads that page as htmx
+// would, returning the element it swaps in.
+func (h *harness) hxFollow(resp *http.Response, c *http.Cookie) *goquery.Selection {
+	h.t.Helper()
+	var loc struct{ Path, Target, Select, Swap string }
+	if err := json.Unmarshal([]byte(resp.Header.Get("HX-Location")), &loc); err != nil || resp.StatusCode/100 != 2 || loc.Path == "" || loc.Select == "" {
+		h.t.Fatalf("%s %s answered %d HX-Location %q; want where to go and what to swap", resp.Request.Method, resp.Request.URL.Path,
+			resp.StatusCode, resp.Header.Get("HX-Location"))
+	}
+	page := h.do("GET", loc.Path, nil, map[string]string{"HX-Request": "true", "HX-Target": strings.TrimPrefix(loc.Target, "#")}, updated(c, resp))
+	if page.StatusCode != http.StatusOK {
+		h.t.Fatalf("GET %s: %d", loc.Path, page.StatusCode)
+	}
+	sel := doc(h.t, page).Find(loc.Select)
+	if sel.Length() != 1 {
+		h.t.Fatalf("GET %s has %d elements %s; want one to swap in", loc.Path, sel.Length(), loc.Select)
+	}
+	return sel
+}

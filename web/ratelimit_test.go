@@ -188,7 +188,7 @@ func TestRateLimitsOnThePreferencesPage(t *testing.T) {
 	if v, _ := d.Find("#rateTokenClientMax").Attr("value"); v != "20" {
 		t.Fatalf("default wrong secrets per client shown as %q", v)
 	}
-	if v, _ := d.Find("#rateTokenClientWindow").Attr("value"); v != "5m0s" {
+	if v, _ := d.Find("#rateTokenClientWindow").Attr("value"); v != "5 minutes" {
 		t.Fatalf("default window shown as %q", v)
 	}
 	bad := h.post("/config/preferences", prefsValues(map[string]string{"rateTokenClientMax": "0", "rateSignInIpWindow": "soon", "rateOtpIpWindow": "1s"}), c)

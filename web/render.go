@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/a-h/templ"
@@ -162,4 +164,35 @@ func (s *server) mayOpen(emp staff.Employee, pattern string) bool {
 	default:
 		return emp.Can(staff.Permission(acc))
 	}
+}
+
+// seeOther ends a successful POST by sending the browser to target, so a
+// reload repeats nothing: 303 for a form, HX-Redirect for an htmx request
+// (a 303 would be followed inside htmx and its page swapped into the
+// element that asked).
+func (s *server) seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// seeOtherIn ends a successful POST whose result shows in one element of
+// the page (sel, an id selector): an htmx request gets HX-Location, which
+// loads the page it came from again (HX-Current-URL, when local; else
+// page) and swaps in its element sel, so nothing is done twice and the
+// element shows what the page now says; a form gets a 303 to page.
+func (s *server) seeOtherIn(w http.ResponseWriter, r *http.Request, page, sel string) {
+	if !isHTMX(r) {
+		http.Redirect(w, r, page, http.StatusSeeOther)
+		return
+	}
+	if cur, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil && cur.Path != "" && (cur.Host == "" || cur.Host == r.Host) {
+		page = localPath(cur.RequestURI())
+	}
+	loc, _ := json.Marshal(map[string]string{"path": page, "target": sel, "select": sel, "swap": "outerHTML"})
+	w.Header().Set("HX-Location", string(loc))
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -149,7 +149,7 @@ func (s *server) handleReviewAssign() http.Handler {
 		} else {
 			s.flash(w, r, "success", "The review is assigned to you.")
 		}
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		s.seeOther(w, r, next)
 	})
 }
 
@@ -885,7 +885,7 @@ func (s *server) handleReviewDecide() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", fmt.Sprintf("Decision recorded: the verification is now %s.", v.Status))
-		http.Redirect(w, r, "/reviews/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/reviews/"+id.String())
 	})
 }
 
@@ -942,6 +942,6 @@ func (s *server) handleReviewActivate() http.Handler {
 			msg += fmt.Sprintf(" with a %s wallet, IBAN %s", act.Currency, act.IBAN)
 		}
 		s.flash(w, r, "success", msg+".")
-		http.Redirect(w, r, "/reviews/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/reviews/"+id.String())
 	})
 }

@@ -184,7 +184,7 @@ func (s *server) handleScreeningHitDecide() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/screening/hits/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/screening/hits/"+id.String())
 	})
 }
 

@@ -331,7 +331,7 @@ func (s *server) handleScreeningUpload() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/screening/lists/uploads/"+up.ID.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/screening/lists/uploads/"+up.ID.String())
 	})
 }
 

@@ -102,6 +102,6 @@ func (s *server) handleScreeningSettingsSave() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Screening settings saved.")
-		http.Redirect(w, r, "/config/screening", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/screening")
 	})
 }

@@ -145,7 +145,7 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 	// The customer's 360 page lists the hit and leads to it.
 	c360 := doc(t, h.get("/customers/"+miguel.ID.String(), analyst))
 	if href, _ := c360.Find(`[data-testid="hit-link"][href="/screening/hits/` + hit.ID.String() + `"]`).Attr("href"); href == "" ||
-		!strings.Contains(c360.Find(`[data-testid="hit-row"]`).Text(), "OPEN") || c360.Find(`[data-testid="hits-empty"]`).Length() != 0 {
+		!strings.Contains(c360.Find(`[data-testid="hit-row"]`).Text(), "Open") || c360.Find(`[data-testid="hits-empty"]`).Length() != 0 {
 		t.Errorf("customer page hits: %s", c360.Find(`[data-testid="customer-hits"]`).Text())
 	}
 
@@ -185,7 +185,7 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 
 	// The note is required.
 	resp = h.post(page+"/decide", url.Values{"decision": {"DISMISSED"}, "note": {"  "}}, analyst)
-	if resp.StatusCode != http.StatusUnprocessableEntity || text(doc(t, resp), `[data-testid="error-hit-note"]`) == "" {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(text(doc(t, resp), `[data-testid="error-hit-note"]`), "write why") {
 		t.Fatalf("decision without a note: %d", resp.StatusCode)
 	}
 	resp = h.post(page+"/decide", url.Values{"decision": {"DISMISSED"}, "note": {"Different person: the passport shows another father's name"}}, analyst)
@@ -193,8 +193,12 @@ func TestScreeningQueueAndDecision(t *testing.T) {
 		t.Fatalf("dismiss: %d", resp.StatusCode)
 	}
 	d = doc(t, h.get(page, updated(analyst, resp)))
-	if got := text(d, `[data-testid="hit-status"]`); got != "DISMISSED" {
+	if got := text(d, `[data-testid="hit-status"]`); got != "Dismissed" {
 		t.Errorf("status after dismissal %q", got)
+	}
+	// Who decided reads as a person and a time, not an id.
+	if got := strings.Join(strings.Fields(text(d, `[data-testid="hit-decided-by"]`)), " "); got != "Emp ANALYST, just now" {
+		t.Errorf("decided by %q; want the name and when", got)
 	}
 	if !strings.Contains(text(d, `[data-testid="entry-state"]`), "stays dismissed") {
 		t.Errorf("entry state %q", text(d, `[data-testid="entry-state"]`))
@@ -234,7 +238,7 @@ func TestScreeningSearchPage(t *testing.T) {
 	if first.Find(`[data-testid="pair"]`).Length() < 3 {
 		t.Errorf("no explanation")
 	}
-	if !strings.Contains(text(d, `[data-testid="lists-checked"]`), "OFAC_SDN v") {
+	if d.Find(`[data-testid="list-checked"][data-source="OFAC_SDN"]`).Length() != 1 || !strings.Contains(text(d, `[data-testid="lists-checked"]`), "US Congress v") {
 		t.Errorf("lists checked %q", text(d, `[data-testid="lists-checked"]`))
 	}
 	d = doc(t, h.get("/screening/search?name=John+Michael+Doe&dateOfBirth=1990-05-15", analyst))

@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/views/labels"
 	"github.com/ciamhq/ciam/views/settings"
 )
 
@@ -20,8 +21,8 @@ func prefsForm(p tenant.Preferences) settings.Preferences {
 		Values: map[string]string{
 			"locale": p.Locale, "timeZone": p.TimeZone, "currency": p.Currency, "country": p.Country, "bankCode": p.BankCode,
 			"minCustomerAge": strconv.Itoa(p.MinCustomerAge), "loginMaxFailures": strconv.Itoa(p.LoginMaxFailures),
-			"loginLockout": p.LoginLockout.String(), "accessTokenTtl": p.AccessTokenTTL.String(), "refreshTokenTtl": p.RefreshTokenTTL.String(),
-			"pinLength": strconv.Itoa(p.PINLength), "pinMaxFailures": strconv.Itoa(p.PINMaxFailures), "otpTtl": p.OTPTTL.String(),
+			"loginLockout": labels.Duration(p.LoginLockout), "accessTokenTtl": labels.Duration(p.AccessTokenTTL), "refreshTokenTtl": labels.Duration(p.RefreshTokenTTL),
+			"pinLength": strconv.Itoa(p.PINLength), "pinMaxFailures": strconv.Itoa(p.PINMaxFailures), "otpTtl": labels.Duration(p.OTPTTL),
 			"otpMaxAttempts":      strconv.Itoa(p.OTPMaxAttempts),
 			"qualityMinSharpness": num(p.Quality.MinSharpness), "qualityMinSharpnessSelfie": num(p.Quality.MinSharpnessSelfie),
 			"qualityMaxGlare": num(p.Quality.MaxGlare * 100), "qualityMinBrightness": num(p.Quality.MinBrightness),
@@ -36,7 +37,7 @@ func prefsForm(p tenant.Preferences) settings.Preferences {
 	for _, l := range p.RateLimits.Fields() {
 		form.RateLimits = append(form.RateLimits, settings.RateLimit{Name: l.Name, Label: l.Label})
 		form.Values[l.Name+"Max"] = strconv.Itoa(l.Limit.Max)
-		form.Values[l.Name+"Window"] = l.Limit.Window().String()
+		form.Values[l.Name+"Window"] = labels.Duration(l.Limit.Window())
 	}
 	return form
 }
@@ -52,7 +53,7 @@ func formRateLimits(f map[string][]string, errs map[string]string, current ratel
 		if _, ok := f[l.Name+"Window"]; ok {
 			d := formDuration(f, errs, l.Name+"Window")
 			if d%time.Second != 0 {
-				errs[l.Name+"Window"] = "use whole seconds, e.g. 5m or 90s"
+				errs[l.Name+"Window"] = "use whole seconds, such as 5 minutes or 90 seconds"
 			}
 			l.Limit.WindowSeconds = int(d / time.Second)
 		}
@@ -101,9 +102,9 @@ func formFloatOr(f map[string][]string, errs map[string]string, name string, cur
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func formDuration(f map[string][]string, errs map[string]string, name string) time.Duration {
-	d, err := time.ParseDuration(strings.TrimSpace(first(f[name])))
+	d, err := labels.ParseDuration(first(f[name]))
 	if err != nil {
-		errs[name] = "enter a duration such as 15m or 720h"
+		errs[name] = "enter a duration in words, such as 15 minutes, 2 hours or 30 days"
 	}
 	return d
 }
@@ -171,7 +172,7 @@ func (s *server) handlePreferencesSave() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Preferences saved.")
-		http.Redirect(w, r, "/config/preferences", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/preferences")
 	})
 }
 
@@ -247,7 +248,7 @@ func (s *server) handlePasswordPolicyPropose() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The new password policy awaits a second employee's approval.")
-		http.Redirect(w, r, "/config/password-policy", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/password-policy")
 	})
 }
 
@@ -323,7 +324,7 @@ func (s *server) handleRequirementSave() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Requirement saved.")
-		http.Redirect(w, r, "/config/kyc-requirements", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/kyc-requirements")
 	})
 }
 
@@ -340,6 +341,6 @@ func (s *server) handleRequirementDelete() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Requirement removed.")
-		http.Redirect(w, r, "/config/kyc-requirements", http.StatusSeeOther)
+		s.seeOther(w, r, "/config/kyc-requirements")
 	})
 }

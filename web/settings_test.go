@@ -15,7 +15,7 @@ import (
 
 func prefsValues(change map[string]string) url.Values {
 	v := url.Values{"locale": {"en-GB"}, "timeZone": {"Europe/London"}, "currency": {"GBP"}, "country": {"GB"}, "bankCode": {"WEST123456"},
-		"minCustomerAge": {"21"}, "loginMaxFailures": {"4"}, "loginLockout": {"30m"}, "accessTokenTtl": {"10m"},
+		"minCustomerAge": {"21"}, "loginMaxFailures": {"4"}, "loginLockout": {"30 minutes"}, "accessTokenTtl": {"10m"},
 		"refreshTokenTtl": {"240h"}, "pinLength": {"6"}, "pinMaxFailures": {"3"}, "otpTtl": {"3m"}, "otpMaxAttempts": {"4"},
 		"loginOtpRequired": {"on"}}
 	for k, val := range change {

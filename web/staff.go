@@ -89,7 +89,7 @@ func (s *server) handleStaffCreate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", created.Name+" was added. They can sign in with "+created.Email+".")
-		http.Redirect(w, r, "/staff", http.StatusSeeOther)
+		s.seeOther(w, r, "/staff")
 	})
 }
 
@@ -138,7 +138,7 @@ func (s *server) afterStaffChange(w http.ResponseWriter, r *http.Request, err er
 	} else {
 		s.flash(w, r, "success", okMsg)
 	}
-	http.Redirect(w, r, "/staff", http.StatusSeeOther)
+	s.seeOther(w, r, "/staff")
 }
 
 // Role grants and revokes are four-eyes changes: the handlers propose them
@@ -233,21 +233,7 @@ func (s *server) handleStaffSessionRevoke() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		target, err := s.Staff.Load(r.Context(), emp.TenantID, id, nil)
-		name := "the employee"
-		if err == nil {
-			name = target.Name
-		}
-		live, err := s.liveSessions(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		t, err := s.Tenants.Get(r.Context(), emp.TenantID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusOK, staffv.SessionsCell(s.sessionsCell(r, id, name, live[id], t.Location())))
+		// The employee's sessions reload in place.
+		s.seeOtherIn(w, r, "/staff", "#sessions-"+id.String())
 	})
 }

@@ -62,6 +62,6 @@ func (s *server) handleTenantCreate() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "Tenant "+t.Name+" was created with slug "+t.Slug+".")
-		http.Redirect(w, r, "/platform/tenants", http.StatusSeeOther)
+		s.seeOther(w, r, "/platform/tenants")
 	})
 }

@@ -65,12 +65,12 @@ func (s *server) handleWalletLimits() http.Handler {
 		case apperr.CodeOf(err) == apperr.Conflict:
 			e, _ := apperr.As(err)
 			s.flash(w, r, "error", "Not proposed: "+e.Message+".")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		case err != nil:
 			s.fail(w, r, err)
 		default:
 			s.flash(w, r, "success", "The new limits await a second employee's approval.")
-			http.Redirect(w, r, back, http.StatusSeeOther)
+			s.seeOther(w, r, back)
 		}
 	})
 }

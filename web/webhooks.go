@@ -39,9 +39,17 @@ func emptyWebhookForm() webhooks.Form {
 	return webhooks.Form{Types: map[string]bool{}, Errors: map[string]string{}}
 }
 
+// webhookSecret is a new signing secret waiting to be shown once.
+type webhookSecret struct{ Secret, For string }
+
 func (s *server) handleWebhookList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.webhooksPage(w, r, http.StatusOK, emptyWebhookForm(), "", "")
+		var rv webhookSecret
+		if _, err := s.takeReveal(r.Context(), revealWebhook, &rv); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.webhooksPage(w, r, http.StatusOK, emptyWebhookForm(), rv.Secret, rv.For)
 	})
 }
 
@@ -64,7 +72,13 @@ func (s *server) handleWebhookCreate() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.webhooksPage(w, r, http.StatusCreated, emptyWebhookForm(), secret, sub.URL)
+		// The signing secret is shown once by the list, from a sealed
+		// one-time reveal: a reload makes no second subscription.
+		if err := s.putReveal(r.Context(), revealWebhook, webhookSecret{Secret: secret, For: sub.URL}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.seeOther(w, r, "/webhooks")
 	})
 }
 
@@ -124,7 +138,7 @@ func (s *server) handleWebhookStatus() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The endpoint is now "+r.PostForm.Get("status")+".")
-		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/webhooks/"+id.String())
 	})
 }
 
@@ -145,7 +159,7 @@ func (s *server) handleWebhookResend() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The event will be delivered again, with the same event id.")
-		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/webhooks/"+id.String())
 	})
 }
 
@@ -163,6 +177,6 @@ func (s *server) handleWebhookRetry() http.Handler {
 			return
 		}
 		s.flash(w, r, "success", "The next delivery to this endpoint goes out now, as a trial.")
-		http.Redirect(w, r, "/webhooks/"+id.String(), http.StatusSeeOther)
+		s.seeOther(w, r, "/webhooks/"+id.String())
 	})
 }

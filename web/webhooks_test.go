@@ -74,8 +74,8 @@ func (rc *receiver) calls() []received {
 
 func (h *harness) subscribe(c *http.Cookie, rawURL string, types ...string) string {
 	h.t.Helper()
-	resp := h.post("/webhooks", url.Values{"url": {rawURL}, "eventTypes": types}, c)
-	if resp.StatusCode != http.StatusCreated {
+	resp := h.follow(h.post("/webhooks", url.Values{"url": {rawURL}, "eventTypes": types}, c), c)
+	if resp.StatusCode != http.StatusOK {
 		h.t.Fatalf("subscribe: %d", resp.StatusCode)
 	}
 	secret := text(doc(h.t, resp), `[data-testid="revealed-secret"]`)

@@ -223,7 +223,7 @@ func compile(env *cel.Env, src string) (*Compiled, Issues) {
 	if iss != nil && iss.Err() != nil {
 		var out Issues
 		for _, e := range iss.Errors() {
-			out = append(out, issueAt(e.Location, e.Message))
+			out = append(out, issueAt(e.Location, plainMessage(e.Message)))
 		}
 		return nil, out
 	}

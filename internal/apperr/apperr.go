@@ -14,18 +14,19 @@ type Code string
 
 // The codes a domain package may use.
 const (
-	Invalid         Code = "invalid"         // bad input; Fields says which
-	Malformed       Code = "malformed"       // input that could not be read at all
-	NotFound        Code = "not_found"       // no such thing, or not this caller's to see
-	Conflict        Code = "conflict"        // the state forbids it (duplicate, stale, wrong status)
-	Unauthenticated Code = "unauthenticated" // no valid credentials
-	Forbidden       Code = "forbidden"       // credentials, but not allowed
-	Locked          Code = "locked"          // temporarily refused after too many attempts
-	TooLarge        Code = "too_large"       // over a size limit
-	Unsupported     Code = "unsupported"     // unsupported media type
-	RateLimited     Code = "rate_limited"    // slow down
-	Unavailable     Code = "unavailable"     // a dependency is down
-	Internal        Code = "internal"        // a bug or an outage; details only in the log
+	Invalid          Code = "invalid"            // bad input; Fields says which
+	Malformed        Code = "malformed"          // input that could not be read at all
+	NotFound         Code = "not_found"          // no such thing, or not this caller's to see
+	Conflict         Code = "conflict"           // the state forbids it (duplicate, stale, wrong status)
+	Unauthenticated  Code = "unauthenticated"    // no valid credentials
+	Forbidden        Code = "forbidden"          // credentials, but not allowed
+	Locked           Code = "locked"             // temporarily refused after too many attempts
+	TooLarge         Code = "too_large"          // over a size limit
+	Unsupported      Code = "unsupported"        // unsupported media type
+	MethodNotAllowed Code = "method_not_allowed" // the address exists, not for this method
+	RateLimited      Code = "rate_limited"       // slow down
+	Unavailable      Code = "unavailable"        // a dependency is down
+	Internal         Code = "internal"           // a bug or an outage; details only in the log
 )
 
 // FieldError is one problem with one input field.

@@ -87,6 +87,15 @@ var plainDecimal = regexp.MustCompile(`^[0-9]{1,16}(\.[0-9]{1,12})?$`)
 // problem in words, or "" when s is good.
 func parseAmount(s string) (decimal.Decimal, string) {
 	if !plainDecimal.MatchString(s) {
+		// Say what is wrong with a number that is nearly right.
+		switch {
+		case strings.HasPrefix(s, "-") && plainDecimal.MatchString(s[1:]):
+			return decimal.Zero, "must not be negative: enter 0 or more, such as 1.50"
+		case strings.HasPrefix(s, "+") && plainDecimal.MatchString(s[1:]):
+			return decimal.Zero, "must be written without a sign, such as 1.50"
+		case strings.Count(s, ",") == 1 && plainDecimal.MatchString(strings.Replace(s, ",", ".", 1)):
+			return decimal.Zero, "must use a point for decimals, such as 12.50, not a comma"
+		}
 		return decimal.Zero, "must be a plain decimal number such as 12.50"
 	}
 	d, err := decimal.NewFromString(s)

@@ -165,12 +165,14 @@ func (s *Service) UpdateProfile(ctx context.Context, tenant, id uuid.UUID, chang
 	if v := change.PhoneNumber; v != nil {
 		if *v == "" {
 			fe.Add(FieldPhoneNumber, "is required (E.164, e.g. +447911123456)")
-		} else if !ValidE164(*v) {
-			fe.Add(FieldPhoneNumber, "must be a valid phone number in E.164 form, e.g. +447911123456")
+		} else if msg := PhoneProblem(*v); msg != "" {
+			fe.Add(FieldPhoneNumber, "%s", msg)
 		}
 	}
-	if v := str(change.AlternatePhoneNumber); v != "" && !ValidE164(v) {
-		fe.Add(FieldAlternatePhoneNumber, "must be a valid phone number in E.164 form, e.g. +447911123456")
+	if v := str(change.AlternatePhoneNumber); v != "" {
+		if msg := PhoneProblem(v); msg != "" {
+			fe.Add(FieldAlternatePhoneNumber, "%s", msg)
+		}
 	}
 	if change.Address != nil {
 		checkAddress(&fe, FieldAddress, *change.Address)

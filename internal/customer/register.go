@@ -148,11 +148,13 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 	}
 	if in.PhoneNumber == "" {
 		fe.Add(ip+".phoneNumber", "is required (E.164, e.g. +447911123456)")
-	} else if !ValidE164(in.PhoneNumber) {
-		fe.Add(ip+".phoneNumber", "must be a valid phone number in E.164 form, e.g. +447911123456")
+	} else if msg := PhoneProblem(in.PhoneNumber); msg != "" {
+		fe.Add(ip+".phoneNumber", "%s", msg)
 	}
-	if in.AlternatePhoneNumber != "" && !ValidE164(in.AlternatePhoneNumber) {
-		fe.Add(ip+".alternatePhoneNumber", "must be a valid phone number in E.164 form, e.g. +447911123456")
+	if in.AlternatePhoneNumber != "" {
+		if msg := PhoneProblem(in.AlternatePhoneNumber); msg != "" {
+			fe.Add(ip+".alternatePhoneNumber", "%s", msg)
+		}
 	}
 	checkAddress(&fe, ip+".address", in.Address)
 	checkText(&fe, ip+".occupation", in.Occupation, false, 100)

@@ -1,8 +1,10 @@
 package customer
 
 import (
+	"errors"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -34,18 +36,46 @@ func CountryName(code string) string {
 	return display.English.Regions().Name(r)
 }
 
-// ValidE164 reports whether s is a valid phone number in E.164 form.
-func ValidE164(s string) bool {
-	if !strings.HasPrefix(s, "+") || len(s) < 8 || len(s) > 16 {
-		return false
+// ValidE164 reports whether s is a phone number in E.164 form.
+func ValidE164(s string) bool { return PhoneProblem(s) == "" }
+
+// PhoneProblem says what is wrong with s as a phone number in E.164 form,
+// or "" when nothing is. The number must have a country's calling code and
+// a length that country's numbers have (libphonenumber's metadata), not a
+// number range in service: the ranges kept for tests and fiction (the UK's
+// +44 7700 900xxx, the US 555-01xx) must pass, as integrations register
+// them.
+func PhoneProblem(s string) string {
+	const form = "must be in E.164 form: + then the country code and the number, digits only, such as +447911123456"
+	if !strings.HasPrefix(s, "+") || len(s) < 3 || len(s) > 16 {
+		return form
 	}
 	for _, r := range s[1:] {
 		if r < '0' || r > '9' {
-			return false
+			return form
 		}
 	}
 	n, err := phonenumbers.Parse(s, "")
-	return err == nil && phonenumbers.IsValidNumber(n)
+	if errors.Is(err, phonenumbers.ErrInvalidCountryCode) {
+		return "starts with a country code no country has; write + then the country code, such as +44 for the United Kingdom"
+	}
+	if err != nil {
+		return form
+	}
+	region := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode()))
+	if region == "" || region == "ZZ" || region == "001" {
+		region = "+" + strconv.Itoa(int(n.GetCountryCode()))
+	}
+	switch phonenumbers.IsPossibleNumberWithReason(n) {
+	case phonenumbers.IS_POSSIBLE:
+		return ""
+	case phonenumbers.INVALID_COUNTRY_CODE:
+		return "starts with a country code no country has; write + then the country code, such as +44 for the United Kingdom"
+	case phonenumbers.TOO_LONG:
+		return "has too many digits for a number of " + region
+	default: // too short, a local number only, or a length the country does not use
+		return "has too few or too many digits for a number of " + region + "; include the area or mobile code"
+	}
 }
 
 // ValidEmail reports whether s is a plain e-mail address.

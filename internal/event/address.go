@@ -85,10 +85,12 @@ func (w *Webhooks) checkURL(ctx context.Context, rawURL string) error {
 	}
 	u, err := url.Parse(rawURL)
 	switch {
+	case (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) && !w.AllowPrivateNetworks:
+		return fe("must be a full https:// address, such as https://example.com/hooks")
 	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-		return fe("must be an absolute https URL")
+		return fe("must be a full https:// address, such as https://example.com/hooks (http:// is accepted too while private networks are allowed, in development)")
 	case u.Scheme == "http" && !w.AllowPrivateNetworks:
-		return fe("must use https")
+		return fe("must use https://: deliveries are signed, and the receiver's answer must not be readable on the way")
 	case u.User != nil:
 		return fe("must not carry a user name or password")
 	}

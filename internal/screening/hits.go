@@ -204,7 +204,7 @@ func (s *Service) DecideHit(ctx context.Context, tenantID, hitID uuid.UUID, d De
 	}
 	switch {
 	case d.Note == "":
-		fe.Add("note", "say why")
+		fe.Add("note", "is required: write why the hit is or is not this person (for example, a different date of birth or nationality), for the audit trail")
 	case len(d.Note) > maxNote:
 		fe.Add("note", "a note may have at most %d characters", maxNote)
 	}

@@ -987,4 +987,43 @@ func Pagination(p Pager) templ.Component {
 	})
 }
 
+// Busy shows that the htmx request of the element around it runs: htmx
+// marks that element with htmx-request, which shows this (app.css). Put
+// it inside every element that sends an htmx request.
+func Busy() templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var50 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var50 == nil {
+			templ_7745c5c3_Var50 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<span data-testid=\"busy\" class=\"htmx-indicator inline-flex items-center gap-1 text-xs text-slate-500\" role=\"status\" aria-live=\"polite\"><svg aria-hidden=\"true\" viewBox=\"0 0 16 16\" class=\"h-3 w-3 animate-spin\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"><path d=\"M8 1.5a6.5 6.5 0 1 0 6.5 6.5\"></path></svg> Working…</span>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+// HXForm are the attributes of a form (or a control) that sends an htmx
+// request: its buttons are disabled until the answer comes, so one click
+// sends one request. Spread them on the element with hx-get or hx-post.
+func HXForm() templ.Attributes {
+	return templ.Attributes{"hx-disabled-elt": "find button"}
+}
+
 var _ = templruntime.GeneratedTemplate

@@ -328,15 +328,15 @@ func PreferencesPage(p Preferences) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = input(p, "loginLockout", "Lockout", "e.g. 15m", "text").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = input(p, "loginLockout", "Lockout", "e.g. 15 minutes", "text").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = input(p, "accessTokenTtl", "Access token life", "e.g. 15m", "text").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = input(p, "accessTokenTtl", "Access token life", "e.g. 15 minutes", "text").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = input(p, "refreshTokenTtl", "Session life (refresh token)", "e.g. 720h", "text").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = input(p, "refreshTokenTtl", "Session life (refresh token)", "e.g. 30 days", "text").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -360,7 +360,7 @@ func PreferencesPage(p Preferences) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = input(p, "otpTtl", "One-time code life", "e.g. 5m", "text").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = input(p, "otpTtl", "One-time code life", "e.g. 5 minutes", "text").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -433,7 +433,7 @@ func PreferencesPage(p Preferences) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = input(p, l.Name+"Window", "Window: "+l.Label, "e.g. 5m or 15m", "text").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = input(p, l.Name+"Window", "Window: "+l.Label, "e.g. 5 minutes or 15 minutes", "text").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,0 +1,136 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/web/api"
+)
+
+// An unknown portal address is a page inside the portal's frame, not the
+// mux's plain text; a known one asked with another method says so (405,
+// Allow); the API keeps its JSON envelope; a stranger is sent to sign in.
+func TestUnknownPortalAddressesAnswerInsideTheFrame(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.Analyst)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/no-such-page", http.StatusNotFound, ""},
+		{"GET", "/customers/x/y/z", http.StatusNotFound, ""},
+		{"DELETE", "/customers", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{"GET", "/api-clients/123/rotate", http.StatusMethodNotAllowed, "POST"},
+	} {
+		resp := h.do(tc.method, tc.path, nil, nil, c)
+		if resp.StatusCode != tc.status || resp.Header.Get("Allow") != tc.allow || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s %s: %d Allow %q %s; want %d Allow %q HTML", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"),
+				resp.Header.Get("Content-Type"), tc.status, tc.allow)
+			continue
+		}
+		d := doc(t, resp)
+		if d.Find("#sidebar").Length() != 1 || text(d, `[data-testid="error-title"]`) == "" || text(d, `[data-testid="error-message"]`) == "" {
+			t.Errorf("%s %s: not a page inside the frame: %q", tc.method, tc.path, d.Text())
+		}
+		if strings.Contains(d.Text(), "404 page not found") || strings.Contains(d.Text(), "Method Not Allowed") {
+			t.Errorf("%s %s: the mux's plain text", tc.method, tc.path)
+		}
+	}
+	// Signed out: sign in first, as for every portal page.
+	if resp := h.get("/no-such-page"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("signed out: %d to %q; want 303 to /login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The API answers JSON.
+	resp := h.get(api.Prefix + "/no-such-thing")
+	var body api.ErrorBody
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusNotFound || body.Error.Code != "NOT_FOUND" {
+		t.Errorf("API: %d %+v (%v)", resp.StatusCode, body, err)
+	}
+}
+
+// Validation messages say what to do: a negative fee is called negative,
+// and a webhook address is told exactly which addresses are accepted.
+func TestMessagesSayWhatToDo(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.TenantAdmin)
+	fee := goodFee("Negative fee")
+	fee.Set("fixed", "-1.50")
+	resp := h.post(feesPath, fee, c)
+	if got := text(doc(t, resp), `[data-testid="error-fee-fixed"]`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "must not be negative") {
+		t.Errorf("fee -1.50: %d %q; want 422 saying it must not be negative", resp.StatusCode, got)
+	}
+	for _, tc := range []struct{ url, want string }{
+		{"ftp://example.com/hooks", "full https:// address"},
+		{"example.com/hooks", "full https:// address"},
+		{"http://example.com/hooks", "must use https://"},
+	} {
+		resp := h.post("/webhooks", url.Values{"url": {tc.url}, "eventTypes": {"config.changed"}}, c)
+		got := text(doc(t, resp), `[data-testid="error-wh-url"]`)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, tc.want) || strings.Contains(got, "absolute") {
+			t.Errorf("webhook %q: %d %q; want 422 with %q", tc.url, resp.StatusCode, got, tc.want)
+		}
+	}
+}
+
+// Preferences show durations in words and read them back.
+func TestPreferencesShowDurationsInWords(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.TenantAdmin)
+	d := doc(t, h.get("/config/preferences", c))
+	for id, want := range map[string]string{"accessTokenTtl": "15 minutes", "refreshTokenTtl": "30 days", "rateTokenClientWindow": "5 minutes"} {
+		if got := d.Find("#"+id).AttrOr("value", ""); got != want {
+			t.Errorf("%s shown as %q; want %q", id, got, want)
+		}
+	}
+	resp := h.post("/config/preferences", prefsValues(map[string]string{"refreshTokenTtl": "2 days 12 hours", "otpTtl": "soon"}), c)
+	if got := text(doc(t, resp), `[data-testid="error-otpTtl"]`); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "15 minutes") {
+		t.Fatalf("a duration that is not one: %d %q", resp.StatusCode, got)
+	}
+	resp = h.post("/config/preferences", prefsValues(map[string]string{"refreshTokenTtl": "2 days 12 hours"}), c)
+	c = updated(c, resp)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if got := doc(t, h.get("/config/preferences", c)).Find("#refreshTokenTtl").AttrOr("value", ""); got != "2 days 12 hours" {
+		t.Errorf("saved session life shown as %q", got)
+	}
+}
+
+// Every form that sends an htmx request disables its buttons until the
+// answer comes and shows that it is working (issue: only customer search
+// showed a loading state, and no button disabled).
+func TestHTMXFormsShowProgressAndDisableTheirButtons(t *testing.T) {
+	h := newHarness(t)
+	h.s.Catalog.AllowPrivateNetworks = true
+	_, c := h.signIn(staff.TenantAdmin, staff.Analyst)
+	h.newConnector(&c, "EMAIL_SENDER", "Busy mailer", map[string]string{"baseUrl": "https://mail.example.com", "fromAddress": "no-reply@example.com"})
+	if resp := h.post(branchesPath, goodBranch("BUSY1"), c); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("branch: %d", resp.StatusCode)
+	}
+	seen := 0
+	for _, path := range []string{"/customers", "/reviews", "/audit", feesPath, connectorsPath, connectorsPath + "/new", branchesPath, "/staff"} {
+		d := doc(t, h.get(path, c))
+		d.Find("form[hx-get], form[hx-post]").Each(func(_ int, f *goquerySelection) {
+			seen++
+			what := path + " " + f.AttrOr("hx-get", f.AttrOr("hx-post", ""))
+			if f.AttrOr("hx-disabled-elt", "") == "" {
+				t.Errorf("%s: no hx-disabled-elt", what)
+			}
+			if ind := f.AttrOr("hx-indicator", ""); ind != "" {
+				if d.Find(ind).Length() != 1 {
+					t.Errorf("%s: indicator %s is not on the page", what, ind)
+				}
+			} else if f.Find(`[data-testid="busy"].htmx-indicator`).Length() != 1 {
+				t.Errorf("%s: nothing shows the request runs", what)
+			}
+		})
+	}
+	if seen < 10 {
+		t.Errorf("%d htmx forms seen; want every page's", seen)
+	}
+}
