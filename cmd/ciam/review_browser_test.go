@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,18 +48,7 @@ func newAPIClient(t *testing.T, base string, scopes ...string) *apiClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: %d %v", resp.StatusCode, err)
-	}
-	return &apiClient{t: t, base: base, tenant: d.Tenant.Slug, token: tok.AccessToken}
+	return &apiClient{t: t, base: base, tenant: d.Tenant.Slug, token: clientToken(t, base, c.ClientID, secret)}
 }
 
 func (a *apiClient) call(method, path string, body any) (int, map[string]any) {

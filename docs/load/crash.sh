@@ -10,13 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KILLS=${KILLS:-20}
-url="${DATABASE_URL:-}"
-if [ -z "$url" ]; then
-  go build -o bin/ciam ./cmd/ciam
-  url="$(./bin/ciam pg start)"
-  trap './bin/ciam pg stop' EXIT
-fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-DATABASE_URL="$url" CIAM_ROOT="$PWD" CIAM_CRASH_KILLS="$KILLS" \
+. docs/load/testdb.sh
+DATABASE_URL="$TEST_DB_URL" CIAM_ROOT="$PWD" CIAM_CRASH_KILLS="$KILLS" \
   go test ./cmd/ciam -run '^TestCrashSafetyUnderSIGKILL$' -count=1 -v -timeout 60m 2>&1 |
   grep -E 'kill [0-9]+ of|crash figures|^(--- |ok|FAIL|PASS)|_test.go:[0-9]+: '

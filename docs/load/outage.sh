@@ -12,13 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_AWAY=${SECONDS_AWAY:-30}
-url="${DATABASE_URL:-}"
-if [ -z "$url" ]; then
-  go build -o bin/ciam ./cmd/ciam
-  url="$(./bin/ciam pg start)"
-  trap './bin/ciam pg stop' EXIT
-fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-DATABASE_URL="$url" CIAM_ROOT="$PWD" CIAM_OUTAGE_SECONDS="$SECONDS_AWAY" \
+. docs/load/testdb.sh
+DATABASE_URL="$TEST_DB_URL" CIAM_ROOT="$PWD" CIAM_OUTAGE_SECONDS="$SECONDS_AWAY" \
   go test ./web/ -run '^TestDatabaseOutage$' -count=1 -v -timeout 10m 2>&1 |
   grep -E 'outage figures|calls:|^(--- |ok|FAIL|PASS)|_test.go:[0-9]+: '
