@@ -1,7 +1,7 @@
 -- The AML load scripts' customers and their history: :customers customers of
 -- the tenant :'slug' (countries and risk levels in turn), each with 40
--- transfers over the last 30 days. Used by aml.sh and instances.sh, through
--- psql -v slug=... -v customers=... -f.
+-- transfers over the last 30 days. Included by aml.sh and instances.sh (\i)
+-- after they set the psql variables slug and customers.
 SELECT id AS tenant FROM tenants WHERE slug = :'slug' \gset
 INSERT INTO customers (id, tenant_id, email, first_name, last_name, date_of_birth, nationality, address, status, permission, risk_level)
 SELECT gen_random_uuid(), :'tenant', 'load-' || g || '@example.com', 'Load', 'Customer ' || g, '1990-01-01',
