@@ -43,7 +43,7 @@ func TestServePublishesEventsToNATS(t *testing.T) {
 		"OIDC_CLIENT_ID":        "ciam",
 		"OIDC_CLIENT_SECRET":    "secret",
 		"LOG_FORMAT":            "text",
-		"FIELD_ENCRYPTION_KEYS": "m1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"FIELD_ENCRYPTION_KEYS": "b1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 		"NATS_URL":              ns.ClientURL(),
 		"NATS_STREAM":           "SERVE_EVENTS",
 		"NATS_SUBJECT_PREFIX":   "bank.ciam",

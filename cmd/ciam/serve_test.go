@@ -31,7 +31,7 @@ func TestServeMetricsOnItsOwnAddress(t *testing.T) {
 		"OIDC_CLIENT_ID":        "ciam",
 		"OIDC_CLIENT_SECRET":    "secret",
 		"LOG_FORMAT":            "text",
-		"FIELD_ENCRYPTION_KEYS": "m1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"FIELD_ENCRYPTION_KEYS": "b1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	}
 	done := make(chan error, 1)
 	go func() {
