@@ -232,9 +232,17 @@ func TestSignOut(t *testing.T) {
 	if recs := h.auditActions(h.tenant.ID, "auth.signout"); len(recs) != 1 {
 		t.Errorf("auth.signout records = %d; want 1", len(recs))
 	}
-	// Logging out is a POST: a GET does not sign anyone out.
-	if resp := h.get("/logout", c); resp.StatusCode != http.StatusMethodNotAllowed {
+	// Logging out is a POST: a GET does not sign anyone out (405 while
+	// signed in; once signed out, the portal sends the visitor to sign in).
+	if resp := h.get("/logout", c); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("GET /logout signed out: %d to %q; want 303 to sign-in", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, again := h.signIn(staff.Analyst)
+	if resp := h.get("/logout", again); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /logout: %d; want 405", resp.StatusCode)
+	}
+	if resp := h.get("/dashboard", again); resp.StatusCode != http.StatusOK {
+		t.Errorf("after GET /logout the session is gone: %d", resp.StatusCode)
 	}
 }
 

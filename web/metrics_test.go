@@ -132,8 +132,9 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	if resp, _ := h.login("nobody-"+uuid.NewString()[:6]+"@example.com", examplePass); resp.StatusCode != 401 {
 		t.Fatalf("unknown e-mail: %d", resp.StatusCode)
 	}
-	if resp := h.get("/metrics"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("the public address serves /metrics: %d", resp.StatusCode)
+	// The public address has no /metrics: a stranger is sent to sign in.
+	if resp := h.get("/metrics"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("the public address answers /metrics with %d to %q; want 303 to sign-in", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
 	after := scrapeMetrics(t, ms.URL)
@@ -144,7 +145,8 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		{register, "201", 1},
 		{getCustomer, "200", 2},
 		{getCustomer, "404", 1},
-		{"unmatched", "404", 2}, // the API path no route takes, and the public /metrics
+		{"unmatched", "404", 1}, // the API path no route takes
+		{"unmatched", "303", 1}, // the public /metrics, to sign-in
 		{session, "401", 2},
 	} {
 		labels := map[string]string{"route": tc.route, "code": tc.code}

@@ -39,7 +39,7 @@ func TestScreeningListsFetchPanel(t *testing.T) {
 	if d.Find(`[data-testid="fetch-off"]`).Length() != 1 || d.Find(`[data-testid="fetch-now"]`).Length() != 0 {
 		t.Error("fetching off: want the notice and no Fetch now")
 	}
-	if resp := h.post("/screening/lists/sources/OFAC_SDN/fetch", nil, op); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := h.post("/screening/lists/sources/OFAC_SDN/fetch", nil, op); resp.StatusCode != http.StatusConflict {
 		t.Errorf("fetch now while off: %d", resp.StatusCode)
 	}
 

@@ -340,9 +340,12 @@ func TestThreeInstancesBehindOneBalancer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the PEP list: %v", err)
 	}
+	// A source of the test's own (the package's other tests load the
+	// US Congress list as it is).
+	base = bytes.ReplaceAll(base, []byte(`"DATA_SOURCE":"OS_US_CONGRESS"`), []byte(`"DATA_SOURCE":"INSTANCES_TEST_PEP"`))
 	dir := t.TempDir()
 	name := "Quintavius Zorblax-" + strings.ToUpper(uuid.NewString()[:4])
-	extra := fmt.Sprintf(`{"DATA_SOURCE":"OS_US_CONGRESS","RECORD_ID":"inst-%s","RECORD_TYPE":"PERSON","NAMES":[{"NAME_TYPE":"PRIMARY","NAME_FULL":%q}],"RISKS":[{"TOPIC":"role.pep"}],"COUNTRIES":[{"NATIONALITY":"us"}]}`+"\n", key[:8], name)
+	extra := fmt.Sprintf(`{"DATA_SOURCE":"INSTANCES_TEST_PEP","RECORD_ID":"inst-%s","RECORD_TYPE":"PERSON","NAMES":[{"NAME_TYPE":"PRIMARY","NAME_FULL":%q}],"RISKS":[{"TOPIC":"role.pep"}],"COUNTRIES":[{"NATIONALITY":"us"}]}`+"\n", key[:8], name)
 	file := filepath.Join(dir, "congress.jsonl")
 	if err := os.WriteFile(file, append(bytes.TrimRight(base, "\n"), []byte("\n"+extra)...), 0o600); err != nil {
 		t.Fatal(err)

@@ -226,7 +226,7 @@ func (s *Service) now() time.Time {
 }
 
 // errFetchOff answers a fetch asked for while fetching is off.
-var errFetchOff = apperr.New(apperr.Unavailable, "fetching lists from their publishers is off here (SCREENING_FETCH); load the files by hand")
+var errFetchOff = apperr.New(apperr.Conflict, "fetching lists from their publishers is off here (SCREENING_FETCH); load the files by hand")
 
 // FetchSource fetches one source now and records the outcome; a failure
 // of the fetch is an outcome, not an error. The error is for what kept

@@ -119,8 +119,8 @@ func TestFetchFromPublisher(t *testing.T) {
 	if _, err := svc.SetFetch(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.FetchSource(ctx, src); apperr.CodeOf(err) != apperr.Unavailable {
-		t.Fatalf("fetch while off: %v; want Unavailable", err)
+	if _, err := svc.FetchSource(ctx, src); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("fetch while off: %v; want Conflict", err)
 	}
 	if n, err := svc.FetchDue(ctx); n != 0 || err != nil || len(pub.requests) != 0 {
 		t.Fatalf("due fetch while off: %d, %v, %d requests", n, err, len(pub.requests))
