@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -84,7 +85,7 @@ func apiErrCode(out map[string]any) string {
 // on all at once; each event reaches a webhook subscription once.
 func TestThreeInstancesBehindOneBalancer(t *testing.T) {
 	root := projectRoot(t)
-	dbURL := dbtest.URL(t)
+	dbURL := dbtest.FreshURL(t) // its servers load lists and keys the package's other tests would see
 	ctx := t.Context()
 	pool, err := db.Open(ctx, dbURL, db.DefaultAppRole)
 	if err != nil {
@@ -106,7 +107,11 @@ func TestThreeInstancesBehindOneBalancer(t *testing.T) {
 		t.Fatal(err)
 	}
 	sys := actor.With(ctx, actor.Actor{Kind: actor.System, Name: "instances test", TenantID: d.Tenant.ID})
-	owner := dbtest.OwnerPool(t)
+	owner, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
 
 	// The balancer: each request to the next server in turn.
 	var backends []*url.URL
@@ -332,17 +337,18 @@ func TestThreeInstancesBehindOneBalancer(t *testing.T) {
 	// load` would) is used by every server within SCREENING_REFRESH (1 s).
 	lists := screening.NewService(pool)
 	loadCtx := actor.With(ctx, actor.Actor{Kind: actor.System, Name: "instances test"})
-	congress := filepath.Join(root, "..", "shared", "data", "screening", "pep", "us_congress_senzing.jsonl")
-	base, err := os.ReadFile(congress)
-	if err != nil {
-		base, err = os.ReadFile(filepath.Join(root, "internal", "screening", "testdata", "us_congress_senzing.jsonl"))
-	}
+	base, err := os.ReadFile(filepath.Join(root, "internal", "screening", "lists", "pep", "us_congress_senzing.jsonl"))
 	if err != nil {
 		t.Fatalf("the PEP list: %v", err)
 	}
 	// A source of the test's own (the package's other tests load the
 	// US Congress list as it is).
 	base = bytes.ReplaceAll(base, []byte(`"DATA_SOURCE":"OS_US_CONGRESS"`), []byte(`"DATA_SOURCE":"INSTANCES_TEST_PEP"`))
+	// Lists are platform data the package's tests share: this one leaves
+	// use when the test ends.
+	t.Cleanup(func() {
+		_, _ = owner.Exec(context.WithoutCancel(ctx), `UPDATE screening_list_versions SET status = 'SUPERSEDED' WHERE source_id = 'INSTANCES_TEST_PEP' AND status = 'CURRENT'`)
+	})
 	dir := t.TempDir()
 	name := "Quintavius Zorblax-" + strings.ToUpper(uuid.NewString()[:4])
 	extra := fmt.Sprintf(`{"DATA_SOURCE":"INSTANCES_TEST_PEP","RECORD_ID":"inst-%s","RECORD_TYPE":"PERSON","NAMES":[{"NAME_TYPE":"PRIMARY","NAME_FULL":%q}],"RISKS":[{"TOPIC":"role.pep"}],"COUNTRIES":[{"NATIONALITY":"us"}]}`+"\n", key[:8], name)

@@ -204,3 +204,22 @@ func drop(ctx context.Context, admin, name string) error {
 	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	return err
 }
+
+// FreshURL is the URL of a database of the test's own, cloned from the
+// migrated template like the package's and dropped when the test ends: for
+// a test whose servers change platform data (lists, keys) the package's
+// other tests would see.
+func FreshURL(tb testing.TB) string {
+	tb.Helper()
+	admin := os.Getenv("DATABASE_URL")
+	name, err := create(context.Background(), admin)
+	if err != nil {
+		tb.Fatalf("dbtest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := drop(context.Background(), admin, name); err != nil {
+			tb.Logf("dbtest: %v", err)
+		}
+	})
+	return withDatabase(admin, name)
+}
