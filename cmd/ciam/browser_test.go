@@ -97,6 +97,12 @@ func (s *syncBuffer) String() string {
 // database, signing employees in through the real local provider.
 func startProduct(t *testing.T) (baseURL string) {
 	t.Helper()
+	return startProductOn(t, dbtest.URL(t))
+}
+
+// startProductOn is startProduct on the database at dbURL.
+func startProductOn(t *testing.T, dbURL string) (baseURL string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	root := projectRoot(t)
 	appPort, idpPort := freePort(t), freePort(t)
@@ -109,7 +115,7 @@ func startProduct(t *testing.T) (baseURL string) {
 		t.Fatalf("%v\n%s", err, logs)
 	}
 
-	pool, err := db.Open(ctx, dbtest.URL(t), db.DefaultAppRole)
+	pool, err := db.Open(ctx, dbURL, db.DefaultAppRole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +127,7 @@ func startProduct(t *testing.T) (baseURL string) {
 	env := map[string]string{
 		"HTTP_ADDR":             fmt.Sprintf("127.0.0.1:%d", appPort),
 		"PUBLIC_URL":            base,
-		"DATABASE_URL":          dbtest.URL(t),
+		"DATABASE_URL":          dbURL,
 		"SESSION_KEYS":          "YnJvd3Nlci10ZXN0LWJyb3dzZXItdGVzdC1icm93c2VyLXRlc3QtYnJvd3Nlcg==",
 		"OIDC_ISSUER":           idp.Issuer(),
 		"OIDC_CLIENT_ID":        idp.ClientID,

@@ -37,8 +37,14 @@ type apiClient struct {
 // takes a token for it through the token endpoint.
 func newAPIClient(t *testing.T, base string, scopes ...string) *apiClient {
 	t.Helper()
+	return newAPIClientOn(t, dbtest.URL(t), base, scopes...)
+}
+
+// newAPIClientOn is newAPIClient for a product on the database at dbURL.
+func newAPIClientOn(t *testing.T, dbURL, base string, scopes ...string) *apiClient {
+	t.Helper()
 	d := demo.Load()
-	pool, err := db.Open(t.Context(), dbtest.URL(t), db.DefaultAppRole)
+	pool, err := db.Open(t.Context(), dbURL, db.DefaultAppRole)
 	if err != nil {
 		t.Fatal(err)
 	}
