@@ -69,6 +69,7 @@ var (
 		"GET /{$}":                        "a redirect", "GET /documents/{id}/content": "the document's bytes, audited at every open, not HTML",
 		"GET /screening/search": "searches the lists for a name the employee types", "GET /screening/lists": "list versions",
 		"GET /screening/lists/versions/{id}": "list entries", "GET /screening/lists/upload": "a form",
+		"GET /screening/lists/sources/new": "a form", "GET /screening/lists/sources/{id}/settings": "a list source's settings",
 		"GET /screening/lists/uploads/{id}": "an upload's progress", "GET /aml/rules": "rules", "GET /aml/rules/new": "a form",
 		"GET /aml/rules/condition": "a form fragment", "GET /aml/rules/{id}": "a rule", "GET /aml/rules/{id}/edit": "a form",
 		"GET /aml/rules/{id}/shadow/{run}": "a shadow run: counts and customer ids", "GET /aml/lists": "lists of values",

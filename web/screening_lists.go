@@ -13,6 +13,7 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/views/labels"
 	screeningv "github.com/ciamhq/ciam/views/screening"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -130,11 +131,8 @@ func (s *server) handleScreeningLists() http.Handler {
 // fetchView shows a source's fetch settings and last fetch. The address
 // is shown without its query, which may carry a token.
 func fetchView(f screening.SourceFetch) *screeningv.Fetch {
-	u := f.URL
-	if i := strings.IndexByte(u, '?'); i >= 0 {
-		u = u[:i] + "?…"
-	}
-	schedule := "every " + strings.TrimSuffix(strings.TrimSuffix(f.Interval.String(), "0s"), "0m")
+	u, _ := maskedURL(f.URL)
+	schedule := "every " + labels.Duration(f.Interval)
 	if !f.Enabled {
 		schedule = "not scheduled"
 	}
@@ -258,8 +256,12 @@ func (s *server) handleScreeningUploadForm() http.Handler {
 }
 
 // ofacInputs maps the upload form's file inputs to the file each stands
-// for.
-var ofacInputs = []struct{ input, file string }{{"sdn", "sdn.csv"}, {"alt", "alt.csv"}, {"add", "add.csv"}, {"comments", "sdn_comments.csv"}}
+// for, in the SDN list and in the Consolidated list (the same CSV layout
+// under other names).
+var ofacInputs = []struct{ input, file, cons string }{
+	{"sdn", "sdn.csv", "cons_prim.csv"}, {"alt", "alt.csv", "cons_alt.csv"}, {"add", "add.csv", "cons_add.csv"},
+	{"comments", "sdn_comments.csv", "cons_comments.csv"},
+}
 
 func (s *server) handleScreeningUpload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -300,15 +302,19 @@ func (s *server) handleScreeningUpload() http.Handler {
 			return screening.UploadFile{Name: hdr.Filename, Content: b}, true, err
 		}
 		var files []screening.UploadFile
-		if format == screening.FormatOFAC {
+		if format == screening.FormatOFAC || format == screening.FormatOFACCons {
 			for _, in := range ofacInputs {
+				name := in.file
+				if format == screening.FormatOFACCons {
+					name = in.cons
+				}
 				f, ok, err := read(in.input)
 				if err != nil {
-					s.fail(w, r, apperr.New(apperr.Malformed, "the file %s could not be read", in.file))
+					s.fail(w, r, apperr.New(apperr.Malformed, "the file %s could not be read", name))
 					return
 				}
 				if ok {
-					f.Name = in.file // the loader knows OFAC's files by these names
+					f.Name = name // the loader knows OFAC's files by these names
 					files = append(files, f)
 				}
 			}

@@ -156,7 +156,7 @@ func (s *Service) SetFetch(ctx context.Context, c FetchConfig) (SourceFetch, err
 		out = sourceFetchOf(r)
 		return audit.Write(ctx, q, audit.Entry{
 			Action: "screening.source.fetch_set", EntityType: "screening_source", EntityID: c.SourceID,
-			After: map[string]any{"url": c.URL, "format": c.Format, "enabled": c.Enabled, "intervalSeconds": r.IntervalSeconds,
+			After: map[string]any{"url": urlForRecord(c.URL), "format": c.Format, "enabled": c.Enabled, "intervalSeconds": r.IntervalSeconds,
 				"maxBytes": c.MaxBytes, "staleAfterSeconds": r.StaleAfterSeconds, "maxShrink": c.MaxShrink},
 		})
 	})
@@ -712,3 +712,12 @@ func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchArgs]) error
 
 // FetchTick is how often the periodic job looks for sources due a fetch.
 const FetchTick = time.Minute
+
+// urlForRecord is an address as the audit trail keeps it: without its
+// query, which may carry a token.
+func urlForRecord(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i] + "?…"
+	}
+	return u
+}
