@@ -198,8 +198,9 @@ func (s *Service) RunDue(ctx context.Context) ([]uuid.UUID, error) {
 	return started, nil
 }
 
-// Expire deletes the files of every run whose retention has ended, in
-// every tenant, each deletion audited; it returns how many it deleted.
+// Expire deletes the files of every run and subject access export whose
+// retention has ended, in every tenant, each deletion audited; it returns
+// how many it deleted.
 func (s *Service) Expire(ctx context.Context) (int, error) {
 	tenants, err := s.tenants(ctx)
 	if err != nil {
@@ -238,6 +239,11 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 			if done < 100 {
 				break
 			}
+		}
+		done, err := s.expireExports(tctx, tenant)
+		n += done
+		if err != nil {
+			return n, fmt.Errorf("report: expire subject exports: %w", err)
 		}
 	}
 	return n, nil
