@@ -3,6 +3,7 @@ package web
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/internal/report"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -391,4 +394,100 @@ func TestSubjectAccessExport(t *testing.T) {
 			t.Errorf("a request made while an export runs: %d", page.Total)
 		}
 	})
+}
+
+// Approved with a queue, the export waits for its job, the page polling,
+// until a worker makes it; its file is deleted when the tenant's retention
+// period ends, and the deletion audited.
+func TestSubjectAccessAsAJobAndItsRetention(t *testing.T) {
+	h := newHarness(t)
+	c := h.person("Ines", "", "Ortega", "1981-05-06", "ES")
+	makerEmp, maker := h.signIn(staff.SeniorReviewer)
+	_, checker := h.signIn(staff.TenantAdmin)
+	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, Reports: h.s.Reports, PumpEvery: time.Hour, Logger: h.s.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.s.Reports.Jobs = nil })
+	start := time.Now()
+	h.clock.set(start)
+	maker = h.cookieFor(makerEmp)
+
+	custPage := "/customers/" + c.ID.String()
+	location(t, h.post(custPage+"/subject-access", url.Values{"reason": {"Letter of 2026-11-28"}}, maker))
+	page, err := h.s.Approvals.List(t.Context(), h.tenant.ID, approval.StatusPending, report.KindSubjectAccess, 10, 0)
+	if err != nil || page.Total != 1 {
+		t.Fatalf("pending: %d %v", page.Total, err)
+	}
+	reqPath := "/approvals/" + page.Requests[0].ID.String()
+	if d := doc(t, h.get(reqPath, checker)); d.Find(`form[action="`+reqPath+`/decide"]`).Length() == 0 {
+		t.Fatalf("the checker has no decision form: %s", d.Find("main").Text())
+	}
+	location(t, h.post(reqPath+"/decide", url.Values{"decision": {"APPROVE"}, "reason": {"checked"}}, checker))
+	exports, err := h.s.Reports.ExportsOf(t.Context(), h.tenant.ID, c.ID, 10)
+	if err != nil || len(exports) != 1 || exports[0].Status != report.Queued {
+		t.Fatalf("before the worker: %+v %v", exports, err)
+	}
+	exportPage := custPage + "/subject-access/" + exports[0].ID.String()
+	d := doc(t, h.get(exportPage, maker))
+	if st := d.Find(`[data-testid="subject-status"]`); st.AttrOr("data-status", "") != report.Queued || st.AttrOr("hx-trigger", "") != "every 1s" ||
+		st.AttrOr("hx-get", "") != exportPage {
+		t.Fatalf("queued: %s %q", st.AttrOr("data-status", ""), st.AttrOr("hx-trigger", ""))
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(context.Background())
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d = doc(t, h.get(exportPage, maker))
+		if st := d.Find(`[data-testid="subject-status"]`).AttrOr("data-status", ""); st == report.Done || st == report.Failed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not finish: %s", d.Find("main").Text())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := text(d, `[data-testid="subject-parts"]`); !strings.HasPrefix(got, "12 of 12 parts") {
+		t.Errorf("done: %q (%s)", got, text(d, `[data-testid="subject-error"]`))
+	}
+	z := readSubjectZip(t, h.get(exportPage+"/download", maker))
+	if !strings.Contains(string(z["profile.json"]), c.Email) || z["manifest.json"] == nil {
+		t.Errorf("the ZIP lacks the profile or the manifest: %v", len(z))
+	}
+	if !strings.Contains(string(z["login.json"]), `"credential"`) {
+		t.Errorf("login.json: %s", z["login.json"])
+	}
+
+	// Kept for the retention period (seven days by default), then deleted.
+	h.clock.set(start.Add(6 * 24 * time.Hour))
+	if n, err := h.s.Reports.Expire(t.Context()); err != nil || n != 0 {
+		t.Fatalf("six days on: %d %v", n, err)
+	}
+	h.clock.set(start.Add(8 * 24 * time.Hour))
+	maker = h.cookieFor(makerEmp)
+	if n, err := h.s.Reports.Expire(t.Context()); err != nil || n != 1 {
+		t.Fatalf("eight days on: %d %v", n, err)
+	}
+	if resp := h.get(exportPage+"/download", maker); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("download after expiry: %d", resp.StatusCode)
+	}
+	if d := doc(t, h.get(exportPage, maker)); d.Find(`[data-testid="subject-expired"]`).Length() != 1 {
+		t.Error("the page does not say the file was deleted")
+	}
+	var chunks int
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT count(*) FROM subject_export_chunks WHERE export_id = $1", exports[0].ID).Scan(&chunks); err != nil || chunks != 0 {
+		t.Errorf("chunks left: %d %v", chunks, err)
+	}
+	if acts := h.auditActions(h.tenant.ID, "subject_access.expired"); len(acts) != 1 || acts[0].Reason != "RETENTION" {
+		t.Errorf("expiry audit: %v", acts)
+	}
+	// With the export ended, the customer may be asked for again.
+	if d := doc(t, h.get(custPage, maker)); d.Find(`[data-testid="subject-request"]`).Length() != 1 {
+		t.Error("no request form once the export has ended")
+	}
 }
