@@ -396,3 +396,35 @@ func (q *Queries) SubjectExportsUnfinished(ctx context.Context, arg SubjectExpor
 	}
 	return items, nil
 }
+
+const subjectExportsWaiting = `-- name: SubjectExportsWaiting :many
+SELECT id FROM subject_exports WHERE tenant_id = $1 AND status = 'QUEUED' AND created_at < $2::timestamptz
+ORDER BY created_at LIMIT 100
+`
+
+type SubjectExportsWaitingParams struct {
+	TenantID uuid.UUID
+	Before   time.Time
+}
+
+// Exports approved before @before whose job was never queued (the queue
+// was away when they were approved).
+func (q *Queries) SubjectExportsWaiting(ctx context.Context, arg SubjectExportsWaitingParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, subjectExportsWaiting, arg.TenantID, arg.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

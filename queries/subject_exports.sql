@@ -48,3 +48,9 @@ ORDER BY expires_at LIMIT @max_rows;
 
 -- name: SubjectExportExpire :exec
 UPDATE subject_exports SET status = 'EXPIRED' WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: SubjectExportsWaiting :many
+-- Exports approved before @before whose job was never queued (the queue
+-- was away when they were approved).
+SELECT id FROM subject_exports WHERE tenant_id = @tenant_id AND status = 'QUEUED' AND created_at < @before::timestamptz
+ORDER BY created_at LIMIT 100;

@@ -50,7 +50,7 @@ func (s *server) subjectSection(ctx context.Context, emp staff.Employee, id uuid
 
 func subjectView(e report.Export, name string, emp staff.Employee) customersv.SubjectExport {
 	return customersv.SubjectExport{ID: e.ID.String(), CustomerID: e.CustomerID.String(), CustomerName: name, Status: e.Status,
-		Percent: e.Percent(), Files: e.Files, Parts: e.Total, Done: e.Processed, Size: sizeText(e.Bytes), RequestedBy: e.RequestedBy,
+		Percent: e.Percent(), Files: e.Files, Parts: e.Total, Done: e.Processed, Size: sizeText(e.Bytes), SHA256: e.SHA256, RequestedBy: e.RequestedBy,
 		ApprovedBy: e.ApprovedBy, Reason: e.Reason, LastError: e.LastError, Created: e.CreatedAt, Expires: e.ExpiresAt, Finished: e.Finished(),
 		CanDownload: e.Status == report.Done && report.MayHaveSubjectAccess(emp.AllRoles())}
 }

@@ -222,7 +222,13 @@ func TestSubjectAccessExport(t *testing.T) {
 		t.Errorf("the export under another customer's path: %d", resp.StatusCode)
 	}
 
-	z := readSubjectZip(t, h.get(exportPage+"/download", maker))
+	resp = h.get(exportPage+"/download", maker)
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if sum := sha256.Sum256(raw); text(d, `[data-testid="subject-sha256"]`) != hex.EncodeToString(sum[:]) {
+		t.Errorf("the page's SHA-256 %q is not the file's", text(d, `[data-testid="subject-sha256"]`))
+	}
+	z := readSubjectZip(t, resp)
 
 	t.Run("the manifest lists every file with its SHA-256", func(t *testing.T) {
 		var m report.Manifest
@@ -434,6 +440,20 @@ func TestSubjectAccessAsAJobAndItsRetention(t *testing.T) {
 		st.AttrOr("hx-get", "") != exportPage {
 		t.Fatalf("queued: %s %q", st.AttrOr("data-status", ""), st.AttrOr("hx-trigger", ""))
 	}
+
+	// A job lost before it ran (the queue away at the approval) is queued
+	// again by the periodic job, once; one still queued is not doubled.
+	h.clock.set(start.Add(2 * time.Minute))
+	if n, err := h.s.Reports.QueueWaiting(t.Context()); err != nil || n != 0 {
+		t.Fatalf("with its job queued: %d %v", n, err)
+	}
+	if _, err := dbtest.OwnerPool(t).Exec(t.Context(), "DELETE FROM river_job WHERE kind = 'report.subject_access'"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.s.Reports.QueueWaiting(t.Context()); err != nil || n != 1 {
+		t.Fatalf("with its job lost: %d %v", n, err)
+	}
+	h.clock.set(start)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

@@ -125,9 +125,13 @@ type TickWorker struct {
 	S *Service
 }
 
-// Work queues the runs of due schedules and deletes expired files.
+// Work queues the runs of due schedules and the jobs of subject access
+// exports left waiting, and deletes expired files.
 func (w *TickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	if _, err := w.S.RunDue(ctx); err != nil {
+		return err
+	}
+	if _, err := w.S.QueueWaiting(ctx); err != nil {
 		return err
 	}
 	_, err := w.S.Expire(ctx)

@@ -254,8 +254,7 @@ func (a SubjectApplier) AfterApply(ctx context.Context, tenant uuid.UUID, target
 			}
 			queued = append(queued, r.ID)
 			if s.Jobs != nil {
-				if _, err := s.Jobs.InsertTx(ctx, tx, SubjectArgs{TenantID: tenant, ExportID: r.ID}, &river.InsertOpts{MaxAttempts: 3,
-					UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+				if _, err := s.Jobs.InsertTx(ctx, tx, SubjectArgs{TenantID: tenant, ExportID: r.ID}, subjectJobOpts()); err != nil {
 					return err
 				}
 			}
@@ -271,6 +270,46 @@ func (a SubjectApplier) AfterApply(ctx context.Context, tenant uuid.UUID, target
 		}
 	}
 	return nil
+}
+
+// QueueWaiting queues again the job of every export approved more than a
+// minute ago that is still waiting: its job was lost (the queue was away
+// when it was approved). A job already queued for it is not doubled.
+func (s *Service) QueueWaiting(ctx context.Context) (int, error) {
+	if s.Jobs == nil || s.Subjects == nil {
+		return 0, nil
+	}
+	tenants, err := s.tenants(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("report: waiting exports: %w", err)
+	}
+	n := 0
+	for _, tenant := range tenants {
+		err := db.InTenantTxPgx(ctx, s.pool, tenant, func(tx pgx.Tx, q *db.Queries) error {
+			ids, err := q.SubjectExportsWaiting(ctx, db.SubjectExportsWaitingParams{TenantID: tenant, Before: s.now().Add(-time.Minute)})
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				res, err := s.Jobs.InsertTx(ctx, tx, SubjectArgs{TenantID: tenant, ExportID: id}, subjectJobOpts())
+				if err != nil {
+					return err
+				}
+				if !res.UniqueSkippedAsDuplicate {
+					n++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("report: waiting exports: %w", err)
+		}
+	}
+	return n, nil
+}
+
+func subjectJobOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 // ---------------------------------------------------------------- reading
