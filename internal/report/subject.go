@@ -548,7 +548,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // safeName is a file name fit for a path inside the ZIP.
 func safeName(s string) string {
 	s = unsafeName.ReplaceAllString(path.Base(s), "_")
-	if s == "" || s == "." || s == "_" {
+	if strings.Trim(s, "._") == "" {
 		return "file"
 	}
 	return s
