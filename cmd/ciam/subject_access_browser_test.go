@@ -113,10 +113,9 @@ func TestBrowserSubjectAccessRound(t *testing.T) {
 // hrefOf is the href attribute of the element sel finds, as written.
 func hrefOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(` + strconv.Quote(sel) + `).getAttribute("href")`))
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(sel)+`).getAttribute("href")`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return href
 }
-
