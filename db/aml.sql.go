@@ -868,6 +868,89 @@ func (q *Queries) AMLCustomerTransactions(ctx context.Context, arg AMLCustomerTr
 	return items, nil
 }
 
+const aMLCustomerTransactionsAfter = `-- name: AMLCustomerTransactionsAfter :many
+SELECT seq, id, transaction_ref, type, direction, amount, currency, channel, occurred_at, counterparty_name, counterparty_country,
+       counterparty_account, decision, score, triggered, notes, alert_id, created_at
+FROM aml_transactions
+WHERE tenant_id = $1 AND customer_id = $2 AND seq > $3
+ORDER BY seq
+LIMIT $4
+`
+
+type AMLCustomerTransactionsAfterParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+	AfterSeq   int64
+	MaxRows    int32
+}
+
+type AMLCustomerTransactionsAfterRow struct {
+	Seq                 int64
+	ID                  uuid.UUID
+	TransactionRef      string
+	Type                string
+	Direction           string
+	Amount              decimal.Decimal
+	Currency            string
+	Channel             string
+	OccurredAt          time.Time
+	CounterpartyName    string
+	CounterpartyCountry string
+	CounterpartyAccount string
+	Decision            string
+	Score               int32
+	Triggered           json.RawMessage
+	Notes               json.RawMessage
+	AlertID             *uuid.UUID
+	CreatedAt           time.Time
+}
+
+// A customer's screened transactions in the order they were screened,
+// after seq after_seq: all of them, page by page (subject access).
+func (q *Queries) AMLCustomerTransactionsAfter(ctx context.Context, arg AMLCustomerTransactionsAfterParams) ([]AMLCustomerTransactionsAfterRow, error) {
+	rows, err := q.db.Query(ctx, aMLCustomerTransactionsAfter,
+		arg.TenantID,
+		arg.CustomerID,
+		arg.AfterSeq,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AMLCustomerTransactionsAfterRow{}
+	for rows.Next() {
+		var i AMLCustomerTransactionsAfterRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ID,
+			&i.TransactionRef,
+			&i.Type,
+			&i.Direction,
+			&i.Amount,
+			&i.Currency,
+			&i.Channel,
+			&i.OccurredAt,
+			&i.CounterpartyName,
+			&i.CounterpartyCountry,
+			&i.CounterpartyAccount,
+			&i.Decision,
+			&i.Score,
+			&i.Triggered,
+			&i.Notes,
+			&i.AlertID,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const aMLCustomerWindow = `-- name: AMLCustomerWindow :many
 SELECT seq, occurred_at, direction, type, channel, currency, amount_units, amount_ref_units, counterparty_country
 FROM aml_transactions

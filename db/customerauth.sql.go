@@ -277,6 +277,56 @@ func (q *Queries) CustomerAuthState(ctx context.Context, arg CustomerAuthStatePa
 	return i, err
 }
 
+const customerCredentialFacts = `-- name: CustomerCredentialFacts :one
+SELECT cr.id, cr.status, cr.password_changed_at, cr.failed_logins, cr.locked_until, cr.last_login_at,
+       (cr.pin_hash IS NOT NULL)::boolean AS has_pin, cr.pin_set_at, cr.pin_failures, cr.pin_locked,
+       cr.totp_confirmed_at, cr.created_at
+FROM customer_credentials cr
+WHERE cr.tenant_id = $1 AND cr.customer_id = $2
+`
+
+type CustomerCredentialFactsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+type CustomerCredentialFactsRow struct {
+	ID                uuid.UUID
+	Status            string
+	PasswordChangedAt time.Time
+	FailedLogins      int32
+	LockedUntil       *time.Time
+	LastLoginAt       *time.Time
+	HasPin            bool
+	PinSetAt          *time.Time
+	PinFailures       int32
+	PinLocked         bool
+	TotpConfirmedAt   *time.Time
+	CreatedAt         time.Time
+}
+
+// What is known of a customer's login, without its secrets or hashes:
+// for the customer's own subject access export.
+func (q *Queries) CustomerCredentialFacts(ctx context.Context, arg CustomerCredentialFactsParams) (CustomerCredentialFactsRow, error) {
+	row := q.db.QueryRow(ctx, customerCredentialFacts, arg.TenantID, arg.CustomerID)
+	var i CustomerCredentialFactsRow
+	err := row.Scan(
+		&i.ID,
+		&i.Status,
+		&i.PasswordChangedAt,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.HasPin,
+		&i.PinSetAt,
+		&i.PinFailures,
+		&i.PinLocked,
+		&i.TotpConfirmedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const expireLoginChallenges = `-- name: ExpireLoginChallenges :exec
 UPDATE otp_challenges SET expires_at = least(expires_at, $1::timestamptz)
 WHERE tenant_id = $2 AND customer_id = $3 AND purpose = 'LOGIN' AND consumed_at IS NULL

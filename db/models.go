@@ -892,6 +892,34 @@ type StaffSession struct {
 	RevokedReason *string
 }
 
+type SubjectExport struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	CustomerID    uuid.UUID
+	Status        string
+	Total         int64
+	Processed     int64
+	Files         int32
+	Bytes         int64
+	Sha256        string
+	LastError     string
+	RequestedBy   string
+	RequestedByID string
+	ApprovedBy    string
+	Reason        string
+	CreatedAt     time.Time
+	StartedAt     *time.Time
+	FinishedAt    *time.Time
+	ExpiresAt     *time.Time
+}
+
+type SubjectExportChunk struct {
+	ExportID uuid.UUID
+	Seq      int32
+	TenantID uuid.UUID
+	Content  []byte
+}
+
 type Tenant struct {
 	ID        uuid.UUID
 	Slug      string

@@ -437,6 +437,128 @@ func (q *Queries) ReportFailRun(ctx context.Context, arg ReportFailRunParams) er
 	return err
 }
 
+const reportFeeRules = `-- name: ReportFeeRules :many
+SELECT f.id, f.name, f.transaction_type, f.country, f.currency, f.channel, f.customer_category,
+       f.fixed_amount, f.percentage, f.minimum_fee, f.maximum_fee, f.effective_from, f.status, f.created_at, f.updated_at,
+       (coalesce((SELECT string_agg(t.from_amount::text || '-' || coalesce(t.up_to::text, '') || ': ' || t.fixed_amount::text
+                                    || ' + ' || t.percentage::text || '%', '; ' ORDER BY t.position)
+                  FROM fee_tiers t WHERE t.tenant_id = f.tenant_id AND t.rule_id = f.id), ''))::text AS tiers
+FROM fee_rules f
+WHERE f.tenant_id = $1 AND f.id > $2
+  AND ($3::text = '' OR f.status = $3::text)
+  AND ($4::text = '' OR f.currency = $4::text)
+  AND ($5::timestamptz IS NULL OR f.effective_from >= $5::timestamptz)
+  AND ($6::timestamptz IS NULL OR f.effective_from < $6::timestamptz)
+ORDER BY f.id
+LIMIT $7
+`
+
+type ReportFeeRulesParams struct {
+	TenantID uuid.UUID
+	AfterID  uuid.UUID
+	Status   string
+	Currency string
+	Since    *time.Time
+	Until    *time.Time
+	MaxRows  int32
+}
+
+type ReportFeeRulesRow struct {
+	ID               uuid.UUID
+	Name             string
+	TransactionType  string
+	Country          string
+	Currency         string
+	Channel          string
+	CustomerCategory string
+	FixedAmount      decimal.Decimal
+	Percentage       decimal.Decimal
+	MinimumFee       decimal.NullDecimal
+	MaximumFee       decimal.NullDecimal
+	EffectiveFrom    time.Time
+	Status           string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Tiers            string
+}
+
+// The fee rules (the tariff): fees are quoted from them (GET /fees/quote)
+// and no charge is recorded anywhere, so the tariff is what there is.
+func (q *Queries) ReportFeeRules(ctx context.Context, arg ReportFeeRulesParams) ([]ReportFeeRulesRow, error) {
+	rows, err := q.db.Query(ctx, reportFeeRules,
+		arg.TenantID,
+		arg.AfterID,
+		arg.Status,
+		arg.Currency,
+		arg.Since,
+		arg.Until,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReportFeeRulesRow{}
+	for rows.Next() {
+		var i ReportFeeRulesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.TransactionType,
+			&i.Country,
+			&i.Currency,
+			&i.Channel,
+			&i.CustomerCategory,
+			&i.FixedAmount,
+			&i.Percentage,
+			&i.MinimumFee,
+			&i.MaximumFee,
+			&i.EffectiveFrom,
+			&i.Status,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Tiers,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reportFeeRulesCount = `-- name: ReportFeeRulesCount :one
+SELECT count(*) FROM fee_rules f
+WHERE f.tenant_id = $1
+  AND ($2::text = '' OR f.status = $2::text)
+  AND ($3::text = '' OR f.currency = $3::text)
+  AND ($4::timestamptz IS NULL OR f.effective_from >= $4::timestamptz)
+  AND ($5::timestamptz IS NULL OR f.effective_from < $5::timestamptz)
+`
+
+type ReportFeeRulesCountParams struct {
+	TenantID uuid.UUID
+	Status   string
+	Currency string
+	Since    *time.Time
+	Until    *time.Time
+}
+
+func (q *Queries) ReportFeeRulesCount(ctx context.Context, arg ReportFeeRulesCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, reportFeeRulesCount,
+		arg.TenantID,
+		arg.Status,
+		arg.Currency,
+		arg.Since,
+		arg.Until,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const reportFinishRun = `-- name: ReportFinishRun :exec
 UPDATE report_runs SET status = 'DONE', processed = $1, bytes = $2, sha256 = $3,
     finished_at = $4, expires_at = $5

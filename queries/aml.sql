@@ -232,6 +232,16 @@ WHERE tenant_id = @tenant_id AND customer_id = @customer_id
 ORDER BY occurred_at DESC, seq DESC
 LIMIT @max_rows;
 
+-- name: AMLCustomerTransactionsAfter :many
+-- A customer's screened transactions in the order they were screened,
+-- after seq after_seq: all of them, page by page (subject access).
+SELECT seq, id, transaction_ref, type, direction, amount, currency, channel, occurred_at, counterparty_name, counterparty_country,
+       counterparty_account, decision, score, triggered, notes, alert_id, created_at
+FROM aml_transactions
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND seq > @after_seq
+ORDER BY seq
+LIMIT @max_rows;
+
 -- name: AMLDecisionsByDay :many
 SELECT (date_trunc('day', created_at AT TIME ZONE @tz::text))::date AS day, decision, count(*) AS n
 FROM aml_transactions

@@ -177,3 +177,12 @@ WHERE tenant_id = @tenant_id AND id = @id AND password_hash = @password_hash;
 -- customer whose password changed: their codes no longer start a session.
 UPDATE otp_challenges SET expires_at = least(expires_at, @now::timestamptz)
 WHERE tenant_id = @tenant_id AND customer_id = @customer_id AND purpose = 'LOGIN' AND consumed_at IS NULL;
+
+-- name: CustomerCredentialFacts :one
+-- What is known of a customer's login, without its secrets or hashes:
+-- for the customer's own subject access export.
+SELECT cr.id, cr.status, cr.password_changed_at, cr.failed_logins, cr.locked_until, cr.last_login_at,
+       (cr.pin_hash IS NOT NULL)::boolean AS has_pin, cr.pin_set_at, cr.pin_failures, cr.pin_locked,
+       cr.totp_confirmed_at, cr.created_at
+FROM customer_credentials cr
+WHERE cr.tenant_id = @tenant_id AND cr.customer_id = @customer_id;

@@ -50,3 +50,13 @@ ON CONFLICT (publisher, tenant_id) DO UPDATE SET seq = EXCLUDED.seq, updated_at 
 -- that every publisher in publishers has published, of one tenant or, when
 -- tenant is null, of all (see migration 00031).
 SELECT prune_events(@before::timestamptz, @publishers::text[], sqlc.narg(tenant)::uuid)::bigint;
+
+-- name: ListEventsAbout :many
+-- The tenant's events about any of entity_ids, or whose payload names
+-- customer_id as its customerId, after after_seq, in the tenant's order
+-- (a subject access export reads them).
+SELECT * FROM events
+WHERE tenant_id = @tenant_id AND tenant_seq > @after_seq
+  AND (entity_id = ANY(@entity_ids::text[]) OR payload ->> 'customerId' = @customer_id::text)
+ORDER BY tenant_seq
+LIMIT @max_rows;

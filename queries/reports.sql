@@ -98,6 +98,31 @@ WHERE a.tenant_id = @tenant_id
   AND (sqlc.narg(since)::timestamptz IS NULL OR a.created_at >= sqlc.narg(since)::timestamptz)
   AND (sqlc.narg(until)::timestamptz IS NULL OR a.created_at < sqlc.narg(until)::timestamptz);
 
+-- name: ReportFeeRules :many
+-- The fee rules (the tariff): fees are quoted from them (GET /fees/quote)
+-- and no charge is recorded anywhere, so the tariff is what there is.
+SELECT f.id, f.name, f.transaction_type, f.country, f.currency, f.channel, f.customer_category,
+       f.fixed_amount, f.percentage, f.minimum_fee, f.maximum_fee, f.effective_from, f.status, f.created_at, f.updated_at,
+       (coalesce((SELECT string_agg(t.from_amount::text || '-' || coalesce(t.up_to::text, '') || ': ' || t.fixed_amount::text
+                                    || ' + ' || t.percentage::text || '%', '; ' ORDER BY t.position)
+                  FROM fee_tiers t WHERE t.tenant_id = f.tenant_id AND t.rule_id = f.id), ''))::text AS tiers
+FROM fee_rules f
+WHERE f.tenant_id = @tenant_id AND f.id > @after_id
+  AND (@status::text = '' OR f.status = @status::text)
+  AND (@currency::text = '' OR f.currency = @currency::text)
+  AND (sqlc.narg(since)::timestamptz IS NULL OR f.effective_from >= sqlc.narg(since)::timestamptz)
+  AND (sqlc.narg(until)::timestamptz IS NULL OR f.effective_from < sqlc.narg(until)::timestamptz)
+ORDER BY f.id
+LIMIT @max_rows;
+
+-- name: ReportFeeRulesCount :one
+SELECT count(*) FROM fee_rules f
+WHERE f.tenant_id = @tenant_id
+  AND (@status::text = '' OR f.status = @status::text)
+  AND (@currency::text = '' OR f.currency = @currency::text)
+  AND (sqlc.narg(since)::timestamptz IS NULL OR f.effective_from >= sqlc.narg(since)::timestamptz)
+  AND (sqlc.narg(until)::timestamptz IS NULL OR f.effective_from < sqlc.narg(until)::timestamptz);
+
 -- ---------------------------------------------------------------- runs
 
 -- name: ReportInsertRun :one

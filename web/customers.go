@@ -335,6 +335,13 @@ func standingDone(action string, c customer.Customer) string {
 // limits are the standing and limits forms as submitted, to show again
 // with their errors.
 func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm, limits customersv.LimitsForm) {
+	s.customerPageWith(w, r, status, d, revealed, form, limits, subjectForm{})
+}
+
+// customerPageWith is customerPage with the subject access form as sent
+// back with its problem.
+func (s *server) customerPageWith(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm,
+	limits customersv.LimitsForm, subject subjectForm) {
 	emp, _ := employeeFrom(r.Context())
 	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
 	if err != nil {
@@ -462,6 +469,12 @@ func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int
 		}
 		if c.Status != customer.StatusClosed {
 			v.Actions = append(v.Actions, standingActions[actionResetPIN], standingActions[actionRemoveTOTP])
+		}
+	}
+	if emp.Can(staff.PermSubjectAccess) {
+		if v.Subject, err = s.subjectSection(r.Context(), emp, c.ID, subject); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 	}
 	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))

@@ -118,6 +118,13 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	}
 	employees := staff.NewService(pool)
 	employees.Metrics = meters
+	cs := cases.NewService(pool, cfg.FieldKeys, now)
+	audits := audit.NewService(pool)
+	events := event.NewService(pool)
+	reports := report.NewService(pool, cfg.FieldKeys, now)
+	reports.Subjects = &report.Subjects{Customers: customers, Auth: auth, KYC: verifications, Screening: lists, AML: monitoring,
+		Cases: cs, Audit: audits, Events: events}
+	approvals.Register(report.KindSubjectAccess, "customer", report.SubjectApplier{S: reports})
 	return Deps{
 		Config:       cfg,
 		Logger:       logger,
@@ -125,7 +132,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Now:          now,
 		Tenants:      tenants,
 		Staff:        employees,
-		Audit:        audit.NewService(pool),
+		Audit:        audits,
 		OIDC:         NewOIDC(cfg.OIDC, nil),
 		Keys:         keys,
 		APIClients:   clients,
@@ -138,12 +145,12 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Catalog:      cat,
 		Screening:    lists,
 		AML:          monitoring,
-		Cases:        cases.NewService(pool, cfg.FieldKeys, now),
+		Cases:        cs,
 		NATS:         publisher,
-		Reports:      report.NewService(pool, cfg.FieldKeys, now),
+		Reports:      reports,
 		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
-			Customers: customers, CustomerSession: customers.SessionCheck, Events: event.NewService(pool), KYC: verifications, Approvals: approvals,
+			Customers: customers, CustomerSession: customers.SessionCheck, Events: events, KYC: verifications, Approvals: approvals,
 			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring,
 			Limiter: limiter, Metrics: meters}),
 	}

@@ -63,10 +63,12 @@ var (
 		"GET /customers/export.csv", "GET /reviews/export.csv", "GET /alerts/export.csv", "GET /screening/hits/export.csv", "GET /audit/export.csv"}
 	piiNoCustomerData = map[string]string{
 		"GET /reports": "report definitions and runs", "GET /reports/{id}": "a report's form", "GET /reports/runs/{id}": "a run's progress",
-		"GET /reports/runs/{id}/download": "a file, masked by internal/pii as the requester's role sees customers (reports_test.go)",
-		"GET /alerts/{id}/goaml":          "a goAML XML file with the customer in full, for roles that see all of it (reports_test.go)",
-		"GET /config/reporting":           "the reporting entity's settings",
-		"GET /{$}":                        "a redirect", "GET /documents/{id}/content": "the document's bytes, audited at every open, not HTML",
+		"GET /reports/runs/{id}/download":                      "a file, masked by internal/pii as the requester's role sees customers (reports_test.go)",
+		"GET /alerts/{id}/goaml":                               "a goAML XML file with the customer in full, for roles that see all of it (reports_test.go)",
+		"GET /config/reporting":                                "the reporting entity's settings",
+		"GET /customers/{id}/subject-access/{export}":          "an export's progress: the customer's name (every role sees names) and who asked, for senior reviewers only",
+		"GET /customers/{id}/subject-access/{export}/download": "a ZIP of the customer's data in full, for roles that see all of it (subject_access_test.go)",
+		"GET /{$}": "a redirect", "GET /documents/{id}/content": "the document's bytes, audited at every open, not HTML",
 		"GET /screening/search": "searches the lists for a name the employee types", "GET /screening/lists": "list versions",
 		"GET /screening/lists/versions/{id}": "list entries", "GET /screening/lists/upload": "a form",
 		"GET /screening/lists/sources/new": "a form", "GET /screening/lists/sources/{id}/settings": "a list source's settings",

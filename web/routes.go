@@ -227,6 +227,13 @@ func (s *server) routes() []route {
 		{"POST /staff/{id}/status", need(staff.PermStaffManage), s.handleStaffStatus()},
 		{"POST /staff/{id}/sessions/{sid}/revoke", need(staff.PermStaffManage), s.handleStaffSessionRevoke()},
 
+		// Subject access (GDPR art. 15): proposed here, approved on the
+		// approvals page; the download also asks for a role that sees the
+		// customer's data in full.
+		{"POST /customers/{id}/subject-access", need(staff.PermSubjectAccess), s.handleSubjectAccessRequest()},
+		{"GET /customers/{id}/subject-access/{export}", need(staff.PermSubjectAccess), s.handleSubjectAccessShow()},
+		{"GET /customers/{id}/subject-access/{export}/download", need(staff.PermSubjectAccess), s.handleSubjectAccessDownload()},
+
 		{"GET /reports", need(staff.PermReportsRun), s.handleReportList()},
 		{"GET /reports/{id}", need(staff.PermReportsRun), s.handleReportShow()},
 		{"POST /reports/{id}/run", need(staff.PermReportsRun), s.handleReportRun()},

@@ -169,6 +169,9 @@ var allowed = map[string][]staff.Role{
 	"POST /config/connectors/{id}/test":                      {ad},
 	"POST /customers/{id}/wallets/{wallet}/limits":           {sr, su},
 	"GET /customers/{id}/identity":                           {sr, su},
+	"POST /customers/{id}/subject-access":                    {sr},
+	"GET /customers/{id}/subject-access/{export}":            {sr},
+	"GET /customers/{id}/subject-access/{export}/download":   {sr},
 	"POST /customers/{id}/identity":                          {sr, su},
 
 	"GET /reviews/{id}":                           {an, sr, au},

@@ -70,6 +70,9 @@ func portalPages(t *testing.T) []portalPage {
 		"/customers/export.csv": true, "/reviews/export.csv": true, "/alerts/export.csv": true,
 		"/screening/hits/export.csv": true, "/config/fees/export.csv": true, "/audit/export.csv": true,
 		"/alerts/{id}/goaml": true, "/cases/{id}/attachments/{attachment}": true, "/reports/runs/{id}/download": true,
+		"/customers/{id}/subject-access/{export}/download": true,
+		// a subject access export's page: no export is made here (web/subject_access_test.go covers it)
+		"/customers/{id}/subject-access/{export}": true,
 		// a report run's page: no run is made here (reports_test.go covers it)
 		"/reports/runs/{id}": true,
 	}

@@ -652,3 +652,56 @@ func (s *Service) AlertsPerDay(ctx context.Context, tenant uuid.UUID, loc *time.
 	}
 	return out, nil
 }
+
+// Kept is a screened transaction as a subject access export gives it:
+// everything kept of it but the request's hash.
+type Kept struct {
+	ID                  uuid.UUID       `json:"id"`
+	Ref                 string          `json:"transactionId"`
+	Type                string          `json:"type"`
+	Direction           string          `json:"direction"`
+	Amount              decimal.Decimal `json:"amount"`
+	Currency            string          `json:"currency"`
+	Channel             string          `json:"channel"`
+	OccurredAt          time.Time       `json:"occurredAt"`
+	CounterpartyName    string          `json:"counterpartyName"`
+	CounterpartyCountry string          `json:"counterpartyCountry"`
+	CounterpartyAccount string          `json:"counterpartyAccount"`
+	Decision            string          `json:"decision"`
+	Score               int             `json:"score"`
+	Triggered           json.RawMessage `json:"triggered"`
+	Notes               json.RawMessage `json:"notes"`
+	AlertID             *uuid.UUID      `json:"alertId"`
+	ScreenedAt          time.Time       `json:"screenedAt"`
+}
+
+// EachCustomerTransaction calls fn with every screened transaction of
+// customer, in the order they were screened, reading a page at a time.
+func (s *Service) EachCustomerTransaction(ctx context.Context, tenant, customer uuid.UUID, fn func(Kept) error) error {
+	const page = 500
+	var after int64
+	for {
+		var rows []db.AMLCustomerTransactionsAfterRow
+		err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+			var err error
+			rows, err = q.AMLCustomerTransactionsAfter(ctx, db.AMLCustomerTransactionsAfterParams{TenantID: tenant, CustomerID: customer,
+				AfterSeq: after, MaxRows: page})
+			return err
+		})
+		if err != nil {
+			return errf("customer transactions: %w", err)
+		}
+		for _, r := range rows {
+			after = r.Seq
+			if err := fn(Kept{ID: r.ID, Ref: r.TransactionRef, Type: r.Type, Direction: r.Direction, Amount: r.Amount, Currency: r.Currency,
+				Channel: r.Channel, OccurredAt: r.OccurredAt, CounterpartyName: r.CounterpartyName, CounterpartyCountry: r.CounterpartyCountry,
+				CounterpartyAccount: r.CounterpartyAccount, Decision: r.Decision, Score: int(r.Score), Triggered: r.Triggered, Notes: r.Notes,
+				AlertID: r.AlertID, ScreenedAt: r.CreatedAt}); err != nil {
+				return err
+			}
+		}
+		if len(rows) < page {
+			return nil
+		}
+	}
+}

@@ -60,6 +60,30 @@ func (s *Service) After(ctx context.Context, tenant uuid.UUID, seq int64, limit 
 	return out, nil
 }
 
+// About returns up to limit of tenant's events after its event number
+// seq, oldest first, that are about one of entityIDs or whose payload
+// names customer as its customerId: the events of a subject access
+// export. Payloads are as the replay gives them.
+func (s *Service) About(ctx context.Context, tenant, customer uuid.UUID, entityIDs []string, seq int64, limit int) ([]Stored, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var out []Stored
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.ListEventsAbout(ctx, db.ListEventsAboutParams{TenantID: tenant, AfterSeq: seq, EntityIds: entityIDs,
+			CustomerID: customer.String(), MaxRows: int32(limit)})
+		for _, r := range rows {
+			out = append(out, Stored{ID: r.ID, Position: r.Position, Seq: r.TenantSeq, Type: r.Type, Version: r.Version, EntityType: r.EntityType,
+				EntityID: r.EntityID, TraceID: r.TraceID, Payload: withoutSecrets(r.Type, r.Payload), OccurredAt: r.OccurredAt})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("event: about: %w", err)
+	}
+	return out, nil
+}
+
 // SeqAfterPosition turns a cursor from before tenants had their own event
 // numbers, a position in the sequence all tenants shared, into the
 // tenant's event number to resume after: every event of the tenant with a

@@ -49,9 +49,9 @@ type Config struct {
 	// Catalog, when set, checks its enabled connectors periodically
 	// (catalog.CheckArgs, every CheckTick).
 	Catalog *catalog.Service
-	// Reports, when set, makes report extracts as jobs, and every
-	// report.TickEvery queues the runs of due schedules and deletes
-	// expired files.
+	// Reports, when set, makes report extracts and subject access exports
+	// as jobs, and every report.TickEvery queues the runs of due schedules
+	// and deletes expired files.
 	Reports *report.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
@@ -141,6 +141,7 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 	}
 	if c.Reports != nil {
 		river.AddWorker(workers, &report.RunWorker{S: c.Reports})
+		river.AddWorker(workers, &report.SubjectWorker{S: c.Reports})
 		river.AddWorker(workers, &report.TickWorker{S: c.Reports})
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(report.TickEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return report.TickArgs{}, &river.InsertOpts{MaxAttempts: 1}

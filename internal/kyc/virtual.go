@@ -389,3 +389,46 @@ func (s *Service) CustomerValueDocuments(ctx context.Context, tenant, cust uuid.
 	}
 	return out, nil
 }
+
+// OpenedValue is a virtual or social document with its value opened.
+type OpenedValue struct {
+	ID                    uuid.UUID `json:"id"`
+	VerificationRequestID uuid.UUID `json:"verificationRequestId"`
+	Kind                  string    `json:"kind"`
+	SubType               string    `json:"subType"`
+	Country               string    `json:"country"`
+	Value                 string    `json:"value"`
+	Status                string    `json:"status"`
+	CreatedAt             time.Time `json:"createdAt"`
+	UpdatedAt             time.Time `json:"updatedAt"`
+}
+
+// CustomerValuesOpened are customer's virtual and social documents with
+// their values opened, newest first, for the customer's own subject
+// access export; opening them is audited, as a document's view is.
+func (s *Service) CustomerValuesOpened(ctx context.Context, tenant, cust uuid.UUID) ([]OpenedValue, error) {
+	var out []OpenedValue
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		rows, err := q.CustomerVirtualDocuments(ctx, db.CustomerVirtualDocumentsParams{TenantID: tenant, CustomerID: cust})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			b, err := s.crypt.Open(r.ValueSealed, VirtualAAD(r.ID))
+			if err != nil {
+				return fmt.Errorf("virtual document %s: %w", r.ID, err)
+			}
+			out = append(out, OpenedValue{ID: r.ID, VerificationRequestID: r.VerificationRequestID, Kind: r.Kind, SubType: r.SubType,
+				Country: r.Country, Value: string(b), Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+			if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "document.viewed", EntityType: "virtual_document",
+				EntityID: r.ID.String(), After: map[string]any{"customerId": cust, "type": r.Kind, "subType": r.SubType, "purpose": "subject access"}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kyc: virtual documents opened: %w", err)
+	}
+	return out, nil
+}

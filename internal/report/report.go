@@ -91,7 +91,7 @@ func (d Definition) Check() error {
 // Filter is a filter the person running a report may set, for the form.
 type Filter struct {
 	Key, Label string
-	// Kind is "choice", "country" or "date".
+	// Kind is "choice", "country", "currency" or "date".
 	Kind    string
 	Options []Option
 }

@@ -13,7 +13,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"customers_by_risk", "peps", "screening_hits", "verifications_decided", "alerts", "sars"} {
+	for _, id := range []string{"customers_by_risk", "peps", "screening_hits", "verifications_decided", "alerts", "sars", "fee_rules"} {
 		if _, err := c.Get(id); err != nil {
 			t.Errorf("%s: %v", id, err)
 		}

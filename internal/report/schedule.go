@@ -125,9 +125,13 @@ type TickWorker struct {
 	S *Service
 }
 
-// Work queues the runs of due schedules and deletes expired files.
+// Work queues the runs of due schedules and the jobs of subject access
+// exports left waiting, and deletes expired files.
 func (w *TickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	if _, err := w.S.RunDue(ctx); err != nil {
+		return err
+	}
+	if _, err := w.S.QueueWaiting(ctx); err != nil {
 		return err
 	}
 	_, err := w.S.Expire(ctx)
@@ -198,8 +202,9 @@ func (s *Service) RunDue(ctx context.Context) ([]uuid.UUID, error) {
 	return started, nil
 }
 
-// Expire deletes the files of every run whose retention has ended, in
-// every tenant, each deletion audited; it returns how many it deleted.
+// Expire deletes the files of every run and subject access export whose
+// retention has ended, in every tenant, each deletion audited; it returns
+// how many it deleted.
 func (s *Service) Expire(ctx context.Context) (int, error) {
 	tenants, err := s.tenants(ctx)
 	if err != nil {
@@ -238,6 +243,11 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 			if done < 100 {
 				break
 			}
+		}
+		done, err := s.expireExports(tctx, tenant)
+		n += done
+		if err != nil {
+			return n, fmt.Errorf("report: expire subject exports: %w", err)
 		}
 	}
 	return n, nil

@@ -62,6 +62,8 @@ type Service struct {
 	Jobs Jobs
 	// PageRows is how many rows each query reads (DefaultPageRows when 0).
 	PageRows int
+	// Subjects are what subject access exports read; nil: none are made.
+	Subjects *Subjects
 }
 
 // NewService returns the service with the shipped definitions.
@@ -286,7 +288,9 @@ type chunkStore struct {
 	seq    int32
 	n      int64
 	hash   io.Writer
-	sum    func() []byte
+	// aad and insert seal and store a chunk; nil: a report run's.
+	aad    func(seq int32) []byte
+	insert func(q *db.Queries, seq int32, sealed []byte) error
 }
 
 func (c *chunkStore) Write(p []byte) (int, error) {
@@ -315,8 +319,15 @@ func (c *chunkStore) flush() error {
 	}
 	c.hash.Write(c.buf)
 	c.n += int64(len(c.buf))
-	sealed := c.s.keys.Seal(c.buf, chunkAAD(c.run, c.seq))
+	aad := chunkAAD(c.run, c.seq)
+	if c.aad != nil {
+		aad = c.aad(c.seq)
+	}
+	sealed := c.s.keys.Seal(c.buf, aad)
 	err := db.InTenantTx(c.ctx, c.s.pool, c.tenant, func(q *db.Queries) error {
+		if c.insert != nil {
+			return c.insert(q, c.seq, sealed)
+		}
 		return q.ReportInsertChunk(c.ctx, db.ReportInsertChunkParams{RunID: c.run, Seq: c.seq, TenantID: c.tenant, Content: sealed})
 	})
 	if err != nil {

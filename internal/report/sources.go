@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/pii"
@@ -38,11 +39,14 @@ type column struct {
 
 type filter struct {
 	key, label string
-	kind       string // choice, country or date
+	kind       string // choice, country, currency or date
 	options    []Option
 }
 
-var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+var (
+	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+)
 
 // check is what is wrong with v as a value of f, "" when nothing.
 func (f *filter) check(v string) string {
@@ -61,6 +65,10 @@ func (f *filter) check(v string) string {
 	case "country":
 		if !countryRE.MatchString(v) {
 			return "use an ISO 3166 alpha-2 code such as GB"
+		}
+	case "currency":
+		if !currencyRE.MatchString(v) {
+			return "use an ISO 4217 code such as EUR"
 		}
 	case "date":
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
@@ -145,7 +153,58 @@ var (
 	untilFilter = &filter{key: "until", label: "To (last day)", kind: "date"}
 )
 
+func nullAmount(d decimal.NullDecimal) string {
+	if !d.Valid {
+		return ""
+	}
+	return d.Decimal.String()
+}
+
 var sources = map[string]source{
+	// The fee rules: the product quotes fees from them and records no fee
+	// as charged, so this is the tariff, not a ledger of charges.
+	"fee_rules": {
+		columns: []column{
+			{key: "id", header: "Fee rule id"},
+			{key: "name", header: "Name"},
+			{key: "transaction_type", header: "Transaction type"},
+			{key: "country", header: "Country"},
+			{key: "currency", header: "Currency"},
+			{key: "channel", header: "Channel"},
+			{key: "customer_category", header: "Customer category"},
+			{key: "fixed", header: "Fixed part", number: true},
+			{key: "percentage", header: "Percentage", number: true},
+			{key: "minimum", header: "Minimum fee", number: true},
+			{key: "maximum", header: "Maximum fee", number: true},
+			{key: "tiers", header: "Tiers (from-up to: fixed + %)"},
+			{key: "effective_from", header: "In effect from"},
+			{key: "status", header: "Status"},
+			{key: "created", header: "Created"},
+			{key: "updated", header: "Last changed"},
+		},
+		filters: []*filter{
+			{key: "status", label: "Status", kind: "choice", options: []Option{{"ACTIVE", "Active"}, {"INACTIVE", "Inactive"}}},
+			{key: "currency", label: "Currency", kind: "currency"},
+			{key: "since", label: "In effect from (first day)", kind: "date"},
+			{key: "until", label: "In effect from (last day)", kind: "date"},
+		},
+		count: func(ctx context.Context, q *db.Queries, p params) (int64, error) {
+			return q.ReportFeeRulesCount(ctx, db.ReportFeeRulesCountParams{TenantID: p.tenant, Status: p.v["status"], Currency: p.v["currency"],
+				Since: p.since, Until: p.until})
+		},
+		page: func(ctx context.Context, q *db.Queries, p params, emit func([]string)) (uuid.UUID, error) {
+			rows, err := q.ReportFeeRules(ctx, db.ReportFeeRulesParams{TenantID: p.tenant, AfterID: p.after, Status: p.v["status"],
+				Currency: p.v["currency"], Since: p.since, Until: p.until, MaxRows: p.limit})
+			last := uuid.Nil
+			for _, r := range rows {
+				last = r.ID
+				emit([]string{r.ID.String(), r.Name, r.TransactionType, r.Country, r.Currency, r.Channel, r.CustomerCategory,
+					r.FixedAmount.String(), r.Percentage.String(), nullAmount(r.MinimumFee), nullAmount(r.MaximumFee), r.Tiers,
+					p.at(r.EffectiveFrom), r.Status, p.at(r.CreatedAt), p.at(r.UpdatedAt)})
+			}
+			return last, err
+		},
+	},
 	"customers": {
 		columns: []column{
 			{key: "id", header: "Customer id"},

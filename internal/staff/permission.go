@@ -41,6 +41,11 @@ const (
 	// PermReportsRun runs, schedules and downloads reporting extracts;
 	// each file is masked as the requester's role sees customers' data.
 	PermReportsRun Permission = "reports.run"
+	// PermSubjectAccess requests, follows and downloads a customer's
+	// subject access export (GDPR art. 15): everything held about them,
+	// unmasked, so only a role that sees customers' data in full has it.
+	// Each request still needs a second employee's approval.
+	PermSubjectAccess Permission = "customers.subject_access"
 )
 
 // AllPermissions lists every permission.
@@ -49,7 +54,7 @@ var AllPermissions = []Permission{
 	PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage,
 	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
 	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
-	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage, PermReportsRun,
+	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage, PermReportsRun, PermSubjectAccess,
 }
 
 // Role is a named set of permissions granted to an employee.
@@ -88,7 +93,7 @@ var grants = map[Role][]Permission{
 		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
 		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage,
 		PermScreeningRead, PermScreeningDo, PermAMLRulesRead, PermAMLRulesEdit,
-		PermApprovalsRead, PermApprovalsDo, PermReportsRun,
+		PermApprovalsRead, PermApprovalsDo, PermReportsRun, PermSubjectAccess,
 	},
 	TenantAdmin: {
 		PermDashboard, PermCustomersRead, PermAMLRulesRead, PermAMLRulesEdit, PermApprovalsRead,
