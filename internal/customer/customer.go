@@ -151,6 +151,9 @@ type Service struct {
 	// lists and says how many new hits it made: UpdateProfile calls it
 	// when an admin changes the data the lists are searched by.
 	Screen func(ctx context.Context, sub screening.Subject) (int, error)
+	// Compliance, when set, checks and keeps the custom compliance fields
+	// of registrations and profile changes; without it they are refused.
+	Compliance ComplianceFields
 }
 
 // NewService returns a Service on pool.
