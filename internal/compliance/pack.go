@@ -330,3 +330,14 @@ func (c *Catalog) Get(id string) (Pack, bool) {
 	p, ok := c.byID[id]
 	return p, ok
 }
+
+// MustCatalog is the embedded packs, checked against the report
+// definitions there are; a broken pack (which the package's tests refuse)
+// panics.
+func MustCatalog(reports func(id string) bool) *Catalog {
+	c, err := LoadCatalog(nil, reports)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
