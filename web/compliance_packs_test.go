@@ -232,3 +232,71 @@ func TestRegulatoryPackEnablement(t *testing.T) {
 		t.Errorf("senior reviewer after the reveal sees %q; want the newest CPF", got)
 	}
 }
+
+// The pack in force is recorded with each KYC decision, on the
+// verification and in its audit record. The UK pack asks for no National
+// Insurance number; the tenant's override makes it required, and a number
+// HMRC never allocates is refused.
+func TestPackInForceRecordedWithDecision(t *testing.T) {
+	h := newHarness(t)
+	h.startJobs()
+	tok := h.reviewToken(credential.ScopeCatalogRead)
+	_, makerC := h.signIn(staff.TenantAdmin)
+	_, checkerC := h.signIn(staff.SeniorReviewer)
+	nino := "individualCustomer.complianceFields.nino"
+	resp := h.proposePack("uk_mlr_2017", url.Values{"countries": {"GB"}, "required-nino": {"LOW", "MEDIUM", "HIGH"}}, makerC)
+	page := doc(t, h.get("/config/compliance-packs", updated(makerC, resp)))
+	href, ok := page.Find(`[data-testid="pack-uk_mlr_2017"] [data-testid="pending-approval"] a`).Attr("href")
+	if !ok {
+		t.Fatalf("no pending approval: %d", resp.StatusCode)
+	}
+	h.approve(strings.TrimPrefix(href, "/approvals/"), checkerC)
+	if d := doc(t, h.get("/config/compliance-packs", makerC)); d.Find(`[data-testid="pack-uk_mlr_2017"] [data-testid="pack-enabled"]`).Length() != 1 {
+		t.Fatal("the pack page does not show the pack enabled")
+	}
+
+	h.loadLists()
+	for _, tc := range []struct{ value, issue string }{
+		{"", nino + ": is required for a low-risk customer in GB"},
+		{"QQ 12 34 56 C", nino + ": is not a National Insurance number: no number begins with Q"},
+		{"GB 12 34 56 A", nino + ": is not a National Insurance number: the prefix GB is not allocated"},
+		{"AB 12 34 56 E", nino + ": is not a National Insurance number: the last letter is A, B, C or D"},
+		{"AB 12 34 5 C", nino + ": must be a National Insurance number"},
+	} {
+		r, out := h.apiCall("POST", registerPath, h.tenant.Slug, tok, variant(t, func(m map[string]any) {
+			noCategory(m)
+			if tc.value != "" {
+				ic(m)["complianceFields"] = map[string]any{"nino": tc.value}
+			}
+		}), nil)
+		if r.StatusCode != 422 || !slices.ContainsFunc(details(out), func(d string) bool { return strings.HasPrefix(d, tc.issue) }) {
+			t.Errorf("NIN %q: %d %v; want %q", tc.value, r.StatusCode, details(out), tc.issue)
+		}
+	}
+	cust, vr := h.onboarded(h.tenant, tok, func(m map[string]any) {
+		noCategory(m)
+		ic(m)["complianceFields"] = map[string]any{"nino": "AB 12 34 56 C"}
+	})
+	if r, out := h.apiCall("POST", uploadPath, h.tenant.Slug, tok, uploadBody(vr, passport(t, nil)), nil); r.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", r.StatusCode, out)
+	}
+	h.waitStatus(h.tenant, tok, vr, "APPROVED")
+	pol, err := h.s.Compliance.Policy(t.Context(), h.tenant.ID, "GB", "LOW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := dbtest.OwnerPool(t)
+	var onRow, inAudit string
+	if err := owner.QueryRow(t.Context(), `SELECT v.compliance_pack::text, a.after->'compliancePack'->>'overridesHash'
+		FROM verification_requests v JOIN audit_log a ON a.entity_id = v.id::text AND a.action = 'verification.status.changed' AND a.after->>'status' = 'APPROVED'
+		WHERE v.id = $1 AND v.customer_id = $2`, vr, cust).Scan(&onRow, &inAudit); err != nil {
+		t.Fatal(err)
+	}
+	var rec struct{ ID, Version, OverridesHash string }
+	if err := json.Unmarshal([]byte(onRow), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID != "uk_mlr_2017" || rec.Version != "2025.1" || rec.OverridesHash != pol.Pack.OverridesHash || inAudit != pol.Pack.OverridesHash {
+		t.Errorf("recorded %s (audit %q); want %+v", onRow, inAudit, pol.Pack)
+	}
+}
