@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -298,5 +299,51 @@ func TestPackInForceRecordedWithDecision(t *testing.T) {
 	}
 	if rec.ID != "uk_mlr_2017" || rec.Version != "2025.1" || rec.OverridesHash != pol.Pack.OverridesHash || inAudit != pol.Pack.OverridesHash {
 		t.Errorf("recorded %s (audit %q); want %+v", onRow, inAudit, pol.Pack)
+	}
+}
+
+// A pack's re-screening days drive the periodic monitoring: an
+// uncategorised customer, left to list changes without a pack, is
+// screened again when the pack's interval for their risk level has passed.
+func TestPackRescreeningDrivesMonitoring(t *testing.T) {
+	h := newHarness(t)
+	t.Cleanup(func() { h.clock.set(time.Time{}) })
+	tok := h.adminToken(h.tenant, credential.ScopeCustomersWrite)
+	plain, _ := h.onboarded(h.tenant, tok, noCategory) // GB, LOW, no categorisation
+	monitored := func() (n int) {
+		t.Helper()
+		if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'customer.monitored' AND reason_code = 'MONITORING_PACK'", plain).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	run := func() {
+		t.Helper()
+		if _, err := h.s.Customers.Monitor(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if monitored() != 0 {
+		t.Fatal("an uncategorised customer was monitored without a pack")
+	}
+	_, makerC := h.signIn(staff.TenantAdmin)
+	_, checkerC := h.signIn(staff.SeniorReviewer)
+	resp := h.proposePack("uk_mlr_2017", url.Values{"countries": {"GB"}, "rescreen-LOW": {"30"}}, makerC)
+	href, _ := doc(t, h.get("/config/compliance-packs", updated(makerC, resp))).Find(`[data-testid="pack-uk_mlr_2017"] [data-testid="pending-approval"] a`).Attr("href")
+	h.approve(strings.TrimPrefix(href, "/approvals/"), checkerC)
+	run()
+	if monitored() != 1 {
+		t.Fatalf("under the pack: monitored %d times; want 1", monitored())
+	}
+	h.clock.set(time.Now().Add(29 * 24 * time.Hour))
+	run()
+	if monitored() != 1 {
+		t.Fatalf("within the pack's 30 days: monitored %d times; want 1", monitored())
+	}
+	h.clock.set(time.Now().Add(31 * 24 * time.Hour))
+	run()
+	if monitored() != 2 {
+		t.Fatalf("after the pack's 30 days: monitored %d times; want 2", monitored())
 	}
 }

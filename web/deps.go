@@ -104,6 +104,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		return err == nil
 	}), now)
 	customers.Compliance = rules
+	customers.RescreenDays = rules.RescreenDays
 	verifications.PackInForce = func(ctx context.Context, q *db.Queries, tenant, cust uuid.UUID, risk string, pep bool) (any, bool, error) {
 		return rules.InForce(ctx, q, tenant, cust, risk, pep)
 	}

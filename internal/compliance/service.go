@@ -312,3 +312,29 @@ func (a PackApplier) Apply(ctx context.Context, q *db.Queries, tenant uuid.UUID,
 	}
 	return json.Marshal(after)
 }
+
+// RescreenDays is the tenant's re-screening interval in days by country
+// and risk level under the packs it enabled, for the periodic monitoring:
+// nil when it enabled none; ok is false for a country no pack covers.
+func (s *Service) RescreenDays(ctx context.Context, tenant uuid.UUID) (func(country, risk string) (int, bool), error) {
+	all, err := s.Enabled(ctx, tenant)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	cache := map[string]int{}
+	return func(country, risk string) (int, bool) {
+		key := country + "/" + risk
+		if d, ok := cache[key]; ok {
+			return d, d > 0
+		}
+		d := 0
+		for _, e := range all {
+			if p, ok := s.catalog.Get(e.PackID); ok && slices.Contains(e.Countries, country) && slices.Contains(RiskLevels, risk) {
+				d = policyOf(p, e.Overrides, country, risk).RescreenDays
+				break
+			}
+		}
+		cache[key] = d
+		return d, d > 0
+	}, nil
+}

@@ -154,6 +154,11 @@ type Service struct {
 	// Compliance, when set, checks and keeps the custom compliance fields
 	// of registrations and profile changes; without it they are refused.
 	Compliance ComplianceFields
+	// RescreenDays, when set, gives the monitoring a tenant's re-screening
+	// intervals by country and risk level from the regulatory packs in
+	// force: nil (and no error) when the tenant enabled none; ok is false
+	// for a country no pack covers.
+	RescreenDays func(ctx context.Context, tenant uuid.UUID) (func(country, risk string) (days int, ok bool), error)
 }
 
 // NewService returns a Service on pool.
