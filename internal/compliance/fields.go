@@ -199,15 +199,19 @@ type CustomerField struct {
 // are opened; the caller decides (internal/pii) who may see them.
 func (s *Service) CustomerFields(ctx context.Context, tenant, cust uuid.UUID, open bool) ([]CustomerField, error) {
 	var (
-		docs []db.VirtualDocument
-		vals []db.ComplianceFieldValue
+		docs    []db.VirtualDocument
+		vals    []db.ComplianceFieldValue
+		enabled []Enablement
 	)
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		var err error
 		if docs, err = q.ComplianceFieldDocuments(ctx, db.ComplianceFieldDocumentsParams{TenantID: tenant, CustomerID: cust}); err != nil {
 			return err
 		}
-		vals, err = q.ComplianceFieldValues(ctx, db.ComplianceFieldValuesParams{TenantID: tenant, CustomerID: cust})
+		if vals, err = q.ComplianceFieldValues(ctx, db.ComplianceFieldValuesParams{TenantID: tenant, CustomerID: cust}); err != nil {
+			return err
+		}
+		enabled, err = enablements(ctx, q, tenant)
 		return err
 	})
 	if err != nil {
@@ -216,6 +220,11 @@ func (s *Service) CustomerFields(ctx context.Context, tenant, cust uuid.UUID, op
 	labels := map[string]string{}
 	for _, p := range s.catalog.List() {
 		for _, f := range p.Fields {
+			labels[f.Name] = f.Label
+		}
+	}
+	for _, e := range enabled {
+		for _, f := range e.Overrides.Fields {
 			labels[f.Name] = f.Label
 		}
 	}

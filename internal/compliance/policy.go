@@ -268,6 +268,11 @@ func checkChange(p Pack, c *PackChange, others []Enablement) error {
 		if i := slices.IndexFunc(p.Fields, func(f FieldDef) bool { return f.Name == name }); i >= 0 && slices.Equal(p.Fields[i].RequiredAt, levels) {
 			delete(o.Required, name)
 		}
+		// A tenant's own field carries its levels itself.
+		if i := slices.IndexFunc(o.Fields, func(f FieldDef) bool { return f.Name == name }); i >= 0 {
+			o.Fields[i].RequiredAt = levels
+			delete(o.Required, name)
+		}
 	}
 	if len(o.RetentionDays) == 0 {
 		o.RetentionDays = nil
