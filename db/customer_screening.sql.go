@@ -53,15 +53,17 @@ func (q *Queries) MarkMonitored(ctx context.Context, arg MarkMonitoredParams) er
 }
 
 const monitoredCustomers = `-- name: MonitoredCustomers :many
-SELECT id, first_name, middle_name, last_name, date_of_birth, nationality, categorization, monitored_at
+SELECT id, first_name, middle_name, last_name, date_of_birth, nationality, categorization, monitored_at, risk_level,
+       coalesce(address->>'country', '')::text AS country
 FROM customers
-WHERE tenant_id = $1 AND status <> 'CLOSED' AND categorization IS NOT NULL AND id > $2
+WHERE tenant_id = $1 AND status <> 'CLOSED' AND (categorization IS NOT NULL OR $2::bool) AND id > $3
 ORDER BY id
-LIMIT $3
+LIMIT $4
 `
 
 type MonitoredCustomersParams struct {
 	TenantID uuid.UUID
+	Everyone bool
 	AfterID  uuid.UUID
 	MaxRows  int32
 }
@@ -75,12 +77,20 @@ type MonitoredCustomersRow struct {
 	Nationality    string
 	Categorization json.RawMessage
 	MonitoredAt    *time.Time
+	RiskLevel      string
+	Country        string
 }
 
-// A page of a tenant's categorised customers, for the monitoring the
-// categorisation asks for, by id after after_id.
+// A page of a tenant's categorised customers (every customer with
+// everyone: a regulatory pack sets re-screening by risk level), for the
+// monitoring the categorisation or the pack asks for, by id after after_id.
 func (q *Queries) MonitoredCustomers(ctx context.Context, arg MonitoredCustomersParams) ([]MonitoredCustomersRow, error) {
-	rows, err := q.db.Query(ctx, monitoredCustomers, arg.TenantID, arg.AfterID, arg.MaxRows)
+	rows, err := q.db.Query(ctx, monitoredCustomers,
+		arg.TenantID,
+		arg.Everyone,
+		arg.AfterID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +107,8 @@ func (q *Queries) MonitoredCustomers(ctx context.Context, arg MonitoredCustomers
 			&i.Nationality,
 			&i.Categorization,
 			&i.MonitoredAt,
+			&i.RiskLevel,
+			&i.Country,
 		); err != nil {
 			return nil, err
 		}

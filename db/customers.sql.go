@@ -342,7 +342,7 @@ func (q *Queries) CreateFeatureParameter(ctx context.Context, arg CreateFeatureP
 const createVerificationRequest = `-- name: CreateVerificationRequest :one
 INSERT INTO verification_requests (id, tenant_id, customer_id, status, risk_level)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack
 `
 
 type CreateVerificationRequestParams struct {
@@ -387,6 +387,7 @@ func (q *Queries) CreateVerificationRequest(ctx context.Context, arg CreateVerif
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }

@@ -57,7 +57,7 @@ func (q *Queries) CountRejectedUpload(ctx context.Context, arg CountRejectedUplo
 }
 
 const customerVirtualDocuments = `-- name: CustomerVirtualDocuments :many
-SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id
+SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id
 `
 
 type CustomerVirtualDocumentsParams struct {
@@ -89,6 +89,7 @@ func (q *Queries) CustomerVirtualDocuments(ctx context.Context, arg CustomerVirt
 			&i.KeyID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ComplianceField,
 		); err != nil {
 			return nil, err
 		}
@@ -357,7 +358,7 @@ INSERT INTO virtual_documents (id, tenant_id, customer_id, verification_request_
     value_mac, masked, status, key_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12)
-RETURNING id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at
+RETURNING id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field
 `
 
 type InsertVirtualDocumentParams struct {
@@ -406,6 +407,7 @@ func (q *Queries) InsertVirtualDocument(ctx context.Context, arg InsertVirtualDo
 		&i.KeyID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ComplianceField,
 	)
 	return i, err
 }
@@ -705,7 +707,7 @@ SET status = $1, checks_state = $2, verification_method = $3,
     completed_at = $6, updated_at = now(), version = version + 1,
     review_queued_at = CASE WHEN $1 = 'PENDING_REVIEW' AND status <> 'PENDING_REVIEW' THEN now() ELSE review_queued_at END
 WHERE tenant_id = $7 AND id = $8
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack
 `
 
 type SetVerificationStatusParams struct {
@@ -756,6 +758,7 @@ func (q *Queries) SetVerificationStatus(ctx context.Context, arg SetVerification
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }
@@ -860,7 +863,7 @@ func (q *Queries) UpsertKYCRequirement(ctx context.Context, arg UpsertKYCRequire
 }
 
 const verificationRequest = `-- name: VerificationRequest :one
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack FROM verification_requests WHERE tenant_id = $1 AND id = $2
 `
 
 type VerificationRequestParams struct {
@@ -896,12 +899,13 @@ func (q *Queries) VerificationRequest(ctx context.Context, arg VerificationReque
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }
 
 const verificationRequestForUpdate = `-- name: VerificationRequestForUpdate :one
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack FROM verification_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type VerificationRequestForUpdateParams struct {
@@ -937,6 +941,7 @@ func (q *Queries) VerificationRequestForUpdate(ctx context.Context, arg Verifica
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }

@@ -378,6 +378,30 @@ type ClosingReason struct {
 	UpdatedAt time.Time
 }
 
+type ComplianceFieldValue struct {
+	TenantID    uuid.UUID
+	CustomerID  uuid.UUID
+	Field       string
+	ValueText   string
+	ValueSealed []byte
+	Masked      string
+	KeyID       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type CompliancePack struct {
+	TenantID      uuid.UUID
+	PackID        string
+	PackVersion   string
+	Countries     []string
+	Overrides     json.RawMessage
+	OverridesHash string
+	UpdatedBy     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
 type Connector struct {
 	ID                uuid.UUID
 	TenantID          uuid.UUID
@@ -992,6 +1016,7 @@ type VerificationRequest struct {
 	CompletedAt        *time.Time
 	Version            int32
 	ReviewQueuedAt     *time.Time
+	CompliancePack     json.RawMessage
 }
 
 type VirtualDocument struct {
@@ -1009,6 +1034,7 @@ type VirtualDocument struct {
 	KeyID                 string
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
+	ComplianceField       string
 }
 
 type Wallet struct {

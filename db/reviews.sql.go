@@ -121,7 +121,7 @@ func (q *Queries) ActivateWallet(ctx context.Context, arg ActivateWalletParams) 
 const assignReview = `-- name: AssignReview :one
 UPDATE verification_requests SET assignee_id = $1, assigned_at = now(), updated_at = now()
 WHERE tenant_id = $2 AND id = $3
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack
 `
 
 type AssignReviewParams struct {
@@ -158,6 +158,7 @@ func (q *Queries) AssignReview(ctx context.Context, arg AssignReviewParams) (Ver
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }
@@ -212,7 +213,7 @@ SET status = $1, verification_method = $2, decision = $3,
     additional_checks = $7, risk_mitigation = $8,
     completed_at = $9, updated_at = now(), version = version + 1
 WHERE tenant_id = $10 AND id = $11
-RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at
+RETURNING id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack
 `
 
 type DecideVerificationParams struct {
@@ -269,13 +270,14 @@ func (q *Queries) DecideVerification(ctx context.Context, arg DecideVerification
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }
 
 const latestVerificationForUpdate = `-- name: LatestVerificationForUpdate :one
 
-SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at FROM verification_requests WHERE tenant_id = $1 AND customer_id = $2
+SELECT id, tenant_id, customer_id, status, risk_level, created_at, updated_at, verification_method, reasons_for_review, assigned_to, assignee_id, assigned_at, rejected_uploads, locked, checks_state, decision, decided_by, decided_by_name, reviewer_notes, additional_checks, risk_mitigation, completed_at, version, review_queued_at, compliance_pack FROM verification_requests WHERE tenant_id = $1 AND customer_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT 1
 FOR UPDATE
@@ -315,6 +317,7 @@ func (q *Queries) LatestVerificationForUpdate(ctx context.Context, arg LatestVer
 		&i.CompletedAt,
 		&i.Version,
 		&i.ReviewQueuedAt,
+		&i.CompliancePack,
 	)
 	return i, err
 }

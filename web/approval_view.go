@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/catalog"
+	"github.com/ciamhq/ciam/internal/compliance"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/pii"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -84,6 +85,9 @@ func (s *server) readableRequest(ctx context.Context, emp staff.Employee, req ap
 				out.TargetTitle, out.Target = "Password policy", approvals.Link{URL: "/config/password-policy", Label: "Open the password policy"}
 				s.gate(&out, emp, staff.PermConfigRead)
 			}
+		case compliance.PackTarget:
+			out.TargetTitle, out.Target = "Regulatory pack", approvals.Link{URL: "/config/compliance-packs#pack-" + req.TargetID, Label: "Open the regulatory packs"}
+			s.gate(&out, emp, staff.PermConfigRead)
 		case catalog.ConnectorTarget:
 			out.TargetTitle, out.Target = "Connector", approvals.Link{URL: "/config/connectors/" + req.TargetID, Label: "Open the connector"}
 			s.gate(&out, emp, staff.PermConfigRead)

@@ -375,6 +375,16 @@ func (s *server) customerPageWith(w http.ResponseWriter, r *http.Request, status
 	if d.UserID != uuid.Nil {
 		v.UserID = d.UserID.String()
 	}
+	// The custom compliance fields, sensitive ones opened only for a view
+	// that shows national ids in full (after the audited reveal).
+	fields, err := s.Compliance.CustomerFields(r.Context(), emp.TenantID, c.ID, seen.Full(pii.NationalID))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, f := range fields {
+		v.Profile = append(v.Profile, customersv.Field{Key: "compliance-" + f.Name, Label: f.Label, Value: f.Value, Sensitive: f.Sensitive})
+	}
 	walletIDs := make([]string, 0, len(d.Wallets))
 	for _, wl := range d.Wallets {
 		walletIDs = append(walletIDs, wl.ID.String())

@@ -7,13 +7,16 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/cases"
 	"github.com/ciamhq/ciam/internal/catalog"
+	"github.com/ciamhq/ciam/internal/compliance"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -95,7 +98,18 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	} else {
 		verifications.Faces = faces
 	}
+	reportCatalog := report.MustCatalog()
+	rules := compliance.NewService(pool, cfg.FieldKeys, compliance.MustCatalog(func(id string) bool {
+		_, err := reportCatalog.Get(id)
+		return err == nil
+	}), now)
+	customers.Compliance = rules
+	customers.RescreenDays = rules.RescreenDays
+	verifications.PackInForce = func(ctx context.Context, q *db.Queries, tenant, cust uuid.UUID, risk string, pep bool) (any, bool, error) {
+		return rules.InForce(ctx, q, tenant, cust, risk, pep)
+	}
 	approvals := approval.NewService(pool)
+	approvals.Register(compliance.KindPackSet, compliance.PackTarget, compliance.PackApplier{S: rules})
 	approvals.Register(staff.KindRoleGrant, "staff", staff.RoleApplier{Grant: true})
 	approvals.Register(staff.KindRoleRevoke, "staff", staff.RoleApplier{Grant: false})
 	approvals.Register(customer.KindUnlock, "customer", customer.UnlockApplier{Now: now})
@@ -148,10 +162,11 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		Cases:        cs,
 		NATS:         publisher,
 		Reports:      reports,
+		Compliance:   rules,
 		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: events, KYC: verifications, Approvals: approvals,
-			Documents: customerDocuments(verifications), Auth: auth, Catalog: cat, Screening: lists, AML: monitoring,
+			Documents: customerDocuments(verifications), Auth: auth, Compliance: rules, Catalog: cat, Screening: lists, AML: monitoring,
 			Limiter: limiter, Metrics: meters}),
 	}
 }

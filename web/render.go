@@ -121,6 +121,7 @@ var navGroups = []struct {
 		{"preferences", "Preferences", "/config/preferences"},
 		{"password-policy", "Password policy", "/config/password-policy"},
 		{"kyc-requirements", "KYC requirements", "/config/kyc-requirements"},
+		{"compliance-packs", "Regulatory packs", "/config/compliance-packs"},
 		{"categories", "Categories", "/config/categories"},
 		{"screening-settings", "Screening settings", "/config/screening"},
 		{"reporting", "Reporting", "/config/reporting"},

@@ -194,6 +194,8 @@ func (s *server) routes() []route {
 		{"POST /config/closing-reasons/{code}/status", need(staff.PermConfigEdit), s.handleClosingReasonStatus()},
 		{"GET /config/password-policy", need(staff.PermConfigRead), s.handlePasswordPolicy()},
 		{"POST /config/password-policy", need(staff.PermConfigEdit), s.handlePasswordPolicyPropose()},
+		{"GET /config/compliance-packs", need(staff.PermConfigRead), s.handleCompliancePacks()},
+		{"POST /config/compliance-packs/{id}", need(staff.PermConfigEdit), s.handleCompliancePackPropose()},
 		{"GET /config/kyc-requirements", need(staff.PermConfigRead), s.handleRequirements()},
 		{"POST /config/kyc-requirements", need(staff.PermConfigEdit), s.handleRequirementSave()},
 		{"POST /config/kyc-requirements/{id}/delete", need(staff.PermConfigEdit), s.handleRequirementDelete()},

@@ -112,6 +112,8 @@ var allowed = map[string][]staff.Role{
 	"POST /config/preferences":                               {ad},
 	"GET /config/password-policy":                            {ad, au},
 	"POST /config/password-policy":                           {ad},
+	"GET /config/compliance-packs":                           {ad, au},
+	"POST /config/compliance-packs/{id}":                     {ad},
 	"GET /config/kyc-requirements":                           {ad, au},
 	"POST /config/kyc-requirements":                          {ad},
 	"POST /config/kyc-requirements/{id}/delete":              {ad},

@@ -17,6 +17,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/cases"
 	"github.com/ciamhq/ciam/internal/catalog"
+	"github.com/ciamhq/ciam/internal/compliance"
 	"github.com/ciamhq/ciam/internal/config"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
@@ -66,6 +67,8 @@ type Deps struct {
 	Screening *screening.Service
 	// Reports runs reporting extracts and builds goAML reports.
 	Reports *report.Service
+	// Compliance holds the regulatory packs, the policy in force and the custom compliance fields.
+	Compliance *compliance.Service
 	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
 	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
 	NATS *event.Publisher

@@ -151,6 +151,14 @@ type Service struct {
 	// lists and says how many new hits it made: UpdateProfile calls it
 	// when an admin changes the data the lists are searched by.
 	Screen func(ctx context.Context, sub screening.Subject) (int, error)
+	// Compliance, when set, checks and keeps the custom compliance fields
+	// of registrations and profile changes; without it they are refused.
+	Compliance ComplianceFields
+	// RescreenDays, when set, gives the monitoring a tenant's re-screening
+	// intervals by country and risk level from the regulatory packs in
+	// force: nil (and no error) when the tenant enabled none; ok is false
+	// for a country no pack covers.
+	RescreenDays func(ctx context.Context, tenant uuid.UUID) (func(country, risk string) (days int, ok bool), error)
 }
 
 // NewService returns a Service on pool.

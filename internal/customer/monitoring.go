@@ -16,8 +16,10 @@ import (
 )
 
 // MonitorArgs is the periodic job that screens customers again as their
-// categorisation's monitoring parameter asks (DAILY, WEEKLY, MONTHLY),
-// besides the re-screening every list change brings.
+// categorisation's monitoring parameter asks (DAILY, WEEKLY, MONTHLY) or,
+// where the tenant enabled a regulatory pack for the customer's country,
+// as often as the pack's re-screening days for their risk level ask (the
+// stricter of the two), besides the re-screening every list change brings.
 type MonitorArgs struct{}
 
 // Kind names the job.
@@ -59,12 +61,20 @@ func (s *Service) Monitor(ctx context.Context) (int, error) {
 	n := 0
 	for _, tenant := range tenants {
 		tctx := actor.With(ctx, actor.Actor{Kind: actor.System, Name: "monitoring", TenantID: tenant})
+		var packDays func(country, risk string) (int, bool)
+		if s.RescreenDays != nil {
+			var err error
+			if packDays, err = s.RescreenDays(tctx, tenant); err != nil {
+				return n, fmt.Errorf("customer: monitor: %w", err)
+			}
+		}
 		after := uuid.Nil
 		for {
 			var rows []db.MonitoredCustomersRow
 			err := db.InTenantTx(tctx, s.pool, tenant, func(q *db.Queries) error {
 				var err error
-				rows, err = q.MonitoredCustomers(tctx, db.MonitoredCustomersParams{TenantID: tenant, AfterID: after, MaxRows: screeningPage})
+				rows, err = q.MonitoredCustomers(tctx, db.MonitoredCustomersParams{TenantID: tenant, AfterID: after, MaxRows: screeningPage,
+					Everyone: packDays != nil})
 				return err
 			})
 			if err != nil {
@@ -72,7 +82,18 @@ func (s *Service) Monitor(ctx context.Context) (int, error) {
 			}
 			for _, r := range rows {
 				p := ProfileOf(r.Categorization)
-				days := MonitoringIntervals[p.Monitoring]
+				days, reason := MonitoringIntervals[p.Monitoring], "MONITORING_"+p.Monitoring
+				if packDays != nil {
+					country := r.Country
+					if country == "" {
+						country = r.Nationality
+					}
+					// The pack's interval for the risk level, when it is
+					// the stricter.
+					if d, ok := packDays(strings.ToUpper(country), r.RiskLevel); ok && (days == 0 || d < days) {
+						days, reason = d, "MONITORING_PACK"
+					}
+				}
 				if days == 0 || (r.MonitoredAt != nil && now.Sub(*r.MonitoredAt) < time.Duration(days)*24*time.Hour) {
 					continue
 				}
@@ -88,8 +109,8 @@ func (s *Service) Monitor(ctx context.Context) (int, error) {
 						return err
 					}
 					return audit.Write(tctx, q, audit.Entry{TenantID: tenant, Action: "customer.monitored", EntityType: "customer",
-						EntityID: r.ID.String(), ReasonCode: "MONITORING_" + p.Monitoring,
-						After: map[string]any{"monitoring": p.Monitoring, "enhanced": p.Enhanced(), "newHits": hits}})
+						EntityID: r.ID.String(), ReasonCode: reason,
+						After: map[string]any{"monitoring": p.Monitoring, "intervalDays": days, "enhanced": p.Enhanced(), "newHits": hits}})
 				})
 				if err != nil {
 					return n, fmt.Errorf("customer: monitor %s: %w", r.ID, err)

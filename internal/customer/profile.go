@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,9 @@ type ProfileChange struct {
 	EmployerName         *string
 	AnnualIncome         *string // a decimal as text
 	SourceOfFunds        *string
+	// ComplianceFields are custom compliance fields to set, by name; a
+	// field not named stays as it is.
+	ComplianceFields map[string]string
 }
 
 // Profile fields by the JSON path the API names them with (the paths of
@@ -93,6 +97,7 @@ func (c ProfileChange) Fields() []string {
 	add(c.EmployerName != nil, FieldEmployerName)
 	add(c.AnnualIncome != nil, FieldAnnualIncome)
 	add(c.SourceOfFunds != nil, FieldSourceOfFunds)
+	add(len(c.ComplianceFields) > 0, FieldComplianceFields)
 	return out
 }
 
@@ -232,6 +237,16 @@ func (s *Service) UpdateProfile(ctx context.Context, tenant, id uuid.UUID, chang
 				changedBefore[f], changedAfter[f] = was[f], is[f]
 			}
 		}
+		if len(change.ComplianceFields) > 0 {
+			set, err := s.setComplianceFields(ctx, q, tenant, after, change.ComplianceFields)
+			if err != nil {
+				return err
+			}
+			for _, path := range sortedKeys(set) {
+				out.Changed = append(out.Changed, path)
+				changedAfter[path] = set[path]
+			}
+		}
 		if len(out.Changed) == 0 {
 			out.Customer = before
 			return nil
@@ -297,6 +312,46 @@ func (s *Service) UpdateProfile(ctx context.Context, tenant, id uuid.UUID, chang
 		out.NewHits, out.ScreeningErr = s.rescreen(ctx, out.Customer)
 	}
 	return out, nil
+}
+
+// setComplianceFields checks and stores custom compliance fields of
+// customer c (as changed) inside q's transaction, under the pack in force
+// for their country and risk level; the problems are a validation error.
+// Values that identify the person join the customer's latest
+// verification as virtual documents. It returns the masked values it
+// changed by path.
+func (s *Service) setComplianceFields(ctx context.Context, q *db.Queries, tenant uuid.UUID, c Customer, values map[string]string) (map[string]any, error) {
+	if s.Compliance == nil {
+		return nil, apperr.Validation(apperr.FieldError{Field: FieldComplianceFields, Issue: "are not accepted: no regulatory pack is available"})
+	}
+	country := c.Address.Country
+	if country == "" {
+		country = c.Nationality
+	}
+	check, err := s.Compliance.CheckFields(ctx, q, FieldsInput{Tenant: tenant, Country: country, RiskLevel: c.RiskLevel, Values: values, Partial: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := check.Problems.Err(); err != nil {
+		return nil, err
+	}
+	if check.Store == nil {
+		return nil, nil
+	}
+	vr, err := q.LatestVerificationRequestID(ctx, db.LatestVerificationRequestIDParams{TenantID: tenant, CustomerID: c.ID})
+	if err != nil {
+		return nil, err
+	}
+	return check.Store(ctx, q, c.ID, vr)
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // rescreen screens c again after their identity data changed, through

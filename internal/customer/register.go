@@ -50,6 +50,9 @@ type RegisterInput struct {
 	CIPTag int
 	// SuppID is an id the tenant's own system gives the customer.
 	SuppID string
+	// ComplianceFields are the custom compliance fields by name (the
+	// regulatory pack in force for the customer's country defines them).
+	ComplianceFields map[string]string
 }
 
 // Registered is what a registration created.
@@ -176,6 +179,38 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 	if in.Categorization != nil {
 		applied = validateCategorization(&fe, in.CategorizationPath, in.Categorization, cats)
 	}
+	profile := applied.Profile()
+	risk, reasons := AssessRisk(profile.RiskLevel, in.Nationality, in.Address.Country, in.Occupation, income)
+	if profile.PEP && risk != "HIGH" {
+		// A politically exposed person is high risk (FATF R.12).
+		risk, reasons = "HIGH", append(reasons, ReasonDeclaredPEP)
+	}
+	// The custom compliance fields and the profile fields the pack in
+	// force requires at the customer's risk level.
+	var fields FieldsCheck
+	if s.Compliance != nil {
+		country := in.Address.Country
+		if country == "" {
+			country = in.Nationality
+		}
+		given := registrationGiven(in)
+		err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+			var err error
+			fields, err = s.Compliance.CheckFields(ctx, q, FieldsInput{Tenant: tenant, Country: country, RiskLevel: risk,
+				Values: in.ComplianceFields, Given: func(p string) bool { return given[p] }})
+			return err
+		})
+		if err != nil {
+			return Registered{}, fmt.Errorf("customer: register: %w", err)
+		}
+		for _, p := range fields.Problems {
+			if !fe.Has(p.Field) {
+				fe = append(fe, p)
+			}
+		}
+	} else if len(in.ComplianceFields) > 0 {
+		fe.Add(FieldComplianceFields, "are not accepted: no regulatory pack is available")
+	}
 	if err := fe.Err(); err != nil {
 		return Registered{}, err
 	}
@@ -183,12 +218,6 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 		return Registered{}, errEmailTaken()
 	}
 
-	profile := applied.Profile()
-	risk, reasons := AssessRisk(profile.RiskLevel, in.Nationality, in.Address.Country, in.Occupation, income)
-	if profile.PEP && risk != "HIGH" {
-		// A politically exposed person is high risk (FATF R.12).
-		risk, reasons = "HIGH", append(reasons, ReasonDeclaredPEP)
-	}
 	// The slow hash happens outside the transaction.
 	hash := credential.Hash(in.Password, s.HashParams)
 	token := make([]byte, 32)
@@ -235,6 +264,11 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 			CustomerID: id, Status: VerificationAwaitingDocuments, RiskLevel: risk}); err != nil {
 			return err
 		}
+		if fields.Store != nil {
+			if _, err := fields.Store(ctx, q, id, reg.VerificationRequestID); err != nil {
+				return err
+			}
+		}
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "customer.registered", EntityType: "customer",
 			EntityID: id.String(), After: map[string]any{
 				"email": in.Email, "status": StatusPendingVerification, "permission": PermissionUnverified,
@@ -260,6 +294,16 @@ func (s *Service) Register(ctx context.Context, tenant uuid.UUID, in RegisterInp
 		return Registered{}, fmt.Errorf("customer: register: %w", err)
 	}
 	return reg, nil
+}
+
+// registrationGiven says which optional registration fields have a value,
+// by path, for the profile fields a pack requires.
+func registrationGiven(in RegisterInput) map[string]bool {
+	return map[string]bool{
+		FieldMiddleName: in.MiddleName != "", FieldPlaceOfBirth: in.PlaceOfBirth != "", FieldOccupation: in.Occupation != "",
+		FieldEmployerName: in.EmployerName != "", FieldAnnualIncome: in.AnnualIncome != "", FieldSourceOfFunds: in.SourceOfFunds != "",
+		FieldAlternatePhoneNumber: in.AlternatePhoneNumber != "", FieldAddress + ".state": in.Address.State != "",
+	}
 }
 
 func errEmailTaken() error {

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/evidence"
@@ -114,6 +115,12 @@ type Service struct {
 	// Reader reads documents (OCR, MRZ, quality); without one nothing is
 	// read, and the identity and address checks say NOT_CHECKED.
 	Reader *evidence.Reader
+	// PackInForce, when set, names the regulatory pack in force for
+	// customer cust at risk level risk (internal/compliance): it is
+	// recorded with each decision, and when its EDD triggers apply (pep:
+	// the customer is a declared or possible PEP) the verification goes
+	// to people with ENHANCED_DUE_DILIGENCE.
+	PackInForce func(ctx context.Context, q *db.Queries, tenant, cust uuid.UUID, risk string, pep bool) (pack any, edd bool, err error)
 
 	readSlots chan struct{} // bounds the documents read at once
 }

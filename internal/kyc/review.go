@@ -524,6 +524,13 @@ func (s *Service) Decide(ctx context.Context, tenant, vr uuid.UUID, in ReviewInp
 		if err != nil {
 			return err
 		}
+		pack, _, err := s.packInForce(ctx, q, tenant, row.CustomerID, row.RiskLevel, false)
+		if err != nil {
+			return err
+		}
+		if err := q.SetVerificationCompliancePack(ctx, db.SetVerificationCompliancePackParams{TenantID: tenant, ID: vr, CompliancePack: pack}); err != nil {
+			return err
+		}
 		out = verificationFrom(updated)
 		docStatus := map[string]string{StatusApproved: DocValid, StatusRejected: DocInvalid}[status]
 		if docStatus != "" {
@@ -535,7 +542,7 @@ func (s *Service) Decide(ctx context.Context, tenant, vr uuid.UUID, in ReviewInp
 			EntityID: vr.String(), ReasonCode: in.Decision,
 			Before: map[string]any{"status": row.Status, "riskLevel": row.RiskLevel, "reasonsForReview": row.ReasonsForReview, "version": row.Version},
 			After: map[string]any{"status": status, "decision": in.Decision, "reviewerNotes": notes, "additionalChecks": checks,
-				"riskMitigation": rm, "decidedBy": who.Name, "version": updated.Version}}); err != nil {
+				"riskMitigation": rm, "decidedBy": who.Name, "version": updated.Version, "compliancePack": pack}}); err != nil {
 			return err
 		}
 		return statusChanged(ctx, q, tenant, vr, row.CustomerID, row.Status, status, now)

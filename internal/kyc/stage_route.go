@@ -2,6 +2,7 @@ package kyc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -124,6 +125,24 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 	if cust.RiskLevel == "HIGH" || raise {
 		add(ReasonHighRisk)
 	}
+	// The pack in force for the customer, and its EDD triggers.
+	var pack json.RawMessage
+	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+		risk := cust.RiskLevel
+		if raise {
+			risk = "HIGH"
+		}
+		var edd bool
+		var err error
+		pack, edd, err = s.packInForce(ctx, q, tenant, cust.ID, risk, profile.PEP || slices.Contains(reasons, ReasonPEP))
+		if edd {
+			add(ReasonEDD)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	status := StatusApproved
 	switch {
 	case incomplete:
@@ -132,7 +151,7 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 		status = StatusPendingReview
 	}
 	approved := false
-	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		current, err := q.VerificationRequestForUpdate(ctx, db.VerificationRequestForUpdateParams{TenantID: tenant, ID: req.ID})
 		if err != nil {
 			return err
@@ -174,8 +193,16 @@ func (s *Service) route(ctx context.Context, tenant uuid.UUID, req db.Verificati
 			}
 		}
 		approved = status == StatusApproved
+		var extra map[string]any
+		if status != StatusDocumentsReceived {
+			// A decision (automatic, or to people): the pack it was made under.
+			if err := q.SetVerificationCompliancePack(ctx, db.SetVerificationCompliancePackParams{TenantID: tenant, ID: req.ID, CompliancePack: pack}); err != nil {
+				return err
+			}
+			extra = map[string]any{"compliancePack": pack, "reasonsForReview": p.ReasonsForReview}
+		}
 		if status != current.Status {
-			return statusChanged(ctx, q, tenant, req.ID, req.CustomerID, current.Status, status, now)
+			return statusChangedWith(ctx, q, tenant, req.ID, req.CustomerID, current.Status, status, now, extra)
 		}
 		return nil
 	})

@@ -489,8 +489,18 @@ func addressMatches(md Metadata, reg customer.Address, now time.Time, maxAgeDays
 // statusChanged writes the verification.status.changed event (payload per
 // API.md) and its audit record.
 func statusChanged(ctx context.Context, q *db.Queries, tenant, vr, cust uuid.UUID, from, to string, at time.Time) error {
+	return statusChangedWith(ctx, q, tenant, vr, cust, from, to, at, nil)
+}
+
+// statusChangedWith is statusChanged with more for the audit record's
+// after state (the pack a decision was made under).
+func statusChangedWith(ctx context.Context, q *db.Queries, tenant, vr, cust uuid.UUID, from, to string, at time.Time, extra map[string]any) error {
+	after := map[string]any{"status": to}
+	for k, v := range extra {
+		after[k] = v
+	}
 	if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "verification.status.changed", EntityType: "verification_request",
-		EntityID: vr.String(), Before: map[string]any{"status": from}, After: map[string]any{"status": to}}); err != nil {
+		EntityID: vr.String(), Before: map[string]any{"status": from}, After: after}); err != nil {
 		return err
 	}
 	_, err := event.Write(ctx, q, event.Event{TenantID: tenant, Type: "verification.status.changed", EntityType: "verification_request", EntityID: vr.String(),

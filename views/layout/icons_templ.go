@@ -115,53 +115,58 @@ func navIcon(key string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+		case "compliance-packs":
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<path d=\"M4 3.5h9l3 3v10H4z\"></path> <path d=\"M7 8h6M7 11h6M7 14h4\"></path>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		case "kyc-requirements":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<rect x=\"2.5\" y=\"4.5\" width=\"15\" height=\"11\" rx=\"1.5\"></rect> <circle cx=\"7\" cy=\"9\" r=\"1.8\"></circle> <path d=\"M4.8 13c.4-1.2 1.2-1.8 2.2-1.8s1.8.6 2.2 1.8M11.5 8.5h3.5M11.5 11.5h3.5\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<rect x=\"2.5\" y=\"4.5\" width=\"15\" height=\"11\" rx=\"1.5\"></rect> <circle cx=\"7\" cy=\"9\" r=\"1.8\"></circle> <path d=\"M4.8 13c.4-1.2 1.2-1.8 2.2-1.8s1.8.6 2.2 1.8M11.5 8.5h3.5M11.5 11.5h3.5\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "categories":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<path d=\"M3 3.5h6.5l7.5 7.5-6 6-7.5-7.5z\"></path> <circle cx=\"6.8\" cy=\"7.3\" r=\"1.2\"></circle>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<path d=\"M3 3.5h6.5l7.5 7.5-6 6-7.5-7.5z\"></path> <circle cx=\"6.8\" cy=\"7.3\" r=\"1.2\"></circle>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "screening-settings":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<path d=\"M10 2.5l6 2.5v4.5c0 3.8-2.5 6.6-6 8-3.5-1.4-6-4.2-6-8V5z\"></path> <path d=\"M7.5 10l1.8 1.8 3.2-3.6\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<path d=\"M10 2.5l6 2.5v4.5c0 3.8-2.5 6.6-6 8-3.5-1.4-6-4.2-6-8V5z\"></path> <path d=\"M7.5 10l1.8 1.8 3.2-3.6\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "staff":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<circle cx=\"7.5\" cy=\"7\" r=\"2.6\"></circle> <path d=\"M2.5 16.5c.5-2.8 2.5-4.3 5-4.3s4.5 1.5 5 4.3\"></path> <circle cx=\"13.8\" cy=\"6.2\" r=\"2.1\"></circle> <path d=\"M14 11c2 .2 3.2 1.6 3.6 4\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<circle cx=\"7.5\" cy=\"7\" r=\"2.6\"></circle> <path d=\"M2.5 16.5c.5-2.8 2.5-4.3 5-4.3s4.5 1.5 5 4.3\"></path> <circle cx=\"13.8\" cy=\"6.2\" r=\"2.1\"></circle> <path d=\"M14 11c2 .2 3.2 1.6 3.6 4\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "api-clients":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<path d=\"M7 5.5L2.5 10 7 14.5M13 5.5l4.5 4.5-4.5 4.5M11.3 4.5l-2.6 11\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<path d=\"M7 5.5L2.5 10 7 14.5M13 5.5l4.5 4.5-4.5 4.5M11.3 4.5l-2.6 11\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "webhooks":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<path d=\"M11 2.5L4.5 11H10l-1 6.5 6.5-8.5H10z\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<path d=\"M11 2.5L4.5 11H10l-1 6.5 6.5-8.5H10z\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "audit":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<path d=\"M5 2.5h7l3.5 3.5v11.5H5z\"></path> <path d=\"M12 2.5V6h3.5M7.5 10h5.5M7.5 13h5.5\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<path d=\"M5 2.5h7l3.5 3.5v11.5H5z\"></path> <path d=\"M12 2.5V6h3.5M7.5 10h5.5M7.5 13h5.5\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "tenants":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<path d=\"M3.5 17.5V4h8v13.5M11.5 8.5h5v9M2 17.5h16\"></path> <path d=\"M6 7h3M6 10h3M6 13h3M14 11.5h.01M14 14.5h.01\"></path>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<path d=\"M3.5 17.5V4h8v13.5M11.5 8.5h5v9M2 17.5h16\"></path> <path d=\"M6 7h3M6 10h3M6 13h3M14 11.5h.01M14 14.5h.01\"></path>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		default:
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<circle cx=\"10\" cy=\"10\" r=\"6\"></circle>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<circle cx=\"10\" cy=\"10\" r=\"6\"></circle>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</svg>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</svg>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ciamhq/ciam/internal/aml"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/catalog"
+	"github.com/ciamhq/ciam/internal/compliance"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/customerauth"
@@ -47,6 +48,9 @@ type Deps struct {
 	// Approvals holds four-eyes changes (customer unlocks).
 	Approvals *approval.Service
 	KYC       *kyc.Service
+	// Compliance, when set, adds the regulatory pack in force to the
+	// compliance requirements (its profile and custom fields).
+	Compliance *compliance.Service
 	// AML screens transactions against the tenant's rules.
 	AML *aml.Service
 	// Auth signs customers in and runs their PINs and one-time codes.

@@ -36,6 +36,8 @@ type profilePatchNested struct {
 	EmployerName         *string     `json:"employerName"`
 	AnnualIncome         *flexNumber `json:"annualIncome"`
 	SourceOfFunds        *string     `json:"sourceOfFunds"`
+	// ComplianceFields are custom compliance fields to set, by name.
+	ComplianceFields map[string]string `json:"complianceFields"`
 }
 
 func (p profilePatch) change() customer.ProfileChange {
@@ -44,6 +46,7 @@ func (p profilePatch) change() customer.ProfileChange {
 		c.MiddleName, c.DateOfBirth, c.PlaceOfBirth, c.Nationality = n.MiddleName, n.DateOfBirth, n.PlaceOfBirth, n.Nationality
 		c.PhoneNumber, c.AlternatePhoneNumber = n.PhoneNumber, n.AlternatePhoneNumber
 		c.Occupation, c.EmployerName, c.SourceOfFunds = n.Occupation, n.EmployerName, n.SourceOfFunds
+		c.ComplianceFields = n.ComplianceFields
 		if n.Address != nil {
 			a := customer.Address(*n.Address)
 			c.Address = &a

@@ -83,6 +83,10 @@ type registrationRequest struct {
 		// Categorization stands here in guide 001; the top level is
 		// accepted too.
 		Categorization *categorizationDTO `json:"categorization"`
+		// ComplianceFields are the custom compliance fields the pack in
+		// force for the customer's country defines, by name
+		// (GET /compliance/requirements lists them).
+		ComplianceFields map[string]string `json:"complianceFields"`
 	} `json:"individualCustomer"`
 	Categorization *categorizationDTO `json:"categorization"`
 	// Extra carries guide 002's extra fields the tenant may set: the
@@ -186,7 +190,7 @@ func (a *API) HandleRegistration() http.Handler {
 			PlaceOfBirth: ic.PlaceOfBirth, Nationality: ic.Nationality, PhoneNumber: ic.PhoneNumber,
 			AlternatePhoneNumber: ic.AlternatePhoneNumber, Address: customer.Address(ic.Address), Occupation: ic.Occupation,
 			EmployerName: ic.EmployerName, AnnualIncome: string(ic.AnnualIncome), SourceOfFunds: ic.SourceOfFunds,
-			RegistrationIP: clientIP(r),
+			RegistrationIP: clientIP(r), ComplianceFields: ic.ComplianceFields,
 		}
 		if x := req.Extra; x != nil {
 			if x.IsBusiness != nil && *x.IsBusiness {

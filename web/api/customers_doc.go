@@ -67,9 +67,10 @@ func init() {
 				"middleName": str(""), "dateOfBirth": str("YYYY-MM-DD"), "placeOfBirth": str(""), "nationality": str("ISO 3166 alpha-2"),
 				"phoneNumber": str("E.164"), "alternatePhoneNumber": str("E.164"), "address": addressSchema,
 				"occupation": str(""), "employerName": str(""),
-				"annualIncome":   str("decimal, e.g. \"150000\"" + decimalDoc),
-				"sourceOfFunds":  str(""),
-				"categorization": categorizationSchema,
+				"annualIncome":     str("decimal, e.g. \"150000\"" + decimalDoc),
+				"sourceOfFunds":    str(""),
+				"categorization":   categorizationSchema,
+				"complianceFields": stringMap("custom compliance fields by name, as GET /compliance/requirements lists them for the customer's country (address, else nationality) and risk level: a CPF in Brazil, an SSN in the US. A required field missing, an unknown name or a value failing its format (checksums included) is a 422 on individualCustomer.complianceFields.<name>. Fields that identify the person become virtual documents"),
 			}, "dateOfBirth", "nationality", "phoneNumber", "address"),
 			"categorization": categorizationSchema,
 			"extra": obj(map[string]any{

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ciamhq/ciam/internal/apperr"
+	"github.com/ciamhq/ciam/internal/compliance"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
 	"github.com/ciamhq/ciam/internal/kyc"
 )
 
@@ -540,11 +543,75 @@ func orEmpty(v any) any {
 	return v
 }
 
-// HandleComplianceRequirements is GET /compliance/requirements.
+// requiredField is a field registration requires, as the requirements
+// list it.
+type requiredField struct {
+	Field  string `json:"field"`
+	Label  string `json:"label"`
+	Type   string `json:"type"`
+	Format string `json:"format"`
+	// Pattern, Example and Checksum describe a custom field's format.
+	Pattern   string `json:"pattern,omitempty"`
+	Example   string `json:"example,omitempty"`
+	Checksum  string `json:"checksum,omitempty"`
+	Sensitive bool   `json:"sensitive"`
+	// VirtualDocument is the sub-type a field that identifies the person
+	// is kept as.
+	VirtualDocument string `json:"virtualDocument,omitempty"`
+	Required        bool   `json:"required"`
+	Source          string `json:"source,omitempty"`
+}
+
+// baseFields are what every registration requires.
+var baseFields = []requiredField{
+	{Field: "email", Label: "E-mail address", Type: "string", Format: "email"},
+	{Field: "password", Label: "Password", Type: "string", Format: "the tenant's password policy", Sensitive: true},
+	{Field: "matchingPassword", Label: "Password again", Type: "string", Format: "equal to password", Sensitive: true},
+	{Field: "firstName", Label: "First name", Type: "string", Format: "text, at most 100 characters"},
+	{Field: "lastName", Label: "Last name", Type: "string", Format: "text, at most 100 characters"},
+	{Field: "individualCustomer.dateOfBirth", Label: "Date of birth", Type: "date", Format: "YYYY-MM-DD", Sensitive: true},
+	{Field: "individualCustomer.nationality", Label: "Nationality", Type: "string", Format: "ISO 3166 alpha-2"},
+	{Field: "individualCustomer.phoneNumber", Label: "Phone number", Type: "string", Format: "E.164", Sensitive: true},
+	{Field: "individualCustomer.address.street", Label: "Street", Type: "string", Format: "text", Sensitive: true},
+	{Field: "individualCustomer.address.city", Label: "City", Type: "string", Format: "text", Sensitive: true},
+	{Field: "individualCustomer.address.postalCode", Label: "Postal code", Type: "string", Format: "text", Sensitive: true},
+	{Field: "individualCustomer.address.country", Label: "Country of residence", Type: "string", Format: "ISO 3166 alpha-2"},
+}
+
+// profileLabels name the profile fields a pack may require.
+var profileLabels = map[string]string{
+	"individualCustomer.middleName": "Middle name", "individualCustomer.placeOfBirth": "Place of birth",
+	"individualCustomer.occupation": "Occupation", "individualCustomer.employerName": "Employer",
+	"individualCustomer.annualIncome": "Annual income", "individualCustomer.sourceOfFunds": "Source of funds",
+	"individualCustomer.alternatePhoneNumber": "Alternate phone number", "individualCustomer.address.state": "State or region",
+}
+
+// customFields are the custom compliance fields of pol, required (at the
+// policy's risk level) or not.
+func customFields(pol compliance.Policy, required bool) []requiredField {
+	out := []requiredField{}
+	for _, f := range pol.Fields {
+		if slices.Contains(pol.Required, f.Name) != required {
+			continue
+		}
+		rf := requiredField{Field: customer.FieldComplianceFields + "." + f.Name, Label: f.Label, Type: f.Type, Format: f.Format,
+			Sensitive: f.Sensitive, VirtualDocument: f.VirtualDocument, Required: required, Source: f.Citation}
+		if fm, ok := compliance.FormatNamed(f.Format); ok {
+			rf.Format, rf.Pattern, rf.Example, rf.Checksum = fm.Label, fm.Pattern, fm.Example, fm.Checksum
+		} else if f.Format == "pattern" {
+			rf.Format, rf.Pattern = "text matching the pattern", "^(?:"+f.Pattern+")$"
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+// HandleComplianceRequirements is GET /compliance/requirements: the
+// documents the tenant requires in a country at a risk level, and the
+// fields registration requires there — its own, those the regulatory
+// pack in force adds, and the pack's custom compliance fields with their
+// formats.
 func (a *API) HandleComplianceRequirements() http.Handler {
-	mandatory := []string{"email", "password", "matchingPassword", "firstName", "lastName", "individualCustomer.dateOfBirth",
-		"individualCustomer.nationality", "individualCustomer.phoneNumber", "individualCustomer.address.street",
-		"individualCustomer.address.city", "individualCustomer.address.postalCode", "individualCustomer.address.country"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := TenantFrom(r.Context())
 		q := r.URL.Query()
@@ -562,6 +629,30 @@ func (a *API) HandleComplianceRequirements() http.Handler {
 			a.WriteError(w, r, err)
 			return
 		}
+		country, risk := strings.ToUpper(strings.TrimSpace(q.Get("country"))), strings.ToUpper(strings.TrimSpace(q.Get("riskLevel")))
+		mandatory := slices.Clone(baseFields)
+		for i := range mandatory {
+			mandatory[i].Required = true
+		}
+		optional := []requiredField{}
+		var pack any
+		if a.Compliance != nil && country != "*" {
+			pol, err := a.Compliance.Policy(r.Context(), t.ID, country, risk)
+			if err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
+			for _, p := range pol.ProfileFields {
+				mandatory = append(mandatory, requiredField{Field: p, Label: profileLabels[p], Type: "string", Format: "text", Required: true,
+					Source: pol.PackName})
+			}
+			mandatory = append(mandatory, customFields(pol, true)...)
+			optional = customFields(pol, false)
+			if pol.Pack.ID != "" {
+				pack = map[string]any{"id": pol.Pack.ID, "version": pol.Pack.Version, "overridesHash": pol.Pack.OverridesHash, "name": pol.PackName,
+					"retentionDays": pol.Retention, "rescreenDays": pol.RescreenDays, "eddMeasures": pol.EDD.Measures}
+			}
+		}
 		docs := []map[string]any{}
 		for _, rq := range reqs {
 			d := map[string]any{"type": rq.Type, "subTypes": orEmptyStrings(rq.SubTypes), "required": rq.Required}
@@ -572,8 +663,8 @@ func (a *API) HandleComplianceRequirements() http.Handler {
 			}
 			docs = append(docs, d)
 		}
-		WriteData(w, http.StatusOK, map[string]any{"country": strings.ToUpper(q.Get("country")), "riskLevel": strings.ToUpper(q.Get("riskLevel")),
-			"mandatoryFields": mandatory, "documents": docs})
+		WriteData(w, http.StatusOK, map[string]any{"country": country, "riskLevel": risk,
+			"mandatoryFields": mandatory, "optionalFields": optional, "documents": docs, "pack": pack})
 	})
 }
 

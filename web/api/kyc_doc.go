@@ -95,6 +95,14 @@ func init() {
 		ResponseExamples: []string{"004-status-automated.response.json", "004-status-manual.response.json"},
 		Codes:            map[int][]string{404: {"VERIFICATION_NOT_FOUND"}},
 	})
+	fieldSchema := obj(map[string]any{
+		"field": str("the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)"),
+		"label": str(""), "type": str("string, date, id_number or text"), "format": str("what the value must be, in words"),
+		"pattern": str("a regular expression of the accepted shape; the checksum is the server's"), "example": str("a published valid test value"),
+		"checksum": str("the check the number carries"), "sensitive": boolean("sealed at rest and masked per role"),
+		"virtualDocument": str("the virtual document sub-type the value is kept as, when it identifies the person"),
+		"required":        boolean(""), "source": str("the text that requires it"),
+	}, "field", "label", "type", "format", "sensitive", "required")
 	Document("GET "+Prefix+"/compliance/requirements", Operation{
 		Tag: "KYC", Summary: "Documents and fields required for a country and risk level",
 		Query: []Param{
@@ -103,7 +111,14 @@ func init() {
 			{Name: "cipTag", Schema: integer(""), Doc: "the Customer Identification Program, 1 (the default) to 3000"},
 		},
 		Response: obj(map[string]any{
-			"country": str(""), "riskLevel": str(""), "mandatoryFields": array(str("")),
+			"country": str(""), "riskLevel": str(""),
+			"mandatoryFields": array(fieldSchema), "optionalFields": array(fieldSchema),
+			"pack": nullable(obj(map[string]any{"id": str("the regulatory pack in force for the country"), "version": str(""),
+				"overridesHash": str("SHA-256 of the tenant's overrides"), "name": str(""),
+				"retentionDays": obj(map[string]any{"cdd_records": integer(""), "documents": integer(""), "transactions": integer("")}),
+				"rescreenDays":  integer("days between two screenings of a customer at this risk level"),
+				"eddMeasures":   array(str("what enhanced due diligence means here: MANUAL_REVIEW, ENHANCED_DUE_DILIGENCE, SOURCE_OF_FUNDS, SENIOR_MANAGEMENT_APPROVAL"))},
+				"id", "version", "overridesHash")),
 			"documents": array(obj(map[string]any{"type": str(""), "subTypes": array(str("")), "required": boolean(""),
 				"maxAgeDays": nullable(integer("null: any age"))}, "type", "subTypes", "required", "maxAgeDays")),
 		}),

@@ -88,6 +88,9 @@ func boolean(doc string) map[string]any { return map[string]any{"type": "boolean
 func array(items map[string]any) map[string]any {
 	return map[string]any{"type": "array", "items": items}
 }
+func stringMap(doc string) map[string]any {
+	return map[string]any{"type": "object", "description": doc, "additionalProperties": map[string]any{"type": "string"}}
+}
 func uuidStr(doc string) map[string]any {
 	return map[string]any{"type": "string", "format": "uuid", "description": doc}
 }

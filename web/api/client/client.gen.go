@@ -2336,6 +2336,9 @@ type PostCustomerIndividualRegistrationJSONBody struct {
 			Name *string `json:"name,omitempty"`
 		} `json:"categorization,omitempty"`
 
+		// ComplianceFields custom compliance fields by name, as GET /compliance/requirements lists them for the customer's country (address, else nationality) and risk level: a CPF in Brazil, an SSN in the US. A required field missing, an unknown name or a value failing its format (checksums included) is a 422 on individualCustomer.complianceFields.<name>. Fields that identify the person become virtual documents
+		ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
+
 		// DateOfBirth YYYY-MM-DD
 		DateOfBirth string `json:"dateOfBirth"`
 
@@ -2575,6 +2578,9 @@ type PatchCustomersIdJSONBody struct {
 
 		// AnnualIncome decimal, e.g. "55000.00" (a JSON number is accepted too)
 		AnnualIncome *string `json:"annualIncome,omitempty"`
+
+		// ComplianceFields custom compliance fields to set, by name (admin token only); each is checked by its format, and a value that identifies the person joins the customer's latest verification as a virtual document
+		ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
 
 		// DateOfBirth YYYY-MM-DD
 		DateOfBirth  *string `json:"dateOfBirth,omitempty"`
@@ -7899,8 +7905,86 @@ type GetComplianceRequirementsResponse struct {
 				SubTypes   []string `json:"subTypes"`
 				Type       string   `json:"type"`
 			} `json:"documents,omitempty"`
-			MandatoryFields *[]string `json:"mandatoryFields,omitempty"`
-			RiskLevel       *string   `json:"riskLevel,omitempty"`
+			MandatoryFields *[]struct {
+				// Checksum the check the number carries
+				Checksum *string `json:"checksum,omitempty"`
+
+				// Example a published valid test value
+				Example *string `json:"example,omitempty"`
+
+				// Field the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)
+				Field string `json:"field"`
+
+				// Format what the value must be, in words
+				Format string `json:"format"`
+				Label  string `json:"label"`
+
+				// Pattern a regular expression of the accepted shape; the checksum is the server's
+				Pattern  *string `json:"pattern,omitempty"`
+				Required bool    `json:"required"`
+
+				// Sensitive sealed at rest and masked per role
+				Sensitive bool `json:"sensitive"`
+
+				// Source the text that requires it
+				Source *string `json:"source,omitempty"`
+
+				// Type string, date, id_number or text
+				Type string `json:"type"`
+
+				// VirtualDocument the virtual document sub-type the value is kept as, when it identifies the person
+				VirtualDocument *string `json:"virtualDocument,omitempty"`
+			} `json:"mandatoryFields,omitempty"`
+			OptionalFields *[]struct {
+				// Checksum the check the number carries
+				Checksum *string `json:"checksum,omitempty"`
+
+				// Example a published valid test value
+				Example *string `json:"example,omitempty"`
+
+				// Field the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)
+				Field string `json:"field"`
+
+				// Format what the value must be, in words
+				Format string `json:"format"`
+				Label  string `json:"label"`
+
+				// Pattern a regular expression of the accepted shape; the checksum is the server's
+				Pattern  *string `json:"pattern,omitempty"`
+				Required bool    `json:"required"`
+
+				// Sensitive sealed at rest and masked per role
+				Sensitive bool `json:"sensitive"`
+
+				// Source the text that requires it
+				Source *string `json:"source,omitempty"`
+
+				// Type string, date, id_number or text
+				Type string `json:"type"`
+
+				// VirtualDocument the virtual document sub-type the value is kept as, when it identifies the person
+				VirtualDocument *string `json:"virtualDocument,omitempty"`
+			} `json:"optionalFields,omitempty"`
+			Pack *struct {
+				EddMeasures *[]string `json:"eddMeasures,omitempty"`
+
+				// Id the regulatory pack in force for the country
+				Id   string  `json:"id"`
+				Name *string `json:"name,omitempty"`
+
+				// OverridesHash SHA-256 of the tenant's overrides
+				OverridesHash string `json:"overridesHash"`
+
+				// RescreenDays days between two screenings of a customer at this risk level
+				RescreenDays  *int `json:"rescreenDays,omitempty"`
+				RetentionDays *struct {
+					CddRecords   *int `json:"cdd_records,omitempty"`
+					Documents    *int `json:"documents,omitempty"`
+					Transactions *int `json:"transactions,omitempty"`
+				} `json:"retentionDays,omitempty"`
+				Version string `json:"version"`
+			} `json:"pack,omitempty"`
+			RiskLevel *string `json:"riskLevel,omitempty"`
 		} `json:"data"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -7928,8 +8012,86 @@ func (r GetComplianceRequirementsResponse) GetJSON200() *struct {
 			SubTypes   []string `json:"subTypes"`
 			Type       string   `json:"type"`
 		} `json:"documents,omitempty"`
-		MandatoryFields *[]string `json:"mandatoryFields,omitempty"`
-		RiskLevel       *string   `json:"riskLevel,omitempty"`
+		MandatoryFields *[]struct {
+			// Checksum the check the number carries
+			Checksum *string `json:"checksum,omitempty"`
+
+			// Example a published valid test value
+			Example *string `json:"example,omitempty"`
+
+			// Field the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)
+			Field string `json:"field"`
+
+			// Format what the value must be, in words
+			Format string `json:"format"`
+			Label  string `json:"label"`
+
+			// Pattern a regular expression of the accepted shape; the checksum is the server's
+			Pattern  *string `json:"pattern,omitempty"`
+			Required bool    `json:"required"`
+
+			// Sensitive sealed at rest and masked per role
+			Sensitive bool `json:"sensitive"`
+
+			// Source the text that requires it
+			Source *string `json:"source,omitempty"`
+
+			// Type string, date, id_number or text
+			Type string `json:"type"`
+
+			// VirtualDocument the virtual document sub-type the value is kept as, when it identifies the person
+			VirtualDocument *string `json:"virtualDocument,omitempty"`
+		} `json:"mandatoryFields,omitempty"`
+		OptionalFields *[]struct {
+			// Checksum the check the number carries
+			Checksum *string `json:"checksum,omitempty"`
+
+			// Example a published valid test value
+			Example *string `json:"example,omitempty"`
+
+			// Field the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)
+			Field string `json:"field"`
+
+			// Format what the value must be, in words
+			Format string `json:"format"`
+			Label  string `json:"label"`
+
+			// Pattern a regular expression of the accepted shape; the checksum is the server's
+			Pattern  *string `json:"pattern,omitempty"`
+			Required bool    `json:"required"`
+
+			// Sensitive sealed at rest and masked per role
+			Sensitive bool `json:"sensitive"`
+
+			// Source the text that requires it
+			Source *string `json:"source,omitempty"`
+
+			// Type string, date, id_number or text
+			Type string `json:"type"`
+
+			// VirtualDocument the virtual document sub-type the value is kept as, when it identifies the person
+			VirtualDocument *string `json:"virtualDocument,omitempty"`
+		} `json:"optionalFields,omitempty"`
+		Pack *struct {
+			EddMeasures *[]string `json:"eddMeasures,omitempty"`
+
+			// Id the regulatory pack in force for the country
+			Id   string  `json:"id"`
+			Name *string `json:"name,omitempty"`
+
+			// OverridesHash SHA-256 of the tenant's overrides
+			OverridesHash string `json:"overridesHash"`
+
+			// RescreenDays days between two screenings of a customer at this risk level
+			RescreenDays  *int `json:"rescreenDays,omitempty"`
+			RetentionDays *struct {
+				CddRecords   *int `json:"cdd_records,omitempty"`
+				Documents    *int `json:"documents,omitempty"`
+				Transactions *int `json:"transactions,omitempty"`
+			} `json:"retentionDays,omitempty"`
+			Version string `json:"version"`
+		} `json:"pack,omitempty"`
+		RiskLevel *string `json:"riskLevel,omitempty"`
 	} `json:"data"`
 } {
 	return r.JSON200
@@ -13539,8 +13701,86 @@ func ParseGetComplianceRequirementsResponse(rsp *http.Response) (*GetComplianceR
 					SubTypes   []string `json:"subTypes"`
 					Type       string   `json:"type"`
 				} `json:"documents,omitempty"`
-				MandatoryFields *[]string `json:"mandatoryFields,omitempty"`
-				RiskLevel       *string   `json:"riskLevel,omitempty"`
+				MandatoryFields *[]struct {
+					// Checksum the check the number carries
+					Checksum *string `json:"checksum,omitempty"`
+
+					// Example a published valid test value
+					Example *string `json:"example,omitempty"`
+
+					// Field the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)
+					Field string `json:"field"`
+
+					// Format what the value must be, in words
+					Format string `json:"format"`
+					Label  string `json:"label"`
+
+					// Pattern a regular expression of the accepted shape; the checksum is the server's
+					Pattern  *string `json:"pattern,omitempty"`
+					Required bool    `json:"required"`
+
+					// Sensitive sealed at rest and masked per role
+					Sensitive bool `json:"sensitive"`
+
+					// Source the text that requires it
+					Source *string `json:"source,omitempty"`
+
+					// Type string, date, id_number or text
+					Type string `json:"type"`
+
+					// VirtualDocument the virtual document sub-type the value is kept as, when it identifies the person
+					VirtualDocument *string `json:"virtualDocument,omitempty"`
+				} `json:"mandatoryFields,omitempty"`
+				OptionalFields *[]struct {
+					// Checksum the check the number carries
+					Checksum *string `json:"checksum,omitempty"`
+
+					// Example a published valid test value
+					Example *string `json:"example,omitempty"`
+
+					// Field the JSON path of the field in the registration (individualCustomer.complianceFields.cpf for a custom field)
+					Field string `json:"field"`
+
+					// Format what the value must be, in words
+					Format string `json:"format"`
+					Label  string `json:"label"`
+
+					// Pattern a regular expression of the accepted shape; the checksum is the server's
+					Pattern  *string `json:"pattern,omitempty"`
+					Required bool    `json:"required"`
+
+					// Sensitive sealed at rest and masked per role
+					Sensitive bool `json:"sensitive"`
+
+					// Source the text that requires it
+					Source *string `json:"source,omitempty"`
+
+					// Type string, date, id_number or text
+					Type string `json:"type"`
+
+					// VirtualDocument the virtual document sub-type the value is kept as, when it identifies the person
+					VirtualDocument *string `json:"virtualDocument,omitempty"`
+				} `json:"optionalFields,omitempty"`
+				Pack *struct {
+					EddMeasures *[]string `json:"eddMeasures,omitempty"`
+
+					// Id the regulatory pack in force for the country
+					Id   string  `json:"id"`
+					Name *string `json:"name,omitempty"`
+
+					// OverridesHash SHA-256 of the tenant's overrides
+					OverridesHash string `json:"overridesHash"`
+
+					// RescreenDays days between two screenings of a customer at this risk level
+					RescreenDays  *int `json:"rescreenDays,omitempty"`
+					RetentionDays *struct {
+						CddRecords   *int `json:"cdd_records,omitempty"`
+						Documents    *int `json:"documents,omitempty"`
+						Transactions *int `json:"transactions,omitempty"`
+					} `json:"retentionDays,omitempty"`
+					Version string `json:"version"`
+				} `json:"pack,omitempty"`
+				RiskLevel *string `json:"riskLevel,omitempty"`
 			} `json:"data"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
