@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/google/uuid"
 
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -349,5 +350,63 @@ func TestLargeExportStreams(t *testing.T) {
 	a := h.exportAudits("audit")
 	if len(a) != 1 || a[0]["rows"] != float64(n) {
 		t.Errorf("export audit = %v", a)
+	}
+}
+
+// Issue 15 lists cases among the exports: the case list exports its
+// columns as shown, with its filter; a title that names the customer's
+// e-mail address is masked for an analyst as the list masks it, in full
+// for a senior reviewer; the export is audited; support may not export.
+func TestCaseExportColumnsMaskedAndAudited(t *testing.T) {
+	h := newHarness(t)
+	tok := h.alertRule()
+	customer := h.amlCustomer(tok)
+	alert := h.raise(tok, customer, "150.00")
+	id, _ := uuid.Parse(customer)
+	c, err := h.s.Customers.Get(t.Context(), h.tenant.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ac := h.signIn(staff.Analyst)
+	_, sc := h.signIn(staff.SeniorReviewer)
+	location(t, h.post("/cases", url.Values{"alert": {alert}, "title": {"Payments of " + c.Email}}, ac))
+
+	list := doc(t, h.get("/cases", ac))
+	exp, _ := list.Find(`[data-testid="export-csv"]`).Attr("href")
+	if exp != "/cases/export.csv" {
+		t.Fatalf("export link = %q", exp)
+	}
+	rows := readCSV(t, h.get("/cases/export.csv?status=active", ac))
+	if got := strings.Join(rows[0], ","); got != "Case,Customer,Status,Owner,Alerts,Hits,Opened" {
+		t.Fatalf("header = %q", got)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows = %v, want the one case", rows)
+	}
+	r := rows[1]
+	if !strings.HasPrefix(r[0], "#1 Payments of ") || strings.Contains(r[0], c.Email) || r[2] != "Open" || r[3] != "—" || r[4] != "1" {
+		t.Errorf("analyst's row = %v; want #1, the e-mail masked, Open, no owner, 1 alert", r)
+	}
+	// As the list shows it to the analyst.
+	if shown := text(list, `[data-testid="case-row"] a[data-keynav-row]`); shown != r[0] {
+		t.Errorf("the list shows %q, the export %q", shown, r[0])
+	}
+	full := readCSV(t, h.get("/cases/export.csv", sc))
+	if len(full) != 2 || !strings.Contains(full[1][0], c.Email) {
+		t.Errorf("senior reviewer's rows = %v; want the e-mail in full", full)
+	}
+	if closed := readCSV(t, h.get("/cases/export.csv?status=CLOSED", ac)); len(closed) != 1 {
+		t.Errorf("closed cases = %v; want none", closed)
+	}
+	audits := h.exportAudits("cases")
+	if len(audits) != 3 {
+		t.Fatalf("export audits = %v", audits)
+	}
+	if f, _ := audits[0]["filter"].(map[string]any); f["status"] != "active" || audits[0]["rows"] != float64(1) || audits[0]["complete"] != true {
+		t.Errorf("audit = %v", audits[0])
+	}
+	_, support := h.signIn(staff.Support)
+	if resp := h.get("/cases/export.csv", support); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("support: %d, want 403", resp.StatusCode)
 	}
 }

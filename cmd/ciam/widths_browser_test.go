@@ -68,7 +68,7 @@ func portalPages(t *testing.T) []portalPage {
 		"/documents/{id}/content": true, // the document's bytes, shown inside the viewer page
 		// downloads, not pages
 		"/customers/export.csv": true, "/reviews/export.csv": true, "/alerts/export.csv": true,
-		"/screening/hits/export.csv": true, "/config/fees/export.csv": true, "/audit/export.csv": true,
+		"/screening/hits/export.csv": true, "/config/fees/export.csv": true, "/audit/export.csv": true, "/cases/export.csv": true,
 		"/alerts/{id}/goaml": true, "/cases/{id}/attachments/{attachment}": true, "/reports/runs/{id}/download": true,
 		// a report run's page: no run is made here (reports_test.go covers it)
 		"/reports/runs/{id}": true,
