@@ -77,7 +77,7 @@ func TestFourEyesRoleGrant(t *testing.T) {
 	}
 	resp := h.decide(id, "APPROVE", "me", mc)
 	d := doc(t, h.get("/approvals/"+id, updated(mc, resp)))
-	if !strings.Contains(text(d, `[data-testid="flash"]`), "another employee must decide") || text(d, `[data-testid="approval-status"]`) != "PENDING" {
+	if !strings.Contains(text(d, `[data-testid="flash"]`), "another employee must decide") || text(d, `[data-testid="approval-status"]`) != "Pending" {
 		t.Fatalf("self-approval: flash %q, status %q", text(d, `[data-testid="flash"]`), text(d, `[data-testid="approval-status"]`))
 	}
 

@@ -82,7 +82,7 @@ func TestCategoriesEditedByTenantAdmins(t *testing.T) {
 	}
 	cat := cardID(t, d, "VIP_INDIVIDUAL")
 	card := d.Find("#category-" + cat)
-	if !strings.Contains(card.Text(), "risk MEDIUM") || !strings.Contains(card.Text(), "ACTIVE") || !strings.Contains(card.Text(), "Private banking clients") {
+	if !strings.Contains(card.Text(), "Medium risk") || !strings.Contains(card.Text(), "Active") || !strings.Contains(card.Text(), "Private banking clients") {
 		t.Errorf("card = %q", card.Text())
 	}
 	if d := submit(t, categoriesPage, url.Values{"name": {"VIP_INDIVIDUAL"}}, 422); !strings.Contains(text(d, `[data-testid="error-cat-name"]`), "already exists") {

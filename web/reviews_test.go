@@ -145,7 +145,7 @@ func TestReviewQueueFiltersCountsAndAssign(t *testing.T) {
 	if age := strings.TrimSpace(rows.Eq(1).Find(`[data-testid="review-age"]`).Text()); !strings.Contains(age, "on time") {
 		t.Errorf("newest age badge %q", age)
 	}
-	if r := text(d, `[data-testid="review-risk"]`); r != "HIGH" {
+	if r := text(d, `[data-testid="review-risk"]`); r != "High" {
 		t.Errorf("risk badge %q", r)
 	}
 	if s := text(d, `[data-testid="queue-summary"]`); !strings.Contains(s, "2 waiting") || !strings.Contains(s, "1 over the SLA") {

@@ -197,7 +197,7 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 		t.Fatalf("the dashboard counts %s reviews waiting", n)
 	}
 	do(t, ctx, chromedp.Click(tid("queue-reviews")), chromedp.WaitVisible(chromedp.CSS(row)))
-	if risk := textOf(t, ctx, row+` [data-testid="review-risk"]`); risk != "HIGH" {
+	if risk := textOf(t, ctx, row+` [data-testid="review-risk"]`); risk != "High" {
 		t.Fatalf("queue shows risk %q", risk)
 	}
 	// The keyboard reaches the row: j focuses it, Enter opens it.

@@ -1199,7 +1199,7 @@ func DetailPage(d Detail) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = components.Badge("gray", "risk "+d.CustomerRisk).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = components.Badge("gray", components.Words(d.CustomerRisk)+" risk").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
