@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -132,5 +135,47 @@ func TestHTMXFormsShowProgressAndDisableTheirButtons(t *testing.T) {
 	}
 	if seen < 10 {
 		t.Errorf("%d htmx forms seen; want every page's", seen)
+	}
+}
+
+// Issue 15, problem 5: "537.5 EUR" beside "15000.00 EUR". What a rule
+// computed on an alert, a quote's parts and tier, and a fee rule's
+// summary and tiers are written in the currency's minor units with the
+// currency, through internal/currency.
+func TestAmountsInTheCurrencysMinorUnits(t *testing.T) {
+	h := newHarness(t)
+	tok := h.alertRule()
+	alert := h.raise(tok, h.amlCustomer(tok), "150.5")
+	_, ac := h.signIn(staff.Analyst)
+	hit := doc(t, h.get("/alerts/"+alert, ac)).Find(`[data-testid="alert-hit"]`)
+	var got string
+	hit.Find("dl div").Each(func(_ int, s *goquery.Selection) {
+		if strings.TrimSpace(s.Find("dt").Text()) == "tx.amount" {
+			got = strings.TrimSpace(s.Find("dd").Text())
+		}
+	})
+	if got != "150.50 EUR" {
+		t.Errorf("the hit's tx.amount reads %q; want 150.50 EUR (hit: %q)", got, strings.Join(strings.Fields(hit.Text()), " "))
+	}
+
+	_, admin := h.signIn(staff.TenantAdmin)
+	rule := h.feeRule(catalog.FeeRuleSpec{Name: "Tiered transfers", TransactionType: "TRANSFER", Currency: "GBP", Fixed: d("0.5"), Percentage: d("0"),
+		Minimum: nd("2"), Tiers: []catalog.Tier{{From: d("0"), UpTo: nd("1000"), Fixed: d("0.5"), Percentage: d("1.25")}, {From: d("1000"), Fixed: d("0"), Percentage: d("0.9")}}})
+	q := doc(t, h.get("/config/fees/quote?transactionType=TRANSFER&currency=GBP&amount=200", admin)).Find(`[data-testid="quote-result"] dl`)
+	var pairs []string
+	q.Find("dt").Each(func(_ int, s *goquery.Selection) {
+		pairs = append(pairs, strings.TrimSpace(s.Text())+" "+strings.Join(strings.Fields(s.Next().Text()), " "))
+	})
+	words := strings.Join(pairs, "; ")
+	for _, want := range []string{"Fixed part 0.50 GBP", "Percentage part 2.50 GBP (1.25 %)", "Tier 0.00 – 1000.00 GBP: 0.50 GBP + 1.25 %"} {
+		if !strings.Contains(words, want) {
+			t.Errorf("quote %q lacks %q", words, want)
+		}
+	}
+	page := strings.Join(strings.Fields(doc(t, h.get("/config/fees/"+rule, admin)).Find("main").Text()), " ")
+	for _, want := range []string{"0.50 GBP + 0 %, min 2.00 GBP", "from 1000.00 GBP: 0.00 GBP + 0.9 %"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the rule's page lacks %q: %.600s", want, page)
+		}
 	}
 }
