@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -384,8 +385,8 @@ func TestCaseExportColumnsMaskedAndAudited(t *testing.T) {
 		t.Fatalf("rows = %v, want the one case", rows)
 	}
 	r := rows[1]
-	if !strings.HasPrefix(r[0], "#1 Payments of ") || strings.Contains(r[0], c.Email) || r[2] != "Open" || r[3] != "—" || r[4] != "1" {
-		t.Errorf("analyst's row = %v; want #1, the e-mail masked, Open, no owner, 1 alert", r)
+	if !strings.HasPrefix(r[0], "#") || !strings.Contains(r[0], " Payments of ") || strings.Contains(r[0], c.Email) || r[2] != "Open" || r[3] != "—" || r[4] != "1" {
+		t.Errorf("analyst's row = %v; want the e-mail masked, Open, no owner, 1 alert", r)
 	}
 	// As the list shows it to the analyst.
 	if shown := text(list, `[data-testid="case-row"] a[data-keynav-row]`); shown != r[0] {
@@ -408,5 +409,70 @@ func TestCaseExportColumnsMaskedAndAudited(t *testing.T) {
 	_, support := h.signIn(staff.Support)
 	if resp := h.get("/cases/export.csv", support); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("support: %d, want 403", resp.StatusCode)
+	}
+}
+
+// pageNumbers are the numbered pages of a list's pager, "…" for a gap.
+func pageNumbers(d *goquery.Document) string {
+	var out []string
+	d.Find(`[data-testid="pager"] [data-testid="page-number"], [data-testid="pager"] span.text-slate-400`).Each(func(_ int, s *goquery.Selection) {
+		out = append(out, strings.TrimSpace(s.Text()))
+	})
+	return strings.Join(out, ",")
+}
+
+// Issue 15, problem 9: "1–50 of 1,204" with page numbers on the keyset
+// lists too. The audit list stays keyset-paged: walking it numbers every
+// page, links the earlier pages whose cursors the links carry (the last
+// five), and a numbered link shows the same rows as walking there did.
+func TestAuditListNumbersItsPages(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.Auditor)
+	if _, err := dbOwner(t).Exec(t.Context(), `
+		INSERT INTO audit_log (id, tenant_id, chain_id, seq, actor_type, actor_id, actor_name, trace_id, caller_traceparent,
+		                       action, entity_type, entity_id, reason_code, before, after, prev_hash, hash)
+		SELECT gen_random_uuid(), $1, gen_random_uuid(), 1000000 + i, 'SYSTEM', 'bulk', 'Bulk loader', '', '',
+		       'paging.row', 'thing', i::text, '', NULL, NULL, '\x', '\x'
+		FROM generate_series(1, 200) AS i`, h.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	firstRow := func(d *goquery.Document) string { return text(d, `[data-testid="audit-row"] td:nth-child(1)`) }
+	wantNumbers := []string{"1,2,…", "1,2,3,…", "1,2,3,4,…", "1,2,3,4,5,…", "1,2,3,4,5,6,…", "1,2,3,4,5,6,7,…", "1,2,3,4,5,6,7,8", "1,…,3,4,5,6,7,8"}
+	u := "/audit?action=paging.&size=25"
+	walked := map[string]string{} // page → its first row
+	var last *goquery.Document
+	for i, want := range wantNumbers {
+		d := doc(t, h.get(u, c))
+		page := strconv.Itoa(i + 1)
+		if got := text(d, `[data-testid="page-count"]`); got != fmt.Sprintf("%d–%d of 200", i*25+1, i*25+25) {
+			t.Errorf("page %s count %q", page, got)
+		}
+		if got, cur := pageNumbers(d), text(d, `[data-testid="page-number"][aria-current="page"]`); got != want || cur != page {
+			t.Errorf("page %s: numbers %q current %q; want %q", page, got, cur, want)
+		}
+		walked[page] = firstRow(d)
+		last = d
+		u, _ = d.Find(`[data-testid="next-page"]`).Attr("href")
+		if (u == "") != (i == len(wantNumbers)-1) {
+			t.Fatalf("page %s: next link %q", page, u)
+		}
+	}
+	// From the last page every numbered link leads to that page's rows.
+	last.Find(`a[data-testid="page-number"]`).Each(func(_ int, s *goquery.Selection) {
+		page := strings.TrimSpace(s.Text())
+		d := doc(t, h.get(s.AttrOr("href", ""), c))
+		if got := firstRow(d); got != walked[page] || text(d, `[data-testid="page-number"][aria-current="page"]`) != page {
+			t.Errorf("link to page %s shows %q (current %q); walking there showed %q", page, got, text(d, `[data-testid="page-number"][aria-current="page"]`), walked[page])
+		}
+	})
+	prev, _ := last.Find(`[data-testid="prev-page"]`).Attr("href")
+	if d := doc(t, h.get(prev, c)); firstRow(d) != walked["7"] {
+		t.Errorf("previous from page 8 shows %q; want page 7's %q", firstRow(d), walked["7"])
+	}
+	// A trail that is not cursors numbers no earlier pages, and is no error.
+	if resp := h.get("/audit?action=paging.&size=25&before=1000100&offset=100&trail=x,y", c); resp.StatusCode != http.StatusOK {
+		t.Errorf("bad trail: %d", resp.StatusCode)
+	} else if got := pageNumbers(doc(t, resp)); got != "1,…,5,6,…" {
+		t.Errorf("bad trail numbers %q", got)
 	}
 }
