@@ -1088,6 +1088,58 @@ func Busy() templ.Component {
 	})
 }
 
+// BusyAt is Busy for a request sent by another element, which names it
+// with hx-indicator="#id": the progress shows where the answer lands.
+func BusyAt(id string) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var53 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var53 == nil {
+			templ_7745c5c3_Var53 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<span id=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var54 string
+		templ_7745c5c3_Var54, templ_7745c5c3_Err = templ.JoinStringErrs(id)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/components.templ`, Line: 301, Col: 14}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var54))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "\" data-testid=\"busy\" class=\"htmx-indicator inline-flex items-center gap-1 text-xs text-slate-500\" role=\"status\" aria-live=\"polite\"><svg aria-hidden=\"true\" viewBox=\"0 0 16 16\" class=\"h-3 w-3 animate-spin\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"><path d=\"M8 1.5a6.5 6.5 0 1 0 6.5 6.5\"></path></svg> Working…</span>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+// Poll are the attributes of an element that asks for itself again
+// every interval ("1s") while something runs. A tick while the last
+// request still runs is dropped, so one request runs at a time; put a
+// Busy inside the element to show it.
+func Poll(interval string) templ.Attributes {
+	return templ.Attributes{"hx-trigger": "every " + interval, "hx-sync": "this:drop"}
+}
+
 // HXForm are the attributes of a form (or a control) that sends an htmx
 // request: its buttons are disabled until the answer comes, so one click
 // sends one request. Spread them on the element with hx-get or hx-post.
