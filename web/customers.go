@@ -20,6 +20,7 @@ import (
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	customersv "github.com/ciamhq/ciam/views/customers"
+	"github.com/ciamhq/ciam/views/labels"
 )
 
 // customerPageSize is how many customers a search page lists.
@@ -464,7 +465,7 @@ func (s *server) verificationSteps(ctx context.Context, tenant, id uuid.UUID) ([
 		_ = json.Unmarshal(rec.After, &after)
 		switch {
 		case rec.Action == "verification.status.changed" && after.Status != "":
-			st.State, st.What = after.Status, "from "+orDash(before.Status)
+			st.State, st.What = after.Status, "from "+orDash(labels.Status(before.Status))
 		default:
 			st.What = strings.TrimPrefix(rec.Action, "verification.")
 			if rec.ReasonCode != "" {

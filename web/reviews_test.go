@@ -548,7 +548,7 @@ func TestReviewDecisionOutcomes(t *testing.T) {
 			})
 			story := strings.Join(steps, " | ")
 			into, decided, reached := strings.Index(story, "Waiting for review"), strings.Index(story, "reviewed ("+tc.decision+") · "+emp.Name),
-				strings.LastIndex(story, labels.Status(tc.status)+" from PENDING_REVIEW")
+				strings.LastIndex(story, labels.Status(tc.status)+" from Waiting for review")
 			if into < 0 || decided < into || reached < into {
 				t.Errorf("verification timeline: %s", story)
 			}
