@@ -557,7 +557,7 @@ func kvs(m map[string]any, txCurrency string) []amlrules.KV {
 		if cur := amountCurrency(k, txCurrency); cur != "" {
 			text = labels.AmountText(text, cur)
 		}
-		out = append(out, amlrules.KV{Key: k, Value: text})
+		out = append(out, amlrules.KV{Key: goDurations.ReplaceAllStringFunc(k, shortDuration), Value: text})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
@@ -583,4 +583,25 @@ func amountCurrency(key, txCurrency string) string {
 		}
 	}
 	return ""
+}
+
+// goDurations are Go's durations as a rule's computed values are named
+// after the expression ("count_over(24h0m0s, …)"), where the rule says 24h.
+var goDurations = regexp.MustCompile(`\b\d+h\d+m\d+s\b|\b\d+m\d+s\b`)
+
+// shortDuration writes a Go duration as the rule builder does: "24h",
+// "15m", "1h30m".
+func shortDuration(d string) string {
+	v, err := time.ParseDuration(d)
+	if err != nil {
+		return d
+	}
+	out := v.String() // "24h0m0s", "1h30m0s", "15m0s"
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/staff"
@@ -177,5 +178,21 @@ func TestAmountsInTheCurrencysMinorUnits(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the rule's page lacks %q: %.600s", want, page)
 		}
+	}
+}
+
+// Issue 15, problem 5: Go durations on a page. What a rule computed is
+// named after its expression with the durations as the rule wrote them,
+// and its amounts with the currency.
+func TestRuleValuesReadAsWritten(t *testing.T) {
+	got := map[string]string{}
+	for _, kv := range kvs(map[string]any{"count_over(24h0m0s, {direction: OUT})": 5, "sum_over(1h30m0s)": "537.5", "velocity(15m0s)": 2,
+		`amount_in("GBP")`: 12.5, "tx.amount": 537.5, "currency": "EUR"}, "") {
+		got[kv.Key] = kv.Value
+	}
+	want := map[string]string{"count_over(24h, {direction: OUT})": "5", "sum_over(1h30m)": "537.50 EUR", "velocity(15m)": "2",
+		`amount_in("GBP")`: "12.50 GBP", "tx.amount": "537.50 EUR", "currency": "EUR"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
 	}
 }
