@@ -57,8 +57,14 @@ func TestBrowserHTMXDisablesTheTriggerWhileItRuns(t *testing.T) {
 func TestBrowserConditionCheckShowsProgressAndHoldsTheSave(t *testing.T) {
 	base := startProduct(t)
 	ctx := newBrowser(t)
-	do(t, ctx, chromedp.Navigate(base+"/aml/rules/new?kind=expression"))
+	do(t, ctx, chromedp.Navigate(base+"/aml/rules/new"))
 	do(t, ctx, signInAt("senior")...)
+	do(t, ctx, chromedp.WaitVisible(chromedp.ID("rule-kind")))
+	// Built with an expression: the select swaps the condition's fields.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById('rule-kind');
+		s.value = 'expression'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
 	do(t, ctx, chromedp.WaitVisible(chromedp.ID("rule-expression")))
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.__check = [];
