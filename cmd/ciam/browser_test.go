@@ -526,7 +526,7 @@ func TestBrowserFourEyesRound(t *testing.T) {
 
 	do(t, admin, chromedp.Navigate(base+"/staff"), chromedp.WaitVisible(chromedp.CSS(row)))
 	roles := textOf(t, admin, row)
-	if !strings.Contains(roles, "AUDITOR") || strings.Contains(roles, "Pending approval") {
+	if !strings.Contains(roles, "Auditor") || strings.Contains(roles, "Pending approval") {
 		t.Fatalf("Ana's row after approval: %q", roles)
 	}
 }

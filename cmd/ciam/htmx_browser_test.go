@@ -73,8 +73,12 @@ func TestBrowserConditionCheckShowsProgressAndHoldsTheSave(t *testing.T) {
 			if (e.detail.requestConfig.path !== '/aml/rules/check') return;
 			window.__check.push({phase: 'sent', disabled: save().disabled, shown: document.getElementById('condition-busy').classList.contains('htmx-request')});
 		});
-		document.body.addEventListener('htmx:afterSettle', () => setTimeout(() => window.__check.push({phase: 'done', disabled: save().disabled,
-			answer: (document.querySelector('[data-testid="condition-check"]') || {}).textContent || ''}), 0));
+		document.body.addEventListener('htmx:afterSettle', e => {
+			if (!e.detail.requestConfig || e.detail.requestConfig.path !== '/aml/rules/check') return;
+			setTimeout(() => window.__check.push({phase: 'done', disabled: save().disabled,
+				answer: (document.querySelector('[data-testid="condition-check"]') || {}).textContent || ''}), 0);
+		});
+		document.getElementById('rule-expression').value = '';
 		return true;
 	})()`)); err != nil {
 		t.Fatal(err)
