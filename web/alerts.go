@@ -151,7 +151,7 @@ func (s *server) alertPage(w http.ResponseWriter, r *http.Request, status int, i
 	pv := piiView(emp)
 	view.GoAML = a.Status == aml.AlertSARDrafted && view.CanManage && !slices.ContainsFunc(pii.Fields, func(f pii.Field) bool { return !pv.Full(f) })
 	for _, h := range a.Hits {
-		hv := alerts.HitView{Name: h.Name, Version: h.Version, Outcome: string(h.Outcome), Score: h.Score, Values: kvs(h.Values)}
+		hv := alerts.HitView{Name: h.Name, Version: h.Version, Outcome: string(h.Outcome), Score: h.Score, Values: kvs(h.Values, a.Currency)}
 		for i, kv := range hv.Values {
 			hv.Values[i].Value = mask.Mask(kv.Value)
 		}

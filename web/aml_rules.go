@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -532,18 +533,75 @@ func (s *server) handleAMLShadowShow() http.Handler {
 		}
 		for _, ex := range run.Examples {
 			view.Examples = append(view.Examples, amlrules.Example{TransactionID: ex.TransactionID, CustomerID: ex.CustomerID.String(),
-				At: ex.At, Amount: labels.AmountText(ex.Amount, ex.Currency), Values: kvs(ex.Values)})
+				At: ex.At, Amount: labels.AmountText(ex.Amount, ex.Currency), Values: kvs(ex.Values, ex.Currency)})
 		}
 		s.page(w, r, http.StatusOK, "Shadow run", "aml-rules", amlrules.RunPage(view))
 	})
 }
 
 // kvs lists the values a rule computed, sorted by name.
-func kvs(m map[string]any) []amlrules.KV {
+// kvs are what a rule computed, as its hit lists them. An amount is
+// written in its currency's minor units with the currency ("537.50 EUR"
+// beside "15000.00 EUR", not "537.5"): the currency an expression names
+// (amount_in("EUR")), else the transaction's (txCurrency, or the one the
+// rule recorded).
+func kvs(m map[string]any, txCurrency string) []amlrules.KV {
+	for _, k := range []string{"currency", "tx.currency"} {
+		if c, ok := m[k].(string); ok && c != "" {
+			txCurrency = c
+		}
+	}
 	out := make([]amlrules.KV, 0, len(m))
 	for k, v := range m {
-		out = append(out, amlrules.KV{Key: k, Value: fmt.Sprint(v)})
+		text := fmt.Sprint(v)
+		if cur := amountCurrency(k, txCurrency); cur != "" {
+			text = labels.AmountText(text, cur)
+		}
+		out = append(out, amlrules.KV{Key: goDurations.ReplaceAllStringFunc(k, shortDuration), Value: text})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// namedCurrency is a currency an expression names: amount_in("EUR").
+var namedCurrency = regexp.MustCompile(`\("([A-Z]{3})"`)
+
+// amountWords are the parts of a computed value's name that say it is an
+// amount of money.
+var amountWords = []string{"amount", "sum", "total", "limit", "spent", "balance", "above"}
+
+// amountCurrency is the currency of the computed value named key when it
+// is an amount of money; "" when it is not.
+func amountCurrency(key, txCurrency string) string {
+	if m := namedCurrency.FindStringSubmatch(key); m != nil {
+		return m[1]
+	}
+	lower := strings.ToLower(key)
+	for _, w := range amountWords {
+		if strings.Contains(lower, w) {
+			return txCurrency
+		}
+	}
+	return ""
+}
+
+// goDurations are Go's durations as a rule's computed values are named
+// after the expression ("count_over(24h0m0s, …)"), where the rule says 24h.
+var goDurations = regexp.MustCompile(`\b\d+h\d+m\d+s\b|\b\d+m\d+s\b`)
+
+// shortDuration writes a Go duration as the rule builder does: "24h",
+// "15m", "1h30m".
+func shortDuration(d string) string {
+	v, err := time.ParseDuration(d)
+	if err != nil {
+		return d
+	}
+	out := v.String() // "24h0m0s", "1h30m0s", "15m0s"
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
 	return out
 }

@@ -209,9 +209,9 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	// And the transactions screened, latest first: the one that raised the
 	// alert, then the four before it.
 	rows := d.Find(`[data-testid="transaction-row"]`)
-	if rows.Length() != 5 || !strings.Contains(rows.First().Text(), "REVIEW") || !strings.Contains(rows.First().Text(), "1200.00 EUR") ||
+	if rows.Length() != 5 || !strings.Contains(rows.First().Text(), "Review") || !strings.Contains(rows.First().Text(), "1200.00 EUR") ||
 		rows.First().Find(`[data-testid="transaction-alert"][href="/alerts/`+alertID+`"]`).Length() != 1 ||
-		!strings.Contains(rows.Last().Text(), "ALLOW") || !strings.Contains(rows.Last().Text(), "h-0") || !strings.Contains(rows.Last().Text(), "Quick Cash Ltd (DE)") {
+		!strings.Contains(rows.Last().Text(), "Allow") || !strings.Contains(rows.Last().Text(), "h-0") || !strings.Contains(rows.Last().Text(), "Quick Cash Ltd (DE)") {
 		t.Errorf("customer page transactions: %s", d.Find(`[data-testid="customer-transactions"]`).Text())
 	}
 	d = doc(t, h.get("/alerts/"+alertID, ac))
@@ -227,7 +227,7 @@ func TestAMLThroughThePortalAndTheAPI(t *testing.T) {
 	}
 	location(t, h.post("/alerts/"+alertID+"/close", url.Values{"reason": {"Known supplier payments"}}, ac))
 	d = doc(t, h.get("/alerts/"+alertID, ac))
-	if text(d, `[data-testid="alert-status"]`) != "CLOSED_FALSE_POSITIVE" || text(d, `[data-testid="detail-assignee"]`) != "Emp ANALYST" ||
+	if text(d, `[data-testid="alert-status"]`) != "Closed false positive" || text(d, `[data-testid="detail-assignee"]`) != "Emp ANALYST" ||
 		!strings.Contains(d.Find(`[data-testid="alert-comments"]`).Text(), "Salary week.") {
 		t.Fatalf("closed alert: %s", d.Find("main").Text())
 	}

@@ -154,6 +154,37 @@ func feeAmount(v, currency string) string {
 	return money(d, currency)
 }
 
+// storedTierText is a tier as a change request keeps it (catalog.TierText:
+// "0 – 1000: 0.5 + 1.25 %").
+var storedTierText = regexp.MustCompile(`^(\S+) – (\S+): (\S+) \+ (\S+) %$`)
+
+// storedTier is a kept tier as the fee page shows it, its amounts in the
+// rule's currency (tierText); kept as it is for a rule of any currency.
+func storedTier(v, cur string) string {
+	m := storedTierText.FindStringSubmatch(v)
+	if m == nil || cur == "" || cur == "any" {
+		return v
+	}
+	var t catalog.Tier
+	var err error
+	if t.From, err = decimal.NewFromString(m[1]); err != nil {
+		return v
+	}
+	if m[2] != "∞" {
+		if t.UpTo.Decimal, err = decimal.NewFromString(m[2]); err != nil {
+			return v
+		}
+		t.UpTo.Valid = true
+	}
+	if t.Fixed, err = decimal.NewFromString(m[3]); err != nil {
+		return v
+	}
+	if t.Percentage, err = decimal.NewFromString(m[4]); err != nil {
+		return v
+	}
+	return tierText(t, cur)
+}
+
 // zoned reads an RFC 3339 time as the tenant reads it.
 func zoned(v string, loc *time.Location) string {
 	t, err := time.Parse(time.RFC3339Nano, v)
@@ -210,9 +241,10 @@ func feeFields(before, after json.RawMessage, loc *time.Location) []approvals.Fi
 		if len(list) == 0 {
 			return "no tiers"
 		}
+		c, _ := stateStr(m, "currency")
 		parts := make([]string, 0, len(list))
 		for _, t := range list {
-			parts = append(parts, fmt.Sprint(t))
+			parts = append(parts, storedTier(fmt.Sprint(t), c))
 		}
 		return strings.Join(parts, "; ")
 	}

@@ -104,7 +104,7 @@ func TestApprovalReadsAsTheFeeChange(t *testing.T) {
 	d1 := h.submit(&mc, feesPath, goodFee("EU cards"), http.StatusSeeOther)
 	newLink, _ := d1.Find(`[data-testid="pending-new"] [data-testid="pending-approval"] a`).Attr("href")
 	nf := approvalFields(doc(t, h.get(newLink, senior)))
-	if nf["Name"] != [3]string{"none", "EU cards", "true"} || nf["Amount tiers"][1] != "0 – 1000: 0.5 + 1.25 %; 1000 – : 0 + 0.9 %" && !strings.Contains(nf["Amount tiers"][1], "0 – 1000: 0.5 + 1.25 %") {
+	if nf["Name"] != [3]string{"none", "EU cards", "true"} || nf["Amount tiers"][1] != "0.00 – 1000.00 GBP: 0.50 GBP + 1.25 %; from 1000.00 GBP: 0.00 GBP + 0.9 %" {
 		t.Errorf("new rule fields = %v", nf)
 	}
 }

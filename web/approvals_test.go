@@ -77,7 +77,7 @@ func TestFourEyesRoleGrant(t *testing.T) {
 	}
 	resp := h.decide(id, "APPROVE", "me", mc)
 	d := doc(t, h.get("/approvals/"+id, updated(mc, resp)))
-	if !strings.Contains(text(d, `[data-testid="flash"]`), "another employee must decide") || text(d, `[data-testid="approval-status"]`) != "PENDING" {
+	if !strings.Contains(text(d, `[data-testid="flash"]`), "another employee must decide") || text(d, `[data-testid="approval-status"]`) != "Pending" {
 		t.Fatalf("self-approval: flash %q, status %q", text(d, `[data-testid="flash"]`), text(d, `[data-testid="approval-status"]`))
 	}
 
@@ -176,7 +176,7 @@ func TestFourEyesStaleRequestRefused(t *testing.T) {
 	// The target changed since the second request was made.
 	resp := h.decide(second, "APPROVE", "ok", cc)
 	d := doc(t, h.get("/approvals/"+second, updated(cc, resp)))
-	if !strings.Contains(text(d, `[data-testid="flash"]`), "changed since") || text(d, `[data-testid="approval-status"]`) != "STALE" {
+	if !strings.Contains(text(d, `[data-testid="flash"]`), "changed since") || text(d, `[data-testid="approval-status"]`) != "Stale" {
 		t.Fatalf("stale: flash %q status %q", text(d, `[data-testid="flash"]`), text(d, `[data-testid="approval-status"]`))
 	}
 	if got := h.rolesOf(target.ID); slices.Contains(got, staff.Support) {

@@ -15,7 +15,6 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
 	auditv "github.com/ciamhq/ciam/views/audit"
-	"github.com/ciamhq/ciam/views/components"
 )
 
 // auditPageSize is how many records an audit page lists by default.
@@ -57,43 +56,23 @@ func (s *server) handleAuditList() http.Handler {
 			for _, rec := range page.Records {
 				view.Rows = append(view.Rows, auditRow(rec))
 			}
-			view.Pager = pagerFor(r.URL, page, len(page.Records))
-			view.Pager.Sizes = sizeLinks(r.URL, f.Limit, auditPageSize, "before")
-			view.Pager.ExportURL = exportURL(r.URL, "/audit/export.csv", "before")
+			next := ""
+			if page.NextBeforeSeq > 0 {
+				next = strconv.FormatInt(page.NextBeforeSeq, 10)
+			}
+			view.Pager = keysetPager(r.URL, keysetFrom(q, "before", validSeq), page.Total, len(page.Records), f.Limit, next)
+			view.Pager.Sizes = sizeLinks(r.URL, f.Limit, auditPageSize, "before", "trail")
+			view.Pager.ExportURL = exportURL(r.URL, "/audit/export.csv", "before", "trail")
 		}
 		s.page(w, r, status, "Audit trail", "audit", auditv.ListPage(view))
 	})
 }
 
-// pagerFor builds keyset pagination links that keep the filters.
-func pagerFor(u *url.URL, page audit.Page, n int) components.Pager {
-	p := components.Pager{Total: page.Total}
-	q := u.Query()
-	if q.Get("before") != "" {
-		first := cloneValues(q)
-		first.Del("before")
-		p.FirstURL = u.Path + "?" + first.Encode()
-	}
-	if page.NextBeforeSeq > 0 {
-		next := cloneValues(q)
-		next.Set("before", strconv.FormatInt(page.NextBeforeSeq, 10))
-		p.NextURL = u.Path + "?" + next.Encode()
-	}
-	if n > 0 {
-		// Records newer than the first on this page come before it.
-		p.From = 1
-		if off, err := strconv.Atoi(q.Get("offset")); err == nil && off > 0 {
-			p.From = int64(off) + 1
-		}
-		p.To = p.From + int64(n) - 1
-	}
-	if p.NextURL != "" {
-		next, _ := url.Parse(p.NextURL)
-		nq := next.Query()
-		nq.Set("offset", strconv.FormatInt(p.To, 10))
-		p.NextURL = next.Path + "?" + nq.Encode()
-	}
-	return p
+// validSeq reports whether s is an audit record's number: the audit
+// list's cursor.
+func validSeq(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -117,7 +117,7 @@ func TestBranchesPage(t *testing.T) {
 	id := strings.TrimPrefix(href, branchesPath+"/")
 	resp := h.do("POST", href+"/status", url.Values{"status": {"INACTIVE"}}, map[string]string{"HX-Request": "true"}, c)
 	row = h.hxFollow(resp, c)
-	if got := strings.TrimSpace(row.Find(`[data-testid="branch-status"]`).Text()); got != "INACTIVE" || goquery.NodeName(row) != "tr" || row.AttrOr("id", "") != "branch-"+id {
+	if got := strings.TrimSpace(row.Find(`[data-testid="branch-status"]`).Text()); got != "Inactive" || goquery.NodeName(row) != "tr" || row.AttrOr("id", "") != "branch-"+id {
 		t.Errorf("htmx status: %q in <%s id=%q>", got, goquery.NodeName(row), row.AttrOr("id", ""))
 	}
 	if resp := h.post(href+"/status", url.Values{"status": {"ACTIVE"}}, c); resp.StatusCode != http.StatusSeeOther {

@@ -25,6 +25,7 @@ import (
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
+	"github.com/ciamhq/ciam/views/labels"
 )
 
 // alertRule puts in force, the real way (shadow run, proposal, a second
@@ -127,7 +128,7 @@ func TestAlertHistoryKeepsEveryEvent(t *testing.T) {
 	if got := ev.Eq(4).Find(`[data-testid="history-body"]`).Text(); got != "Customer sent the invoice" {
 		t.Errorf("decision's note: %q", got)
 	}
-	if got := text(d, `[data-testid="alert-status"]`); got != aml.AlertClosed {
+	if got := text(d, `[data-testid="alert-status"]`); got != labels.Status(aml.AlertClosed) {
 		t.Errorf("status %q", got)
 	}
 	if got := text(d, `[data-testid="alert-resolution"]`); got != "Explained, no SAR: Customer sent the invoice" {

@@ -82,7 +82,7 @@ func TestCategoriesEditedByTenantAdmins(t *testing.T) {
 	}
 	cat := cardID(t, d, "VIP_INDIVIDUAL")
 	card := d.Find("#category-" + cat)
-	if !strings.Contains(card.Text(), "risk MEDIUM") || !strings.Contains(card.Text(), "ACTIVE") || !strings.Contains(card.Text(), "Private banking clients") {
+	if !strings.Contains(card.Text(), "Medium risk") || !strings.Contains(card.Text(), "Active") || !strings.Contains(card.Text(), "Private banking clients") {
 		t.Errorf("card = %q", card.Text())
 	}
 	if d := submit(t, categoriesPage, url.Values{"name": {"VIP_INDIVIDUAL"}}, 422); !strings.Contains(text(d, `[data-testid="error-cat-name"]`), "already exists") {
@@ -145,13 +145,13 @@ func TestCategoriesEditedByTenantAdmins(t *testing.T) {
 		t.Error("the edit form is not open to show its error")
 	}
 	d = submit(t, edit, url.Values{"description": {"Private banking"}, "riskLevel": {"HIGH"}, "active": {"true"}}, 303)
-	if got := d.Find("#category-" + cat).Text(); !strings.Contains(got, "risk HIGH") || !strings.Contains(got, "Private banking") {
+	if got := d.Find("#category-" + cat).Text(); !strings.Contains(got, "High risk") || !strings.Contains(got, "Private banking") {
 		t.Errorf("edited card = %q", got)
 	}
 
 	// Deactivate: registrations can no longer choose it.
 	d = submit(t, categoriesPage+"/"+cat+"/status", url.Values{"active": {"false"}}, 303)
-	if !strings.Contains(d.Find("#category-"+cat).Text(), "INACTIVE") {
+	if !strings.Contains(d.Find("#category-"+cat).Text(), "Inactive") {
 		t.Error("the card does not show the category inactive")
 	}
 	resp, out = h.apiCall("POST", registerPath, h.tenant.Slug, tok, variant(t, withCashback), nil)

@@ -65,7 +65,7 @@ func TestConnectorChecksPauseAfterFailures(t *testing.T) {
 
 	// A manual test always runs, and counts.
 	d = h.submit(&mc, page+"/test", url.Values{}, http.StatusSeeOther)
-	if n := seen(); n != 4 || text(d, `[data-testid="health-state"]`) != "UNHEALTHY" || !strings.Contains(text(d, `[data-testid="checks-paused"]`), "after 4 failures") {
+	if n := seen(); n != 4 || text(d, `[data-testid="health-state"]`) != "Unhealthy" || !strings.Contains(text(d, `[data-testid="checks-paused"]`), "after 4 failures") {
 		t.Fatalf("manual test while paused: %d calls, %q, %q", n, text(d, `[data-testid="health-state"]`), text(d, `[data-testid="checks-paused"]`))
 	}
 
@@ -87,7 +87,7 @@ func TestConnectorChecksPauseAfterFailures(t *testing.T) {
 	check(1)
 	_, mc = h.signIn(staff.TenantAdmin) // hours have passed: a fresh session
 	d = doc(t, h.get(page, mc))
-	if d.Find(`[data-testid="checks-paused"]`).Length() != 0 || text(d, `[data-testid="health-state"]`) != "HEALTHY" {
+	if d.Find(`[data-testid="checks-paused"]`).Length() != 0 || text(d, `[data-testid="health-state"]`) != "Healthy" {
 		t.Fatalf("after recovery: %q paused, %q", text(d, `[data-testid="checks-paused"]`), text(d, `[data-testid="health-state"]`))
 	}
 	later(h.s.Catalog.CheckEvery + time.Second)

@@ -112,7 +112,7 @@ func TestConnectorsPageSecretsAndHealth(t *testing.T) {
 	page := h.newConnector(&mc, "SMS_SENDER", "Primary SMS", map[string]string{"baseUrl": up.URL, "senderId": "ACME"})
 	d1 := doc(t, h.get(page, mc))
 	if !strings.Contains(text(d1, `[data-testid="flash"]`), "Set its secret") || text(d1, `[data-testid="secret-state"]`) != "not set" ||
-		text(d1, `[data-testid="connector-status"]`) != "DISABLED" {
+		text(d1, `[data-testid="connector-status"]`) != "Disabled" {
 		t.Fatalf("new connector page: %q %q", text(d1, `[data-testid="secret-state"]`), text(d1, `[data-testid="connector-status"]`))
 	}
 	if d1.Find(`#connector-secret[type="password"][autocomplete="new-password"]`).Length() != 1 {
@@ -162,7 +162,7 @@ func TestConnectorsPageSecretsAndHealth(t *testing.T) {
 	t.Run("test connection records health", func(t *testing.T) {
 		h := h.with(t)
 		d := h.submit(&mc, page+"/test", url.Values{}, http.StatusSeeOther)
-		if text(d, `[data-testid="health-state"]`) != "HEALTHY" || text(d, `[data-testid="health-detail"]`) != "HTTP 204" ||
+		if text(d, `[data-testid="health-state"]`) != "Healthy" || text(d, `[data-testid="health-detail"]`) != "HTTP 204" ||
 			!strings.HasSuffix(text(d, `[data-testid="health-latency"]`), " ms") {
 			t.Errorf("healthy: %q %q", text(d, `[data-testid="health-state"]`), text(d, `[data-testid="health-detail"]`))
 		}
@@ -172,7 +172,7 @@ func TestConnectorsPageSecretsAndHealth(t *testing.T) {
 		resp := h.do("POST", page+"/test", url.Values{}, map[string]string{"HX-Request": "true"}, mc)
 		frag := h.hxFollow(resp, mc)
 		state, detail := strings.TrimSpace(frag.Find(`[data-testid="health-state"]`).Text()), strings.TrimSpace(frag.Find(`[data-testid="health-detail"]`).Text())
-		if state != "UNHEALTHY" || detail != "connection refused" {
+		if state != "Unhealthy" || detail != "connection refused" {
 			t.Errorf("closed port: %q %q", state, detail)
 		}
 		if d := doc(t, h.get(connectorsPath+"?health=UNHEALTHY", mc)); d.Find(`[data-testid="connector-row"]`).Length() != 1 {
@@ -196,12 +196,12 @@ func TestConnectorsPageSecretsAndHealth(t *testing.T) {
 		h := h.with(t)
 		h.newConnector(&mc, "EMAIL_SENDER", "Mailer", map[string]string{"baseUrl": "https://mail.example.com", "fromAddress": "no-reply@example.com"})
 		d := h.submit(&mc, page+"/status", url.Values{"status": {"ENABLED"}}, http.StatusSeeOther)
-		if text(d, `[data-testid="connector-status"]`) != "ENABLED" {
+		if text(d, `[data-testid="connector-status"]`) != "Enabled" {
 			t.Error("not enabled")
 		}
 		resp := h.do("POST", page+"/status", url.Values{"status": {"DISABLED"}, "from": {"list"}}, map[string]string{"HX-Request": "true"}, mc)
 		row := h.hxFollow(resp, mc)
-		if goquery.NodeName(row) != "tr" || strings.TrimSpace(row.Find(`[data-testid="connector-status"]`).Text()) != "DISABLED" {
+		if goquery.NodeName(row) != "tr" || strings.TrimSpace(row.Find(`[data-testid="connector-status"]`).Text()) != "Disabled" {
 			t.Errorf("htmx switch: <%s> %q", goquery.NodeName(row), row.Text())
 		}
 		for _, tc := range []struct {

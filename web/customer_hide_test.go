@@ -67,7 +67,7 @@ func TestCustomerMakeItGoAway(t *testing.T) {
 		t.Errorf("search by the whole id = %v; want %s", got, gone)
 	}
 	p := doc(t, h.get("/customers/"+gone, sr))
-	if text(p, `[data-testid="customer-permission"]`) != "MAKE-IT-GO-AWAY" || p.Find(`[data-testid="customer-hidden"]`).Length() != 1 ||
+	if text(p, `[data-testid="customer-permission"]`) != "Make it go away" || p.Find(`[data-testid="customer-hidden"]`).Length() != 1 ||
 		p.Find(`[data-testid="make-it-go-away"]`).Length() != 0 {
 		t.Errorf("page after: permission %q", text(p, `[data-testid="customer-permission"]`))
 	}

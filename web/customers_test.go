@@ -241,6 +241,18 @@ func TestCustomerSearch(t *testing.T) {
 			if len(second) != 2 || text(d2, `[data-testid="page-count"]`) != "51–52 of 52" || d2.Find(`[data-testid="next-page"]`).Length() != 0 {
 				t.Fatalf("%s: page 2: %d rows, count %q", sort, len(second), text(d2, `[data-testid="page-count"]`))
 			}
+			// Numbered pages, though keyset-paged: 1 and 2 on both.
+			for _, pd := range []struct {
+				d       *goquery.Document
+				current string
+			}{{d, "1"}, {d2, "2"}} {
+				if got := pageNumbers(pd.d); got != "1,2" || text(pd.d, `[data-testid="page-number"][aria-current="page"]`) != pd.current {
+					t.Errorf("%s: page %s numbers %q", sort, pd.current, got)
+				}
+			}
+			if back, _ := d2.Find(`[data-testid="prev-page"]`).Attr("href"); back == "" || rowIDs(doc(t, h.with(t).get(back, analyst)).Selection)[0] != first[0] {
+				t.Errorf("%s: page 2's previous link %q does not lead to page 1", sort, back)
+			}
 			seen := map[string]bool{}
 			for _, id := range append(first, second...) {
 				if seen[id] {
@@ -273,12 +285,12 @@ func TestCustomer360(t *testing.T) {
 	d := doc(t, resp)
 	checks := map[string]string{
 		`[data-testid="customer-name"]`:                                         "Dana Michael Frost",
-		`[data-testid="customer-status"]`:                                       "PENDING_VERIFICATION",
-		`[data-testid="customer-risk"]`:                                         "HIGH",
-		`[data-testid="customer-permission"]`:                                   "UNVERIFIED",
-		`[data-testid="wallet-row"] [data-testid="badge"]`:                      "INACTIVE",
+		`[data-testid="customer-status"]`:                                       "Pending verification",
+		`[data-testid="customer-risk"]`:                                         "High",
+		`[data-testid="customer-permission"]`:                                   "Unverified",
+		`[data-testid="wallet-row"] [data-testid="badge"]`:                      "Inactive",
 		`[data-testid="wallet-iban"]`:                                           "not assigned yet",
-		`[data-testid="verification-row"] [data-testid="badge"]`:                "AWAITING_DOCUMENTS",
+		`[data-testid="verification-row"] [data-testid="badge"]`:                "Awaiting documents",
 		`[data-testid="category-name"]`:                                         "HIGH_RISK_INDIVIDUAL",
 		`[data-testid="param-sanctionsCheck"]`:                                  "ENHANCED",
 		`[data-testid="param-monthlyLimit"]`:                                    "50000",
@@ -384,7 +396,7 @@ func TestCustomer360(t *testing.T) {
 		d := doc(t, h.with(t).get(page, analyst))
 		rows := d.Find(`[data-testid="session-row"]`)
 		if rows.Length() != 2 || !strings.Contains(rows.Text(), "203.0.113.9") || !strings.Contains(rows.Text(), "ExampleApp/1.0") ||
-			!strings.Contains(rows.Text(), "ENDED") || !strings.Contains(rows.Text(), "LOCK") {
+			!strings.Contains(rows.Text(), "Ended") || !strings.Contains(rows.Text(), "LOCK") {
 			t.Errorf("sessions = %q", rows.Text())
 		}
 	})
@@ -456,7 +468,7 @@ func TestCustomerStanding(t *testing.T) {
 	if _, open := d.Find(`[data-testid="standing-lock"]`).Attr("open"); !open {
 		t.Error("the lock form is not open to show the error")
 	}
-	if text(d, `[data-testid="customer-status"]`) != "PENDING_VERIFICATION" {
+	if text(d, `[data-testid="customer-status"]`) != "Pending verification" {
 		t.Error("the status changed without a reason")
 	}
 
@@ -470,7 +482,7 @@ func TestCustomerStanding(t *testing.T) {
 	if !strings.Contains(text(d, `[data-testid="flash"]`), "was locked") {
 		t.Errorf("flash = %q", text(d, `[data-testid="flash"]`))
 	}
-	if st := d.Find(`[data-testid="customer-status"] [data-testid="badge"]`); st.Text() == "" || !strings.Contains(st.Text(), "LOCKED") || st.AttrOr("data-icon", "") != "lock" {
+	if st := d.Find(`[data-testid="customer-status"] [data-testid="badge"]`); st.Text() == "" || !strings.Contains(st.Text(), "Locked") || st.AttrOr("data-icon", "") != "lock" {
 		t.Errorf("status badge = %q icon %q; want LOCKED with the lock icon", st.Text(), st.AttrOr("data-icon", ""))
 	}
 	if got := text(d, `[data-testid="customer-audit-row"][data-action="customer.lock"] [data-testid="audit-reason"]`); !strings.Contains(got, "Card reported stolen") {
@@ -519,7 +531,7 @@ func TestCustomerStanding(t *testing.T) {
 		t.Fatalf("CLOSE: %d", resp.StatusCode)
 	}
 	d = view(&support)
-	if st := d.Find(`[data-testid="customer-status"] [data-testid="badge"]`); !strings.Contains(st.Text(), "CLOSED") || st.AttrOr("data-icon", "") != "closed" {
+	if st := d.Find(`[data-testid="customer-status"] [data-testid="badge"]`); !strings.Contains(st.Text(), "Closed") || st.AttrOr("data-icon", "") != "closed" {
 		t.Errorf("after close: status %q icon %q", st.Text(), st.AttrOr("data-icon", ""))
 	}
 	if d.Find(`[data-testid="standing-actions"]`).Length() != 0 {

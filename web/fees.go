@@ -12,6 +12,7 @@ import (
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/approval"
 	"github.com/ciamhq/ciam/internal/catalog"
+	"github.com/ciamhq/ciam/internal/currency"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/views/components"
 	feesv "github.com/ciamhq/ciam/views/fees"
@@ -56,6 +57,20 @@ func pendingViews(reqs []approval.Request) []components.Pending {
 		out = append(out, components.Pending{ID: p.ID.String(), Title: p.Title})
 	}
 	return out
+}
+
+// tierText is a tier as people read it, its amounts in the currency's
+// minor units: "0.00 – 1000.00 GBP: 0.50 GBP + 1.25 %", "from 1000.00
+// GBP: 0.00 GBP + 0.9 %".
+func tierText(t catalog.Tier, cur string) string {
+	if cur == "" {
+		return catalog.TierText(t) // a rule of any currency: as it is kept
+	}
+	span := "from " + money(t.From, cur)
+	if t.UpTo.Valid {
+		span = currency.Digits(t.From, cur) + " – " + money(t.UpTo.Decimal, cur)
+	}
+	return fmt.Sprintf("%s: %s + %s %%", span, money(t.Fixed, cur), t.Percentage.String())
 }
 
 // amountText shows a rule's amount in its currency's decimals, or as
@@ -155,10 +170,10 @@ func (s *server) handleFeeQuotePreview() http.Handler {
 		switch {
 		case err == nil:
 			f.Result = &feesv.QuoteResult{Fee: catalog.FormatAmount(quote.Fee, quote.Currency), Currency: quote.Currency,
-				Fixed: catalog.FormatAmount(quote.Fixed, quote.Currency), Percentage: catalog.FormatAmount(quote.PercentagePart, quote.Currency),
+				Fixed: money(quote.Fixed, quote.Currency), Percentage: money(quote.PercentagePart, quote.Currency),
 				Rate: quote.Rate.String(), Limit: quote.Limit, RuleID: quote.RuleID.String(), RuleName: quote.RuleName}
 			if quote.Tier != nil {
-				f.Result.Tier = catalog.TierText(*quote.Tier)
+				f.Result.Tier = tierText(*quote.Tier, quote.Currency)
 			}
 		case fieldErrors(err, f.Errors):
 			status = http.StatusUnprocessableEntity
@@ -225,7 +240,7 @@ func (s *server) feeFormPage(w http.ResponseWriter, r *http.Request, status int,
 		cur := &feesv.Current{ID: rule.ID.String(), State: rule.State, Dimensions: rule.Dimensions(), EffectiveFrom: rule.EffectiveFrom,
 			UpdatedAt: rule.UpdatedAt, Summary: priceSummary(*rule)}
 		for _, tr := range rule.Tiers {
-			cur.Tiers = append(cur.Tiers, catalog.TierText(tr))
+			cur.Tiers = append(cur.Tiers, tierText(tr, rule.Currency))
 		}
 		p.Rule = cur
 		pending, err := s.Approvals.PendingFor(r.Context(), emp.TenantID, catalog.FeeTarget, []string{rule.ID.String()})
@@ -239,12 +254,18 @@ func (s *server) feeFormPage(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func priceSummary(r catalog.FeeRule) string {
-	out := fmt.Sprintf("%s + %s %%", amountText(r.Fixed.String(), r.Currency), r.Percentage)
+	amount := func(v decimal.Decimal) string {
+		if r.Currency == "" {
+			return v.String()
+		}
+		return money(v, r.Currency)
+	}
+	out := fmt.Sprintf("%s + %s %%", amount(r.Fixed), r.Percentage)
 	if r.Minimum.Valid {
-		out += ", min " + amountText(r.Minimum.Decimal.String(), r.Currency)
+		out += ", min " + amount(r.Minimum.Decimal)
 	}
 	if r.Maximum.Valid {
-		out += ", max " + amountText(r.Maximum.Decimal.String(), r.Currency)
+		out += ", max " + amount(r.Maximum.Decimal)
 	}
 	return out
 }

@@ -134,7 +134,7 @@ func TestFeeRulesPageFourEyes(t *testing.T) {
 	}
 	reqID := strings.TrimPrefix(link, "/approvals/")
 	diff := doc(t, h.get(link, cc)).Find(`[data-testid="approval-field"]`).Text()
-	for _, want := range []string{"Transaction type", "TRANSFER", "1.25 %", "0 – 1000: 0.5 + 1.25 %"} {
+	for _, want := range []string{"Transaction type", "TRANSFER", "1.25 %", "0.00 – 1000.00 GBP: 0.50 GBP + 1.25 %"} {
 		if !strings.Contains(diff, want) {
 			t.Errorf("the approval's diff lacks %q: %s", want, diff)
 		}

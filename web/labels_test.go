@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -132,5 +136,63 @@ func TestHTMXFormsShowProgressAndDisableTheirButtons(t *testing.T) {
 	}
 	if seen < 10 {
 		t.Errorf("%d htmx forms seen; want every page's", seen)
+	}
+}
+
+// Issue 15, problem 5: "537.5 EUR" beside "15000.00 EUR". What a rule
+// computed on an alert, a quote's parts and tier, and a fee rule's
+// summary and tiers are written in the currency's minor units with the
+// currency, through internal/currency.
+func TestAmountsInTheCurrencysMinorUnits(t *testing.T) {
+	h := newHarness(t)
+	tok := h.alertRule()
+	alert := h.raise(tok, h.amlCustomer(tok), "150.5")
+	_, ac := h.signIn(staff.Analyst)
+	hit := doc(t, h.get("/alerts/"+alert, ac)).Find(`[data-testid="alert-hit"]`)
+	var got string
+	hit.Find("dl div").Each(func(_ int, s *goquery.Selection) {
+		if strings.TrimSpace(s.Find("dt").Text()) == "tx.amount" {
+			got = strings.TrimSpace(s.Find("dd").Text())
+		}
+	})
+	if got != "150.50 EUR" {
+		t.Errorf("the hit's tx.amount reads %q; want 150.50 EUR (hit: %q)", got, strings.Join(strings.Fields(hit.Text()), " "))
+	}
+
+	_, admin := h.signIn(staff.TenantAdmin)
+	rule := h.feeRule(catalog.FeeRuleSpec{Name: "Tiered transfers", TransactionType: "TRANSFER", Currency: "GBP", Fixed: d("0.5"), Percentage: d("0"),
+		Minimum: nd("2"), Tiers: []catalog.Tier{{From: d("0"), UpTo: nd("1000"), Fixed: d("0.5"), Percentage: d("1.25")}, {From: d("1000"), Fixed: d("0"), Percentage: d("0.9")}}})
+	q := doc(t, h.get("/config/fees/quote?transactionType=TRANSFER&currency=GBP&amount=200", admin)).Find(`[data-testid="quote-result"] dl`)
+	var pairs []string
+	q.Find("dt").Each(func(_ int, s *goquery.Selection) {
+		pairs = append(pairs, strings.TrimSpace(s.Text())+" "+strings.Join(strings.Fields(s.Next().Text()), " "))
+	})
+	words := strings.Join(pairs, "; ")
+	for _, want := range []string{"Fixed part 0.50 GBP", "Percentage part 2.50 GBP (1.25 %)", "Tier 0.00 – 1000.00 GBP: 0.50 GBP + 1.25 %"} {
+		if !strings.Contains(words, want) {
+			t.Errorf("quote %q lacks %q", words, want)
+		}
+	}
+	page := strings.Join(strings.Fields(doc(t, h.get("/config/fees/"+rule, admin)).Find("main").Text()), " ")
+	for _, want := range []string{"0.50 GBP + 0 %, min 2.00 GBP", "from 1000.00 GBP: 0.00 GBP + 0.9 %"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the rule's page lacks %q: %.600s", want, page)
+		}
+	}
+}
+
+// Issue 15, problem 5: Go durations on a page. What a rule computed is
+// named after its expression with the durations as the rule wrote them,
+// and its amounts with the currency.
+func TestRuleValuesReadAsWritten(t *testing.T) {
+	got := map[string]string{}
+	for _, kv := range kvs(map[string]any{"count_over(24h0m0s, {direction: OUT})": 5, "sum_over(1h30m0s)": "537.5", "velocity(15m0s)": 2,
+		`amount_in("GBP")`: 12.5, "tx.amount": 537.5, "currency": "EUR"}, "") {
+		got[kv.Key] = kv.Value
+	}
+	want := map[string]string{"count_over(24h, {direction: OUT})": "5", "sum_over(1h30m)": "537.50 EUR", "velocity(15m)": "2",
+		`amount_in("GBP")`: "12.50 GBP", "tx.amount": "537.50 EUR", "currency": "EUR"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
 	}
 }

@@ -285,7 +285,7 @@ func TestWalletLimitOverrideRejectedOrStale(t *testing.T) {
 	h.approve(first, cc)
 	resp := h.decide(second, "APPROVE", "ok", cc)
 	d, f := h.flashAfter(resp, cc, "/approvals/"+second)
-	if !strings.Contains(f, "changed since") || text(d, `[data-testid="approval-status"]`) != "STALE" {
+	if !strings.Contains(f, "changed since") || text(d, `[data-testid="approval-status"]`) != "Stale" {
 		t.Fatalf("stale: flash %q, status %q", f, text(d, `[data-testid="approval-status"]`))
 	}
 	if daily, above, _ := h.walletLimits(wallet); daily != "1000.00" || above != "200.00" {

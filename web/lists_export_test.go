@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/google/uuid"
 
 	"github.com/ciamhq/ciam/internal/catalog"
 	"github.com/ciamhq/ciam/internal/credential"
@@ -349,5 +351,128 @@ func TestLargeExportStreams(t *testing.T) {
 	a := h.exportAudits("audit")
 	if len(a) != 1 || a[0]["rows"] != float64(n) {
 		t.Errorf("export audit = %v", a)
+	}
+}
+
+// Issue 15 lists cases among the exports: the case list exports its
+// columns as shown, with its filter; a title that names the customer's
+// e-mail address is masked for an analyst as the list masks it, in full
+// for a senior reviewer; the export is audited; support may not export.
+func TestCaseExportColumnsMaskedAndAudited(t *testing.T) {
+	h := newHarness(t)
+	tok := h.alertRule()
+	customer := h.amlCustomer(tok)
+	alert := h.raise(tok, customer, "150.00")
+	id, _ := uuid.Parse(customer)
+	c, err := h.s.Customers.Get(t.Context(), h.tenant.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ac := h.signIn(staff.Analyst)
+	_, sc := h.signIn(staff.SeniorReviewer)
+	location(t, h.post("/cases", url.Values{"alert": {alert}, "title": {"Payments of " + c.Email}}, ac))
+
+	list := doc(t, h.get("/cases", ac))
+	exp, _ := list.Find(`[data-testid="export-csv"]`).Attr("href")
+	if exp != "/cases/export.csv" {
+		t.Fatalf("export link = %q", exp)
+	}
+	rows := readCSV(t, h.get("/cases/export.csv?status=active", ac))
+	if got := strings.Join(rows[0], ","); got != "Case,Customer,Status,Owner,Alerts,Hits,Opened" {
+		t.Fatalf("header = %q", got)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows = %v, want the one case", rows)
+	}
+	r := rows[1]
+	if !strings.HasPrefix(r[0], "#") || !strings.Contains(r[0], " Payments of ") || strings.Contains(r[0], c.Email) || r[2] != "Open" || r[3] != "—" || r[4] != "1" {
+		t.Errorf("analyst's row = %v; want the e-mail masked, Open, no owner, 1 alert", r)
+	}
+	// As the list shows it to the analyst.
+	if shown := text(list, `[data-testid="case-row"] a[data-keynav-row]`); shown != r[0] {
+		t.Errorf("the list shows %q, the export %q", shown, r[0])
+	}
+	full := readCSV(t, h.get("/cases/export.csv", sc))
+	if len(full) != 2 || !strings.Contains(full[1][0], c.Email) {
+		t.Errorf("senior reviewer's rows = %v; want the e-mail in full", full)
+	}
+	if closed := readCSV(t, h.get("/cases/export.csv?status=CLOSED", ac)); len(closed) != 1 {
+		t.Errorf("closed cases = %v; want none", closed)
+	}
+	audits := h.exportAudits("cases")
+	if len(audits) != 3 {
+		t.Fatalf("export audits = %v", audits)
+	}
+	if f, _ := audits[0]["filter"].(map[string]any); f["status"] != "active" || audits[0]["rows"] != float64(1) || audits[0]["complete"] != true {
+		t.Errorf("audit = %v", audits[0])
+	}
+	_, support := h.signIn(staff.Support)
+	if resp := h.get("/cases/export.csv", support); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("support: %d, want 403", resp.StatusCode)
+	}
+}
+
+// pageNumbers are the numbered pages of a list's pager, "…" for a gap.
+func pageNumbers(d *goquery.Document) string {
+	var out []string
+	d.Find(`[data-testid="pager"] [data-testid="page-number"], [data-testid="pager"] span.text-slate-400`).Each(func(_ int, s *goquery.Selection) {
+		out = append(out, strings.TrimSpace(s.Text()))
+	})
+	return strings.Join(out, ",")
+}
+
+// Issue 15, problem 9: "1–50 of 1,204" with page numbers on the keyset
+// lists too. The audit list stays keyset-paged: walking it numbers every
+// page, links the earlier pages whose cursors the links carry (the last
+// five), and a numbered link shows the same rows as walking there did.
+func TestAuditListNumbersItsPages(t *testing.T) {
+	h := newHarness(t)
+	_, c := h.signIn(staff.Auditor)
+	if _, err := dbOwner(t).Exec(t.Context(), `
+		INSERT INTO audit_log (id, tenant_id, chain_id, seq, actor_type, actor_id, actor_name, trace_id, caller_traceparent,
+		                       action, entity_type, entity_id, reason_code, before, after, prev_hash, hash)
+		SELECT gen_random_uuid(), $1, gen_random_uuid(), 1000000 + i, 'SYSTEM', 'bulk', 'Bulk loader', '', '',
+		       'paging.row', 'thing', i::text, '', NULL, NULL, '\x', '\x'
+		FROM generate_series(1, 200) AS i`, h.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	firstRow := func(d *goquery.Document) string { return text(d, `[data-testid="audit-row"] td:nth-child(1)`) }
+	wantNumbers := []string{"1,2,…", "1,2,3,…", "1,2,3,4,…", "1,2,3,4,5,…", "1,2,3,4,5,6,…", "1,2,3,4,5,6,7,…", "1,2,3,4,5,6,7,8", "1,…,3,4,5,6,7,8"}
+	u := "/audit?action=paging.&size=25"
+	walked := map[string]string{} // page → its first row
+	var last *goquery.Document
+	for i, want := range wantNumbers {
+		d := doc(t, h.get(u, c))
+		page := strconv.Itoa(i + 1)
+		if got := text(d, `[data-testid="page-count"]`); got != fmt.Sprintf("%d–%d of 200", i*25+1, i*25+25) {
+			t.Errorf("page %s count %q", page, got)
+		}
+		if got, cur := pageNumbers(d), text(d, `[data-testid="page-number"][aria-current="page"]`); got != want || cur != page {
+			t.Errorf("page %s: numbers %q current %q; want %q", page, got, cur, want)
+		}
+		walked[page] = firstRow(d)
+		last = d
+		u, _ = d.Find(`[data-testid="next-page"]`).Attr("href")
+		if (u == "") != (i == len(wantNumbers)-1) {
+			t.Fatalf("page %s: next link %q", page, u)
+		}
+	}
+	// From the last page every numbered link leads to that page's rows.
+	last.Find(`a[data-testid="page-number"]`).Each(func(_ int, s *goquery.Selection) {
+		page := strings.TrimSpace(s.Text())
+		d := doc(t, h.get(s.AttrOr("href", ""), c))
+		if got := firstRow(d); got != walked[page] || text(d, `[data-testid="page-number"][aria-current="page"]`) != page {
+			t.Errorf("link to page %s shows %q (current %q); walking there showed %q", page, got, text(d, `[data-testid="page-number"][aria-current="page"]`), walked[page])
+		}
+	})
+	prev, _ := last.Find(`[data-testid="prev-page"]`).Attr("href")
+	if d := doc(t, h.get(prev, c)); firstRow(d) != walked["7"] {
+		t.Errorf("previous from page 8 shows %q; want page 7's %q", firstRow(d), walked["7"])
+	}
+	// A trail that is not cursors numbers no earlier pages, and is no error.
+	if resp := h.get("/audit?action=paging.&size=25&before=1000100&offset=100&trail=x,y", c); resp.StatusCode != http.StatusOK {
+		t.Errorf("bad trail: %d", resp.StatusCode)
+	} else if got := pageNumbers(doc(t, resp)); got != "1,…,5,6,…" {
+		t.Errorf("bad trail numbers %q", got)
 	}
 }

@@ -196,7 +196,7 @@ func TestStaffPage(t *testing.T) {
 	}
 	d := doc(t, h.get("/staff", updated(c, resp)))
 	row := d.Find(`[data-testid="staff-row"][data-email="new.person@example.com"]`)
-	if row.Length() != 1 || !strings.Contains(row.Text(), "ANALYST") || !strings.Contains(row.Text(), "SUPPORT") {
+	if row.Length() != 1 || !strings.Contains(row.Text(), "Analyst") || !strings.Contains(row.Text(), "Support") {
 		t.Fatalf("new employee row = %q", row.Text())
 	}
 	if !strings.Contains(text(d, `[data-testid="flash"]`), "New Person was added") {

@@ -104,13 +104,13 @@ func TestPortalHTMXPostsAnswerWithALocation(t *testing.T) {
 	}
 	hxWith := map[string]string{"HX-Request": "true", "HX-Current-URL": h.srv.URL + branchesPath + "?q=HXLOC1"}
 	row := h.hxFollow(h.do("POST", branchesPath+"/"+branchID.String()+"/status", url.Values{"status": {"INACTIVE"}}, hxWith, c), c)
-	if row.AttrOr("id", "") != "branch-"+branchID.String() || strings.TrimSpace(row.Find(`[data-testid="branch-status"]`).Text()) != "INACTIVE" {
+	if row.AttrOr("id", "") != "branch-"+branchID.String() || strings.TrimSpace(row.Find(`[data-testid="branch-status"]`).Text()) != "Inactive" {
 		t.Errorf("branch row after the switch: %q", row.Text())
 	}
 
 	loc := h.newConnector(&c, "EMAIL_SENDER", "HX mailer", map[string]string{"baseUrl": "https://mail.example.com", "fromAddress": "no-reply@example.com"})
 	row = h.hxFollow(h.do("POST", loc+"/status", url.Values{"status": {"ENABLED"}, "from": {"list"}}, hx, c), c)
-	if strings.TrimSpace(row.Find(`[data-testid="connector-status"]`).Text()) != "ENABLED" {
+	if strings.TrimSpace(row.Find(`[data-testid="connector-status"]`).Text()) != "Enabled" {
 		t.Errorf("connector row after the switch: %q", row.Text())
 	}
 

@@ -18,6 +18,7 @@ import (
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/iban"
 	"github.com/ciamhq/ciam/internal/staff"
+	"github.com/ciamhq/ciam/views/labels"
 	"github.com/ciamhq/ciam/web/api"
 )
 
@@ -145,7 +146,7 @@ func TestReviewQueueFiltersCountsAndAssign(t *testing.T) {
 	if age := strings.TrimSpace(rows.Eq(1).Find(`[data-testid="review-age"]`).Text()); !strings.Contains(age, "on time") {
 		t.Errorf("newest age badge %q", age)
 	}
-	if r := text(d, `[data-testid="review-risk"]`); r != "HIGH" {
+	if r := text(d, `[data-testid="review-risk"]`); r != "High" {
 		t.Errorf("risk badge %q", r)
 	}
 	if s := text(d, `[data-testid="queue-summary"]`); !strings.Contains(s, "2 waiting") || !strings.Contains(s, "1 over the SLA") {
@@ -236,7 +237,7 @@ func TestReviewDetailShowsCustomerChecksAndDocuments(t *testing.T) {
 	_, c := h.signIn(staff.SeniorReviewer)
 	d := doc(t, h.get("/reviews/"+vr, c))
 
-	if got := text(d, `[data-testid="review-status"]`); got != "PENDING_REVIEW" {
+	if got := text(d, `[data-testid="review-status"]`); got != "Waiting for review" {
 		t.Errorf("status %q", got)
 	}
 	if got := text(d, `[data-testid="review-reasons"]`); !strings.Contains(got, "HIGH_RISK_CATEGORY") {
@@ -255,8 +256,8 @@ func TestReviewDetailShowsCustomerChecksAndDocuments(t *testing.T) {
 		t.Errorf("risk reasons %q", got)
 	}
 	// Every check, with its status and readable evidence.
-	for kind, want := range map[string]string{"IDENTITY": "PASSED", "ADDRESS": "PASSED", "AGE": "PASSED", "REQUIREMENTS": "PASSED",
-		"SELFIE": "PASSED", "SANCTIONS": "PASSED", "PEP": "PASSED"} {
+	for kind, want := range map[string]string{"IDENTITY": "Passed", "ADDRESS": "Passed", "AGE": "Passed", "REQUIREMENTS": "Passed",
+		"SELFIE": "Passed", "SANCTIONS": "Passed", "PEP": "Passed"} {
 		card := d.Find(`[data-testid="check-` + kind + `"]`)
 		if st := strings.TrimSpace(card.Find(`[data-testid="check-status"]`).Text()); st != want {
 			t.Errorf("check %s: %q; want %q", kind, st, want)
@@ -546,8 +547,8 @@ func TestReviewDecisionOutcomes(t *testing.T) {
 				steps = append(steps, strings.Join(strings.Fields(s.Text()), " "))
 			})
 			story := strings.Join(steps, " | ")
-			into, decided, reached := strings.Index(story, "PENDING_REVIEW"), strings.Index(story, "reviewed ("+tc.decision+") · "+emp.Name),
-				strings.LastIndex(story, tc.status+" from PENDING_REVIEW")
+			into, decided, reached := strings.Index(story, "Waiting for review"), strings.Index(story, "reviewed ("+tc.decision+") · "+emp.Name),
+				strings.LastIndex(story, labels.Status(tc.status)+" from Waiting for review")
 			if into < 0 || decided < into || reached < into {
 				t.Errorf("verification timeline: %s", story)
 			}

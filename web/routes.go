@@ -119,6 +119,7 @@ func (s *server) routes() []route {
 		{"GET /alerts/{id}/goaml", need(staff.PermAlertsManage), s.handleAlertGoAML()},
 		{"GET /cases", need(staff.PermCasesRead), s.handleCaseList()},
 		{"POST /cases", need(staff.PermCasesManage), s.handleCaseCreate()},
+		{"GET /cases/export.csv", need(staff.PermCasesRead), s.handleCaseExport()},
 		{"GET /cases/{id}", need(staff.PermCasesRead), s.handleCaseShow()},
 		{"POST /cases/{id}/assign", need(staff.PermCasesManage), s.handleCaseAssign()},
 		{"POST /cases/{id}/status", need(staff.PermCasesManage), s.handleCaseStatus()},

@@ -207,6 +207,7 @@ var allowed = map[string][]staff.Role{
 	"POST /alerts/{id}/close":                     {an, sr},
 	"POST /alerts/{id}/sar":                       {an, sr},
 	"GET /cases":                                  {an, sr, au},
+	"GET /cases/export.csv":                       {an, sr, au},
 	"POST /cases":                                 {an, sr},
 	"GET /cases/{id}":                             {an, sr, au},
 	"POST /cases/{id}/assign":                     {an, sr},

@@ -464,12 +464,12 @@ func TestDevCommandReachesSignedInDashboard(t *testing.T) {
 		do(t, actx, chromedp.Navigate(base+"/customers?q="+c.Email()), chromedp.WaitVisible(tid("customer-row")),
 			chromedp.Click(`[data-testid="customer-row"] a[data-keynav-row]`), chromedp.WaitVisible(tid("verification-row")))
 		st := textOf(t, actx, `[data-testid="verification-row"]`)
-		for deadline := time.Now().Add(30 * time.Second); !strings.HasPrefix(st, "APPROVED") && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(30 * time.Second); !strings.HasPrefix(st, "Approved") && time.Now().Before(deadline); {
 			time.Sleep(time.Second)
 			do(t, actx, chromedp.Reload(), chromedp.WaitVisible(tid("verification-row")))
 			st = textOf(t, actx, `[data-testid="verification-row"]`)
 		}
-		if !strings.HasPrefix(st, "APPROVED") {
+		if !strings.HasPrefix(st, "Approved") {
 			t.Errorf("%s's verification: %q; want APPROVED automatically", c.Name(), st)
 		}
 	}
@@ -520,13 +520,13 @@ func TestBrowserFourEyesRound(t *testing.T) {
 	if f := textOf(t, senior, `[data-testid="flash"]`); !strings.Contains(f, "Approved and applied") {
 		t.Fatalf("after approving the reviewer sees %q", f)
 	}
-	if st := textOf(t, senior, `[data-testid="approval-status"]`); st != "APPROVED" {
+	if st := textOf(t, senior, `[data-testid="approval-status"]`); st != "Approved" {
 		t.Fatalf("status %q", st)
 	}
 
 	do(t, admin, chromedp.Navigate(base+"/staff"), chromedp.WaitVisible(chromedp.CSS(row)))
 	roles := textOf(t, admin, row)
-	if !strings.Contains(roles, "AUDITOR") || strings.Contains(roles, "Pending approval") {
+	if !strings.Contains(roles, "Auditor") || strings.Contains(roles, "Pending approval") {
 		t.Fatalf("Ana's row after approval: %q", roles)
 	}
 }

@@ -197,7 +197,7 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 		t.Fatalf("the dashboard counts %s reviews waiting", n)
 	}
 	do(t, ctx, chromedp.Click(tid("queue-reviews")), chromedp.WaitVisible(chromedp.CSS(row)))
-	if risk := textOf(t, ctx, row+` [data-testid="review-risk"]`); risk != "HIGH" {
+	if risk := textOf(t, ctx, row+` [data-testid="review-risk"]`); risk != "High" {
 		t.Fatalf("queue shows risk %q", risk)
 	}
 	// The keyboard reaches the row: j focuses it, Enter opens it.
@@ -208,7 +208,7 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(row+` a[data-keynav-row]`)), chromedp.WaitVisible(tid("decision-form")))
 	screenshot(t, ctx, "review-detail")
-	if st := textOf(t, ctx, `[data-testid="review-status"]`); st != "PENDING_REVIEW" {
+	if st := textOf(t, ctx, `[data-testid="review-status"]`); st != "Waiting for review" {
 		t.Fatalf("review status %q", st)
 	}
 
@@ -249,7 +249,7 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 	if f := textOf(t, ctx, `[data-testid="flash"]`); !strings.Contains(f, "APPROVED") {
 		t.Fatalf("after approving the reviewer sees %q", f)
 	}
-	if st := textOf(t, ctx, `[data-testid="review-status"]`); st != "APPROVED" {
+	if st := textOf(t, ctx, `[data-testid="review-status"]`); st != "Approved" {
 		t.Fatalf("status %q", st)
 	}
 
@@ -273,7 +273,7 @@ func TestBrowserHighRiskReviewDecidedAndActivated(t *testing.T) {
 	// story ending in the approval.
 	do(t, ctx, chromedp.Navigate(base+"/customers/"+cust), chromedp.WaitVisible(tid("verification-timeline")))
 	screenshot(t, ctx, "customer-360-approved")
-	if story := textOf(t, ctx, `[data-testid="verification-timeline"]`); !strings.Contains(story, "reviewed (APPROVE)") || !strings.Contains(story, "APPROVED") {
+	if story := textOf(t, ctx, `[data-testid="verification-timeline"]`); !strings.Contains(story, "reviewed (APPROVE)") || !strings.Contains(story, "Approved") {
 		t.Errorf("verification timeline %q", story)
 	}
 

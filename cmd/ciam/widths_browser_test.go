@@ -68,7 +68,7 @@ func portalPages(t *testing.T) []portalPage {
 		"/documents/{id}/content": true, // the document's bytes, shown inside the viewer page
 		// downloads, not pages
 		"/customers/export.csv": true, "/reviews/export.csv": true, "/alerts/export.csv": true,
-		"/screening/hits/export.csv": true, "/config/fees/export.csv": true, "/audit/export.csv": true,
+		"/screening/hits/export.csv": true, "/config/fees/export.csv": true, "/audit/export.csv": true, "/cases/export.csv": true,
 		"/alerts/{id}/goaml": true, "/cases/{id}/attachments/{attachment}": true, "/reports/runs/{id}/download": true,
 		"/customers/{id}/subject-access/{export}/download": true,
 		// a subject access export's page: no export is made here (web/subject_access_test.go covers it)
@@ -263,6 +263,8 @@ type pageFit struct {
 	Wrapped     []string `json:"wrapped"`       // badges on two lines
 	NarrowSel   []string `json:"narrowSelects"` // selects that cut their options`
 	SearchWidth int      `json:"searchWidth"`
+	Unstacked   []string `json:"unstacked"` // main lists not shown as cards on a phone
+	RawCodes    []string `json:"rawCodes"`  // status codes shown instead of words
 }
 
 // measureJS measures the page as it is laid out now. A cell clips when
@@ -277,7 +279,8 @@ const measureJS = `(() => {
   };
   // Screen-reader-only text is clipped to a pixel on purpose: not seen, not measured.
   const visible = el => { const r = el.getBoundingClientRect(); return r.width > 2 && r.height > 2 && getComputedStyle(el).visibility !== 'hidden'; };
-  const out = {scrollWidth: de.scrollWidth, clientWidth: vw, wide: [], clipped: [], untitled: [], boxed: [], smallText: [], wrapped: [], narrowSelects: [], searchWidth: 0};
+  const out = {scrollWidth: de.scrollWidth, clientWidth: vw, wide: [], clipped: [], untitled: [], boxed: [], smallText: [], wrapped: [], narrowSelects: [], searchWidth: 0,
+    unstacked: [], rawCodes: []};
   // What sticks out: the outermost element past the viewport's edge that
   // no fitting scroll box (or clip) of an ancestor holds in.
   const heldIn = el => {
@@ -337,6 +340,29 @@ const measureJS = `(() => {
     const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) + 16;
     if (longest > room) out.narrowSelects.push('select#' + sel.id + ' needs ' + Math.ceil(longest) + 'px for its longest option, has ' + Math.floor(room));
   }
+  // Under the sm breakpoint the main lists are stacked cards: each row a
+  // block, no sideways scrolling in the list's box.
+  if (vw < 640) {
+    for (const id of ['customer-table', 'reviews-table', 'alerts-table', 'cases-table', 'hits-table']) {
+      const table = document.querySelector('main table[data-testid="' + id + '"]');
+      if (!table || !visible(table)) continue;
+      const row = table.querySelector('tbody > tr');
+      if (row && getComputedStyle(row).display === 'table-row') out.unstacked.push(id + ': rows are table rows');
+      if (table.getBoundingClientRect().width > table.parentElement.clientWidth + 1) out.unstacked.push(id + ': wider than its box');
+    }
+  }
+  // Words, not codes: no badge shows a status code, and no page shows the
+  // codes people kept seeing (SUBMITTED|REVIEWING, PENDING_REVIEW, IN_PROGRESS).
+  const code = /^[A-Z][A-Z0-9]*([-_|][A-Z0-9]+)+$|^[A-Z]{4,}$/;
+  for (const b of document.querySelectorAll('main [data-testid="badge"]')) {
+    const t = (b.textContent || '').trim();
+    if (visible(b) && code.test(t) && !['OFAC', 'IBAN', 'TOTP'].includes(t)) { out.rawCodes.push('badge "' + t + '"'); if (out.rawCodes.length >= 5) break; }
+  }
+  const main = document.querySelector('main');
+  for (const m of ((main && main.innerText) || '').matchAll(/SUBMITTED\|[A-Z]+|PENDING_REVIEW|IN_PROGRESS/g)) {
+    out.rawCodes.push('text "' + m[0] + '"');
+    if (out.rawCodes.length >= 8) break;
+  }
   const s = document.getElementById('global-search');
   out.searchWidth = s ? Math.round(s.getBoundingClientRect().width) : 0;
   return out;
@@ -352,7 +378,9 @@ type roleTab struct {
 // Every portal page, at 390, 768 and 1,440 px, as every role that may open
 // it: nothing makes the page wider than the viewport, no table cell cuts
 // its text, the header search stays usable and charts keep readable
-// labels; at 1,440 px no table needs sideways scrolling in its box.
+// labels; at 1,440 px no table needs sideways scrolling in its box; at
+// 390 px the main lists are stacked cards; no badge or page shows a status
+// code instead of its words.
 func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 	start := time.Now()
 	// A database of its own: the package's other tests load lists and
@@ -580,6 +608,12 @@ func TestBrowserEveryPageFitsEveryWidth(t *testing.T) {
 						for _, c := range f.NarrowSel {
 							problems = append(problems, at+": "+c)
 						}
+					}
+					for _, c := range f.Unstacked {
+						problems = append(problems, at+": not stacked cards: "+c)
+					}
+					for _, c := range f.RawCodes {
+						problems = append(problems, at+": a code instead of words: "+c)
 					}
 					for _, c := range f.Wrapped {
 						problems = append(problems, at+": badge wraps: "+c)

@@ -521,7 +521,7 @@ func List(p Page) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if c.Risk != "" {
-				templ_7745c5c3_Err = components.Badge(riskTone(c.Risk), "risk "+c.Risk).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Badge(riskTone(c.Risk), components.Words(c.Risk)+" risk").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

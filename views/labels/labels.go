@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciamhq/ciam/internal/currency"
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/currency"
 )
 
 // statuses are the codes whose words are not the code in sentence case.
@@ -195,32 +195,19 @@ func sentenceTitle(code string) string {
 // MinorUnits is how many decimals an amount in cur is written with
 // (ISO 4217: 2 for EUR, 0 for JPY, 3 for KWD); 2 for an unknown code.
 func MinorUnits(cur string) int32 {
-	u, err := currency.ParseISO(cur)
-	if err != nil {
-		return 2
+	if n, ok := currency.MinorUnits(cur); ok {
+		return n
 	}
-	scale, _ := currency.Standard.Rounding(u)
-	return int32(scale)
+	return 2
 }
 
 // Amount is an amount with its currency to the currency's minor units:
-// "537.50 EUR", never "537.5 EUR".
-func Amount(v decimal.Decimal, cur string) string {
-	if cur == "" {
-		return v.String()
-	}
-	return v.StringFixed(MinorUnits(cur)) + " " + cur
-}
+// "537.50 EUR", never "537.5 EUR" (internal/currency writes it).
+func Amount(v decimal.Decimal, cur string) string { return currency.Format(v, cur) }
 
 // AmountText is Amount for an amount kept as text; text that is not a
 // number is shown as it is.
-func AmountText(v, cur string) string {
-	d, err := decimal.NewFromString(strings.TrimSpace(v))
-	if err != nil {
-		return v
-	}
-	return Amount(d, cur)
-}
+func AmountText(v, cur string) string { return currency.FormatText(strings.TrimSpace(v), cur) }
 
 // Person is who did something as a person reads it: the name alone,
 // without the e-mail address and id some records keep beside it

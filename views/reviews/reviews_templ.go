@@ -506,7 +506,7 @@ func ListPage(l List) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"overflow-x-auto\"><table data-testid=\"reviews-table\" class=\"min-w-full\"><caption class=\"sr-only\">Verifications waiting for review. Press j and k to move between rows and Enter to open one.</caption> <thead class=\"sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500\"><tr><th scope=\"col\" class=\"px-3 py-2 font-medium\">Customer</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Risk</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Reasons</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Waiting</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Assignee</th></tr></thead> <tbody data-keynav class=\"divide-y divide-slate-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"overflow-x-auto\"><table data-testid=\"reviews-table\" class=\"stack-sm min-w-full\"><caption class=\"sr-only\">Verifications waiting for review. Press j and k to move between rows and Enter to open one.</caption> <thead class=\"sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500\"><tr><th scope=\"col\" class=\"px-3 py-2 font-medium\">Customer</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Risk</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Reasons</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Waiting</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Assignee</th></tr></thead> <tbody data-keynav class=\"divide-y divide-slate-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -524,7 +524,7 @@ func ListPage(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "\" class=\"hover:bg-slate-50\"><td class=\"px-3 py-2\"><a data-keynav-row href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "\" class=\"hover:bg-slate-50\"><td data-label=\"Customer\" class=\"px-3 py-2\"><a data-keynav-row href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -576,7 +576,7 @@ func ListPage(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</p></td><td class=\"px-3 py-2\" data-testid=\"review-risk\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</p></td><td data-label=\"Risk\" class=\"px-3 py-2\" data-testid=\"review-risk\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -584,7 +584,7 @@ func ListPage(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</td><td class=\"px-3 py-2\"><ul class=\"flex flex-wrap gap-1\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</td><td data-label=\"Reasons\" class=\"px-3 py-2\"><ul class=\"flex flex-wrap gap-1\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -607,7 +607,7 @@ func ListPage(l List) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</ul></td><td class=\"whitespace-nowrap px-3 py-2\" data-testid=\"review-age\"><span title=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</ul></td><td data-label=\"Waiting\" class=\"whitespace-nowrap px-3 py-2\" data-testid=\"review-age\"><span title=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -628,7 +628,7 @@ func ListPage(l List) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "</span></td><td class=\"px-3 py-2\" data-testid=\"review-assignee\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "</span></td><td data-label=\"Assignee\" class=\"px-3 py-2\" data-testid=\"review-assignee\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

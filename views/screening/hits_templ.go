@@ -404,7 +404,7 @@ func QueuePage(q Queue) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<table data-testid=\"hits-table\" class=\"min-w-full\"><thead class=\"sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500\"><tr><th scope=\"col\" class=\"px-3 py-2 font-medium\">Customer</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">List entry</th><th scope=\"col\" class=\"px-3 py-2 text-right font-medium\">Score</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Match</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Status</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Raised</th></tr></thead> <tbody data-keynav class=\"divide-y divide-slate-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<table data-testid=\"hits-table\" class=\"stack-sm min-w-full\"><thead class=\"sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500\"><tr><th scope=\"col\" class=\"px-3 py-2 font-medium\">Customer</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">List entry</th><th scope=\"col\" class=\"px-3 py-2 text-right font-medium\">Score</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Match</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Status</th><th scope=\"col\" class=\"px-3 py-2 font-medium\">Raised</th></tr></thead> <tbody data-keynav class=\"divide-y divide-slate-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -422,7 +422,7 @@ func QueuePage(q Queue) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" class=\"hover:bg-slate-50\"><td class=\"px-3 py-2\"><a data-keynav-row href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" class=\"hover:bg-slate-50\"><td data-label=\"Customer\" class=\"px-3 py-2\"><a data-keynav-row href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -448,7 +448,7 @@ func QueuePage(q Queue) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</a></td><td class=\"px-3 py-2\"><span data-testid=\"hit-entry\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</a></td><td data-label=\"List entry\" class=\"px-3 py-2\"><span data-testid=\"hit-entry\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -510,20 +510,20 @@ func QueuePage(q Queue) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "</p></td><td data-testid=\"hit-score\" class=\"px-3 py-2 text-right tabular-nums\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "</p></td><td data-label=\"Score\" data-testid=\"hit-score\" class=\"px-3 py-2 text-right tabular-nums\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var31 string
 				templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(Score(r.Score))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/screening/hits.templ`, Line: 105, Col: 93}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/screening/hits.templ`, Line: 105, Col: 112}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var31))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "</td><td class=\"px-3 py-2\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "</td><td data-label=\"Match\" class=\"px-3 py-2\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -531,7 +531,7 @@ func QueuePage(q Queue) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "</td><td class=\"px-3 py-2\" data-testid=\"hit-status\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "</td><td data-label=\"Status\" class=\"px-3 py-2\" data-testid=\"hit-status\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -539,7 +539,7 @@ func QueuePage(q Queue) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "</td><td class=\"whitespace-nowrap px-3 py-2\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "</td><td data-label=\"Raised\" class=\"whitespace-nowrap px-3 py-2\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
