@@ -25,6 +25,7 @@ import (
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/report"
+	"github.com/ciamhq/ciam/internal/retention"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -66,6 +67,9 @@ type Deps struct {
 	Screening *screening.Service
 	// Reports runs reporting extracts and builds goAML reports.
 	Reports *report.Service
+	// Retention applies retention periods, erases customers and keeps
+	// legal holds.
+	Retention *retention.Service
 	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
 	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
 	NATS *event.Publisher

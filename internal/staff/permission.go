@@ -41,6 +41,11 @@ const (
 	// PermReportsRun runs, schedules and downloads reporting extracts;
 	// each file is masked as the requester's role sees customers' data.
 	PermReportsRun Permission = "reports.run"
+	// PermLegalHold sets and releases a customer's legal hold (the
+	// compliance officer's).
+	PermLegalHold Permission = "customers.legal_hold"
+	// PermRetentionRead shows what the next retention run will delete.
+	PermRetentionRead Permission = "retention.read"
 )
 
 // AllPermissions lists every permission.
@@ -50,6 +55,7 @@ var AllPermissions = []Permission{
 	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
 	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
 	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage, PermReportsRun,
+	PermLegalHold, PermRetentionRead,
 }
 
 // Role is a named set of permissions granted to an employee.
@@ -88,17 +94,17 @@ var grants = map[Role][]Permission{
 		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
 		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage,
 		PermScreeningRead, PermScreeningDo, PermAMLRulesRead, PermAMLRulesEdit,
-		PermApprovalsRead, PermApprovalsDo, PermReportsRun,
+		PermApprovalsRead, PermApprovalsDo, PermReportsRun, PermLegalHold, PermRetentionRead,
 	},
 	TenantAdmin: {
 		PermDashboard, PermCustomersRead, PermAMLRulesRead, PermAMLRulesEdit, PermApprovalsRead,
 		PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead, PermStaffManage,
-		PermAPIClients, PermWebhooks, PermAuditRead, PermReportsRun,
+		PermAPIClients, PermWebhooks, PermAuditRead, PermReportsRun, PermRetentionRead,
 	},
 	Auditor: {
 		PermDashboard, PermCustomersRead, PermDocumentsView, PermReviewsRead, PermAlertsRead, PermCasesRead,
 		PermScreeningRead, PermAMLRulesRead, PermApprovalsRead, PermConfigRead, PermStaffRead,
-		PermAuditRead, PermReportsRun,
+		PermAuditRead, PermReportsRun, PermRetentionRead,
 	},
 	Support: {
 		PermDashboard, PermCustomersRead, PermCustomersEdit,
