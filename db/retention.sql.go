@@ -194,7 +194,7 @@ func (q *Queries) CustomerHoldReasons(ctx context.Context, arg CustomerHoldReaso
 
 const customerKey = `-- name: CustomerKey :one
 
-SELECT sealed_key, destroyed_at, (xmin = pg_current_xact_id_if_assigned()::xid)::boolean AS mine
+SELECT sealed_key, destroyed_at, coalesce(xmin = pg_current_xact_id_if_assigned()::xid, false)::boolean AS mine
 FROM customer_keys WHERE tenant_id = $1 AND customer_id = $2
 `
 
@@ -559,6 +559,73 @@ func (q *Queries) EraseCustomerRow(ctx context.Context, arg EraseCustomerRowPara
 	var i EraseCustomerRowRow
 	err := row.Scan(&i.ID, &i.Status)
 	return i, err
+}
+
+const eraseReviewerNotes = `-- name: EraseReviewerNotes :exec
+UPDATE verification_requests SET reviewer_notes = CASE WHEN reviewer_notes IS NULL THEN NULL ELSE $1::text END
+WHERE tenant_id = $2 AND customer_id = $3
+`
+
+type EraseReviewerNotesParams struct {
+	Marker     string
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+func (q *Queries) EraseReviewerNotes(ctx context.Context, arg EraseReviewerNotesParams) error {
+	_, err := q.db.Exec(ctx, eraseReviewerNotes, arg.Marker, arg.TenantID, arg.CustomerID)
+	return err
+}
+
+const eraseScreeningHitSubjects = `-- name: EraseScreeningHitSubjects :exec
+UPDATE screening_hits SET subject_name = $1, explanation = '{}'::jsonb
+WHERE tenant_id = $2 AND subject_id = $3
+`
+
+type EraseScreeningHitSubjectsParams struct {
+	Marker     string
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The name the customer was screened under, and the explanation that
+// quotes it; the listed entry and the decision stay.
+func (q *Queries) EraseScreeningHitSubjects(ctx context.Context, arg EraseScreeningHitSubjectsParams) error {
+	_, err := q.db.Exec(ctx, eraseScreeningHitSubjects, arg.Marker, arg.TenantID, arg.CustomerID)
+	return err
+}
+
+const eraseVerificationChecks = `-- name: EraseVerificationChecks :exec
+UPDATE verification_checks vc SET evidence = '{"erased": true}'::jsonb
+WHERE vc.tenant_id = $1
+  AND vc.verification_request_id IN (SELECT vr.id FROM verification_requests vr WHERE vr.tenant_id = $1 AND vr.customer_id = $2)
+`
+
+type EraseVerificationChecksParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// What the checks read from the customer's documents (names, numbers,
+// dates) goes with them; the checks' kinds and outcomes stay.
+func (q *Queries) EraseVerificationChecks(ctx context.Context, arg EraseVerificationChecksParams) error {
+	_, err := q.db.Exec(ctx, eraseVerificationChecks, arg.TenantID, arg.CustomerID)
+	return err
+}
+
+const eraseWalletAccounts = `-- name: EraseWalletAccounts :exec
+UPDATE wallets SET iban = NULL WHERE tenant_id = $1 AND customer_id = $2
+`
+
+type EraseWalletAccountsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The wallets stay (their ledger does), without the customer's IBAN.
+func (q *Queries) EraseWalletAccounts(ctx context.Context, arg EraseWalletAccountsParams) error {
+	_, err := q.db.Exec(ctx, eraseWalletAccounts, arg.TenantID, arg.CustomerID)
+	return err
 }
 
 const openLegalHold = `-- name: OpenLegalHold :one

@@ -4,7 +4,7 @@
 -- name: CustomerKey :one
 -- mine: the row's version was written by this transaction (made or
 -- destroyed in it), so it must not outlive the transaction in a cache.
-SELECT sealed_key, destroyed_at, (xmin = pg_current_xact_id_if_assigned()::xid)::boolean AS mine
+SELECT sealed_key, destroyed_at, coalesce(xmin = pg_current_xact_id_if_assigned()::xid, false)::boolean AS mine
 FROM customer_keys WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
 
 -- name: CreateCustomerKey :exec
@@ -132,3 +132,24 @@ FROM customers WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 
 -- name: DocumentForRetention :one
 SELECT id, customer_id, type, created_at FROM documents WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: EraseVerificationChecks :exec
+-- What the checks read from the customer's documents (names, numbers,
+-- dates) goes with them; the checks' kinds and outcomes stay.
+UPDATE verification_checks vc SET evidence = '{"erased": true}'::jsonb
+WHERE vc.tenant_id = @tenant_id
+  AND vc.verification_request_id IN (SELECT vr.id FROM verification_requests vr WHERE vr.tenant_id = @tenant_id AND vr.customer_id = @customer_id);
+
+-- name: EraseReviewerNotes :exec
+UPDATE verification_requests SET reviewer_notes = CASE WHEN reviewer_notes IS NULL THEN NULL ELSE @marker::text END
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
+
+-- name: EraseScreeningHitSubjects :exec
+-- The name the customer was screened under, and the explanation that
+-- quotes it; the listed entry and the decision stay.
+UPDATE screening_hits SET subject_name = @marker, explanation = '{}'::jsonb
+WHERE tenant_id = @tenant_id AND subject_id = @customer_id;
+
+-- name: EraseWalletAccounts :exec
+-- The wallets stay (their ledger does), without the customer's IBAN.
+UPDATE wallets SET iban = NULL WHERE tenant_id = @tenant_id AND customer_id = @customer_id;

@@ -344,8 +344,10 @@ const ErasedMarker = "[erased]"
 
 // Erase erases customer's personal data now: destroys their data key,
 // overwrites their personal columns, deletes their documents and
-// virtual-document values, ends their sessions and disables their
-// credentials, and overwrites personal values that events written before
+// virtual-document values, overwrites what checks read from those
+// documents, reviewers' notes, the names screening hits quote and the
+// wallets' IBANs, ends their sessions and disables their credentials, and
+// overwrites personal values that events written before
 // the customer had a data key hold in clear. The customer's row stays,
 // status ERASED. A customer on legal hold is not erased (a conflict).
 func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonCode string, now time.Time) error {
@@ -372,6 +374,18 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 			if err := s.deleteDocumentInTx(ctx, q, tenant, d); err != nil {
 				return err
 			}
+		}
+		if err := q.EraseVerificationChecks(ctx, db.EraseVerificationChecksParams{TenantID: tenant, CustomerID: customer}); err != nil {
+			return err
+		}
+		if err := q.EraseReviewerNotes(ctx, db.EraseReviewerNotesParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
+			return err
+		}
+		if err := q.EraseScreeningHitSubjects(ctx, db.EraseScreeningHitSubjectsParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
+			return err
+		}
+		if err := q.EraseWalletAccounts(ctx, db.EraseWalletAccountsParams{TenantID: tenant, CustomerID: customer}); err != nil {
+			return err
 		}
 		virtual, err := q.DeleteCustomerVirtualDocuments(ctx, db.DeleteCustomerVirtualDocumentsParams{TenantID: tenant, CustomerID: customer})
 		if err != nil {
