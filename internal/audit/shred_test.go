@@ -75,7 +75,7 @@ func TestPersonalValuesAreSealedAndShredded(t *testing.T) {
 	pool := dbtest.Pool(t)
 	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.Employee, ID: "e1", Name: "Ana"})
 	after := map[string]any{"email": "wren.aldous@example.org", "firstName": "Wren", "status": "ACTIVE", "riskLevel": "LOW",
-		"identity": map[string]any{"dateOfBirth": "1981-02-03", "address": map[string]any{"street": "Pellow Lane", "country": "GB"}},
+		"identity":     map[string]any{"dateOfBirth": "1981-02-03", "address": map[string]any{"street": "Pellow Lane", "country": "GB"}},
 		"annualIncome": 52000, "phones": []any{}}
 	write := func(action string, e audit.Entry) {
 		t.Helper()
@@ -110,7 +110,7 @@ func TestPersonalValuesAreSealedAndShredded(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"email": "wren.aldous@example.org", "firstName": "Wren", "status": "ACTIVE", "riskLevel": "LOW",
-		"identity": map[string]any{"dateOfBirth": "1981-02-03", "address": map[string]any{"street": "Pellow Lane", "country": "GB"}},
+		"identity":     map[string]any{"dateOfBirth": "1981-02-03", "address": map[string]any{"street": "Pellow Lane", "country": "GB"}},
 		"annualIncome": float64(52000), "phones": []any{}}
 	if diff := cmp.Diff(want, opened); diff != "" {
 		t.Errorf("opened (-want +got):\n%s", diff)

@@ -95,7 +95,9 @@ func Install(field *fieldcrypt.Keys) *Keys {
 // Installed is the installed Keys; nil before Install.
 func Installed() *Keys { return installed.Load() }
 
-func keyAAD(customer uuid.UUID) []byte   { return []byte("customer-data-key:" + customer.String()) }
+// KeyAAD binds a sealed data key to its customer.
+func KeyAAD(customer uuid.UUID) []byte { return []byte("customer-data-key:" + customer.String()) }
+
 func valueAAD(customer uuid.UUID) []byte { return []byte("customer:" + customer.String()) }
 
 // Forget drops customer's key from the cache (it was destroyed).
@@ -123,7 +125,7 @@ func (k *Keys) key(ctx context.Context, q *db.Queries, tenant, customer uuid.UUI
 			return nil, err
 		}
 		if err := q.CreateCustomerKey(ctx, db.CreateCustomerKeyParams{CustomerID: customer, TenantID: tenant,
-			SealedKey: k.field.Seal(dek, keyAAD(customer))}); err != nil {
+			SealedKey: k.field.Seal(dek, KeyAAD(customer))}); err != nil {
 			return nil, fmt.Errorf("shred: make key: %w", err)
 		}
 		// Read back: a concurrent transaction may have made the key first.
@@ -135,7 +137,7 @@ func (k *Keys) key(ctx context.Context, q *db.Queries, tenant, customer uuid.UUI
 	if row.SealedKey == nil {
 		return nil, ErrErased
 	}
-	dek, err := k.field.Open(row.SealedKey, keyAAD(customer))
+	dek, err := k.field.Open(row.SealedKey, KeyAAD(customer))
 	if err != nil {
 		return nil, fmt.Errorf("shred: open key: %w", err)
 	}
