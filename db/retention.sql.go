@@ -72,6 +72,48 @@ func (q *Queries) CreateLegalHold(ctx context.Context, arg CreateLegalHoldParams
 	return i, err
 }
 
+const customerChangeRequests = `-- name: CustomerChangeRequests :many
+SELECT id, payload, before, after FROM change_requests
+WHERE tenant_id = $1 AND target_type = 'customer' AND target_id = $2::text
+`
+
+type CustomerChangeRequestsParams struct {
+	TenantID   uuid.UUID
+	CustomerID string
+}
+
+type CustomerChangeRequestsRow struct {
+	ID      uuid.UUID
+	Payload json.RawMessage
+	Before  json.RawMessage
+	After   json.RawMessage
+}
+
+func (q *Queries) CustomerChangeRequests(ctx context.Context, arg CustomerChangeRequestsParams) ([]CustomerChangeRequestsRow, error) {
+	rows, err := q.db.Query(ctx, customerChangeRequests, arg.TenantID, arg.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CustomerChangeRequestsRow{}
+	for rows.Next() {
+		var i CustomerChangeRequestsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Payload,
+			&i.Before,
+			&i.After,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const customerDocumentIDs = `-- name: CustomerDocumentIDs :many
 SELECT id FROM documents WHERE tenant_id = $1 AND customer_id = $2
 `
@@ -521,6 +563,37 @@ func (q *Queries) DueDocuments(ctx context.Context, arg DueDocumentsParams) ([]D
 		return nil, err
 	}
 	return items, nil
+}
+
+const eraseChangeRequest = `-- name: EraseChangeRequest :exec
+UPDATE change_requests SET payload = $1, before = $2, after = $3,
+    status = CASE WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END,
+    decision_reason = CASE WHEN status = 'PENDING' THEN 'the customer was erased' ELSE decision_reason END,
+    decided_at = CASE WHEN status = 'PENDING' THEN $4::timestamptz ELSE decided_at END
+WHERE tenant_id = $5 AND id = $6
+`
+
+type EraseChangeRequestParams struct {
+	Payload  json.RawMessage
+	Before   json.RawMessage
+	After    json.RawMessage
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// A request pending on an erased customer would write their data back:
+// it is cancelled.
+func (q *Queries) EraseChangeRequest(ctx context.Context, arg EraseChangeRequestParams) error {
+	_, err := q.db.Exec(ctx, eraseChangeRequest,
+		arg.Payload,
+		arg.Before,
+		arg.After,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	return err
 }
 
 const eraseCustomerRow = `-- name: EraseCustomerRow :one

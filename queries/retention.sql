@@ -153,3 +153,16 @@ WHERE tenant_id = @tenant_id AND subject_id = @customer_id;
 -- name: EraseWalletAccounts :exec
 -- The wallets stay (their ledger does), without the customer's IBAN.
 UPDATE wallets SET iban = NULL WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
+
+-- name: CustomerChangeRequests :many
+SELECT id, payload, before, after FROM change_requests
+WHERE tenant_id = @tenant_id AND target_type = 'customer' AND target_id = @customer_id::text;
+
+-- name: EraseChangeRequest :exec
+-- A request pending on an erased customer would write their data back:
+-- it is cancelled.
+UPDATE change_requests SET payload = @payload, before = @before, after = @after,
+    status = CASE WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END,
+    decision_reason = CASE WHEN status = 'PENDING' THEN 'the customer was erased' ELSE decision_reason END,
+    decided_at = CASE WHEN status = 'PENDING' THEN @now::timestamptz ELSE decided_at END
+WHERE tenant_id = @tenant_id AND id = @id;

@@ -216,6 +216,10 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	if !strings.Contains(jsonText(out), "ERASED") {
 		t.Errorf("GET customer does not say ERASED: %v", out)
 	}
+	// Nothing personal is written again.
+	if resp, out := h.apiCall("PATCH", api.Prefix+"/customers/"+cust, h.tenant.Slug, tok, `{"firstName": "Back"}`, nil); resp.StatusCode != http.StatusConflict {
+		t.Errorf("PATCH of an erased customer: %d %v; want 409", resp.StatusCode, out)
+	}
 	// The portal: the 360 page (as the role that sees everything), the
 	// search by name and by e-mail, the audit page and every record's diff.
 	// The search box shows what was typed: the results must not.

@@ -192,7 +192,7 @@ func (s *Service) SessionCheck(ctx context.Context, tenant, customer uuid.UUID, 
 	switch {
 	case st.Status == StatusLocked:
 		return errRevoked("the customer's account is locked")
-	case st.Status == StatusClosed:
+	case st.Status == StatusClosed || st.Status == StatusErased:
 		return errRevoked("the customer's account is closed")
 	case sid != nil && st.ExpiresAt == nil:
 		return errRevoked("the session does not exist")

@@ -345,8 +345,9 @@ const ErasedMarker = "[erased]"
 // Erase erases customer's personal data now: destroys their data key,
 // overwrites their personal columns, deletes their documents and
 // virtual-document values, overwrites what checks read from those
-// documents, reviewers' notes, the names screening hits quote and the
-// wallets' IBANs, ends their sessions and disables their credentials, and
+// documents, reviewers' notes, the names screening hits quote, the
+// wallets' IBANs and the values of change requests about the customer
+// (cancelling a pending one), ends their sessions and disables their credentials, and
 // overwrites personal values that events written before
 // the customer had a data key hold in clear. The customer's row stays,
 // status ERASED. A customer on legal hold is not erased (a conflict).
@@ -386,6 +387,19 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 		}
 		if err := q.EraseWalletAccounts(ctx, db.EraseWalletAccountsParams{TenantID: tenant, CustomerID: customer}); err != nil {
 			return err
+		}
+		requests, err := q.CustomerChangeRequests(ctx, db.CustomerChangeRequestsParams{TenantID: tenant, CustomerID: customer.String()})
+		if err != nil {
+			return err
+		}
+		for _, cr := range requests {
+			payload, _ := shred.EraseJSON(cr.Payload)
+			before, _ := shred.EraseJSON(cr.Before)
+			after, _ := shred.EraseJSON(cr.After)
+			if err := q.EraseChangeRequest(ctx, db.EraseChangeRequestParams{TenantID: tenant, ID: cr.ID, Payload: payload, Before: before,
+				After: after, Now: now}); err != nil {
+				return err
+			}
 		}
 		virtual, err := q.DeleteCustomerVirtualDocuments(ctx, db.DeleteCustomerVirtualDocumentsParams{TenantID: tenant, CustomerID: customer})
 		if err != nil {
