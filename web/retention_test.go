@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,10 +13,12 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/retention"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
 )
@@ -86,6 +89,21 @@ func rawRows(t *testing.T, tenant uuid.UUID) (auditJSON, eventJSON string) {
 		t.Fatal(err)
 	}
 	return auditJSON, eventJSON
+}
+
+// opened is a stored record's JSON with the customers' sealed values
+// opened, as the server's readers show it.
+func (h *harness) opened(tenant uuid.UUID, raw []byte) []byte {
+	h.t.Helper()
+	var out json.RawMessage
+	if err := db.InTenantTx(h.t.Context(), h.pool, tenant, func(q *db.Queries) error {
+		var err error
+		out, err = shred.Installed().Opener(q, tenant).JSON(h.t.Context(), raw)
+		return err
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return out
 }
 
 // found lists the secrets s holds, whatever the case.
