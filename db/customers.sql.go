@@ -144,7 +144,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12, $13, $14, $15,
     $16, $17, $18, $19, $20, $21, $22, $23,
     $24, $25, $26)
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
 `
 
 type CreateCustomerParams struct {
@@ -240,6 +240,8 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
@@ -425,7 +427,7 @@ func (q *Queries) CreateWallet(ctx context.Context, arg CreateWalletParams) (Wal
 }
 
 const customerByID = `-- name: CustomerByID :one
-SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at FROM customers WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at FROM customers WHERE tenant_id = $1 AND id = $2
 `
 
 type CustomerByIDParams struct {
@@ -470,12 +472,14 @@ func (q *Queries) CustomerByID(ctx context.Context, arg CustomerByIDParams) (Cus
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
 
 const customerDetail = `-- name: CustomerDetail :one
-SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.date_of_birth, c.place_of_birth, c.nationality, c.phone_number, c.alternate_phone_number, c.address, c.occupation, c.employer_name, c.annual_income, c.source_of_funds, c.status, c.previous_status, c.permission, c.previous_permission, c.risk_level, c.risk_reasons, c.category_id, c.categorization, c.email_verified_at, c.registration_ip, c.created_at, c.updated_at, c.client_id, c.is_hidden, c.supp_id, c.cip_tag, c.monitored_at,
+SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.date_of_birth, c.place_of_birth, c.nationality, c.phone_number, c.alternate_phone_number, c.address, c.occupation, c.employer_name, c.annual_income, c.source_of_funds, c.status, c.previous_status, c.permission, c.previous_permission, c.risk_level, c.risk_reasons, c.category_id, c.categorization, c.email_verified_at, c.registration_ip, c.created_at, c.updated_at, c.client_id, c.is_hidden, c.supp_id, c.cip_tag, c.monitored_at, c.closed_at, c.erased_at,
     cr.id AS user_id,
     ac.client_id AS api_client_id,
     ac.name AS client_name,
@@ -555,6 +559,8 @@ func (q *Queries) CustomerDetail(ctx context.Context, arg CustomerDetailParams) 
 		&i.Customer.SuppID,
 		&i.Customer.CipTag,
 		&i.Customer.MonitoredAt,
+		&i.Customer.ClosedAt,
+		&i.Customer.ErasedAt,
 		&i.UserID,
 		&i.ApiClientID,
 		&i.ClientName,
@@ -600,7 +606,7 @@ func (q *Queries) CustomerEmailTakenByOther(ctx context.Context, arg CustomerEma
 }
 
 const customerForUpdate = `-- name: CustomerForUpdate :one
-SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type CustomerForUpdateParams struct {
@@ -645,6 +651,8 @@ func (q *Queries) CustomerForUpdate(ctx context.Context, arg CustomerForUpdatePa
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
@@ -709,7 +717,7 @@ const hideCustomer = `-- name: HideCustomer :one
 UPDATE customers
 SET permission = 'MAKE-IT-GO-AWAY', previous_permission = permission, is_hidden = true, updated_at = now()
 WHERE tenant_id = $1 AND id = $2
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
 `
 
 type HideCustomerParams struct {
@@ -755,6 +763,8 @@ func (q *Queries) HideCustomer(ctx context.Context, arg HideCustomerParams) (Cus
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
@@ -779,7 +789,7 @@ func (q *Queries) LinkCategoryFeature(ctx context.Context, arg LinkCategoryFeatu
 const markEmailVerified = `-- name: MarkEmailVerified :one
 UPDATE customers SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE tenant_id = $1 AND id = $2
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
 `
 
 type MarkEmailVerifiedParams struct {
@@ -824,6 +834,8 @@ func (q *Queries) MarkEmailVerified(ctx context.Context, arg MarkEmailVerifiedPa
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
@@ -850,9 +862,10 @@ func (q *Queries) RevokeCustomerSessions(ctx context.Context, arg RevokeCustomer
 const setCustomerStanding = `-- name: SetCustomerStanding :one
 UPDATE customers
 SET status = $1, permission = $2, previous_status = $3,
-    previous_permission = $4, updated_at = now()
-WHERE tenant_id = $5 AND id = $6
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at
+    previous_permission = $4, updated_at = now(),
+    closed_at = CASE WHEN $1::text = 'CLOSED' THEN coalesce(closed_at, $5::timestamptz, now()) END
+WHERE tenant_id = $6 AND id = $7
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
 `
 
 type SetCustomerStandingParams struct {
@@ -860,6 +873,7 @@ type SetCustomerStandingParams struct {
 	Permission         string
 	PreviousStatus     *string
 	PreviousPermission *string
+	ClosedAt           *time.Time
 	TenantID           uuid.UUID
 	ID                 uuid.UUID
 }
@@ -870,6 +884,7 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 		arg.Permission,
 		arg.PreviousStatus,
 		arg.PreviousPermission,
+		arg.ClosedAt,
 		arg.TenantID,
 		arg.ID,
 	)
@@ -908,6 +923,8 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
@@ -955,7 +972,7 @@ func (q *Queries) SetWalletLimits(ctx context.Context, arg SetWalletLimitsParams
 }
 
 const tenantSettings = `-- name: TenantSettings :one
-SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits, report_retention, goaml FROM tenant_settings WHERE tenant_id = $1
+SELECT tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits, report_retention, goaml, retention_documents_days, retention_closed_days FROM tenant_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (TenantSetting, error) {
@@ -985,6 +1002,8 @@ func (q *Queries) TenantSettings(ctx context.Context, tenantID uuid.UUID) (Tenan
 		&i.RateLimits,
 		&i.ReportRetention,
 		&i.Goaml,
+		&i.RetentionDocumentsDays,
+		&i.RetentionClosedDays,
 	)
 	return i, err
 }
@@ -1000,7 +1019,7 @@ SET email = $1, first_name = $2, middle_name = $3, last_name = $4,
     email_verified_at = CASE WHEN lower(email) = lower($1) THEN email_verified_at END,
     updated_at = now()
 WHERE tenant_id = $15 AND id = $16
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
 `
 
 type UpdateCustomerProfileParams struct {
@@ -1076,6 +1095,8 @@ func (q *Queries) UpdateCustomerProfile(ctx context.Context, arg UpdateCustomerP
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }

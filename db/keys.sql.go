@@ -35,6 +35,20 @@ func (q *Queries) DocumentChunkSeqs(ctx context.Context, documentID uuid.UUID) (
 	return items, nil
 }
 
+const resealCustomerKey = `-- name: ResealCustomerKey :exec
+UPDATE customer_keys SET sealed_key = $1 WHERE customer_id = $2 AND sealed_key IS NOT NULL
+`
+
+type ResealCustomerKeyParams struct {
+	SealedKey  []byte
+	CustomerID uuid.UUID
+}
+
+func (q *Queries) ResealCustomerKey(ctx context.Context, arg ResealCustomerKeyParams) error {
+	_, err := q.db.Exec(ctx, resealCustomerKey, arg.SealedKey, arg.CustomerID)
+	return err
+}
+
 const resealSigningKey = `-- name: ResealSigningKey :exec
 UPDATE signing_keys SET private_key = $1 WHERE kid = $2
 `
@@ -75,6 +89,35 @@ type ResealWebhookSecretParams struct {
 func (q *Queries) ResealWebhookSecret(ctx context.Context, arg ResealWebhookSecretParams) error {
 	_, err := q.db.Exec(ctx, resealWebhookSecret, arg.Secret, arg.ID)
 	return err
+}
+
+const sealedCustomerKeys = `-- name: SealedCustomerKeys :many
+SELECT customer_id, sealed_key FROM customer_keys WHERE sealed_key IS NOT NULL ORDER BY customer_id
+`
+
+type SealedCustomerKeysRow struct {
+	CustomerID uuid.UUID
+	SealedKey  []byte
+}
+
+func (q *Queries) SealedCustomerKeys(ctx context.Context) ([]SealedCustomerKeysRow, error) {
+	rows, err := q.db.Query(ctx, sealedCustomerKeys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SealedCustomerKeysRow{}
+	for rows.Next() {
+		var i SealedCustomerKeysRow
+		if err := rows.Scan(&i.CustomerID, &i.SealedKey); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const sealedSigningKeys = `-- name: SealedSigningKeys :many

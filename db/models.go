@@ -456,6 +456,8 @@ type Customer struct {
 	SuppID               string
 	CipTag               int32
 	MonitoredAt          *time.Time
+	ClosedAt             *time.Time
+	ErasedAt             *time.Time
 }
 
 type CustomerCategory struct {
@@ -487,6 +489,14 @@ type CustomerCredential struct {
 	TotpConfirmedAt   *time.Time
 	CreatedAt         time.Time
 	TotpLastStep      *int64
+}
+
+type CustomerKey struct {
+	CustomerID  uuid.UUID
+	TenantID    uuid.UUID
+	SealedKey   []byte
+	CreatedAt   time.Time
+	DestroyedAt *time.Time
 }
 
 type CustomerSession struct {
@@ -626,6 +636,20 @@ type KycRequirement struct {
 	MaxAgeDays *int32
 	UpdatedAt  time.Time
 	CipTag     int32
+}
+
+type LegalHold struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	CustomerID     uuid.UUID
+	Reason         string
+	SetBy          string
+	SetByName      string
+	SetAt          time.Time
+	ReleasedBy     *string
+	ReleasedByName *string
+	ReleasedReason *string
+	ReleasedAt     *time.Time
 }
 
 type OtpChallenge struct {
@@ -978,6 +1002,8 @@ type TenantSetting struct {
 	RateLimits                    json.RawMessage
 	ReportRetention               pgtype.Interval
 	Goaml                         json.RawMessage
+	RetentionDocumentsDays        int32
+	RetentionClosedDays           int32
 }
 
 type VerificationCheck struct {

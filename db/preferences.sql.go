@@ -52,7 +52,7 @@ SET locale = $1, currency = $2, country = $3, bank_code = $4,
     selfie_unchecked_blocks_approval = $15, auto_activate = $16,
     quality_thresholds = $17, rate_limits = $18, updated_at = now()
 WHERE tenant_id = $19
-RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits, report_retention, goaml
+RETURNING tenant_id, min_customer_age, login_otp_required, login_max_failures, login_lockout, password_policy, pin_length, pin_max_failures, otp_ttl, otp_max_attempts, access_token_ttl, refresh_token_ttl, country, currency, bank_code, updated_at, selfie_unchecked_blocks_approval, locale, auto_activate, quality_thresholds, rate_limits, report_retention, goaml, retention_documents_days, retention_closed_days
 `
 
 type UpdatePreferencesParams struct {
@@ -124,6 +124,8 @@ func (q *Queries) UpdatePreferences(ctx context.Context, arg UpdatePreferencesPa
 		&i.RateLimits,
 		&i.ReportRetention,
 		&i.Goaml,
+		&i.RetentionDocumentsDays,
+		&i.RetentionClosedDays,
 	)
 	return i, err
 }

@@ -113,7 +113,8 @@ WHERE c.tenant_id = @tenant_id AND c.id = @id;
 -- name: SetCustomerStanding :one
 UPDATE customers
 SET status = @status, permission = @permission, previous_status = @previous_status,
-    previous_permission = @previous_permission, updated_at = now()
+    previous_permission = @previous_permission, updated_at = now(),
+    closed_at = CASE WHEN @status::text = 'CLOSED' THEN coalesce(closed_at, sqlc.narg(closed_at)::timestamptz, now()) END
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 

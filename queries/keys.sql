@@ -21,3 +21,9 @@ UPDATE signing_keys SET private_key = @private_key WHERE kid = @kid;
 
 -- name: DocumentChunkSeqs :many
 SELECT seq FROM document_chunks WHERE document_id = @document_id ORDER BY seq;
+
+-- name: SealedCustomerKeys :many
+SELECT customer_id, sealed_key FROM customer_keys WHERE sealed_key IS NOT NULL ORDER BY customer_id;
+
+-- name: ResealCustomerKey :exec
+UPDATE customer_keys SET sealed_key = @sealed_key WHERE customer_id = @customer_id AND sealed_key IS NOT NULL;

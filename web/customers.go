@@ -314,14 +314,17 @@ func standingDone(action string, c customer.Customer) string {
 // values: only handleCustomerReveal, which audits it, passes true. form and
 // limits are the standing and limits forms as submitted, to show again
 // with their errors.
-func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm, limits customersv.LimitsForm) {
-	s.customerPageWith(w, r, status, d, revealed, form, limits, subjectForm{})
+// customerPage renders the 360 page; holdForm, when given, is the legal
+// hold form sent back with its error.
+func (s *server) customerPage(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm, limits customersv.LimitsForm,
+	holdForm ...customersv.LegalHold) {
+	s.customerPageWith(w, r, status, d, revealed, form, limits, subjectForm{}, holdForm...)
 }
 
 // customerPageWith is customerPage with the subject access form as sent
 // back with its problem.
 func (s *server) customerPageWith(w http.ResponseWriter, r *http.Request, status int, d customer.Detail, revealed bool, form customersv.StandingForm,
-	limits customersv.LimitsForm, subject subjectForm) {
+	limits customersv.LimitsForm, subject subjectForm, holdForm ...customersv.LegalHold) {
 	emp, _ := employeeFrom(r.Context())
 	t, err := s.Tenants.Get(r.Context(), emp.TenantID)
 	if err != nil {
@@ -466,6 +469,10 @@ func (s *server) customerPageWith(w http.ResponseWriter, r *http.Request, status
 			s.fail(w, r, err)
 			return
 		}
+	}
+	if v.Hold, err = s.legalHoldView(r.Context(), emp, c.ID, holdForm...); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.page(w, r, status, c.FullName(), "customers", customersv.DetailPage(v))
 }

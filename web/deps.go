@@ -28,7 +28,9 @@ import (
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/ratelimit"
 	"github.com/ciamhq/ciam/internal/report"
+	"github.com/ciamhq/ciam/internal/retention"
 	"github.com/ciamhq/ciam/internal/screening"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/web/api"
@@ -50,6 +52,10 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	if now == nil {
 		now = time.Now
 	}
+	// Customers' personal values in audit records and events are sealed
+	// under their data keys (package shred), sealed in turn by the field
+	// keys.
+	dataKeys := shred.Install(cfg.FieldKeys)
 	var publisher *event.Publisher
 	if cfg.NATS.URL != "" {
 		publisher = event.NewPublisher(pool, event.NATSConfig{URL: cfg.NATS.URL, Stream: cfg.NATS.Stream,
@@ -116,6 +122,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	approvals.Register(customer.KindWalletLimits, customer.WalletTarget, walletLimits)
 	approvals.Register(customer.KindIdentityCorrection, "customer", customer.IdentityApplier{S: customers})
 	approvals.Register(tenant.KindPasswordPolicy, "tenant", tenant.PolicyApplier{})
+	approvals.Register(retention.KindSettings, "tenant", retention.SettingsApplier{})
 	cat := catalog.NewService(pool, cfg.FieldKeys, now)
 	cat.AllowPrivateNetworks = cfg.WebhookAllowPrivate
 	approvals.Register(catalog.KindFeeCreate, catalog.FeeTarget, catalog.FeeApplier{Create: true})
@@ -163,6 +170,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		NATS:         publisher,
 		Reports:      reports,
 		Compliance:   rules,
+		Retention:    retention.NewService(pool, dataKeys, store),
 		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: events, KYC: verifications, Approvals: approvals,

@@ -61,7 +61,7 @@ var (
 		"GET /customers/{id}/identity", "GET /reviews", "GET /reviews/{id}", "GET /documents/{id}", "GET /alerts", "GET /alerts/{id}", "GET /cases", "GET /cases/{id}",
 		"GET /screening", "GET /screening/hits/{id}", "GET /approvals", "GET /approvals/{id}", "GET /audit", "GET /audit/{id}",
 		"GET /customers/export.csv", "GET /reviews/export.csv", "GET /alerts/export.csv", "GET /screening/hits/export.csv", "GET /audit/export.csv",
-		"GET /cases/export.csv"}
+		"GET /cases/export.csv", "GET /retention"}
 	piiNoCustomerData = map[string]string{
 		"GET /reports": "report definitions and runs", "GET /reports/{id}": "a report's form", "GET /reports/runs/{id}": "a run's progress",
 		"GET /reports/runs/{id}/download":                      "a file, masked by internal/pii as the requester's role sees customers (reports_test.go)",

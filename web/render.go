@@ -133,6 +133,7 @@ var navGroups = []struct {
 		{"webhooks", "Webhooks", "/webhooks"},
 		{"audit", "Audit", "/audit"},
 		{"reports", "Reports", "/reports"},
+		{"retention", "Retention", "/retention"},
 		{"tenants", "Tenants", "/platform/tenants"},
 	}},
 }

@@ -105,19 +105,29 @@ func queueIDs(t *testing.T, resp *http.Response) []string {
 // eventsOf lists the payloads of events of type about entity, oldest first.
 func (h *harness) eventsOf(typ, entity string) []map[string]any {
 	h.t.Helper()
-	rows, err := dbtest.OwnerPool(h.t).Query(h.t.Context(), "SELECT payload FROM events WHERE type = $1 AND entity_id = $2 ORDER BY position", typ, entity)
+	rows, err := dbtest.OwnerPool(h.t).Query(h.t.Context(), "SELECT tenant_id, payload FROM events WHERE type = $1 AND entity_id = $2 ORDER BY position", typ, entity)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	defer rows.Close()
 	var out []map[string]any
+	var raws [][]byte
+	var tenants []uuid.UUID
 	for rows.Next() {
 		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var tenant uuid.UUID
+		if err := rows.Scan(&tenant, &raw); err != nil {
 			h.t.Fatal(err)
 		}
+		raws = append(raws, raw)
+		tenants = append(tenants, tenant)
+	}
+	rows.Close()
+	// Customers' personal values are sealed in the table: opened as the
+	// replay and the webhooks open them.
+	for i, raw := range raws {
 		var m map[string]any
-		_ = json.Unmarshal(raw, &m)
+		_ = json.Unmarshal(h.opened(tenants[i], raw), &m)
 		out = append(out, m)
 	}
 	return out

@@ -252,6 +252,12 @@ var allowed = map[string][]staff.Role{
 	"GET /config/reporting":             {ad, au},
 	"POST /config/reporting":            {ad},
 
+	// Retention: the preview, the periods (four-eyes), legal holds.
+	"GET /retention":                          {sr, ad, au},
+	"POST /config/preferences/retention":      {ad},
+	"POST /customers/{id}/legal-hold":         {sr},
+	"POST /customers/{id}/legal-hold/release": {sr},
+
 	// Ending another employee's portal session is staff management.
 	"POST /staff/{id}/sessions/{sid}/revoke": {ad},
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/report"
+	"github.com/ciamhq/ciam/internal/retention"
 	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
@@ -69,6 +70,9 @@ type Deps struct {
 	Reports *report.Service
 	// Compliance holds the regulatory packs, the policy in force and the custom compliance fields.
 	Compliance *compliance.Service
+	// Retention applies retention periods, erases customers and keeps
+	// legal holds.
+	Retention *retention.Service
 	// NATS publishes the outbox to NATS JetStream; nil without NATS_URL.
 	// The caller runs it (serve starts NATS.Run); its Lag is for metrics.
 	NATS *event.Publisher

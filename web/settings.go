@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/kyc"
@@ -13,6 +15,7 @@ import (
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 	"github.com/ciamhq/ciam/views/labels"
+	retentionv "github.com/ciamhq/ciam/views/retention"
 	"github.com/ciamhq/ciam/views/settings"
 )
 
@@ -71,7 +74,8 @@ func (s *server) handlePreferences() http.Handler {
 		}
 		form := prefsForm(p)
 		form.CanEdit = emp.Can(staff.PermConfigEdit)
-		s.page(w, r, http.StatusOK, "Organisation preferences", "preferences", settings.PreferencesPage(form))
+		s.page(w, r, http.StatusOK, "Organisation preferences", "preferences",
+			templ.Join(settings.PreferencesPage(form), s.retentionSection(r, emp, retentionv.Settings{})))
 	})
 }
 
@@ -164,7 +168,8 @@ func (s *server) handlePreferencesSave() http.Handler {
 				form.Values[k] = strings.TrimSpace(f.Get(k))
 			}
 			form.Errors, form.CanEdit = errs, true
-			s.page(w, r, http.StatusUnprocessableEntity, "Organisation preferences", "preferences", settings.PreferencesPage(form))
+			s.page(w, r, http.StatusUnprocessableEntity, "Organisation preferences", "preferences",
+				templ.Join(settings.PreferencesPage(form), s.retentionSection(r, emp, retentionv.Settings{})))
 			return
 		}
 		if err != nil {

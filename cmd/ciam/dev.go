@@ -24,6 +24,7 @@ import (
 	"github.com/ciamhq/ciam/internal/devenv"
 	"github.com/ciamhq/ciam/internal/jobs"
 	"github.com/ciamhq/ciam/internal/screening"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -151,6 +152,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
+	shred.Install(cfg.FieldKeys)
 	if _, err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}

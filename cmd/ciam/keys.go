@@ -53,7 +53,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "re-sealed under key %q: %d documents and %d case attachments (%d chunks), %d webhook secrets, %d authenticator secrets, %d signing keys\n",
-		keys.ActiveID(), rep.Documents, rep.CaseAttachments, rep.Chunks, rep.WebhookSecrets, rep.TOTPSecrets, rep.SigningKeys)
+	fmt.Fprintf(stdout, "re-sealed under key %q: %d documents and %d case attachments (%d chunks), %d webhook secrets, %d authenticator secrets, %d signing keys, %d customer data keys\n",
+		keys.ActiveID(), rep.Documents, rep.CaseAttachments, rep.Chunks, rep.WebhookSecrets, rep.TOTPSecrets, rep.SigningKeys, rep.CustomerDataKeys)
 	return nil
 }

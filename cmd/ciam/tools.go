@@ -22,6 +22,7 @@ import (
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/screening"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
@@ -80,6 +81,15 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer pool.Close()
+	// The customers' personal values in audit and events are sealed under
+	// their data keys, which the server's field keys seal.
+	var keys *fieldcrypt.Keys
+	if spec := getenv("FIELD_ENCRYPTION_KEYS"); spec != "" {
+		if keys, err = fieldcrypt.Parse(spec); err != nil {
+			return fmt.Errorf("FIELD_ENCRYPTION_KEYS: %w", err)
+		}
+		shred.Install(keys)
+	}
 	customers := customer.NewService(pool, nil)
 	d, err := demo.Seed(ctx, tenant.NewService(pool), staff.NewService(pool), customers)
 	if err != nil {
@@ -95,14 +105,8 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "demo tenant %s (%s) with %d employees; %d customers and %d screened transactions added\n",
 		d.Tenant.Slug, d.Tenant.ID, len(d.Employees), n, txs)
-	// The documents are sealed with the server's keys; their checks run
-	// when the server starts.
-	var keys *fieldcrypt.Keys
-	if spec := getenv("FIELD_ENCRYPTION_KEYS"); spec != "" {
-		if keys, err = fieldcrypt.Parse(spec); err != nil {
-			return fmt.Errorf("FIELD_ENCRYPTION_KEYS: %w", err)
-		}
-	}
+	// The documents are sealed with the server's keys (read above); their
+	// checks run when the server starts.
 	faces := getenv("FACE_MODELS_DIR")
 	if faces == "" {
 		faces = "."

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/shred"
 )
 
 // Entry is one change to record.
@@ -23,8 +24,27 @@ type Entry struct {
 	EntityType string
 	EntityID   string
 	ReasonCode string
+	// CustomerID is the customer whose personal values Before and After
+	// may hold, when the entity is not the customer itself; those values
+	// are sealed under the customer's data key (package shred), so that
+	// erasing the customer erases them here too. For a customer entity it
+	// is the entity.
+	CustomerID uuid.UUID
 	Before     any
 	After      any
+}
+
+// customerOf is the customer whose data key seals e's personal values.
+func (e Entry) customerOf() uuid.UUID {
+	if e.CustomerID != uuid.Nil {
+		return e.CustomerID
+	}
+	if e.EntityType == "customer" {
+		if id, err := uuid.Parse(e.EntityID); err == nil {
+			return id
+		}
+	}
+	return uuid.Nil
 }
 
 // Write appends e to the audit trail inside q's transaction, with the
@@ -42,6 +62,17 @@ func Write(ctx context.Context, q *db.Queries, e Entry) error {
 	var tenant *uuid.UUID
 	if e.TenantID != uuid.Nil {
 		tenant = &e.TenantID
+		// The hash chain covers the sealed form: it still verifies once
+		// the customer's key is destroyed.
+		if customer := e.customerOf(); customer != uuid.Nil {
+			keys := shred.Installed()
+			if before, err = keys.SealJSON(ctx, q, e.TenantID, customer, before); err != nil {
+				return fmt.Errorf("audit: %s: before: %w", e.Action, err)
+			}
+			if after, err = keys.SealJSON(ctx, q, e.TenantID, customer, after); err != nil {
+				return fmt.Errorf("audit: %s: after: %w", e.Action, err)
+			}
+		}
 	}
 	err = q.InsertAudit(ctx, db.InsertAuditParams{
 		ID:        uuid.New(),

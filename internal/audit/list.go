@@ -13,6 +13,7 @@ import (
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/calendar"
+	"github.com/ciamhq/ciam/internal/shred"
 )
 
 // Record is one audit record as people read it.
@@ -93,8 +94,13 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter) (Page, e
 			rows = rows[:f.Limit]
 			page.NextBeforeSeq = rows[len(rows)-1].Seq
 		}
+		open := shred.Installed().Opener(q, tenant)
 		for _, r := range rows {
-			page.Records = append(page.Records, Record(r))
+			rec, err := opened(ctx, open, Record(r))
+			if err != nil {
+				return err
+			}
+			page.Records = append(page.Records, rec)
 		}
 		return nil
 	})
@@ -112,8 +118,8 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (Record, error)
 		if err != nil {
 			return err
 		}
-		rec = Record(r)
-		return nil
+		rec, err = opened(ctx, shred.Installed().Opener(q, tenant), Record(r))
+		return err
 	})
 	if db.IsNotFound(err) {
 		return Record{}, apperr.New(apperr.NotFound, "no such audit record")
@@ -122,6 +128,17 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (Record, error)
 		return Record{}, fmt.Errorf("audit: get: %w", err)
 	}
 	return rec, nil
+}
+
+// opened is r with its sealed personal values opened, or shown as
+// shred.Erased where the customer was erased.
+func opened(ctx context.Context, open *shred.Opener, r Record) (Record, error) {
+	var err error
+	if r.Before, err = open.JSON(ctx, r.Before); err != nil {
+		return r, err
+	}
+	r.After, err = open.JSON(ctx, r.After)
+	return r, err
 }
 
 // DayCount is how many records a day of the tenant's calendar has.

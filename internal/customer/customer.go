@@ -28,6 +28,9 @@ const (
 	StatusInactive            = "INACTIVE"
 	StatusLocked              = "LOCKED"
 	StatusClosed              = "CLOSED"
+	// StatusErased is a customer whose personal data was erased
+	// (internal/retention): the row stays for the audit trail.
+	StatusErased = "ERASED"
 )
 
 // Permissions (the network model of API.md).

@@ -202,6 +202,9 @@ func (s *Service) UpdateProfile(ctx context.Context, tenant, id uuid.UUID, chang
 		if err != nil {
 			return err
 		}
+		if row.Status == StatusErased {
+			return apperr.New(apperr.Conflict, "the customer's personal data were erased: the profile cannot change").WithAPI("INVALID_STATUS_TRANSITION")
+		}
 		before := fromRow(row)
 		after := before
 		set := func(dst *string, v *string) {

@@ -23,7 +23,7 @@ const (
 // Statuses, risk levels and permissions a search may filter by, in the
 // order the portal offers them.
 var (
-	Statuses    = []string{StatusPendingVerification, StatusActive, StatusInactive, StatusLocked, StatusClosed}
+	Statuses    = []string{StatusPendingVerification, StatusActive, StatusInactive, StatusLocked, StatusClosed, StatusErased}
 	RiskLevels  = []string{"LOW", "MEDIUM", "HIGH"}
 	Permissions = []string{PermissionUnverified, PermissionReceive, PermissionSendAndReceive, PermissionLocked, PermissionClosed}
 )

@@ -34,11 +34,11 @@ func (c Customer) Allowed(action string) bool {
 	case ActionReactivate:
 		return c.Status == StatusInactive
 	case ActionLock:
-		return c.Status != StatusLocked && c.Status != StatusClosed
+		return c.Status != StatusLocked && c.Status != StatusClosed && c.Status != StatusErased
 	case ActionUnlock:
 		return c.Status == StatusLocked
 	case ActionClose:
-		return c.Status != StatusClosed
+		return c.Status != StatusClosed && c.Status != StatusErased
 	}
 	return false
 }
@@ -123,6 +123,8 @@ func changeStandingInTx(ctx context.Context, q *db.Queries, tenant, id uuid.UUID
 			p.Status, p.Permission = StatusLocked, PermissionLocked
 		case ActionClose:
 			p.Status, p.Permission = StatusClosed, PermissionClosed
+			// The retention period of a closed customer runs from now.
+			p.ClosedAt = &now
 		}
 		updated, err := q.SetCustomerStanding(ctx, p)
 		if err != nil {
@@ -190,7 +192,7 @@ func (s *Service) SessionCheck(ctx context.Context, tenant, customer uuid.UUID, 
 	switch {
 	case st.Status == StatusLocked:
 		return errRevoked("the customer's account is locked")
-	case st.Status == StatusClosed:
+	case st.Status == StatusClosed || st.Status == StatusErased:
 		return errRevoked("the customer's account is closed")
 	case sid != nil && st.ExpiresAt == nil:
 		return errRevoked("the session does not exist")

@@ -42,7 +42,7 @@ func (s *Service) OnBehalf(ctx context.Context, tenant, customerID uuid.UUID) (T
 			return err
 		}
 		status = c.Status
-		if status == customer.StatusLocked || status == customer.StatusClosed {
+		if status == customer.StatusLocked || status == customer.StatusClosed || status == customer.StatusErased {
 			refuse(apperr.New(apperr.Conflict, "the customer's account is %s: no token acts for it", status).WithAPI("CUSTOMER_NOT_ACTIVE"))
 			return nil
 		}

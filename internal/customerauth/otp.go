@@ -96,7 +96,7 @@ func (s *Service) SendOTP(ctx context.Context, tenant, customerID uuid.UUID, cha
 		if err != nil {
 			return err
 		}
-		if st.CustomerStatus == customer.StatusLocked || st.CustomerStatus == customer.StatusClosed {
+		if st.CustomerStatus == customer.StatusLocked || st.CustomerStatus == customer.StatusClosed || st.CustomerStatus == customer.StatusErased {
 			return apperr.New(apperr.Conflict, "a %s customer cannot be sent codes", strings.ToLower(st.CustomerStatus)).WithAPI("INVALID_CUSTOMER_STATUS")
 		}
 		ch, err = s.newChallenge(ctx, q, tenant, settings, customerID, st, purpose, channel, refuse)

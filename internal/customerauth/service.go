@@ -68,7 +68,7 @@ func customerActive(customerStatus, credentialStatus string) error {
 	switch {
 	case customerStatus == customer.StatusLocked:
 		return apperr.New(apperr.Forbidden, "this customer's account is locked; the customer should contact support").WithAPI("ACCOUNT_DISABLED")
-	case customerStatus == customer.StatusClosed:
+	case customerStatus == customer.StatusClosed || customerStatus == customer.StatusErased:
 		return apperr.New(apperr.Forbidden, "this customer's account is closed").WithAPI("ACCOUNT_DISABLED")
 	case credentialStatus != "" && credentialStatus != "ACTIVE":
 		return apperr.New(apperr.Forbidden, "this customer's sign-in is disabled; the customer should contact support").WithAPI("ACCOUNT_DISABLED")

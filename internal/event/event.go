@@ -12,6 +12,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/actor"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/telemetry"
 )
 
@@ -33,6 +34,14 @@ func Write(ctx context.Context, q *db.Queries, ev Event) (uuid.UUID, error) {
 	}
 	if ev.Version == 0 {
 		ev.Version = 1
+	}
+	// A customer's personal values are sealed under their data key: the
+	// events table keeps them only as long as the customer is not erased.
+	// They are opened for the subscribers, NATS and replay.
+	if customer := customerOfEvent(ev, payload); customer != uuid.Nil {
+		if payload, err = shred.Installed().SealJSON(ctx, q, ev.TenantID, customer, payload); err != nil {
+			return uuid.Nil, fmt.Errorf("event: %s: payload: %w", ev.Type, err)
+		}
 	}
 	id := uuid.New()
 	_, err = q.InsertEvent(ctx, db.InsertEventParams{
@@ -56,4 +65,23 @@ func Write(ctx context.Context, q *db.Queries, ev Event) (uuid.UUID, error) {
 		return uuid.Nil, fmt.Errorf("event: %s: deliveries: %w", ev.Type, err)
 	}
 	return id, nil
+}
+
+// customerOfEvent is the customer an event is about: its entity when that
+// is a customer, otherwise the customerId of its payload.
+func customerOfEvent(ev Event, payload []byte) uuid.UUID {
+	if ev.EntityType == "customer" {
+		if id, err := uuid.Parse(ev.EntityID); err == nil {
+			return id
+		}
+	}
+	var m struct {
+		CustomerID string `json:"customerId"`
+	}
+	if json.Unmarshal(payload, &m) == nil {
+		if id, err := uuid.Parse(m.CustomerID); err == nil {
+			return id
+		}
+	}
+	return uuid.Nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/shred"
 )
 
 // NATSPublisher is the name of the NATS publisher's positions in
@@ -302,8 +303,17 @@ func (p *Publisher) publishTenant(ctx context.Context, js jetstream.JetStream, b
 			return err
 		}
 		rows, err = q.ListEventsAfter(ctx, db.ListEventsAfterParams{TenantID: b.TenantID, AfterSeq: seq, MaxRows: int32(p.Batch)})
-		if err != nil || len(rows) > 0 || b.LastSeq <= seq {
+		if err != nil {
 			return err
+		}
+		open := shred.Installed().Opener(q, b.TenantID)
+		for i := range rows {
+			if rows[i].Payload, err = open.JSON(ctx, rows[i].Payload); err != nil {
+				return err
+			}
+		}
+		if len(rows) > 0 || b.LastSeq <= seq {
+			return nil
 		}
 		// The events up to the tenant's last number, all committed when
 		// the backlog was read, are gone: pruned while NATS was not

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/internal/metrics"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/telemetry"
 )
 
@@ -165,6 +166,11 @@ func (d *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	err := db.InTenantTx(ctx, d.W.pool, a.TenantID, func(q *db.Queries) error {
 		var err error
 		row, err = q.WebhookDeliveryForWork(ctx, db.WebhookDeliveryForWorkParams{TenantID: a.TenantID, ID: a.DeliveryID})
+		if err != nil {
+			return err
+		}
+		// The subscriber gets the customer's values, or "erased".
+		row.EventPayload, err = shred.Installed().Opener(q, a.TenantID).JSON(ctx, row.EventPayload)
 		return err
 	})
 	if db.IsNotFound(err) {

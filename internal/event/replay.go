@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/shred"
 )
 
 // Stored is an event as written.
@@ -48,11 +49,19 @@ func (s *Service) After(ctx context.Context, tenant uuid.UUID, seq int64, limit 
 	var out []Stored
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		rows, err := q.ListEventsAfter(ctx, db.ListEventsAfterParams{TenantID: tenant, AfterSeq: seq, MaxRows: int32(limit)})
-		for _, r := range rows {
-			out = append(out, Stored{ID: r.ID, Position: r.Position, Seq: r.TenantSeq, Type: r.Type, Version: r.Version, EntityType: r.EntityType,
-				EntityID: r.EntityID, TraceID: r.TraceID, Payload: withoutSecrets(r.Type, r.Payload), OccurredAt: r.OccurredAt})
+		if err != nil {
+			return err
 		}
-		return err
+		open := shred.Installed().Opener(q, tenant)
+		for _, r := range rows {
+			payload, err := open.JSON(ctx, r.Payload)
+			if err != nil {
+				return err
+			}
+			out = append(out, Stored{ID: r.ID, Position: r.Position, Seq: r.TenantSeq, Type: r.Type, Version: r.Version, EntityType: r.EntityType,
+				EntityID: r.EntityID, TraceID: r.TraceID, Payload: withoutSecrets(r.Type, payload), OccurredAt: r.OccurredAt})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("event: replay: %w", err)

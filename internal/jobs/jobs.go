@@ -25,6 +25,7 @@ import (
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/metrics"
 	"github.com/ciamhq/ciam/internal/report"
+	"github.com/ciamhq/ciam/internal/retention"
 	"github.com/ciamhq/ciam/internal/screening"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// as jobs, and every report.TickEvery queues the runs of due schedules
 	// and deletes expired files.
 	Reports *report.Service
+	// Retention, when set, applies every tenant's retention periods every
+	// retention.RunEvery.
+	Retention *retention.Service
 	// PumpEvery is how often unqueued webhook deliveries are queued.
 	PumpEvery time.Duration
 	// Workers is how many jobs run at once per queue.
@@ -145,6 +149,12 @@ func New(pool *pgxpool.Pool, c Config) (*Runner, error) {
 		river.AddWorker(workers, &report.TickWorker{S: c.Reports})
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(report.TickEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return report.TickArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	if c.Retention != nil {
+		river.AddWorker(workers, &retention.RunWorker{S: c.Retention})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(retention.RunEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return retention.RunArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	// The job's span first, so that what the metrics time runs inside it.

@@ -29,6 +29,8 @@ type Storage interface {
 	Chunk(ctx context.Context, q *db.Queries, tenant, doc uuid.UUID, seq int) ([]byte, error)
 	// Replace overwrites sealed chunk seq (key rotation).
 	Replace(ctx context.Context, q *db.Queries, tenant, doc uuid.UUID, seq int, sealed []byte) error
+	// Delete removes every chunk of doc (retention and erasure).
+	Delete(ctx context.Context, q *db.Queries, tenant, doc uuid.UUID) error
 }
 
 // ChunkWriter takes sealed chunks in order.
@@ -157,6 +159,11 @@ func (PostgresStorage) Replace(ctx context.Context, q *db.Queries, tenant, doc u
 	return q.UpdateDocumentChunk(ctx, db.UpdateDocumentChunkParams{TenantID: tenant, DocumentID: doc, Seq: int32(seq), Content: sealed})
 }
 
+// Delete implements Storage.
+func (PostgresStorage) Delete(ctx context.Context, q *db.Queries, tenant, doc uuid.UUID) error {
+	return q.DeleteDocumentChunks(ctx, db.DeleteDocumentChunksParams{TenantID: tenant, DocumentID: doc})
+}
+
 // FolderStorage keeps documents as files under Dir/<tenant>/<document>,
 // one file per chunk. Files are written before the database transaction
 // commits; a rolled back upload leaves orphan files no row points to.
@@ -207,4 +214,14 @@ func (f FolderStorage) Replace(ctx context.Context, q *db.Queries, tenant, doc u
 		return fmt.Errorf("kyc: storage: %w", err)
 	}
 	return os.Rename(tmp, p)
+}
+
+// Delete implements Storage. The files go at once, before the database
+// transaction commits: a rolled back deletion leaves a document row
+// without content, never content without a row.
+func (f FolderStorage) Delete(ctx context.Context, q *db.Queries, tenant, doc uuid.UUID) error {
+	if err := os.RemoveAll(filepath.Dir(f.path(tenant, doc, 0))); err != nil {
+		return fmt.Errorf("kyc: storage: %w", err)
+	}
+	return nil
 }

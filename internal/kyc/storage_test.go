@@ -33,6 +33,10 @@ func (m *memStore) Replace(_ context.Context, _ *db.Queries, _, _ uuid.UUID, seq
 	m.chunks[seq] = sealed
 	return nil
 }
+func (m *memStore) Delete(context.Context, *db.Queries, uuid.UUID, uuid.UUID) error {
+	clear(m.chunks)
+	return nil
+}
 
 func TestChunkedSealing(t *testing.T) {
 	crypt, _ := fieldcrypt.New("k", bytes.Repeat([]byte{1}, 32))

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
+	"github.com/ciamhq/ciam/internal/pii/paths"
 	"github.com/ciamhq/ciam/internal/staff"
 )
 
@@ -241,38 +242,12 @@ func (t *Text) replace(s string, mask func(Field, string) string) string {
 	})
 }
 
-// keyFields names the fields that keys of stored records (audit before
-// and after states, change requests) hold, by the key's last part in
-// lower case.
-var keyFields = map[string]Field{
-	"dateofbirth": DateOfBirth, "date_of_birth": DateOfBirth, "dob": DateOfBirth,
-	"email": Email, "phonenumber": Phone, "phone": Phone, "alternatephonenumber": Phone, "phone_number": Phone,
-	"iban": Account, "account": Account, "accountnumber": Account,
-	"documentnumber": DocumentNumber, "document_number": DocumentNumber,
-	"nationalid": NationalID, "national_id": NationalID, "ssn": NationalID, "taxid": NationalID, "personalnumber": NationalID,
-	"street": Address, "streetnumber": Address, "apartment": Address, "postalcode": Address, "city": Address,
-	"address": Address, "addressline": Address,
-	"annualincome": Income, "income": Income,
-	"mrz": DocumentData, "extracteddata": DocumentData,
-}
-
-// notPersonal are keys that hold no personal value even inside one (an
-// address's country shows, as on the customer's page).
-var notPersonal = map[string]bool{"country": true, "addresstype": true, "countrycode": true, "type": true, "verified": true}
-
 // FieldOfKey is the field a stored record's key (a dotted path such as
-// "identity.address.street") holds, if it holds one.
+// "identity.address.street") holds, if it holds one. The list of keys is
+// package paths', shared with the sealing of personal values.
 func FieldOfKey(path string) (Field, bool) {
-	parts := strings.Split(strings.ToLower(path), ".")
-	if notPersonal[parts[len(parts)-1]] {
-		return "", false
-	}
-	for i := len(parts) - 1; i >= 0; i-- {
-		if f, ok := keyFields[parts[i]]; ok {
-			return f, true
-		}
-	}
-	return "", false
+	f, ok := paths.Kind(path)
+	return Field(f), ok
 }
 
 // Value is a stored record's value at path as the view shows it: masked

@@ -1,7 +1,7 @@
 // Package rekey re-seals everything sealed under an older field encryption
 // key with the active one: documents, case attachments, webhook secrets,
-// authenticator secrets and token signing keys. After it runs, the old key can be
-// dropped from FIELD_ENCRYPTION_KEYS.
+// authenticator secrets, token signing keys and customers' data keys. After
+// it runs, the old key can be dropped from FIELD_ENCRYPTION_KEYS.
 package rekey
 
 import (
@@ -17,11 +17,12 @@ import (
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/shred"
 )
 
 // Report counts what was re-sealed.
 type Report struct {
-	Documents, Chunks, VirtualDocuments, CaseAttachments, WebhookSecrets, TOTPSecrets, SigningKeys int
+	Documents, Chunks, VirtualDocuments, CaseAttachments, WebhookSecrets, TOTPSecrets, SigningKeys, CustomerDataKeys int
 }
 
 // Run re-seals under keys' active key, through conn as the tables' owner
@@ -139,6 +140,25 @@ func Run(ctx context.Context, conn *pgx.Conn, keys *fieldcrypt.Keys, store kyc.S
 				return rep, err
 			}
 			rep.TOTPSecrets++
+		}
+	}
+
+	// Customers' data keys (package shred): a key left sealed under a
+	// removed field key would read as erased.
+	cks, err := q.SealedCustomerKeys(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("rekey: customer data keys: %w", err)
+	}
+	for _, k := range cks {
+		out, changed, err := reseal(k.SealedKey, shred.KeyAAD(k.CustomerID))
+		if err != nil {
+			return rep, fmt.Errorf("rekey: customer data key %s: %w", k.CustomerID, err)
+		}
+		if changed {
+			if err := q.ResealCustomerKey(ctx, db.ResealCustomerKeyParams{CustomerID: k.CustomerID, SealedKey: out}); err != nil {
+				return rep, err
+			}
+			rep.CustomerDataKeys++
 		}
 	}
 

@@ -3,6 +3,7 @@ package rekey
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
@@ -22,6 +24,7 @@ import (
 	"github.com/ciamhq/ciam/internal/evidence/evidencetest"
 	"github.com/ciamhq/ciam/internal/fieldcrypt"
 	"github.com/ciamhq/ciam/internal/kyc"
+	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/tenant"
 )
 
@@ -49,6 +52,8 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The customer's data key is sealed under the old key too.
+	shred.Install(old)
 	customers := customer.NewService(pool, nil)
 	customers.HashParams = credential.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 	reg, err := customers.Register(ctx, tn.ID, customer.RegisterInput{Email: "r@example.com", Password: "Str0ng!Pass", MatchingPassword: "Str0ng!Pass",
@@ -109,7 +114,8 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents != 1 || rep.CaseAttachments != 1 || rep.Chunks != 2*chunks || rep.VirtualDocuments != 1 || rep.WebhookSecrets != 1 {
+	if rep.Documents != 1 || rep.CaseAttachments != 1 || rep.Chunks != 2*chunks || rep.VirtualDocuments != 1 || rep.WebhookSecrets != 1 ||
+		rep.CustomerDataKeys != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	// With the old key gone, everything still opens.
@@ -141,6 +147,20 @@ func TestResealMovesEverythingToTheActiveKey(t *testing.T) {
 	_, err = newKYC.Upload(ctx, tn.ID, reg.VerificationRequestID, nil, []kyc.UploadDoc{{Type: kyc.TypeVirtual, SubType: "PASSPORT_NUMBER", Value: "L898902C3"}})
 	if e, ok := apperr.As(err); !ok || e.APICode != "DUPLICATE_UPLOAD" {
 		t.Fatalf("the same passport number after rotation: %v", err)
+	}
+	// The registration's audit record opens with the new key alone.
+	var after []byte
+	if err := dbtest.OwnerPool(t).QueryRow(ctx, `SELECT after FROM audit_log WHERE action = 'customer.registered' AND entity_id = $1`,
+		reg.Customer.ID.String()).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	var opened json.RawMessage
+	if err := db.InTenantTx(ctx, pool, tn.ID, func(q *db.Queries) error {
+		var err error
+		opened, err = shred.New(onlyNew).Opener(q, tn.ID).JSON(ctx, after)
+		return err
+	}); err != nil || !strings.Contains(string(opened), `"email":"r@example.com"`) {
+		t.Fatalf("audit record after rotation: %s %v", opened, err)
 	}
 	// A second run finds nothing left to do.
 	if rep, err := Run(t.Context(), conn, rotated, kyc.PostgresStorage{}, nil); err != nil || rep != (Report{}) {

@@ -46,6 +46,11 @@ const (
 	// unmasked, so only a role that sees customers' data in full has it.
 	// Each request still needs a second employee's approval.
 	PermSubjectAccess Permission = "customers.subject_access"
+	// PermLegalHold sets and releases a customer's legal hold (the
+	// compliance officer's).
+	PermLegalHold Permission = "customers.legal_hold"
+	// PermRetentionRead shows what the next retention run will delete.
+	PermRetentionRead Permission = "retention.read"
 )
 
 // AllPermissions lists every permission.
@@ -55,6 +60,7 @@ var AllPermissions = []Permission{
 	PermScreeningRead, PermScreeningDo, PermListsManage, PermAMLRulesRead, PermAMLRulesEdit,
 	PermApprovalsRead, PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead,
 	PermStaffManage, PermAPIClients, PermWebhooks, PermAuditRead, PermTenantsManage, PermReportsRun, PermSubjectAccess,
+	PermLegalHold, PermRetentionRead,
 }
 
 // Role is a named set of permissions granted to an employee.
@@ -93,17 +99,17 @@ var grants = map[Role][]Permission{
 		PermDashboard, PermCustomersRead, PermCustomersEdit, PermCustomersPII, PermCustomersHide, PermDocumentsView,
 		PermReviewsRead, PermReviewsDecide, PermReviewsHigh, PermAlertsRead, PermAlertsManage, PermCasesRead, PermCasesManage,
 		PermScreeningRead, PermScreeningDo, PermAMLRulesRead, PermAMLRulesEdit,
-		PermApprovalsRead, PermApprovalsDo, PermReportsRun, PermSubjectAccess,
+		PermApprovalsRead, PermApprovalsDo, PermReportsRun, PermSubjectAccess, PermLegalHold, PermRetentionRead,
 	},
 	TenantAdmin: {
 		PermDashboard, PermCustomersRead, PermAMLRulesRead, PermAMLRulesEdit, PermApprovalsRead,
 		PermApprovalsDo, PermConfigRead, PermConfigEdit, PermStaffRead, PermStaffManage,
-		PermAPIClients, PermWebhooks, PermAuditRead, PermReportsRun,
+		PermAPIClients, PermWebhooks, PermAuditRead, PermReportsRun, PermRetentionRead,
 	},
 	Auditor: {
 		PermDashboard, PermCustomersRead, PermDocumentsView, PermReviewsRead, PermAlertsRead, PermCasesRead,
 		PermScreeningRead, PermAMLRulesRead, PermApprovalsRead, PermConfigRead, PermStaffRead,
-		PermAuditRead, PermReportsRun,
+		PermAuditRead, PermReportsRun, PermRetentionRead,
 	},
 	Support: {
 		PermDashboard, PermCustomersRead, PermCustomersEdit,
