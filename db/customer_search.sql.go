@@ -22,9 +22,10 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
+        WHERE $9::boolean
         UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
+        SELECT w.customer_id FROM wallets w WHERE $10::boolean AND w.tenant_id = $1 AND w.iban = $11::text)
 `
 
 type CountCustomerMatchesParams struct {
@@ -35,11 +36,14 @@ type CountCustomerMatchesParams struct {
 	ByID       bool
 	ID         uuid.UUID
 	Pattern    string
+	MaxIds     int32
 	ByText     bool
 	ByIban     bool
 	Iban       string
 }
 
+// At most max_ids text matches are counted (internal/customer/search.go
+// says "1,000+" past its cap).
 func (q *Queries) CountCustomerMatches(ctx context.Context, arg CountCustomerMatchesParams) (int64, error) {
 	row := q.db.QueryRow(ctx, countCustomerMatches,
 		arg.TenantID,
@@ -49,6 +53,7 @@ func (q *Queries) CountCustomerMatches(ctx context.Context, arg CountCustomerMat
 		arg.ByID,
 		arg.ID,
 		arg.Pattern,
+		arg.MaxIds,
 		arg.ByText,
 		arg.ByIban,
 		arg.Iban,
@@ -114,9 +119,10 @@ SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
 // customers, which an OR with "everything" would prevent. Each optional
 // part is switched by a boolean, so that with plan_cache_mode =
 // force_custom_plan (CustomerSearchPlans) the planner folds the unused
-// parts away. Text goes through customer_search_matches because the
-// trigram index cannot serve a LIKE under row-level security (migration
-// 00005); filters and both sort orders use plain indexes.
+// parts away. Text goes through customer_search_ids and
+// customer_search_walk because the indexes cannot serve a LIKE under
+// row-level security (migrations 00005 and 00042); filters and both sort
+// orders use plain indexes.
 //
 // A hidden customer (MAKE-IT-GO-AWAY) is in no list and no search, except
 // a search by their whole id: the record stays reachable by direct id.
@@ -353,9 +359,14 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
+        WHERE $9::boolean AND NOT $10::boolean
         UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
+        SELECT w.w FROM customer_search_walk($7::text, $2::text, $3::text, $4::text, 'name',
+                                             CASE WHEN $11::boolean THEN $12::uuid END, $13::int) AS w(w)
+        WHERE $9::boolean AND $10::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $14::boolean AND w.tenant_id = $1 AND w.iban = $15::text)
   AND (NOT $11::boolean
        OR (lower(c.last_name), lower(c.first_name), c.id) >
           (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
@@ -371,12 +382,14 @@ type SearchCustomersByNameParams struct {
 	ByID       bool
 	ID         uuid.UUID
 	Pattern    string
+	MaxIds     int32
 	ByText     bool
-	ByIban     bool
-	Iban       string
+	Walk       bool
 	Paged      bool
 	After      uuid.UUID
 	MaxRows    int32
+	ByIban     bool
+	Iban       string
 }
 
 type SearchCustomersByNameRow struct {
@@ -402,12 +415,14 @@ func (q *Queries) SearchCustomersByName(ctx context.Context, arg SearchCustomers
 		arg.ByID,
 		arg.ID,
 		arg.Pattern,
+		arg.MaxIds,
 		arg.ByText,
-		arg.ByIban,
-		arg.Iban,
+		arg.Walk,
 		arg.Paged,
 		arg.After,
 		arg.MaxRows,
+		arg.ByIban,
+		arg.Iban,
 	)
 	if err != nil {
 		return nil, err
@@ -452,9 +467,14 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
+        WHERE $9::boolean AND NOT $10::boolean
         UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
+        SELECT w.w FROM customer_search_walk($7::text, $2::text, $3::text, $4::text, 'created',
+                                             CASE WHEN $11::boolean THEN $12::uuid END, $13::int) AS w(w)
+        WHERE $9::boolean AND $10::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $14::boolean AND w.tenant_id = $1 AND w.iban = $15::text)
   AND (NOT $11::boolean
        OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
 ORDER BY c.created_at DESC, c.id DESC
@@ -469,12 +489,14 @@ type SearchCustomersNewestParams struct {
 	ByID       bool
 	ID         uuid.UUID
 	Pattern    string
+	MaxIds     int32
 	ByText     bool
-	ByIban     bool
-	Iban       string
+	Walk       bool
 	Paged      bool
 	After      uuid.UUID
 	MaxRows    int32
+	ByIban     bool
+	Iban       string
 }
 
 type SearchCustomersNewestRow struct {
@@ -491,6 +513,10 @@ type SearchCustomersNewestRow struct {
 	CreatedAt      time.Time
 }
 
+// The text matches come from the trigram index (at most max_ids of them:
+// all, when the capped count found fewer) or, when walk, from the
+// newest customers read in order until the page is full (a word many
+// customers share).
 func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomersNewestParams) ([]SearchCustomersNewestRow, error) {
 	rows, err := q.db.Query(ctx, searchCustomersNewest,
 		arg.TenantID,
@@ -500,12 +526,14 @@ func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomers
 		arg.ByID,
 		arg.ID,
 		arg.Pattern,
+		arg.MaxIds,
 		arg.ByText,
-		arg.ByIban,
-		arg.Iban,
+		arg.Walk,
 		arg.Paged,
 		arg.After,
 		arg.MaxRows,
+		arg.ByIban,
+		arg.Iban,
 	)
 	if err != nil {
 		return nil, err

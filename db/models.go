@@ -432,6 +432,7 @@ type Customer struct {
 	SuppID               string
 	CipTag               int32
 	MonitoredAt          *time.Time
+	SearchKey            string
 }
 
 type CustomerCategory struct {

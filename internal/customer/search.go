@@ -65,8 +65,11 @@ func (s Summary) FullName() string {
 // SearchResult is one page of a search.
 type SearchResult struct {
 	Customers []Summary
-	// Total counts every match, not only this page.
+	// Total counts every match, not only this page, up to CountCap.
 	Total int64
+	// TotalCapped says more than CountCap customers match a search: Total
+	// is then CountCap, and the page shows it as "1,000+".
+	TotalCapped bool
 	// Next is the cursor of the next page; uuid.Nil on the last.
 	Next uuid.UUID
 	// QueryIgnored is set when the search text was too short to search
@@ -81,6 +84,14 @@ const MinQueryLength = 3
 
 // MaxSearchLimit is the largest page a search returns.
 const MaxSearchLimit = 200
+
+// CountCap is how far a text search counts its matches. Counting reads
+// each match from the table: a common last name matches 11,000 of a million
+// customers, and counting them all took longer than the page may. Past the
+// cap the newest (or first by name) are found by reading the customers in
+// the page's order until the page is full, which is quick exactly when
+// many match.
+const CountCap = 1000
 
 // Search finds tenant's customers matching f, a page at a time.
 func (s *Service) Search(ctx context.Context, tenant uuid.UUID, f SearchFilter) (SearchResult, error) {
@@ -114,6 +125,9 @@ func (s *Service) Search(ctx context.Context, tenant uuid.UUID, f SearchFilter) 
 		}
 		var err error
 		out.Customers, out.Total, err = search(ctx, q, tenant, f, m)
+		if m.search && out.Total > CountCap {
+			out.Total, out.TotalCapped = CountCap, true
+		}
 		return err
 	})
 	if err != nil {
@@ -156,23 +170,28 @@ func search(ctx context.Context, q *db.Queries, tenant uuid.UUID, f SearchFilter
 		}
 		return out, total, err
 	default:
+		// One more than the cap tells "more than the cap" from "the cap".
+		maxIDs := int32(CountCap + 1)
 		total, err = q.CountCustomerMatches(ctx, db.CountCustomerMatchesParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban})
+			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, MaxIds: maxIDs, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban})
 		if err != nil || total == 0 {
 			return nil, total, err
 		}
+		// Fewer than the cap: they are all at hand, sorted in memory by the
+		// database. More: read in the page's order until the page is full.
+		walk := m.byText && total > CountCap
 		if f.Sort == SortName {
 			rows, err := q.SearchCustomersByName(ctx, db.SearchCustomersByNameParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-				Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban,
-				Paged: paged, After: f.After, MaxRows: max})
+				Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, MaxIds: maxIDs, ByText: m.byText, Walk: walk,
+				ByIban: m.byIBAN, Iban: m.iban, Paged: paged, After: f.After, MaxRows: max})
 			for _, r := range rows {
 				out = append(out, Summary(r))
 			}
 			return out, total, err
 		}
 		rows, err := q.SearchCustomersNewest(ctx, db.SearchCustomersNewestParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban,
-			Paged: paged, After: f.After, MaxRows: max})
+			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, MaxIds: maxIDs, ByText: m.byText, Walk: walk,
+			ByIban: m.byIBAN, Iban: m.iban, Paged: paged, After: f.After, MaxRows: max})
 		for _, r := range rows {
 			out = append(out, Summary(r))
 		}
