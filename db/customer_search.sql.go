@@ -12,57 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const countCustomerMatches = `-- name: CountCustomerMatches :one
-SELECT count(*) FROM customers c
-WHERE c.tenant_id = $1
-  AND ($2::text = '' OR c.status = $2::text)
-  AND ($3::text = '' OR c.risk_level = $3::text)
-  AND ($4::text = '' OR c.permission = $4::text)
-  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
-  AND c.id IN (
-        SELECT $6::uuid WHERE $5::boolean
-        UNION ALL
-        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
-        WHERE $9::boolean
-        UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $10::boolean AND w.tenant_id = $1 AND w.iban = $11::text)
-`
-
-type CountCustomerMatchesParams struct {
-	TenantID   uuid.UUID
-	Status     string
-	RiskLevel  string
-	Permission string
-	ByID       bool
-	ID         uuid.UUID
-	Pattern    string
-	MaxIds     int32
-	ByText     bool
-	ByIban     bool
-	Iban       string
-}
-
-// At most max_ids text matches are counted (internal/customer/search.go
-// says "1,000+" past its cap).
-func (q *Queries) CountCustomerMatches(ctx context.Context, arg CountCustomerMatchesParams) (int64, error) {
-	row := q.db.QueryRow(ctx, countCustomerMatches,
-		arg.TenantID,
-		arg.Status,
-		arg.RiskLevel,
-		arg.Permission,
-		arg.ByID,
-		arg.ID,
-		arg.Pattern,
-		arg.MaxIds,
-		arg.ByText,
-		arg.ByIban,
-		arg.Iban,
-	)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const countCustomerSessions = `-- name: CountCustomerSessions :one
 SELECT count(*) FROM customer_sessions WHERE tenant_id = $1 AND customer_id = $2
 `
@@ -104,6 +53,71 @@ func (q *Queries) CountCustomers(ctx context.Context, arg CountCustomersParams) 
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const customerMatchIDs = `-- name: CustomerMatchIDs :many
+SELECT c.id FROM customers c
+WHERE c.tenant_id = $1
+  AND ($2::text = '' OR c.status = $2::text)
+  AND ($3::text = '' OR c.risk_level = $3::text)
+  AND ($4::text = '' OR c.permission = $4::text)
+  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
+  AND c.id IN (
+        SELECT $6::uuid WHERE $5::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
+        WHERE $9::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $10::boolean AND w.tenant_id = $1 AND w.iban = $11::text)
+`
+
+type CustomerMatchIDsParams struct {
+	TenantID   uuid.UUID
+	Status     string
+	RiskLevel  string
+	Permission string
+	ByID       bool
+	ID         uuid.UUID
+	Pattern    string
+	MaxIds     int32
+	ByText     bool
+	ByIban     bool
+	Iban       string
+}
+
+// The matches' ids, at most max_ids of them by text (internal/customer/
+// search.go counts them, and says "500+" past its cap); the page is then
+// read by these ids, without searching the text again.
+func (q *Queries) CustomerMatchIDs(ctx context.Context, arg CustomerMatchIDsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, customerMatchIDs,
+		arg.TenantID,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+		arg.ByID,
+		arg.ID,
+		arg.Pattern,
+		arg.MaxIds,
+		arg.ByText,
+		arg.ByIban,
+		arg.Iban,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const customerSearchPlans = `-- name: CustomerSearchPlans :exec
@@ -359,19 +373,18 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
-        WHERE $9::boolean AND NOT $10::boolean
+        SELECT unnest($7::uuid[]) WHERE NOT $8::boolean
         UNION ALL
-        SELECT w.w FROM customer_search_walk($7::text, $2::text, $3::text, $4::text, 'name',
-                                             CASE WHEN $11::boolean THEN $12::uuid END, $13::int) AS w(w)
-        WHERE $9::boolean AND $10::boolean
+        SELECT w.w FROM customer_search_walk($9::text, $2::text, $3::text, $4::text, 'name',
+                                             CASE WHEN $10::boolean THEN $11::uuid END, $12::int) AS w(w)
+        WHERE $13::boolean AND $8::boolean
         UNION ALL
         SELECT w.customer_id FROM wallets w WHERE $14::boolean AND w.tenant_id = $1 AND w.iban = $15::text)
-  AND (NOT $11::boolean
+  AND (NOT $10::boolean
        OR (lower(c.last_name), lower(c.first_name), c.id) >
-          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
+          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $11::uuid))
 ORDER BY lower(c.last_name), lower(c.first_name), c.id
-LIMIT $13
+LIMIT $12
 `
 
 type SearchCustomersByNameParams struct {
@@ -381,13 +394,13 @@ type SearchCustomersByNameParams struct {
 	Permission string
 	ByID       bool
 	ID         uuid.UUID
-	Pattern    string
-	MaxIds     int32
-	ByText     bool
+	Ids        []uuid.UUID
 	Walk       bool
+	Pattern    string
 	Paged      bool
 	After      uuid.UUID
 	MaxRows    int32
+	ByText     bool
 	ByIban     bool
 	Iban       string
 }
@@ -414,13 +427,13 @@ func (q *Queries) SearchCustomersByName(ctx context.Context, arg SearchCustomers
 		arg.Permission,
 		arg.ByID,
 		arg.ID,
-		arg.Pattern,
-		arg.MaxIds,
-		arg.ByText,
+		arg.Ids,
 		arg.Walk,
+		arg.Pattern,
 		arg.Paged,
 		arg.After,
 		arg.MaxRows,
+		arg.ByText,
 		arg.ByIban,
 		arg.Iban,
 	)
@@ -467,18 +480,17 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
-        WHERE $9::boolean AND NOT $10::boolean
+        SELECT unnest($7::uuid[]) WHERE NOT $8::boolean
         UNION ALL
-        SELECT w.w FROM customer_search_walk($7::text, $2::text, $3::text, $4::text, 'created',
-                                             CASE WHEN $11::boolean THEN $12::uuid END, $13::int) AS w(w)
-        WHERE $9::boolean AND $10::boolean
+        SELECT w.w FROM customer_search_walk($9::text, $2::text, $3::text, $4::text, 'created',
+                                             CASE WHEN $10::boolean THEN $11::uuid END, $12::int) AS w(w)
+        WHERE $13::boolean AND $8::boolean
         UNION ALL
         SELECT w.customer_id FROM wallets w WHERE $14::boolean AND w.tenant_id = $1 AND w.iban = $15::text)
-  AND (NOT $11::boolean
-       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
+  AND (NOT $10::boolean
+       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $11::uuid))
 ORDER BY c.created_at DESC, c.id DESC
-LIMIT $13
+LIMIT $12
 `
 
 type SearchCustomersNewestParams struct {
@@ -488,13 +500,13 @@ type SearchCustomersNewestParams struct {
 	Permission string
 	ByID       bool
 	ID         uuid.UUID
-	Pattern    string
-	MaxIds     int32
-	ByText     bool
+	Ids        []uuid.UUID
 	Walk       bool
+	Pattern    string
 	Paged      bool
 	After      uuid.UUID
 	MaxRows    int32
+	ByText     bool
 	ByIban     bool
 	Iban       string
 }
@@ -513,9 +525,9 @@ type SearchCustomersNewestRow struct {
 	CreatedAt      time.Time
 }
 
-// The text matches come from the trigram index (at most max_ids of them:
-// all, when the capped count found fewer) or, when walk, from the
-// newest customers read in order until the page is full (a word many
+// The matches are ids, all of them as CustomerMatchIDs found them, or,
+// when walk (more than its cap), the newest customers whose key is like
+// the pattern, read in order until the page is full (a word many
 // customers share).
 func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomersNewestParams) ([]SearchCustomersNewestRow, error) {
 	rows, err := q.db.Query(ctx, searchCustomersNewest,
@@ -525,13 +537,13 @@ func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomers
 		arg.Permission,
 		arg.ByID,
 		arg.ID,
-		arg.Pattern,
-		arg.MaxIds,
-		arg.ByText,
+		arg.Ids,
 		arg.Walk,
+		arg.Pattern,
 		arg.Paged,
 		arg.After,
 		arg.MaxRows,
+		arg.ByText,
 		arg.ByIban,
 		arg.Iban,
 	)

@@ -10,7 +10,7 @@
 --   of a common word are found by reading that index alone, in order, until
 --   a page is full (customer_search_walk);
 -- * the count stops at a cap (customer_search_ids with a limit): past it
---   the page says "1,000+".
+--   the page can say "500+" (internal/customer/search.go, CountCap).
 --
 -- Adding the column rewrites the table once (about a minute and a half at
 -- a million customers on a busy two-core machine).
