@@ -12,52 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const countCustomerMatches = `-- name: CountCustomerMatches :one
-SELECT count(*) FROM customers c
-WHERE c.tenant_id = $1
-  AND ($2::text = '' OR c.status = $2::text)
-  AND ($3::text = '' OR c.risk_level = $3::text)
-  AND ($4::text = '' OR c.permission = $4::text)
-  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
-  AND c.id IN (
-        SELECT $6::uuid WHERE $5::boolean
-        UNION ALL
-        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
-        UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
-`
-
-type CountCustomerMatchesParams struct {
-	TenantID   uuid.UUID
-	Status     string
-	RiskLevel  string
-	Permission string
-	ByID       bool
-	ID         uuid.UUID
-	Pattern    string
-	ByText     bool
-	ByIban     bool
-	Iban       string
-}
-
-func (q *Queries) CountCustomerMatches(ctx context.Context, arg CountCustomerMatchesParams) (int64, error) {
-	row := q.db.QueryRow(ctx, countCustomerMatches,
-		arg.TenantID,
-		arg.Status,
-		arg.RiskLevel,
-		arg.Permission,
-		arg.ByID,
-		arg.ID,
-		arg.Pattern,
-		arg.ByText,
-		arg.ByIban,
-		arg.Iban,
-	)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const countCustomerSessions = `-- name: CountCustomerSessions :one
 SELECT count(*) FROM customer_sessions WHERE tenant_id = $1 AND customer_id = $2
 `
@@ -101,6 +55,71 @@ func (q *Queries) CountCustomers(ctx context.Context, arg CountCustomersParams) 
 	return count, err
 }
 
+const customerMatchIDs = `-- name: CustomerMatchIDs :many
+SELECT c.id FROM customers c
+WHERE c.tenant_id = $1
+  AND ($2::text = '' OR c.status = $2::text)
+  AND ($3::text = '' OR c.risk_level = $3::text)
+  AND ($4::text = '' OR c.permission = $4::text)
+  AND (NOT c.is_hidden OR ($5::boolean AND c.id = $6::uuid))
+  AND c.id IN (
+        SELECT $6::uuid WHERE $5::boolean
+        UNION ALL
+        SELECT m.m FROM customer_search_ids($7::text, $2::text, $3::text, $4::text, $8::int) AS m(m)
+        WHERE $9::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $10::boolean AND w.tenant_id = $1 AND w.iban = $11::text)
+`
+
+type CustomerMatchIDsParams struct {
+	TenantID   uuid.UUID
+	Status     string
+	RiskLevel  string
+	Permission string
+	ByID       bool
+	ID         uuid.UUID
+	Pattern    string
+	MaxIds     int32
+	ByText     bool
+	ByIban     bool
+	Iban       string
+}
+
+// The matches' ids, at most max_ids of them by text (internal/customer/
+// search.go counts them, and says "500+" past its cap); the page is then
+// read by these ids, without searching the text again.
+func (q *Queries) CustomerMatchIDs(ctx context.Context, arg CustomerMatchIDsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, customerMatchIDs,
+		arg.TenantID,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+		arg.ByID,
+		arg.ID,
+		arg.Pattern,
+		arg.MaxIds,
+		arg.ByText,
+		arg.ByIban,
+		arg.Iban,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const customerSearchPlans = `-- name: CustomerSearchPlans :exec
 
 SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
@@ -114,9 +133,10 @@ SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
 // customers, which an OR with "everything" would prevent. Each optional
 // part is switched by a boolean, so that with plan_cache_mode =
 // force_custom_plan (CustomerSearchPlans) the planner folds the unused
-// parts away. Text goes through customer_search_matches because the
-// trigram index cannot serve a LIKE under row-level security (migration
-// 00005); filters and both sort orders use plain indexes.
+// parts away. Text goes through customer_search_ids and
+// customer_search_walk because the indexes cannot serve a LIKE under
+// row-level security (migrations 00005 and 00042); filters and both sort
+// orders use plain indexes.
 //
 // A hidden customer (MAKE-IT-GO-AWAY) is in no list and no search, except
 // a search by their whole id: the record stays reachable by direct id.
@@ -353,14 +373,18 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        SELECT unnest($7::uuid[]) WHERE NOT $8::boolean
         UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
-  AND (NOT $11::boolean
+        SELECT w.w FROM customer_search_walk($9::text, $2::text, $3::text, $4::text, 'name',
+                                             CASE WHEN $10::boolean THEN $11::uuid END, $12::int) AS w(w)
+        WHERE $13::boolean AND $8::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $14::boolean AND w.tenant_id = $1 AND w.iban = $15::text)
+  AND (NOT $10::boolean
        OR (lower(c.last_name), lower(c.first_name), c.id) >
-          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
+          (SELECT lower(a.last_name), lower(a.first_name), a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $11::uuid))
 ORDER BY lower(c.last_name), lower(c.first_name), c.id
-LIMIT $13
+LIMIT $12
 `
 
 type SearchCustomersByNameParams struct {
@@ -370,13 +394,15 @@ type SearchCustomersByNameParams struct {
 	Permission string
 	ByID       bool
 	ID         uuid.UUID
+	Ids        []uuid.UUID
+	Walk       bool
 	Pattern    string
-	ByText     bool
-	ByIban     bool
-	Iban       string
 	Paged      bool
 	After      uuid.UUID
 	MaxRows    int32
+	ByText     bool
+	ByIban     bool
+	Iban       string
 }
 
 type SearchCustomersByNameRow struct {
@@ -401,13 +427,15 @@ func (q *Queries) SearchCustomersByName(ctx context.Context, arg SearchCustomers
 		arg.Permission,
 		arg.ByID,
 		arg.ID,
+		arg.Ids,
+		arg.Walk,
 		arg.Pattern,
-		arg.ByText,
-		arg.ByIban,
-		arg.Iban,
 		arg.Paged,
 		arg.After,
 		arg.MaxRows,
+		arg.ByText,
+		arg.ByIban,
+		arg.Iban,
 	)
 	if err != nil {
 		return nil, err
@@ -452,13 +480,17 @@ WHERE c.tenant_id = $1
   AND c.id IN (
         SELECT $6::uuid WHERE $5::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches($7::text) AS m(m) WHERE $8::boolean
+        SELECT unnest($7::uuid[]) WHERE NOT $8::boolean
         UNION ALL
-        SELECT w.customer_id FROM wallets w WHERE $9::boolean AND w.tenant_id = $1 AND w.iban = $10::text)
-  AND (NOT $11::boolean
-       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $12::uuid))
+        SELECT w.w FROM customer_search_walk($9::text, $2::text, $3::text, $4::text, 'created',
+                                             CASE WHEN $10::boolean THEN $11::uuid END, $12::int) AS w(w)
+        WHERE $13::boolean AND $8::boolean
+        UNION ALL
+        SELECT w.customer_id FROM wallets w WHERE $14::boolean AND w.tenant_id = $1 AND w.iban = $15::text)
+  AND (NOT $10::boolean
+       OR (c.created_at, c.id) < (SELECT a.created_at, a.id FROM customers a WHERE a.tenant_id = $1 AND a.id = $11::uuid))
 ORDER BY c.created_at DESC, c.id DESC
-LIMIT $13
+LIMIT $12
 `
 
 type SearchCustomersNewestParams struct {
@@ -468,13 +500,15 @@ type SearchCustomersNewestParams struct {
 	Permission string
 	ByID       bool
 	ID         uuid.UUID
+	Ids        []uuid.UUID
+	Walk       bool
 	Pattern    string
-	ByText     bool
-	ByIban     bool
-	Iban       string
 	Paged      bool
 	After      uuid.UUID
 	MaxRows    int32
+	ByText     bool
+	ByIban     bool
+	Iban       string
 }
 
 type SearchCustomersNewestRow struct {
@@ -491,6 +525,10 @@ type SearchCustomersNewestRow struct {
 	CreatedAt      time.Time
 }
 
+// The matches are ids, all of them as CustomerMatchIDs found them, or,
+// when walk (more than its cap), the newest customers whose key is like
+// the pattern, read in order until the page is full (a word many
+// customers share).
 func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomersNewestParams) ([]SearchCustomersNewestRow, error) {
 	rows, err := q.db.Query(ctx, searchCustomersNewest,
 		arg.TenantID,
@@ -499,13 +537,15 @@ func (q *Queries) SearchCustomersNewest(ctx context.Context, arg SearchCustomers
 		arg.Permission,
 		arg.ByID,
 		arg.ID,
+		arg.Ids,
+		arg.Walk,
 		arg.Pattern,
-		arg.ByText,
-		arg.ByIban,
-		arg.Iban,
 		arg.Paged,
 		arg.After,
 		arg.MaxRows,
+		arg.ByText,
+		arg.ByIban,
+		arg.Iban,
 	)
 	if err != nil {
 		return nil, err

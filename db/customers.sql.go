@@ -144,7 +144,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12, $13, $14, $15,
     $16, $17, $18, $19, $20, $21, $22, $23,
     $24, $25, $26)
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at
 `
 
 type CreateCustomerParams struct {
@@ -240,6 +240,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)
@@ -427,7 +428,7 @@ func (q *Queries) CreateWallet(ctx context.Context, arg CreateWalletParams) (Wal
 }
 
 const customerByID = `-- name: CustomerByID :one
-SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at FROM customers WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at FROM customers WHERE tenant_id = $1 AND id = $2
 `
 
 type CustomerByIDParams struct {
@@ -472,6 +473,7 @@ func (q *Queries) CustomerByID(ctx context.Context, arg CustomerByIDParams) (Cus
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)
@@ -479,7 +481,7 @@ func (q *Queries) CustomerByID(ctx context.Context, arg CustomerByIDParams) (Cus
 }
 
 const customerDetail = `-- name: CustomerDetail :one
-SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.date_of_birth, c.place_of_birth, c.nationality, c.phone_number, c.alternate_phone_number, c.address, c.occupation, c.employer_name, c.annual_income, c.source_of_funds, c.status, c.previous_status, c.permission, c.previous_permission, c.risk_level, c.risk_reasons, c.category_id, c.categorization, c.email_verified_at, c.registration_ip, c.created_at, c.updated_at, c.client_id, c.is_hidden, c.supp_id, c.cip_tag, c.monitored_at, c.closed_at, c.erased_at,
+SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.date_of_birth, c.place_of_birth, c.nationality, c.phone_number, c.alternate_phone_number, c.address, c.occupation, c.employer_name, c.annual_income, c.source_of_funds, c.status, c.previous_status, c.permission, c.previous_permission, c.risk_level, c.risk_reasons, c.category_id, c.categorization, c.email_verified_at, c.registration_ip, c.created_at, c.updated_at, c.client_id, c.is_hidden, c.supp_id, c.cip_tag, c.monitored_at, c.search_key, c.closed_at, c.erased_at,
     cr.id AS user_id,
     ac.client_id AS api_client_id,
     ac.name AS client_name,
@@ -559,6 +561,7 @@ func (q *Queries) CustomerDetail(ctx context.Context, arg CustomerDetailParams) 
 		&i.Customer.SuppID,
 		&i.Customer.CipTag,
 		&i.Customer.MonitoredAt,
+		&i.Customer.SearchKey,
 		&i.Customer.ClosedAt,
 		&i.Customer.ErasedAt,
 		&i.UserID,
@@ -606,7 +609,7 @@ func (q *Queries) CustomerEmailTakenByOther(ctx context.Context, arg CustomerEma
 }
 
 const customerForUpdate = `-- name: CustomerForUpdate :one
-SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type CustomerForUpdateParams struct {
@@ -651,6 +654,7 @@ func (q *Queries) CustomerForUpdate(ctx context.Context, arg CustomerForUpdatePa
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)
@@ -717,7 +721,7 @@ const hideCustomer = `-- name: HideCustomer :one
 UPDATE customers
 SET permission = 'MAKE-IT-GO-AWAY', previous_permission = permission, is_hidden = true, updated_at = now()
 WHERE tenant_id = $1 AND id = $2
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at
 `
 
 type HideCustomerParams struct {
@@ -763,6 +767,7 @@ func (q *Queries) HideCustomer(ctx context.Context, arg HideCustomerParams) (Cus
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)
@@ -789,7 +794,7 @@ func (q *Queries) LinkCategoryFeature(ctx context.Context, arg LinkCategoryFeatu
 const markEmailVerified = `-- name: MarkEmailVerified :one
 UPDATE customers SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE tenant_id = $1 AND id = $2
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at
 `
 
 type MarkEmailVerifiedParams struct {
@@ -834,6 +839,7 @@ func (q *Queries) MarkEmailVerified(ctx context.Context, arg MarkEmailVerifiedPa
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)
@@ -865,7 +871,7 @@ SET status = $1, permission = $2, previous_status = $3,
     previous_permission = $4, updated_at = now(),
     closed_at = CASE WHEN $1::text = 'CLOSED' THEN coalesce(closed_at, $5::timestamptz, now()) END
 WHERE tenant_id = $6 AND id = $7
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at
 `
 
 type SetCustomerStandingParams struct {
@@ -923,6 +929,7 @@ func (q *Queries) SetCustomerStanding(ctx context.Context, arg SetCustomerStandi
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)
@@ -1019,7 +1026,7 @@ SET email = $1, first_name = $2, middle_name = $3, last_name = $4,
     email_verified_at = CASE WHEN lower(email) = lower($1) THEN email_verified_at END,
     updated_at = now()
 WHERE tenant_id = $15 AND id = $16
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at
 `
 
 type UpdateCustomerProfileParams struct {
@@ -1095,6 +1102,7 @@ func (q *Queries) UpdateCustomerProfile(ctx context.Context, arg UpdateCustomerP
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)

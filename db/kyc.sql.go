@@ -763,6 +763,85 @@ func (q *Queries) SetVerificationStatus(ctx context.Context, arg SetVerification
 	return i, err
 }
 
+const tenantIdentifierVirtualDocuments = `-- name: TenantIdentifierVirtualDocuments :many
+SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
+WHERE tenant_id = $1 AND kind = 'VIRTUAL_DOCUMENT' AND sub_type IN ('PASSPORT_NUMBER', 'NATIONAL_ID', 'SSN', 'TIN')
+`
+
+type TenantIdentifierVirtualDocumentsRow struct {
+	ID          uuid.UUID
+	CustomerID  uuid.UUID
+	SubType     string
+	Country     string
+	ValueSealed []byte
+}
+
+// The tenant's virtual documents that are document numbers.
+func (q *Queries) TenantIdentifierVirtualDocuments(ctx context.Context, tenantID uuid.UUID) ([]TenantIdentifierVirtualDocumentsRow, error) {
+	rows, err := q.db.Query(ctx, tenantIdentifierVirtualDocuments, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TenantIdentifierVirtualDocumentsRow{}
+	for rows.Next() {
+		var i TenantIdentifierVirtualDocumentsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.SubType,
+			&i.Country,
+			&i.ValueSealed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tenantIdentityDocumentEvidence = `-- name: TenantIdentityDocumentEvidence :many
+SELECT id, customer_id, sub_type, evidence FROM documents
+WHERE tenant_id = $1 AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL
+`
+
+type TenantIdentityDocumentEvidenceRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.UUID
+	SubType    string
+	Evidence   []byte
+}
+
+// Every identity document of the tenant the server has read, for the
+// re-screening's question who holds a listed document number.
+func (q *Queries) TenantIdentityDocumentEvidence(ctx context.Context, tenantID uuid.UUID) ([]TenantIdentityDocumentEvidenceRow, error) {
+	rows, err := q.db.Query(ctx, tenantIdentityDocumentEvidence, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TenantIdentityDocumentEvidenceRow{}
+	for rows.Next() {
+		var i TenantIdentityDocumentEvidenceRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.SubType,
+			&i.Evidence,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateDocumentChunk = `-- name: UpdateDocumentChunk :exec
 UPDATE document_chunks SET content = $1 WHERE tenant_id = $2 AND document_id = $3 AND seq = $4
 `

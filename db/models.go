@@ -456,6 +456,7 @@ type Customer struct {
 	SuppID               string
 	CipTag               int32
 	MonitoredAt          *time.Time
+	SearchKey            string
 	ClosedAt             *time.Time
 	ErasedAt             *time.Time
 }

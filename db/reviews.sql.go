@@ -17,7 +17,7 @@ import (
 const activateCustomer = `-- name: ActivateCustomer :one
 UPDATE customers SET status = 'ACTIVE', permission = 'SEND-AND-RECEIVE', updated_at = now()
 WHERE tenant_id = $1 AND id = $2
-RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, closed_at, erased_at
+RETURNING id, tenant_id, email, first_name, middle_name, last_name, date_of_birth, place_of_birth, nationality, phone_number, alternate_phone_number, address, occupation, employer_name, annual_income, source_of_funds, status, previous_status, permission, previous_permission, risk_level, risk_reasons, category_id, categorization, email_verified_at, registration_ip, created_at, updated_at, client_id, is_hidden, supp_id, cip_tag, monitored_at, search_key, closed_at, erased_at
 `
 
 type ActivateCustomerParams struct {
@@ -62,6 +62,7 @@ func (q *Queries) ActivateCustomer(ctx context.Context, arg ActivateCustomerPara
 		&i.SuppID,
 		&i.CipTag,
 		&i.MonitoredAt,
+		&i.SearchKey,
 		&i.ClosedAt,
 		&i.ErasedAt,
 	)

@@ -508,6 +508,100 @@ func (q *Queries) InsertScreeningHit(ctx context.Context, arg InsertScreeningHit
 	return i, err
 }
 
+const insertScreeningHits = `-- name: InsertScreeningHits :many
+INSERT INTO screening_hits (id, tenant_id, subject_id, subject_name, source_id, source_entry_id,
+                            version_id, entry_hash, entry_name, entry_type, matched_name, score,
+                            match_status, explanation, sources)
+SELECT unnest($1::uuid[]), $2, unnest($3::uuid[]), unnest($4::text[]),
+       unnest($5::text[]), unnest($6::text[]), unnest($7::uuid[]),
+       unnest($8::bytea[]), unnest($9::text[]), unnest($10::text[]),
+       unnest($11::text[]), unnest($12::double precision[]), unnest($13::text[]),
+       unnest($14::jsonb[]), unnest($15::jsonb[])
+ON CONFLICT (tenant_id, subject_id, source_id, source_entry_id, entry_hash) DO NOTHING
+RETURNING id, tenant_id, subject_id, subject_name, source_id, source_entry_id, version_id, entry_hash, entry_name, entry_type, matched_name, score, match_status, explanation, status, decided_by, decided_at, note, created_at, updated_at, sources
+`
+
+type InsertScreeningHitsParams struct {
+	Ids            []uuid.UUID
+	TenantID       uuid.UUID
+	SubjectIds     []uuid.UUID
+	SubjectNames   []string
+	SourceIds      []string
+	SourceEntryIds []string
+	VersionIds     []uuid.UUID
+	EntryHashes    [][]byte
+	EntryNames     []string
+	EntryTypes     []string
+	MatchedNames   []string
+	Scores         []float64
+	MatchStatuses  []string
+	Explanations   []json.RawMessage
+	Sources        []json.RawMessage
+}
+
+// Many hits of one tenant in one statement; as InsertScreeningHit, a hit
+// the subject already has on the entry with this content is not inserted,
+// and only the inserted ones are returned.
+// Set-returning functions side by side in a select list run in step: one
+// row for each place of the arrays.
+func (q *Queries) InsertScreeningHits(ctx context.Context, arg InsertScreeningHitsParams) ([]ScreeningHit, error) {
+	rows, err := q.db.Query(ctx, insertScreeningHits,
+		arg.Ids,
+		arg.TenantID,
+		arg.SubjectIds,
+		arg.SubjectNames,
+		arg.SourceIds,
+		arg.SourceEntryIds,
+		arg.VersionIds,
+		arg.EntryHashes,
+		arg.EntryNames,
+		arg.EntryTypes,
+		arg.MatchedNames,
+		arg.Scores,
+		arg.MatchStatuses,
+		arg.Explanations,
+		arg.Sources,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningHit{}
+	for rows.Next() {
+		var i ScreeningHit
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.SubjectID,
+			&i.SubjectName,
+			&i.SourceID,
+			&i.SourceEntryID,
+			&i.VersionID,
+			&i.EntryHash,
+			&i.EntryName,
+			&i.EntryType,
+			&i.MatchedName,
+			&i.Score,
+			&i.MatchStatus,
+			&i.Explanation,
+			&i.Status,
+			&i.DecidedBy,
+			&i.DecidedAt,
+			&i.Note,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Sources,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const insertScreeningUpload = `-- name: InsertScreeningUpload :one
 
 INSERT INTO screening_uploads (id, format, file_names, size_bytes, allow_shrink, created_by, source_id)
@@ -1329,6 +1423,55 @@ func (q *Queries) ScreeningHitSources(ctx context.Context, tenantID uuid.UUID) (
 			return nil, err
 		}
 		items = append(items, source_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const screeningHitsOfSubjects = `-- name: ScreeningHitsOfSubjects :many
+SELECT subject_id, source_id, source_entry_id, entry_hash, status, sources
+FROM screening_hits
+WHERE tenant_id = $1 AND subject_id = ANY($2::uuid[])
+`
+
+type ScreeningHitsOfSubjectsParams struct {
+	TenantID   uuid.UUID
+	SubjectIds []uuid.UUID
+}
+
+type ScreeningHitsOfSubjectsRow struct {
+	SubjectID     uuid.UUID
+	SourceID      string
+	SourceEntryID string
+	EntryHash     []byte
+	Status        string
+	Sources       json.RawMessage
+}
+
+// What the subjects' hits are about: each hit's own entry and content, its
+// status, and every entry it stands for (sources).
+func (q *Queries) ScreeningHitsOfSubjects(ctx context.Context, arg ScreeningHitsOfSubjectsParams) ([]ScreeningHitsOfSubjectsRow, error) {
+	rows, err := q.db.Query(ctx, screeningHitsOfSubjects, arg.TenantID, arg.SubjectIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScreeningHitsOfSubjectsRow{}
+	for rows.Next() {
+		var i ScreeningHitsOfSubjectsRow
+		if err := rows.Scan(
+			&i.SubjectID,
+			&i.SourceID,
+			&i.SourceEntryID,
+			&i.EntryHash,
+			&i.Status,
+			&i.Sources,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -6,9 +6,10 @@
 -- customers, which an OR with "everything" would prevent. Each optional
 -- part is switched by a boolean, so that with plan_cache_mode =
 -- force_custom_plan (CustomerSearchPlans) the planner folds the unused
--- parts away. Text goes through customer_search_matches because the
--- trigram index cannot serve a LIKE under row-level security (migration
--- 00005); filters and both sort orders use plain indexes.
+-- parts away. Text goes through customer_search_ids and
+-- customer_search_walk because the indexes cannot serve a LIKE under
+-- row-level security (migrations 00005 and 00042); filters and both sort
+-- orders use plain indexes.
 --
 -- A hidden customer (MAKE-IT-GO-AWAY) is in no list and no search, except
 -- a search by their whole id: the record stays reachable by direct id.
@@ -55,6 +56,10 @@ WHERE c.tenant_id = @tenant_id
   AND (@permission::text = '' OR c.permission = @permission::text);
 
 -- name: SearchCustomersNewest :many
+-- The matches are ids, all of them as CustomerMatchIDs found them, or,
+-- when walk (more than its cap), the newest customers whose key is like
+-- the pattern, read in order until the page is full (a word many
+-- customers share).
 SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
        coalesce(c.address->>'country', '')::text AS address_country,
        c.status, c.permission, c.risk_level, c.created_at
@@ -67,7 +72,11 @@ WHERE c.tenant_id = @tenant_id
   AND c.id IN (
         SELECT @id::uuid WHERE @by_id::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches(@pattern::text) AS m(m) WHERE @by_text::boolean
+        SELECT unnest(@ids::uuid[]) WHERE NOT @walk::boolean
+        UNION ALL
+        SELECT w.w FROM customer_search_walk(@pattern::text, @status::text, @risk_level::text, @permission::text, 'created',
+                                             CASE WHEN @paged::boolean THEN @after::uuid END, @max_rows::int) AS w(w)
+        WHERE @by_text::boolean AND @walk::boolean
         UNION ALL
         SELECT w.customer_id FROM wallets w WHERE @by_iban::boolean AND w.tenant_id = @tenant_id AND w.iban = @iban::text)
   AND (NOT @paged::boolean
@@ -88,7 +97,11 @@ WHERE c.tenant_id = @tenant_id
   AND c.id IN (
         SELECT @id::uuid WHERE @by_id::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches(@pattern::text) AS m(m) WHERE @by_text::boolean
+        SELECT unnest(@ids::uuid[]) WHERE NOT @walk::boolean
+        UNION ALL
+        SELECT w.w FROM customer_search_walk(@pattern::text, @status::text, @risk_level::text, @permission::text, 'name',
+                                             CASE WHEN @paged::boolean THEN @after::uuid END, @max_rows::int) AS w(w)
+        WHERE @by_text::boolean AND @walk::boolean
         UNION ALL
         SELECT w.customer_id FROM wallets w WHERE @by_iban::boolean AND w.tenant_id = @tenant_id AND w.iban = @iban::text)
   AND (NOT @paged::boolean
@@ -97,8 +110,11 @@ WHERE c.tenant_id = @tenant_id
 ORDER BY lower(c.last_name), lower(c.first_name), c.id
 LIMIT @max_rows;
 
--- name: CountCustomerMatches :one
-SELECT count(*) FROM customers c
+-- name: CustomerMatchIDs :many
+-- The matches' ids, at most max_ids of them by text (internal/customer/
+-- search.go counts them, and says "500+" past its cap); the page is then
+-- read by these ids, without searching the text again.
+SELECT c.id FROM customers c
 WHERE c.tenant_id = @tenant_id
   AND (@status::text = '' OR c.status = @status::text)
   AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
@@ -107,7 +123,8 @@ WHERE c.tenant_id = @tenant_id
   AND c.id IN (
         SELECT @id::uuid WHERE @by_id::boolean
         UNION ALL
-        SELECT m.m FROM customer_search_matches(@pattern::text) AS m(m) WHERE @by_text::boolean
+        SELECT m.m FROM customer_search_ids(@pattern::text, @status::text, @risk_level::text, @permission::text, @max_ids::int) AS m(m)
+        WHERE @by_text::boolean
         UNION ALL
         SELECT w.customer_id FROM wallets w WHERE @by_iban::boolean AND w.tenant_id = @tenant_id AND w.iban = @iban::text);
 

@@ -150,3 +150,14 @@ WHERE tenant_id = @tenant_id AND id = @id;
 -- name: CIPExists :one
 -- Whether the tenant has a program with this tag (tag 1 always exists).
 SELECT @cip_tag::int = 1 OR EXISTS (SELECT 1 FROM kyc_requirements WHERE tenant_id = @tenant_id AND cip_tag = @cip_tag::int);
+
+-- name: TenantIdentityDocumentEvidence :many
+-- Every identity document of the tenant the server has read, for the
+-- re-screening's question who holds a listed document number.
+SELECT id, customer_id, sub_type, evidence FROM documents
+WHERE tenant_id = @tenant_id AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL;
+
+-- name: TenantIdentifierVirtualDocuments :many
+-- The tenant's virtual documents that are document numbers.
+SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
+WHERE tenant_id = @tenant_id AND kind = 'VIRTUAL_DOCUMENT' AND sub_type IN ('PASSPORT_NUMBER', 'NATIONAL_ID', 'SSN', 'TIN');

@@ -129,6 +129,30 @@ VALUES (@id, @tenant_id, @subject_id, @subject_name, @source_id, @source_entry_i
 ON CONFLICT (tenant_id, subject_id, source_id, source_entry_id, entry_hash) DO NOTHING
 RETURNING *;
 
+-- name: InsertScreeningHits :many
+-- Many hits of one tenant in one statement; as InsertScreeningHit, a hit
+-- the subject already has on the entry with this content is not inserted,
+-- and only the inserted ones are returned.
+INSERT INTO screening_hits (id, tenant_id, subject_id, subject_name, source_id, source_entry_id,
+                            version_id, entry_hash, entry_name, entry_type, matched_name, score,
+                            match_status, explanation, sources)
+-- Set-returning functions side by side in a select list run in step: one
+-- row for each place of the arrays.
+SELECT unnest(@ids::uuid[]), @tenant_id, unnest(@subject_ids::uuid[]), unnest(@subject_names::text[]),
+       unnest(@source_ids::text[]), unnest(@source_entry_ids::text[]), unnest(@version_ids::uuid[]),
+       unnest(@entry_hashes::bytea[]), unnest(@entry_names::text[]), unnest(@entry_types::text[]),
+       unnest(@matched_names::text[]), unnest(@scores::double precision[]), unnest(@match_statuses::text[]),
+       unnest(@explanations::jsonb[]), unnest(@sources::jsonb[])
+ON CONFLICT (tenant_id, subject_id, source_id, source_entry_id, entry_hash) DO NOTHING
+RETURNING *;
+
+-- name: ScreeningHitsOfSubjects :many
+-- What the subjects' hits are about: each hit's own entry and content, its
+-- status, and every entry it stands for (sources).
+SELECT subject_id, source_id, source_entry_id, entry_hash, status, sources
+FROM screening_hits
+WHERE tenant_id = @tenant_id AND subject_id = ANY(@subject_ids::uuid[]);
+
 -- name: ScreeningHitByID :one
 SELECT * FROM screening_hits WHERE tenant_id = @tenant_id AND id = @id;
 

@@ -24,7 +24,7 @@ func (h *harness) startJobs() {
 	h.t.Helper()
 	h.s.Webhooks.RetryBase = 100 * time.Millisecond
 	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, PumpEvery: 100 * time.Millisecond, Logger: h.s.Logger, Tracing: h.s.Tracing,
-		Screening: h.s.Screening, Subjects: h.s.Customers.ScreeningSubjects(), Metrics: h.s.Metrics})
+		Screening: h.s.Screening, Subjects: h.s.KYC.ScreeningSubjects(h.s.Customers.ScreeningSubjects()), Metrics: h.s.Metrics})
 	if err != nil {
 		h.t.Fatal(err)
 	}

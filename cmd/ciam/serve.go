@@ -96,7 +96,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate 
 	deps.Tracing = tracing.Provider
 	handler := web.NewServer(deps)
 	runner, err := jobs.New(pool, jobs.Config{Logger: logger, Webhooks: deps.Webhooks, KYC: deps.KYC, Tracing: tracing.Provider,
-		Screening: deps.Screening, Subjects: deps.Customers.ScreeningSubjects(), AML: deps.AML, Customers: deps.Customers,
+		Screening: deps.Screening, Subjects: deps.KYC.ScreeningSubjects(deps.Customers.ScreeningSubjects()), AML: deps.AML, Customers: deps.Customers,
 		Catalog: deps.Catalog, Reports: deps.Reports, Retention: deps.Retention, Metrics: deps.Metrics, RescueAfter: cfg.JobRescueAfter})
 	if err != nil {
 		return err

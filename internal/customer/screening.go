@@ -14,7 +14,7 @@ import (
 
 // screeningPage is how many customers are read per transaction while
 // re-screening.
-const screeningPage = 1000
+const screeningPage = 5000
 
 // ScreeningSubjects gives every tenant's customers to continuous
 // re-screening: each one not closed, onboarding included.

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/ciamhq/ciam/db"
+	"github.com/ciamhq/ciam/internal/evidence"
 	"github.com/ciamhq/ciam/internal/screening"
 )
 
@@ -22,18 +25,8 @@ func (s *Service) screeningIdentifiers(ctx context.Context, in *checkInput) ([]s
 		if err != nil {
 			return nil, err
 		}
-		read := readIdentity(ev)
-		if read.DocumentNumber != "" {
-			kind, country := screening.NationalID, read.Nationality
-			if ev != nil && ev.MRZ != nil {
-				if strings.HasPrefix(ev.MRZ.DocumentCode, "P") {
-					kind = screening.PassportNumber
-				}
-				country = ev.MRZ.IssuingState
-			} else if strings.Contains(strings.ToUpper(d.SubType), "PASSPORT") {
-				kind = screening.PassportNumber
-			}
-			out = append(out, screening.Identifier{Kind: kind, Value: read.DocumentNumber, Country: country})
+		if id, ok := identityDocumentNumber(d.SubType, ev); ok {
+			out = append(out, id)
 		}
 	}
 	if s.crypt == nil {
@@ -48,22 +41,59 @@ func (s *Service) screeningIdentifiers(ctx context.Context, in *checkInput) ([]s
 	if err != nil {
 		return nil, fmt.Errorf("kyc: virtual documents: %w", err)
 	}
-	kinds := map[string]screening.IdentifierKind{"PASSPORT_NUMBER": screening.PassportNumber, "NATIONAL_ID": screening.NationalID,
-		"SSN": screening.NationalID, "TIN": screening.TaxID}
 	for _, r := range rows {
-		kind, ok := kinds[r.SubType]
-		if r.Kind != TypeVirtual || !ok {
+		if r.Kind != TypeVirtual {
 			continue
 		}
-		b, err := s.crypt.Open(r.ValueSealed, VirtualAAD(r.ID))
+		id, ok, err := s.virtualIdentifier(r.ID, r.SubType, r.Country, r.ValueSealed)
 		if err != nil {
-			return nil, fmt.Errorf("kyc: virtual document %s: %w", r.ID, err)
+			return nil, err
 		}
-		country := r.Country
-		if r.SubType == "SSN" {
-			country = "US"
+		if ok {
+			out = append(out, id)
 		}
-		out = append(out, screening.Identifier{Kind: kind, Value: string(b), Country: country})
 	}
 	return out, nil
+}
+
+// identityDocumentNumber is the document number read from an identity
+// document, as a passport number when the MRZ or the sub-type says it is a
+// passport and as a national id otherwise; false when none was read.
+func identityDocumentNumber(subType string, ev *evidence.Evidence) (screening.Identifier, bool) {
+	read := readIdentity(ev)
+	if read.DocumentNumber == "" {
+		return screening.Identifier{}, false
+	}
+	kind, country := screening.NationalID, read.Nationality
+	if ev != nil && ev.MRZ != nil {
+		if strings.HasPrefix(ev.MRZ.DocumentCode, "P") {
+			kind = screening.PassportNumber
+		}
+		country = ev.MRZ.IssuingState
+	} else if strings.Contains(strings.ToUpper(subType), "PASSPORT") {
+		kind = screening.PassportNumber
+	}
+	return screening.Identifier{Kind: kind, Value: read.DocumentNumber, Country: country}, true
+}
+
+// identifierKinds are the virtual documents that are document numbers, as
+// screening names their kinds.
+var identifierKinds = map[string]screening.IdentifierKind{"PASSPORT_NUMBER": screening.PassportNumber, "NATIONAL_ID": screening.NationalID,
+	"SSN": screening.NationalID, "TIN": screening.TaxID}
+
+// virtualIdentifier opens a virtual document that is a document number;
+// false for one of another sub-type.
+func (s *Service) virtualIdentifier(docID uuid.UUID, subType, country string, sealed []byte) (screening.Identifier, bool, error) {
+	kind, ok := identifierKinds[subType]
+	if !ok {
+		return screening.Identifier{}, false, nil
+	}
+	b, err := s.crypt.Open(sealed, VirtualAAD(docID))
+	if err != nil {
+		return screening.Identifier{}, false, fmt.Errorf("kyc: virtual document %s: %w", docID, err)
+	}
+	if subType == "SSN" {
+		country = "US"
+	}
+	return screening.Identifier{Kind: kind, Value: string(b), Country: country}, true, nil
 }

@@ -1,9 +1,12 @@
 package screening
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,7 +118,7 @@ func (s *Service) ScreenSubject(ctx context.Context, sub Subject) (ScreenResult,
 	if err != nil {
 		return ScreenResult{}, err
 	}
-	hits, err := s.recordHits(ctx, sub.TenantID, []subjectMatches{{sub: sub, matches: res.Matches}})
+	hits, err := s.recordHits(ctx, sub.TenantID, []subjectMatches{{sub: sub, matches: res.Matches}}, nil)
 	if err != nil {
 		return ScreenResult{}, err
 	}
@@ -127,14 +130,111 @@ type subjectMatches struct {
 	matches []Match
 }
 
+// entryKey names one entry of one list.
+type entryKey struct{ source, entry string }
+
+// heldHits is what a subject's hits are about, to tell whether a match is
+// news: the entries of its open and confirmed hits (each hit's own and
+// the others it stands for), of its dismissed ones, and each hit's own
+// entry with the content it saw.
+type heldHits struct {
+	live, dismissed map[entryKey]bool
+	seen            map[entryKey][][]byte
+}
+
+// covers reports whether the subject's hits already tell an analyst of m.
+// A hit on the entry as it stands does (whatever its status); so does an
+// open or confirmed hit on any of the entries m stands for, the same
+// person on another list included. A dismissed hit on one of m's other
+// entries does too, unless one of m's entries changed (changed, from a
+// re-screening): the person was judged to be someone else, and only news
+// of them reopens that. A dismissed hit on m's own entry with other
+// content does not: the entry changed since.
+func (h heldHits) covers(m Match, changed map[entryKey]bool) bool {
+	own := entryKey{m.Source, m.EntryID}
+	for _, hash := range h.seen[own] {
+		if bytes.Equal(hash, m.entryHash) {
+			return true
+		}
+	}
+	anyChanged := false
+	for _, src := range m.Sources {
+		if changed[entryKey{src.Source, src.EntryID}] {
+			anyChanged = true
+		}
+	}
+	for _, src := range m.Sources {
+		k := entryKey{src.Source, src.EntryID}
+		if h.live[k] || h.dismissed[k] && k != own && !anyChanged {
+			return true
+		}
+	}
+	return false
+}
+
+// heldHitsOf reads what the subjects' hits are about.
+func heldHitsOf(ctx context.Context, q *db.Queries, tenantID uuid.UUID, subjects []uuid.UUID) (map[uuid.UUID]*heldHits, error) {
+	rows, err := q.ScreeningHitsOfSubjects(ctx, db.ScreeningHitsOfSubjectsParams{TenantID: tenantID, SubjectIds: subjects})
+	if err != nil {
+		return nil, err
+	}
+	out := map[uuid.UUID]*heldHits{}
+	for _, r := range rows {
+		h := out[r.SubjectID]
+		if h == nil {
+			h = &heldHits{live: map[entryKey]bool{}, dismissed: map[entryKey]bool{}, seen: map[entryKey][][]byte{}}
+			out[r.SubjectID] = h
+		}
+		own := entryKey{r.SourceID, r.SourceEntryID}
+		h.seen[own] = append(h.seen[own], r.EntryHash)
+		var sources []MatchSource
+		_ = json.Unmarshal(r.Sources, &sources) // written by recordHits; an old hit has only its own entry
+		keys := []entryKey{own}
+		for _, src := range sources {
+			keys = append(keys, entryKey{src.Source, src.EntryID})
+		}
+		for _, k := range keys {
+			if r.Status == string(HitDismissed) {
+				h.dismissed[k] = true
+			} else {
+				h.live[k] = true
+			}
+		}
+	}
+	return out, nil
+}
+
 // recordHits writes the hits of one tenant's subjects in one transaction:
-// a hit, its audit record and its event for each match that is new.
-func (s *Service) recordHits(ctx context.Context, tenantID uuid.UUID, batch []subjectMatches) ([]Hit, error) {
+// a hit, its audit record and its event for each match that is news (see
+// heldHits.covers; changed are the entries a re-screening's version added
+// or changed, nil otherwise). It takes three round trips however many
+// hits there are: the subjects' hits, the new hits in one statement, and
+// their audit records and events in one batch.
+func (s *Service) recordHits(ctx context.Context, tenantID uuid.UUID, batch []subjectMatches, changed map[entryKey]bool) ([]Hit, error) {
+	var subjects []uuid.UUID
+	for _, sm := range batch {
+		if len(sm.matches) > 0 {
+			subjects = append(subjects, sm.sub.ID)
+		}
+	}
+	if len(subjects) == 0 {
+		return nil, nil
+	}
 	var created []Hit
 	err := db.InTenantTx(ctx, s.pool, tenantID, func(q *db.Queries) error {
 		created = created[:0]
+		held, err := heldHitsOf(ctx, q, tenantID, subjects)
+		if err != nil {
+			return err
+		}
+		p := db.InsertScreeningHitsParams{TenantID: tenantID}
+		listVersion := map[uuid.UUID]int{}
 		for _, sm := range batch {
+			h := held[sm.sub.ID]
 			for _, m := range sm.matches {
+				if h != nil && h.covers(m, changed) {
+					continue
+				}
 				exp, err := json.Marshal(m.Explanation)
 				if err != nil {
 					return err
@@ -143,40 +243,70 @@ func (s *Service) recordHits(ctx context.Context, tenantID uuid.UUID, batch []su
 				if err != nil {
 					return err
 				}
-				row, err := q.InsertScreeningHit(ctx, db.InsertScreeningHitParams{
-					ID: uuid.New(), TenantID: tenantID, SubjectID: sm.sub.ID, SubjectName: sm.sub.Name,
-					SourceID: m.Source, SourceEntryID: m.EntryID, VersionID: m.versionID, EntryHash: m.entryHash,
-					EntryName: m.Name, EntryType: string(m.Type), MatchedName: m.MatchedName, Score: m.Score,
-					MatchStatus: string(m.Status), Explanation: exp, Sources: sources,
-				})
-				if db.IsNotFound(err) {
-					continue // the subject has a hit on this entry as it stands
+				id := uuid.New()
+				listVersion[id] = m.ListVersion
+				p.Ids = append(p.Ids, id)
+				p.SubjectIds = append(p.SubjectIds, sm.sub.ID)
+				p.SubjectNames = append(p.SubjectNames, sm.sub.Name)
+				p.SourceIds = append(p.SourceIds, m.Source)
+				p.SourceEntryIds = append(p.SourceEntryIds, m.EntryID)
+				p.VersionIds = append(p.VersionIds, m.versionID)
+				p.EntryHashes = append(p.EntryHashes, m.entryHash)
+				p.EntryNames = append(p.EntryNames, m.Name)
+				p.EntryTypes = append(p.EntryTypes, string(m.Type))
+				p.MatchedNames = append(p.MatchedNames, m.MatchedName)
+				p.Scores = append(p.Scores, m.Score)
+				p.MatchStatuses = append(p.MatchStatuses, string(m.Status))
+				p.Explanations = append(p.Explanations, exp)
+				p.Sources = append(p.Sources, sources)
+				if h == nil {
+					h = &heldHits{live: map[entryKey]bool{}, dismissed: map[entryKey]bool{}, seen: map[entryKey][][]byte{}}
+					held[sm.sub.ID] = h
 				}
-				if err != nil {
-					return err
+				// The next match of the same person in this batch is
+				// covered by this one.
+				for _, src := range m.Sources {
+					h.live[entryKey{src.Source, src.EntryID}] = true
 				}
-				h := hitOf(row)
-				summary := map[string]any{
-					"hitId": h.ID, "subjectId": h.SubjectID, "source": h.Source, "entryId": h.EntryID,
-					"listVersion": m.ListVersion, "entryName": h.EntryName, "matchedName": h.MatchedName,
-					"score": h.Score, "matchStatus": h.MatchStatus, "status": h.Status, "sources": h.Sources,
-				}
-				if err := audit.Write(ctx, q, audit.Entry{
-					TenantID: tenantID, Action: "screening.hit.created", EntityType: "screening_hit",
-					EntityID: h.ID.String(), After: summary,
-				}); err != nil {
-					return err
-				}
-				if _, err := event.Write(ctx, q, event.Event{
-					TenantID: tenantID, Type: "screening.hit.created", EntityType: "screening_hit",
-					EntityID: h.ID.String(), Payload: summary,
-				}); err != nil {
-					return err
-				}
-				created = append(created, h)
 			}
 		}
-		return nil
+		if len(p.Ids) == 0 {
+			return nil
+		}
+		rows, err := q.InsertScreeningHits(ctx, p)
+		if err != nil {
+			return err
+		}
+		// In the order of the matches, as a screening lists them.
+		at := make(map[uuid.UUID]int, len(p.Ids))
+		for i, id := range p.Ids {
+			at[id] = i
+		}
+		slices.SortFunc(rows, func(a, b db.ScreeningHit) int { return cmp.Compare(at[a.ID], at[b.ID]) })
+		var queued db.Queued
+		qq := queued.Queries()
+		for _, row := range rows {
+			h := hitOf(row)
+			summary := map[string]any{
+				"hitId": h.ID, "subjectId": h.SubjectID, "source": h.Source, "entryId": h.EntryID,
+				"listVersion": listVersion[h.ID], "entryName": h.EntryName, "matchedName": h.MatchedName,
+				"score": h.Score, "matchStatus": h.MatchStatus, "status": h.Status, "sources": h.Sources,
+			}
+			if err := audit.Write(ctx, qq, audit.Entry{
+				TenantID: tenantID, Action: "screening.hit.created", EntityType: "screening_hit",
+				EntityID: h.ID.String(), After: summary,
+			}); err != nil {
+				return err
+			}
+			if _, err := event.Write(ctx, qq, event.Event{
+				TenantID: tenantID, Type: "screening.hit.created", EntityType: "screening_hit",
+				EntityID: h.ID.String(), Payload: summary,
+			}); err != nil {
+				return err
+			}
+			created = append(created, h)
+		}
+		return queued.Send(ctx, q)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("screening: record hits: %w", err)

@@ -111,13 +111,20 @@ func (s *Service) search(ctx context.Context, tenantID uuid.UUID, q Query, enhan
 		return Result{}, err
 	}
 	if enhanced {
-		th := opts.EnhancedThreshold
-		if th == 0 {
-			th = EnhancedPossible(opts.PossibleThreshold)
-		}
-		opts.PossibleThreshold = min(th, opts.PossibleThreshold)
+		opts = enhancedOptions(opts)
 	}
 	return Result{Matches: ix.Search(q, opts), ListsChecked: listsChecked(ix, opts)}, nil
+}
+
+// enhancedOptions are a tenant's options for enhanced screening: the
+// stricter possible-match threshold.
+func enhancedOptions(opts SearchOptions) SearchOptions {
+	th := opts.EnhancedThreshold
+	if th == 0 {
+		th = EnhancedPossible(opts.PossibleThreshold)
+	}
+	opts.PossibleThreshold = min(th, opts.PossibleThreshold)
+	return opts
 }
 
 func listsChecked(ix *Index, opts SearchOptions) []ListRef {
