@@ -113,7 +113,7 @@ func TestRegulatoryPackEnablement(t *testing.T) {
 		t.Fatal("the pack applies before its approval")
 	}
 	self := h.decide(id, "APPROVE", "mine", makerC)
-	if d := doc(t, h.get("/approvals/"+id, updated(makerC, self))); text(d, `[data-testid="approval-status"]`) != "PENDING" ||
+	if d := doc(t, h.get("/approvals/"+id, updated(makerC, self))); text(d, `[data-testid="approval-status"]`) != "Pending" ||
 		!strings.Contains(text(d, `[data-testid="flash"]`), "another employee must decide") {
 		t.Fatalf("the maker approving their own change: status %q", text(d, `[data-testid="approval-status"]`))
 	}

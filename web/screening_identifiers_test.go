@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/screening"
@@ -211,6 +213,17 @@ func TestRescreenFindsAListedPassportNumber(t *testing.T) {
 	src := screening.Source{ID: "TEST_DOCS_" + strings.ToUpper(uuid.NewString()[:8]), Name: "Passport test list", Kind: screening.KindSanctions,
 		Format: screening.FormatOFAC}
 	ctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test"})
+	// The lists are platform data the package's tests share: this one
+	// leaves use when the test ends, so that other tests see only theirs.
+	t.Cleanup(func() {
+		cctx := context.WithoutCancel(h.t.Context())
+		if _, err := dbtest.OwnerPool(t).Exec(cctx, `UPDATE screening_list_versions SET status = 'SUPERSEDED' WHERE source_id = $1 AND status = 'CURRENT'`, src.ID); err != nil {
+			t.Error(err)
+		}
+		if _, err := h.s.Screening.Refresh(cctx); err != nil {
+			t.Error(err)
+		}
+	})
 	if _, err := h.s.Screening.LoadParsed(ctx, screening.Parsed{Source: src, Entries: []screening.Entry{other}, FileName: "v1"}, screening.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
