@@ -110,6 +110,10 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		return err == nil
 	}), now)
 	customers.Compliance = rules
+	// Retention periods come from the pack enabled for a customer's
+	// country, else from the tenant's settings.
+	keeper := retention.NewService(pool, dataKeys, store)
+	keeper.Policy = retention.PackPolicy{Packs: rules}
 	customers.RescreenDays = rules.RescreenDays
 	verifications.PackInForce = func(ctx context.Context, q *db.Queries, tenant, cust uuid.UUID, risk string, pep bool) (any, bool, error) {
 		return rules.InForce(ctx, q, tenant, cust, risk, pep)
@@ -170,7 +174,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 		NATS:         publisher,
 		Reports:      reports,
 		Compliance:   rules,
-		Retention:    retention.NewService(pool, dataKeys, store),
+		Retention:    keeper,
 		Metrics:      meters,
 		API: api.New(api.Deps{Logger: logger, Pool: pool, Tenants: tenants, Keys: keys, Crypt: cfg.FieldKeys, Clients: clients, Now: now,
 			Customers: customers, CustomerSession: customers.SessionCheck, Events: events, KYC: verifications, Approvals: approvals,

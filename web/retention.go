@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,6 +132,11 @@ func (s *server) handleRetentionPreview() http.Handler {
 		v := retentionv.Preview{DocumentDays: st.DocumentDays, ClosedCustomerDays: st.ClosedCustomerDays,
 			CustomersDue: counts.CustomersDue, CustomersHeld: counts.CustomersHeld, DocumentsDue: counts.DocumentsDue, DocumentsHeld: counts.DocumentsHeld,
 			Page: page, PageSize: previewPageSize, CustomerTotal: len(plan.Customers), DocumentTotal: len(plan.Documents), Loc: t.Location(), Now: now}
+		for _, c := range slices.Sorted(maps.Keys(plan.Periods)) {
+			pr := plan.Periods[c]
+			v.Rules = append(v.Rules, retentionv.Rule{Country: c, DocumentDays: pr.DocumentDays, ClosedCustomerDays: pr.ClosedCustomerDays,
+				DocumentsAfterClosing: pr.DocumentsAfterClosing, Source: pr.Source})
+		}
 		from, to := (page-1)*previewPageSize, page*previewPageSize
 		for _, c := range window(plan.Customers, from, to) {
 			v.Customers = append(v.Customers, retentionv.Customer{ID: c.ID.String(), Name: c.Name, Href: "/customers/" + c.ID.String(),

@@ -594,3 +594,98 @@ func TestRetentionDeletesDueDocuments(t *testing.T) {
 		t.Errorf("document deletions audited: %d (%v)", deleted, err)
 	}
 }
+
+// The retention job takes its periods from the regulatory pack enabled
+// for a customer's country, with the tenant's approved overrides: under
+// the EU pack a German customer's CDD records and documents are kept for
+// the pack's period after the end of the relationship (so an active
+// customer's documents are never due), while a customer of a country
+// without a pack keeps the tenant's settings. The preview says which
+// rule applies to which country.
+func TestRetentionFollowsThePack(t *testing.T) {
+	h := newHarness(t)
+	_, maker := h.signIn(staff.TenantAdmin)
+	_, senior := h.signIn(staff.SeniorReviewer)
+	tok := h.reviewToken()
+	owner := dbtest.OwnerPool(t)
+	ctx := context.WithoutCancel(t.Context())
+	livesIn := func(cust, country string) {
+		t.Helper()
+		if _, err := owner.Exec(ctx, `UPDATE customers SET address = jsonb_set(coalesce(address, '{}'), '{country}', to_jsonb($2::text)) WHERE id = $1`,
+			cust, country); err != nil {
+			t.Fatal(err)
+		}
+	}
+	german := h.closedCustomer(tok, senior)
+	livesIn(german, "DE")
+	french := h.closedCustomer(tok, senior)
+	livesIn(french, "FR")
+	active, vr := h.onboarded(h.tenant, tok, noCategory)
+	if resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, tok, uploadBody(vr, selfie(t)), nil); resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	livesIn(active, "DE")
+
+	// The EU pack for Germany, its CDD and document periods raised to
+	// 3,000 days, approved by another employee.
+	resp := h.proposePack("eu_amld", url.Values{"countries": {"DE"}, "retention-cdd_records": {"3000"}, "retention-documents": {"3000"}}, maker)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("propose the pack: %d", resp.StatusCode)
+	}
+	href, ok := doc(t, h.get("/config/compliance-packs", updated(maker, resp))).Find(`[data-testid="pack-eu_amld"] [data-testid="pending-approval"] a`).Attr("href")
+	if !ok {
+		t.Fatal("no pending approval on the pack")
+	}
+	h.approve(strings.TrimPrefix(href, "/approvals/"), senior)
+
+	pv := doc(t, h.get("/retention", senior))
+	rules := map[string][3]string{}
+	pv.Find(`[data-testid="retention-rule"]`).Each(func(_ int, s *goquery.Selection) {
+		c, _ := s.Attr("data-country")
+		rules[c] = [3]string{strings.Join(strings.Fields(s.Find(`[data-testid="retention-rule-documents"]`).Text()), " "),
+			strings.TrimSpace(s.Find(`[data-testid="retention-rule-closed"]`).Text()), strings.TrimSpace(s.Find(`[data-testid="retention-rule-source"]`).Text())}
+	})
+	if r := rules["DE"]; r[0] != "3000 days after the closing" || r[1] != "3000 days after the closing" || !strings.Contains(r[2], "version") {
+		t.Errorf("the preview's German rule: %q", r)
+	}
+	if r := rules["FR"]; r[0] != "5 years after the upload" || r[2] != retention.SourceSettings {
+		t.Errorf("the preview's French rule: %q", r)
+	}
+
+	var base time.Time
+	if err := owner.QueryRow(ctx, `SELECT greatest((SELECT max(closed_at) FROM customers WHERE tenant_id = $1), (SELECT max(created_at) FROM documents WHERE tenant_id = $1))`,
+		h.tenant.ID).Scan(&base); err != nil {
+		t.Fatal(err)
+	}
+	state := func(cust string) (st string, docs int) {
+		t.Helper()
+		if err := owner.QueryRow(ctx, `SELECT status, (SELECT count(*) FROM documents WHERE customer_id = $1) FROM customers WHERE id = $1`, cust).Scan(&st, &docs); err != nil {
+			t.Fatal(err)
+		}
+		return st, docs
+	}
+	// Past the tenant's five years: the French customer is erased; the
+	// German ones keep everything, the active one's document included.
+	if res, err := h.s.Retention.RunTenant(ctx, h.tenant.ID, base.AddDate(0, 0, retention.DefaultDays+2)); err != nil || res != (retention.Result{CustomersErased: 1}) {
+		t.Fatalf("the run after five years: %+v %v", res, err)
+	}
+	if st, _ := state(french); st != "ERASED" {
+		t.Errorf("the French customer after five years: %s", st)
+	}
+	for _, c := range []string{german, active} {
+		if st, docs := state(c); st == "ERASED" || docs != 1 {
+			t.Errorf("German customer %s after five years: %s with %d documents", c, st, docs)
+		}
+	}
+	// Past the pack's 3,000 days: the closed German customer is erased;
+	// the active one's document stays, their relationship has not ended.
+	if res, err := h.s.Retention.RunTenant(ctx, h.tenant.ID, base.AddDate(0, 0, 3001)); err != nil || res != (retention.Result{CustomersErased: 1}) {
+		t.Fatalf("the run after 3,000 days: %+v %v", res, err)
+	}
+	if st, docs := state(german); st != "ERASED" || docs != 0 {
+		t.Errorf("the closed German customer after 3,000 days: %s with %d documents", st, docs)
+	}
+	if st, docs := state(active); st == "ERASED" || docs != 1 {
+		t.Errorf("the active German customer after 3,000 days: %s with %d documents", st, docs)
+	}
+}

@@ -144,6 +144,23 @@ func residence(addressCountry, nationality string) string {
 	return nationality
 }
 
+// RetentionIn is the policy of the pack tenant enabled for customers
+// living in country, read inside q's transaction, for the retention job:
+// its Retention and RetentionRules (the periods do not depend on the risk
+// level). ok is false where no pack is enabled for the country or the
+// country is no ISO 3166 code: the tenant's own retention settings apply.
+func (s *Service) RetentionIn(ctx context.Context, q *db.Queries, tenant uuid.UUID, country string) (pol Policy, ok bool, err error) {
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if !validCountry(country) {
+		return Policy{}, false, nil
+	}
+	pol, err = s.policyIn(ctx, q, tenant, country, "LOW")
+	if err != nil {
+		return Policy{}, false, err
+	}
+	return pol, pol.Pack.ID != "", nil
+}
+
 // InForce is the pack in force for customer cust (at risk level risk)
 // inside q's transaction, as recorded with a KYC decision, and whether
 // its EDD triggers apply to the customer (pep: they are a declared or

@@ -24,6 +24,7 @@ import (
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/apperr"
 	"github.com/ciamhq/ciam/internal/audit"
+	"github.com/ciamhq/ciam/internal/compliance"
 	"github.com/ciamhq/ciam/internal/event"
 	"github.com/ciamhq/ciam/internal/kyc"
 	"github.com/ciamhq/ciam/internal/shred"
@@ -36,7 +37,17 @@ type Periods struct {
 	// ClosedCustomerDays: a closed customer's personal data is erased this
 	// many days after the closing.
 	ClosedCustomerDays int
+	// DocumentsAfterClosing: the document period runs from the customer's
+	// closing (the end of the relationship), not from the upload, so an
+	// active customer's documents are kept.
+	DocumentsAfterClosing bool
+	// Source says where the periods come from, as people read it: the
+	// regulatory pack and its version, or the tenant's settings.
+	Source string
 }
+
+// SourceSettings is the Source of the tenant's own settings.
+const SourceSettings = "the tenant's retention settings"
 
 // Policy says the periods for a tenant's customers of a country (their
 // address's country, else their nationality).
@@ -61,12 +72,58 @@ type SettingsPolicy struct{}
 func (SettingsPolicy) Periods(ctx context.Context, q *db.Queries, tenant uuid.UUID, country string) (Periods, error) {
 	row, err := q.RetentionSettings(ctx, tenant)
 	if db.IsNotFound(err) {
-		return Periods{DocumentDays: DefaultDays, ClosedCustomerDays: DefaultDays}, nil
+		return Periods{DocumentDays: DefaultDays, ClosedCustomerDays: DefaultDays, Source: SourceSettings}, nil
 	}
 	if err != nil {
 		return Periods{}, err
 	}
-	return Periods{DocumentDays: int(row.RetentionDocumentsDays), ClosedCustomerDays: int(row.RetentionClosedDays)}, nil
+	return Periods{DocumentDays: int(row.RetentionDocumentsDays), ClosedCustomerDays: int(row.RetentionClosedDays), Source: SourceSettings}, nil
+}
+
+// PackPolicy takes the periods from the regulatory pack the tenant enabled
+// for the customers' country (package compliance, with the tenant's
+// approved overrides): a closed customer is erased when the pack's
+// "cdd_records" period after the end of the relationship has passed, and
+// a document when its "documents" period has, counted from the closing
+// where the pack says "relationship_end" or "account_closed" and from the
+// upload where it says "record_made". Where no pack is enabled for the
+// country, Fallback applies (SettingsPolicy when nil).
+type PackPolicy struct {
+	Packs    *compliance.Service
+	Fallback Policy
+}
+
+// Periods implements Policy.
+func (pp PackPolicy) Periods(ctx context.Context, q *db.Queries, tenant uuid.UUID, country string) (Periods, error) {
+	fallback := pp.Fallback
+	if fallback == nil {
+		fallback = SettingsPolicy{}
+	}
+	if pp.Packs == nil {
+		return fallback.Periods(ctx, q, tenant, country)
+	}
+	pol, ok, err := pp.Packs.RetentionIn(ctx, q, tenant, country)
+	if err != nil {
+		return Periods{}, err
+	}
+	if !ok {
+		return fallback.Periods(ctx, q, tenant, country)
+	}
+	p := Periods{DocumentDays: pol.Retention[compliance.RecordDocuments], ClosedCustomerDays: pol.Retention[compliance.RecordCDD],
+		Source: pol.PackName + " (version " + pol.Pack.Version + ")"}
+	switch pol.RetentionRules[compliance.RecordDocuments].After {
+	case "record_made", "upload":
+	default:
+		p.DocumentsAfterClosing = true
+	}
+	// A pack without a period for a kind keeps it for the default.
+	if p.DocumentDays <= 0 {
+		p.DocumentDays = DefaultDays
+	}
+	if p.ClosedCustomerDays <= 0 {
+		p.ClosedCustomerDays = DefaultDays
+	}
+	return p, nil
 }
 
 // Validate checks periods a tenant sets, naming the field at fault.
@@ -152,6 +209,9 @@ type DueDocument struct {
 type Plan struct {
 	Customers []DueCustomer
 	Documents []DueDocument
+	// Periods are the periods applied, by country of the tenant's
+	// customers ("" for customers with none).
+	Periods map[string]Periods
 }
 
 // Counts sums a plan up.
@@ -195,7 +255,7 @@ func (s *Service) Preview(ctx context.Context, tenant uuid.UUID, now time.Time) 
 }
 
 func (s *Service) plan(ctx context.Context, q *db.Queries, tenant uuid.UUID, now time.Time) (Plan, error) {
-	var plan Plan
+	plan := Plan{Periods: map[string]Periods{}}
 	countries, err := q.RetentionCountries(ctx, tenant)
 	if err != nil {
 		return plan, err
@@ -205,6 +265,7 @@ func (s *Service) plan(ctx context.Context, q *db.Queries, tenant uuid.UUID, now
 		if err != nil {
 			return plan, err
 		}
+		plan.Periods[country] = p
 		customers, err := q.DueClosedCustomers(ctx, db.DueClosedCustomersParams{TenantID: tenant, Country: country,
 			Days: int32(p.ClosedCustomerDays), Now: now})
 		if err != nil {
@@ -214,8 +275,16 @@ func (s *Service) plan(ctx context.Context, q *db.Queries, tenant uuid.UUID, now
 			plan.Customers = append(plan.Customers, DueCustomer{ID: c.ID, Name: strings.TrimSpace(c.FirstName + " " + c.LastName),
 				ClosedAt: deref(c.ClosedAt), Hold: Hold{OpenAlert: c.OpenAlert, SARDraft: c.SarDraft, OpenCase: c.OpenCase, Manual: c.ManualHold}})
 		}
-		docs, err := q.DueDocuments(ctx, db.DueDocumentsParams{TenantID: tenant, Country: country, Days: int32(p.DocumentDays), Now: now})
-		if err != nil {
+		var docs []db.DueDocumentsRow
+		if p.DocumentsAfterClosing {
+			rows, err := q.DueDocumentsAfterClosing(ctx, db.DueDocumentsAfterClosingParams{TenantID: tenant, Country: country, Days: int32(p.DocumentDays), Now: now})
+			if err != nil {
+				return plan, err
+			}
+			for _, r := range rows {
+				docs = append(docs, db.DueDocumentsRow(r))
+			}
+		} else if docs, err = q.DueDocuments(ctx, db.DueDocumentsParams{TenantID: tenant, Country: country, Days: int32(p.DocumentDays), Now: now}); err != nil {
 			return plan, err
 		}
 		for _, d := range docs {
