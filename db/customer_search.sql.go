@@ -199,6 +199,127 @@ func (q *Queries) CustomerSessionList(ctx context.Context, arg CustomerSessionLi
 	return items, nil
 }
 
+const customerTextHits = `-- name: CustomerTextHits :many
+SELECT h.id::uuid AS id, h.created_at::timestamptz AS created_at
+FROM customer_search_hits($1::text, $2::text, $3::text, $4::text, $5::int) AS h(id, created_at)
+`
+
+type CustomerTextHitsParams struct {
+	Pattern    string
+	Status     string
+	RiskLevel  string
+	Permission string
+	MaxIds     int32
+}
+
+type CustomerTextHitsRow struct {
+	ID        uuid.UUID
+	CreatedAt time.Time
+}
+
+// The matches of a text search, at most max_ids of them (the count's
+// cap), each with its sign-up time: the count and the newest page's ids
+// both come from this one read.
+func (q *Queries) CustomerTextHits(ctx context.Context, arg CustomerTextHitsParams) ([]CustomerTextHitsRow, error) {
+	rows, err := q.db.Query(ctx, customerTextHits,
+		arg.Pattern,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+		arg.MaxIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CustomerTextHitsRow{}
+	for rows.Next() {
+		var i CustomerTextHitsRow
+		if err := rows.Scan(&i.ID, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const customersByIDsNewest = `-- name: CustomersByIDsNewest :many
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[]) AND NOT c.is_hidden
+  AND ($3::text = '' OR c.status = $3::text)
+  AND ($4::text = '' OR c.risk_level = $4::text)
+  AND ($5::text = '' OR c.permission = $5::text)
+ORDER BY c.created_at DESC, c.id DESC
+`
+
+type CustomersByIDsNewestParams struct {
+	TenantID   uuid.UUID
+	Ids        []uuid.UUID
+	Status     string
+	RiskLevel  string
+	Permission string
+}
+
+type CustomersByIDsNewestRow struct {
+	ID             uuid.UUID
+	FirstName      string
+	MiddleName     string
+	LastName       string
+	Email          string
+	Nationality    string
+	AddressCountry string
+	Status         string
+	Permission     string
+	RiskLevel      string
+	CreatedAt      time.Time
+}
+
+// A page of customers by their ids (CustomerTextHits' newest page),
+// newest first; the columns are SearchCustomersNewest's.
+func (q *Queries) CustomersByIDsNewest(ctx context.Context, arg CustomersByIDsNewestParams) ([]CustomersByIDsNewestRow, error) {
+	rows, err := q.db.Query(ctx, customersByIDsNewest,
+		arg.TenantID,
+		arg.Ids,
+		arg.Status,
+		arg.RiskLevel,
+		arg.Permission,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CustomersByIDsNewestRow{}
+	for rows.Next() {
+		var i CustomersByIDsNewestRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FirstName,
+			&i.MiddleName,
+			&i.LastName,
+			&i.Email,
+			&i.Nationality,
+			&i.AddressCountry,
+			&i.Status,
+			&i.Permission,
+			&i.RiskLevel,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCustomersByName = `-- name: ListCustomersByName :many
 SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
        coalesce(c.address->>'country', '')::text AS address_country,

@@ -137,3 +137,23 @@ LIMIT @max_rows;
 
 -- name: CountCustomerSessions :one
 SELECT count(*) FROM customer_sessions WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
+
+-- name: CustomerTextHits :many
+-- The matches of a text search, at most max_ids of them (the count's
+-- cap), each with its sign-up time: the count and the newest page's ids
+-- both come from this one read.
+SELECT h.id::uuid AS id, h.created_at::timestamptz AS created_at
+FROM customer_search_hits(@pattern::text, @status::text, @risk_level::text, @permission::text, @max_ids::int) AS h(id, created_at);
+
+-- name: CustomersByIDsNewest :many
+-- A page of customers by their ids (CustomerTextHits' newest page),
+-- newest first; the columns are SearchCustomersNewest's.
+SELECT c.id, c.first_name, c.middle_name, c.last_name, c.email, c.nationality,
+       coalesce(c.address->>'country', '')::text AS address_country,
+       c.status, c.permission, c.risk_level, c.created_at
+FROM customers c
+WHERE c.tenant_id = @tenant_id AND c.id = ANY(@ids::uuid[]) AND NOT c.is_hidden
+  AND (@status::text = '' OR c.status = @status::text)
+  AND (@risk_level::text = '' OR c.risk_level = @risk_level::text)
+  AND (@permission::text = '' OR c.permission = @permission::text)
+ORDER BY c.created_at DESC, c.id DESC;

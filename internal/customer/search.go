@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -173,11 +174,40 @@ func search(ctx context.Context, q *db.Queries, tenant uuid.UUID, f SearchFilter
 	default:
 		// One more than the cap tells "more than the cap" from "the cap".
 		maxIDs := int32(CountCap + 1)
-		ids, err := q.CustomerMatchIDs(ctx, db.CustomerMatchIDsParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
-			Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, MaxIds: maxIDs, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban})
-		total = int64(len(ids))
-		if err != nil || total == 0 {
-			return nil, total, err
+		var ids []uuid.UUID
+		if m.byText && !m.byIBAN {
+			// One read of the matching rows gives the count and, newest
+			// first, the page's ids: the page is read by those alone.
+			hits, err := q.CustomerTextHits(ctx, db.CustomerTextHitsParams{Pattern: m.pattern, Status: f.Status, RiskLevel: f.RiskLevel,
+				Permission: f.Permission, MaxIds: maxIDs})
+			if err != nil || len(hits) == 0 {
+				return nil, 0, err
+			}
+			total = int64(len(hits))
+			if f.Sort == SortNewest && total <= CountCap {
+				page, whole := newestPage(hits, f.After, int(max))
+				if whole {
+					rows, err := q.CustomersByIDsNewest(ctx, db.CustomersByIDsNewestParams{TenantID: tenant, Ids: page, Status: f.Status,
+						RiskLevel: f.RiskLevel, Permission: f.Permission})
+					for _, r := range rows {
+						out = append(out, Summary(r))
+					}
+					return out, total, err
+				}
+				ids = page
+			} else {
+				ids = make([]uuid.UUID, len(hits))
+				for i, h := range hits {
+					ids[i] = h.ID
+				}
+			}
+		} else {
+			ids, err = q.CustomerMatchIDs(ctx, db.CustomerMatchIDsParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
+				Permission: f.Permission, ID: m.id, ByID: m.byID, Pattern: m.pattern, MaxIds: maxIDs, ByText: m.byText, ByIban: m.byIBAN, Iban: m.iban})
+			total = int64(len(ids))
+			if err != nil || total == 0 {
+				return nil, total, err
+			}
 		}
 		// Up to the cap, the page is read by these ids. Past it, in the
 		// page's order until the page is full.
@@ -202,6 +232,37 @@ func search(ctx context.Context, q *db.Queries, tenant uuid.UUID, f SearchFilter
 		}
 		return out, total, err
 	}
+}
+
+// newestPage is the ids of the first n of hits newest first (by sign-up
+// time, then id, as the page queries order them) after the customer after
+// (uuid.Nil: from the start), and true. When after is not among the hits
+// (changed since the previous page), it is every id and false: the page
+// query places the cursor itself.
+func newestPage(hits []db.CustomerTextHitsRow, after uuid.UUID, n int) ([]uuid.UUID, bool) {
+	slices.SortFunc(hits, func(a, b db.CustomerTextHitsRow) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(b.ID[:], a.ID[:])
+	})
+	from := 0
+	if after != uuid.Nil {
+		i := slices.IndexFunc(hits, func(h db.CustomerTextHitsRow) bool { return h.ID == after })
+		if i < 0 {
+			ids := make([]uuid.UUID, len(hits))
+			for j, h := range hits {
+				ids[j] = h.ID
+			}
+			return ids, false
+		}
+		from = i + 1
+	}
+	ids := make([]uuid.UUID, 0, min(n, len(hits)-from))
+	for _, h := range hits[from:min(len(hits), from+n)] {
+		ids = append(ids, h.ID)
+	}
+	return ids, true
 }
 
 // matcher is how a query string is looked for.

@@ -22,8 +22,8 @@ type Options struct {
 	Tenant uuid.UUID
 	Count  int
 	// Seed makes the same customers again; a run with another seed makes
-	// others (e-mail addresses carry it, so that two runs can share a
-	// tenant).
+	// others (e-mail addresses carry it in their domain, so that two runs
+	// can share a tenant).
 	Seed uint64
 	// Listed are names to give one customer in PlantEvery, so that a
 	// re-screening finds someone; none when empty.
@@ -147,9 +147,11 @@ func (r *rows) Values() ([]any, error) {
 		status = "PENDING_VERIFICATION"
 	}
 	permission := map[string]string{"ACTIVE": "SEND-AND-RECEIVE", "CLOSED": "CLOSED", "PENDING_VERIFICATION": "UNVERIFIED"}[status]
-	email := fmt.Sprintf("c%d.%d@example.test", r.o.Seed, i)
+	// The seed is in the domain, which real addresses share (as many share
+	// gmail.com), not in the part before the @, which they do not.
+	email := fmt.Sprintf("c%d@s%d.example.test", i, r.o.Seed)
 	if first != "" {
-		email = fmt.Sprintf("%s.%s.%d.%d@example.test", asciiLower(first), asciiLower(last), r.o.Seed, i)
+		email = fmt.Sprintf("%s.%s.%d@s%d.example.test", asciiLower(first), asciiLower(last), i, r.o.Seed)
 	}
 	phone := fmt.Sprintf("+447%09d", (uint64(i)*7919+r.o.Seed)%1_000_000_000)
 	r.vals = append(r.vals[:0], uuid.New(), r.o.Tenant, email, first, middle, last, dob,
