@@ -88,6 +88,7 @@ func (s *server) handleCustomerSearch() http.Handler {
 		// Keyset-paged for speed at a million customers: numbered are the
 		// pages whose cursors the links carry.
 		view.Pager = keysetPager(r.URL, keysetFrom(q, "after", validUUID), res.Total, len(view.Rows), f.Limit, next)
+		view.Pager.TotalCapped = res.TotalCapped
 		view.Pager.NextLabel = "Next →"
 		view.Pager.Sizes = sizeLinks(r.URL, f.Limit, customerPageSize, "after", "trail")
 		view.Pager.ExportURL = exportURL(r.URL, "/customers/export.csv", "after", "trail")

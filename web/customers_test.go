@@ -13,6 +13,8 @@ import (
 	"github.com/ciamhq/ciam/db/dbtest"
 	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/credential"
+	"github.com/ciamhq/ciam/internal/customer"
+	"github.com/ciamhq/ciam/internal/customer/customergen"
 	"github.com/ciamhq/ciam/internal/demo"
 	"github.com/ciamhq/ciam/internal/staff"
 )
@@ -536,5 +538,30 @@ func TestCustomerStanding(t *testing.T) {
 	}
 	if d.Find(`[data-testid="standing-actions"]`).Length() != 0 {
 		t.Error("a closed customer still offers standing actions")
+	}
+}
+
+// A search matching more customers than the count's cap says "500+", not
+// a count it did not make; one under the cap gives its exact count.
+func TestCustomerSearchSaysPastTheCap(t *testing.T) {
+	h := newHarness(t)
+	_, analyst := h.signIn(staff.Analyst)
+	if _, err := customergen.Generate(t.Context(), dbtest.OwnerPool(t), customergen.Options{Tenant: h.tenant.ID, Count: customer.CountCap + 20, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) string {
+		t.Helper()
+		d := doc(t, h.get("/customers?"+url.Values{"q": {q}}.Encode(), analyst))
+		return strings.Join(strings.Fields(text(d, `[data-testid="page-count"]`)), " ")
+	}
+	if got, want := count("example"), fmt.Sprintf("1–50 of %d+", customer.CountCap); got != want {
+		t.Errorf("a search past the cap: %q; want %q", got, want)
+	}
+	var email string
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), `SELECT email FROM customers WHERE tenant_id = $1 ORDER BY created_at LIMIT 1`, h.tenant.ID).Scan(&email); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(email); got != "1–1 of 1" {
+		t.Errorf("a search of one: %q", got)
 	}
 }
