@@ -347,3 +347,41 @@ func TestPackRescreeningDrivesMonitoring(t *testing.T) {
 		t.Fatalf("after the pack's 30 days: monitored %d times; want 2", monitored())
 	}
 }
+
+// A reviewer's decision records the pack in force too, on the
+// verification and in the verification.reviewed audit record.
+func TestPackRecordedWithReviewerDecision(t *testing.T) {
+	h := newHarness(t)
+	h.startJobs()
+	tok := h.reviewToken()
+	_, makerC := h.signIn(staff.TenantAdmin)
+	_, seniorC := h.signIn(staff.SeniorReviewer)
+	resp := h.proposePack("uk_mlr_2017", url.Values{"countries": {"GB"}, "retention-documents": {"2500"}}, makerC)
+	href, ok := doc(t, h.get("/config/compliance-packs", updated(makerC, resp))).Find(`[data-testid="pack-uk_mlr_2017"] [data-testid="pending-approval"] a`).Attr("href")
+	if !ok {
+		t.Fatalf("no pending approval: %d", resp.StatusCode)
+	}
+	h.approve(strings.TrimPrefix(href, "/approvals/"), seniorC)
+	h.loadLists()
+	cust, vr := h.toReview(tok, "MEDIUM")
+	if resp := h.post("/reviews/"+vr+"/decide", decideForm("APPROVE", "the address was confirmed by a call", nil), seniorC); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("decide: %d", resp.StatusCode)
+	}
+	pol, err := h.s.Compliance.Policy(t.Context(), h.tenant.ID, "GB", "MEDIUM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onRow, inAudit string
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), `SELECT v.compliance_pack::text, a.after->'compliancePack'->>'overridesHash'
+		FROM verification_requests v JOIN audit_log a ON a.entity_id = v.id::text AND a.action = 'verification.reviewed'
+		WHERE v.id = $1 AND v.customer_id = $2 AND v.status = 'APPROVED'`, vr, cust).Scan(&onRow, &inAudit); err != nil {
+		t.Fatal(err)
+	}
+	var rec struct{ ID, Version, OverridesHash string }
+	if err := json.Unmarshal([]byte(onRow), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID != "uk_mlr_2017" || rec.OverridesHash == "" || rec.OverridesHash != pol.Pack.OverridesHash || inAudit != pol.Pack.OverridesHash {
+		t.Errorf("recorded %s (audit %q); want %+v", onRow, inAudit, pol.Pack)
+	}
+}
