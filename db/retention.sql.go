@@ -503,15 +503,18 @@ SELECT d.id, d.customer_id, d.type, d.created_at, c.first_name, c.last_name,
     EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = c.tenant_id AND h.customer_id = c.id AND h.released_at IS NULL) AS manual_hold
 FROM documents d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id
 WHERE d.tenant_id = $1 AND coalesce(nullif(c.address->>'country', ''), c.nationality) = $2::text
-  AND d.created_at + make_interval(days => $3::int) <= $4::timestamptz
+  AND CASE WHEN $3::boolean
+           THEN c.status = 'CLOSED' AND c.closed_at IS NOT NULL AND c.closed_at + make_interval(days => $4::int) <= $5::timestamptz
+           ELSE d.created_at + make_interval(days => $4::int) <= $5::timestamptz END
 ORDER BY d.created_at, d.id
 `
 
 type DueDocumentsParams struct {
-	TenantID uuid.UUID
-	Country  string
-	Days     int32
-	Now      time.Time
+	TenantID     uuid.UUID
+	Country      string
+	AfterClosing bool
+	Days         int32
+	Now          time.Time
 }
 
 type DueDocumentsRow struct {
@@ -527,12 +530,15 @@ type DueDocumentsRow struct {
 	ManualHold bool
 }
 
-// Documents uploaded more than @days days before @now, with their
+// Documents uploaded more than @days days before @now, or, when
+// @after_closing, of customers closed more than @days days before @now (a
+// period that runs from the end of the relationship), with their
 // customer's holds.
 func (q *Queries) DueDocuments(ctx context.Context, arg DueDocumentsParams) ([]DueDocumentsRow, error) {
 	rows, err := q.db.Query(ctx, dueDocuments,
 		arg.TenantID,
 		arg.Country,
+		arg.AfterClosing,
 		arg.Days,
 		arg.Now,
 	)
@@ -543,78 +549,6 @@ func (q *Queries) DueDocuments(ctx context.Context, arg DueDocumentsParams) ([]D
 	items := []DueDocumentsRow{}
 	for rows.Next() {
 		var i DueDocumentsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.CustomerID,
-			&i.Type,
-			&i.CreatedAt,
-			&i.FirstName,
-			&i.LastName,
-			&i.OpenAlert,
-			&i.SarDraft,
-			&i.OpenCase,
-			&i.ManualHold,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const dueDocumentsAfterClosing = `-- name: DueDocumentsAfterClosing :many
-SELECT d.id, d.customer_id, d.type, d.created_at, c.first_name, c.last_name,
-    EXISTS (SELECT 1 FROM aml_alerts a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.status IN ('OPEN', 'ESCALATED')) AS open_alert,
-    EXISTS (SELECT 1 FROM aml_alerts a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.status = 'SAR_DRAFTED') AS sar_draft,
-    EXISTS (SELECT 1 FROM cases k WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.id AND k.status IN ('OPEN', 'INVESTIGATING')) AS open_case,
-    EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = c.tenant_id AND h.customer_id = c.id AND h.released_at IS NULL) AS manual_hold
-FROM documents d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id
-WHERE d.tenant_id = $1 AND coalesce(nullif(c.address->>'country', ''), c.nationality) = $2::text
-  AND c.status = 'CLOSED' AND c.closed_at IS NOT NULL
-  AND c.closed_at + make_interval(days => $3::int) <= $4::timestamptz
-ORDER BY d.created_at, d.id
-`
-
-type DueDocumentsAfterClosingParams struct {
-	TenantID uuid.UUID
-	Country  string
-	Days     int32
-	Now      time.Time
-}
-
-type DueDocumentsAfterClosingRow struct {
-	ID         uuid.UUID
-	CustomerID uuid.UUID
-	Type       string
-	CreatedAt  time.Time
-	FirstName  string
-	LastName   string
-	OpenAlert  bool
-	SarDraft   bool
-	OpenCase   bool
-	ManualHold bool
-}
-
-// Documents of customers closed more than @days days before @now (a
-// period that runs from the end of the relationship), with their
-// customer's holds; the columns are DueDocuments'.
-func (q *Queries) DueDocumentsAfterClosing(ctx context.Context, arg DueDocumentsAfterClosingParams) ([]DueDocumentsAfterClosingRow, error) {
-	rows, err := q.db.Query(ctx, dueDocumentsAfterClosing,
-		arg.TenantID,
-		arg.Country,
-		arg.Days,
-		arg.Now,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DueDocumentsAfterClosingRow{}
-	for rows.Next() {
-		var i DueDocumentsAfterClosingRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.CustomerID,

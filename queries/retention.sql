@@ -89,7 +89,9 @@ WHERE c.tenant_id = @tenant_id AND c.status = 'CLOSED' AND c.closed_at IS NOT NU
 ORDER BY c.closed_at, c.id;
 
 -- name: DueDocuments :many
--- Documents uploaded more than @days days before @now, with their
+-- Documents uploaded more than @days days before @now, or, when
+-- @after_closing, of customers closed more than @days days before @now (a
+-- period that runs from the end of the relationship), with their
 -- customer's holds.
 SELECT d.id, d.customer_id, d.type, d.created_at, c.first_name, c.last_name,
     EXISTS (SELECT 1 FROM aml_alerts a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.status IN ('OPEN', 'ESCALATED')) AS open_alert,
@@ -98,7 +100,9 @@ SELECT d.id, d.customer_id, d.type, d.created_at, c.first_name, c.last_name,
     EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = c.tenant_id AND h.customer_id = c.id AND h.released_at IS NULL) AS manual_hold
 FROM documents d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id
 WHERE d.tenant_id = @tenant_id AND coalesce(nullif(c.address->>'country', ''), c.nationality) = @country::text
-  AND d.created_at + make_interval(days => @days::int) <= @now::timestamptz
+  AND CASE WHEN @after_closing::boolean
+           THEN c.status = 'CLOSED' AND c.closed_at IS NOT NULL AND c.closed_at + make_interval(days => @days::int) <= @now::timestamptz
+           ELSE d.created_at + make_interval(days => @days::int) <= @now::timestamptz END
 ORDER BY d.created_at, d.id;
 
 -- name: OpenLegalHold :one
@@ -166,17 +170,3 @@ UPDATE change_requests SET payload = @payload, before = @before, after = @after,
     decision_reason = CASE WHEN status = 'PENDING' THEN 'the customer was erased' ELSE decision_reason END,
     decided_at = CASE WHEN status = 'PENDING' THEN @now::timestamptz ELSE decided_at END
 WHERE tenant_id = @tenant_id AND id = @id;
--- name: DueDocumentsAfterClosing :many
--- Documents of customers closed more than @days days before @now (a
--- period that runs from the end of the relationship), with their
--- customer's holds; the columns are DueDocuments'.
-SELECT d.id, d.customer_id, d.type, d.created_at, c.first_name, c.last_name,
-    EXISTS (SELECT 1 FROM aml_alerts a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.status IN ('OPEN', 'ESCALATED')) AS open_alert,
-    EXISTS (SELECT 1 FROM aml_alerts a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.status = 'SAR_DRAFTED') AS sar_draft,
-    EXISTS (SELECT 1 FROM cases k WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.id AND k.status IN ('OPEN', 'INVESTIGATING')) AS open_case,
-    EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = c.tenant_id AND h.customer_id = c.id AND h.released_at IS NULL) AS manual_hold
-FROM documents d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id
-WHERE d.tenant_id = @tenant_id AND coalesce(nullif(c.address->>'country', ''), c.nationality) = @country::text
-  AND c.status = 'CLOSED' AND c.closed_at IS NOT NULL
-  AND c.closed_at + make_interval(days => @days::int) <= @now::timestamptz
-ORDER BY d.created_at, d.id;

@@ -275,16 +275,9 @@ func (s *Service) plan(ctx context.Context, q *db.Queries, tenant uuid.UUID, now
 			plan.Customers = append(plan.Customers, DueCustomer{ID: c.ID, Name: strings.TrimSpace(c.FirstName + " " + c.LastName),
 				ClosedAt: deref(c.ClosedAt), Hold: Hold{OpenAlert: c.OpenAlert, SARDraft: c.SarDraft, OpenCase: c.OpenCase, Manual: c.ManualHold}})
 		}
-		var docs []db.DueDocumentsRow
-		if p.DocumentsAfterClosing {
-			rows, err := q.DueDocumentsAfterClosing(ctx, db.DueDocumentsAfterClosingParams{TenantID: tenant, Country: country, Days: int32(p.DocumentDays), Now: now})
-			if err != nil {
-				return plan, err
-			}
-			for _, r := range rows {
-				docs = append(docs, db.DueDocumentsRow(r))
-			}
-		} else if docs, err = q.DueDocuments(ctx, db.DueDocumentsParams{TenantID: tenant, Country: country, Days: int32(p.DocumentDays), Now: now}); err != nil {
+		docs, err := q.DueDocuments(ctx, db.DueDocumentsParams{TenantID: tenant, Country: country, Days: int32(p.DocumentDays), Now: now,
+			AfterClosing: p.DocumentsAfterClosing})
+		if err != nil {
 			return plan, err
 		}
 		for _, d := range docs {
