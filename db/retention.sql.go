@@ -571,6 +571,53 @@ func (q *Queries) DueDocuments(ctx context.Context, arg DueDocumentsParams) ([]D
 	return items, nil
 }
 
+const eraseAlertComments = `-- name: EraseAlertComments :exec
+WITH erased_comments AS (
+    UPDATE aml_alert_comments ac SET body = $1::text
+    WHERE ac.tenant_id = $2
+      AND ac.alert_id IN (SELECT a.id FROM aml_alerts a WHERE a.tenant_id = $2 AND a.customer_id = $3)
+    RETURNING ac.id
+)
+UPDATE aml_alert_events ae SET body = CASE WHEN ae.body = '' OR ae.kind IN ('ASSIGNED', 'UNASSIGNED') THEN ae.body ELSE $1::text END
+WHERE ae.tenant_id = $2
+  AND ae.alert_id IN (SELECT a.id FROM aml_alerts a WHERE a.tenant_id = $2 AND a.customer_id = $3)
+`
+
+type EraseAlertCommentsParams struct {
+	Marker     string
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// Analysts' comments on the customer's alerts and the text of the alerts'
+// timelines (comments, reasons, report narratives) quote the customer:
+// their text goes; who wrote them and when stay, as do assignees' names.
+func (q *Queries) EraseAlertComments(ctx context.Context, arg EraseAlertCommentsParams) error {
+	_, err := q.db.Exec(ctx, eraseAlertComments, arg.Marker, arg.TenantID, arg.CustomerID)
+	return err
+}
+
+const eraseCaseNarratives = `-- name: EraseCaseNarratives :exec
+WITH erased_cases AS (
+    UPDATE cases k SET title = $1::text WHERE k.tenant_id = $2 AND k.customer_id = $3 RETURNING k.id
+)
+UPDATE case_events ce SET body = CASE WHEN ce.body = '' THEN '' ELSE $1::text END
+WHERE ce.tenant_id = $2 AND ce.case_id IN (SELECT e.id FROM erased_cases e)
+`
+
+type EraseCaseNarrativesParams struct {
+	Marker     string
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The titles of the customer's cases and the text of their timelines
+// (comments, reasons given) go; the events, their kinds and times stay.
+func (q *Queries) EraseCaseNarratives(ctx context.Context, arg EraseCaseNarrativesParams) error {
+	_, err := q.db.Exec(ctx, eraseCaseNarratives, arg.Marker, arg.TenantID, arg.CustomerID)
+	return err
+}
+
 const eraseChangeRequest = `-- name: EraseChangeRequest :exec
 UPDATE change_requests SET payload = $1, before = $2, after = $3,
     status = CASE WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END,

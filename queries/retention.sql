@@ -170,3 +170,26 @@ UPDATE change_requests SET payload = @payload, before = @before, after = @after,
     decision_reason = CASE WHEN status = 'PENDING' THEN 'the customer was erased' ELSE decision_reason END,
     decided_at = CASE WHEN status = 'PENDING' THEN @now::timestamptz ELSE decided_at END
 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: EraseAlertComments :exec
+-- Analysts' comments on the customer's alerts and the text of the alerts'
+-- timelines (comments, reasons, report narratives) quote the customer:
+-- their text goes; who wrote them and when stay, as do assignees' names.
+WITH erased_comments AS (
+    UPDATE aml_alert_comments ac SET body = @marker::text
+    WHERE ac.tenant_id = @tenant_id
+      AND ac.alert_id IN (SELECT a.id FROM aml_alerts a WHERE a.tenant_id = @tenant_id AND a.customer_id = @customer_id)
+    RETURNING ac.id
+)
+UPDATE aml_alert_events ae SET body = CASE WHEN ae.body = '' OR ae.kind IN ('ASSIGNED', 'UNASSIGNED') THEN ae.body ELSE @marker::text END
+WHERE ae.tenant_id = @tenant_id
+  AND ae.alert_id IN (SELECT a.id FROM aml_alerts a WHERE a.tenant_id = @tenant_id AND a.customer_id = @customer_id);
+
+-- name: EraseCaseNarratives :exec
+-- The titles of the customer's cases and the text of their timelines
+-- (comments, reasons given) go; the events, their kinds and times stay.
+WITH erased_cases AS (
+    UPDATE cases k SET title = @marker::text WHERE k.tenant_id = @tenant_id AND k.customer_id = @customer_id RETURNING k.id
+)
+UPDATE case_events ce SET body = CASE WHEN ce.body = '' THEN '' ELSE @marker::text END
+WHERE ce.tenant_id = @tenant_id AND ce.case_id IN (SELECT e.id FROM erased_cases e);

@@ -203,6 +203,31 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 		t.Fatalf("periods after approval: %+v", st)
 	}
 
+	// A closed alert and a closed case whose analysts quoted the customer
+	// in comments, a timeline and a title.
+	quote := "Spoke to " + erFirst + " " + erLast + " on " + erPhone
+	alertID, caseID, tx := uuid.New(), uuid.New(), uuid.New()
+	for _, stmt := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO aml_transactions (id, tenant_id, customer_id, transaction_ref, request_hash, type, direction, amount, currency, amount_units, occurred_at, decision, score)
+			VALUES ($1, $2, $3, $4, '\x00', 'TRANSFER', 'OUT', 5000, 'EUR', 500000, now(), 'REVIEW', 50)`, []any{tx, h.tenant.ID, cust, "ref-" + tx.String()[:8]}},
+		{`INSERT INTO aml_alerts (id, tenant_id, customer_id, transaction_id, decision, severity, score, amount, currency, status)
+			VALUES ($1, $2, $3, $4, 'REVIEW', 'MEDIUM', 50, 5000, 'EUR', 'CLOSED')`, []any{alertID, h.tenant.ID, cust, tx}},
+		{`INSERT INTO aml_alert_comments (id, tenant_id, alert_id, author_id, author_name, body) VALUES ($1, $2, $3, 'x', 'Analyst', $4)`,
+			[]any{uuid.New(), h.tenant.ID, alertID, quote}},
+		{`INSERT INTO aml_alert_events (id, tenant_id, alert_id, kind, actor_name, body) VALUES ($1, $2, $3, 'CLOSED', 'Analyst', $4)`,
+			[]any{uuid.New(), h.tenant.ID, alertID, quote}},
+		{`INSERT INTO cases (id, tenant_id, customer_id, title, status) VALUES ($1, $2, $3, $4, 'CLOSED')`, []any{caseID, h.tenant.ID, cust, "Payments of " + erFirst + " " + erLast}},
+		{`INSERT INTO case_events (id, tenant_id, case_id, kind, actor_name, body) VALUES ($1, $2, $3, 'COMMENTED', 'Analyst', $4)`,
+			[]any{uuid.New(), h.tenant.ID, caseID, quote}},
+	} {
+		if _, err := owner.Exec(t.Context(), stmt.sql, stmt.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// Closed through the portal.
 	if resp := h.post("/customers/"+cust+"/standing", url.Values{"action": {"CLOSE"}, "reason": {"asked to leave"}}, senior); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close: %d", resp.StatusCode)
@@ -221,6 +246,25 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	res, err = h.s.Retention.RunTenant(t.Context(), h.tenant.ID, due)
 	if err != nil || res != (retention.Result{CustomersErased: 1}) {
 		t.Fatalf("run at the end of the period: %+v %v", res, err)
+	}
+
+	// The analysts' narratives.
+	var narratives string
+	if err := owner.QueryRow(t.Context(), `SELECT concat_ws(' | ',
+			(SELECT string_agg(body, ' ') FROM aml_alert_comments WHERE alert_id = $1),
+			(SELECT string_agg(body, ' ') FROM aml_alert_events WHERE alert_id = $1),
+			(SELECT title FROM cases WHERE id = $2),
+			(SELECT string_agg(body, ' ') FROM case_events WHERE case_id = $2))`, alertID, caseID).Scan(&narratives); err != nil {
+		t.Fatal(err)
+	}
+	if got := found(narratives, erSecrets); len(got) > 0 || !strings.Contains(narratives, retention.ErasedMarker) {
+		t.Errorf("alert and case narratives after erasure: %q (%v)", narratives, got)
+	}
+	for _, path := range []string{"/alerts/" + alertID.String(), "/cases/" + caseID.String()} {
+		resp := h.get(path, senior)
+		if b := body(t, resp); resp.StatusCode != 200 || len(found(b, erSecrets)) > 0 {
+			t.Errorf("%s after erasure: %d, shows %v", path, resp.StatusCode, found(b, erSecrets))
+		}
 	}
 
 	// The API.

@@ -447,6 +447,12 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 		if err := q.EraseScreeningHitSubjects(ctx, db.EraseScreeningHitSubjectsParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
 			return err
 		}
+		if err := q.EraseAlertComments(ctx, db.EraseAlertCommentsParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
+			return err
+		}
+		if err := q.EraseCaseNarratives(ctx, db.EraseCaseNarrativesParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
+			return err
+		}
 		if err := q.EraseWalletAccounts(ctx, db.EraseWalletAccountsParams{TenantID: tenant, CustomerID: customer}); err != nil {
 			return err
 		}
