@@ -597,6 +597,32 @@ func (q *Queries) EraseAlertComments(ctx context.Context, arg EraseAlertComments
 	return err
 }
 
+const eraseCaseAttachments = `-- name: EraseCaseAttachments :exec
+WITH gone AS (
+    DELETE FROM case_attachment_chunks ch
+    WHERE ch.tenant_id = $2
+      AND ch.attachment_id IN (SELECT ca.id FROM case_attachments ca JOIN cases k ON k.tenant_id = ca.tenant_id AND k.id = ca.case_id
+                               WHERE ca.tenant_id = $2 AND k.customer_id = $3)
+    RETURNING ch.attachment_id
+)
+UPDATE case_attachments a SET file_name = $1::text, size_bytes = 0, sha256 = '\x'::bytea
+WHERE a.tenant_id = $2 AND a.case_id IN (SELECT k.id FROM cases k WHERE k.tenant_id = $2 AND k.customer_id = $3)
+`
+
+type EraseCaseAttachmentsParams struct {
+	Marker     string
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// Files analysts attached to the customer's cases go: their content is
+// deleted and the attachment keeps its size 0 and the marker for a name,
+// so that the timeline still says a file was attached.
+func (q *Queries) EraseCaseAttachments(ctx context.Context, arg EraseCaseAttachmentsParams) error {
+	_, err := q.db.Exec(ctx, eraseCaseAttachments, arg.Marker, arg.TenantID, arg.CustomerID)
+	return err
+}
+
 const eraseCaseNarratives = `-- name: EraseCaseNarratives :exec
 WITH erased_cases AS (
     UPDATE cases k SET title = $1::text WHERE k.tenant_id = $2 AND k.customer_id = $3 RETURNING k.id

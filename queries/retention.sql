@@ -193,3 +193,17 @@ WITH erased_cases AS (
 )
 UPDATE case_events ce SET body = CASE WHEN ce.body = '' THEN '' ELSE @marker::text END
 WHERE ce.tenant_id = @tenant_id AND ce.case_id IN (SELECT e.id FROM erased_cases e);
+
+-- name: EraseCaseAttachments :exec
+-- Files analysts attached to the customer's cases go: their content is
+-- deleted and the attachment keeps its size 0 and the marker for a name,
+-- so that the timeline still says a file was attached.
+WITH gone AS (
+    DELETE FROM case_attachment_chunks ch
+    WHERE ch.tenant_id = @tenant_id
+      AND ch.attachment_id IN (SELECT ca.id FROM case_attachments ca JOIN cases k ON k.tenant_id = ca.tenant_id AND k.id = ca.case_id
+                               WHERE ca.tenant_id = @tenant_id AND k.customer_id = @customer_id)
+    RETURNING ch.attachment_id
+)
+UPDATE case_attachments a SET file_name = @marker::text, size_bytes = 0, sha256 = '\x'::bytea
+WHERE a.tenant_id = @tenant_id AND a.case_id IN (SELECT k.id FROM cases k WHERE k.tenant_id = @tenant_id AND k.customer_id = @customer_id);

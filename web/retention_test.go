@@ -206,7 +206,7 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	// A closed alert and a closed case whose analysts quoted the customer
 	// in comments, a timeline and a title.
 	quote := "Spoke to " + erFirst + " " + erLast + " on " + erPhone
-	alertID, caseID, tx := uuid.New(), uuid.New(), uuid.New()
+	alertID, caseID, tx, attID := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	for _, stmt := range []struct {
 		sql  string
 		args []any
@@ -222,6 +222,9 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 		{`INSERT INTO cases (id, tenant_id, customer_id, title, status) VALUES ($1, $2, $3, $4, 'CLOSED')`, []any{caseID, h.tenant.ID, cust, "Payments of " + erFirst + " " + erLast}},
 		{`INSERT INTO case_events (id, tenant_id, case_id, kind, actor_name, body) VALUES ($1, $2, $3, 'COMMENTED', 'Analyst', $4)`,
 			[]any{uuid.New(), h.tenant.ID, caseID, quote}},
+		{`INSERT INTO case_attachments (id, tenant_id, case_id, file_name, mime, size_bytes, sha256, key_id) VALUES ($1, $2, $3, $4, 'text/plain', 5, '\x01', 'k')`,
+			[]any{attID, h.tenant.ID, caseID, erLast + "-statement.txt"}},
+		{`INSERT INTO case_attachment_chunks (attachment_id, seq, tenant_id, content) VALUES ($1, 0, $2, '\x0102')`, []any{attID, h.tenant.ID}},
 	} {
 		if _, err := owner.Exec(t.Context(), stmt.sql, stmt.args...); err != nil {
 			t.Fatal(err)
@@ -254,8 +257,16 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 			(SELECT string_agg(body, ' ') FROM aml_alert_comments WHERE alert_id = $1),
 			(SELECT string_agg(body, ' ') FROM aml_alert_events WHERE alert_id = $1),
 			(SELECT title FROM cases WHERE id = $2),
-			(SELECT string_agg(body, ' ') FROM case_events WHERE case_id = $2))`, alertID, caseID).Scan(&narratives); err != nil {
+			(SELECT string_agg(body, ' ') FROM case_events WHERE case_id = $2),
+			(SELECT string_agg(file_name, ' ') FROM case_attachments WHERE case_id = $2))`, alertID, caseID).Scan(&narratives); err != nil {
 		t.Fatal(err)
+	}
+	var attChunks int
+	if err := owner.QueryRow(t.Context(), `SELECT count(*) FROM case_attachment_chunks WHERE attachment_id = $1`, attID).Scan(&attChunks); err != nil || attChunks != 0 {
+		t.Errorf("the case attachment keeps %d chunks after erasure (%v)", attChunks, err)
+	}
+	if resp := h.get("/cases/"+caseID.String()+"/attachments/"+attID.String(), senior); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the erased attachment's download: %d; want 404", resp.StatusCode)
 	}
 	if got := found(narratives, erSecrets); len(got) > 0 || !strings.Contains(narratives, retention.ErasedMarker) {
 		t.Errorf("alert and case narratives after erasure: %q (%v)", narratives, got)

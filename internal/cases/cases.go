@@ -615,8 +615,12 @@ func (s *Service) Attach(ctx context.Context, tenant, id uuid.UUID, up Upload) (
 	return out, nil
 }
 
+// ErasedFileName is the name of an attachment erased with its customer
+// (package retention): its content is gone.
+const ErasedFileName = "[erased]"
+
 // OpenAttachment writes an attachment's plain content to w; every read is
-// an audited view.
+// an audited view. An erased attachment is not found.
 func (s *Service) OpenAttachment(ctx context.Context, tenant, caseID, id uuid.UUID, w io.Writer) (Attachment, error) {
 	var out Attachment
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
@@ -626,6 +630,9 @@ func (s *Service) OpenAttachment(ctx context.Context, tenant, caseID, id uuid.UU
 		}
 		if err != nil {
 			return err
+		}
+		if a.SizeBytes == 0 && a.FileName == ErasedFileName {
+			return apperr.New(apperr.NotFound, "the attachment was erased with the customer's personal data")
 		}
 		out = attachmentOf(a)
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "case.attachment_viewed", EntityType: "case", EntityID: caseID.String(),

@@ -453,6 +453,9 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 		if err := q.EraseCaseNarratives(ctx, db.EraseCaseNarrativesParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
 			return err
 		}
+		if err := q.EraseCaseAttachments(ctx, db.EraseCaseAttachmentsParams{TenantID: tenant, CustomerID: customer, Marker: ErasedMarker}); err != nil {
+			return err
+		}
 		if err := q.EraseWalletAccounts(ctx, db.EraseWalletAccountsParams{TenantID: tenant, CustomerID: customer}); err != nil {
 			return err
 		}
