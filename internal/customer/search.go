@@ -196,10 +196,7 @@ func search(ctx context.Context, q *db.Queries, tenant uuid.UUID, f SearchFilter
 				}
 				ids = page
 			} else {
-				ids = make([]uuid.UUID, len(hits))
-				for i, h := range hits {
-					ids[i] = h.ID
-				}
+				ids = hitIDs(hits)
 			}
 		} else {
 			ids, err = q.CustomerMatchIDs(ctx, db.CustomerMatchIDsParams{TenantID: tenant, Status: f.Status, RiskLevel: f.RiskLevel,
@@ -250,19 +247,20 @@ func newestPage(hits []db.CustomerTextHitsRow, after uuid.UUID, n int) ([]uuid.U
 	if after != uuid.Nil {
 		i := slices.IndexFunc(hits, func(h db.CustomerTextHitsRow) bool { return h.ID == after })
 		if i < 0 {
-			ids := make([]uuid.UUID, len(hits))
-			for j, h := range hits {
-				ids[j] = h.ID
-			}
-			return ids, false
+			return hitIDs(hits), false
 		}
 		from = i + 1
 	}
-	ids := make([]uuid.UUID, 0, min(n, len(hits)-from))
-	for _, h := range hits[from:min(len(hits), from+n)] {
-		ids = append(ids, h.ID)
+	return hitIDs(hits[from:min(len(hits), from+n)]), true
+}
+
+// hitIDs is the ids of hits, in their order.
+func hitIDs(hits []db.CustomerTextHitsRow) []uuid.UUID {
+	ids := make([]uuid.UUID, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
 	}
-	return ids, true
+	return ids
 }
 
 // matcher is how a query string is looked for.
