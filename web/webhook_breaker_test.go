@@ -114,7 +114,10 @@ func TestWebhookBreakerPausesAFailingEndpoint(t *testing.T) {
 	for range 2 {
 		register()
 	}
-	waitUntil(t, "the healthy endpoint gets all five", func() bool { return len(deliveredEventIDs(up.calls())) == 5 })
+	// The receiver sees a call before the worker marks it delivered: wait for both.
+	waitUntil(t, "the healthy endpoint gets all five", func() bool {
+		return len(deliveredEventIDs(up.calls())) == 5 && readBreaker(t, upURL).Delivered == 5
+	})
 	b := readBreaker(t, downURL)
 	if n := len(down.calls()); n != tripped || b.Pending != 5 || b.Dead != 0 || b.Queued != 0 || b.Attempts != tripped {
 		t.Fatalf("paused: %d calls (was %d), %+v; want no new call, 5 pending unqueued, none dead, attempts = calls", n, tripped, b)
