@@ -13,7 +13,7 @@ import (
 )
 
 const complianceFieldDocuments = `-- name: ComplianceFieldDocuments :many
-SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 AND compliance_field <> ''
+SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field, screening_digest FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 AND compliance_field <> ''
 ORDER BY created_at DESC, id
 `
 
@@ -48,6 +48,7 @@ func (q *Queries) ComplianceFieldDocuments(ctx context.Context, arg ComplianceFi
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ComplianceField,
+			&i.ScreeningDigest,
 		); err != nil {
 			return nil, err
 		}

@@ -57,7 +57,7 @@ func (q *Queries) CountRejectedUpload(ctx context.Context, arg CountRejectedUplo
 }
 
 const customerVirtualDocuments = `-- name: CustomerVirtualDocuments :many
-SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id
+SELECT id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field, screening_digest FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id
 `
 
 type CustomerVirtualDocumentsParams struct {
@@ -90,6 +90,96 @@ func (q *Queries) CustomerVirtualDocuments(ctx context.Context, arg CustomerVirt
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ComplianceField,
+			&i.ScreeningDigest,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const customersIdentifierVirtualDocuments = `-- name: CustomersIdentifierVirtualDocuments :many
+SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
+WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[]) AND kind = 'VIRTUAL_DOCUMENT'
+  AND sub_type IN ('PASSPORT_NUMBER', 'NATIONAL_ID', 'SSN', 'TIN')
+`
+
+type CustomersIdentifierVirtualDocumentsParams struct {
+	TenantID    uuid.UUID
+	CustomerIds []uuid.UUID
+}
+
+type CustomersIdentifierVirtualDocumentsRow struct {
+	ID          uuid.UUID
+	CustomerID  uuid.UUID
+	SubType     string
+	Country     string
+	ValueSealed []byte
+}
+
+// The virtual documents of customers that are document numbers.
+func (q *Queries) CustomersIdentifierVirtualDocuments(ctx context.Context, arg CustomersIdentifierVirtualDocumentsParams) ([]CustomersIdentifierVirtualDocumentsRow, error) {
+	rows, err := q.db.Query(ctx, customersIdentifierVirtualDocuments, arg.TenantID, arg.CustomerIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CustomersIdentifierVirtualDocumentsRow{}
+	for rows.Next() {
+		var i CustomersIdentifierVirtualDocumentsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.SubType,
+			&i.Country,
+			&i.ValueSealed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const customersIdentityDocumentEvidence = `-- name: CustomersIdentityDocumentEvidence :many
+SELECT id, customer_id, sub_type, evidence FROM documents
+WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[]) AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL
+`
+
+type CustomersIdentityDocumentEvidenceParams struct {
+	TenantID    uuid.UUID
+	CustomerIds []uuid.UUID
+}
+
+type CustomersIdentityDocumentEvidenceRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.UUID
+	SubType    string
+	Evidence   []byte
+}
+
+// The read identity documents of customers, for all their numbers.
+func (q *Queries) CustomersIdentityDocumentEvidence(ctx context.Context, arg CustomersIdentityDocumentEvidenceParams) ([]CustomersIdentityDocumentEvidenceRow, error) {
+	rows, err := q.db.Query(ctx, customersIdentityDocumentEvidence, arg.TenantID, arg.CustomerIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CustomersIdentityDocumentEvidenceRow{}
+	for rows.Next() {
+		var i CustomersIdentityDocumentEvidenceRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.SubType,
+			&i.Evidence,
 		); err != nil {
 			return nil, err
 		}
@@ -119,7 +209,7 @@ func (q *Queries) DeleteKYCRequirement(ctx context.Context, arg DeleteKYCRequire
 }
 
 const document = `-- name: Document :one
-SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence FROM documents WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence, screening_digest FROM documents WHERE tenant_id = $1 AND id = $2
 `
 
 type DocumentParams struct {
@@ -151,6 +241,7 @@ func (q *Queries) Document(ctx context.Context, arg DocumentParams) (Document, e
 		&i.KeyID,
 		&i.CreatedAt,
 		&i.Evidence,
+		&i.ScreeningDigest,
 	)
 	return i, err
 }
@@ -261,7 +352,7 @@ INSERT INTO documents (id, tenant_id, verification_request_id, customer_id, type
     size_bytes, sha256, width, height, pages, metadata, storage, key_id, evidence)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13, $14, $15, $16, $17, $18)
-RETURNING id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence
+RETURNING id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence, screening_digest
 `
 
 type InsertDocumentParams struct {
@@ -328,6 +419,7 @@ func (q *Queries) InsertDocument(ctx context.Context, arg InsertDocumentParams) 
 		&i.KeyID,
 		&i.CreatedAt,
 		&i.Evidence,
+		&i.ScreeningDigest,
 	)
 	return i, err
 }
@@ -358,7 +450,7 @@ INSERT INTO virtual_documents (id, tenant_id, customer_id, verification_request_
     value_mac, masked, status, key_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12)
-RETURNING id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field
+RETURNING id, tenant_id, customer_id, verification_request_id, kind, sub_type, country, value_sealed, value_mac, masked, status, key_id, created_at, updated_at, compliance_field, screening_digest
 `
 
 type InsertVirtualDocumentParams struct {
@@ -408,6 +500,7 @@ func (q *Queries) InsertVirtualDocument(ctx context.Context, arg InsertVirtualDo
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ComplianceField,
+		&i.ScreeningDigest,
 	)
 	return i, err
 }
@@ -566,7 +659,7 @@ func (q *Queries) RequestChecks(ctx context.Context, arg RequestChecksParams) ([
 }
 
 const requestDocuments = `-- name: RequestDocuments :many
-SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence FROM documents WHERE tenant_id = $1 AND verification_request_id = $2 ORDER BY created_at
+SELECT id, tenant_id, verification_request_id, customer_id, type, sub_type, file_name, declared_mime, mime, size_bytes, sha256, width, height, pages, metadata, status, storage, key_id, created_at, evidence, screening_digest FROM documents WHERE tenant_id = $1 AND verification_request_id = $2 ORDER BY created_at
 `
 
 type RequestDocumentsParams struct {
@@ -604,6 +697,7 @@ func (q *Queries) RequestDocuments(ctx context.Context, arg RequestDocumentsPara
 			&i.KeyID,
 			&i.CreatedAt,
 			&i.Evidence,
+			&i.ScreeningDigest,
 		); err != nil {
 			return nil, err
 		}
@@ -637,6 +731,39 @@ func (q *Queries) ResealVirtualDocument(ctx context.Context, arg ResealVirtualDo
 		arg.ID,
 	)
 	return err
+}
+
+const screeningDigestHolders = `-- name: ScreeningDigestHolders :many
+SELECT d.customer_id FROM documents d WHERE d.tenant_id = $1 AND d.screening_digest = ANY($2::bytea[])
+UNION
+SELECT v.customer_id FROM virtual_documents v WHERE v.tenant_id = $1 AND v.screening_digest = ANY($2::bytea[])
+`
+
+type ScreeningDigestHoldersParams struct {
+	TenantID uuid.UUID
+	Digests  [][]byte
+}
+
+// The customers with a document or virtual document whose screening
+// digest is one of digests.
+func (q *Queries) ScreeningDigestHolders(ctx context.Context, arg ScreeningDigestHoldersParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, screeningDigestHolders, arg.TenantID, arg.Digests)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var customer_id uuid.UUID
+		if err := rows.Scan(&customer_id); err != nil {
+			return nil, err
+		}
+		items = append(items, customer_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const setChecksState = `-- name: SetChecksState :exec
@@ -682,6 +809,31 @@ type SetDocumentKeyParams struct {
 
 func (q *Queries) SetDocumentKey(ctx context.Context, arg SetDocumentKeyParams) error {
 	_, err := q.db.Exec(ctx, setDocumentKey, arg.KeyID, arg.TenantID, arg.ID)
+	return err
+}
+
+const setDocumentScreeningDigests = `-- name: SetDocumentScreeningDigests :exec
+UPDATE documents d SET screening_digest = x.digest
+FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::bytea[]) AS digest, unnest($4::bytea[]) AS sha) x
+WHERE d.tenant_id = $1 AND d.id = x.id AND d.screening_digest IS NULL AND sha256(d.evidence) = x.sha
+`
+
+type SetDocumentScreeningDigestsParams struct {
+	TenantID     uuid.UUID
+	Ids          []uuid.UUID
+	Digests      [][]byte
+	SealedSha256 [][]byte
+}
+
+// Stores the digests of documents as they were read: a row whose evidence
+// changed since (its SHA-256 is not the one read) keeps no digest.
+func (q *Queries) SetDocumentScreeningDigests(ctx context.Context, arg SetDocumentScreeningDigestsParams) error {
+	_, err := q.db.Exec(ctx, setDocumentScreeningDigests,
+		arg.TenantID,
+		arg.Ids,
+		arg.Digests,
+		arg.SealedSha256,
+	)
 	return err
 }
 
@@ -763,35 +915,72 @@ func (q *Queries) SetVerificationStatus(ctx context.Context, arg SetVerification
 	return i, err
 }
 
-const tenantIdentifierVirtualDocuments = `-- name: TenantIdentifierVirtualDocuments :many
-SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
-WHERE tenant_id = $1 AND kind = 'VIRTUAL_DOCUMENT' AND sub_type IN ('PASSPORT_NUMBER', 'NATIONAL_ID', 'SSN', 'TIN')
+const setVirtualDocumentScreeningDigests = `-- name: SetVirtualDocumentScreeningDigests :exec
+UPDATE virtual_documents v SET screening_digest = x.digest
+FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::bytea[]) AS digest, unnest($4::bytea[]) AS sha) x
+WHERE v.tenant_id = $1 AND v.id = x.id AND v.screening_digest IS NULL AND sha256(v.value_sealed) = x.sha
 `
 
-type TenantIdentifierVirtualDocumentsRow struct {
-	ID          uuid.UUID
-	CustomerID  uuid.UUID
-	SubType     string
-	Country     string
-	ValueSealed []byte
+type SetVirtualDocumentScreeningDigestsParams struct {
+	TenantID     uuid.UUID
+	Ids          []uuid.UUID
+	Digests      [][]byte
+	SealedSha256 [][]byte
 }
 
-// The tenant's virtual documents that are document numbers.
-func (q *Queries) TenantIdentifierVirtualDocuments(ctx context.Context, tenantID uuid.UUID) ([]TenantIdentifierVirtualDocumentsRow, error) {
-	rows, err := q.db.Query(ctx, tenantIdentifierVirtualDocuments, tenantID)
+// As SetDocumentScreeningDigests, for virtual documents' sealed values.
+func (q *Queries) SetVirtualDocumentScreeningDigests(ctx context.Context, arg SetVirtualDocumentScreeningDigestsParams) error {
+	_, err := q.db.Exec(ctx, setVirtualDocumentScreeningDigests,
+		arg.TenantID,
+		arg.Ids,
+		arg.Digests,
+		arg.SealedSha256,
+	)
+	return err
+}
+
+const undigestedIdentityDocuments = `-- name: UndigestedIdentityDocuments :many
+
+SELECT id, customer_id, sub_type, evidence FROM documents
+WHERE tenant_id = $1 AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL AND screening_digest IS NULL
+  AND id > $2
+ORDER BY id
+LIMIT $3
+`
+
+type UndigestedIdentityDocumentsParams struct {
+	TenantID uuid.UUID
+	After    uuid.UUID
+	MaxRows  int32
+}
+
+type UndigestedIdentityDocumentsRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.UUID
+	SubType    string
+	Evidence   []byte
+}
+
+// The re-screening's question who holds a listed document number goes
+// through screening digests (migration 00047): rows not digested yet are
+// read a batch at a time in id order and given theirs; the holders are
+// then found by digest, and only their documents opened.
+// The tenant's read identity documents without a screening digest, after
+// the id after, in id order.
+func (q *Queries) UndigestedIdentityDocuments(ctx context.Context, arg UndigestedIdentityDocumentsParams) ([]UndigestedIdentityDocumentsRow, error) {
+	rows, err := q.db.Query(ctx, undigestedIdentityDocuments, arg.TenantID, arg.After, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []TenantIdentifierVirtualDocumentsRow{}
+	items := []UndigestedIdentityDocumentsRow{}
 	for rows.Next() {
-		var i TenantIdentifierVirtualDocumentsRow
+		var i UndigestedIdentityDocumentsRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.CustomerID,
 			&i.SubType,
-			&i.Country,
-			&i.ValueSealed,
+			&i.Evidence,
 		); err != nil {
 			return nil, err
 		}
@@ -803,34 +992,44 @@ func (q *Queries) TenantIdentifierVirtualDocuments(ctx context.Context, tenantID
 	return items, nil
 }
 
-const tenantIdentityDocumentEvidence = `-- name: TenantIdentityDocumentEvidence :many
-SELECT id, customer_id, sub_type, evidence FROM documents
-WHERE tenant_id = $1 AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL
+const undigestedVirtualDocuments = `-- name: UndigestedVirtualDocuments :many
+SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
+WHERE tenant_id = $1 AND kind = 'VIRTUAL_DOCUMENT' AND screening_digest IS NULL AND id > $2
+ORDER BY id
+LIMIT $3
 `
 
-type TenantIdentityDocumentEvidenceRow struct {
-	ID         uuid.UUID
-	CustomerID uuid.UUID
-	SubType    string
-	Evidence   []byte
+type UndigestedVirtualDocumentsParams struct {
+	TenantID uuid.UUID
+	After    uuid.UUID
+	MaxRows  int32
 }
 
-// Every identity document of the tenant the server has read, for the
-// re-screening's question who holds a listed document number.
-func (q *Queries) TenantIdentityDocumentEvidence(ctx context.Context, tenantID uuid.UUID) ([]TenantIdentityDocumentEvidenceRow, error) {
-	rows, err := q.db.Query(ctx, tenantIdentityDocumentEvidence, tenantID)
+type UndigestedVirtualDocumentsRow struct {
+	ID          uuid.UUID
+	CustomerID  uuid.UUID
+	SubType     string
+	Country     string
+	ValueSealed []byte
+}
+
+// The tenant's virtual documents without a screening digest, after the id
+// after, in id order.
+func (q *Queries) UndigestedVirtualDocuments(ctx context.Context, arg UndigestedVirtualDocumentsParams) ([]UndigestedVirtualDocumentsRow, error) {
+	rows, err := q.db.Query(ctx, undigestedVirtualDocuments, arg.TenantID, arg.After, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []TenantIdentityDocumentEvidenceRow{}
+	items := []UndigestedVirtualDocumentsRow{}
 	for rows.Next() {
-		var i TenantIdentityDocumentEvidenceRow
+		var i UndigestedVirtualDocumentsRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.CustomerID,
 			&i.SubType,
-			&i.Evidence,
+			&i.Country,
+			&i.ValueSealed,
 		); err != nil {
 			return nil, err
 		}

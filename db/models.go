@@ -534,6 +534,7 @@ type Document struct {
 	KeyID                 string
 	CreatedAt             time.Time
 	Evidence              []byte
+	ScreeningDigest       []byte
 }
 
 type DocumentChunk struct {
@@ -1062,6 +1063,7 @@ type VirtualDocument struct {
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 	ComplianceField       string
+	ScreeningDigest       []byte
 }
 
 type Wallet struct {

@@ -151,13 +151,55 @@ WHERE tenant_id = @tenant_id AND id = @id;
 -- Whether the tenant has a program with this tag (tag 1 always exists).
 SELECT @cip_tag::int = 1 OR EXISTS (SELECT 1 FROM kyc_requirements WHERE tenant_id = @tenant_id AND cip_tag = @cip_tag::int);
 
--- name: TenantIdentityDocumentEvidence :many
--- Every identity document of the tenant the server has read, for the
--- re-screening's question who holds a listed document number.
-SELECT id, customer_id, sub_type, evidence FROM documents
-WHERE tenant_id = @tenant_id AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL;
+-- The re-screening's question who holds a listed document number goes
+-- through screening digests (migration 00047): rows not digested yet are
+-- read a batch at a time in id order and given theirs; the holders are
+-- then found by digest, and only their documents opened.
 
--- name: TenantIdentifierVirtualDocuments :many
--- The tenant's virtual documents that are document numbers.
+-- name: UndigestedIdentityDocuments :many
+-- The tenant's read identity documents without a screening digest, after
+-- the id after, in id order.
+SELECT id, customer_id, sub_type, evidence FROM documents
+WHERE tenant_id = @tenant_id AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL AND screening_digest IS NULL
+  AND id > @after
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: SetDocumentScreeningDigests :exec
+-- Stores the digests of documents as they were read: a row whose evidence
+-- changed since (its SHA-256 is not the one read) keeps no digest.
+UPDATE documents d SET screening_digest = x.digest
+FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@digests::bytea[]) AS digest, unnest(@sealed_sha256::bytea[]) AS sha) x
+WHERE d.tenant_id = @tenant_id AND d.id = x.id AND d.screening_digest IS NULL AND sha256(d.evidence) = x.sha;
+
+-- name: UndigestedVirtualDocuments :many
+-- The tenant's virtual documents without a screening digest, after the id
+-- after, in id order.
 SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
-WHERE tenant_id = @tenant_id AND kind = 'VIRTUAL_DOCUMENT' AND sub_type IN ('PASSPORT_NUMBER', 'NATIONAL_ID', 'SSN', 'TIN');
+WHERE tenant_id = @tenant_id AND kind = 'VIRTUAL_DOCUMENT' AND screening_digest IS NULL AND id > @after
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: SetVirtualDocumentScreeningDigests :exec
+-- As SetDocumentScreeningDigests, for virtual documents' sealed values.
+UPDATE virtual_documents v SET screening_digest = x.digest
+FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@digests::bytea[]) AS digest, unnest(@sealed_sha256::bytea[]) AS sha) x
+WHERE v.tenant_id = @tenant_id AND v.id = x.id AND v.screening_digest IS NULL AND sha256(v.value_sealed) = x.sha;
+
+-- name: ScreeningDigestHolders :many
+-- The customers with a document or virtual document whose screening
+-- digest is one of digests.
+SELECT d.customer_id FROM documents d WHERE d.tenant_id = @tenant_id AND d.screening_digest = ANY(@digests::bytea[])
+UNION
+SELECT v.customer_id FROM virtual_documents v WHERE v.tenant_id = @tenant_id AND v.screening_digest = ANY(@digests::bytea[]);
+
+-- name: CustomersIdentityDocumentEvidence :many
+-- The read identity documents of customers, for all their numbers.
+SELECT id, customer_id, sub_type, evidence FROM documents
+WHERE tenant_id = @tenant_id AND customer_id = ANY(@customer_ids::uuid[]) AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL;
+
+-- name: CustomersIdentifierVirtualDocuments :many
+-- The virtual documents of customers that are document numbers.
+SELECT id, customer_id, sub_type, country, value_sealed FROM virtual_documents
+WHERE tenant_id = @tenant_id AND customer_id = ANY(@customer_ids::uuid[]) AND kind = 'VIRTUAL_DOCUMENT'
+  AND sub_type IN ('PASSPORT_NUMBER', 'NATIONAL_ID', 'SSN', 'TIN');

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -250,5 +252,104 @@ func TestRescreenFindsAListedPassportNumber(t *testing.T) {
 	})
 	if !found {
 		t.Errorf("no MATCH by the passport number after the update: %+v", hits)
+	}
+}
+
+// The holders of a listed document number are found by screening digest,
+// opening only their documents. Three customers give documents: one a
+// rendered passport the server reads (the number looked for), one another
+// passport, one a virtual document. The first lookup digests every
+// read document and virtual document of the tenant. A changed evidence
+// loses its digest (the trigger), so the next lookup opens it again: with
+// the other passport's evidence made unreadable the lookup fails. Given
+// its digest back, the unreadable evidence is not opened, and the holder
+// is still found, with the number read, by a differently written number.
+func TestIdentifierHoldersFoundByDigest(t *testing.T) {
+	h := newHarness(t)
+	dt := h.demoTenant()
+	tok := h.adminToken(dt, credential.ScopeCustomersWrite, credential.ScopeVerificationWrite)
+	owner := dbtest.OwnerPool(t)
+	passportHolder := func(number string) (uuid.UUID, uuid.UUID) {
+		t.Helper()
+		p := exampleHolder()
+		p.DocumentNumber = number
+		cust, vr := h.onboarded(dt, tok, func(m map[string]any) { noCategory(m) })
+		if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, uploadBody(vr, passportOf(t, p, nil)), nil); resp.StatusCode != 200 {
+			t.Fatalf("upload: %d %v", resp.StatusCode, out)
+		}
+		var doc uuid.UUID
+		waitUntil(t, "the passport is read", func() bool {
+			err := owner.QueryRow(t.Context(), `SELECT id FROM documents WHERE customer_id = $1 AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL`,
+				cust).Scan(&doc)
+			return err == nil
+		})
+		return uuid.MustParse(cust), doc
+	}
+	// Numbers of this test's own: other tests' customers hold listed ones.
+	number, other := fmt.Sprintf("Q%08d", rand.IntN(100_000_000)), fmt.Sprintf("X%08d", rand.IntN(100_000_000))
+	listed, _ := passportHolder(number)
+	_, otherDoc := passportHolder(other)
+	cust, vr := h.onboarded(dt, tok, func(m map[string]any) { noCategory(m) })
+	if resp, out := h.apiCall("POST", uploadPath, dt.Slug, tok, valueUpload(vr, virtualDoc("PASSPORT_NUMBER", fmt.Sprintf("Y%07d", rand.IntN(10_000_000)), "IN")), nil); resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, out)
+	}
+	holders := h.s.KYC.ScreeningSubjects(h.s.Customers.ScreeningSubjects()).(screening.IdentifiedSubjects)
+	holding := func(value string) ([]screening.Subject, error) {
+		var out []screening.Subject
+		all, err := holders.Holding(t.Context(), []screening.Identifier{{Kind: screening.PassportNumber, Value: value, Country: "GB"}})
+		for _, s := range all {
+			if s.TenantID == dt.ID {
+				out = append(out, s)
+			}
+		}
+		return out, err
+	}
+	got, err := holding(strings.ToLower(number[:4] + " " + number[4:]))
+	if err != nil || len(got) != 1 || got[0].ID != listed ||
+		!slices.ContainsFunc(got[0].Identifiers, func(id screening.Identifier) bool { return id.Value == number }) {
+		t.Fatalf("holders of %s: %v, %+v; want the customer whose passport was read", number, err, got)
+	}
+	var undigested, virtualDigested int
+	if err := owner.QueryRow(t.Context(), `SELECT
+		(SELECT count(*) FROM documents WHERE tenant_id = $1 AND type = 'IDENTITY_DOCUMENT' AND evidence IS NOT NULL AND screening_digest IS NULL)
+		+ (SELECT count(*) FROM virtual_documents WHERE tenant_id = $1 AND kind = 'VIRTUAL_DOCUMENT' AND screening_digest IS NULL),
+		(SELECT count(*) FROM virtual_documents WHERE customer_id = $2 AND length(screening_digest) > 8)`, dt.ID, cust).Scan(&undigested, &virtualDigested); err != nil {
+		t.Fatal(err)
+	}
+	if undigested != 0 || virtualDigested != 1 {
+		t.Fatalf("%d rows left undigested, %d digest for the virtual passport number; want none and one", undigested, virtualDigested)
+	}
+
+	// The other passport's evidence becomes unreadable: its digest goes
+	// with the change, and the next lookup, opening it, fails.
+	var sealed, digest []byte
+	if err := owner.QueryRow(t.Context(), `SELECT evidence, screening_digest FROM documents WHERE id = $1`, otherDoc).Scan(&sealed, &digest); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := owner.Exec(context.WithoutCancel(t.Context()), `UPDATE documents SET evidence = $2 WHERE id = $1`, otherDoc, sealed); err != nil {
+			t.Error(err)
+		}
+	})
+	var after []byte
+	if err := owner.QueryRow(t.Context(), `UPDATE documents SET evidence = 'unreadable'::bytea WHERE id = $1 RETURNING screening_digest`, otherDoc).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != nil || len(digest) == 0 {
+		t.Fatalf("digest %x before, %x after the evidence changed; want one, then none", digest, after)
+	}
+	if _, err := holding(number); err == nil {
+		t.Fatal("a changed evidence was not opened again")
+	}
+	// Given back its digest, the unreadable evidence is left closed.
+	if _, err := owner.Exec(t.Context(), `UPDATE documents SET screening_digest = $2 WHERE id = $1`, otherDoc, digest); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := holding(number[:3] + "-" + number[3:]); err != nil || len(got) != 1 || got[0].ID != listed {
+		t.Fatalf("holders with another document unreadable: %v, %+v; want only the listed holder's documents opened", err, got)
+	}
+	// Its digest is of its own number: asking for that one opens it.
+	if _, err := holding(strings.ToLower(other)); err == nil {
+		t.Fatal("asking for the other passport's number did not open its document")
 	}
 }
