@@ -351,6 +351,64 @@ func (q *Queries) DeleteDocumentChunks(ctx context.Context, arg DeleteDocumentCh
 	return err
 }
 
+const deleteDueTransactions = `-- name: DeleteDueTransactions :many
+WITH due AS (
+    SELECT t.id FROM aml_transactions t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+    WHERE t.tenant_id = $1 AND t.occurred_at <= $2::timestamptz
+      AND (t.occurred_at, t.id) > ($3::timestamptz, $4::uuid)
+      AND coalesce(nullif(c.address->>'country', ''), c.nationality) = $5::text
+      AND NOT aml_transaction_kept(t.tenant_id, t.customer_id, t.id)
+    ORDER BY t.occurred_at, t.id
+    LIMIT $6
+    FOR UPDATE OF t SKIP LOCKED)
+DELETE FROM aml_transactions t USING due WHERE t.tenant_id = $1 AND t.id = due.id
+RETURNING t.id, t.customer_id, t.occurred_at
+`
+
+type DeleteDueTransactionsParams struct {
+	TenantID uuid.UUID
+	Cutoff   time.Time
+	AfterAt  time.Time
+	AfterID  uuid.UUID
+	Country  string
+	MaxRows  int32
+}
+
+type DeleteDueTransactionsRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.UUID
+	OccurredAt time.Time
+}
+
+// Deletes up to @max_rows transactions past their period by their time,
+// oldest first after (@after_at, @after_id), none that stays.
+func (q *Queries) DeleteDueTransactions(ctx context.Context, arg DeleteDueTransactionsParams) ([]DeleteDueTransactionsRow, error) {
+	rows, err := q.db.Query(ctx, deleteDueTransactions,
+		arg.TenantID,
+		arg.Cutoff,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.Country,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DeleteDueTransactionsRow{}
+	for rows.Next() {
+		var i DeleteDueTransactionsRow
+		if err := rows.Scan(&i.ID, &i.CustomerID, &i.OccurredAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deletePasswordHistory = `-- name: DeletePasswordHistory :exec
 DELETE FROM password_history ph WHERE ph.tenant_id = $1
   AND ph.credential_id IN (SELECT cc.id FROM customer_credentials cc WHERE cc.tenant_id = $1 AND cc.customer_id = $2)
@@ -364,6 +422,58 @@ type DeletePasswordHistoryParams struct {
 func (q *Queries) DeletePasswordHistory(ctx context.Context, arg DeletePasswordHistoryParams) error {
 	_, err := q.db.Exec(ctx, deletePasswordHistory, arg.TenantID, arg.CustomerID)
 	return err
+}
+
+const deleteTransactionsAfterClosing = `-- name: DeleteTransactionsAfterClosing :many
+WITH due AS (
+    SELECT t.id FROM customers c JOIN aml_transactions t ON t.tenant_id = c.tenant_id AND t.customer_id = c.id
+    WHERE c.tenant_id = $1 AND c.status IN ('CLOSED', 'ERASED') AND c.closed_at <= $2::timestamptz
+      AND coalesce(nullif(c.address->>'country', ''), c.nationality) = $3::text
+      AND NOT aml_transaction_kept(t.tenant_id, t.customer_id, t.id)
+    LIMIT $4
+    FOR UPDATE OF t SKIP LOCKED)
+DELETE FROM aml_transactions t USING due WHERE t.tenant_id = $1 AND t.id = due.id
+RETURNING t.id, t.customer_id, t.occurred_at
+`
+
+type DeleteTransactionsAfterClosingParams struct {
+	TenantID uuid.UUID
+	Cutoff   time.Time
+	Country  string
+	MaxRows  int32
+}
+
+type DeleteTransactionsAfterClosingRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.UUID
+	OccurredAt time.Time
+}
+
+// Deletes up to @max_rows transactions of customers closed at or before
+// @cutoff, none that stays.
+func (q *Queries) DeleteTransactionsAfterClosing(ctx context.Context, arg DeleteTransactionsAfterClosingParams) ([]DeleteTransactionsAfterClosingRow, error) {
+	rows, err := q.db.Query(ctx, deleteTransactionsAfterClosing,
+		arg.TenantID,
+		arg.Cutoff,
+		arg.Country,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DeleteTransactionsAfterClosingRow{}
+	for rows.Next() {
+		var i DeleteTransactionsAfterClosingRow
+		if err := rows.Scan(&i.ID, &i.CustomerID, &i.OccurredAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const destroyCustomerKey = `-- name: DestroyCustomerKey :exec
@@ -569,6 +679,47 @@ func (q *Queries) DueDocuments(ctx context.Context, arg DueDocumentsParams) ([]D
 		return nil, err
 	}
 	return items, nil
+}
+
+const dueTransactionCounts = `-- name: DueTransactionCounts :one
+
+SELECT count(*) FILTER (WHERE NOT x.kept)::bigint AS due, count(*) FILTER (WHERE x.kept)::bigint AS held
+FROM (SELECT aml_transaction_kept(t.tenant_id, t.customer_id, t.id) AS kept
+      FROM aml_transactions t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+      WHERE t.tenant_id = $1 AND coalesce(nullif(c.address->>'country', ''), c.nationality) = $2::text
+        AND CASE WHEN $3::boolean
+                 THEN c.status IN ('CLOSED', 'ERASED') AND c.closed_at <= $4::timestamptz
+                 ELSE t.occurred_at <= $4::timestamptz END) x
+`
+
+type DueTransactionCountsParams struct {
+	TenantID     uuid.UUID
+	Country      string
+	AfterClosing bool
+	Cutoff       time.Time
+}
+
+type DueTransactionCountsRow struct {
+	Due  int64
+	Held int64
+}
+
+// Transactions past the pack's "transactions" period (migration 00048).
+// By the transaction's time: those of the tenant's customers of @country
+// that took place at or before @cutoff; after the closing: those of its
+// customers of @country closed (or since erased) at or before @cutoff.
+// How many transactions are past their period, and how many of those
+// stay (aml_transaction_kept), for the preview.
+func (q *Queries) DueTransactionCounts(ctx context.Context, arg DueTransactionCountsParams) (DueTransactionCountsRow, error) {
+	row := q.db.QueryRow(ctx, dueTransactionCounts,
+		arg.TenantID,
+		arg.Country,
+		arg.AfterClosing,
+		arg.Cutoff,
+	)
+	var i DueTransactionCountsRow
+	err := row.Scan(&i.Due, &i.Held)
+	return i, err
 }
 
 const eraseAlertComments = `-- name: EraseAlertComments :exec
@@ -852,12 +1003,14 @@ func (q *Queries) ReleaseLegalHold(ctx context.Context, arg ReleaseLegalHoldPara
 
 const retentionCountries = `-- name: RetentionCountries :many
 SELECT DISTINCT coalesce(nullif(address->>'country', ''), nationality)::text AS country
-FROM customers WHERE tenant_id = $1 AND status <> 'ERASED'
+FROM customers WHERE tenant_id = $1
 ORDER BY 1
 `
 
 // The countries a tenant's customers are of (their address's, else their
-// nationality): the retention periods are looked up for each.
+// nationality; erasure keeps the country): the retention periods are
+// looked up for each. Erased customers count: their transactions have a
+// period of their own.
 func (q *Queries) RetentionCountries(ctx context.Context, tenantID uuid.UUID) ([]string, error) {
 	rows, err := q.db.Query(ctx, retentionCountries, tenantID)
 	if err != nil {

@@ -125,9 +125,11 @@ RETURNING *;
 
 -- name: RetentionCountries :many
 -- The countries a tenant's customers are of (their address's, else their
--- nationality): the retention periods are looked up for each.
+-- nationality; erasure keeps the country): the retention periods are
+-- looked up for each. Erased customers count: their transactions have a
+-- period of their own.
 SELECT DISTINCT coalesce(nullif(address->>'country', ''), nationality)::text AS country
-FROM customers WHERE tenant_id = @tenant_id AND status <> 'ERASED'
+FROM customers WHERE tenant_id = @tenant_id
 ORDER BY 1;
 
 -- name: CustomerForErasure :one
@@ -207,3 +209,47 @@ WITH gone AS (
 )
 UPDATE case_attachments a SET file_name = @marker::text, size_bytes = 0, sha256 = '\x'::bytea
 WHERE a.tenant_id = @tenant_id AND a.case_id IN (SELECT k.id FROM cases k WHERE k.tenant_id = @tenant_id AND k.customer_id = @customer_id);
+
+-- Transactions past the pack's "transactions" period (migration 00048).
+-- By the transaction's time: those of the tenant's customers of @country
+-- that took place at or before @cutoff; after the closing: those of its
+-- customers of @country closed (or since erased) at or before @cutoff.
+
+-- name: DueTransactionCounts :one
+-- How many transactions are past their period, and how many of those
+-- stay (aml_transaction_kept), for the preview.
+SELECT count(*) FILTER (WHERE NOT x.kept)::bigint AS due, count(*) FILTER (WHERE x.kept)::bigint AS held
+FROM (SELECT aml_transaction_kept(t.tenant_id, t.customer_id, t.id) AS kept
+      FROM aml_transactions t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+      WHERE t.tenant_id = @tenant_id AND coalesce(nullif(c.address->>'country', ''), c.nationality) = @country::text
+        AND CASE WHEN @after_closing::boolean
+                 THEN c.status IN ('CLOSED', 'ERASED') AND c.closed_at <= @cutoff::timestamptz
+                 ELSE t.occurred_at <= @cutoff::timestamptz END) x;
+
+-- name: DeleteDueTransactions :many
+-- Deletes up to @max_rows transactions past their period by their time,
+-- oldest first after (@after_at, @after_id), none that stays.
+WITH due AS (
+    SELECT t.id FROM aml_transactions t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+    WHERE t.tenant_id = @tenant_id AND t.occurred_at <= @cutoff::timestamptz
+      AND (t.occurred_at, t.id) > (@after_at::timestamptz, @after_id::uuid)
+      AND coalesce(nullif(c.address->>'country', ''), c.nationality) = @country::text
+      AND NOT aml_transaction_kept(t.tenant_id, t.customer_id, t.id)
+    ORDER BY t.occurred_at, t.id
+    LIMIT @max_rows
+    FOR UPDATE OF t SKIP LOCKED)
+DELETE FROM aml_transactions t USING due WHERE t.tenant_id = @tenant_id AND t.id = due.id
+RETURNING t.id, t.customer_id, t.occurred_at;
+
+-- name: DeleteTransactionsAfterClosing :many
+-- Deletes up to @max_rows transactions of customers closed at or before
+-- @cutoff, none that stays.
+WITH due AS (
+    SELECT t.id FROM customers c JOIN aml_transactions t ON t.tenant_id = c.tenant_id AND t.customer_id = c.id
+    WHERE c.tenant_id = @tenant_id AND c.status IN ('CLOSED', 'ERASED') AND c.closed_at <= @cutoff::timestamptz
+      AND coalesce(nullif(c.address->>'country', ''), c.nationality) = @country::text
+      AND NOT aml_transaction_kept(t.tenant_id, t.customer_id, t.id)
+    LIMIT @max_rows
+    FOR UPDATE OF t SKIP LOCKED)
+DELETE FROM aml_transactions t USING due WHERE t.tenant_id = @tenant_id AND t.id = due.id
+RETURNING t.id, t.customer_id, t.occurred_at;

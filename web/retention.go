@@ -131,11 +131,13 @@ func (s *server) handleRetentionPreview() http.Handler {
 		counts := plan.Counts()
 		v := retentionv.Preview{DocumentDays: st.DocumentDays, ClosedCustomerDays: st.ClosedCustomerDays,
 			CustomersDue: counts.CustomersDue, CustomersHeld: counts.CustomersHeld, DocumentsDue: counts.DocumentsDue, DocumentsHeld: counts.DocumentsHeld,
+			TransactionsDue: counts.TransactionsDue, TransactionsHeld: counts.TransactionsHeld,
 			Page: page, PageSize: previewPageSize, CustomerTotal: len(plan.Customers), DocumentTotal: len(plan.Documents), Loc: t.Location(), Now: now}
 		for _, c := range slices.Sorted(maps.Keys(plan.Periods)) {
 			pr := plan.Periods[c]
 			v.Rules = append(v.Rules, retentionv.Rule{Country: c, DocumentDays: pr.DocumentDays, ClosedCustomerDays: pr.ClosedCustomerDays,
-				DocumentsAfterClosing: pr.DocumentsAfterClosing, Source: pr.Source})
+				DocumentsAfterClosing: pr.DocumentsAfterClosing, TransactionDays: pr.TransactionDays, TransactionsAfterClosing: pr.TransactionsAfterClosing,
+				Source: pr.Source})
 		}
 		from, to := (page-1)*previewPageSize, page*previewPageSize
 		for _, c := range window(plan.Customers, from, to) {

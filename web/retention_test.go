@@ -15,6 +15,7 @@ import (
 
 	"github.com/ciamhq/ciam/db"
 	"github.com/ciamhq/ciam/db/dbtest"
+	"github.com/ciamhq/ciam/internal/actor"
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/retention"
@@ -742,5 +743,97 @@ func TestRetentionFollowsThePack(t *testing.T) {
 	}
 	if st, docs := state(active); st == "ERASED" || docs != 1 {
 		t.Errorf("the active German customer after 3,000 days: %s with %d documents", st, docs)
+	}
+}
+
+// The EU pack's transactions period (1,826 days after the transaction)
+// applies to the AML transactions of German customers; French customers,
+// under the tenant's settings, keep theirs. Past it the run deletes them,
+// in an audited batch, except the transaction an alert was raised on
+// (closed as a false positive: the customer is not held, the transaction
+// stays with its alert) and those of a customer on legal hold.
+func TestRetentionDeletesTransactionsByThePack(t *testing.T) {
+	h := newHarness(t)
+	_, maker := h.signIn(staff.TenantAdmin)
+	_, senior := h.signIn(staff.SeniorReviewer)
+	tok := h.alertRule() // every transaction of 100 or more is sent for review
+	owner := dbtest.OwnerPool(t)
+	ctx := context.WithoutCancel(t.Context())
+	free, held, french := h.amlCustomer(tok), h.amlCustomer(tok), h.amlCustomer(tok)
+	for cust, country := range map[string]string{free: "DE", held: "DE", french: "FR"} {
+		if _, err := owner.Exec(ctx, `UPDATE customers SET address = jsonb_set(coalesce(address, '{}'), '{country}', to_jsonb($2::text)) WHERE id = $1`,
+			cust, country); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cust := range []string{free, free, held, french} {
+		body := screenBody(cust, "rt-"+uuid.NewString()[:8], "50.00", "EUR", time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), nil)
+		if resp, out := h.apiCall("POST", screenPath, h.tenant.Slug, tok, body, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("screen: %d %v", resp.StatusCode, out)
+		}
+	}
+	alert := h.raise(tok, free, "150.00")
+	if _, err := h.s.AML.CloseFalsePositive(actor.With(ctx, actor.Actor{Kind: actor.Employee, ID: uuid.NewString(), Name: "Analyst", TenantID: h.tenant.ID}),
+		h.tenant.ID, uuid.MustParse(alert), "an ordinary payment"); err != nil {
+		t.Fatal(err)
+	}
+	if resp := h.post("/customers/"+held+"/legal-hold", url.Values{"reason": {"litigation"}}, senior); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("legal hold: %d", resp.StatusCode)
+	}
+	resp := h.proposePack("eu_amld", url.Values{"countries": {"DE"}}, maker)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("propose the pack: %d", resp.StatusCode)
+	}
+	href, ok := doc(t, h.get("/config/compliance-packs", updated(maker, resp))).Find(`[data-testid="pack-eu_amld"] [data-testid="pending-approval"] a`).Attr("href")
+	if !ok {
+		t.Fatal("no pending approval on the pack")
+	}
+	h.approve(strings.TrimPrefix(href, "/approvals/"), senior)
+
+	rule := func(d *goquery.Document, country string) string {
+		return strings.Join(strings.Fields(d.Find(`[data-testid="retention-rule"][data-country="`+country+`"] [data-testid="retention-rule-transactions"]`).Text()), " ")
+	}
+	pv := doc(t, h.get("/retention", senior))
+	if de, fr := rule(pv, "DE"), rule(pv, "FR"); de != "1826 days after the transaction" || fr != "Kept" {
+		t.Errorf("the preview's transaction periods: DE %q, FR %q", de, fr)
+	}
+	if n := pv.Find(`[data-testid="retention-transactions-due"]`).Length(); n != 0 {
+		t.Errorf("transactions shown due today (%d)", n)
+	}
+	count := func(cust string) int {
+		t.Helper()
+		var n int
+		if err := owner.QueryRow(ctx, `SELECT count(*) FROM aml_transactions WHERE customer_id = $1`, cust).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	later := time.Now().AddDate(0, 0, 1828)
+	plan, err := h.s.Retention.Preview(ctx, h.tenant.ID, later)
+	if err != nil || plan.TransactionsDue != 2 || plan.TransactionsHeld != 2 {
+		t.Fatalf("the plan past the period: %d due, %d kept, %v; want 2 and 2", plan.TransactionsDue, plan.TransactionsHeld, err)
+	}
+	res, err := h.s.Retention.RunTenant(ctx, h.tenant.ID, later)
+	if err != nil || res != (retention.Result{TransactionsDeleted: 2, TransactionsHeld: 2}) {
+		t.Fatalf("the run past the period: %+v %v", res, err)
+	}
+	if f, hd, fr := count(free), count(held), count(french); f != 1 || hd != 1 || fr != 1 {
+		t.Errorf("transactions left: %d of the German customer (want the alert's), %d of the held one, %d of the French one", f, hd, fr)
+	}
+	var audited []byte
+	if err := owner.QueryRow(ctx, `SELECT before FROM audit_log WHERE tenant_id = $1 AND action = 'aml.transactions.deleted'`, h.tenant.ID).Scan(&audited); err != nil {
+		t.Fatalf("the deletion's audit record: %v", err)
+	}
+	var rec struct {
+		Count   int      `json:"count"`
+		Country string   `json:"country"`
+		IDs     []string `json:"transactionIds"`
+	}
+	if err := json.Unmarshal(audited, &rec); err != nil || rec.Count != 2 || rec.Country != "DE" || len(rec.IDs) != 2 {
+		t.Errorf("audited %s (%v); want the two ids of DE", audited, err)
+	}
+	if res, err := h.s.Retention.RunTenant(ctx, h.tenant.ID, later); err != nil || res.TransactionsDeleted != 0 {
+		t.Errorf("a second run: %+v %v", res, err)
 	}
 }

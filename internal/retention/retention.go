@@ -11,6 +11,7 @@
 package retention
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,12 @@ type Periods struct {
 	// closing (the end of the relationship), not from the upload, so an
 	// active customer's documents are kept.
 	DocumentsAfterClosing bool
+	// TransactionDays: an AML transaction is deleted this many days after
+	// it took place (after the customer's closing when
+	// TransactionsAfterClosing); 0 keeps transactions. Only a regulatory
+	// pack sets it: the tenant's settings keep them.
+	TransactionDays          int
+	TransactionsAfterClosing bool
 	// Source says where the periods come from, as people read it: the
 	// regulatory pack and its version, or the tenant's settings.
 	Source string
@@ -115,6 +122,14 @@ func (pp PackPolicy) Periods(ctx context.Context, q *db.Queries, tenant uuid.UUI
 	case "record_made", "upload":
 	default:
 		p.DocumentsAfterClosing = true
+	}
+	if days := pol.Retention[compliance.RecordTransactions]; days > 0 {
+		p.TransactionDays = days
+		switch pol.RetentionRules[compliance.RecordTransactions].After {
+		case "transaction", "record_made":
+		default:
+			p.TransactionsAfterClosing = true
+		}
 	}
 	// A pack without a period for a kind keeps it for the default.
 	if p.DocumentDays <= 0 {
@@ -205,10 +220,12 @@ type DueDocument struct {
 }
 
 // Plan is what a run at a time would do in one tenant: the customers to
-// erase and documents to delete, each with its holds (a held one stays).
+// erase and documents to delete, each with its holds (a held one stays),
+// and how many transactions it would delete and keep.
 type Plan struct {
-	Customers []DueCustomer
-	Documents []DueDocument
+	Customers                          []DueCustomer
+	Documents                          []DueDocument
+	TransactionsDue, TransactionsHeld int
 	// Periods are the periods applied, by country of the tenant's
 	// customers ("" for customers with none).
 	Periods map[string]Periods
@@ -217,11 +234,12 @@ type Plan struct {
 // Counts sums a plan up.
 type Counts struct {
 	CustomersDue, CustomersHeld, DocumentsDue, DocumentsHeld int
+	TransactionsDue, TransactionsHeld                        int
 }
 
 // Counts of the plan.
 func (p Plan) Counts() Counts {
-	var c Counts
+	c := Counts{TransactionsDue: p.TransactionsDue, TransactionsHeld: p.TransactionsHeld}
 	for _, x := range p.Customers {
 		if x.Hold.Held() {
 			c.CustomersHeld++
@@ -284,6 +302,15 @@ func (s *Service) plan(ctx context.Context, q *db.Queries, tenant uuid.UUID, now
 			plan.Documents = append(plan.Documents, DueDocument{ID: d.ID, CustomerID: d.CustomerID, Customer: strings.TrimSpace(d.FirstName + " " + d.LastName),
 				Type: d.Type, UploadedAt: d.CreatedAt, Hold: Hold{OpenAlert: d.OpenAlert, SARDraft: d.SarDraft, OpenCase: d.OpenCase, Manual: d.ManualHold}})
 		}
+		if p.TransactionDays > 0 {
+			n, err := q.DueTransactionCounts(ctx, db.DueTransactionCountsParams{TenantID: tenant, Country: country,
+				AfterClosing: p.TransactionsAfterClosing, Cutoff: now.AddDate(0, 0, -p.TransactionDays)})
+			if err != nil {
+				return plan, err
+			}
+			plan.TransactionsDue += int(n.Due)
+			plan.TransactionsHeld += int(n.Held)
+		}
 	}
 	return plan, nil
 }
@@ -298,11 +325,13 @@ func deref(t *time.Time) time.Time {
 // Result is what a run did in one tenant.
 type Result struct {
 	CustomersErased, CustomersHeld, DocumentsDeleted, DocumentsHeld int
+	TransactionsDeleted, TransactionsHeld                           int
 }
 
 // RunTenant applies tenant's periods as they stand at now: deletes the
 // documents and erases the closed customers that are due and not on
-// hold, each in a transaction of its own, and audits the run with its
+// hold, each in a transaction of its own, deletes the transactions past
+// their period (a batch per transaction), and audits the run with its
 // counts.
 func (s *Service) RunTenant(ctx context.Context, tenant uuid.UUID, now time.Time) (Result, error) {
 	ctx = actor.With(ctx, actor.Actor{Kind: actor.System, Name: "retention", TenantID: tenant})
@@ -345,15 +374,89 @@ func (s *Service) RunTenant(ctx context.Context, tenant uuid.UUID, now time.Time
 			res.DocumentsHeld++
 		}
 	}
+	res.TransactionsHeld = plan.TransactionsHeld
+	for country, p := range plan.Periods {
+		if p.TransactionDays <= 0 {
+			continue
+		}
+		n, err := s.deleteTransactions(ctx, tenant, country, p, now)
+		res.TransactionsDeleted += n
+		if err != nil {
+			return res, err
+		}
+	}
 	err = db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "retention.run", EntityType: "tenant", EntityID: tenant.String(),
 			ReasonCode: "RETENTION", After: map[string]any{"at": now.UTC().Format(time.RFC3339), "customersErased": res.CustomersErased,
-				"customersHeld": res.CustomersHeld, "documentsDeleted": res.DocumentsDeleted, "documentsHeld": res.DocumentsHeld}})
+				"customersHeld": res.CustomersHeld, "documentsDeleted": res.DocumentsDeleted, "documentsHeld": res.DocumentsHeld,
+				"transactionsDeleted": res.TransactionsDeleted, "transactionsHeld": res.TransactionsHeld}})
 	})
 	if err != nil {
 		return res, fmt.Errorf("retention: run: %w", err)
 	}
 	return res, nil
+}
+
+// transactionBatch is how many transactions one database transaction
+// deletes, and one audit record names.
+const transactionBatch = 500
+
+// deleteTransactions deletes the transactions of the tenant's customers
+// of country past p's period at now, none that stays (an alert was raised
+// on it, or its customer is on hold), a batch at a time, each batch
+// audited with the ids it deleted. It returns how many it deleted.
+func (s *Service) deleteTransactions(ctx context.Context, tenant uuid.UUID, country string, p Periods, now time.Time) (int, error) {
+	cutoff := now.AddDate(0, 0, -p.TransactionDays)
+	total := 0
+	afterAt, afterID := time.Time{}, uuid.Nil
+	for {
+		var rows []db.DeleteDueTransactionsRow
+		err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+			var err error
+			if p.TransactionsAfterClosing {
+				var closed []db.DeleteTransactionsAfterClosingRow
+				closed, err = q.DeleteTransactionsAfterClosing(ctx, db.DeleteTransactionsAfterClosingParams{TenantID: tenant, Cutoff: cutoff,
+					Country: country, MaxRows: transactionBatch})
+				for _, r := range closed {
+					rows = append(rows, db.DeleteDueTransactionsRow(r))
+				}
+			} else {
+				rows, err = q.DeleteDueTransactions(ctx, db.DeleteDueTransactionsParams{TenantID: tenant, Cutoff: cutoff, AfterAt: afterAt,
+					AfterID: afterID, Country: country, MaxRows: transactionBatch})
+			}
+			if err != nil || len(rows) == 0 {
+				return err
+			}
+			ids := make([]string, len(rows))
+			oldest, newest := rows[0].OccurredAt, rows[0].OccurredAt
+			for i, r := range rows {
+				ids[i] = r.ID.String()
+				if r.OccurredAt.Before(oldest) {
+					oldest = r.OccurredAt
+				}
+				if r.OccurredAt.After(newest) {
+					newest = r.OccurredAt
+				}
+			}
+			return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "aml.transactions.deleted", EntityType: "tenant", EntityID: tenant.String(),
+				ReasonCode: "RETENTION_PERIOD_ENDED", Before: map[string]any{"count": len(rows), "country": country, "transactionIds": ids,
+					"oldest": oldest.UTC().Format(time.RFC3339), "newest": newest.UTC().Format(time.RFC3339), "periodDays": p.TransactionDays,
+					"afterClosing": p.TransactionsAfterClosing}})
+		})
+		if err != nil {
+			return total, fmt.Errorf("retention: delete transactions: %w", err)
+		}
+		total += len(rows)
+		if len(rows) < transactionBatch {
+			return total, nil
+		}
+		// The next batch starts past the newest deleted (RETURNING has no order).
+		for _, r := range rows {
+			if r.OccurredAt.After(afterAt) || r.OccurredAt.Equal(afterAt) && bytes.Compare(r.ID[:], afterID[:]) > 0 {
+				afterAt, afterID = r.OccurredAt, r.ID
+			}
+		}
+	}
 }
 
 // deleteDocument deletes one due document, unless its customer came on
