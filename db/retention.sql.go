@@ -511,7 +511,10 @@ func (q *Queries) DisableCustomerCredential(ctx context.Context, arg DisableCust
 }
 
 const documentForRetention = `-- name: DocumentForRetention :one
-SELECT id, customer_id, type, created_at FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT d.id, d.customer_id, d.type, d.created_at, c.status AS customer_status, c.closed_at AS customer_closed_at
+FROM documents d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id
+WHERE d.tenant_id = $1 AND d.id = $2
+FOR UPDATE OF d
 `
 
 type DocumentForRetentionParams struct {
@@ -520,12 +523,17 @@ type DocumentForRetentionParams struct {
 }
 
 type DocumentForRetentionRow struct {
-	ID         uuid.UUID
-	CustomerID uuid.UUID
-	Type       string
-	CreatedAt  time.Time
+	ID               uuid.UUID
+	CustomerID       uuid.UUID
+	Type             string
+	CreatedAt        time.Time
+	CustomerStatus   string
+	CustomerClosedAt *time.Time
 }
 
+// A due document, locked, with its customer's standing now: a customer
+// reopened since the plan keeps a document whose period runs from the
+// closing.
 func (q *Queries) DocumentForRetention(ctx context.Context, arg DocumentForRetentionParams) (DocumentForRetentionRow, error) {
 	row := q.db.QueryRow(ctx, documentForRetention, arg.TenantID, arg.ID)
 	var i DocumentForRetentionRow
@@ -534,6 +542,8 @@ func (q *Queries) DocumentForRetention(ctx context.Context, arg DocumentForReten
 		&i.CustomerID,
 		&i.Type,
 		&i.CreatedAt,
+		&i.CustomerStatus,
+		&i.CustomerClosedAt,
 	)
 	return i, err
 }

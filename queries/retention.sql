@@ -137,7 +137,13 @@ SELECT id, status, coalesce(nullif(address->>'country', ''), nationality)::text 
 FROM customers WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 
 -- name: DocumentForRetention :one
-SELECT id, customer_id, type, created_at FROM documents WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+-- A due document, locked, with its customer's standing now: a customer
+-- reopened since the plan keeps a document whose period runs from the
+-- closing.
+SELECT d.id, d.customer_id, d.type, d.created_at, c.status AS customer_status, c.closed_at AS customer_closed_at
+FROM documents d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id
+WHERE d.tenant_id = @tenant_id AND d.id = @id
+FOR UPDATE OF d;
 
 -- name: EraseVerificationChecks :exec
 -- What the checks read from the customer's documents (names, numbers,

@@ -217,6 +217,8 @@ type DueDocument struct {
 	Type       string
 	UploadedAt time.Time
 	Hold       Hold
+	// Country is the customer's, whose periods made it due.
+	Country string
 }
 
 // Plan is what a run at a time would do in one tenant: the customers to
@@ -299,7 +301,7 @@ func (s *Service) plan(ctx context.Context, q *db.Queries, tenant uuid.UUID, now
 			return plan, err
 		}
 		for _, d := range docs {
-			plan.Documents = append(plan.Documents, DueDocument{ID: d.ID, CustomerID: d.CustomerID, Customer: strings.TrimSpace(d.FirstName + " " + d.LastName),
+			plan.Documents = append(plan.Documents, DueDocument{ID: d.ID, CustomerID: d.CustomerID, Country: country, Customer: strings.TrimSpace(d.FirstName + " " + d.LastName),
 				Type: d.Type, UploadedAt: d.CreatedAt, Hold: Hold{OpenAlert: d.OpenAlert, SARDraft: d.SarDraft, OpenCase: d.OpenCase, Manual: d.ManualHold}})
 		}
 		if p.TransactionDays > 0 {
@@ -364,7 +366,7 @@ func (s *Service) RunTenant(ctx context.Context, tenant uuid.UUID, now time.Time
 			res.DocumentsHeld++
 			continue
 		}
-		deleted, err := s.deleteDocument(ctx, tenant, d.ID)
+		deleted, err := s.deleteDocument(ctx, tenant, d.ID, plan.Periods[d.Country], now)
 		if err != nil {
 			return res, err
 		}
@@ -459,9 +461,10 @@ func (s *Service) deleteTransactions(ctx context.Context, tenant uuid.UUID, coun
 	}
 }
 
-// deleteDocument deletes one due document, unless its customer came on
-// hold since the plan was made.
-func (s *Service) deleteDocument(ctx context.Context, tenant, id uuid.UUID) (bool, error) {
+// deleteDocument deletes one due document, unless since the plan was made
+// its customer came on hold, or, when its period p runs from the closing,
+// was reopened.
+func (s *Service) deleteDocument(ctx context.Context, tenant, id uuid.UUID, p Periods, now time.Time) (bool, error) {
 	deleted := false
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		doc, err := q.DocumentForRetention(ctx, db.DocumentForRetentionParams{TenantID: tenant, ID: id})
@@ -470,6 +473,10 @@ func (s *Service) deleteDocument(ctx context.Context, tenant, id uuid.UUID) (boo
 		}
 		if err != nil {
 			return err
+		}
+		if p.DocumentsAfterClosing && (doc.CustomerStatus != "CLOSED" || doc.CustomerClosedAt == nil ||
+			doc.CustomerClosedAt.AddDate(0, 0, p.DocumentDays).After(now)) {
+			return nil
 		}
 		hold, err := holdOf(q, ctx, tenant, doc.CustomerID)
 		if err != nil || hold.Held() {
