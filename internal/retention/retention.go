@@ -225,8 +225,8 @@ type DueDocument struct {
 // erase and documents to delete, each with its holds (a held one stays),
 // and how many transactions it would delete and keep.
 type Plan struct {
-	Customers                          []DueCustomer
-	Documents                          []DueDocument
+	Customers                         []DueCustomer
+	Documents                         []DueDocument
 	TransactionsDue, TransactionsHeld int
 	// Periods are the periods applied, by country of the tenant's
 	// customers ("" for customers with none).
