@@ -651,6 +651,22 @@ func TestRetentionDeletesDueDocuments(t *testing.T) {
 	}
 }
 
+// enablePack proposes pack id with form as maker and has checker approve
+// it.
+func (h *harness) enablePack(id string, form url.Values, maker, checker *http.Cookie) {
+	h.t.Helper()
+	t := h.t.(*testing.T)
+	resp := h.proposePack(id, form, maker)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("propose the pack: %d", resp.StatusCode)
+	}
+	href, ok := doc(t, h.get("/config/compliance-packs", updated(maker, resp))).Find(`[data-testid="pack-` + id + `"] [data-testid="pending-approval"] a`).Attr("href")
+	if !ok {
+		t.Fatal("no pending approval on the pack")
+	}
+	h.approve(strings.TrimPrefix(href, "/approvals/"), checker)
+}
+
 // The retention job takes its periods from the regulatory pack enabled
 // for a customer's country, with the tenant's approved overrides: under
 // the EU pack a German customer's CDD records and documents are kept for
@@ -684,15 +700,7 @@ func TestRetentionFollowsThePack(t *testing.T) {
 
 	// The EU pack for Germany, its CDD and document periods raised to
 	// 3,000 days, approved by another employee.
-	resp := h.proposePack("eu_amld", url.Values{"countries": {"DE"}, "retention-cdd_records": {"3000"}, "retention-documents": {"3000"}}, maker)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("propose the pack: %d", resp.StatusCode)
-	}
-	href, ok := doc(t, h.get("/config/compliance-packs", updated(maker, resp))).Find(`[data-testid="pack-eu_amld"] [data-testid="pending-approval"] a`).Attr("href")
-	if !ok {
-		t.Fatal("no pending approval on the pack")
-	}
-	h.approve(strings.TrimPrefix(href, "/approvals/"), senior)
+	h.enablePack("eu_amld", url.Values{"countries": {"DE"}, "retention-cdd_records": {"3000"}, "retention-documents": {"3000"}}, maker, senior)
 
 	pv := doc(t, h.get("/retention", senior))
 	rules := map[string][3]string{}
@@ -780,15 +788,7 @@ func TestRetentionDeletesTransactionsByThePack(t *testing.T) {
 	if resp := h.post("/customers/"+held+"/legal-hold", url.Values{"reason": {"litigation"}}, senior); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("legal hold: %d", resp.StatusCode)
 	}
-	resp := h.proposePack("eu_amld", url.Values{"countries": {"DE"}}, maker)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("propose the pack: %d", resp.StatusCode)
-	}
-	href, ok := doc(t, h.get("/config/compliance-packs", updated(maker, resp))).Find(`[data-testid="pack-eu_amld"] [data-testid="pending-approval"] a`).Attr("href")
-	if !ok {
-		t.Fatal("no pending approval on the pack")
-	}
-	h.approve(strings.TrimPrefix(href, "/approvals/"), senior)
+	h.enablePack("eu_amld", url.Values{"countries": {"DE"}}, maker, senior)
 
 	rule := func(d *goquery.Document, country string) string {
 		return strings.Join(strings.Fields(d.Find(`[data-testid="retention-rule"][data-country="`+country+`"] [data-testid="retention-rule-transactions"]`).Text()), " ")
