@@ -217,6 +217,21 @@ func TestRegulatoryPackEnablement(t *testing.T) {
 	if resp, out := patch("111.444.777-35"); resp.StatusCode != 200 {
 		t.Fatalf("PATCH with a good CPF: %d %v", resp.StatusCode, out)
 	}
+	// GET /customers/{id} (and PATCH's answer) lists the field on file,
+	// masked: it identifies the person.
+	for _, method := range []string{"GET", "PATCH"} {
+		var resp *http.Response
+		var out map[string]any
+		if method == "GET" {
+			resp, out = h.apiCall("GET", api.Prefix+"/customers/"+cust, h.tenant.Slug, tok, "", nil)
+		} else {
+			resp, out = patch("111.444.777-35")
+		}
+		fields, _ := data(out)["profile"].(map[string]any)["complianceFields"].(map[string]any)
+		if got, _ := fields["cpf"].(string); resp.StatusCode != 200 || !strings.HasPrefix(got, "••••") || !strings.HasSuffix(got, "35") || strings.Contains(got, "444") || len(fields) != 1 {
+			t.Errorf("%s: the customer's compliance fields %v (%d); want the CPF masked", method, fields, resp.StatusCode)
+		}
+	}
 
 	// The 360 page: masked for an analyst and before the reveal, in full
 	// for a senior reviewer after the audited reveal.

@@ -111,16 +111,6 @@ func (a *API) HandlePatchCustomer() http.Handler {
 			a.Logger.WarnContext(r.Context(), "re-screening after a profile change failed", slog.Any("error", res.ScreeningErr),
 				slog.String("customer", id.String()))
 		}
-		d, err := a.Customers.GetDetail(r.Context(), t.ID, id)
-		if err != nil {
-			a.WriteError(w, r, err)
-			return
-		}
-		docs, err := a.documents(r.Context(), d)
-		if err != nil {
-			a.WriteError(w, r, err)
-			return
-		}
-		WriteData(w, http.StatusOK, customerDTO(d, docs))
+		a.writeCustomer(w, r, t.ID, id)
 	})
 }

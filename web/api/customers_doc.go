@@ -42,6 +42,7 @@ var customerSchema = userObjectSchema(map[string]any{
 		"dateOfBirth": str("YYYY-MM-DD"), "placeOfBirth": str(""), "nationality": str(""), "phoneNumber": str("E.164"),
 		"alternatePhoneNumber": str("E.164"), "address": addressSchema, "occupation": str(""), "employerName": str(""),
 		"annualIncome": nullable(str("decimal with two places; null when not given")), "sourceOfFunds": str(""),
+		"complianceFields": stringMap("the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none"),
 	}),
 	"categorization": categorizationAnswer,
 	"wallets": array(obj(map[string]any{"walletId": uuidStr(""), "status": str(""), "currency": nullable(str("ISO 4217; null until activation")),

@@ -9506,6 +9506,9 @@ type GetCustomersIdResponse struct {
 				// AnnualIncome decimal with two places; null when not given
 				AnnualIncome *string `json:"annualIncome,omitempty"`
 
+				// ComplianceFields the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none
+				ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
+
 				// DateOfBirth YYYY-MM-DD
 				DateOfBirth   *string `json:"dateOfBirth,omitempty"`
 				Email         *string `json:"email,omitempty"`
@@ -9709,6 +9712,9 @@ func (r GetCustomersIdResponse) GetJSON200() *struct {
 
 			// AnnualIncome decimal with two places; null when not given
 			AnnualIncome *string `json:"annualIncome,omitempty"`
+
+			// ComplianceFields the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none
+			ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
 
 			// DateOfBirth YYYY-MM-DD
 			DateOfBirth   *string `json:"dateOfBirth,omitempty"`
@@ -9962,6 +9968,9 @@ type PatchCustomersIdResponse struct {
 				// AnnualIncome decimal with two places; null when not given
 				AnnualIncome *string `json:"annualIncome,omitempty"`
 
+				// ComplianceFields the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none
+				ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
+
 				// DateOfBirth YYYY-MM-DD
 				DateOfBirth   *string `json:"dateOfBirth,omitempty"`
 				Email         *string `json:"email,omitempty"`
@@ -10173,6 +10182,9 @@ func (r PatchCustomersIdResponse) GetJSON200() *struct {
 
 			// AnnualIncome decimal with two places; null when not given
 			AnnualIncome *string `json:"annualIncome,omitempty"`
+
+			// ComplianceFields the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none
+			ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
 
 			// DateOfBirth YYYY-MM-DD
 			DateOfBirth   *string `json:"dateOfBirth,omitempty"`
@@ -14921,6 +14933,9 @@ func ParseGetCustomersIdResponse(rsp *http.Response) (*GetCustomersIdResponse, e
 					// AnnualIncome decimal with two places; null when not given
 					AnnualIncome *string `json:"annualIncome,omitempty"`
 
+					// ComplianceFields the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none
+					ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
+
 					// DateOfBirth YYYY-MM-DD
 					DateOfBirth   *string `json:"dateOfBirth,omitempty"`
 					Email         *string `json:"email,omitempty"`
@@ -15171,6 +15186,9 @@ func ParsePatchCustomersIdResponse(rsp *http.Response) (*PatchCustomersIdRespons
 
 					// AnnualIncome decimal with two places; null when not given
 					AnnualIncome *string `json:"annualIncome,omitempty"`
+
+					// ComplianceFields the custom compliance fields on file, by name: a value that identifies the person (a CPF, an SSN) masked to its last characters, another in full; {} when there are none
+					ComplianceFields *map[string]string `json:"complianceFields,omitempty"`
 
 					// DateOfBirth YYYY-MM-DD
 					DateOfBirth   *string `json:"dateOfBirth,omitempty"`
