@@ -497,7 +497,18 @@ SELECT c.id, c.tenant_id, c.email, c.first_name, c.middle_name, c.last_name, c.d
     coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'country', r.country, 'riskLevel', r.risk_level, 'docType', r.doc_type,
                  'subTypes', r.sub_types, 'required', r.required, 'maxAgeDays', r.max_age_days, 'cipTag', r.cip_tag)
                  ORDER BY r.cip_tag, r.country, r.risk_level, r.doc_type)
-              FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements
+              FROM kyc_requirements r WHERE r.tenant_id = c.tenant_id), '[]')::jsonb AS requirements,
+    -- The custom compliance fields on file, by name, as anyone may see
+    -- them: a virtual document's masked (the newest of each field), a
+    -- sealed value's masked, a plain value in full (compliance.CustomerFields
+    -- without opening).
+    coalesce((SELECT jsonb_object_agg(f.field, f.shown) FROM (
+                  (SELECT DISTINCT ON (vd.compliance_field) vd.compliance_field AS field, vd.masked AS shown
+                   FROM virtual_documents vd WHERE vd.tenant_id = c.tenant_id AND vd.customer_id = c.id AND vd.compliance_field <> ''
+                   ORDER BY vd.compliance_field, vd.created_at DESC, vd.id)
+                  UNION ALL
+                  SELECT fv.field, CASE WHEN fv.value_sealed IS NULL THEN fv.value_text ELSE fv.masked END
+                  FROM compliance_field_values fv WHERE fv.tenant_id = c.tenant_id AND fv.customer_id = c.id) f), '{}')::jsonb AS compliance_fields
 FROM customers c
 LEFT JOIN customer_credentials cr ON cr.tenant_id = c.tenant_id AND cr.customer_id = c.id
 LEFT JOIN api_clients ac ON ac.tenant_id = c.tenant_id AND ac.id = c.client_id
@@ -510,14 +521,15 @@ type CustomerDetailParams struct {
 }
 
 type CustomerDetailRow struct {
-	Customer      Customer
-	UserID        *uuid.UUID
-	ApiClientID   *string
-	ClientName    *string
-	Wallets       json.RawMessage
-	Verifications json.RawMessage
-	Documents     json.RawMessage
-	Requirements  json.RawMessage
+	Customer         Customer
+	UserID           *uuid.UUID
+	ApiClientID      *string
+	ClientName       *string
+	Wallets          json.RawMessage
+	Verifications    json.RawMessage
+	Documents        json.RawMessage
+	Requirements     json.RawMessage
+	ComplianceFields json.RawMessage
 }
 
 // A customer with their user id, wallets (oldest first), verification
@@ -571,6 +583,7 @@ func (q *Queries) CustomerDetail(ctx context.Context, arg CustomerDetailParams) 
 		&i.Verifications,
 		&i.Documents,
 		&i.Requirements,
+		&i.ComplianceFields,
 	)
 	return i, err
 }

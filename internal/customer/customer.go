@@ -207,6 +207,9 @@ type Detail struct {
 	// document Requirements, as JSON, for the KYC capability to read: the
 	// customer's record shows which documents are in and which are due.
 	Documents, Requirements json.RawMessage
+	// ComplianceFields are the custom compliance fields on file by name,
+	// as anyone may see them: masked when sealed, else in full.
+	ComplianceFields map[string]string
 }
 
 // GetDetail returns a customer with wallets, verification requests and
@@ -237,6 +240,9 @@ func detail(ctx context.Context, q *db.Queries, tenant, id uuid.UUID) (Detail, e
 	}
 	d.Customer = fromRow(row.Customer)
 	d.Documents, d.Requirements = row.Documents, row.Requirements
+	if err := json.Unmarshal(row.ComplianceFields, &d.ComplianceFields); err != nil {
+		return d, fmt.Errorf("customer: compliance fields: %w", err)
+	}
 	if row.UserID != nil {
 		d.UserID = *row.UserID
 	}

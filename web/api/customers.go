@@ -325,7 +325,7 @@ type DocumentStatus struct {
 	Value string
 }
 
-func customerDTO(d customer.Detail, docs []DocumentStatus, fields map[string]string) map[string]any {
+func customerDTO(d customer.Detail, docs []DocumentStatus) map[string]any {
 	c := d.Customer
 	var income any
 	if c.AnnualIncome != nil {
@@ -365,7 +365,7 @@ func customerDTO(d customer.Detail, docs []DocumentStatus, fields map[string]str
 			"lastName": c.LastName, "dateOfBirth": c.DateOfBirth.Format(time.DateOnly), "placeOfBirth": c.PlaceOfBirth,
 			"nationality": c.Nationality, "phoneNumber": c.PhoneNumber, "alternatePhoneNumber": c.AlternatePhoneNumber,
 			"address": c.Address, "occupation": c.Occupation, "employerName": c.EmployerName, "annualIncome": income,
-			"sourceOfFunds": c.SourceOfFunds, "complianceFields": fields,
+			"sourceOfFunds": c.SourceOfFunds, "complianceFields": d.ComplianceFields,
 		},
 		"categorization": categorization,
 		"wallets":        wallets,
@@ -423,27 +423,7 @@ func (a *API) writeCustomer(w http.ResponseWriter, r *http.Request, tenant, id u
 		a.WriteError(w, r, err)
 		return
 	}
-	fields, err := a.complianceValues(r.Context(), tenant, id)
-	if err != nil {
-		a.WriteError(w, r, err)
-		return
-	}
-	WriteData(w, http.StatusOK, customerDTO(d, docs, fields))
-}
-
-// complianceValues are the customer's custom compliance fields by name: a
-// value that identifies the person masked (its last characters), another
-// in full. Empty without the compliance service.
-func (a *API) complianceValues(ctx context.Context, tenant, id uuid.UUID) (map[string]string, error) {
-	out := map[string]string{}
-	if a.Compliance == nil {
-		return out, nil
-	}
-	fields, err := a.Compliance.CustomerFields(ctx, tenant, id, false)
-	for _, f := range fields {
-		out[f.Name] = f.Value
-	}
-	return out, err
+	WriteData(w, http.StatusOK, customerDTO(d, docs))
 }
 
 // HandleCustomerStanding is POST /customers/{id}/standing.
