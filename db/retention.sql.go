@@ -303,6 +303,25 @@ func (q *Queries) CustomerLegalHolds(ctx context.Context, arg CustomerLegalHolds
 	return items, nil
 }
 
+const deleteCustomerComplianceFieldValues = `-- name: DeleteCustomerComplianceFieldValues :execrows
+DELETE FROM compliance_field_values WHERE tenant_id = $1 AND customer_id = $2
+`
+
+type DeleteCustomerComplianceFieldValuesParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The custom compliance fields kept as values (not virtual documents),
+// sealed or not.
+func (q *Queries) DeleteCustomerComplianceFieldValues(ctx context.Context, arg DeleteCustomerComplianceFieldValuesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteCustomerComplianceFieldValues, arg.TenantID, arg.CustomerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteCustomerVirtualDocuments = `-- name: DeleteCustomerVirtualDocuments :execrows
 DELETE FROM virtual_documents WHERE tenant_id = $1 AND customer_id = $2
 `

@@ -42,6 +42,11 @@ DELETE FROM password_history ph WHERE ph.tenant_id = @tenant_id
 -- name: DeleteCustomerVirtualDocuments :execrows
 DELETE FROM virtual_documents WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
 
+-- name: DeleteCustomerComplianceFieldValues :execrows
+-- The custom compliance fields kept as values (not virtual documents),
+-- sealed or not.
+DELETE FROM compliance_field_values WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
+
 -- name: CustomerDocumentIDs :many
 SELECT id FROM documents WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
 

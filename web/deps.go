@@ -148,7 +148,10 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	events := event.NewService(pool)
 	reports := report.NewService(pool, cfg.FieldKeys, now)
 	reports.Subjects = &report.Subjects{Customers: customers, Auth: auth, KYC: verifications, Screening: lists, AML: monitoring,
-		Cases: cs, Audit: audits, Events: events}
+		Cases: cs, Audit: audits, Events: events,
+		ComplianceFields: func(ctx context.Context, tenant, cust uuid.UUID) (any, error) {
+			return rules.CustomerFields(ctx, tenant, cust, true)
+		}}
 	approvals.Register(report.KindSubjectAccess, "customer", report.SubjectApplier{S: reports})
 	return Deps{
 		Config:       cfg,

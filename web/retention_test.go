@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -835,5 +836,54 @@ func TestRetentionDeletesTransactionsByThePack(t *testing.T) {
 	}
 	if res, err := h.s.Retention.RunTenant(ctx, h.tenant.ID, later); err != nil || res.TransactionsDeleted != 0 {
 		t.Errorf("a second run: %+v %v", res, err)
+	}
+}
+
+// A tenant's own compliance field, kept as a value (sealed: it is marked
+// sensitive, and no virtual document), goes with the customer's erasure:
+// before it, GET /customers/{id} shows it masked; after, the customer has
+// none, in the table or the API.
+func TestErasureTakesTheComplianceFields(t *testing.T) {
+	h := newHarness(t)
+	_, maker := h.signIn(staff.TenantAdmin)
+	_, senior := h.signIn(staff.SeniorReviewer)
+	tok := h.reviewToken()
+	h.enablePack("uk_mlr_2017", url.Values{"countries": {"GB"}, "new-name": {"loyaltyRef"}, "new-label": {"Loyalty reference"},
+		"new-format": {"pattern"}, "new-pattern": {"[A-Z]{2}[0-9]{4}"}, "new-sensitive": {"on"}}, maker, senior)
+	resp, out := h.apiCall("POST", registerPath, h.tenant.Slug, tok, variant(t, func(m map[string]any) {
+		noCategory(m)
+		ic(m)["complianceFields"] = map[string]any{"loyaltyRef": "QX4471"}
+	}), nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register: %d %v", resp.StatusCode, out)
+	}
+	cust := data(out)["customerId"].(string)
+	fields := func() map[string]any {
+		t.Helper()
+		resp, out := h.apiCall("GET", api.Prefix+"/customers/"+cust, h.tenant.Slug, tok, "", nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET the customer: %d %v", resp.StatusCode, out)
+		}
+		f, _ := data(out)["profile"].(map[string]any)["complianceFields"].(map[string]any)
+		return f
+	}
+	owner := dbtest.OwnerPool(t)
+	var sealed int
+	if err := owner.QueryRow(t.Context(), `SELECT count(*) FROM compliance_field_values WHERE customer_id = $1 AND value_sealed IS NOT NULL AND value_text = ''`,
+		cust).Scan(&sealed); err != nil || sealed != 1 {
+		t.Fatalf("%d sealed values kept (%v); want the loyalty reference", sealed, err)
+	}
+	if f := fields(); len(f) != 1 || f["loyaltyRef"] == "QX4471" || !strings.HasSuffix(fmt.Sprint(f["loyaltyRef"]), "4471") {
+		t.Fatalf("the field before erasure: %v; want it masked", f)
+	}
+	if err := h.s.Retention.Erase(context.WithoutCancel(t.Context()), h.tenant.ID, uuid.MustParse(cust), "SUBJECT_REQUEST", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := owner.QueryRow(t.Context(), `SELECT count(*) FROM compliance_field_values WHERE customer_id = $1`, cust).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d compliance field values left after erasure (%v)", left, err)
+	}
+	if f := fields(); len(f) != 0 {
+		t.Errorf("the fields after erasure: %v; want none", f)
 	}
 }

@@ -82,7 +82,16 @@ func TestSubjectAccessExport(t *testing.T) {
 	h := newHarness(t)
 	tok := h.alertRule()
 	kycTok := h.adminToken(h.tenant, credential.ScopeCustomersWrite, credential.ScopeCustomersRead, credential.ScopeVerificationWrite)
-	cust, vr := h.onboarded(h.tenant, kycTok, noCategory)
+	// A field of the tenant's own under the UK pack, kept sealed as a value.
+	_, packMaker := h.signIn(staff.TenantAdmin)
+	_, packChecker := h.signIn(staff.SeniorReviewer)
+	h.enablePack("uk_mlr_2017", url.Values{"countries": {"GB"}, "new-name": {"loyaltyRef"}, "new-label": {"Loyalty reference"},
+		"new-format": {"pattern"}, "new-pattern": {"[A-Z]{2}[0-9]{4}"}, "new-sensitive": {"on"}}, packMaker, packChecker)
+	const loyaltyRef = "QX4471"
+	cust, vr := h.onboarded(h.tenant, kycTok, func(m map[string]any) {
+		noCategory(m)
+		ic(m)["complianceFields"] = map[string]any{"loyaltyRef": loyaltyRef}
+	})
 	custID := uuid.MustParse(cust)
 	const ssn = "234-56-7891"
 	pass := passport(t, nil)
@@ -265,7 +274,7 @@ func TestSubjectAccessExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		prof := string(z["profile.json"])
-		for _, v := range []string{c.Email, c.PhoneNumber, c.DateOfBirth.Format("2006-01-02"), c.LastName, c.Address.Street} {
+		for _, v := range []string{c.Email, c.PhoneNumber, c.DateOfBirth.Format("2006-01-02"), c.LastName, c.Address.Street, loyaltyRef} {
 			if !strings.Contains(prof, v) {
 				t.Errorf("profile.json lacks %q", v)
 			}

@@ -65,6 +65,10 @@ type Subjects struct {
 	Cases     *cases.Service
 	Audit     *audit.Service
 	Events    *event.Service
+	// ComplianceFields are a customer's custom compliance fields with
+	// their values opened (compliance.Service.CustomerFields); nil exports
+	// none.
+	ComplianceFields func(ctx context.Context, tenant, cust uuid.UUID) (any, error)
 }
 
 // SubjectRequest is the payload of a subject access change request.
@@ -583,6 +587,11 @@ func (s *Service) writeSubject(ctx context.Context, tenant uuid.UUID, e Export) 
 	prof := map[string]any{"customer": d.Customer, "wallets": d.Wallets, "loginId": d.UserID, "registeredByClient": d.ClientName}
 	if applied, ok, err := d.Customer.Applied(); err == nil && ok {
 		prof["categorisation"] = applied
+	}
+	if src.ComplianceFields != nil {
+		if prof["complianceFields"], err = src.ComplianceFields(ctx, tenant, cid); err != nil {
+			return 0, 0, "", err
+		}
 	}
 	if err := z.json("profile.json", prof); err != nil {
 		return 0, 0, "", err
