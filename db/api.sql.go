@@ -92,22 +92,30 @@ func (q *Queries) APIClientStatus(ctx context.Context, arg APIClientStatusParams
 const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :execrows
 INSERT INTO idempotency_keys (tenant_id, caller, key, request_hash, state)
 VALUES ($1, $2, $3, $4, 'IN_PROGRESS')
-ON CONFLICT (tenant_id, caller, key) DO NOTHING
+ON CONFLICT (tenant_id, caller, key) DO UPDATE
+SET request_hash = EXCLUDED.request_hash, state = 'IN_PROGRESS', status_code = NULL, response_headers = NULL,
+    response_body = NULL, created_at = now(), completed_at = NULL
+WHERE idempotency_keys.state = 'DONE' AND idempotency_keys.created_at < $5::timestamptz
 `
 
 type ClaimIdempotencyKeyParams struct {
-	TenantID    uuid.UUID
-	Caller      string
-	Key         string
-	RequestHash []byte
+	TenantID      uuid.UUID
+	Caller        string
+	Key           string
+	RequestHash   []byte
+	ExpiredBefore time.Time
 }
 
+// Claims the key for a request: 1 when it is new, or when its first
+// request finished before @expired_before (its answer is no longer kept,
+// so the key is the caller's to use again); 0 when it is in use or kept.
 func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (int64, error) {
 	result, err := q.db.Exec(ctx, claimIdempotencyKey,
 		arg.TenantID,
 		arg.Caller,
 		arg.Key,
 		arg.RequestHash,
+		arg.ExpiredBefore,
 	)
 	if err != nil {
 		return 0, err
@@ -284,6 +292,25 @@ func (q *Queries) ListAPIClients(ctx context.Context, tenantID uuid.UUID) ([]Api
 		return nil, err
 	}
 	return items, nil
+}
+
+const purgeIdempotencyKeys = `-- name: PurgeIdempotencyKeys :execrows
+DELETE FROM idempotency_keys WHERE tenant_id = $1 AND created_at < $2::timestamptz
+`
+
+type PurgeIdempotencyKeysParams struct {
+	TenantID uuid.UUID
+	Before   time.Time
+}
+
+// Deletes the tenant's keys whose first request began before @before:
+// their stored answers (which may quote a customer) are kept no longer.
+func (q *Queries) PurgeIdempotencyKeys(ctx context.Context, arg PurgeIdempotencyKeysParams) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeIdempotencyKeys, arg.TenantID, arg.Before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const releaseIdempotencyKey = `-- name: ReleaseIdempotencyKey :exec

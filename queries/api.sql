@@ -45,9 +45,20 @@ UPDATE api_clients SET last_used_at = now()
 WHERE tenant_id = @tenant_id AND id = @id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
 -- name: ClaimIdempotencyKey :execrows
+-- Claims the key for a request: 1 when it is new, or when its first
+-- request finished before @expired_before (its answer is no longer kept,
+-- so the key is the caller's to use again); 0 when it is in use or kept.
 INSERT INTO idempotency_keys (tenant_id, caller, key, request_hash, state)
 VALUES (@tenant_id, @caller, @key, @request_hash, 'IN_PROGRESS')
-ON CONFLICT (tenant_id, caller, key) DO NOTHING;
+ON CONFLICT (tenant_id, caller, key) DO UPDATE
+SET request_hash = EXCLUDED.request_hash, state = 'IN_PROGRESS', status_code = NULL, response_headers = NULL,
+    response_body = NULL, created_at = now(), completed_at = NULL
+WHERE idempotency_keys.state = 'DONE' AND idempotency_keys.created_at < @expired_before::timestamptz;
+
+-- name: PurgeIdempotencyKeys :execrows
+-- Deletes the tenant's keys whose first request began before @before:
+-- their stored answers (which may quote a customer) are kept no longer.
+DELETE FROM idempotency_keys WHERE tenant_id = @tenant_id AND created_at < @before::timestamptz;
 
 -- name: IdempotencyKey :one
 SELECT * FROM idempotency_keys WHERE tenant_id = @tenant_id AND caller = @caller AND key = @key;

@@ -114,6 +114,7 @@ func newDeps(cfg config.Config, logger *slog.Logger, pool *pgxpool.Pool, now fun
 	// country, else from the tenant's settings.
 	keeper := retention.NewService(pool, dataKeys, store)
 	keeper.Policy = retention.PackPolicy{Packs: rules}
+	keeper.IdempotencyKeep = api.IdempotencyKeep
 	customers.RescreenDays = rules.RescreenDays
 	verifications.PackInForce = func(ctx context.Context, q *db.Queries, tenant, cust uuid.UUID, risk string, pep bool) (any, bool, error) {
 		return rules.InForce(ctx, q, tenant, cust, risk, pep)

@@ -159,6 +159,10 @@ type Service struct {
 	keys   *shred.Keys
 	store  kyc.Storage
 	Policy Policy
+	// IdempotencyKeep, when set, is how long the API keeps a request's
+	// answer for repeats of its Idempotency-Key: each run deletes older
+	// ones (they may quote a customer). Zero keeps them.
+	IdempotencyKeep time.Duration
 }
 
 // NewService returns a Service deleting documents from store and
@@ -328,6 +332,9 @@ func deref(t *time.Time) time.Time {
 type Result struct {
 	CustomersErased, CustomersHeld, DocumentsDeleted, DocumentsHeld int
 	TransactionsDeleted, TransactionsHeld                           int
+	// IdempotencyKeysDeleted counts the stored API answers past
+	// Service.IdempotencyKeep.
+	IdempotencyKeysDeleted int
 }
 
 // RunTenant applies tenant's periods as they stand at now: deletes the
@@ -376,6 +383,16 @@ func (s *Service) RunTenant(ctx context.Context, tenant uuid.UUID, now time.Time
 			res.DocumentsHeld++
 		}
 	}
+	if s.IdempotencyKeep > 0 {
+		err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
+			n, err := q.PurgeIdempotencyKeys(ctx, db.PurgeIdempotencyKeysParams{TenantID: tenant, Before: now.Add(-s.IdempotencyKeep)})
+			res.IdempotencyKeysDeleted = int(n)
+			return err
+		})
+		if err != nil {
+			return res, fmt.Errorf("retention: idempotency keys: %w", err)
+		}
+	}
 	res.TransactionsHeld = plan.TransactionsHeld
 	for country, p := range plan.Periods {
 		if p.TransactionDays <= 0 {
@@ -391,7 +408,8 @@ func (s *Service) RunTenant(ctx context.Context, tenant uuid.UUID, now time.Time
 		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "retention.run", EntityType: "tenant", EntityID: tenant.String(),
 			ReasonCode: "RETENTION", After: map[string]any{"at": now.UTC().Format(time.RFC3339), "customersErased": res.CustomersErased,
 				"customersHeld": res.CustomersHeld, "documentsDeleted": res.DocumentsDeleted, "documentsHeld": res.DocumentsHeld,
-				"transactionsDeleted": res.TransactionsDeleted, "transactionsHeld": res.TransactionsHeld}})
+				"transactionsDeleted": res.TransactionsDeleted, "transactionsHeld": res.TransactionsHeld,
+				"idempotencyKeysDeleted": res.IdempotencyKeysDeleted}})
 	})
 	if err != nil {
 		return res, fmt.Errorf("retention: run: %w", err)

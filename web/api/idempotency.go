@@ -25,6 +25,11 @@ const (
 	idempotencyStale = 5 * time.Minute
 )
 
+// IdempotencyKeep is how long a finished request's answer is kept for its
+// repeats: after it the key is free again, and the retention run deletes
+// the record.
+const IdempotencyKeep = 24 * time.Hour
+
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{"Content-Type", "Location"}
 
@@ -168,7 +173,8 @@ func (a *API) claim(ctx context.Context, p Principal, key string, sum []byte) (b
 	var n int64
 	err := db.InTenantTx(ctx, a.Pool, p.TenantID, func(q *db.Queries) error {
 		var err error
-		n, err = q.ClaimIdempotencyKey(ctx, db.ClaimIdempotencyKeyParams{TenantID: p.TenantID, Caller: idempotencyCaller(p), Key: key, RequestHash: sum})
+		n, err = q.ClaimIdempotencyKey(ctx, db.ClaimIdempotencyKeyParams{TenantID: p.TenantID, Caller: idempotencyCaller(p), Key: key, RequestHash: sum,
+			ExpiredBefore: time.Now().Add(-IdempotencyKeep)})
 		return err
 	})
 	return n == 1, err
