@@ -893,6 +893,22 @@ func (q *Queries) EraseCustomerRow(ctx context.Context, arg EraseCustomerRowPara
 	return i, err
 }
 
+const eraseCustomerSessionTraces = `-- name: EraseCustomerSessionTraces :exec
+UPDATE customer_sessions SET ip = '', user_agent = ''
+WHERE tenant_id = $1 AND customer_id = $2
+`
+
+type EraseCustomerSessionTracesParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The addresses and browsers the customer's sessions came from.
+func (q *Queries) EraseCustomerSessionTraces(ctx context.Context, arg EraseCustomerSessionTracesParams) error {
+	_, err := q.db.Exec(ctx, eraseCustomerSessionTraces, arg.TenantID, arg.CustomerID)
+	return err
+}
+
 const eraseReviewerNotes = `-- name: EraseReviewerNotes :exec
 UPDATE verification_requests SET reviewer_notes = CASE WHEN reviewer_notes IS NULL THEN NULL ELSE $1::text END
 WHERE tenant_id = $2 AND customer_id = $3
@@ -910,7 +926,8 @@ func (q *Queries) EraseReviewerNotes(ctx context.Context, arg EraseReviewerNotes
 }
 
 const eraseScreeningHitSubjects = `-- name: EraseScreeningHitSubjects :exec
-UPDATE screening_hits SET subject_name = $1, explanation = '{}'::jsonb
+UPDATE screening_hits SET subject_name = $1, explanation = '{}'::jsonb,
+    note = CASE WHEN note = '' THEN '' ELSE $1 END
 WHERE tenant_id = $2 AND subject_id = $3
 `
 
@@ -920,8 +937,9 @@ type EraseScreeningHitSubjectsParams struct {
 	CustomerID uuid.UUID
 }
 
-// The name the customer was screened under, and the explanation that
-// quotes it; the listed entry and the decision stay.
+// The name the customer was screened under, the explanation that quotes
+// it and the analyst's note on the decision; the listed entry and the
+// decision stay.
 func (q *Queries) EraseScreeningHitSubjects(ctx context.Context, arg EraseScreeningHitSubjectsParams) error {
 	_, err := q.db.Exec(ctx, eraseScreeningHitSubjects, arg.Marker, arg.TenantID, arg.CustomerID)
 	return err

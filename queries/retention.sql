@@ -162,10 +162,17 @@ UPDATE verification_requests SET reviewer_notes = CASE WHEN reviewer_notes IS NU
 WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
 
 -- name: EraseScreeningHitSubjects :exec
--- The name the customer was screened under, and the explanation that
--- quotes it; the listed entry and the decision stay.
-UPDATE screening_hits SET subject_name = @marker, explanation = '{}'::jsonb
+-- The name the customer was screened under, the explanation that quotes
+-- it and the analyst's note on the decision; the listed entry and the
+-- decision stay.
+UPDATE screening_hits SET subject_name = @marker, explanation = '{}'::jsonb,
+    note = CASE WHEN note = '' THEN '' ELSE @marker END
 WHERE tenant_id = @tenant_id AND subject_id = @customer_id;
+
+-- name: EraseCustomerSessionTraces :exec
+-- The addresses and browsers the customer's sessions came from.
+UPDATE customer_sessions SET ip = '', user_agent = ''
+WHERE tenant_id = @tenant_id AND customer_id = @customer_id;
 
 -- name: EraseWalletAccounts :exec
 -- The wallets stay (their ledger does), without the customer's IBAN.

@@ -20,6 +20,7 @@ import (
 	"github.com/ciamhq/ciam/internal/audit"
 	"github.com/ciamhq/ciam/internal/credential"
 	"github.com/ciamhq/ciam/internal/retention"
+	"github.com/ciamhq/ciam/internal/screening"
 	"github.com/ciamhq/ciam/internal/shred"
 	"github.com/ciamhq/ciam/internal/staff"
 	"github.com/ciamhq/ciam/web/api"
@@ -233,6 +234,25 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 		}
 	}
 
+	// A session the customer signed in with, from an address and a browser;
+	// a screening hit an analyst dismissed with a note quoting the customer.
+	h.customerTokens(erEmail)
+	sctx := actor.With(t.Context(), actor.Actor{Kind: actor.System, Name: "test", TenantID: h.tenant.ID})
+	sres, err := h.s.Screening.ScreenSubject(sctx, screening.Subject{ID: custID, TenantID: h.tenant.ID, Name: "Miguel Angel Rodriguez Orejuela",
+		Type: screening.Individual, DateOfBirth: "1943-11-23", Country: "CO"})
+	if err != nil || len(sres.NewHits) == 0 {
+		t.Fatalf("screening: %d hits, %v", len(sres.NewHits), err)
+	}
+	location(t, h.post("/screening/hits/"+sres.NewHits[0].ID.String()+"/decide", url.Values{"decision": {"DISMISSED"}, "note": {"Called " + erPhone + ": another man"}}, senior))
+	var traces string
+	if err := owner.QueryRow(t.Context(), `SELECT concat((SELECT string_agg(ip || ' ' || user_agent, ' ') FROM customer_sessions WHERE customer_id = $1),
+		' ', (SELECT string_agg(note, ' ') FROM screening_hits WHERE subject_id = $1))`, cust).Scan(&traces); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(traces, "127.0.0.1") || !strings.Contains(traces, erPhone) {
+		t.Fatalf("before erasure, the sessions and hit notes hold %q; want an address and the note", traces)
+	}
+
 	// Closed through the portal.
 	if resp := h.post("/customers/"+cust+"/standing", url.Values{"action": {"CLOSE"}, "reason": {"asked to leave"}}, senior); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close: %d", resp.StatusCode)
@@ -374,6 +394,13 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	}
 	if got := found(custRow, erSecrets); len(got) > 0 {
 		t.Errorf("the customer's row holds %v", got)
+	}
+	if err := owner.QueryRow(t.Context(), `SELECT concat((SELECT string_agg(ip || ' ' || user_agent, ' ') FROM customer_sessions WHERE customer_id = $1),
+		' ', (SELECT string_agg(note, ' ') FROM screening_hits WHERE subject_id = $1))`, cust).Scan(&traces); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(traces, "127.0.0.1") || strings.Contains(traces, "Go-http-client") || strings.Contains(traces, erPhone) {
+		t.Errorf("after erasure, the sessions and hit notes hold %q", traces)
 	}
 	var checks string
 	if err := owner.QueryRow(t.Context(), `SELECT coalesce(string_agg(evidence::text, ' '), '') FROM verification_checks vc

@@ -340,13 +340,15 @@ func (s *Service) changeAlert(ctx context.Context, q *db.Queries, tenant, id uui
 	}
 	after := map[string]any{"status": updated.Status, "assignee": stateOfAlert(updated).Assignee}
 	if reason != "" {
-		after["reason"] = reason
+		// The analyst's words may quote the customer: a note is sealed
+		// under their data key (package shred).
+		after["note"] = reason
 	}
 	if ev.ReasonCode != "" {
 		after["closingReason"] = ev.ReasonCode
 	}
 	return updated, audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: action, EntityType: "aml_alert", EntityID: id.String(),
-		ReasonCode: updated.Status, Before: before, After: after})
+		CustomerID: updated.CustomerID, ReasonCode: updated.Status, Before: before, After: after})
 }
 
 func errClosed(a *db.AmlAlert) error {
@@ -431,7 +433,8 @@ func (s *Service) CommentAlert(ctx context.Context, tenant, id uuid.UUID, body s
 	who := actor.From(ctx)
 	var out Comment
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
-		if _, err := q.AMLAlertForUpdate(ctx, db.AMLAlertForUpdateParams{TenantID: tenant, ID: id}); err != nil {
+		a, err := q.AMLAlertForUpdate(ctx, db.AMLAlertForUpdateParams{TenantID: tenant, ID: id})
+		if err != nil {
 			return err
 		}
 		c, err := q.AMLInsertAlertComment(ctx, db.AMLInsertAlertCommentParams{ID: uuid.New(), TenantID: tenant, AlertID: id,
@@ -444,7 +447,7 @@ func (s *Service) CommentAlert(ctx context.Context, tenant, id uuid.UUID, body s
 			return err
 		}
 		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "aml.alert.commented", EntityType: "aml_alert", EntityID: id.String(),
-			ReasonCode: "COMMENT", After: map[string]any{"comment": body}})
+			CustomerID: a.CustomerID, ReasonCode: "COMMENT", After: map[string]any{"comment": body}})
 	})
 	if db.IsNotFound(err) {
 		return Comment{}, errAlertNotFound()

@@ -203,7 +203,7 @@ func (s *Service) Create(ctx context.Context, tenant uuid.UUID, p CreateParams) 
 		}
 		out.ID, out.Number, out.CustomerID, out.Title, out.Status, out.CreatedAt = k.ID, k.Number, customer, k.Title, k.Status, k.CreatedAt
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "case.created", EntityType: "case", EntityID: id.String(),
-			ReasonCode: StatusOpen, After: map[string]any{"customerId": customer, "title": title, "alerts": alerts, "hits": hits}}); err != nil {
+			CustomerID: customer, ReasonCode: StatusOpen, After: map[string]any{"customerId": customer, "title": title, "alerts": alerts, "hits": hits}}); err != nil {
 			return err
 		}
 		_, err = eventlog.Write(ctx, q, eventlog.Event{TenantID: tenant, Type: "case.opened", EntityType: "case", EntityID: id.String(),
@@ -441,7 +441,7 @@ func (s *Service) change(ctx context.Context, tenant, id uuid.UUID, action strin
 		out = Case{ID: u.ID, Number: u.Number, CustomerID: u.CustomerID, Title: u.Title, Status: u.Status, OwnerID: u.OwnerID,
 			OwnerName: deref(u.OwnerName), CloseReason: u.CloseReasonLabel, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, ClosedAt: u.ClosedAt}
 		return audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: action, EntityType: "case", EntityID: id.String(),
-			ReasonCode: u.Status, Before: before, After: after})
+			CustomerID: u.CustomerID, ReasonCode: u.Status, Before: before, After: after})
 	})
 	if err != nil {
 		return Case{}, passOn(action, err)

@@ -539,7 +539,7 @@ func (s *Service) Decide(ctx context.Context, tenant, vr uuid.UUID, in ReviewInp
 			}
 		}
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "verification.reviewed", EntityType: "verification_request",
-			EntityID: vr.String(), ReasonCode: in.Decision,
+			EntityID: vr.String(), CustomerID: row.CustomerID, ReasonCode: in.Decision,
 			Before: map[string]any{"status": row.Status, "riskLevel": row.RiskLevel, "reasonsForReview": row.ReasonsForReview, "version": row.Version},
 			After: map[string]any{"status": status, "decision": in.Decision, "reviewerNotes": notes, "additionalChecks": checks,
 				"riskMitigation": rm, "decidedBy": who.Name, "version": updated.Version, "compliancePack": pack}}); err != nil {

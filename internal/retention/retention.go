@@ -536,12 +536,13 @@ const ErasedMarker = "[erased]"
 // overwrites their personal columns, deletes their documents,
 // virtual-document values and custom compliance field values, overwrites
 // what checks read from those documents, reviewers' notes, the names
-// screening hits quote, the wallets' IBANs and the values of change
-// requests about the customer (cancelling a pending one), ends their
-// sessions and disables their credentials, and overwrites personal values
-// that events written before the customer had a data key hold in clear.
-// The customer's row stays, status ERASED. A customer on legal hold is not
-// erased (a conflict).
+// screening hits quote and analysts' notes on them, the wallets' IBANs
+// and the values of change requests about the customer (cancelling a
+// pending one), ends their sessions (forgetting their addresses and
+// browsers) and disables their credentials, and overwrites personal
+// values that events written before the customer had a data key hold in
+// clear. The customer's row stays, status ERASED. A customer on legal hold
+// is not erased (a conflict).
 func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonCode string, now time.Time) error {
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		row, err := q.CustomerForErasure(ctx, db.CustomerForErasureParams{TenantID: tenant, ID: customer})
@@ -611,6 +612,9 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 		}
 		reason := "ERASED"
 		if _, err := q.RevokeCustomerSessions(ctx, db.RevokeCustomerSessionsParams{TenantID: tenant, CustomerID: customer, Reason: &reason}); err != nil {
+			return err
+		}
+		if err := q.EraseCustomerSessionTraces(ctx, db.EraseCustomerSessionTracesParams{TenantID: tenant, CustomerID: customer}); err != nil {
 			return err
 		}
 		if err := q.DeletePasswordHistory(ctx, db.DeletePasswordHistoryParams{TenantID: tenant, CustomerID: customer}); err != nil {

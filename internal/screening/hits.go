@@ -362,7 +362,7 @@ func (s *Service) DecideHit(ctx context.Context, tenantID, hitID uuid.UUID, d De
 		out = hitOf(row)
 		if err := audit.Write(ctx, q, audit.Entry{
 			TenantID: tenantID, Action: "screening.hit." + strings.ToLower(string(d.Status)), EntityType: "screening_hit",
-			EntityID: hitID.String(), ReasonCode: string(d.Status),
+			EntityID: hitID.String(), CustomerID: row.SubjectID, ReasonCode: string(d.Status),
 			Before: map[string]any{"status": before.Status},
 			After:  map[string]any{"status": row.Status, "note": row.Note, "decidedBy": row.DecidedBy},
 		}); err != nil {

@@ -29,6 +29,8 @@ var names = map[string]bool{
 	"firstname": true, "middlename": true, "lastname": true, "fullname": true, "name": true, "names": true,
 	"first_name": true, "last_name": true, "middle_name": true, "placeofbirth": true,
 	"registrationip": true, "employername": true, "occupation": true, "sourceoffunds": true,
+	// What analysts write about a customer may quote them.
+	"note": true, "comment": true, "reviewernotes": true, "title": true,
 }
 
 // notPersonal are keys that hold no personal value even inside one (an
