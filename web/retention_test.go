@@ -234,6 +234,12 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 		}
 	}
 
+	// An analyst's comment through the service: its audit record quotes
+	// the customer too.
+	if _, err := h.s.AML.CommentAlert(actor.With(t.Context(), actor.Actor{Kind: actor.Employee, ID: uuid.NewString(), Name: "Analyst", TenantID: h.tenant.ID}),
+		h.tenant.ID, alertID, quote); err != nil {
+		t.Fatal(err)
+	}
 	// A session the customer signed in with, from an address and a browser;
 	// a screening hit an analyst dismissed with a note quoting the customer.
 	h.customerTokens(erEmail)
