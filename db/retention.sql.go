@@ -909,6 +909,32 @@ func (q *Queries) EraseCustomerSessionTraces(ctx context.Context, arg EraseCusto
 	return err
 }
 
+const eraseCustomerSubjectExports = `-- name: EraseCustomerSubjectExports :execrows
+WITH gone AS (
+    DELETE FROM subject_export_chunks ch
+    WHERE ch.tenant_id = $1
+      AND ch.export_id IN (SELECT e.id FROM subject_exports e WHERE e.tenant_id = $1 AND e.customer_id = $2)
+)
+UPDATE subject_exports x SET status = 'EXPIRED'
+WHERE x.tenant_id = $1 AND x.customer_id = $2 AND x.status = 'DONE'
+`
+
+type EraseCustomerSubjectExportsParams struct {
+	TenantID   uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// The customer's finished subject access exports: their ZIPs (sealed
+// under the field keys, not the customer's data key) are deleted and the
+// exports expire; who asked and when stay.
+func (q *Queries) EraseCustomerSubjectExports(ctx context.Context, arg EraseCustomerSubjectExportsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, eraseCustomerSubjectExports, arg.TenantID, arg.CustomerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const eraseReviewerNotes = `-- name: EraseReviewerNotes :exec
 UPDATE verification_requests SET reviewer_notes = CASE WHEN reviewer_notes IS NULL THEN NULL ELSE $1::text END
 WHERE tenant_id = $2 AND customer_id = $3

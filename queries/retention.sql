@@ -271,3 +271,15 @@ WITH due AS (
     FOR UPDATE OF t SKIP LOCKED)
 DELETE FROM aml_transactions t USING due WHERE t.tenant_id = @tenant_id AND t.id = due.id
 RETURNING t.id, t.customer_id, t.occurred_at;
+
+-- name: EraseCustomerSubjectExports :execrows
+-- The customer's finished subject access exports: their ZIPs (sealed
+-- under the field keys, not the customer's data key) are deleted and the
+-- exports expire; who asked and when stay.
+WITH gone AS (
+    DELETE FROM subject_export_chunks ch
+    WHERE ch.tenant_id = @tenant_id
+      AND ch.export_id IN (SELECT e.id FROM subject_exports e WHERE e.tenant_id = @tenant_id AND e.customer_id = @customer_id)
+)
+UPDATE subject_exports x SET status = 'EXPIRED'
+WHERE x.tenant_id = @tenant_id AND x.customer_id = @customer_id AND x.status = 'DONE';

@@ -529,3 +529,60 @@ func TestSubjectAccessAsAJobAndItsRetention(t *testing.T) {
 		t.Error("no request form once the export has ended")
 	}
 }
+
+// A subject access export made before the customer's erasure does not
+// outlive it: its ZIP is sealed under the field keys, not the customer's
+// data key, so erasure deletes it and the export expires; the download is
+// then 404.
+func TestErasureTakesTheSubjectAccessExport(t *testing.T) {
+	h := newHarness(t)
+	c := h.person("Oriane", "", "Vastergaard", "1979-02-14", "DK")
+	_, maker := h.signIn(staff.SeniorReviewer)
+	_, checker := h.signIn(staff.TenantAdmin)
+	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, Reports: h.s.Reports, PumpEvery: time.Hour, Logger: h.s.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.s.Reports.Jobs = nil })
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(context.Background())
+
+	custPage := "/customers/" + c.ID.String()
+	location(t, h.post(custPage+"/subject-access", url.Values{"reason": {"Letter of 2026-12-01"}}, maker))
+	page, err := h.s.Approvals.List(t.Context(), h.tenant.ID, approval.StatusPending, report.KindSubjectAccess, 10, 0)
+	if err != nil || page.Total != 1 {
+		t.Fatalf("pending: %d %v", page.Total, err)
+	}
+	location(t, h.post("/approvals/"+page.Requests[0].ID.String()+"/decide", url.Values{"decision": {"APPROVE"}, "reason": {"checked"}}, checker))
+	exports, err := h.s.Reports.ExportsOf(t.Context(), h.tenant.ID, c.ID, 10)
+	if err != nil || len(exports) != 1 {
+		t.Fatalf("exports: %+v %v", exports, err)
+	}
+	id := exports[0].ID
+	waitUntil(t, "the export is made", func() bool {
+		e, err := h.s.Reports.Export(t.Context(), h.tenant.ID, id)
+		return err == nil && e.Status == report.Done
+	})
+	download := custPage + "/subject-access/" + id.String() + "/download"
+	if z := readSubjectZip(t, h.get(download, maker)); !strings.Contains(string(z["profile.json"]), c.LastName) {
+		t.Fatal("the ZIP lacks the customer's profile")
+	}
+
+	if err := h.s.Retention.Erase(context.WithoutCancel(t.Context()), h.tenant.ID, c.ID, "SUBJECT_REQUEST", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if resp := h.get(download, maker); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the download after erasure: %d; want 404", resp.StatusCode)
+	}
+	var chunks int
+	if err := dbtest.OwnerPool(t).QueryRow(t.Context(), "SELECT count(*) FROM subject_export_chunks WHERE export_id = $1", id).Scan(&chunks); err != nil || chunks != 0 {
+		t.Errorf("chunks left after erasure: %d %v", chunks, err)
+	}
+	if e, err := h.s.Reports.Export(t.Context(), h.tenant.ID, id); err != nil || e.Status != report.Expired {
+		t.Errorf("the export after erasure: %+v %v; want expired", e, err)
+	}
+}

@@ -534,15 +534,15 @@ const ErasedMarker = "[erased]"
 
 // Erase erases customer's personal data now: destroys their data key,
 // overwrites their personal columns, deletes their documents,
-// virtual-document values and custom compliance field values, overwrites
-// what checks read from those documents, reviewers' notes, the names
-// screening hits quote and analysts' notes on them, the wallets' IBANs
-// and the values of change requests about the customer (cancelling a
-// pending one), ends their sessions (forgetting their addresses and
-// browsers) and disables their credentials, and overwrites personal
-// values that events written before the customer had a data key hold in
-// clear. The customer's row stays, status ERASED. A customer on legal hold
-// is not erased (a conflict).
+// virtual-document values, custom compliance field values and subject
+// access exports, overwrites what checks read from those documents,
+// reviewers' notes, the names screening hits quote and analysts' notes on
+// them, the wallets' IBANs and the values of change requests about the
+// customer (cancelling a pending one), ends their sessions (forgetting
+// their addresses and browsers) and disables their credentials, and
+// overwrites personal values that events written before the customer had
+// a data key hold in clear. The customer's row stays, status ERASED. A
+// customer on legal hold is not erased (a conflict).
 func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonCode string, now time.Time) error {
 	err := db.InTenantTx(ctx, s.pool, tenant, func(q *db.Queries) error {
 		row, err := q.CustomerForErasure(ctx, db.CustomerForErasureParams{TenantID: tenant, ID: customer})
@@ -610,6 +610,10 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 		if err != nil {
 			return err
 		}
+		exports, err := q.EraseCustomerSubjectExports(ctx, db.EraseCustomerSubjectExportsParams{TenantID: tenant, CustomerID: customer})
+		if err != nil {
+			return err
+		}
 		reason := "ERASED"
 		if _, err := q.RevokeCustomerSessions(ctx, db.RevokeCustomerSessionsParams{TenantID: tenant, CustomerID: customer, Reason: &reason}); err != nil {
 			return err
@@ -648,7 +652,8 @@ func (s *Service) Erase(ctx context.Context, tenant, customer uuid.UUID, reasonC
 		if err := audit.Write(ctx, q, audit.Entry{TenantID: tenant, Action: "customer.erased", EntityType: "customer", EntityID: customer.String(),
 			ReasonCode: reasonCode, Before: map[string]any{"status": row.Status},
 			After: map[string]any{"status": "ERASED", "documentsDeleted": len(docs), "virtualDocumentsDeleted": virtual, "complianceFieldsDeleted": fieldValues,
-				"eventsOverwritten": overwritten}}); err != nil {
+				"subjectExportsDeleted": exports,
+				"eventsOverwritten":     overwritten}}); err != nil {
 			return err
 		}
 		_, err = event.Write(ctx, q, event.Event{TenantID: tenant, Type: "customer.erased", EntityType: "customer", EntityID: customer.String(),
