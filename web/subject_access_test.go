@@ -411,6 +411,18 @@ func TestSubjectAccessExport(t *testing.T) {
 	})
 }
 
+// reportJobs is a job queue (not started) that makes the harness's
+// reports and subject access exports.
+func (h *harness) reportJobs() *jobs.Runner {
+	h.t.Helper()
+	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, Reports: h.s.Reports, PumpEvery: time.Hour, Logger: h.s.Logger})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { h.s.Reports.Jobs = nil })
+	return r
+}
+
 // Approved with a queue, the export waits for its job, the page polling,
 // until a worker makes it; its file is deleted when the tenant's retention
 // period ends, and the deletion audited.
@@ -419,11 +431,7 @@ func TestSubjectAccessAsAJobAndItsRetention(t *testing.T) {
 	c := h.person("Ines", "", "Ortega", "1981-05-06", "ES")
 	makerEmp, maker := h.signIn(staff.SeniorReviewer)
 	_, checker := h.signIn(staff.TenantAdmin)
-	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, Reports: h.s.Reports, PumpEvery: time.Hour, Logger: h.s.Logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.s.Reports.Jobs = nil })
+	r := h.reportJobs()
 	start := time.Now()
 	h.clock.set(start)
 	maker = h.cookieFor(makerEmp)
@@ -539,11 +547,7 @@ func TestErasureTakesTheSubjectAccessExport(t *testing.T) {
 	c := h.person("Oriane", "", "Vastergaard", "1979-02-14", "DK")
 	_, maker := h.signIn(staff.SeniorReviewer)
 	_, checker := h.signIn(staff.TenantAdmin)
-	r, err := jobs.New(h.pool, jobs.Config{Webhooks: h.s.Webhooks, KYC: h.s.KYC, Reports: h.s.Reports, PumpEvery: time.Hour, Logger: h.s.Logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.s.Reports.Jobs = nil })
+	r := h.reportJobs()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	if err := r.Start(ctx); err != nil {
