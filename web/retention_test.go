@@ -685,6 +685,15 @@ func TestRetentionDeletesDueDocuments(t *testing.T) {
 	}
 }
 
+// livesIn gives customer cust an address in country, as the owner would.
+func (h *harness) livesIn(cust, country string) {
+	h.t.Helper()
+	if _, err := dbtest.OwnerPool(h.t).Exec(context.WithoutCancel(h.t.Context()),
+		`UPDATE customers SET address = jsonb_set(coalesce(address, '{}'), '{country}', to_jsonb($2::text)) WHERE id = $1`, cust, country); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // enablePack proposes pack id with form as maker and has checker approve
 // it.
 func (h *harness) enablePack(id string, form url.Values, maker, checker *http.Cookie) {
@@ -715,22 +724,15 @@ func TestRetentionFollowsThePack(t *testing.T) {
 	tok := h.reviewToken()
 	owner := dbtest.OwnerPool(t)
 	ctx := context.WithoutCancel(t.Context())
-	livesIn := func(cust, country string) {
-		t.Helper()
-		if _, err := owner.Exec(ctx, `UPDATE customers SET address = jsonb_set(coalesce(address, '{}'), '{country}', to_jsonb($2::text)) WHERE id = $1`,
-			cust, country); err != nil {
-			t.Fatal(err)
-		}
-	}
 	german := h.closedCustomer(tok, senior)
-	livesIn(german, "DE")
+	h.livesIn(german, "DE")
 	french := h.closedCustomer(tok, senior)
-	livesIn(french, "FR")
+	h.livesIn(french, "FR")
 	active, vr := h.onboarded(h.tenant, tok, noCategory)
 	if resp, out := h.apiCall("POST", uploadPath, h.tenant.Slug, tok, uploadBody(vr, selfie(t)), nil); resp.StatusCode != 200 {
 		t.Fatalf("upload: %d %v", resp.StatusCode, out)
 	}
-	livesIn(active, "DE")
+	h.livesIn(active, "DE")
 
 	// The EU pack for Germany, its CDD and document periods raised to
 	// 3,000 days, approved by another employee.
@@ -803,10 +805,7 @@ func TestRetentionDeletesTransactionsByThePack(t *testing.T) {
 	ctx := context.WithoutCancel(t.Context())
 	free, held, french := h.amlCustomer(tok), h.amlCustomer(tok), h.amlCustomer(tok)
 	for cust, country := range map[string]string{free: "DE", held: "DE", french: "FR"} {
-		if _, err := owner.Exec(ctx, `UPDATE customers SET address = jsonb_set(coalesce(address, '{}'), '{country}', to_jsonb($2::text)) WHERE id = $1`,
-			cust, country); err != nil {
-			t.Fatal(err)
-		}
+		h.livesIn(cust, country)
 	}
 	for _, cust := range []string{free, free, held, french} {
 		body := screenBody(cust, "rt-"+uuid.NewString()[:8], "50.00", "EUR", time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), nil)
